@@ -1,0 +1,31 @@
+# Interface targets for warnings and sanitizers: linked by each swabwave
+# target, never set globally through CMAKE_CXX_FLAGS.
+
+add_library(swabwave_warnings INTERFACE)
+add_library(swabwave::warnings ALIAS swabwave_warnings)
+target_compile_options(swabwave_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers
+  $<$<BOOL:${SWABWAVE_WERROR}>:-Werror>)
+
+add_library(swabwave_sanitizers INTERFACE)
+add_library(swabwave::sanitizers ALIAS swabwave_sanitizers)
+if(SWABWAVE_SANITIZE)
+  target_compile_options(swabwave_sanitizers INTERFACE
+    -fsanitize=${SWABWAVE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(swabwave_sanitizers INTERFACE -fsanitize=${SWABWAVE_SANITIZE})
+endif()
+
+# swabwave_cxx_target(name): C++20, warnings, sanitizers.
+function(swabwave_cxx_target name)
+  target_compile_features(${name} PUBLIC cxx_std_20)
+  target_link_libraries(${name} PRIVATE swabwave::warnings swabwave::sanitizers)
+endfunction()
+
+# swabwave_test(name SOURCES... LIBS...): one GoogleTest binary, discovered by ctest.
+function(swabwave_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  swabwave_cxx_target(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest_main GTest::gmock)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+endfunction()

@@ -1,0 +1,191 @@
+#include "engine/core/desk_rack.h"
+
+#include <algorithm>
+#include "absl/strings/str_cat.h"
+#include "engine/core/resident_board.h"
+
+namespace swabwave::engine::core {
+
+DeskRack::DeskRack(uint32_t desk_count, int pool_ratio)
+    : ratio_(static_cast<uint32_t>(pool_ratio)),
+      desks_(desk_count),
+      members_([](std::atomic<uint32_t>& m) { m.store(kNoId, std::memory_order_relaxed); }) {
+  for (Desk& desk : desks_) {
+    desk.word.store(Word(kNoTube, kSealedFill), std::memory_order_relaxed);
+  }
+}
+
+absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_view barcode) {
+  TubeIndex tube;
+  {
+    absl::MutexLock lock(&mu_);
+    if (tube_by_barcode_.contains(barcode)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "tube ", barcode, " was already scanned in this round; use a new tube"));
+    }
+    tube = tube_count_.load(std::memory_order_relaxed);
+    if (!tubes_.EnsureSize(size_t{tube} + 1) ||
+        !members_.EnsureSize((size_t{tube} + 1) * ratio_)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("this round already has ", tube, " tubes, the most it can hold"));
+    }
+    TubeRecord& record = tubes_[tube];
+    record.barcode = std::string(barcode);
+    record.desk = desk_index;
+    tube_by_barcode_.emplace(record.barcode, tube);
+    // Release: readers that learn the index from tube_count() see the record.
+    tube_count_.store(tube + 1, std::memory_order_release);
+
+    Desk& desk = desks_[desk_index];
+    // seq_cst, paired with the seq_cst CAS in RotateFull/SealTube and the
+    // loads in ActivateNext: either this store is seen by a sealer's
+    // ActivateNext, or our ActivateNext below sees the sealed word.
+    if (desk.last == kNoTube) {
+      desk.first.store(tube, std::memory_order_seq_cst);
+    } else {
+      tubes_[desk.last].next.store(tube, std::memory_order_seq_cst);
+    }
+    desk.last = tube;
+  }
+  ActivateNext(desks_[desk_index]);
+  return Tube(tube);
+}
+
+std::optional<TubePosition> DeskRack::TakePosition(DeskIndex desk_index) {
+  Desk& desk = desks_[desk_index];
+  int attempt = 0;
+  for (;;) {
+    // Acquire pairs with the CAS that opened the tube: its record is visible.
+    const uint64_t word = desk.word.fetch_add(1, std::memory_order_acq_rel);
+    const TubeIndex tube = TubeOf(word);
+    const uint32_t fill = FillOf(word);
+    if (fill < ratio_) {
+      const bool filled = fill + 1 == ratio_;
+      if (filled) RotateFull(desk, tube);
+      return TubePosition{tube, fill, filled};
+    }
+    if (fill >= kSealedFill) {
+      // No open tube: open the next racked one if there is one, else give up.
+      if (!ActivateNext(desk)) return std::nullopt;
+      continue;
+    }
+    // Full but not yet rotated by the swab that filled it: help, then retry.
+    RotateFull(desk, tube);
+    BackoffPause(attempt);
+  }
+}
+
+void DeskRack::RotateFull(Desk& desk, TubeIndex tube) {
+  uint64_t word = desk.word.load(std::memory_order_seq_cst);
+  for (;;) {
+    if (TubeOf(word) != tube || FillOf(word) >= kSealedFill) break;  // done already
+    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill),
+                                        std::memory_order_seq_cst)) {
+      RecordSeal(tube, ratio_);
+      break;
+    }
+  }
+  ActivateNext(desk);
+}
+
+void DeskRack::RecordSeal(TubeIndex tube, uint32_t swabs) {
+  tubes_[tube].sealed_swabs.store(swabs, std::memory_order_release);
+  sealed_tubes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool DeskRack::ActivateNext(Desk& desk) {
+  uint64_t word = desk.word.load(std::memory_order_seq_cst);
+  for (;;) {
+    if (FillOf(word) < kSealedFill) return true;  // a tube is open (or full, rotating)
+    const TubeIndex current = TubeOf(word);
+    const TubeIndex next = current == kNoTube
+                               ? desk.first.load(std::memory_order_seq_cst)
+                               : tubes_[current].next.load(std::memory_order_seq_cst);
+    if (next == kNoTube) return false;
+    if (desk.word.compare_exchange_weak(word, Word(next, 0), std::memory_order_seq_cst)) {
+      return true;
+    }
+  }
+}
+
+absl::StatusOr<TubeView> DeskRack::SealTube(DeskIndex desk_index, absl::string_view barcode) {
+  const std::optional<TubeIndex> found = FindTube(barcode);
+  if (!found.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("tube ", barcode, " was never scanned in this round"));
+  }
+  const TubeIndex tube = *found;
+  if (tubes_[tube].desk != desk_index) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("tube ", barcode, " belongs to another desk; seal it there"));
+  }
+  Desk& desk = desks_[desk_index];
+  uint64_t word = desk.word.load(std::memory_order_seq_cst);
+  for (;;) {
+    const uint32_t fill = FillOf(word);
+    if (TubeOf(word) != tube) {
+      if (tubes_[tube].sealed_swabs.load(std::memory_order_acquire) > 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("tube ", barcode, " is already sealed"));
+      }
+      return absl::FailedPreconditionError(absl::StrCat(
+          "tube ", barcode, " is racked behind the open tube; only the open tube can be sealed"));
+    }
+    if (fill >= ratio_) {
+      // Full (sealed by its last swab) or sealed by hand already.
+      if (fill < kSealedFill) RotateFull(desk, tube);
+      return absl::FailedPreconditionError(
+          absl::StrCat("tube ", barcode, " is already sealed"));
+    }
+    if (fill == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("tube ", barcode, " is empty; an empty tube cannot be sealed"));
+    }
+    // The CAS fixes the tube's content: every position below `fill` was
+    // handed out before it, and every later fetch-add sees the seal.
+    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill),
+                                        std::memory_order_seq_cst)) {
+      RecordSeal(tube, fill);
+      break;
+    }
+  }
+  ActivateNext(desk);
+  return Tube(tube);
+}
+
+std::optional<TubeIndex> DeskRack::FindTube(absl::string_view barcode) const {
+  absl::MutexLock lock(&mu_);
+  auto it = tube_by_barcode_.find(barcode);
+  if (it == tube_by_barcode_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool DeskRack::HasOpenTube(DeskIndex desk_index) const {
+  const uint64_t word = desks_[desk_index].word.load(std::memory_order_acquire);
+  return FillOf(word) < kSealedFill;
+}
+
+TubeView DeskRack::Tube(TubeIndex tube) const {
+  const TubeRecord& record = tubes_[tube];
+  TubeView view{tube, record.barcode, record.desk, TubeState::kRacked, 0};
+  const uint32_t sealed = record.sealed_swabs.load(std::memory_order_acquire);
+  if (sealed > 0) {
+    view.state = TubeState::kSealed;
+    view.swabs = sealed;
+    return view;
+  }
+  const uint64_t word = desks_[record.desk].word.load(std::memory_order_acquire);
+  if (TubeOf(word) == tube) {
+    const uint32_t fill = FillOf(word);
+    // A fill at or past the ratio is a tube whose seal is being recorded.
+    view.state = fill < ratio_ ? TubeState::kOpen : TubeState::kSealed;
+    view.swabs = std::min(fill, ratio_);
+  }
+  return view;
+}
+
+size_t DeskRack::MemoryBytes() const {
+  return desks_.capacity() * sizeof(Desk) + tubes_.AllocatedBytes() + members_.AllocatedBytes();
+}
+
+}  // namespace swabwave::engine::core

@@ -1,0 +1,151 @@
+// DeskRack: every desk of an open round, its rack of scanned tubes, and the
+// swabs in each tube (DESIGN.md §5, "tube racks").
+//
+// A desk's state is one atomic 64-bit word {current tube, fill}. A check-in
+// takes its position in the open tube with one fetch-add; the swab that
+// fills the tube seals it and rotates the desk to the next racked tube.
+// Racked tubes form a linked list per desk (TubeRecord::next), appended by
+// the tablet's OpenTube. When the desk has no tube to rotate to, its word
+// holds a fill of kSealedFill or more ("no open tube"), and racking a tube
+// later activates it. Every step is a CAS or fetch-add that any thread may
+// complete for another (a stalled filler never blocks a desk), so the
+// check-in path takes no lock.
+//
+// Invariants (DESIGN.md §4.2): a tube never holds more than the pool ratio;
+// positions in a tube are handed out once each; a sealed tube takes no swab.
+//
+// Thread-safety: TakePosition, SetMember, Tube and the counters are
+// lock-free and may be called from any thread. RackTube, SealTube and
+// FindTube take mu_ (rare paths: a tablet scanning a new tube or sealing by
+// hand) and may run concurrently with check-ins.
+#ifndef SWABWAVE_ENGINE_CORE_DESK_RACK_H_
+#define SWABWAVE_ENGINE_CORE_DESK_RACK_H_
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/core/chunked_array.h"
+#include "engine/model/ids.h"
+
+namespace swabwave::engine::core {
+
+enum class TubeState : uint8_t { kRacked, kOpen, kSealed };
+
+// A tube as the outside world sees it at one instant.
+struct TubeView {
+  TubeIndex index = kNoId;
+  std::string barcode;
+  DeskIndex desk = kNoId;
+  TubeState state = TubeState::kRacked;
+  uint32_t swabs = 0;
+};
+
+// Where a check-in's swab went.
+struct TubePosition {
+  TubeIndex tube = kNoId;
+  uint32_t slot = 0;       // 0-based position in the tube
+  bool filled = false;     // this swab filled (and so sealed) the tube
+};
+
+class DeskRack {
+ public:
+  static constexpr uint32_t kSealedFill = 1u << 31;
+  static constexpr size_t kMaxTubes = size_t{1} << 24;
+
+  // `desk_count` desks; every tube holds at most `pool_ratio` swabs.
+  DeskRack(uint32_t desk_count, int pool_ratio);
+  DeskRack(const DeskRack&) = delete;
+  DeskRack& operator=(const DeskRack&) = delete;
+
+  // Scans a tube into `desk`'s rack; if the desk has no open tube, it opens.
+  // Errors: ALREADY_EXISTS (barcode used in this round), RESOURCE_EXHAUSTED
+  // (kMaxTubes). REQUIRES: desk < desk_count(), barcode validated.
+  [[nodiscard]] absl::StatusOr<TubeView> RackTube(DeskIndex desk, absl::string_view barcode);
+
+  // Seals the desk's open tube `barcode` by hand. Errors: NOT_FOUND (no such
+  // tube), FAILED_PRECONDITION (at another desk, already sealed, only
+  // racked, or empty).
+  [[nodiscard]] absl::StatusOr<TubeView> SealTube(DeskIndex desk, absl::string_view barcode);
+
+  // Hands out the next position in the desk's open tube, or nullopt when the
+  // desk has no open tube. Lock-free. REQUIRES: desk < desk_count().
+  std::optional<TubePosition> TakePosition(DeskIndex desk);
+
+  // Records which resident's swab sits at (tube, slot).
+  void SetMember(TubeIndex tube, uint32_t slot, uint32_t resident) {
+    // Release: a reader of a sealed tube's members sees the resident id.
+    members_[size_t{tube} * ratio_ + slot].store(resident, std::memory_order_release);
+  }
+  // kNoId while the check-in that took the slot is still completing.
+  uint32_t Member(TubeIndex tube, uint32_t slot) const {
+    return members_[size_t{tube} * ratio_ + slot].load(std::memory_order_acquire);
+  }
+
+  // REQUIRES: tube < tube_count().
+  TubeView Tube(TubeIndex tube) const;
+  std::optional<TubeIndex> FindTube(absl::string_view barcode) const;
+  // Whether `desk` has an open tube right now.
+  bool HasOpenTube(DeskIndex desk) const;
+  // The desk of a tube. REQUIRES: tube < tube_count() (published to caller).
+  DeskIndex DeskOf(TubeIndex tube) const { return tubes_[tube].desk; }
+
+  uint32_t desk_count() const { return static_cast<uint32_t>(desks_.size()); }
+  int pool_ratio() const { return static_cast<int>(ratio_); }
+  uint32_t tube_count() const { return tube_count_.load(std::memory_order_acquire); }
+  uint64_t sealed_tubes() const { return sealed_tubes_.load(std::memory_order_relaxed); }
+  size_t MemoryBytes() const;
+
+ private:
+  static constexpr uint32_t kNoTube = kNoId;
+
+  struct TubeRecord {
+    std::string barcode;  // written before publication, immutable after
+    DeskIndex desk = kNoId;
+    std::atomic<TubeIndex> next{kNoTube};  // the desk's next racked tube
+    std::atomic<uint32_t> sealed_swabs{0};  // final count once sealed, else 0
+  };
+
+  // One cache line per desk: desks are written by different tablets.
+  struct alignas(64) Desk {
+    std::atomic<uint64_t> word;              // {tube << 32 | fill}
+    std::atomic<TubeIndex> first{kNoTube};   // first tube racked at the desk
+    TubeIndex last = kNoTube;                // last tube racked; guarded by mu_
+  };
+
+  static uint64_t Word(TubeIndex tube, uint32_t fill) {
+    return (uint64_t{tube} << 32) | fill;
+  }
+  static TubeIndex TubeOf(uint64_t word) { return static_cast<TubeIndex>(word >> 32); }
+  static uint32_t FillOf(uint64_t word) { return static_cast<uint32_t>(word); }
+
+  // Seals `tube` once it is full and marks the desk as having no open tube;
+  // any thread that sees a full tube may do it. Then activates the next.
+  void RotateFull(Desk& desk, TubeIndex tube);
+  // Marks `tube` sealed with `swabs` after the CAS that closed it succeeded.
+  void RecordSeal(TubeIndex tube, uint32_t swabs);
+  // If the desk has no open tube and a racked one follows, opens it.
+  // Returns whether the desk has an open tube afterwards.
+  bool ActivateNext(Desk& desk);
+
+  const uint32_t ratio_;
+  std::vector<Desk> desks_;
+  ChunkedArray<TubeRecord, 4096, kMaxTubes / 4096> tubes_;
+  ChunkedArray<std::atomic<uint32_t>, 65536, (kMaxTubes * kMaxPoolRatio) / 65536> members_;
+  std::atomic<uint32_t> tube_count_{0};
+  std::atomic<uint64_t> sealed_tubes_{0};
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, TubeIndex> tube_by_barcode_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace swabwave::engine::core
+
+#endif  // SWABWAVE_ENGINE_CORE_DESK_RACK_H_

@@ -1,0 +1,45 @@
+#include "engine/model/round_config.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/model/ids.h"
+#include "engine/model/names.h"
+
+namespace swabwave::engine {
+
+absl::Status ValidateRoundConfig(const RoundConfig& config) {
+  if (absl::Status s = CheckId("round_id", config.id); !s.ok()) return s;
+  if (config.community_ids.empty()) {
+    return absl::InvalidArgumentError("community_ids: a round needs at least one community");
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& community : config.community_ids) {
+    if (absl::Status s = CheckId("community_ids[]", community); !s.ok()) return s;
+    if (!seen.insert(community).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("community_ids: '", community, "' is listed twice"));
+    }
+  }
+  if (config.start == absl::InfinitePast() || config.start == absl::InfiniteFuture() ||
+      config.start < absl::FromUnixSeconds(0)) {
+    return absl::InvalidArgumentError("start_time is required and must be after 1970");
+  }
+  if (!IsValidPoolRatio(config.pool_ratio)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pool_ratio ", config.pool_ratio, " is not one of 1, 5, 10 or 20 swabs per tube"));
+  }
+  if (config.wave_length < kMinWaveLength || config.wave_length > kMaxWaveLength ||
+      config.wave_length % absl::Minutes(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("wave_length ", absl::FormatDuration(config.wave_length),
+                     " must be whole minutes between 5m and 4h"));
+  }
+  if (config.duration < config.wave_length || config.duration > kMaxRoundDuration) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("duration ", absl::FormatDuration(config.duration),
+                     " must be at least one wave and at most 7 days"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace swabwave::engine

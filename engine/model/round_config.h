@@ -1,0 +1,45 @@
+// RoundConfig: what a testing round is (DESIGN.md §3): which communities,
+// when it starts, how many swabs go into a tube, how long a wave is and how
+// long the round may last. Waves are numbered from 0 at the start time.
+//
+// Thread-safety: a plain value.
+#ifndef SWABWAVE_ENGINE_MODEL_ROUND_CONFIG_H_
+#define SWABWAVE_ENGINE_MODEL_ROUND_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace swabwave::engine {
+
+inline constexpr absl::Duration kDefaultWaveLength = absl::Minutes(30);
+inline constexpr absl::Duration kDefaultRoundDuration = absl::Hours(24);
+inline constexpr absl::Duration kMinWaveLength = absl::Minutes(5);
+inline constexpr absl::Duration kMaxWaveLength = absl::Hours(4);
+inline constexpr absl::Duration kMaxRoundDuration = absl::Hours(24 * 7);
+
+struct RoundConfig {
+  std::string id;
+  std::vector<std::string> community_ids;
+  absl::Time start;
+  int pool_ratio = 10;
+  absl::Duration wave_length = kDefaultWaveLength;
+  absl::Duration duration = kDefaultRoundDuration;
+
+  int WaveCount() const {
+    absl::Duration rest;  // IDivDuration requires somewhere to put it
+    return static_cast<int>(absl::IDivDuration(duration, wave_length, &rest));
+  }
+  absl::Time WaveStart(int wave) const { return start + wave * wave_length; }
+  absl::Time WaveEnd(int wave) const { return WaveStart(wave + 1); }
+};
+
+// INVALID_ARGUMENT naming the field when the config breaks a rule in
+// CreateRoundRequest's documentation (planning.proto).
+[[nodiscard]] absl::Status ValidateRoundConfig(const RoundConfig& config);
+
+}  // namespace swabwave::engine
+
+#endif  // SWABWAVE_ENGINE_MODEL_ROUND_CONFIG_H_

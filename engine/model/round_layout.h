@@ -1,0 +1,75 @@
+// RoundLayout: a round's communities laid end to end, so every resident,
+// building, unit, household, site and desk of the round has one dense
+// round-wide index (community 0's residents first, then community 1's ...).
+// The planner, the lock-free core and the progress queries all speak these
+// indices; Locate* maps one back to its community and local id.
+//
+// Thread-safety: immutable after construction; the communities must
+// outlive it (the registry never frees an imported community).
+#ifndef SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
+#define SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/model/community.h"
+#include "engine/model/housing.h"
+#include "engine/model/ids.h"
+
+namespace swabwave::engine {
+
+class RoundLayout {
+ public:
+  struct Local {
+    uint32_t community;  // position in the round's community list
+    uint32_t id;         // id inside that community
+  };
+
+  explicit RoundLayout(std::vector<const Community*> communities);
+
+  size_t community_count() const { return communities_.size(); }
+  const Community& community(uint32_t c) const { return *communities_[c]; }
+  const Housing& housing(uint32_t c) const { return housings_[c]; }
+
+  uint32_t resident_count() const { return residents_.back(); }
+  uint32_t building_count() const { return buildings_.back(); }
+  uint32_t unit_count() const { return units_.back(); }
+  uint32_t household_count() const { return households_.back(); }
+  uint32_t site_count() const { return sites_.back(); }
+  uint32_t desk_count() const { return static_cast<uint32_t>(desk_sites_.size()); }
+
+  uint32_t resident_base(uint32_t c) const { return residents_[c]; }
+  uint32_t building_base(uint32_t c) const { return buildings_[c]; }
+  uint32_t unit_base(uint32_t c) const { return units_[c]; }
+  uint32_t household_base(uint32_t c) const { return households_[c]; }
+  uint32_t site_base(uint32_t c) const { return sites_[c]; }
+
+  Local LocateResident(uint32_t resident) const { return Locate(residents_, resident); }
+  Local LocateBuilding(uint32_t building) const { return Locate(buildings_, building); }
+  Local LocateUnit(uint32_t unit) const { return Locate(units_, unit); }
+  Local LocateHousehold(uint32_t household) const { return Locate(households_, household); }
+  Local LocateSite(uint32_t site) const { return Locate(sites_, site); }
+
+  const Site& site(uint32_t site) const {
+    const Local local = LocateSite(site);
+    return communities_[local.community]->sites[local.id];
+  }
+  // Desks are numbered site by site; a site's desks are consecutive.
+  DeskIndex first_desk(uint32_t site) const { return first_desks_[site]; }
+  uint32_t site_of_desk(DeskIndex desk) const { return desk_sites_[desk]; }
+  const std::vector<uint32_t>& desk_sites() const { return desk_sites_; }
+
+ private:
+  static Local Locate(const std::vector<uint32_t>& bases, uint32_t index);
+
+  std::vector<const Community*> communities_;
+  std::vector<Housing> housings_;
+  // Prefix sums: bases[c] is community c's first index; bases.back() the total.
+  std::vector<uint32_t> residents_, buildings_, units_, households_, sites_;
+  std::vector<DeskIndex> first_desks_;  // per round site
+  std::vector<uint32_t> desk_sites_;    // per desk
+};
+
+}  // namespace swabwave::engine
+
+#endif  // SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_

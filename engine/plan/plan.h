@@ -1,0 +1,122 @@
+// Plan: a round's assignment of every due unit to a (site, wave), its
+// door-to-door list, and the numbers that judge it (DESIGN.md §5, Planner).
+//
+// A "cell" is one (site, wave) pair: cell = site * wave_count + wave, with
+// round-wide site indices (model/round_layout.h). Capacity of a cell is
+// desks × per-desk rate × the part of the wave the site is open (its local
+// opening hours) × a utilization target, rounded down.
+//
+// Planners implement Planner; the greedy first planner is in
+// greedy_planner.h, and better ones (optimal waves, staffing) plug in here.
+//
+// Thread-safety: a Plan is an immutable value once made; a Planner's
+// MakePlan may be called concurrently for different rounds.
+#ifndef SWABWAVE_ENGINE_PLAN_PLAN_H_
+#define SWABWAVE_ENGINE_PLAN_PLAN_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/model/community.h"
+#include "engine/model/ids.h"
+#include "engine/model/round_config.h"
+#include "engine/model/round_layout.h"
+
+namespace swabwave::engine::plan {
+
+struct PlanOptions {
+  double per_desk_rate_per_hour = 110;  // field figure: 110-120 people/hour
+  double utilization = 0.85;
+};
+
+// INVALID_ARGUMENT naming the field when an option is out of range.
+[[nodiscard]] absl::Status ValidatePlanOptions(const PlanOptions& options);
+
+// Units are round-wide unit indices; households round-wide household indices.
+struct UnitAssignment {
+  uint32_t unit = kNoId;
+  uint32_t site = kNoId;
+  int wave = 0;
+  int residents = 0;
+  // The households of this part; empty when the whole unit is in this cell.
+  std::vector<uint32_t> households;
+};
+
+struct Plan {
+  std::string planner;
+  int wave_count = 0;         // waves the round's duration allows
+  int waves_used = 0;         // last used wave + 1
+  int waves_lower_bound = 0;  // no plan can use fewer (see ComputeLowerBound)
+  uint32_t site_count = 0;
+
+  std::vector<int32_t> cell_capacity;  // [cell]
+  std::vector<int32_t> cell_load;      // [cell]
+  std::vector<Standing> resident_standing;  // [round resident]
+  std::vector<CellIndex> resident_cell;     // [round resident]; kNoId unless kDueAtSite
+  // Grouped by unit (a split unit's parts are adjacent), buildings in order.
+  std::vector<UnitAssignment> assignments;
+  std::vector<uint32_t> door_to_door;       // round residents, by building then id
+
+  int64_t residents = 0;
+  int64_t due_at_sites = 0;
+  int64_t door_to_door_count = 0;
+  int64_t exempt = 0;
+  int64_t units = 0;  // units with anyone due at a site
+  int64_t split_units = 0;
+  double total_walking_m = 0;
+  int64_t overloaded_cells = 0;  // cells whose load exceeds capacity; 0 in a valid plan
+
+  CellIndex cell(uint32_t site, int wave) const {
+    return static_cast<CellIndex>(site * static_cast<uint32_t>(wave_count) +
+                                  static_cast<uint32_t>(wave));
+  }
+  uint32_t site_of_cell(CellIndex cell) const { return cell / static_cast<uint32_t>(wave_count); }
+  int wave_of_cell(CellIndex cell) const { return static_cast<int>(cell % wave_count); }
+  uint32_t cell_count() const { return site_count * static_cast<uint32_t>(wave_count); }
+};
+
+class Planner {
+ public:
+  virtual ~Planner() = default;
+  virtual absl::string_view name() const = 0;
+  // Plans the round. RESOURCE_EXHAUSTED when the sites cannot serve
+  // everyone due within the round's waves (the message says how many
+  // places are missing and what to change).
+  [[nodiscard]] virtual absl::StatusOr<Plan> MakePlan(const RoundLayout& layout,
+                                                      const RoundConfig& config,
+                                                      const PlanOptions& options) const = 0;
+};
+
+// Capacities of every cell, [site * wave_count + wave].
+std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const RoundConfig& config,
+                                           const PlanOptions& options);
+
+// Minutes of [window_start, window_end) during which a site with the given
+// local opening hours is open; `utc_offset_minutes` maps UTC to local time.
+int64_t OpenMinutesInWindow(int64_t window_start_unix_s, int64_t window_end_unix_s,
+                            int utc_offset_minutes, int opens_at_minute,
+                            int closes_at_minute);
+
+// Standing of every round resident, and the door-to-door list grouped by
+// building; fills those fields and the counts of `plan`.
+void ClassifyResidents(const RoundLayout& layout, Plan& plan);
+
+// Fills waves_used, split_units, total_walking_m and overloaded_cells from
+// the assignments and cell loads, and per community the lower bound:
+// the fewest waves whose total capacity covers its load (communities are
+// served only by their own sites, so the round's bound is the largest).
+void ComputePlanMetrics(const RoundLayout& layout, Plan& plan);
+
+// Checks every invariant of DESIGN.md §4.4 over the whole plan: no cell
+// over capacity, every due resident in exactly one cell that matches its
+// unit's assignment, every door-to-door resident listed once. INTERNAL
+// naming the first violation; used by tests and after every plan.
+[[nodiscard]] absl::Status VerifyPlan(const RoundLayout& layout, const Plan& plan);
+
+}  // namespace swabwave::engine::plan
+
+#endif  // SWABWAVE_ENGINE_PLAN_PLAN_H_

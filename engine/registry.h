@@ -1,0 +1,68 @@
+// Registry: the engine's front door. Holds every imported community and
+// every round; the gRPC services (services/api) call nothing else.
+//
+// Communities are immutable once imported and never freed while the
+// process runs, so rounds hold plain pointers to them. Rounds are never
+// removed either (a closed round still answers progress queries).
+//
+// Thread-safety: FindRound is lock-free (it is on the check-in path);
+// everything else takes mu_ (rare paths) and may run concurrently.
+#ifndef SWABWAVE_ENGINE_REGISTRY_H_
+#define SWABWAVE_ENGINE_REGISTRY_H_
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/model/community.h"
+#include "engine/model/round_config.h"
+#include "engine/round.h"
+
+namespace swabwave::engine {
+
+class Registry {
+ public:
+  static constexpr size_t kMaxRounds = 4096;
+
+  Registry() = default;
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // Stores a built community. ALREADY_EXISTS when its id or one of its site
+  // ids is taken (site ids address desks, so they are unique server-wide).
+  [[nodiscard]] absl::StatusOr<const Community*> ImportCommunity(Community community);
+  const Community* FindCommunity(absl::string_view id) const;
+  size_t community_count() const;
+
+  // Creates a round. INVALID_ARGUMENT (config, or codes shared between its
+  // communities), NOT_FOUND (a community), ALREADY_EXISTS (round id),
+  // RESOURCE_EXHAUSTED (kMaxRounds).
+  [[nodiscard]] absl::StatusOr<Round*> CreateRound(RoundConfig config);
+
+  // The round with `id`, or null. Lock-free.
+  Round* FindRound(absl::string_view id) const;
+  // Every round, in creation order.
+  std::vector<Round*> ListRounds() const;
+
+ private:
+  static constexpr size_t kTableSize = kMaxRounds * 2;  // at most half full
+
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<Community>> communities_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, const Community*> community_by_id_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, const Community*> site_owner_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Round>> rounds_ ABSL_GUARDED_BY(mu_);
+  // Open addressing by hash of the round id; slots are written once (under
+  // mu_, release) and read without a lock (acquire).
+  std::array<std::atomic<Round*>, kTableSize> round_table_{};
+};
+
+}  // namespace swabwave::engine
+
+#endif  // SWABWAVE_ENGINE_REGISTRY_H_

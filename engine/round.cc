@@ -1,0 +1,453 @@
+#include "engine/round.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace swabwave::engine {
+
+absl::string_view PhaseName(RoundPhase phase) {
+  switch (phase) {
+    case RoundPhase::kDraft: return "draft";
+    case RoundPhase::kPlanned: return "planned";
+    case RoundPhase::kOpen: return "open";
+    case RoundPhase::kClosed: return "closed";
+  }
+  return "unknown";
+}
+
+Round::Round(RoundConfig config, std::vector<const Community*> communities)
+    : config_(std::move(config)), layout_(std::move(communities)), created_(absl::Now()) {}
+
+absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
+                                                     std::vector<const Community*> communities) {
+  std::unique_ptr<Round> round(new Round(std::move(config), std::move(communities)));
+  const RoundLayout& layout = round->layout_;
+  size_t code_bytes = 0;
+  for (uint32_t c = 0; c < layout.community_count(); ++c) {
+    code_bytes += layout.community(c).resident_codes.byte_size();
+  }
+  round->codes_.Reserve(layout.resident_count(), code_bytes);
+  for (uint32_t c = 0; c < layout.community_count(); ++c) {
+    const Community& community = layout.community(c);
+    for (ResidentId r = 0; r < community.residents.size(); ++r) {
+      round->codes_.Append(community.resident_code(r));
+    }
+    for (uint32_t s = 0; s < community.sites.size(); ++s) {
+      round->site_index_.emplace(community.sites[s].id, layout.site_base(c) + s);
+    }
+  }
+  absl::StatusOr<core::CodeIndex> index = core::CodeIndex::Build(&round->codes_);
+  if (!index.ok()) return index.status();
+  round->index_.emplace(*std::move(index));
+  return round;
+}
+
+absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
+    const plan::Planner& planner, const plan::PlanOptions& options) {
+  absl::MutexLock lock(&mu_);
+  const RoundPhase current = phase();
+  if (current != RoundPhase::kDraft && current != RoundPhase::kPlanned) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "round ", config_.id, " is ", PhaseName(current),
+        "; only a draft or planned round can be planned"));
+  }
+  absl::StatusOr<plan::Plan> made = planner.MakePlan(layout_, config_, options);
+  if (!made.ok()) return made.status();
+  auto new_plan = std::make_shared<const plan::Plan>(*std::move(made));
+
+  core::LiveRoundSpec spec;
+  spec.pool_ratio = config_.pool_ratio;
+  spec.epoch_unix_seconds = absl::ToUnixSeconds(config_.start - kScanBeforeStartTolerance);
+  spec.index = &*index_;
+  spec.building_count = layout_.building_count();
+  spec.cell_count = new_plan->cell_count();
+  spec.site_count = layout_.site_count();
+  spec.desk_sites = layout_.desk_sites();
+  spec.residents.resize(layout_.resident_count());
+  std::vector<BuildingPlan> building_plans(layout_.building_count());
+  for (uint32_t c = 0; c < layout_.community_count(); ++c) {
+    const Community& community = layout_.community(c);
+    for (ResidentId r = 0; r < community.residents.size(); ++r) {
+      const uint32_t round_resident = layout_.resident_base(c) + r;
+      const uint32_t building = layout_.building_base(c) + community.building_of(r);
+      core::ResidentSeed& seed = spec.residents[round_resident];
+      seed.building = building;
+      seed.cell = new_plan->resident_cell[round_resident];
+      BuildingPlan& tally = building_plans[building];
+      switch (new_plan->resident_standing[round_resident]) {
+        case Standing::kDueAtSite:
+          seed.state = core::ResidentState::kUntested;
+          ++tally.due;
+          break;
+        case Standing::kDoorToDoor:
+          seed.state = core::ResidentState::kDoorToDoor;
+          ++tally.due;
+          ++tally.door_to_door;
+          break;
+        case Standing::kExempt:
+          seed.state = core::ResidentState::kExempt;
+          ++tally.exempt;
+          break;
+      }
+    }
+  }
+  owned_live_ = std::make_unique<core::LiveRound>(std::move(spec));
+  // Release: a reader that loads the pointer sees the built state.
+  live_.store(owned_live_.get(), std::memory_order_release);
+  plan_ = new_plan;
+  building_plans_ = std::move(building_plans);
+  phase_.store(RoundPhase::kPlanned, std::memory_order_release);
+  return new_plan;
+}
+
+absl::Status Round::Open() {
+  absl::MutexLock lock(&mu_);
+  const RoundPhase current = phase();
+  if (current != RoundPhase::kPlanned) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "round ", config_.id, " is ", PhaseName(current),
+        current == RoundPhase::kDraft ? "; plan it before opening it"
+                                      : "; only a planned round can be opened"));
+  }
+  phase_.store(RoundPhase::kOpen, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status Round::Close() {
+  absl::MutexLock lock(&mu_);
+  const RoundPhase current = phase();
+  if (current != RoundPhase::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "round ", config_.id, " is ", PhaseName(current), "; only an open round can be closed"));
+  }
+  phase_.store(RoundPhase::kClosed, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const plan::Plan> Round::plan() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return plan_;
+}
+
+absl::StatusOr<DeskIndex> Round::ResolveDesk(absl::string_view site_id, int number) const {
+  auto site = site_index_.find(site_id);
+  if (site == site_index_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("site '", site_id, "' is not in round ", config_.id));
+  }
+  const int desks = layout_.site(site->second).desks;
+  if (number < 1 || number > desks) {
+    return absl::NotFoundError(absl::StrCat("site '", site_id, "' has desks 1..", desks,
+                                            "; there is no desk ", number));
+  }
+  return layout_.first_desk(site->second) + static_cast<DeskIndex>(number - 1);
+}
+
+std::string Round::DeskName(DeskIndex desk) const {
+  const uint32_t site = layout_.site_of_desk(desk);
+  return absl::StrCat("sites/", layout_.site(site).id, "/desks/",
+                      desk - layout_.first_desk(site) + 1);
+}
+
+core::CheckInResult Round::CheckIn(DeskIndex desk, absl::string_view code,
+                                   int64_t scan_unix_seconds, uint32_t request_tag) {
+  // Acquire pairs with Open's release: the live state is fully visible.
+  if (phase() != RoundPhase::kOpen) {
+    core::CheckInResult result;
+    result.verdict = core::CheckInVerdict::kRoundNotOpen;
+    return result;
+  }
+  return live()->CheckIn(desk, code, scan_unix_seconds, request_tag);
+}
+
+absl::Status Round::CheckOpen(absl::string_view what) const {
+  const RoundPhase current = phase();
+  if (current == RoundPhase::kOpen) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("round ", config_.id, " is ",
+                                                    PhaseName(current), "; ", what,
+                                                    " only while it is open"));
+}
+
+absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view barcode) {
+  if (absl::Status s = CheckOpen("tubes can be scanned in"); !s.ok()) return s;
+  if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
+  return live()->rack().RackTube(desk, barcode);
+}
+
+absl::StatusOr<core::TubeView> Round::SealTube(DeskIndex desk, absl::string_view barcode) {
+  if (absl::Status s = CheckOpen("tubes can be sealed"); !s.ok()) return s;
+  if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
+  return live()->rack().SealTube(desk, barcode);
+}
+
+ProgressCounts Round::BuildingCounts(uint32_t building) const {
+  const BuildingPlan& planned = building_plans_[building];
+  const core::LiveRound::BuildingTally& tally = live()->building_tally(building);
+  const int64_t sampled = tally.sampled.load(std::memory_order_relaxed);
+  const int64_t exempt_sampled = tally.exempt_sampled.load(std::memory_order_relaxed);
+  const int64_t d2d_sampled = tally.door_to_door_sampled.load(std::memory_order_relaxed);
+  ProgressCounts counts;
+  // An exempt resident who turns up is sampled and counts as due.
+  counts.due = planned.due + exempt_sampled;
+  counts.sampled = sampled;
+  counts.remaining = counts.due - sampled;
+  counts.exempt = planned.exempt - exempt_sampled;
+  counts.door_to_door = planned.door_to_door - d2d_sampled;
+  return counts;
+}
+
+absl::StatusOr<ProgressCounts> Round::Totals() const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (plan_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
+  }
+  ProgressCounts total;
+  for (uint32_t b = 0; b < layout_.building_count(); ++b) total += BuildingCounts(b);
+  return total;
+}
+
+absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offset,
+                                               size_t limit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (plan_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
+  }
+  const plan::Plan& plan = *plan_;
+  const core::LiveRound& live_round = *live();
+  ProgressReport report;
+  report.tubes_sealed = live_round.rack().sealed_tubes();
+
+  // Counts for every row of the level first (cheap); names only for the page.
+  std::vector<ProgressCounts> counts;
+  std::vector<uint32_t> row_building;  // building rows: first building of the row
+  std::vector<int64_t> check_ins;
+  for (uint32_t c = 0; c < layout_.community_count(); ++c) {
+    const Community& community = layout_.community(c);
+    const uint32_t community_row = static_cast<uint32_t>(counts.size());
+    if (level == ProgressLevel::kCommunity) counts.emplace_back();
+    const uint32_t compound_base = static_cast<uint32_t>(counts.size());
+    if (level == ProgressLevel::kCompound) counts.resize(counts.size() + community.compounds.size());
+    for (BuildingId b = 0; b < community.buildings.size(); ++b) {
+      const uint32_t building = layout_.building_base(c) + b;
+      const ProgressCounts building_counts = BuildingCounts(building);
+      report.total += building_counts;
+      switch (level) {
+        case ProgressLevel::kCommunity: counts[community_row] += building_counts; break;
+        case ProgressLevel::kCompound:
+          counts[compound_base + community.buildings[b].compound] += building_counts;
+          break;
+        case ProgressLevel::kBuilding: counts.push_back(building_counts); break;
+        default: break;
+      }
+    }
+  }
+  if (level == ProgressLevel::kSite) {
+    int64_t d2d_due = 0, d2d_left = 0;
+    for (uint32_t b = 0; b < layout_.building_count(); ++b) {
+      d2d_due += building_plans_[b].door_to_door;
+      d2d_left += BuildingCounts(b).door_to_door;
+    }
+    for (uint32_t s = 0; s < layout_.site_count(); ++s) {
+      ProgressCounts row;
+      for (int w = 0; w < plan.wave_count; ++w) {
+        row.due += plan.cell_load[plan.cell(s, w)];
+        row.sampled += live_round.cell_sampled(plan.cell(s, w));
+      }
+      row.remaining = row.due - row.sampled;
+      counts.push_back(row);
+      check_ins.push_back(live_round.site_check_ins(s));
+    }
+    ProgressCounts door_to_door;
+    door_to_door.due = d2d_due;
+    door_to_door.sampled = d2d_due - d2d_left;
+    door_to_door.remaining = d2d_left;
+    door_to_door.door_to_door = d2d_left;
+    counts.push_back(door_to_door);
+    check_ins.push_back(0);
+  }
+  if (level == ProgressLevel::kWave) {
+    for (int w = 0; w < plan.wave_count; ++w) {
+      ProgressCounts row;
+      for (uint32_t s = 0; s < layout_.site_count(); ++s) {
+        row.due += plan.cell_load[plan.cell(s, w)];
+        row.sampled += live_round.cell_sampled(plan.cell(s, w));
+      }
+      row.remaining = row.due - row.sampled;
+      counts.push_back(row);
+    }
+  }
+
+  report.total_rows = counts.size();
+  const size_t end = std::min(counts.size(), offset + limit);
+  for (size_t i = offset; i < end; ++i) {
+    ProgressRow row;
+    row.counts = counts[i];
+    switch (level) {
+      case ProgressLevel::kCommunity: {
+        const Community& community = layout_.community(static_cast<uint32_t>(i));
+        row.key = absl::StrCat("communities/", community.id);
+        row.label = community.name;
+        break;
+      }
+      case ProgressLevel::kCompound: {
+        // Rows are communities' compounds, end to end.
+        size_t index = i;
+        uint32_t c = 0;
+        while (index >= layout_.community(c).compounds.size()) {
+          index -= layout_.community(c).compounds.size();
+          ++c;
+        }
+        const Community& community = layout_.community(c);
+        row.key = absl::StrCat("communities/", community.id, "/compounds/",
+                               community.compounds[index].id);
+        row.label = community.compounds[index].name;
+        break;
+      }
+      case ProgressLevel::kBuilding: {
+        const RoundLayout::Local local = layout_.LocateBuilding(static_cast<uint32_t>(i));
+        const Community& community = layout_.community(local.community);
+        const Building& building = community.buildings[local.id];
+        row.key = absl::StrCat("communities/", community.id, "/buildings/", building.id);
+        row.label = absl::StrCat(community.compounds[building.compound].name, " ", building.name);
+        break;
+      }
+      case ProgressLevel::kSite:
+        if (i == layout_.site_count()) {
+          row.key = "door-to-door";
+          row.label = "door-to-door visits";
+        } else {
+          const Site& site = layout_.site(static_cast<uint32_t>(i));
+          row.key = absl::StrCat("sites/", site.id);
+          row.label = site.name;
+        }
+        row.check_ins_here = check_ins[i];
+        break;
+      case ProgressLevel::kWave: {
+        const int wave = static_cast<int>(i);
+        row.key = absl::StrCat("waves/", wave);
+        row.window_start = config_.WaveStart(wave);
+        // Local clock of the first community: what residents read on notices.
+        const absl::TimeZone zone =
+            absl::FixedTimeZone(layout_.community(0).utc_offset_minutes * 60);
+        row.label = absl::StrCat(absl::FormatTime("%H:%M", config_.WaveStart(wave), zone), "-",
+                                 absl::FormatTime("%H:%M", config_.WaveEnd(wave), zone));
+        break;
+      }
+    }
+    report.rows.push_back(std::move(row));
+  }
+  return report;
+}
+
+absl::StatusOr<std::vector<UntestedResident>> Round::ListUntested(const UntestedFilter& filter,
+                                                                  uint32_t after,
+                                                                  size_t limit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (plan_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
+  }
+  const core::LiveRound& live_round = *live();
+  std::vector<UntestedResident> page;
+  auto consider = [&](uint32_t r) {
+    const core::ResidentState state = live_round.Read(r).state();
+    if (state != core::ResidentState::kUntested && state != core::ResidentState::kDoorToDoor) {
+      return;
+    }
+    const RoundLayout::Local local = layout_.LocateResident(r);
+    const Community& community = layout_.community(local.community);
+    const Household& household = community.households[community.residents[local.id].household];
+    const Unit& unit = community.units[household.unit];
+    UntestedResident u;
+    u.resident = r;
+    u.code = std::string(codes_.Get(r));
+    u.community_id = community.id;
+    u.building_id = community.buildings[unit.building].id;
+    u.unit_id = unit.id;
+    u.household_id = household.id;
+    u.door_to_door = state == core::ResidentState::kDoorToDoor;
+    if (const CellIndex cell = plan_->resident_cell[r]; cell != kNoId) {
+      u.site_id = layout_.site(plan_->site_of_cell(cell)).id;
+      u.wave = plan_->wave_of_cell(cell);
+    }
+    page.push_back(std::move(u));
+  };
+  const uint32_t first = after == kNoId ? 0 : after + 1;
+  if (filter.building.has_value()) {
+    const RoundLayout::Local local = layout_.LocateBuilding(*filter.building);
+    const Housing& housing = layout_.housing(local.community);
+    std::vector<uint32_t> residents;
+    for (UnitId u : housing.units_of(local.id)) {
+      for (HouseholdId h : housing.households_of(u)) {
+        for (ResidentId r : housing.residents_of(h)) {
+          const uint32_t round_resident = layout_.resident_base(local.community) + r;
+          if (round_resident >= first) residents.push_back(round_resident);
+        }
+      }
+    }
+    std::sort(residents.begin(), residents.end());
+    for (uint32_t r : residents) {
+      if (page.size() >= limit) break;
+      consider(r);
+    }
+    return page;
+  }
+  uint32_t begin = 0, end = layout_.resident_count();
+  if (filter.community.has_value()) {
+    begin = layout_.resident_base(*filter.community);
+    end = layout_.resident_base(*filter.community + 1);
+  }
+  for (uint32_t r = std::max(begin, first); r < end && page.size() < limit; ++r) consider(r);
+  return page;
+}
+
+absl::StatusOr<std::vector<DoorToDoorBuilding>> Round::DoorToDoor(size_t offset, size_t limit,
+                                                                  size_t* total_buildings) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (plan_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
+  }
+  // The plan's list is grouped by building already.
+  std::vector<DoorToDoorBuilding> page;
+  size_t building_count = 0;
+  uint32_t previous = kNoId;
+  bool in_page = false;
+  for (uint32_t r : plan_->door_to_door) {
+    const uint32_t building = live()->building_of(r);
+    if (building != previous) {
+      ++building_count;
+      previous = building;
+      in_page = building_count > offset && building_count <= offset + limit;
+      if (in_page) page.push_back({building, {}});
+    }
+    if (in_page) page.back().residents.push_back(r);
+  }
+  if (total_buildings != nullptr) *total_buildings = building_count;
+  return page;
+}
+
+absl::StatusOr<uint32_t> Round::FindBuilding(uint32_t community,
+                                             absl::string_view building_id) const {
+  const Community& c = layout_.community(community);
+  for (BuildingId b = 0; b < c.buildings.size(); ++b) {
+    if (c.buildings[b].id == building_id) return layout_.building_base(community) + b;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("building '", building_id, "' is not in community '", c.id, "'"));
+}
+
+absl::StatusOr<uint32_t> Round::FindCommunity(absl::string_view community_id) const {
+  for (uint32_t c = 0; c < config_.community_ids.size(); ++c) {
+    if (config_.community_ids[c] == community_id) return c;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("community '", community_id, "' is not in round ", config_.id));
+}
+
+}  // namespace swabwave::engine

@@ -1,0 +1,170 @@
+// Round: one testing round from creation to close — its configuration, its
+// layout over its communities, the code index, the plan, and (once planned)
+// the lock-free live state that takes check-ins.
+//
+// Lifecycle: kDraft --Plan--> kPlanned --Plan (again)--> kPlanned
+//            --Open--> kOpen --Close--> kClosed.
+//
+// Example:
+//   Round* round = registry.CreateRound(config).value();
+//   round->Plan(GreedyPlanner(), {}).value();
+//   round->Open();
+//   DeskIndex desk = round->ResolveDesk("s1", 1).value();
+//   round->RackTube(desk, "TB0001");
+//   CheckInResult r = round->CheckIn(desk, code, now_s, RequestTag(request_id));
+//
+// Thread-safety: CheckIn, ResolveDesk, phase() and the accessors of
+// immutable parts are lock-free and may be called from any thread. Plan,
+// Open, Close, RackTube, SealTube and the progress queries take mu_ (rare
+// paths) and may run concurrently with check-ins. Once the round is open,
+// its live state never changes identity, and it is never freed while the
+// process runs.
+#ifndef SWABWAVE_ENGINE_ROUND_H_
+#define SWABWAVE_ENGINE_ROUND_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/core/code_index.h"
+#include "engine/core/live_round.h"
+#include "engine/model/code_arena.h"
+#include "engine/model/round_config.h"
+#include "engine/model/round_layout.h"
+#include "engine/plan/plan.h"
+#include "engine/progress.h"
+
+namespace swabwave::engine {
+
+enum class RoundPhase : uint8_t { kDraft, kPlanned, kOpen, kClosed };
+
+absl::string_view PhaseName(RoundPhase phase);
+
+// How early a scan may be stamped before the round's start (tablet clocks
+// drift; sites open a little early).
+inline constexpr absl::Duration kScanBeforeStartTolerance = absl::Hours(1);
+
+// A door-to-door building and its visits.
+struct DoorToDoorBuilding {
+  uint32_t building = kNoId;  // round-wide
+  std::vector<uint32_t> residents;
+};
+
+class Round {
+ public:
+  // Builds the round's layout and code index. INVALID_ARGUMENT when two of
+  // its communities share a resident code. REQUIRES: config validated,
+  // communities outlive the round.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Round>> Create(
+      RoundConfig config, std::vector<const Community*> communities);
+
+  const RoundConfig& config() const { return config_; }
+  const RoundLayout& layout() const { return layout_; }
+  RoundPhase phase() const { return phase_.load(std::memory_order_acquire); }
+  absl::Time created() const { return created_; }
+
+  // ---- lifecycle (rare; take mu_)
+
+  // Plans or re-plans (kDraft or kPlanned only; FAILED_PRECONDITION
+  // otherwise). Planner errors pass through.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const plan::Plan>> MakePlan(
+      const plan::Planner& planner, const plan::PlanOptions& options);
+  // kPlanned -> kOpen; FAILED_PRECONDITION otherwise.
+  [[nodiscard]] absl::Status Open();
+  // kOpen -> kClosed; FAILED_PRECONDITION otherwise.
+  [[nodiscard]] absl::Status Close();
+  // The current plan, or null before the first plan.
+  std::shared_ptr<const plan::Plan> plan() const;
+
+  // ---- the check-in path (lock-free)
+
+  // The round-wide desk index of desk `number` (from 1) at site `site_id`.
+  // NOT_FOUND naming what is unknown.
+  [[nodiscard]] absl::StatusOr<DeskIndex> ResolveDesk(absl::string_view site_id,
+                                                      int number) const;
+  // "sites/{site_id}/desks/{n}".
+  std::string DeskName(DeskIndex desk) const;
+
+  // Checks a resident in. kRoundNotOpen unless the round is open.
+  core::CheckInResult CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
+                              uint32_t request_tag);
+
+  // ---- tubes (rare; FAILED_PRECONDITION unless open)
+
+  [[nodiscard]] absl::StatusOr<core::TubeView> RackTube(DeskIndex desk, absl::string_view barcode);
+  [[nodiscard]] absl::StatusOr<core::TubeView> SealTube(DeskIndex desk, absl::string_view barcode);
+  // REQUIRES: a planned round and a tube index it handed out.
+  core::TubeView Tube(TubeIndex tube) const { return live()->rack().Tube(tube); }
+
+  // ---- progress (FAILED_PRECONDITION before the round is planned)
+
+  [[nodiscard]] absl::StatusOr<ProgressCounts> Totals() const;
+  // Rows [offset, offset + limit) of `level`, and the totals.
+  [[nodiscard]] absl::StatusOr<ProgressReport> Progress(ProgressLevel level, size_t offset,
+                                                        size_t limit) const;
+  // Untested residents with round id > `after` (kNoId: from the start), in
+  // id order, at most `limit`; optionally only of one community (its
+  // position in config().community_ids) or one building (round-wide index).
+  struct UntestedFilter {
+    std::optional<uint32_t> community;
+    std::optional<uint32_t> building;
+  };
+  [[nodiscard]] absl::StatusOr<std::vector<UntestedResident>> ListUntested(
+      const UntestedFilter& filter, uint32_t after, size_t limit) const;
+
+  // The door-to-door list grouped by building: buildings [offset, offset + limit).
+  [[nodiscard]] absl::StatusOr<std::vector<DoorToDoorBuilding>> DoorToDoor(
+      size_t offset, size_t limit, size_t* total_buildings) const;
+
+  absl::string_view resident_code(uint32_t resident) const { return codes_.Get(resident); }
+  // Round-wide building index of (community position, building id), or NOT_FOUND.
+  [[nodiscard]] absl::StatusOr<uint32_t> FindBuilding(uint32_t community,
+                                                      absl::string_view building_id) const;
+  // Position of a community in config().community_ids, or NOT_FOUND.
+  [[nodiscard]] absl::StatusOr<uint32_t> FindCommunity(absl::string_view community_id) const;
+
+  // The live state. REQUIRES: planned (non-null from then on).
+  core::LiveRound* live() const { return live_.load(std::memory_order_acquire); }
+
+ private:
+  // Per building, fixed by the plan.
+  struct BuildingPlan {
+    int32_t due = 0;  // at a site or door-to-door
+    int32_t exempt = 0;
+    int32_t door_to_door = 0;
+  };
+
+  Round(RoundConfig config, std::vector<const Community*> communities);
+
+  ProgressCounts BuildingCounts(uint32_t building) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status CheckOpen(absl::string_view what) const;
+
+  const RoundConfig config_;
+  const RoundLayout layout_;
+  const absl::Time created_;
+  CodeArena codes_;  // round order; immutable after Create
+  std::optional<core::CodeIndex> index_;
+  absl::flat_hash_map<std::string, uint32_t> site_index_;  // immutable after Create
+  std::atomic<RoundPhase> phase_{RoundPhase::kDraft};
+  // Set (release) by MakePlan; never replaced once the round is open.
+  std::atomic<core::LiveRound*> live_{nullptr};
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const plan::Plan> plan_ ABSL_GUARDED_BY(mu_);
+  std::vector<BuildingPlan> building_plans_ ABSL_GUARDED_BY(mu_);
+  // Owns *live_. Replaced only by a re-plan, which happens before the round
+  // opens: until then no lock-free path touches the live state (CheckIn and
+  // the tube calls return on the phase check first).
+  std::unique_ptr<core::LiveRound> owned_live_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace swabwave::engine
+
+#endif  // SWABWAVE_ENGINE_ROUND_H_

@@ -1,0 +1,418 @@
+#include "services/api/checkin_service.h"
+
+#include <google/protobuf/any.pb.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "engine/model/names.h"
+#include "services/api/proto_convert.h"
+#include "swabwave/v1/common.pb.h"
+
+namespace swabwave::services {
+
+namespace {
+
+// How far ahead of the server's clock a tablet's scan time may be.
+constexpr absl::Duration kScanFutureTolerance = absl::Minutes(10);
+
+grpc::Status Error(grpc::StatusCode code, std::string message) {
+  return grpc::Status(code, std::move(message));
+}
+
+// The time as the community reads it (the first community's offset).
+std::string LocalTime(const engine::Round& round, absl::Time t) {
+  const absl::TimeZone zone =
+      absl::FixedTimeZone(round.layout().community(0).utc_offset_minutes * 60);
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez", t, zone);
+}
+
+v1::TubeState TubeStateToProto(engine::core::TubeState state) {
+  switch (state) {
+    case engine::core::TubeState::kRacked: return v1::TUBE_STATE_RACKED;
+    case engine::core::TubeState::kOpen: return v1::TUBE_STATE_OPEN;
+    case engine::core::TubeState::kSealed: return v1::TUBE_STATE_SEALED;
+  }
+  return v1::TUBE_STATE_UNSPECIFIED;
+}
+
+void TubeToProto(const engine::Round& round, const engine::core::TubeView& view, v1::Tube* out) {
+  out->set_name(absl::StrCat(RoundName(round.config().id), "/tubes/", view.barcode));
+  out->set_barcode(view.barcode);
+  out->set_desk(round.DeskName(view.desk));
+  out->set_capacity(round.config().pool_ratio);
+  out->set_swabs(static_cast<int32_t>(view.swabs));
+  out->set_state(TubeStateToProto(view.state));
+}
+
+absl::StatusOr<engine::Round*> MemoRound(const engine::Registry& registry,
+                                         const std::string& name, CheckInMemo* memo) {
+  if (memo != nullptr && memo->round != nullptr && memo->round_name == name) return memo->round;
+  absl::StatusOr<engine::Round*> round = LookUpRound(registry, name);
+  if (round.ok() && memo != nullptr) {
+    memo->round_name = name;
+    memo->round = *round;
+    memo->desk_name.clear();
+    memo->desk = engine::kNoId;
+  }
+  return round;
+}
+
+absl::StatusOr<engine::DeskIndex> MemoDesk(const engine::Round& round, const std::string& name,
+                                           CheckInMemo* memo) {
+  if (memo != nullptr && memo->desk != engine::kNoId && memo->desk_name == name) return memo->desk;
+  absl::StatusOr<DeskName> parsed = ParseDeskName(name);
+  if (!parsed.ok()) return parsed.status();
+  absl::StatusOr<engine::DeskIndex> desk = round.ResolveDesk(parsed->site_id, parsed->number);
+  if (desk.ok() && memo != nullptr) {
+    memo->desk_name = name;
+    memo->desk = *desk;
+  }
+  return desk;
+}
+
+// Round and desk of a tube request.
+struct TubeTarget {
+  engine::Round* round = nullptr;
+  engine::DeskIndex desk = engine::kNoId;
+};
+
+absl::StatusOr<TubeTarget> ResolveTubeTarget(const engine::Registry& registry,
+                                             const std::string& request_id,
+                                             const std::string& round_name,
+                                             const std::string& desk_name,
+                                             const std::string& barcode) {
+  if (absl::Status s = CheckRequestId(request_id); !s.ok()) return s;
+  absl::StatusOr<engine::Round*> round = LookUpRound(registry, round_name);
+  if (!round.ok()) return round.status();
+  absl::StatusOr<engine::DeskIndex> desk = MemoDesk(**round, desk_name, nullptr);
+  if (!desk.ok()) return desk.status();
+  if (!engine::IsValidCode(barcode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tube_barcode '", barcode.substr(0, 80),
+                     "' is not a barcode: use 4-64 printable ASCII characters without spaces, "
+                     "commas or quotes"));
+  }
+  return TubeTarget{*round, *desk};
+}
+
+}  // namespace
+
+CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
+                             absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
+                             v1::ExistingCheckIn* existing) {
+  using engine::core::CheckInVerdict;
+  CheckInAnswer answer;
+  if (absl::Status s = CheckRequestId(request.request_id()); !s.ok()) {
+    answer.status = ToGrpcStatus(s);
+    return answer;
+  }
+  absl::StatusOr<engine::Round*> round = MemoRound(registry, request.round(), memo);
+  if (!round.ok()) {
+    answer.status = ToGrpcStatus(round.status());
+    return answer;
+  }
+  engine::Round& r = **round;
+  absl::StatusOr<engine::DeskIndex> desk = MemoDesk(r, request.desk(), memo);
+  if (!desk.ok()) {
+    answer.status = ToGrpcStatus(desk.status());
+    answer.label = desk.status().code() == absl::StatusCode::kNotFound
+                       ? CheckInResultLabel::kUnknownDesk
+                       : CheckInResultLabel::kInvalidRequest;
+    return answer;
+  }
+  if (absl::Status s = engine::CheckCode("resident_code", request.resident_code()); !s.ok()) {
+    answer.status = ToGrpcStatus(s);
+    return answer;
+  }
+  const absl::Time scan = request.has_scan_time() ? FromProto(request.scan_time()) : now;
+  if (scan < r.config().start - engine::kScanBeforeStartTolerance) {
+    answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("scan_time ", LocalTime(r, scan),
+                                       " is more than 1 h before round ", r.config().id,
+                                       " starts (", LocalTime(r, r.config().start),
+                                       "); check the tablet's clock"));
+    answer.label = CheckInResultLabel::kBadScanTime;
+    return answer;
+  }
+  if (scan > now + kScanFutureTolerance) {
+    answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("scan_time ", LocalTime(r, scan),
+                                       " is in the future by the server's clock (",
+                                       LocalTime(r, now), "); check the tablet's clock"));
+    answer.label = CheckInResultLabel::kBadScanTime;
+    return answer;
+  }
+
+  const engine::core::CheckInResult outcome =
+      r.CheckIn(*desk, request.resident_code(), absl::ToUnixSeconds(scan),
+                engine::core::RequestTag(request.request_id()));
+  answer.label = LabelOf(outcome.verdict);
+  switch (outcome.verdict) {
+    case CheckInVerdict::kSampled:
+    case CheckInVerdict::kReplayed: {
+      result->set_resident_id(outcome.resident);
+      result->set_tube_barcode(r.Tube(outcome.tube).barcode);
+      result->set_position(static_cast<int32_t>(outcome.slot) + 1);
+      result->set_capacity(r.config().pool_ratio);
+      result->set_tube_full(outcome.tube_full);
+      ToProto(absl::FromUnixSeconds(outcome.scan_unix_seconds), result->mutable_scan_time());
+      result->set_replayed(outcome.verdict == CheckInVerdict::kReplayed);
+      answer.status = grpc::Status::OK;
+      break;
+    }
+    case CheckInVerdict::kAlreadySampled: {
+      const std::string where = r.DeskName(outcome.desk);
+      const std::string barcode = r.Tube(outcome.tube).barcode;
+      const absl::Time when = absl::FromUnixSeconds(outcome.scan_unix_seconds);
+      existing->set_resident_id(outcome.resident);
+      existing->set_desk(where);
+      existing->set_tube_barcode(barcode);
+      existing->set_position(static_cast<int32_t>(outcome.slot) + 1);
+      ToProto(when, existing->mutable_scan_time());
+      answer.status = Error(
+          grpc::StatusCode::ALREADY_EXISTS,
+          absl::StrCat("resident ", outcome.resident, " was already sampled in round ",
+                       r.config().id, " at ", where, " at ", LocalTime(r, when), " (tube ",
+                       barcode, ", ", outcome.slot + 1, "/", r.config().pool_ratio,
+                       "); do not swab again"));
+      break;
+    }
+    case CheckInVerdict::kUnknownResident:
+      answer.status = Error(grpc::StatusCode::NOT_FOUND,
+                            absl::StrCat("the resident code is not registered in round ",
+                                         r.config().id,
+                                         "'s communities; check the QR code, or send the "
+                                         "person to the registration desk"));
+      break;
+    case CheckInVerdict::kUnknownDesk:
+      answer.status = Error(grpc::StatusCode::NOT_FOUND, "no such desk in this round");
+      break;
+    case CheckInVerdict::kNoOpenTube:
+      answer.status = Error(grpc::StatusCode::FAILED_PRECONDITION,
+                            absl::StrCat(r.DeskName(*desk),
+                                         " has no open tube; scan a new tube (OpenTube), then "
+                                         "retry this check-in with the same request_id"));
+      break;
+    case CheckInVerdict::kScanTimeOutOfRange:
+      answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
+                            "scan_time is outside the range this round can record");
+      break;
+    case CheckInVerdict::kRoundNotOpen:
+      answer.status = Error(grpc::StatusCode::FAILED_PRECONDITION,
+                            absl::StrCat("round ", r.config().id, " is ",
+                                         engine::PhaseName(r.phase()),
+                                         "; check-ins are taken only while it is open"));
+      break;
+  }
+  return answer;
+}
+
+grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* ctx,
+                                                  const v1::CheckInRequest* request,
+                                                  v1::CheckInResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kCheckIn);
+  const absl::Time start = absl::Now();
+  v1::ExistingCheckIn existing;
+  CheckInAnswer answer =
+      ProcessCheckIn(*context_.registry, *request, start, nullptr, response, &existing);
+  context_.metrics->RecordCheckIn(answer.label, absl::Now() - start);
+  if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+    // The detail travels as a google.rpc.Status-compatible ErrorStatus in
+    // grpc-status-details-bin.
+    v1::ErrorStatus details;
+    details.set_code(grpc::StatusCode::ALREADY_EXISTS);
+    details.set_message(answer.status.error_message());
+    details.add_details()->PackFrom(existing);
+    answer.status = grpc::Status(answer.status.error_code(), answer.status.error_message(),
+                                 details.SerializeAsString());
+  }
+  timer.Finish(reactor, answer.status);
+  return reactor;
+}
+
+namespace {
+
+class CheckInStreamReactor final
+    : public grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
+ public:
+  // Outcomes waiting to be written past which the stream stops reading.
+  static constexpr int kMaxPendingOutcomes = 4096;
+
+  explicit CheckInStreamReactor(ServiceContext context)
+      : context_(context), timer_(context.metrics, Rpc::kCheckInStream) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      absl::MutexLock lock(&mu_);
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    if (request_.check_ins_size() > kMaxCheckInsPerMessage) {
+      absl::MutexLock lock(&mu_);
+      reads_done_ = true;
+      final_status_ = grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("a stream message carried ", request_.check_ins_size(),
+                       " check-ins; at most ", kMaxCheckInsPerMessage,
+                       " per message: split the batch"));
+      MaybeFinishLocked();
+      return;
+    }
+    // Answer the batch outside the lock: the core is lock-free.
+    const absl::Time now = absl::Now();
+    v1::CheckInStreamResponse answered;
+    for (const v1::CheckInRequest& check_in : request_.check_ins()) {
+      v1::CheckInOutcome* outcome = answered.add_outcomes();
+      outcome->set_request_id(check_in.request_id());
+      CheckInAnswer answer =
+          ProcessCheckIn(*context_.registry, check_in, now, &memo_, outcome->mutable_result(),
+                         outcome->mutable_existing());
+      if (!answer.status.ok()) {
+        outcome->clear_result();
+        v1::ErrorStatus* status = outcome->mutable_status();
+        status->set_code(answer.status.error_code());
+        status->set_message(answer.status.error_message());
+        if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+          status->add_details()->PackFrom(outcome->existing());
+        } else {
+          outcome->clear_existing();
+        }
+      } else {
+        outcome->clear_existing();
+      }
+      labels_.push_back(answer.label);
+    }
+    const absl::Duration latency = absl::Now() - now;
+    for (CheckInResultLabel label : labels_) context_.metrics->RecordCheckIn(label, latency);
+    labels_.clear();
+
+    absl::MutexLock lock(&mu_);
+    for (v1::CheckInOutcome& outcome : *answered.mutable_outcomes()) {
+      pending_.add_outcomes()->Swap(&outcome);
+    }
+    MaybeWriteLocked();
+    if (pending_.outcomes_size() < kMaxPendingOutcomes) {
+      StartRead(&request_);
+    } else {
+      read_paused_ = true;  // resumed by OnWriteDone once the backlog drains
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      // The client is gone; nothing more can be delivered.
+      write_failed_ = true;
+      pending_.Clear();
+    }
+    MaybeWriteLocked();
+    if (read_paused_ && pending_.outcomes_size() < kMaxPendingOutcomes / 2 && !write_failed_) {
+      read_paused_ = false;
+      StartRead(&request_);
+    } else if (read_paused_ && write_failed_) {
+      read_paused_ = false;
+      reads_done_ = true;
+    }
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || write_failed_ || pending_.outcomes_size() == 0) return;
+    in_flight_.Clear();
+    in_flight_.Swap(&pending_);
+    writing_ = true;
+    StartWrite(&in_flight_);
+  }
+
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !reads_done_ || writing_ || (pending_.outcomes_size() > 0 && !write_failed_)) {
+      return;
+    }
+    finished_ = true;
+    timer_.Record(final_status_);
+    Finish(final_status_);
+  }
+
+  ServiceContext context_;
+  const RpcTimer timer_;
+  v1::CheckInStreamRequest request_;  // owned by the read in flight
+  CheckInMemo memo_;                  // touched only by OnReadDone (one read at a time)
+  std::vector<CheckInResultLabel> labels_;
+
+  absl::Mutex mu_;
+  v1::CheckInStreamResponse pending_ ABSL_GUARDED_BY(mu_);
+  v1::CheckInStreamResponse in_flight_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse>*
+CheckInService::CheckInStream(grpc::CallbackServerContext*) {
+  return new CheckInStreamReactor(context_);
+}
+
+grpc::ServerUnaryReactor* CheckInService::OpenTube(grpc::CallbackServerContext* ctx,
+                                                   const v1::OpenTubeRequest* request,
+                                                   v1::OpenTubeResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kOpenTube);
+  absl::StatusOr<TubeTarget> target =
+      ResolveTubeTarget(*context_.registry, request->request_id(), request->round(),
+                        request->desk(), request->tube_barcode());
+  if (!target.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(target.status()));
+    return reactor;
+  }
+  const grpc::Status status =
+      context_.cache->Run("OpenTube", request->request_id(), *request, response, [&] {
+        absl::StatusOr<engine::core::TubeView> tube =
+            target->round->RackTube(target->desk, request->tube_barcode());
+        if (!tube.ok()) return ToGrpcStatus(tube.status());
+        TubeToProto(*target->round, *tube, response->mutable_tube());
+        return grpc::Status::OK;
+      });
+  timer.Finish(reactor, status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CheckInService::SealTube(grpc::CallbackServerContext* ctx,
+                                                   const v1::SealTubeRequest* request,
+                                                   v1::SealTubeResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kSealTube);
+  absl::StatusOr<TubeTarget> target =
+      ResolveTubeTarget(*context_.registry, request->request_id(), request->round(),
+                        request->desk(), request->tube_barcode());
+  if (!target.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(target.status()));
+    return reactor;
+  }
+  const grpc::Status status =
+      context_.cache->Run("SealTube", request->request_id(), *request, response, [&] {
+        absl::StatusOr<engine::core::TubeView> tube =
+            target->round->SealTube(target->desk, request->tube_barcode());
+        if (!tube.ok()) return ToGrpcStatus(tube.status());
+        TubeToProto(*target->round, *tube, response->mutable_tube());
+        return grpc::Status::OK;
+      });
+  timer.Finish(reactor, status);
+  return reactor;
+}
+
+}  // namespace swabwave::services

@@ -1,0 +1,65 @@
+// CheckInService (checkin.proto): the sampling-site tablets' API. CheckIn
+// and CheckInStream translate each request into one call to the lock-free
+// core (engine::Round::CheckIn) and its verdict into a status; tubes go
+// through the desk rack's rare locked path.
+//
+// The stream reads one message (a batch of check-ins) at a time, answers
+// each check-in in an outcome, and coalesces outcomes that are ready while
+// a write is in flight into the next message. It stops reading while too
+// many outcomes wait to be written (a slow reader cannot make the server
+// buffer without bound).
+//
+// Thread-safety: gRPC calls the methods concurrently; each stream reactor
+// guards its write queue with its own mutex.
+#ifndef SWABWAVE_SERVICES_API_CHECKIN_SERVICE_H_
+#define SWABWAVE_SERVICES_API_CHECKIN_SERVICE_H_
+
+#include "services/api/service_support.h"
+#include "swabwave/v1/checkin.grpc.pb.h"
+
+namespace swabwave::services {
+
+// Most check-ins one stream message may carry.
+inline constexpr int kMaxCheckInsPerMessage = 1000;
+
+// Checks one request in and describes the outcome: `result` on OK,
+// `existing` on ALREADY_EXISTS. `now` stamps requests without a scan time.
+// `round_cache` and `desk_cache` (may be null) remember the last name
+// resolved on this stream.
+struct CheckInMemo {
+  std::string round_name;
+  engine::Round* round = nullptr;
+  std::string desk_name;
+  engine::DeskIndex desk = engine::kNoId;
+};
+struct CheckInAnswer {
+  grpc::Status status;
+  CheckInResultLabel label = CheckInResultLabel::kInvalidRequest;
+};
+CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
+                             absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
+                             v1::ExistingCheckIn* existing);
+
+class CheckInService final : public v1::CheckInService::CallbackService {
+ public:
+  explicit CheckInService(ServiceContext context) : context_(context) {}
+
+  grpc::ServerUnaryReactor* OpenTube(grpc::CallbackServerContext* ctx,
+                                     const v1::OpenTubeRequest* request,
+                                     v1::OpenTubeResponse* response) override;
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
+                                    const v1::CheckInRequest* request,
+                                    v1::CheckInResponse* response) override;
+  grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse>* CheckInStream(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::ServerUnaryReactor* SealTube(grpc::CallbackServerContext* ctx,
+                                     const v1::SealTubeRequest* request,
+                                     v1::SealTubeResponse* response) override;
+
+ private:
+  ServiceContext context_;
+};
+
+}  // namespace swabwave::services
+
+#endif  // SWABWAVE_SERVICES_API_CHECKIN_SERVICE_H_

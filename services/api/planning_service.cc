@@ -1,0 +1,426 @@
+#include "services/api/planning_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/plan/greedy_planner.h"
+#include "services/api/proto_convert.h"
+
+namespace swabwave::services {
+
+namespace {
+
+constexpr size_t kMaxImportChunkEntities = 100000;
+
+size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
+  return c.compounds_size() + c.buildings_size() + c.units_size() + c.households_size() +
+         c.residents_size() + c.sites_size() + c.staff_size();
+}
+
+// Reads an import stream chunk by chunk; imports the community at the end.
+class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRequest> {
+ public:
+  ImportReactor(ServiceContext context, v1::ImportCommunityResponse* response)
+      : context_(context), response_(response), timer_(context.metrics, Rpc::kImportCommunity) {
+    StartRead(&chunk_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client closed its side: the stream is complete.
+      context_.slow->Submit([this] { Import(); });
+      return;
+    }
+    if (ChunkEntities(chunk_) > kMaxImportChunkEntities) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "chunk ", chunks_, " holds ", ChunkEntities(chunk_), " entities; at most ",
+          kMaxImportChunkEntities, " per chunk")));
+    }
+    if (chunks_ == 0) header_ = chunk_;
+    if (absl::Status s = assembler_.Add(chunk_, chunks_); !s.ok()) return Fail(s);
+    ++chunks_;
+    StartRead(&chunk_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Fail(const absl::Status& status) {
+    const grpc::Status grpc_status = ToGrpcStatus(status);
+    timer_.Record(grpc_status);
+    Finish(grpc_status);
+  }
+
+  void Import() {
+    if (chunks_ == 0) {
+      return Fail(absl::InvalidArgumentError("the import stream carried no chunks"));
+    }
+    // Fingerprint only the header chunk: a retry re-sends the same stream.
+    header_.clear_compounds();
+    header_.clear_buildings();
+    header_.clear_units();
+    header_.clear_households();
+    header_.clear_residents();
+    header_.clear_sites();
+    header_.clear_staff();
+    header_.set_last(false);
+    const grpc::Status status = context_.cache->Run(
+        "ImportCommunity", assembler_.request_id(), header_, response_, [this] {
+          absl::StatusOr<engine::Community> community = assembler_.Finish();
+          if (!community.ok()) return ToGrpcStatus(community.status());
+          absl::StatusOr<const engine::Community*> stored =
+              context_.registry->ImportCommunity(*std::move(community));
+          if (!stored.ok()) return ToGrpcStatus(stored.status());
+          const engine::Community& c = **stored;
+          response_->set_community(absl::StrCat("communities/", c.id));
+          response_->set_compounds(c.compounds.size());
+          response_->set_buildings(c.buildings.size());
+          response_->set_units(c.units.size());
+          response_->set_households(c.households.size());
+          response_->set_residents(c.residents.size());
+          response_->set_sites(c.sites.size());
+          response_->set_desks(c.TotalDesks());
+          response_->set_staff(c.staff.size());
+          spdlog::info("imported community {} ({} residents, {} sites)", c.id,
+                       c.residents.size(), c.sites.size());
+          return grpc::Status::OK;
+        });
+    timer_.Record(status);
+    Finish(status);
+  }
+
+  ServiceContext context_;
+  v1::ImportCommunityResponse* response_;
+  RpcTimer timer_;
+  v1::ImportCommunityRequest chunk_;
+  v1::ImportCommunityRequest header_;
+  ImportAssembler assembler_;
+  size_t chunks_ = 0;
+};
+
+absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRoundRequest& r) {
+  engine::RoundConfig config;
+  config.id = r.round_id();
+  config.community_ids.assign(r.community_ids().begin(), r.community_ids().end());
+  if (!r.has_start_time()) {
+    return absl::InvalidArgumentError("start_time is required: when the round's first wave starts");
+  }
+  config.start = FromProto(r.start_time());
+  config.pool_ratio = r.pool_ratio();
+  if (r.has_wave_length()) config.wave_length = FromProto(r.wave_length());
+  if (r.has_duration()) config.duration = FromProto(r.duration());
+  if (absl::Status s = engine::ValidateRoundConfig(config); !s.ok()) return s;
+  return config;
+}
+
+engine::plan::PlanOptions PlanOptionsFromProto(const v1::PlanOptions& o) {
+  engine::plan::PlanOptions options;
+  if (o.per_desk_rate_per_hour() != 0) options.per_desk_rate_per_hour = o.per_desk_rate_per_hour();
+  if (o.utilization() != 0) options.utilization = o.utilization();
+  return options;
+}
+
+}  // namespace
+
+grpc::ServerReadReactor<v1::ImportCommunityRequest>* PlanningService::ImportCommunity(
+    grpc::CallbackServerContext*, v1::ImportCommunityResponse* response) {
+  return new ImportReactor(context_, response);
+}
+
+grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerContext* ctx,
+                                                       const v1::CreateRoundRequest* request,
+                                                       v1::CreateRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kCreateRound);
+  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(s));
+    return reactor;
+  }
+  context_.slow->Submit([this, reactor, request, response, timer] {
+    const grpc::Status status =
+        context_.cache->Run("CreateRound", request->request_id(), *request, response, [&] {
+          absl::StatusOr<engine::RoundConfig> config = RoundConfigFromRequest(*request);
+          if (!config.ok()) return ToGrpcStatus(config.status());
+          absl::StatusOr<engine::Round*> round = context_.registry->CreateRound(*std::move(config));
+          if (!round.ok()) return ToGrpcStatus(round.status());
+          *response->mutable_round() = RoundToProto(**round);
+          spdlog::info("created round {} ({} residents)", (*round)->config().id,
+                       (*round)->layout().resident_count());
+          return grpc::Status::OK;
+        });
+    timer.Finish(reactor, status);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::GetRound(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetRoundRequest* request,
+                                                    v1::GetRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kGetRound);
+  absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+  if (round.ok()) *response->mutable_round() = RoundToProto(**round);
+  timer.Finish(reactor, ToGrpcStatus(round.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::ListRounds(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListRoundsRequest* request,
+                                                      v1::ListRoundsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kListRounds);
+  absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
+  absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+  if (!size.ok() || !offset.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(!size.ok() ? size.status() : offset.status()));
+    return reactor;
+  }
+  const std::vector<engine::Round*> rounds = context_.registry->ListRounds();
+  const size_t end = std::min(rounds.size(), *offset + *size);
+  for (size_t i = *offset; i < end; ++i) *response->add_rounds() = RoundToProto(*rounds[i]);
+  if (end < rounds.size()) response->set_next_page_token(EncodePageToken(end));
+  timer.Finish(reactor, grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext* ctx,
+                                                     const v1::PlanRoundRequest* request,
+                                                     v1::PlanRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kPlanRound);
+  absl::Status valid = CheckRequestId(request->request_id());
+  absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+  if (valid.ok()) valid = round.status();
+  const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
+  if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
+  if (!valid.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(valid));
+    return reactor;
+  }
+  context_.slow->Submit([this, reactor, request, response, timer, options, r = *round] {
+    const grpc::Status status =
+        context_.cache->Run("PlanRound", request->request_id(), *request, response, [&] {
+          const engine::plan::GreedyPlanner planner;
+          absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan =
+              r->MakePlan(planner, options);
+          if (!plan.ok()) return ToGrpcStatus(plan.status());
+          *response->mutable_summary() = PlanSummaryToProto(**plan);
+          spdlog::info("planned round {}: {} waves (bound {}), {} due at sites, {} door-to-door",
+                       r->config().id, (*plan)->waves_used, (*plan)->waves_lower_bound,
+                       (*plan)->due_at_sites, (*plan)->door_to_door_count);
+          return grpc::Status::OK;
+        });
+    timer.Finish(reactor, status);
+  });
+  return reactor;
+}
+
+namespace {
+
+// The plan of a round, or FAILED_PRECONDITION when it has none.
+absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> PlanOf(const engine::Round& round) {
+  std::shared_ptr<const engine::plan::Plan> plan = round.plan();
+  if (plan == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", round.config().id, " has no plan yet; call PlanRound first"));
+  }
+  return plan;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* ctx,
+                                                   const v1::GetPlanRequest* request,
+                                                   v1::GetPlanResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kGetPlan);
+  const auto run = [&]() -> absl::Status {
+    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+    if (!offset.ok()) return offset.status();
+    absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
+    if (!plan.ok()) return plan.status();
+    const engine::plan::Plan& p = **plan;
+    const engine::RoundLayout& layout = (*round)->layout();
+    *response->mutable_summary() = PlanSummaryToProto(p);
+    const size_t end = std::min<size_t>(layout.site_count(), *offset + *size);
+    for (size_t s = *offset; s < end; ++s) {
+      const uint32_t site = static_cast<uint32_t>(s);
+      v1::SitePlan* out = response->add_sites();
+      out->set_site_id(layout.site(site).id);
+      out->set_community_id(layout.community(layout.LocateSite(site).community).id);
+      out->set_desks(layout.site(site).desks);
+      for (int w = 0; w < p.wave_count; ++w) {
+        const int32_t load = p.cell_load[p.cell(site, w)];
+        if (load == 0) continue;
+        v1::WaveLoad* wave = out->add_waves();
+        wave->set_wave(w);
+        wave->set_load(load);
+        wave->set_capacity(p.cell_capacity[p.cell(site, w)]);
+      }
+    }
+    if (end < layout.site_count()) response->set_next_page_token(EncodePageToken(end));
+    return absl::OkStatus();
+  };
+  timer.Finish(reactor, ToGrpcStatus(run()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::ListAssignments(
+    grpc::CallbackServerContext* ctx, const v1::ListAssignmentsRequest* request,
+    v1::ListAssignmentsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kListAssignments);
+  const auto run = [&]() -> absl::Status {
+    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+    if (!offset.ok()) return offset.status();
+    absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
+    if (!plan.ok()) return plan.status();
+    const engine::RoundLayout& layout = (*round)->layout();
+    const engine::RoundConfig& config = (*round)->config();
+
+    // Filters: a community (its unit range) and optionally one building.
+    uint32_t unit_begin = 0, unit_end = layout.unit_count();
+    uint32_t building = engine::kNoId;
+    if (!request->building_id().empty() && request->community_id().empty()) {
+      return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+    }
+    if (!request->community_id().empty()) {
+      absl::StatusOr<uint32_t> c = (*round)->FindCommunity(request->community_id());
+      if (!c.ok()) return c.status();
+      unit_begin = layout.unit_base(*c);
+      unit_end = layout.unit_base(*c + 1);
+      if (!request->building_id().empty()) {
+        absl::StatusOr<uint32_t> b = (*round)->FindBuilding(*c, request->building_id());
+        if (!b.ok()) return b.status();
+        building = *b - layout.building_base(*c);
+      }
+    }
+    size_t matched = 0;
+    for (const engine::plan::UnitAssignment& a : (*plan)->assignments) {
+      if (a.unit < unit_begin || a.unit >= unit_end) continue;
+      const engine::RoundLayout::Local unit = layout.LocateUnit(a.unit);
+      const engine::Community& community = layout.community(unit.community);
+      const engine::Unit& u = community.units[unit.id];
+      if (building != engine::kNoId && u.building != building) continue;
+      const size_t position = matched++;
+      if (position < *offset) continue;
+      if (static_cast<size_t>(response->assignments_size()) == *size) {
+        response->set_next_page_token(EncodePageToken(position));
+        break;
+      }
+      v1::Assignment* out = response->add_assignments();
+      out->set_community_id(community.id);
+      out->set_building_id(community.buildings[u.building].id);
+      out->set_unit_id(u.id);
+      out->set_site_id(layout.site(a.site).id);
+      out->set_wave(a.wave);
+      ToProto(config.WaveStart(a.wave), out->mutable_window_start());
+      ToProto(config.WaveEnd(a.wave), out->mutable_window_end());
+      out->set_residents(a.residents);
+      for (uint32_t h : a.households) {
+        out->add_household_ids(community.households[layout.LocateHousehold(h).id].id);
+      }
+    }
+    return absl::OkStatus();
+  };
+  timer.Finish(reactor, ToGrpcStatus(run()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::ListDoorToDoor(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListDoorToDoorRequest* request,
+                                                          v1::ListDoorToDoorResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kListDoorToDoor);
+  const auto run = [&]() -> absl::Status {
+    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+    if (!offset.ok()) return offset.status();
+    size_t total = 0;
+    absl::StatusOr<std::vector<engine::DoorToDoorBuilding>> page =
+        (*round)->DoorToDoor(*offset, *size, &total);
+    if (!page.ok()) return page.status();
+    const engine::RoundLayout& layout = (*round)->layout();
+    for (const engine::DoorToDoorBuilding& b : *page) {
+      const engine::RoundLayout::Local building = layout.LocateBuilding(b.building);
+      const engine::Community& community = layout.community(building.community);
+      v1::DoorToDoorBuilding* out = response->add_buildings();
+      out->set_community_id(community.id);
+      out->set_building_id(community.buildings[building.id].id);
+      for (uint32_t r : b.residents) {
+        const engine::RoundLayout::Local resident = layout.LocateResident(r);
+        const engine::Household& household =
+            community.households[community.residents[resident.id].household];
+        v1::DoorToDoorVisit* visit = out->add_visits();
+        visit->set_resident_id(r);
+        const absl::string_view code = (*round)->resident_code(r);
+        visit->set_code(code.data(), code.size());
+        visit->set_household_id(household.id);
+        visit->set_unit_id(community.units[household.unit].id);
+      }
+    }
+    if (*offset + page->size() < total) {
+      response->set_next_page_token(EncodePageToken(*offset + page->size()));
+    }
+    return absl::OkStatus();
+  };
+  timer.Finish(reactor, ToGrpcStatus(run()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::OpenRound(grpc::CallbackServerContext* ctx,
+                                                     const v1::OpenRoundRequest* request,
+                                                     v1::OpenRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kOpenRound);
+  const auto run = [&]() -> grpc::Status {
+    if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return ToGrpcStatus(s);
+    return context_.cache->Run("OpenRound", request->request_id(), *request, response, [&] {
+      absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+      if (!round.ok()) return ToGrpcStatus(round.status());
+      if (absl::Status s = (*round)->Open(); !s.ok()) return ToGrpcStatus(s);
+      *response->mutable_round() = RoundToProto(**round);
+      spdlog::info("opened round {}", (*round)->config().id);
+      return grpc::Status::OK;
+    });
+  };
+  timer.Finish(reactor, run());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::CloseRound(grpc::CallbackServerContext* ctx,
+                                                      const v1::CloseRoundRequest* request,
+                                                      v1::CloseRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kCloseRound);
+  const auto run = [&]() -> grpc::Status {
+    if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return ToGrpcStatus(s);
+    return context_.cache->Run("CloseRound", request->request_id(), *request, response, [&] {
+      absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+      if (!round.ok()) return ToGrpcStatus(round.status());
+      if (absl::Status s = (*round)->Close(); !s.ok()) return ToGrpcStatus(s);
+      *response->mutable_round() = RoundToProto(**round);
+      spdlog::info("closed round {}", (*round)->config().id);
+      return grpc::Status::OK;
+    });
+  };
+  timer.Finish(reactor, run());
+  return reactor;
+}
+
+}  // namespace swabwave::services

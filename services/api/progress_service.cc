@@ -1,0 +1,233 @@
+#include "services/api/progress_service.h"
+
+#include <grpcpp/alarm.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/api/proto_convert.h"
+
+namespace swabwave::services {
+
+namespace {
+
+constexpr absl::Duration kMinWatchInterval = absl::Milliseconds(100);
+constexpr absl::Duration kDefaultWatchInterval = absl::Seconds(1);
+
+void CountsToProto(const engine::ProgressCounts& c, v1::Counts* out) {
+  out->set_due(c.due);
+  out->set_sampled(c.sampled);
+  out->set_remaining(c.remaining);
+  out->set_exempt(c.exempt);
+  out->set_door_to_door(c.door_to_door);
+}
+
+absl::StatusOr<engine::ProgressLevel> LevelFromProto(v1::ProgressLevel level) {
+  switch (level) {
+    case v1::PROGRESS_LEVEL_COMMUNITY: return engine::ProgressLevel::kCommunity;
+    case v1::PROGRESS_LEVEL_COMPOUND: return engine::ProgressLevel::kCompound;
+    case v1::PROGRESS_LEVEL_BUILDING: return engine::ProgressLevel::kBuilding;
+    case v1::PROGRESS_LEVEL_SITE: return engine::ProgressLevel::kSite;
+    case v1::PROGRESS_LEVEL_WAVE: return engine::ProgressLevel::kWave;
+    default:
+      return absl::InvalidArgumentError(
+          "level is required: COMMUNITY, COMPOUND, BUILDING, SITE or WAVE");
+  }
+}
+
+// Sends the round's totals every interval until the round closes or the
+// client goes away.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResponse> {
+ public:
+  WatchReactor(ServiceContext context, const v1::WatchProgressRequest& request)
+      : timer_(context.metrics, Rpc::kWatchProgress) {
+    absl::StatusOr<engine::Round*> round = LookUpRound(*context.registry, request.round());
+    absl::Status valid = round.status();
+    if (valid.ok() && request.has_interval()) {
+      interval_ = FromProto(request.interval());
+      if (interval_ < kMinWatchInterval) {
+        valid = absl::InvalidArgumentError(absl::StrCat(
+            "interval ", absl::FormatDuration(interval_), " is shorter than the 100ms minimum"));
+      }
+    }
+    if (valid.ok()) valid = (*round)->Totals().status();
+    if (!valid.ok()) {
+      absl::MutexLock lock(&mu_);
+      FinishLocked(ToGrpcStatus(valid));
+      return;
+    }
+    round_ = *round;
+    absl::MutexLock lock(&mu_);
+    WriteUpdateLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    if (!ok || cancelled_ || closed_) {
+      FinishLocked(grpc::Status::OK);
+      return;
+    }
+    alarm_pending_ = true;
+    alarm_.Set(absl::ToChronoTime(absl::Now() + interval_), [this](bool fired) {
+      absl::MutexLock alarm_lock(&mu_);
+      alarm_pending_ = false;
+      if (!fired || cancelled_) {
+        FinishLocked(grpc::Status::OK);
+        return;
+      }
+      WriteUpdateLocked();
+    });
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    // The alarm's callback (fired = false) finishes the call.
+    if (alarm_pending_) alarm_.Cancel();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteUpdateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const absl::Time now = absl::Now();
+    absl::StatusOr<engine::ProgressCounts> totals = round_->Totals();
+    update_.Clear();
+    ToProto(now, update_.mutable_as_of());
+    if (totals.ok()) CountsToProto(*totals, update_.mutable_total());
+    update_.set_tubes_sealed(static_cast<int64_t>(round_->live()->rack().sealed_tubes()));
+    const int64_t sampled = totals.ok() ? totals->sampled : 0;
+    if (last_time_ != absl::InfinitePast()) {
+      const double seconds = absl::ToDoubleSeconds(now - last_time_);
+      if (seconds > 0) update_.set_check_ins_per_second((sampled - last_sampled_) / seconds);
+    }
+    last_time_ = now;
+    last_sampled_ = sampled;
+    closed_ = round_->phase() == engine::RoundPhase::kClosed;
+    update_.set_round_closed(closed_);
+    StartWrite(&update_);
+  }
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    timer_.Record(status);
+    Finish(status);
+  }
+
+  const RpcTimer timer_;
+  engine::Round* round_ = nullptr;
+  absl::Duration interval_ = kDefaultWatchInterval;
+
+  absl::Mutex mu_;
+  grpc::Alarm alarm_ ABSL_GUARDED_BY(mu_);
+  v1::WatchProgressResponse update_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t last_sampled_ ABSL_GUARDED_BY(mu_) = 0;
+  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ProgressService::GetProgress(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetProgressRequest* request,
+                                                       v1::GetProgressResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kGetProgress);
+  const auto run = [&]() -> absl::Status {
+    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<engine::ProgressLevel> level = LevelFromProto(request->level());
+    if (!level.ok()) return level.status();
+    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+    if (!offset.ok()) return offset.status();
+    const absl::Time now = absl::Now();
+    absl::StatusOr<engine::ProgressReport> report = (*round)->Progress(*level, *offset, *size);
+    if (!report.ok()) return report.status();
+    CountsToProto(report->total, response->mutable_total());
+    for (const engine::ProgressRow& row : report->rows) {
+      v1::ProgressRow* out = response->add_rows();
+      out->set_key(row.key);
+      out->set_label(row.label);
+      CountsToProto(row.counts, out->mutable_counts());
+      out->set_check_ins_here(row.check_ins_here);
+      if (row.window_start != absl::InfinitePast()) {
+        ToProto(row.window_start, out->mutable_window_start());
+      }
+    }
+    if (*offset + report->rows.size() < report->total_rows) {
+      response->set_next_page_token(EncodePageToken(*offset + report->rows.size()));
+    }
+    ToProto(now, response->mutable_as_of());
+    response->set_tubes_sealed(static_cast<int64_t>(report->tubes_sealed));
+    return absl::OkStatus();
+  };
+  timer.Finish(reactor, ToGrpcStatus(run()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListUntestedRequest* request,
+                                                        v1::ListUntestedResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kListUntested);
+  const auto run = [&]() -> absl::Status {
+    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> position = DecodePageToken(request->page_token());
+    if (!position.ok()) return position.status();
+    engine::Round::UntestedFilter filter;
+    if (!request->building_id().empty() && request->community_id().empty()) {
+      return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+    }
+    if (!request->community_id().empty()) {
+      absl::StatusOr<uint32_t> c = (*round)->FindCommunity(request->community_id());
+      if (!c.ok()) return c.status();
+      filter.community = *c;
+      if (!request->building_id().empty()) {
+        absl::StatusOr<uint32_t> b = (*round)->FindBuilding(*c, request->building_id());
+        if (!b.ok()) return b.status();
+        filter.building = *b;
+      }
+    }
+    // The token is the next resident id to look at.
+    const uint32_t after = *position == 0 ? engine::kNoId : static_cast<uint32_t>(*position - 1);
+    absl::StatusOr<std::vector<engine::UntestedResident>> page =
+        (*round)->ListUntested(filter, after, *size + 1);
+    if (!page.ok()) return page.status();
+    const size_t shown = std::min(page->size(), *size);
+    for (size_t i = 0; i < shown; ++i) {
+      const engine::UntestedResident& u = (*page)[i];
+      v1::UntestedResident* out = response->add_residents();
+      out->set_resident_id(u.resident);
+      out->set_code(u.code);
+      out->set_community_id(u.community_id);
+      out->set_building_id(u.building_id);
+      out->set_unit_id(u.unit_id);
+      out->set_household_id(u.household_id);
+      out->set_site_id(u.site_id);
+      out->set_wave(u.wave);
+      out->set_door_to_door(u.door_to_door);
+    }
+    if (page->size() > *size) {
+      response->set_next_page_token(EncodePageToken(uint64_t{(*page)[*size - 1].resident} + 1));
+    }
+    return absl::OkStatus();
+  };
+  timer.Finish(reactor, ToGrpcStatus(run()));
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::WatchProgressResponse>* ProgressService::WatchProgress(
+    grpc::CallbackServerContext*, const v1::WatchProgressRequest* request) {
+  return new WatchReactor(context_, *request);
+}
+
+}  // namespace swabwave::services

@@ -1,0 +1,34 @@
+// ProgressService (progress.proto): what the command center watches, and
+// the untested list it chases. Reads the round's live counters; never
+// touches the check-in path's words except to read them.
+//
+// Thread-safety: gRPC calls the methods concurrently; WatchProgress
+// reactors guard their alarm and finish state with their own mutex.
+#ifndef SWABWAVE_SERVICES_API_PROGRESS_SERVICE_H_
+#define SWABWAVE_SERVICES_API_PROGRESS_SERVICE_H_
+
+#include "services/api/service_support.h"
+#include "swabwave/v1/progress.grpc.pb.h"
+
+namespace swabwave::services {
+
+class ProgressService final : public v1::ProgressService::CallbackService {
+ public:
+  explicit ProgressService(ServiceContext context) : context_(context) {}
+
+  grpc::ServerUnaryReactor* GetProgress(grpc::CallbackServerContext* ctx,
+                                        const v1::GetProgressRequest* request,
+                                        v1::GetProgressResponse* response) override;
+  grpc::ServerUnaryReactor* ListUntested(grpc::CallbackServerContext* ctx,
+                                         const v1::ListUntestedRequest* request,
+                                         v1::ListUntestedResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchProgressResponse>* WatchProgress(
+      grpc::CallbackServerContext* ctx, const v1::WatchProgressRequest* request) override;
+
+ private:
+  ServiceContext context_;
+};
+
+}  // namespace swabwave::services
+
+#endif  // SWABWAVE_SERVICES_API_PROGRESS_SERVICE_H_

@@ -1,0 +1,52 @@
+#include "services/api/service_support.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace swabwave::services {
+
+SlowPathExecutor::SlowPathExecutor(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+SlowPathExecutor::~SlowPathExecutor() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& thread : threads_) thread.join();
+}
+
+void SlowPathExecutor::Submit(std::function<void()> work) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(work));
+}
+
+void SlowPathExecutor::Loop() {
+  for (;;) {
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mu_);
+      const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and nothing left to run
+      work = std::move(queue_.front());
+      queue_.erase(queue_.begin());
+    }
+    work();
+  }
+}
+
+absl::StatusOr<engine::Round*> LookUpRound(const engine::Registry& registry,
+                                           absl::string_view name) {
+  absl::StatusOr<std::string> id = ParseRoundName(name);
+  if (!id.ok()) return id.status();
+  engine::Round* round = registry.FindRound(*id);
+  if (round == nullptr) {
+    return absl::NotFoundError(absl::StrCat("round '", *id, "' does not exist"));
+  }
+  return round;
+}
+
+}  // namespace swabwave::services

@@ -1,0 +1,82 @@
+// What every swabwave service shares: the engine registry, metrics, the
+// request cache, an executor for slow rare paths, and small helpers for
+// finishing callback-API calls.
+//
+// Thread-safety: ServiceContext's members are thread-safe; SlowPathExecutor
+// may be used from any thread.
+#ifndef SWABWAVE_SERVICES_API_SERVICE_SUPPORT_H_
+#define SWABWAVE_SERVICES_API_SERVICE_SUPPORT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "engine/registry.h"
+#include "services/api/metrics.h"
+#include "services/api/request_cache.h"
+#include "services/api/resource_names.h"
+#include "services/api/status.h"
+
+namespace swabwave::services {
+
+// Runs work that may take seconds (importing, indexing and planning a city)
+// off gRPC's callback threads, which must not block.
+class SlowPathExecutor {
+ public:
+  explicit SlowPathExecutor(int threads = 2);
+  ~SlowPathExecutor();  // runs what was queued, then joins
+  SlowPathExecutor(const SlowPathExecutor&) = delete;
+  SlowPathExecutor& operator=(const SlowPathExecutor&) = delete;
+
+  void Submit(std::function<void()> work);
+
+ private:
+  void Loop();
+
+  absl::Mutex mu_;
+  std::vector<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+struct ServiceContext {
+  engine::Registry* registry = nullptr;
+  ServerMetrics* metrics = nullptr;
+  RequestCache* cache = nullptr;
+  SlowPathExecutor* slow = nullptr;
+};
+
+// Times one RPC and records it when the call finishes.
+class RpcTimer {
+ public:
+  RpcTimer(ServerMetrics* metrics, Rpc rpc) : metrics_(metrics), rpc_(rpc), start_(absl::Now()) {}
+  // Records and finishes a unary reactor with `status`.
+  void Finish(grpc::ServerUnaryReactor* reactor, const grpc::Status& status) const {
+    metrics_->RecordRpc(rpc_, status.error_code(), absl::Now() - start_);
+    reactor->Finish(status);
+  }
+  void Record(const grpc::Status& status) const {
+    metrics_->RecordRpc(rpc_, status.error_code(), absl::Now() - start_);
+  }
+
+ private:
+  ServerMetrics* metrics_;
+  Rpc rpc_;
+  absl::Time start_;
+};
+
+// The round named "rounds/{id}": INVALID_ARGUMENT for a bad name, NOT_FOUND
+// for an unknown round. Lock-free.
+[[nodiscard]] absl::StatusOr<engine::Round*> LookUpRound(const engine::Registry& registry,
+                                                         absl::string_view name);
+
+}  // namespace swabwave::services
+
+#endif  // SWABWAVE_SERVICES_API_SERVICE_SUPPORT_H_

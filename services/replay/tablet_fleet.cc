@@ -1,0 +1,263 @@
+#include "services/replay/tablet_fleet.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "services/api/status.h"
+
+namespace swabwave::services {
+
+namespace {
+
+std::string TubeBarcode(const std::string& round, size_t desk, int64_t n) {
+  // Round ids are at most 64 characters; keep barcodes within 64 too.
+  return absl::StrFormat("T%.24s-%d-%d", round.substr(round.find('/') + 1), desk, n);
+}
+
+// One desk's tablet: a bidirectional stream with up to `window` check-ins
+// in flight, `batch` per message.
+class DeskStream final
+    : public grpc::ClientBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
+ public:
+  DeskStream(v1::CheckInService::Stub& stub, const DeskWork& work, size_t desk_index,
+             const FleetOptions& options)
+      : work_(work), desk_index_(desk_index), options_(options) {
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
+    stub.async()->CheckInStream(&context_, this);
+  }
+
+  void Start() {
+    StartRead(&response_);
+    {
+      absl::MutexLock lock(&mu_);
+      MaybeWriteLocked();
+    }
+    StartCall();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) return;  // the stream broke; OnDone reports it
+    MaybeWriteLocked();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    absl::MutexLock lock(&mu_);
+    for (const v1::CheckInOutcome& outcome : response_.outcomes()) {
+      const int code = outcome.status().code();
+      ++report_.by_code[std::clamp(code, 0, 16)];
+      if (code == 0) {
+        ++report_.sampled;
+        if (outcome.result().replayed()) ++report_.replayed;
+      } else if (code == static_cast<int>(grpc::StatusCode::ALREADY_EXISTS)) {
+        ++report_.already_sampled;
+      } else {
+        ++report_.errors;
+        if (first_error_.empty()) first_error_ = outcome.status().message();
+      }
+    }
+    in_flight_ -= response_.outcomes_size();
+    StartRead(&response_);
+    MaybeWriteLocked();
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    status_ = status;
+    done_ = true;
+  }
+
+  // Blocks until the stream has finished.
+  grpc::Status Await() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+    return status_;
+  }
+
+  FleetReport report() {
+    absl::MutexLock lock(&mu_);
+    return report_;
+  }
+  std::string first_error() {
+    absl::MutexLock lock(&mu_);
+    return first_error_;
+  }
+
+ private:
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || writes_done_) return;
+    if (next_ == work_.codes.size()) {
+      writes_done_ = true;
+      StartWritesDone();
+      return;
+    }
+    const size_t room = static_cast<size_t>(std::max<int64_t>(0, options_.window - in_flight_));
+    const size_t count =
+        std::min({room, static_cast<size_t>(options_.batch), work_.codes.size() - next_});
+    if (count == 0) return;  // window full: a read will make room
+    request_.Clear();
+    for (size_t i = 0; i < count; ++i, ++next_) {
+      v1::CheckInRequest* check_in = request_.add_check_ins();
+      check_in->set_request_id(absl::StrCat("d", desk_index_, "-", next_));
+      check_in->set_round(options_.round);
+      check_in->set_desk(work_.desk);
+      check_in->set_resident_code(work_.codes[next_]);
+    }
+    in_flight_ += static_cast<int64_t>(count);
+    report_.sent += static_cast<int64_t>(count);
+    writing_ = true;
+    StartWrite(&request_);
+  }
+
+  const DeskWork& work_;
+  const size_t desk_index_;
+  const FleetOptions& options_;
+  grpc::ClientContext context_;
+  v1::CheckInStreamResponse response_;  // owned by the read in flight
+
+  absl::Mutex mu_;
+  v1::CheckInStreamRequest request_ ABSL_GUARDED_BY(mu_);
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool writes_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  FleetReport report_ ABSL_GUARDED_BY(mu_);
+  std::string first_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<DeskWork>> WorkFromServer(Client& client, const std::string& round) {
+  // Desks per site, from the plan.
+  std::map<std::string, int> desks_of_site;
+  v1::GetPlanRequest plan_request;
+  plan_request.set_round(round);
+  plan_request.set_page_size(1000);
+  do {
+    v1::GetPlanResponse plan;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.planning().GetPlan(&context, plan_request, &plan);
+    });
+    if (!status.ok()) return FromGrpcStatus(status);
+    for (const v1::SitePlan& site : plan.sites()) desks_of_site[site.site_id()] = site.desks();
+    plan_request.set_page_token(plan.next_page_token());
+  } while (!plan_request.page_token().empty());
+
+  std::map<std::string, std::vector<std::string>> codes_of_site;
+  v1::ListUntestedRequest request;
+  request.set_round(round);
+  request.set_page_size(5000);
+  do {
+    v1::ListUntestedResponse page;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.progress().ListUntested(&context, request, &page);
+    });
+    if (!status.ok()) return FromGrpcStatus(status);
+    for (const v1::UntestedResident& u : page.residents()) {
+      if (!u.door_to_door()) codes_of_site[u.site_id()].push_back(u.code());
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+
+  std::vector<DeskWork> work;
+  for (auto& [site, codes] : codes_of_site) {
+    const int desks = std::max(1, desks_of_site[site]);
+    const size_t first = work.size();
+    for (int d = 1; d <= desks; ++d) {
+      work.push_back(DeskWork{absl::StrCat("sites/", site, "/desks/", d), {}});
+    }
+    for (size_t i = 0; i < codes.size(); ++i) {
+      work[first + i % desks].codes.push_back(std::move(codes[i]));
+    }
+  }
+  return work;
+}
+
+absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>& work,
+                                     const FleetOptions& options) {
+  v1::GetRoundRequest get_round;
+  get_round.set_round(options.round);
+  v1::GetRoundResponse round;
+  grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().GetRound(&context, get_round, &round);
+  });
+  if (!status.ok()) return FromGrpcStatus(status);
+  const int ratio = round.round().pool_ratio();
+
+  FleetReport report;
+  report.desks = static_cast<int>(work.size());
+  // A box of labelled tubes per desk, scanned into its rack.
+  for (size_t d = 0; d < work.size(); ++d) {
+    const int64_t tubes = (static_cast<int64_t>(work[d].codes.size()) + ratio - 1) / ratio;
+    for (int64_t n = 0; n < tubes; ++n) {
+      v1::OpenTubeRequest open;
+      open.set_request_id(Client::NewRequestId("rack"));
+      open.set_round(options.round);
+      open.set_desk(work[d].desk);
+      open.set_tube_barcode(TubeBarcode(options.round, d, n));
+      v1::OpenTubeResponse opened;
+      status = Client::WithRetry([&](grpc::ClientContext& context) {
+        return client.checkin().OpenTube(&context, open, &opened);
+      });
+      if (!status.ok()) return FromGrpcStatus(status);
+      ++report.tubes_racked;
+    }
+  }
+
+  std::vector<std::unique_ptr<DeskStream>> streams;
+  const absl::Time start = absl::Now();
+  for (size_t d = 0; d < work.size(); ++d) {
+    streams.push_back(std::make_unique<DeskStream>(client.checkin(), work[d], d, options));
+  }
+  for (auto& stream : streams) stream->Start();
+  std::vector<int64_t> sampled_at_desk(work.size(), 0);
+  std::string first_error;
+  for (size_t d = 0; d < streams.size(); ++d) {
+    const grpc::Status stream_status = streams[d]->Await();
+    const FleetReport desk = streams[d]->report();
+    if (!stream_status.ok()) {
+      ++report.stream_failures;
+      if (first_error.empty()) first_error = stream_status.error_message();
+    }
+    if (first_error.empty()) first_error = streams[d]->first_error();
+    report.sent += desk.sent;
+    report.sampled += desk.sampled;
+    report.replayed += desk.replayed;
+    report.already_sampled += desk.already_sampled;
+    report.errors += desk.errors;
+    for (size_t c = 0; c < report.by_code.size(); ++c) report.by_code[c] += desk.by_code[c];
+    sampled_at_desk[d] = desk.sampled - desk.replayed;
+  }
+  report.elapsed = absl::Now() - start;
+
+  // Each desk's last tube is partly filled unless its swabs divide evenly.
+  for (size_t d = 0; d < work.size(); ++d) {
+    if (sampled_at_desk[d] % ratio == 0) continue;
+    v1::SealTubeRequest seal;
+    seal.set_request_id(Client::NewRequestId("seal"));
+    seal.set_round(options.round);
+    seal.set_desk(work[d].desk);
+    seal.set_tube_barcode(TubeBarcode(options.round, d, sampled_at_desk[d] / ratio));
+    v1::SealTubeResponse sealed;
+    status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.checkin().SealTube(&context, seal, &sealed);
+    });
+    if (!status.ok()) return FromGrpcStatus(status);
+    ++report.tubes_sealed_by_hand;
+  }
+  if (report.stream_failures > 0) {
+    return absl::UnavailableError(absl::StrCat(report.stream_failures,
+                                               " desk streams failed; first: ", first_error));
+  }
+  return report;
+}
+
+}  // namespace swabwave::services

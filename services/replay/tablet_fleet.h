@@ -1,0 +1,69 @@
+// TabletFleet: plays every desk's tablet against a running swabwaved, the
+// way sites do on the day — one CheckInStream per desk, many check-ins in
+// flight, tubes scanned into each desk's rack — and reports what happened.
+//
+// The work comes from the server itself: every untested resident due at a
+// site, spread over that site's desks. Tubes are racked before the clock
+// starts (a box of labelled tubes scanned in), and each desk's last,
+// partly filled tube is sealed at the end.
+//
+// Thread-safety: RunFleet is called from one thread; its stream reactors
+// run on gRPC's threads.
+#ifndef SWABWAVE_SERVICES_REPLAY_TABLET_FLEET_H_
+#define SWABWAVE_SERVICES_REPLAY_TABLET_FLEET_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/swabwave/client.h"
+
+namespace swabwave::services {
+
+struct FleetOptions {
+  std::string round;         // "rounds/{id}"
+  int batch = 32;            // check-ins per stream message
+  int window = 256;          // check-ins in flight per desk
+  absl::Duration timeout = absl::Minutes(30);
+};
+
+// What one desk's tablet will scan.
+struct DeskWork {
+  std::string desk;                 // "sites/{site}/desks/{n}"
+  std::vector<std::string> codes;   // resident codes, in scan order
+};
+
+struct FleetReport {
+  int desks = 0;
+  int64_t sent = 0;
+  int64_t sampled = 0;
+  int64_t replayed = 0;
+  int64_t already_sampled = 0;
+  int64_t errors = 0;  // outcomes other than OK and ALREADY_EXISTS
+  std::array<int64_t, 17> by_code{};
+  int64_t tubes_racked = 0;
+  int64_t tubes_sealed_by_hand = 0;
+  int64_t stream_failures = 0;
+  absl::Duration elapsed;  // streaming only (tubes racked before)
+  double check_ins_per_second() const {
+    const double seconds = absl::ToDoubleSeconds(elapsed);
+    return seconds > 0 ? static_cast<double>(sent) / seconds : 0;
+  }
+};
+
+// Every untested resident due at a site, dealt round-robin over the site's
+// desks (door-to-door residents are left to the home-visit teams).
+[[nodiscard]] absl::StatusOr<std::vector<DeskWork>> WorkFromServer(Client& client,
+                                                                   const std::string& round);
+
+// Racks tubes, streams every desk's work at once, seals the last tubes.
+[[nodiscard]] absl::StatusOr<FleetReport> RunFleet(Client& client,
+                                                   const std::vector<DeskWork>& work,
+                                                   const FleetOptions& options);
+
+}  // namespace swabwave::services
+
+#endif  // SWABWAVE_SERVICES_REPLAY_TABLET_FLEET_H_

@@ -1,0 +1,409 @@
+#include "services/swabwave/commands.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/io/community_csv.h"
+#include "engine/io/generator.h"
+#include "engine/io/schedule_csv.h"
+#include "services/api/proto_convert.h"
+#include "services/api/resource_names.h"
+
+namespace swabwave::services::cli {
+
+namespace {
+
+int Fail(const grpc::Status& status, absl::string_view what) {
+  std::cerr << "swabwave: " << what << " failed: " << status.error_message() << " (code "
+            << status.error_code() << ")\n";
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? 3 : 1;
+}
+
+int Fail(const absl::Status& status, absl::string_view what) {
+  std::cerr << "swabwave: " << what << " failed: " << status.message() << "\n";
+  return 1;
+}
+
+std::string RoundArg(const std::string& round) {
+  return round.rfind("rounds/", 0) == 0 ? round : RoundName(round);
+}
+
+void PrintSummary(const v1::PlanSummary& s) {
+  absl::PrintF("planner            %s\n", s.planner());
+  absl::PrintF("residents          %d\n", s.residents());
+  absl::PrintF("due at sites       %d in %d units (%d split at household boundaries)\n",
+               s.due_at_sites(), s.units(), s.split_units());
+  absl::PrintF("door-to-door       %d\n", s.door_to_door());
+  absl::PrintF("exempt             %d\n", s.exempt());
+  absl::PrintF("waves used         %d of %d (lower bound %d, gap %d)\n", s.waves_used(),
+               s.waves_available(), s.waves_lower_bound(),
+               s.waves_used() - s.waves_lower_bound());
+  absl::PrintF("walking            %.0f m in all, %.0f m per resident\n", s.total_walking_m(),
+               s.mean_walking_m());
+  absl::PrintF("overloaded cells   %d\n", s.overloaded_cells());
+}
+
+void PrintRound(const v1::Round& r) {
+  absl::PrintF("%-24s %-8s ratio %2d  residents %8d  starts %s  communities %s\n", r.name(),
+               absl::AsciiStrToLower(v1::RoundState_Name(r.state()).substr(12)), r.pool_ratio(),
+               r.residents(),
+               absl::FormatTime(absl::RFC3339_sec, FromProto(r.start_time()), absl::UTCTimeZone()),
+               absl::StrJoin(r.community_ids(), ","));
+}
+
+}  // namespace
+
+int Generate(const Options& options) {
+  if (options.out.empty()) {
+    std::cerr << "swabwave generate: --out DIR is required\n";
+    return 2;
+  }
+  engine::GeneratorOptions generator;
+  generator.preset = options.preset;
+  generator.residents = options.residents;
+  generator.seed = options.seed;
+  absl::StatusOr<std::vector<engine::Community>> communities =
+      engine::GenerateCommunities(generator);
+  if (!communities.ok()) return Fail(communities.status(), "generate");
+  int64_t residents = 0, sites = 0;
+  for (const engine::Community& c : *communities) {
+    const std::filesystem::path dir = std::filesystem::path(options.out) / c.id;
+    if (absl::Status s = engine::WriteCommunityDir(c, dir); !s.ok()) return Fail(s, "generate");
+    residents += static_cast<int64_t>(c.residents.size());
+    sites += static_cast<int64_t>(c.sites.size());
+  }
+  absl::PrintF("generated %d communities (%d residents, %d sites) under %s\n",
+               communities->size(), residents, sites, options.out);
+  return 0;
+}
+
+int Import(const Options& options, const std::vector<std::string>& roots) {
+  if (roots.empty()) {
+    std::cerr << "swabwave import: give a directory made by `swabwave generate` or with "
+                 "community CSV files\n";
+    return 2;
+  }
+  Client client(options.server);
+  for (const std::string& root : roots) {
+    absl::StatusOr<std::vector<std::filesystem::path>> dirs = engine::FindCommunityDirs(root);
+    if (!dirs.ok()) return Fail(dirs.status(), "import");
+    for (const std::filesystem::path& dir : *dirs) {
+      // Parse and validate everything locally first: a bad row stops the
+      // import before anything is sent.
+      absl::StatusOr<engine::Community> community = engine::ReadCommunityDir(dir);
+      if (!community.ok()) return Fail(community.status(), absl::StrCat("reading ", dir.string()));
+      const std::vector<v1::ImportCommunityRequest> chunks =
+          CommunityToChunks(*community, Client::NewRequestId("import"));
+      v1::ImportCommunityResponse response;
+      const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+        response.Clear();
+        auto writer = client.planning().ImportCommunity(&context, &response);
+        for (const v1::ImportCommunityRequest& chunk : chunks) {
+          if (!writer->Write(chunk)) break;
+        }
+        writer->WritesDone();
+        return writer->Finish();
+      });
+      if (!status.ok()) return Fail(status, absl::StrCat("importing ", dir.string()));
+      absl::PrintF("imported %s: %d residents, %d households, %d units, %d buildings, %d sites "
+                   "(%d desks), %d staff\n",
+                   response.community(), response.residents(), response.households(),
+                   response.units(), response.buildings(), response.sites(), response.desks(),
+                   response.staff());
+    }
+  }
+  return 0;
+}
+
+int RoundCreate(const Options& options) {
+  v1::CreateRoundRequest request;
+  request.set_request_id(Client::NewRequestId("create-round"));
+  request.set_round_id(options.round_id);
+  for (absl::string_view c : absl::StrSplit(options.communities, ',', absl::SkipEmpty())) {
+    request.add_community_ids(std::string(c));
+  }
+  absl::Time start;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, options.start, &start, &error)) {
+    std::cerr << "swabwave round create: --start '" << options.start
+              << "' is not an RFC 3339 time (e.g. 2026-11-27T07:00:00+08:00): " << error << "\n";
+    return 2;
+  }
+  ToProto(start, request.mutable_start_time());
+  request.set_pool_ratio(options.ratio);
+  if (options.wave_length > absl::ZeroDuration()) {
+    ToProto(options.wave_length, request.mutable_wave_length());
+  }
+  if (options.duration > absl::ZeroDuration()) ToProto(options.duration, request.mutable_duration());
+  Client client(options.server);
+  v1::CreateRoundResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().CreateRound(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "round create");
+  PrintRound(response.round());
+  return 0;
+}
+
+int RoundShow(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::GetRoundRequest request;
+  request.set_round(RoundArg(round));
+  v1::GetRoundResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().GetRound(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "round show");
+  PrintRound(response.round());
+  return 0;
+}
+
+int RoundList(const Options& options) {
+  Client client(options.server);
+  v1::ListRoundsRequest request;
+  do {
+    v1::ListRoundsResponse response;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.planning().ListRounds(&context, request, &response);
+    });
+    if (!status.ok()) return Fail(status, "round list");
+    for (const v1::Round& r : response.rounds()) PrintRound(r);
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return 0;
+}
+
+int RoundOpen(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::OpenRoundRequest request;
+  request.set_request_id(Client::NewRequestId("open-round"));
+  request.set_round(RoundArg(round));
+  v1::OpenRoundResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().OpenRound(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "round open");
+  PrintRound(response.round());
+  return 0;
+}
+
+int RoundClose(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::CloseRoundRequest request;
+  request.set_request_id(Client::NewRequestId("close-round"));
+  request.set_round(RoundArg(round));
+  v1::CloseRoundResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().CloseRound(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "round close");
+  PrintRound(response.round());
+  return 0;
+}
+
+int Plan(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::PlanRoundRequest request;
+  request.set_request_id(Client::NewRequestId("plan"));
+  request.set_round(RoundArg(round));
+  request.mutable_options()->set_per_desk_rate_per_hour(options.rate);
+  request.mutable_options()->set_utilization(options.utilization);
+  v1::PlanRoundResponse response;
+  const absl::Time start = absl::Now();
+  const grpc::Status status = Client::WithRetry(
+      [&](grpc::ClientContext& context) {
+        return client.planning().PlanRound(&context, request, &response);
+      },
+      absl::Minutes(10));
+  if (!status.ok()) return Fail(status, "plan");
+  PrintSummary(response.summary());
+  absl::PrintF("planned in         %s (round trip)\n",
+               absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))));
+  return 0;
+}
+
+int Schedule(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::GetRoundRequest get_round;
+  get_round.set_round(RoundArg(round));
+  v1::GetRoundResponse round_response;
+  grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().GetRound(&context, get_round, &round_response);
+  });
+  if (!status.ok()) return Fail(status, "schedule");
+
+  v1::ListAssignmentsRequest request;
+  request.set_round(RoundArg(round));
+  request.set_community_id(options.community);
+  request.set_building_id(options.building);
+  request.set_page_size(5000);
+  std::vector<engine::ScheduleRow> rows;
+  do {
+    v1::ListAssignmentsResponse response;
+    status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.planning().ListAssignments(&context, request, &response);
+    });
+    if (!status.ok()) return Fail(status, "schedule");
+    for (const v1::Assignment& a : response.assignments()) {
+      engine::ScheduleRow row;
+      row.community_id = a.community_id();
+      row.building_id = a.building_id();
+      row.unit_id = a.unit_id();
+      row.site_id = a.site_id();
+      row.wave = a.wave();
+      row.window_start = FromProto(a.window_start());
+      row.window_end = FromProto(a.window_end());
+      row.residents = a.residents();
+      row.household_ids.assign(a.household_ids().begin(), a.household_ids().end());
+      rows.push_back(std::move(row));
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+
+  if (!options.csv.empty()) {
+    std::ofstream out(options.csv, std::ios::binary | std::ios::trunc);
+    out << engine::FormatScheduleCsv(rows);
+    if (!out) {
+      std::cerr << "swabwave schedule: cannot write " << options.csv << "\n";
+      return 1;
+    }
+    absl::PrintF("wrote %d schedule rows to %s\n", rows.size(), options.csv);
+    return 0;
+  }
+  absl::PrintF("%-12s %-16s %-20s %-12s %5s  %-11s %9s\n", "community", "building", "unit",
+               "site", "wave", "window", "residents");
+  for (const engine::ScheduleRow& row : rows) {
+    // Notices use UTC here; `--csv` writes local times with their offset.
+    absl::PrintF("%-12s %-16s %-20s %-12s %5d  %s-%s %9d%s\n", row.community_id,
+                 row.building_id, row.unit_id, row.site_id, row.wave,
+                 absl::FormatTime("%H:%M", row.window_start, absl::UTCTimeZone()),
+                 absl::FormatTime("%H:%M", row.window_end, absl::UTCTimeZone()), row.residents,
+                 row.household_ids.empty() ? "" : " (part)");
+  }
+  return 0;
+}
+
+int DoorToDoor(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::ListDoorToDoorRequest request;
+  request.set_round(RoundArg(round));
+  int64_t visits = 0, buildings = 0;
+  do {
+    v1::ListDoorToDoorResponse response;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.planning().ListDoorToDoor(&context, request, &response);
+    });
+    if (!status.ok()) return Fail(status, "door-to-door");
+    for (const v1::DoorToDoorBuilding& b : response.buildings()) {
+      ++buildings;
+      absl::PrintF("%s/%s: %d visits\n", b.community_id(), b.building_id(), b.visits_size());
+      for (const v1::DoorToDoorVisit& v : b.visits()) {
+        absl::PrintF("    resident %-9d unit %-20s household %s\n", v.resident_id(), v.unit_id(),
+                     v.household_id());
+      }
+      visits += b.visits_size();
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  absl::PrintF("%d door-to-door visits in %d buildings\n", visits, buildings);
+  return 0;
+}
+
+int Progress(const Options& options, const std::string& round) {
+  v1::ProgressLevel level;
+  const std::string name = absl::StrCat("PROGRESS_LEVEL_", absl::AsciiStrToUpper(options.level));
+  if (!v1::ProgressLevel_Parse(name, &level) || level == v1::PROGRESS_LEVEL_UNSPECIFIED) {
+    std::cerr << "swabwave progress: --level must be community, compound, building, site or "
+                 "wave\n";
+    return 2;
+  }
+  Client client(options.server);
+  v1::GetProgressRequest request;
+  request.set_round(RoundArg(round));
+  request.set_level(level);
+  request.set_page_size(5000);
+  bool first = true;
+  do {
+    v1::GetProgressResponse response;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.progress().GetProgress(&context, request, &response);
+    });
+    if (!status.ok()) return Fail(status, "progress");
+    if (first) {
+      const v1::Counts& t = response.total();
+      absl::PrintF("total: due %d, sampled %d, remaining %d, exempt %d, door-to-door left %d, "
+                   "tubes sealed %d\n",
+                   t.due(), t.sampled(), t.remaining(), t.exempt(), t.door_to_door(),
+                   response.tubes_sealed());
+      absl::PrintF("%-44s %-22s %8s %8s %9s %6s %6s %9s\n", "key", "label", "due", "sampled",
+                   "remaining", "exempt", "d2d", "here");
+      first = false;
+    }
+    for (const v1::ProgressRow& row : response.rows()) {
+      const v1::Counts& c = row.counts();
+      absl::PrintF("%-44s %-22s %8d %8d %9d %6d %6d %9d\n", row.key(), row.label(), c.due(),
+                   c.sampled(), c.remaining(), c.exempt(), c.door_to_door(),
+                   row.check_ins_here());
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return 0;
+}
+
+int Untested(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::ListUntestedRequest request;
+  request.set_round(RoundArg(round));
+  request.set_community_id(options.community);
+  request.set_building_id(options.building);
+  request.set_page_size(1000);
+  int64_t shown = 0;
+  const int64_t limit = options.limit > 0 ? options.limit : INT64_MAX;
+  do {
+    v1::ListUntestedResponse response;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.progress().ListUntested(&context, request, &response);
+    });
+    if (!status.ok()) return Fail(status, "untested");
+    for (const v1::UntestedResident& u : response.residents()) {
+      if (shown == limit) break;
+      ++shown;
+      absl::PrintF("%-9d %-18s %-12s %-16s %-20s %-24s %s\n", u.resident_id(), u.code(),
+                   u.community_id(), u.building_id(), u.unit_id(), u.household_id(),
+                   u.door_to_door() ? "door-to-door"
+                                    : absl::StrCat(u.site_id(), " wave ", u.wave()));
+    }
+    request.set_page_token(shown == limit ? "" : response.next_page_token());
+  } while (!request.page_token().empty());
+  absl::PrintF("%d untested residents listed\n", shown);
+  return 0;
+}
+
+int Watch(const Options& options, const std::string& round) {
+  Client client(options.server);
+  v1::WatchProgressRequest request;
+  request.set_round(RoundArg(round));
+  if (options.interval > absl::ZeroDuration()) ToProto(options.interval, request.mutable_interval());
+  grpc::ClientContext context;
+  auto reader = client.progress().WatchProgress(&context, request);
+  v1::WatchProgressResponse update;
+  while (reader->Read(&update)) {
+    const v1::Counts& t = update.total();
+    absl::PrintF("%s  sampled %d / %d due, remaining %d, %.0f check-ins/s, %d tubes sealed%s\n",
+                 absl::FormatTime("%H:%M:%S", FromProto(update.as_of()), absl::LocalTimeZone()),
+                 t.sampled(), t.due(), t.remaining(), update.check_ins_per_second(),
+                 update.tubes_sealed(), update.round_closed() ? "  (round closed)" : "");
+    std::fflush(stdout);
+  }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) return Fail(status, "watch");
+  return 0;
+}
+
+}  // namespace swabwave::services::cli

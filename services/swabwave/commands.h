@@ -1,0 +1,59 @@
+// The swabwave CLI's subcommands. Each takes its positional arguments
+// (after the subcommand words) and reads its options from the flags in
+// main.cc; each prints for a person and returns a process exit code.
+//
+// Thread-safety: run from the CLI's main thread.
+#ifndef SWABWAVE_SERVICES_SWABWAVE_COMMANDS_H_
+#define SWABWAVE_SERVICES_SWABWAVE_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "services/swabwave/client.h"
+
+namespace swabwave::services::cli {
+
+struct Options {
+  std::string server;
+  // generate
+  std::string preset;
+  int64_t residents = 0;
+  uint64_t seed = 1;
+  std::string out;
+  // round create
+  std::string round_id;
+  std::string communities;  // comma-separated
+  std::string start;        // RFC 3339
+  int ratio = 10;
+  absl::Duration wave_length;
+  absl::Duration duration;
+  // plan
+  double rate = 0;
+  double utilization = 0;
+  // queries
+  std::string level;
+  std::string community;
+  std::string building;
+  std::string csv;
+  int64_t limit = 0;
+  absl::Duration interval;
+};
+
+int Generate(const Options& options);
+int Import(const Options& options, const std::vector<std::string>& dirs);
+int RoundCreate(const Options& options);
+int RoundShow(const Options& options, const std::string& round);
+int RoundList(const Options& options);
+int RoundOpen(const Options& options, const std::string& round);
+int RoundClose(const Options& options, const std::string& round);
+int Plan(const Options& options, const std::string& round);
+int Schedule(const Options& options, const std::string& round);
+int DoorToDoor(const Options& options, const std::string& round);
+int Progress(const Options& options, const std::string& round);
+int Untested(const Options& options, const std::string& round);
+int Watch(const Options& options, const std::string& round);
+
+}  // namespace swabwave::services::cli
+
+#endif  // SWABWAVE_SERVICES_SWABWAVE_COMMANDS_H_

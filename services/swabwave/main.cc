@@ -1,0 +1,123 @@
+// swabwave: the command center's CLI.
+//
+//   swabwave generate --preset kangcheng --out DIR
+//   swabwave import DIR
+//   swabwave round create --round_id R --communities kangcheng --start 2026-11-27T07:00:00+08:00
+//   swabwave plan R
+//   swabwave round open R
+//   swabwave schedule R [--community C --building B] [--csv FILE]
+//   swabwave progress R --level site
+//   swabwave untested R [--community C --building B] [--limit N]
+//   swabwave watch R
+//   swabwave door-to-door R
+//   swabwave round close R
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "services/swabwave/commands.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
+ABSL_FLAG(std::string, preset, "kangcheng", "generate: kangcheng or city");
+ABSL_FLAG(int64_t, residents, 0, "generate: residents for --preset city");
+ABSL_FLAG(uint64_t, seed, 1, "generate: random seed (same seed, same community)");
+ABSL_FLAG(std::string, out, "", "generate: output directory");
+ABSL_FLAG(std::string, round_id, "", "round create: the new round's id");
+ABSL_FLAG(std::string, communities, "", "round create: comma-separated community ids");
+ABSL_FLAG(std::string, start, "", "round create: start time, RFC 3339");
+ABSL_FLAG(int, ratio, 10, "round create: swabs per tube (1, 5, 10 or 20)");
+ABSL_FLAG(absl::Duration, wave_length, absl::ZeroDuration(),
+          "round create: wave length (default 30m)");
+ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
+          "round create: how long the round may last (default 24h)");
+ABSL_FLAG(double, rate, 0, "plan: people per desk per hour (default 110)");
+ABSL_FLAG(double, utilization, 0, "plan: share of capacity to plan for (default 0.85)");
+ABSL_FLAG(std::string, level, "community",
+          "progress: community, compound, building, site or wave");
+ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
+ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (needs --community)");
+ABSL_FLAG(std::string, csv, "", "schedule: write the schedule as CSV to this file");
+ABSL_FLAG(int64_t, limit, 0, "untested: list at most this many (0: all)");
+ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(), "watch: update interval (default 1s)");
+
+namespace {
+
+constexpr char kUsage[] =
+    "swabwave: the swabwave command-center CLI\n"
+    "  swabwave generate --preset kangcheng|city [--residents N] [--seed S] --out DIR\n"
+    "  swabwave import DIR...\n"
+    "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
+    "  swabwave round list | round show R | round open R | round close R\n"
+    "  swabwave plan R [--rate 110] [--utilization 0.85]\n"
+    "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
+    "  swabwave door-to-door R\n"
+    "  swabwave progress R [--level community|compound|building|site|wave]\n"
+    "  swabwave untested R [--community C [--building B]] [--limit N]\n"
+    "  swabwave watch R [--interval 1s]\n"
+    "Global: --server host:port (default 127.0.0.1:50051)";
+
+int Usage(const std::string& problem) {
+  std::cerr << "swabwave: " << problem << "\n" << kUsage << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  namespace cli = swabwave::services::cli;
+  cli::Options o;
+  o.server = absl::GetFlag(FLAGS_server);
+  o.preset = absl::GetFlag(FLAGS_preset);
+  o.residents = absl::GetFlag(FLAGS_residents);
+  o.seed = absl::GetFlag(FLAGS_seed);
+  o.out = absl::GetFlag(FLAGS_out);
+  o.round_id = absl::GetFlag(FLAGS_round_id);
+  o.communities = absl::GetFlag(FLAGS_communities);
+  o.start = absl::GetFlag(FLAGS_start);
+  o.ratio = absl::GetFlag(FLAGS_ratio);
+  o.wave_length = absl::GetFlag(FLAGS_wave_length);
+  o.duration = absl::GetFlag(FLAGS_duration);
+  o.rate = absl::GetFlag(FLAGS_rate);
+  o.utilization = absl::GetFlag(FLAGS_utilization);
+  o.level = absl::GetFlag(FLAGS_level);
+  o.community = absl::GetFlag(FLAGS_community);
+  o.building = absl::GetFlag(FLAGS_building);
+  o.csv = absl::GetFlag(FLAGS_csv);
+  o.limit = absl::GetFlag(FLAGS_limit);
+  o.interval = absl::GetFlag(FLAGS_interval);
+
+  if (args.empty()) return Usage("no command given");
+  const std::string& command = args[0];
+  auto round_arg = [&](size_t index) -> const std::string* {
+    return args.size() > index ? &args[index] : nullptr;
+  };
+  if (command == "generate") return cli::Generate(o);
+  if (command == "import") return cli::Import(o, {args.begin() + 1, args.end()});
+  if (command == "round") {
+    if (args.size() < 2) return Usage("round needs create, list, show, open or close");
+    const std::string& verb = args[1];
+    if (verb == "create") return cli::RoundCreate(o);
+    if (verb == "list") return cli::RoundList(o);
+    const std::string* round = round_arg(2);
+    if (round == nullptr) return Usage("round " + verb + " needs a round id");
+    if (verb == "show") return cli::RoundShow(o, *round);
+    if (verb == "open") return cli::RoundOpen(o, *round);
+    if (verb == "close") return cli::RoundClose(o, *round);
+    return Usage("unknown round command '" + verb + "'");
+  }
+  const std::string* round = round_arg(1);
+  if (round == nullptr) return Usage(command + " needs a round id");
+  if (command == "plan") return cli::Plan(o, *round);
+  if (command == "schedule") return cli::Schedule(o, *round);
+  if (command == "door-to-door") return cli::DoorToDoor(o, *round);
+  if (command == "progress") return cli::Progress(o, *round);
+  if (command == "untested") return cli::Untested(o, *round);
+  if (command == "watch") return cli::Watch(o, *round);
+  return Usage("unknown command '" + command + "'");
+}

@@ -1,0 +1,65 @@
+// swabwaved: the swabwave server. Serves the gRPC API (planning, check-in,
+// progress, health, reflection) and an HTTP side port with /healthz and
+// /metrics. SIGTERM or SIGINT drains it gracefully and exits 0.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
+#include "services/api/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC listen address, host:port (port 0 picks a free port)");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:9090",
+          "HTTP side port for /healthz and /metrics; empty to turn off");
+ABSL_FLAG(int, slow_path_threads, 2,
+          "threads for slow rare calls (import, round creation, planning)");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "how long calls in flight may take to finish after SIGTERM/SIGINT");
+ABSL_FLAG(std::string, port_file, "",
+          "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("swabwaved: the swabwave mass-testing server");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals in every thread; this thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  swabwave::services::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  options.slow_path_threads = absl::GetFlag(FLAGS_slow_path_threads);
+  if (options.slow_path_threads < 1) {
+    spdlog::error("--slow_path_threads must be at least 1");
+    return EXIT_FAILURE;
+  }
+  auto server = swabwave::services::SwabwaveServer::Start(options);
+  if (!server.ok()) {
+    spdlog::error("{}", std::string(server.status().message()));
+    return EXIT_FAILURE;
+  }
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    if (FILE* f = fopen(tmp.c_str(), "w")) {
+      fprintf(f, "%d %d\n", (*server)->port(), (*server)->http_port());
+      fclose(f);
+      rename(tmp.c_str(), port_file.c_str());
+    }
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("received {}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  return EXIT_SUCCESS;
+}
