@@ -38,7 +38,7 @@ struct ProgressRow {
   std::string key;    // e.g. "communities/kangcheng/buildings/c01-b03", "sites/s2", "waves/3"
   std::string label;  // a name for people
   ProgressCounts counts;
-  int64_t check_ins_here = 0;              // site rows: check-ins performed there
+  int64_t check_ins_here = 0;                      // site rows: check-ins performed there
   absl::Time window_start = absl::InfinitePast();  // wave rows
 };
 

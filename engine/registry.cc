@@ -8,17 +8,18 @@
 namespace swabwave::engine {
 
 absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (community_by_id_.contains(community.id)) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "community '", community.id, "' is already imported; communities cannot be changed "
-        "once imported, import it under a new id"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("community '", community.id,
+                     "' is already imported; communities cannot be changed "
+                     "once imported, import it under a new id"));
   }
   for (const Site& site : community.sites) {
     if (auto owner = site_owner_.find(site.id); owner != site_owner_.end()) {
-      return absl::AlreadyExistsError(absl::StrCat("site '", site.id, "' already belongs to community '",
-                                                   owner->second->id,
-                                                   "'; site ids must be unique on the server"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("site '", site.id, "' already belongs to community '", owner->second->id,
+                       "'; site ids must be unique on the server"));
     }
   }
   auto stored = std::make_unique<Community>(std::move(community));
@@ -30,13 +31,13 @@ absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) 
 }
 
 const Community* Registry::FindCommunity(absl::string_view id) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = community_by_id_.find(id);
   return it == community_by_id_.end() ? nullptr : it->second;
 }
 
 size_t Registry::community_count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return communities_.size();
 }
 
@@ -44,7 +45,7 @@ absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
   if (absl::Status s = ValidateRoundConfig(config); !s.ok()) return s;
   std::vector<const Community*> communities;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (FindRound(config.id) != nullptr) {
       return absl::AlreadyExistsError(
           absl::StrCat("round '", config.id, "' already exists; pick another round_id"));
@@ -66,7 +67,7 @@ absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
   absl::StatusOr<std::unique_ptr<Round>> round = Round::Create(config, std::move(communities));
   if (!round.ok()) return round.status();
 
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (FindRound(config.id) != nullptr) {
     return absl::AlreadyExistsError(
         absl::StrCat("round '", config.id, "' already exists; pick another round_id"));
@@ -93,7 +94,7 @@ Round* Registry::FindRound(absl::string_view id) const {
 }
 
 std::vector<Round*> Registry::ListRounds() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   std::vector<Round*> rounds;
   for (const auto& round : rounds_) rounds.push_back(round.get());
   return rounds;

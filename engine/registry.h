@@ -13,13 +13,13 @@
 #include <array>
 #include <atomic>
 #include <memory>
-#include "absl/strings/string_view.h"
+#include <mutex>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/string_view.h"
 #include "engine/model/community.h"
 #include "engine/model/round_config.h"
 #include "engine/round.h"
@@ -53,7 +53,9 @@ class Registry {
  private:
   static constexpr size_t kTableSize = kMaxRounds * 2;  // at most half full
 
-  mutable absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread locks,
+  // but not Debian's prebuilt (uninstrumented) Abseil.
+  mutable std::mutex mu_;
   std::vector<std::unique_ptr<Community>> communities_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, const Community*> community_by_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, const Community*> site_owner_ ABSL_GUARDED_BY(mu_);

@@ -10,10 +10,14 @@ namespace swabwave::engine {
 
 absl::string_view PhaseName(RoundPhase phase) {
   switch (phase) {
-    case RoundPhase::kDraft: return "draft";
-    case RoundPhase::kPlanned: return "planned";
-    case RoundPhase::kOpen: return "open";
-    case RoundPhase::kClosed: return "closed";
+    case RoundPhase::kDraft:
+      return "draft";
+    case RoundPhase::kPlanned:
+      return "planned";
+    case RoundPhase::kOpen:
+      return "open";
+    case RoundPhase::kClosed:
+      return "closed";
   }
   return "unknown";
 }
@@ -47,12 +51,12 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
 
 absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
     const plan::Planner& planner, const plan::PlanOptions& options) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   const RoundPhase current = phase();
   if (current != RoundPhase::kDraft && current != RoundPhase::kPlanned) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "round ", config_.id, " is ", PhaseName(current),
-        "; only a draft or planned round can be planned"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", config_.id, " is ", PhaseName(current),
+                     "; only a draft or planned round can be planned"));
   }
   absl::StatusOr<plan::Plan> made = planner.MakePlan(layout_, config_, options);
   if (!made.ok()) return made.status();
@@ -104,20 +108,20 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
 }
 
 absl::Status Round::Open() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   const RoundPhase current = phase();
   if (current != RoundPhase::kPlanned) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "round ", config_.id, " is ", PhaseName(current),
-        current == RoundPhase::kDraft ? "; plan it before opening it"
-                                      : "; only a planned round can be opened"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", config_.id, " is ", PhaseName(current),
+                     current == RoundPhase::kDraft ? "; plan it before opening it"
+                                                   : "; only a planned round can be opened"));
   }
   phase_.store(RoundPhase::kOpen, std::memory_order_release);
   return absl::OkStatus();
 }
 
 absl::Status Round::Close() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   const RoundPhase current = phase();
   if (current != RoundPhase::kOpen) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -128,20 +132,19 @@ absl::Status Round::Close() {
 }
 
 std::shared_ptr<const plan::Plan> Round::plan() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   return plan_;
 }
 
 absl::StatusOr<DeskIndex> Round::ResolveDesk(absl::string_view site_id, int number) const {
   auto site = site_index_.find(site_id);
   if (site == site_index_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("site '", site_id, "' is not in round ", config_.id));
+    return absl::NotFoundError(absl::StrCat("site '", site_id, "' is not in round ", config_.id));
   }
   const int desks = layout_.site(site->second).desks;
   if (number < 1 || number > desks) {
-    return absl::NotFoundError(absl::StrCat("site '", site_id, "' has desks 1..", desks,
-                                            "; there is no desk ", number));
+    return absl::NotFoundError(
+        absl::StrCat("site '", site_id, "' has desks 1..", desks, "; there is no desk ", number));
   }
   return layout_.first_desk(site->second) + static_cast<DeskIndex>(number - 1);
 }
@@ -166,9 +169,8 @@ core::CheckInResult Round::CheckIn(DeskIndex desk, absl::string_view code,
 absl::Status Round::CheckOpen(absl::string_view what) const {
   const RoundPhase current = phase();
   if (current == RoundPhase::kOpen) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("round ", config_.id, " is ",
-                                                    PhaseName(current), "; ", what,
-                                                    " only while it is open"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "round ", config_.id, " is ", PhaseName(current), "; ", what, " only while it is open"));
 }
 
 absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view barcode) {
@@ -200,7 +202,7 @@ ProgressCounts Round::BuildingCounts(uint32_t building) const {
 }
 
 absl::StatusOr<ProgressCounts> Round::Totals() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (plan_ == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
@@ -212,7 +214,7 @@ absl::StatusOr<ProgressCounts> Round::Totals() const {
 
 absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offset,
                                                size_t limit) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (plan_ == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
@@ -231,18 +233,24 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
     const uint32_t community_row = static_cast<uint32_t>(counts.size());
     if (level == ProgressLevel::kCommunity) counts.emplace_back();
     const uint32_t compound_base = static_cast<uint32_t>(counts.size());
-    if (level == ProgressLevel::kCompound) counts.resize(counts.size() + community.compounds.size());
+    if (level == ProgressLevel::kCompound)
+      counts.resize(counts.size() + community.compounds.size());
     for (BuildingId b = 0; b < community.buildings.size(); ++b) {
       const uint32_t building = layout_.building_base(c) + b;
       const ProgressCounts building_counts = BuildingCounts(building);
       report.total += building_counts;
       switch (level) {
-        case ProgressLevel::kCommunity: counts[community_row] += building_counts; break;
+        case ProgressLevel::kCommunity:
+          counts[community_row] += building_counts;
+          break;
         case ProgressLevel::kCompound:
           counts[compound_base + community.buildings[b].compound] += building_counts;
           break;
-        case ProgressLevel::kBuilding: counts.push_back(building_counts); break;
-        default: break;
+        case ProgressLevel::kBuilding:
+          counts.push_back(building_counts);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -347,7 +355,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
 absl::StatusOr<std::vector<UntestedResident>> Round::ListUntested(const UntestedFilter& filter,
                                                                   uint32_t after,
                                                                   size_t limit) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (plan_ == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
@@ -408,7 +416,7 @@ absl::StatusOr<std::vector<UntestedResident>> Round::ListUntested(const Untested
 
 absl::StatusOr<std::vector<DoorToDoorBuilding>> Round::DoorToDoor(size_t offset, size_t limit,
                                                                   size_t* total_buildings) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (plan_ == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));

@@ -52,10 +52,10 @@ absl::StatusOr<CodeIndex> CodeIndex::Build(const CodeArena* codes) {
         break;
       }
       if (slot.tag == tag && codes->Get(slot.index) == code) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "resident #", slot.index, " and resident #", i,
-            " of the round carry the same code; codes must be unique across a round's "
-            "communities"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("resident #", slot.index, " and resident #", i,
+                         " of the round carry the same code; codes must be unique across a round's "
+                         "communities"));
       }
     }
   }

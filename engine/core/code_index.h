@@ -14,10 +14,10 @@
 #define SWABWAVE_ENGINE_CORE_CODE_INDEX_H_
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/model/code_arena.h"
 #include "engine/model/ids.h"
 

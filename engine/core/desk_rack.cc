@@ -1,6 +1,7 @@
 #include "engine/core/desk_rack.h"
 
 #include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "engine/core/resident_board.h"
 
@@ -18,14 +19,13 @@ DeskRack::DeskRack(uint32_t desk_count, int pool_ratio)
 absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_view barcode) {
   TubeIndex tube;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (tube_by_barcode_.contains(barcode)) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "tube ", barcode, " was already scanned in this round; use a new tube"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("tube ", barcode, " was already scanned in this round; use a new tube"));
     }
     tube = tube_count_.load(std::memory_order_relaxed);
-    if (!tubes_.EnsureSize(size_t{tube} + 1) ||
-        !members_.EnsureSize((size_t{tube} + 1) * ratio_)) {
+    if (!tubes_.EnsureSize(size_t{tube} + 1) || !members_.EnsureSize((size_t{tube} + 1) * ratio_)) {
       return absl::ResourceExhaustedError(
           absl::StrCat("this round already has ", tube, " tubes, the most it can hold"));
     }
@@ -79,8 +79,7 @@ void DeskRack::RotateFull(Desk& desk, TubeIndex tube) {
   uint64_t word = desk.word.load(std::memory_order_seq_cst);
   for (;;) {
     if (TubeOf(word) != tube || FillOf(word) >= kSealedFill) break;  // done already
-    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill),
-                                        std::memory_order_seq_cst)) {
+    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill), std::memory_order_seq_cst)) {
       RecordSeal(tube, ratio_);
       break;
     }
@@ -111,8 +110,7 @@ bool DeskRack::ActivateNext(Desk& desk) {
 absl::StatusOr<TubeView> DeskRack::SealTube(DeskIndex desk_index, absl::string_view barcode) {
   const std::optional<TubeIndex> found = FindTube(barcode);
   if (!found.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("tube ", barcode, " was never scanned in this round"));
+    return absl::NotFoundError(absl::StrCat("tube ", barcode, " was never scanned in this round"));
   }
   const TubeIndex tube = *found;
   if (tubes_[tube].desk != desk_index) {
@@ -125,8 +123,7 @@ absl::StatusOr<TubeView> DeskRack::SealTube(DeskIndex desk_index, absl::string_v
     const uint32_t fill = FillOf(word);
     if (TubeOf(word) != tube) {
       if (tubes_[tube].sealed_swabs.load(std::memory_order_acquire) > 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("tube ", barcode, " is already sealed"));
+        return absl::FailedPreconditionError(absl::StrCat("tube ", barcode, " is already sealed"));
       }
       return absl::FailedPreconditionError(absl::StrCat(
           "tube ", barcode, " is racked behind the open tube; only the open tube can be sealed"));
@@ -134,8 +131,7 @@ absl::StatusOr<TubeView> DeskRack::SealTube(DeskIndex desk_index, absl::string_v
     if (fill >= ratio_) {
       // Full (sealed by its last swab) or sealed by hand already.
       if (fill < kSealedFill) RotateFull(desk, tube);
-      return absl::FailedPreconditionError(
-          absl::StrCat("tube ", barcode, " is already sealed"));
+      return absl::FailedPreconditionError(absl::StrCat("tube ", barcode, " is already sealed"));
     }
     if (fill == 0) {
       return absl::FailedPreconditionError(
@@ -143,8 +139,7 @@ absl::StatusOr<TubeView> DeskRack::SealTube(DeskIndex desk_index, absl::string_v
     }
     // The CAS fixes the tube's content: every position below `fill` was
     // handed out before it, and every later fetch-add sees the seal.
-    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill),
-                                        std::memory_order_seq_cst)) {
+    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill), std::memory_order_seq_cst)) {
       RecordSeal(tube, fill);
       break;
     }
@@ -154,7 +149,7 @@ absl::StatusOr<TubeView> DeskRack::SealTube(DeskIndex desk_index, absl::string_v
 }
 
 std::optional<TubeIndex> DeskRack::FindTube(absl::string_view barcode) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = tube_by_barcode_.find(barcode);
   if (it == tube_by_barcode_.end()) return std::nullopt;
   return it->second;

@@ -23,15 +23,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/string_view.h"
 #include "engine/core/chunked_array.h"
 #include "engine/model/ids.h"
 
@@ -51,8 +51,8 @@ struct TubeView {
 // Where a check-in's swab went.
 struct TubePosition {
   TubeIndex tube = kNoId;
-  uint32_t slot = 0;       // 0-based position in the tube
-  bool filled = false;     // this swab filled (and so sealed) the tube
+  uint32_t slot = 0;    // 0-based position in the tube
+  bool filled = false;  // this swab filled (and so sealed) the tube
 };
 
 class DeskRack {
@@ -109,20 +109,18 @@ class DeskRack {
   struct TubeRecord {
     std::string barcode;  // written before publication, immutable after
     DeskIndex desk = kNoId;
-    std::atomic<TubeIndex> next{kNoTube};  // the desk's next racked tube
+    std::atomic<TubeIndex> next{kNoTube};   // the desk's next racked tube
     std::atomic<uint32_t> sealed_swabs{0};  // final count once sealed, else 0
   };
 
   // One cache line per desk: desks are written by different tablets.
   struct alignas(64) Desk {
-    std::atomic<uint64_t> word;              // {tube << 32 | fill}
-    std::atomic<TubeIndex> first{kNoTube};   // first tube racked at the desk
-    TubeIndex last = kNoTube;                // last tube racked; guarded by mu_
+    std::atomic<uint64_t> word;             // {tube << 32 | fill}
+    std::atomic<TubeIndex> first{kNoTube};  // first tube racked at the desk
+    TubeIndex last = kNoTube;               // last tube racked; guarded by mu_
   };
 
-  static uint64_t Word(TubeIndex tube, uint32_t fill) {
-    return (uint64_t{tube} << 32) | fill;
-  }
+  static uint64_t Word(TubeIndex tube, uint32_t fill) { return (uint64_t{tube} << 32) | fill; }
   static TubeIndex TubeOf(uint64_t word) { return static_cast<TubeIndex>(word >> 32); }
   static uint32_t FillOf(uint64_t word) { return static_cast<uint32_t>(word); }
 
@@ -142,7 +140,9 @@ class DeskRack {
   std::atomic<uint32_t> tube_count_{0};
   std::atomic<uint64_t> sealed_tubes_{0};
 
-  mutable absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread locks,
+  // but not Debian's prebuilt (uninstrumented) Abseil.
+  mutable std::mutex mu_;
   absl::flat_hash_map<std::string, TubeIndex> tube_by_barcode_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -28,8 +28,8 @@ LiveRound::LiveRound(LiveRoundSpec spec)
   }
 }
 
-CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
-                                 int64_t scan_unix_seconds, uint32_t request_tag) {
+CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
+                                 uint32_t request_tag) {
   CheckInResult result;
   if (desk >= rack_.desk_count()) {
     result.verdict = CheckInVerdict::kUnknownDesk;
@@ -55,8 +55,7 @@ CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
     const ResidentWord word(bits);
     const ResidentState state = word.state();
     if (state == ResidentState::kSampled) {
-      const bool same_attempt =
-          slot.request_tag.load(std::memory_order_relaxed) == request_tag;
+      const bool same_attempt = slot.request_tag.load(std::memory_order_relaxed) == request_tag;
       return Describe(same_attempt ? CheckInVerdict::kReplayed : CheckInVerdict::kAlreadySampled,
                       resident, word);
     }
@@ -73,8 +72,7 @@ CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
       result.resident = resident;
       return result;
     }
-    const uint64_t claimed =
-        ResidentWord::Make(ResidentState::kClaimed, desk, 0, offset).bits();
+    const uint64_t claimed = ResidentWord::Make(ResidentState::kClaimed, desk, 0, offset).bits();
     // acq_rel on success: later stores (tag, tube) stay after the claim;
     // acquire on failure: same reason as the first load.
     if (!slot.word.compare_exchange_weak(bits, claimed, std::memory_order_acq_rel,

@@ -21,9 +21,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "engine/core/code_index.h"
 #include "engine/core/desk_rack.h"
 #include "engine/core/resident_board.h"
@@ -66,7 +66,7 @@ struct ResidentSeed {
 
 struct LiveRoundSpec {
   int pool_ratio = 10;
-  int64_t epoch_unix_seconds = 0;   // scan times are stored relative to this
+  int64_t epoch_unix_seconds = 0;    // scan times are stored relative to this
   const CodeIndex* index = nullptr;  // code -> resident; must outlive the round
   std::vector<ResidentSeed> residents;
   uint32_t building_count = 0;

@@ -22,20 +22,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr absl::string_view kCommunityColumns[] = {"community_id", "name",
-                                                   "utc_offset_minutes"};
-constexpr absl::string_view kCompoundColumns[] = {"compound_id", "name",
-                                                  "kind"};
-constexpr absl::string_view kBuildingColumns[] = {"building_id", "compound_id",
-                                                  "name", "x_m", "y_m"};
+constexpr absl::string_view kCommunityColumns[] = {"community_id", "name", "utc_offset_minutes"};
+constexpr absl::string_view kCompoundColumns[] = {"compound_id", "name", "kind"};
+constexpr absl::string_view kBuildingColumns[] = {"building_id", "compound_id", "name", "x_m",
+                                                  "y_m"};
 constexpr absl::string_view kUnitColumns[] = {"unit_id", "building_id", "name"};
 constexpr absl::string_view kHouseholdColumns[] = {"household_id", "unit_id"};
-constexpr absl::string_view kResidentColumns[] = {"code", "household_id",
-                                                  "flags"};
-constexpr absl::string_view kSiteColumns[] = {
-    "site_id", "name", "x_m", "y_m", "desks", "opens", "closes"};
-constexpr absl::string_view kStaffColumns[] = {"staff_id", "roles",
-                                               "home_site_id"};
+constexpr absl::string_view kResidentColumns[] = {"code", "household_id", "flags"};
+constexpr absl::string_view kSiteColumns[] = {"site_id", "name",  "x_m",   "y_m",
+                                              "desks",   "opens", "closes"};
+constexpr absl::string_view kStaffColumns[] = {"staff_id", "roles", "home_site_id"};
 
 constexpr char kCompoundsFile[] = "compounds.csv";
 constexpr char kBuildingsFile[] = "buildings.csv";
@@ -96,10 +92,8 @@ constexpr struct {
 // reader (for error messages) and the row's fields, one per header column.
 template <typename OnRow>
 absl::Status ForEachRow(const fs::path& dir, absl::string_view file_name,
-                        absl::Span<const absl::string_view> columns,
-                        OnRow&& on_row) {
-  absl::StatusOr<std::string> text =
-      ReadFileToString(dir / std::string(file_name));
+                        absl::Span<const absl::string_view> columns, OnRow&& on_row) {
+  absl::StatusOr<std::string> text = ReadFileToString(dir / std::string(file_name));
   if (!text.ok()) return text.status();
   CsvReader reader(std::string(file_name), *text);
   if (absl::Status s = reader.ReadHeader(columns); !s.ok()) return s;
@@ -120,42 +114,36 @@ absl::Status ForEachRow(const fs::path& dir, absl::string_view file_name,
 }
 
 // Parses column `column` as an int; the error names the column.
-absl::StatusOr<int> IntColumn(const CsvReader& reader,
-                              const std::vector<std::string>& row,
+absl::StatusOr<int> IntColumn(const CsvReader& reader, const std::vector<std::string>& row,
                               size_t column, absl::string_view what) {
   const std::optional<int64_t> value = ParseCsvInteger(row[column]);
   if (!value.has_value()) {
-    return reader.ColumnError(
-        column, absl::StrCat(QuoteForMessage(row[column]), " is not ", what));
+    return reader.ColumnError(column, absl::StrCat(QuoteForMessage(row[column]), " is not ", what));
   }
-  if (*value < std::numeric_limits<int>::min() ||
-      *value > std::numeric_limits<int>::max()) {
-    return reader.ColumnError(
-        column, absl::StrCat(QuoteForMessage(row[column]), " is out of range"));
+  if (*value < std::numeric_limits<int>::min() || *value > std::numeric_limits<int>::max()) {
+    return reader.ColumnError(column,
+                              absl::StrCat(QuoteForMessage(row[column]), " is out of range"));
   }
   return static_cast<int>(*value);
 }
 
-absl::StatusOr<double> NumberColumn(const CsvReader& reader,
-                                    const std::vector<std::string>& row,
+absl::StatusOr<double> NumberColumn(const CsvReader& reader, const std::vector<std::string>& row,
                                     size_t column) {
   const std::optional<double> value = ParseCsvNumber(row[column]);
   if (!value.has_value()) {
-    return reader.ColumnError(
-        column, absl::StrCat(QuoteForMessage(row[column]), " is not a number"));
+    return reader.ColumnError(column,
+                              absl::StrCat(QuoteForMessage(row[column]), " is not a number"));
   }
   return *value;
 }
 
-absl::StatusOr<int> ClockColumn(const CsvReader& reader,
-                                const std::vector<std::string>& row,
+absl::StatusOr<int> ClockColumn(const CsvReader& reader, const std::vector<std::string>& row,
                                 size_t column) {
   const std::optional<int> minutes = ParseClockMinutes(row[column]);
   if (!minutes.has_value()) {
-    return reader.ColumnError(
-        column, absl::StrCat(QuoteForMessage(row[column]),
-                             " is not a local time; write HH:MM, e.g. 07:00 "
-                             "(25:30 for 01:30 past midnight)"));
+    return reader.ColumnError(column, absl::StrCat(QuoteForMessage(row[column]),
+                                                   " is not a local time; write HH:MM, e.g. 07:00 "
+                                                   "(25:30 for 01:30 past midnight)"));
   }
   return *minutes;
 }
@@ -166,8 +154,7 @@ struct ResidentFlags {
 };
 
 absl::StatusOr<ResidentFlags> FlagsColumn(const CsvReader& reader,
-                                          const std::vector<std::string>& row,
-                                          size_t column) {
+                                          const std::vector<std::string>& row, size_t column) {
   ResidentFlags flags;
   for (absl::string_view token : SplitListField(row[column])) {
     ExemptionReason reason = ExemptionReason::kNone;
@@ -183,27 +170,24 @@ absl::StatusOr<ResidentFlags> FlagsColumn(const CsvReader& reader,
     } else if (token == "exempt:other") {
       reason = ExemptionReason::kOther;
     } else {
-      return reader.ColumnError(
-          column, absl::StrCat(QuoteForMessage(token),
-                               " is not a flag; use mobility_limited, "
-                               "exempt:infant, exempt:medical, exempt:away or "
-                               "exempt:other, separated by |"));
+      return reader.ColumnError(column,
+                                absl::StrCat(QuoteForMessage(token),
+                                             " is not a flag; use mobility_limited, "
+                                             "exempt:infant, exempt:medical, exempt:away or "
+                                             "exempt:other, separated by |"));
     }
-    if (flags.exemption != ExemptionReason::kNone &&
-        flags.exemption != reason) {
-      return reader.ColumnError(
-          column, absl::StrCat("'", ExemptionFlag(flags.exemption), "' and '",
-                               ExemptionFlag(reason),
-                               "' both given; a resident has at most one "
-                               "exemption reason"));
+    if (flags.exemption != ExemptionReason::kNone && flags.exemption != reason) {
+      return reader.ColumnError(column, absl::StrCat("'", ExemptionFlag(flags.exemption), "' and '",
+                                                     ExemptionFlag(reason),
+                                                     "' both given; a resident has at most one "
+                                                     "exemption reason"));
     }
     flags.exemption = reason;
   }
   return flags;
 }
 
-absl::StatusOr<uint8_t> RolesColumn(const CsvReader& reader,
-                                    const std::vector<std::string>& row,
+absl::StatusOr<uint8_t> RolesColumn(const CsvReader& reader, const std::vector<std::string>& row,
                                     size_t column) {
   uint8_t roles = 0;
   for (absl::string_view token : SplitListField(row[column])) {
@@ -212,17 +196,15 @@ absl::StatusOr<uint8_t> RolesColumn(const CsvReader& reader,
       if (token == known.name) role = known.role;
     }
     if (role == 0) {
-      return reader.ColumnError(
-          column, absl::StrCat(QuoteForMessage(token),
-                               " is not a role; use sampler, scanner or "
-                               "marshal, separated by |"));
+      return reader.ColumnError(column, absl::StrCat(QuoteForMessage(token),
+                                                     " is not a role; use sampler, scanner or "
+                                                     "marshal, separated by |"));
     }
     roles |= role;
   }
   if (roles == 0) {
-    return reader.ColumnError(
-        column,
-        "a staff member needs at least one role (sampler, scanner, marshal)");
+    return reader.ColumnError(column,
+                              "a staff member needs at least one role (sampler, scanner, marshal)");
   }
   return roles;
 }
@@ -249,18 +231,16 @@ absl::StatusOr<CommunityHeader> ReadCommunityFile(const fs::path& dir) {
         if (absl::Status s = CheckId("community_id", row[0]); !s.ok()) {
           return reader.Annotate(s);
         }
-        absl::StatusOr<int> offset =
-            IntColumn(reader, row, 2, "a whole number of minutes");
+        absl::StatusOr<int> offset = IntColumn(reader, row, 2, "a whole number of minutes");
         if (!offset.ok()) return offset.status();
-        header = CommunityHeader{std::move(row[0]), std::move(row[1]), *offset,
-                                 reader.record_line()};
+        header =
+            CommunityHeader{std::move(row[0]), std::move(row[1]), *offset, reader.record_line()};
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
   if (!seen) {
     return absl::InvalidArgumentError(absl::StrCat(
-        kCommunityFileName,
-        ":2: no community row; expected one row after the header"));
+        kCommunityFileName, ":2: no community row; expected one row after the header"));
   }
   return header;
 }
@@ -272,13 +252,11 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
       [&](const CsvReader& reader, std::vector<std::string>& row) {
         const std::optional<CompoundKind> kind = ParseKind(row[2]);
         if (!kind.has_value()) {
-          return reader.ColumnError(
-              2, absl::StrCat(QuoteForMessage(row[2]),
-                              " is not a kind; use residential, office or "
-                              "school"));
+          return reader.ColumnError(2, absl::StrCat(QuoteForMessage(row[2]),
+                                                    " is not a kind; use residential, office or "
+                                                    "school"));
         }
-        return reader.Annotate(
-            builder.AddCompound(std::move(row[0]), std::move(row[1]), *kind));
+        return reader.Annotate(builder.AddCompound(std::move(row[0]), std::move(row[1]), *kind));
       });
   if (!s.ok()) return s;
 
@@ -288,23 +266,21 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
                    if (!x.ok()) return x.status();
                    absl::StatusOr<double> y = NumberColumn(reader, row, 4);
                    if (!y.ok()) return y.status();
-                   return reader.Annotate(builder.AddBuilding(
-                       std::move(row[0]), row[1], std::move(row[2]), {*x, *y}));
-                 });
-  if (!s.ok()) return s;
-
-  s = ForEachRow(dir, kUnitsFile, kUnitColumns,
-                 [&](const CsvReader& reader, std::vector<std::string>& row) {
-                   return reader.Annotate(builder.AddUnit(
-                       std::move(row[0]), row[1], std::move(row[2])));
+                   return reader.Annotate(
+                       builder.AddBuilding(std::move(row[0]), row[1], std::move(row[2]), {*x, *y}));
                  });
   if (!s.ok()) return s;
 
   s = ForEachRow(
-      dir, kHouseholdsFile, kHouseholdColumns,
-      [&](const CsvReader& reader, std::vector<std::string>& row) {
-        return reader.Annotate(builder.AddHousehold(std::move(row[0]), row[1]));
+      dir, kUnitsFile, kUnitColumns, [&](const CsvReader& reader, std::vector<std::string>& row) {
+        return reader.Annotate(builder.AddUnit(std::move(row[0]), row[1], std::move(row[2])));
       });
+  if (!s.ok()) return s;
+
+  s = ForEachRow(dir, kHouseholdsFile, kHouseholdColumns,
+                 [&](const CsvReader& reader, std::vector<std::string>& row) {
+                   return reader.Annotate(builder.AddHousehold(std::move(row[0]), row[1]));
+                 });
   if (!s.ok()) return s;
 
   uint64_t code_bytes = 0;
@@ -315,70 +291,65 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
         if (!flags.ok()) return flags.status();
         code_bytes += row[0].size();
         if (code_bytes > kMaxCodeBytes) {
-          return reader.RowError(
-              "resident codes exceed 4 GiB in one community; split it");
+          return reader.RowError("resident codes exceed 4 GiB in one community; split it");
         }
-        return reader.Annotate(builder.AddResident(
-            row[0], row[1], flags->mobility_limited, flags->exemption));
+        return reader.Annotate(
+            builder.AddResident(row[0], row[1], flags->mobility_limited, flags->exemption));
       });
   if (!s.ok()) return s;
   if (builder.resident_count() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kResidentsFile, ":2: no residents; a community needs at least one"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kResidentsFile, ":2: no residents; a community needs at least one"));
   }
 
   size_t sites = 0;
-  s = ForEachRow(
-      dir, kSitesFile, kSiteColumns,
-      [&](const CsvReader& reader, std::vector<std::string>& row) {
-        absl::StatusOr<double> x = NumberColumn(reader, row, 2);
-        if (!x.ok()) return x.status();
-        absl::StatusOr<double> y = NumberColumn(reader, row, 3);
-        if (!y.ok()) return y.status();
-        absl::StatusOr<int> desks =
-            IntColumn(reader, row, 4, "a whole number of desks");
-        if (!desks.ok()) return desks.status();
-        absl::StatusOr<int> opens = ClockColumn(reader, row, 5);
-        if (!opens.ok()) return opens.status();
-        absl::StatusOr<int> closes = ClockColumn(reader, row, 6);
-        if (!closes.ok()) return closes.status();
-        // CommunityBuilder checks the same rules; checking here first lets
-        // the message name the column.
-        if (*opens >= kMinutesPerDay) {
-          return reader.ColumnError(5, absl::StrCat(QuoteForMessage(row[5]),
-                                                    " must be before 24:00"));
-        }
-        if (*closes <= *opens || *closes > *opens + kMinutesPerDay) {
-          return reader.ColumnError(
-              6, absl::StrCat(QuoteForMessage(row[6]), " must be after opens ",
-                              QuoteForMessage(row[5]),
-                              " and at most 24 hours later (write a time past "
-                              "midnight as e.g. 25:30)"));
-        }
-        ++sites;
-        Site site;
-        site.id = std::move(row[0]);
-        site.name = std::move(row[1]);
-        site.location = {*x, *y};
-        site.desks = *desks;
-        site.opens_at_minute = *opens;
-        site.closes_at_minute = *closes;
-        return reader.Annotate(builder.AddSite(std::move(site)));
-      });
+  s = ForEachRow(dir, kSitesFile, kSiteColumns,
+                 [&](const CsvReader& reader, std::vector<std::string>& row) {
+                   absl::StatusOr<double> x = NumberColumn(reader, row, 2);
+                   if (!x.ok()) return x.status();
+                   absl::StatusOr<double> y = NumberColumn(reader, row, 3);
+                   if (!y.ok()) return y.status();
+                   absl::StatusOr<int> desks = IntColumn(reader, row, 4, "a whole number of desks");
+                   if (!desks.ok()) return desks.status();
+                   absl::StatusOr<int> opens = ClockColumn(reader, row, 5);
+                   if (!opens.ok()) return opens.status();
+                   absl::StatusOr<int> closes = ClockColumn(reader, row, 6);
+                   if (!closes.ok()) return closes.status();
+                   // CommunityBuilder checks the same rules; checking here first lets
+                   // the message name the column.
+                   if (*opens >= kMinutesPerDay) {
+                     return reader.ColumnError(
+                         5, absl::StrCat(QuoteForMessage(row[5]), " must be before 24:00"));
+                   }
+                   if (*closes <= *opens || *closes > *opens + kMinutesPerDay) {
+                     return reader.ColumnError(
+                         6, absl::StrCat(QuoteForMessage(row[6]), " must be after opens ",
+                                         QuoteForMessage(row[5]),
+                                         " and at most 24 hours later (write a time past "
+                                         "midnight as e.g. 25:30)"));
+                   }
+                   ++sites;
+                   Site site;
+                   site.id = std::move(row[0]);
+                   site.name = std::move(row[1]);
+                   site.location = {*x, *y};
+                   site.desks = *desks;
+                   site.opens_at_minute = *opens;
+                   site.closes_at_minute = *closes;
+                   return reader.Annotate(builder.AddSite(std::move(site)));
+                 });
   if (!s.ok()) return s;
   if (sites == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kSitesFile, ":2: no sampling sites; a community needs at least one"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kSitesFile, ":2: no sampling sites; a community needs at least one"));
   }
 
-  return ForEachRow(
-      dir, kStaffFile, kStaffColumns,
-      [&](const CsvReader& reader, std::vector<std::string>& row) {
-        absl::StatusOr<uint8_t> roles = RolesColumn(reader, row, 1);
-        if (!roles.ok()) return roles.status();
-        return reader.Annotate(
-            builder.AddStaff(std::move(row[0]), *roles, row[2]));
-      });
+  return ForEachRow(dir, kStaffFile, kStaffColumns,
+                    [&](const CsvReader& reader, std::vector<std::string>& row) {
+                      absl::StatusOr<uint8_t> roles = RolesColumn(reader, row, 1);
+                      if (!roles.ok()) return roles.status();
+                      return reader.Annotate(builder.AddStaff(std::move(row[0]), *roles, row[2]));
+                    });
 }
 
 }  // namespace
@@ -386,35 +357,32 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
 absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return absl::NotFoundError(
-        absl::StrCat(dir.string(),
-                     ": not a directory (expected a community directory "
-                     "holding community.csv and the other files)"));
+    return absl::NotFoundError(absl::StrCat(dir.string(),
+                                            ": not a directory (expected a community directory "
+                                            "holding community.csv and the other files)"));
   }
   absl::StatusOr<CommunityHeader> header = ReadCommunityFile(dir);
   if (!header.ok()) return header.status();
   // CommunityBuilder neither moves nor copies (it points into itself).
-  auto builder = std::make_unique<CommunityBuilder>(header->id, header->name,
-                                                    header->utc_offset_minutes);
+  auto builder =
+      std::make_unique<CommunityBuilder>(header->id, header->name, header->utc_offset_minutes);
   if (absl::Status s = ReadEntities(dir, *builder); !s.ok()) return s;
   absl::StatusOr<Community> community = std::move(*builder).Finish();
   if (!community.ok()) {
     // ReadEntities has ruled out the other reasons (no residents, no
     // sites), so what is left is about community.csv's row.
-    return absl::Status(community.status().code(),
-                        absl::StrCat(kCommunityFileName, ":", header->line,
-                                     ": ", community.status().message()));
+    return absl::Status(
+        community.status().code(),
+        absl::StrCat(kCommunityFileName, ":", header->line, ": ", community.status().message()));
   }
   return community;
 }
 
-absl::Status WriteCommunityDir(const Community& community,
-                               const fs::path& dir) {
+absl::Status WriteCommunityDir(const Community& community, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return absl::ErrnoToStatus(
-        ec.value(), absl::StrCat(dir.string(), ": cannot create directory"));
+    return absl::ErrnoToStatus(ec.value(), absl::StrCat(dir.string(), ": cannot create directory"));
   }
 
   {
@@ -475,8 +443,7 @@ absl::Status WriteCommunityDir(const Community& community,
         if (!flags.empty()) flags.push_back('|');
         absl::StrAppend(&flags, ExemptionFlag(resident.exemption));
       }
-      w.WriteRow({community.resident_code(r),
-                  community.households[resident.household].id, flags});
+      w.WriteRow({community.resident_code(r), community.households[resident.household].id, flags});
     }
     absl::Status s = WriteFileAtomically(dir / kResidentsFile, w.text());
     if (!s.ok()) return s;
@@ -506,9 +473,8 @@ absl::Status WriteCommunityDir(const Community& community,
         if (!roles.empty()) roles.push_back('|');
         absl::StrAppend(&roles, known.name);
       }
-      const absl::string_view home = member.home_site == kNoId
-                                         ? absl::string_view()
-                                         : community.sites[member.home_site].id;
+      const absl::string_view home =
+          member.home_site == kNoId ? absl::string_view() : community.sites[member.home_site].id;
       w.WriteRow({member.id, roles, home});
     }
     absl::Status s = WriteFileAtomically(dir / kStaffFile, w.text());
@@ -520,8 +486,7 @@ absl::Status WriteCommunityDir(const Community& community,
 absl::StatusOr<std::vector<fs::path>> FindCommunityDirs(const fs::path& root) {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    return absl::NotFoundError(
-        absl::StrCat(root.string(), ": not a directory"));
+    return absl::NotFoundError(absl::StrCat(root.string(), ": not a directory"));
   }
   if (fs::is_regular_file(root / kCommunityFileName, ec)) {
     return std::vector<fs::path>{root};
@@ -529,8 +494,7 @@ absl::StatusOr<std::vector<fs::path>> FindCommunityDirs(const fs::path& root) {
   std::vector<fs::path> dirs;
   fs::directory_iterator it(root, ec);
   if (ec) {
-    return absl::ErrnoToStatus(
-        ec.value(), absl::StrCat(root.string(), ": cannot list directory"));
+    return absl::ErrnoToStatus(ec.value(), absl::StrCat(root.string(), ": cannot list directory"));
   }
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     if (ec) break;
@@ -542,13 +506,11 @@ absl::StatusOr<std::vector<fs::path>> FindCommunityDirs(const fs::path& root) {
     }
   }
   if (ec) {
-    return absl::ErrnoToStatus(
-        ec.value(), absl::StrCat(root.string(), ": cannot list directory"));
+    return absl::ErrnoToStatus(ec.value(), absl::StrCat(root.string(), ": cannot list directory"));
   }
   if (dirs.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat(root.string(), ": no ", kCommunityFileName,
-                     " here or in its immediate subdirectories"));
+    return absl::NotFoundError(absl::StrCat(root.string(), ": no ", kCommunityFileName,
+                                            " here or in its immediate subdirectories"));
   }
   std::sort(dirs.begin(), dirs.end());
   return dirs;

@@ -52,8 +52,7 @@ inline constexpr char kCommunityFileName[] = "community.csv";
 // "file.csv:LINE: column NAME: ..." for a malformed or inconsistent row or
 // header, and RESOURCE_EXHAUSTED when the community is too large to index
 // (over 4 GiB of resident codes or 2^32 of anything).
-[[nodiscard]] absl::StatusOr<Community> ReadCommunityDir(
-    const std::filesystem::path& dir);
+[[nodiscard]] absl::StatusOr<Community> ReadCommunityDir(const std::filesystem::path& dir);
 
 // Writes `community` into `dir` (created with its parents if missing),
 // replacing the eight files if present; other files are left alone. Each
@@ -69,8 +68,8 @@ inline constexpr char kCommunityFileName[] = "community.csv";
 // community.csv, otherwise those immediate subdirectories of `root` that
 // do, sorted by path. Returns NOT_FOUND when `root` is not a directory or
 // no community directory is found there.
-[[nodiscard]] absl::StatusOr<std::vector<std::filesystem::path>>
-FindCommunityDirs(const std::filesystem::path& root);
+[[nodiscard]] absl::StatusOr<std::vector<std::filesystem::path>> FindCommunityDirs(
+    const std::filesystem::path& root);
 
 }  // namespace swabwave::engine
 

@@ -29,12 +29,10 @@ bool EqualsIgnoreCase(absl::string_view a, absl::string_view b) {
 }
 
 absl::string_view StripBlanks(absl::string_view s) {
-  while (!s.empty() &&
-         absl::ascii_isspace(static_cast<unsigned char>(s.front()))) {
+  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.front()))) {
     s.remove_prefix(1);
   }
-  while (!s.empty() &&
-         absl::ascii_isspace(static_cast<unsigned char>(s.back()))) {
+  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.back()))) {
     s.remove_suffix(1);
   }
   return s;
@@ -53,8 +51,7 @@ std::string JoinColumns(absl::Span<const absl::string_view> columns) {
 // are an expected column name up to case and surrounding blanks are: any
 // other cell may be a data value (a resident code) from a file whose header
 // row is missing.
-bool LooksLikeColumnName(absl::string_view found,
-                         absl::Span<const absl::string_view> expected) {
+bool LooksLikeColumnName(absl::string_view found, absl::Span<const absl::string_view> expected) {
   const absl::string_view trimmed = StripBlanks(found);
   for (absl::string_view name : expected) {
     if (EqualsIgnoreCase(trimmed, name)) return true;
@@ -70,9 +67,7 @@ CsvReader::CsvReader(std::string file_name, absl::string_view text)
   if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
 }
 
-std::string CsvReader::Where() const {
-  return absl::StrCat(file_name_, ":", record_line_, ": ");
-}
+std::string CsvReader::Where() const { return absl::StrCat(file_name_, ":", record_line_, ": "); }
 
 std::string CsvReader::ColumnName(size_t column) const {
   if (column < header_.size()) return header_[column];
@@ -80,14 +75,11 @@ std::string CsvReader::ColumnName(size_t column) const {
 }
 
 absl::Status CsvReader::Error(int64_t line, absl::string_view message) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat(file_name_, ":", line, ": ", message));
+  return absl::InvalidArgumentError(absl::StrCat(file_name_, ":", line, ": ", message));
 }
 
-absl::Status CsvReader::ColumnError(size_t column,
-                                    absl::string_view message) const {
-  return Error(record_line_,
-               absl::StrCat("column ", ColumnName(column), ": ", message));
+absl::Status CsvReader::ColumnError(size_t column, absl::string_view message) const {
+  return Error(record_line_, absl::StrCat("column ", ColumnName(column), ": ", message));
 }
 
 absl::Status CsvReader::RowError(absl::string_view message) const {
@@ -99,8 +91,7 @@ absl::Status CsvReader::Annotate(const absl::Status& status) const {
   return absl::Status(status.code(), absl::StrCat(Where(), status.message()));
 }
 
-absl::Status CsvReader::ReadHeader(
-    absl::Span<const absl::string_view> expected) {
+absl::Status CsvReader::ReadHeader(absl::Span<const absl::string_view> expected) {
   const std::string want = JoinColumns(expected);
   std::vector<std::string> found;
   absl::StatusOr<bool> more = Next(found);
@@ -112,22 +103,20 @@ absl::Status CsvReader::ReadHeader(
   }
   for (size_t i = 0; i < expected.size(); ++i) {
     if (i >= found.size()) {
-      return RowError(absl::StrCat("header has no column '", expected[i],
-                                   "' (expected header '", want, "')"));
+      return RowError(
+          absl::StrCat("header has no column '", expected[i], "' (expected header '", want, "')"));
     }
     if (found[i] == expected[i]) continue;
     if (LooksLikeColumnName(found[i], expected)) {
-      return RowError(absl::StrCat("header column ", i + 1, " is '", found[i],
-                                   "' but must be '", expected[i],
-                                   "' (expected header '", want, "')"));
+      return RowError(absl::StrCat("header column ", i + 1, " is '", found[i], "' but must be '",
+                                   expected[i], "' (expected header '", want, "')"));
     }
-    return RowError(absl::StrCat("header column ", i + 1, " must be '",
-                                 expected[i], "' (expected header '", want,
-                                 "'); is the header row missing?"));
+    return RowError(absl::StrCat("header column ", i + 1, " must be '", expected[i],
+                                 "' (expected header '", want, "'); is the header row missing?"));
   }
   if (found.size() > expected.size()) {
-    return RowError(absl::StrCat("header has ", found.size(),
-                                 " columns; expected exactly '", want, "'"));
+    return RowError(
+        absl::StrCat("header has ", found.size(), " columns; expected exactly '", want, "'"));
   }
   header_.clear();
   for (absl::string_view name : expected) header_.emplace_back(name);
@@ -156,8 +145,7 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
   size_t count = 0;
   auto fail = [&](int64_t line, size_t column, absl::string_view message) {
     failed_ = true;
-    return Error(line,
-                 absl::StrCat("column ", ColumnName(column), ": ", message));
+    return Error(line, absl::StrCat("column ", ColumnName(column), ": ", message));
   };
   while (true) {
     if (count == fields.size()) fields.emplace_back();
@@ -245,22 +233,20 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
   if (!header_.empty() && fields.size() != header_.size()) {
     failed_ = true;
     if (fields.size() < header_.size()) {
-      return RowError(absl::StrCat("column ", header_[fields.size()],
-                                   " is missing (the row has ", fields.size(),
-                                   " of ", header_.size(), " columns)"));
+      return RowError(absl::StrCat("column ", header_[fields.size()], " is missing (the row has ",
+                                   fields.size(), " of ", header_.size(), " columns)"));
     }
-    return RowError(absl::StrCat("the row has ", fields.size(),
-                                 " fields but the header has ", header_.size(),
+    return RowError(absl::StrCat("the row has ", fields.size(), " fields but the header has ",
+                                 header_.size(),
                                  " columns (quote a value that holds a "
                                  "comma)"));
   }
   return true;
 }
 
-void AppendCsvField(absl::string_view field, bool only_field,
-                    std::string& out) {
-  const bool quote = (only_field && field.empty()) ||
-                     field.find_first_of(",\"\r\n") != absl::string_view::npos;
+void AppendCsvField(absl::string_view field, bool only_field, std::string& out) {
+  const bool quote =
+      (only_field && field.empty()) || field.find_first_of(",\"\r\n") != absl::string_view::npos;
   if (!quote) {
     out.append(field.data(), field.size());
     return;
@@ -273,8 +259,7 @@ void AppendCsvField(absl::string_view field, bool only_field,
   out.push_back('"');
 }
 
-void AppendCsvRow(absl::Span<const absl::string_view> fields,
-                  std::string& out) {
+void AppendCsvRow(absl::Span<const absl::string_view> fields, std::string& out) {
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out.push_back(',');
     AppendCsvField(fields[i], fields.size() == 1, out);
@@ -304,8 +289,7 @@ std::optional<double> ParseCsvNumber(absl::string_view field) {
   if (field.empty()) return std::nullopt;
   double value = 0;
   const char* end = field.data() + field.size();
-  const auto [ptr, ec] =
-      std::from_chars(field.data(), end, value, std::chars_format::general);
+  const auto [ptr, ec] = std::from_chars(field.data(), end, value, std::chars_format::general);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
     return std::nullopt;
   }
@@ -321,8 +305,7 @@ std::string FormatCsvNumber(double value) {
 
 std::optional<int> ParseClockMinutes(absl::string_view field) {
   const size_t colon = field.find(':');
-  if (colon == absl::string_view::npos || colon < 1 || colon > 2 ||
-      field.size() != colon + 3) {
+  if (colon == absl::string_view::npos || colon < 1 || colon > 2 || field.size() != colon + 3) {
     return std::nullopt;
   }
   int hours = 0;
@@ -344,8 +327,7 @@ std::string FormatClockMinutes(int minutes) {
   return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60);
 }
 
-std::vector<absl::string_view> SplitListField(absl::string_view field,
-                                              char separator) {
+std::vector<absl::string_view> SplitListField(absl::string_view field, char separator) {
   std::vector<absl::string_view> items;
   field = StripBlanks(field);
   if (field.empty()) return items;
@@ -365,17 +347,14 @@ std::string QuoteForMessage(absl::string_view value) {
   return absl::StrCat("'", shown, "'");
 }
 
-absl::StatusOr<std::string> ReadFileToString(
-    const std::filesystem::path& path) {
+absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     const int error = errno;
     if (error == ENOENT) {
-      return absl::NotFoundError(
-          absl::StrCat(path.string(), ": file not found"));
+      return absl::NotFoundError(absl::StrCat(path.string(), ": file not found"));
     }
-    return absl::ErrnoToStatus(error,
-                               absl::StrCat(path.string(), ": cannot open"));
+    return absl::ErrnoToStatus(error, absl::StrCat(path.string(), ": cannot open"));
   }
   std::string contents;
   char buffer[1 << 16];
@@ -388,20 +367,17 @@ absl::StatusOr<std::string> ReadFileToString(
   const int error = errno;
   std::fclose(file);
   if (failed) {
-    return absl::ErrnoToStatus(error,
-                               absl::StrCat(path.string(), ": cannot read"));
+    return absl::ErrnoToStatus(error, absl::StrCat(path.string(), ": cannot read"));
   }
   return contents;
 }
 
-absl::Status WriteFileAtomically(const std::filesystem::path& path,
-                                 absl::string_view contents) {
+absl::Status WriteFileAtomically(const std::filesystem::path& path, absl::string_view contents) {
   std::filesystem::path temp = path;
   temp += ".tmp";
   std::FILE* file = std::fopen(temp.c_str(), "wb");
   if (file == nullptr) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat(temp.string(), ": cannot create"));
+    return absl::ErrnoToStatus(errno, absl::StrCat(temp.string(), ": cannot create"));
   }
   const size_t wrote = std::fwrite(contents.data(), 1, contents.size(), file);
   int error = wrote == contents.size() ? 0 : errno;
@@ -409,16 +385,14 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path,
   std::error_code ec;
   if (error != 0) {
     std::filesystem::remove(temp, ec);
-    return absl::ErrnoToStatus(error,
-                               absl::StrCat(temp.string(), ": cannot write"));
+    return absl::ErrnoToStatus(error, absl::StrCat(temp.string(), ": cannot write"));
   }
   std::filesystem::rename(temp, path, ec);
   if (ec) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);
     return absl::ErrnoToStatus(
-        ec.value(),
-        absl::StrCat("cannot rename ", temp.string(), " to ", path.string()));
+        ec.value(), absl::StrCat("cannot rename ", temp.string(), " to ", path.string()));
   }
   return absl::OkStatus();
 }

@@ -61,8 +61,7 @@ class CsvReader {
   // Returns INVALID_ARGUMENT "file:1: ..." for an empty file or a wrong,
   // missing or extra column. The message quotes a found column name only
   // when it looks like a misspelt header name, never a data value.
-  [[nodiscard]] absl::Status ReadHeader(
-      absl::Span<const absl::string_view> expected);
+  [[nodiscard]] absl::Status ReadHeader(absl::Span<const absl::string_view> expected);
 
   // Reads the next record into `fields` (reusing its strings' storage).
   // Returns true when a record was read, false at the end of the input, or
@@ -86,8 +85,7 @@ class CsvReader {
 
   // INVALID_ARGUMENT "file:line: column <name>: <message>" for the current
   // record. `column` is an index into the header passed to ReadHeader.
-  [[nodiscard]] absl::Status ColumnError(size_t column,
-                                         absl::string_view message) const;
+  [[nodiscard]] absl::Status ColumnError(size_t column, absl::string_view message) const;
 
   // INVALID_ARGUMENT "file:line: <message>" for the current record.
   [[nodiscard]] absl::Status RowError(absl::string_view message) const;
@@ -126,9 +124,7 @@ void AppendCsvRow(absl::Span<const absl::string_view> fields, std::string& out);
 //   RETURN_IF_ERROR(WriteFileAtomically(path, w.text()));
 class CsvWriter {
  public:
-  void WriteRow(absl::Span<const absl::string_view> fields) {
-    AppendCsvRow(fields, text_);
-  }
+  void WriteRow(absl::Span<const absl::string_view> fields) { AppendCsvRow(fields, text_); }
   const std::string& text() const { return text_; }
   std::string Release() && { return std::move(text_); }
 
@@ -161,8 +157,7 @@ std::string FormatClockMinutes(int minutes);
 // around it removed; an empty (or all-blank) field is an empty list. An
 // empty item ("a||b") comes back as an empty string_view for the caller to
 // reject. The views point into `field`.
-std::vector<absl::string_view> SplitListField(absl::string_view field,
-                                              char separator = '|');
+std::vector<absl::string_view> SplitListField(absl::string_view field, char separator = '|');
 
 // `value` for an error message: at most 40 characters, non-printable bytes
 // escaped, in single quotes. Never pass a resident code.
@@ -170,14 +165,13 @@ std::string QuoteForMessage(absl::string_view value);
 
 // Reads a whole file into memory. NOT_FOUND when it does not exist, another
 // code from errno when it cannot be read; the message names `path`.
-[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
-    const std::filesystem::path& path);
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path);
 
 // Writes `contents` to `path` through a temporary file in the same
 // directory and a rename, so a reader sees the old file or the new one,
 // never half of it. Does not fsync (exports, not acknowledged check-ins).
-[[nodiscard]] absl::Status WriteFileAtomically(
-    const std::filesystem::path& path, absl::string_view contents);
+[[nodiscard]] absl::Status WriteFileAtomically(const std::filesystem::path& path,
+                                               absl::string_view contents);
 
 }  // namespace swabwave::engine
 

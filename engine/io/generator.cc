@@ -64,8 +64,7 @@ class Rng {
 
   // Uniform in [low, high]. REQUIRES: low <= high.
   int64_t Between(int64_t low, int64_t high) {
-    return low +
-           static_cast<int64_t>(Below(static_cast<uint64_t>(high - low) + 1));
+    return low + static_cast<int64_t>(Below(static_cast<uint64_t>(high - low) + 1));
   }
 
   template <typename T>
@@ -95,8 +94,7 @@ constexpr size_t kCodeLength = 16;
 class CodeMaker {
  public:
   explicit CodeMaker(uint64_t seed)
-      : key1_(Mix64(seed ^ 0x243F6A8885A308D3ULL)),
-        key2_(Mix64(seed + 0x13198A2E03707344ULL)) {}
+      : key1_(Mix64(seed ^ 0x243F6A8885A308D3ULL)), key2_(Mix64(seed + 0x13198A2E03707344ULL)) {}
 
   void Make(uint64_t index, uint64_t random, char (&out)[kCodeLength]) const {
     uint64_t value = Mix64(Mix64(index + key1_) ^ key2_);
@@ -140,8 +138,7 @@ constexpr int64_t kCityResidentsPerSite = 2'000;
 
 // Households by size 1..6, per mille; mean 2.59 people, as in the reference
 // community (17,000 / 6,558).
-constexpr std::array<int64_t, 6> kHouseholdSizeShare = {250, 300, 210,
-                                                        130, 70,  40};
+constexpr std::array<int64_t, 6> kHouseholdSizeShare = {250, 300, 210, 130, 70, 40};
 
 // Resident flags, per 10,000 residents (one draw decides all of them).
 constexpr uint64_t kMobilityLimitedBelow = 200;  // 2%: sampled at home
@@ -176,8 +173,7 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Households for `residents` people at the reference community's ratio.
 int64_t HouseholdsFor(int64_t residents) {
-  return (residents * kKangchengHouseholds + kKangchengResidents / 2) /
-         kKangchengResidents;
+  return (residents * kKangchengHouseholds + kKangchengResidents / 2) / kKangchengResidents;
 }
 
 // The smallest r with r * r >= n.
@@ -211,8 +207,7 @@ Location ToLocation(Point p) {
 
 // Sizes of `households` households holding exactly `residents` people, in
 // random order. REQUIRES: households <= residents <= 6 * households.
-std::vector<uint8_t> HouseholdSizes(int64_t households, int64_t residents,
-                                    Rng& rng) {
+std::vector<uint8_t> HouseholdSizes(int64_t households, int64_t residents, Rng& rng) {
   std::array<int64_t, 7> count{};  // by size; [0] unused
   std::array<int64_t, 6> remainder{};
   int64_t assigned = 0;
@@ -222,9 +217,8 @@ std::vector<uint8_t> HouseholdSizes(int64_t households, int64_t residents,
     assigned += count[k + 1];
   }
   while (assigned < households) {  // largest remainder first
-    const size_t k = static_cast<size_t>(
-        std::max_element(remainder.begin(), remainder.end()) -
-        remainder.begin());
+    const size_t k = static_cast<size_t>(std::max_element(remainder.begin(), remainder.end()) -
+                                         remainder.begin());
     ++count[k + 1];
     remainder[k] = -1;
     ++assigned;
@@ -273,8 +267,7 @@ std::vector<int> UnitsPerBuilding(int units, Rng& rng) {
 // the compound's wall and gate and a little jitter so rows are not ruled.
 // Walk-ups stand in east-west rows, so there are about twice as many rows
 // as columns.
-std::vector<Point> LayOutBuildings(int count, Point origin, int64_t cell,
-                                   Rng& rng) {
+std::vector<Point> LayOutBuildings(int count, Point origin, int64_t cell, Rng& rng) {
   const int64_t columns = std::max<int64_t>(1, CeilSqrt((count + 1) / 2));
   const int64_t rows = (count + columns - 1) / columns;
   const int64_t margin = cell * 12 / 100;
@@ -284,10 +277,8 @@ std::vector<Point> LayOutBuildings(int count, Point origin, int64_t cell,
   for (int i = 0; i < count; ++i) {
     const int64_t column = i % columns;
     const int64_t row = i / columns;
-    points.push_back({origin.x + margin + column * dx + dx / 2 +
-                          rng.Between(-dx / 10, dx / 10),
-                      origin.y + margin + row * dy + dy / 2 +
-                          rng.Between(-dy / 10, dy / 10)});
+    points.push_back({origin.x + margin + column * dx + dx / 2 + rng.Between(-dx / 10, dx / 10),
+                      origin.y + margin + row * dy + dy / 2 + rng.Between(-dy / 10, dy / 10)});
   }
   return points;
 }
@@ -302,8 +293,7 @@ struct ResidentialBuilding {
 // (residents as weights) started from contiguous runs of buildings, so each
 // site sits at the centre of the people it will serve.
 // REQUIRES: 1 <= count <= buildings.size().
-std::vector<Point> PlaceSites(const std::vector<ResidentialBuilding>& buildings,
-                              int count) {
+std::vector<Point> PlaceSites(const std::vector<ResidentialBuilding>& buildings, int count) {
   int64_t total = 0;
   for (const ResidentialBuilding& b : buildings) total += b.residents;
   std::vector<Point> centres(count);
@@ -329,8 +319,8 @@ std::vector<Point> PlaceSites(const std::vector<ResidentialBuilding>& buildings,
   std::vector<int> cluster(buildings.size());
   int64_t running = 0;
   for (size_t i = 0; i < buildings.size(); ++i) {
-    cluster[i] = static_cast<int>(std::min<int64_t>(
-        count - 1, running * count / std::max<int64_t>(total, 1)));
+    cluster[i] = static_cast<int>(
+        std::min<int64_t>(count - 1, running * count / std::max<int64_t>(total, 1)));
     running += buildings[i].residents;
   }
   recentre(cluster);
@@ -361,8 +351,8 @@ void AppendTwoDigits(int n, std::string& out) {
 
 // Wraps a CommunityBuilder error: the generator made invalid input, a bug.
 absl::Status Bug(const absl::Status& status) {
-  return absl::InternalError(absl::StrCat(
-      "the generator made an invalid community: ", status.message()));
+  return absl::InternalError(
+      absl::StrCat("the generator made an invalid community: ", status.message()));
 }
 
 #define SWABWAVE_GENERATOR_CHECK(expr)                      \
@@ -370,36 +360,30 @@ absl::Status Bug(const absl::Status& status) {
     if (absl::Status s_ = (expr); !s_.ok()) return Bug(s_); \
   } while (false)
 
-absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
-                                            const CodeMaker& codes) {
+absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan, const CodeMaker& codes) {
   Rng rng(plan.seed);
   CommunityBuilder builder(plan.id, plan.name, kUtcOffsetMinutes);
 
   // Scaled to the community's share of 17,000, rounded half up.
   auto scaled = [&](int64_t reference) {
     return std::max<int64_t>(
-        1, (reference * plan.residents + kKangchengResidents / 2) /
-               kKangchengResidents);
+        1, (reference * plan.residents + kKangchengResidents / 2) / kKangchengResidents);
   };
-  const int residential_compounds =
-      static_cast<int>(scaled(kKangchengResidentialCompounds));
-  const int office_compounds =
-      static_cast<int>(scaled(kKangchengOfficeCompounds));
+  const int residential_compounds = static_cast<int>(scaled(kKangchengResidentialCompounds));
+  const int office_compounds = static_cast<int>(scaled(kKangchengOfficeCompounds));
   const int64_t units = CeilDiv(plan.households, kHouseholdsPerUnit);
 
   // The community is a square grid of compound-sized cells; cells not used
   // by a compound are schools, parks and markets, which hold nobody.
-  const int grid =
-      static_cast<int>(CeilSqrt(residential_compounds + office_compounds));
+  const int grid = static_cast<int>(CeilSqrt(residential_compounds + office_compounds));
   // Area in proportion to residents: side = 930 m * sqrt(share).
-  const int64_t side = FloorSqrt(kKangchengSideDm * kKangchengSideDm *
-                                 plan.residents / kKangchengResidents);
+  const int64_t side =
+      FloorSqrt(kKangchengSideDm * kKangchengSideDm * plan.residents / kKangchengResidents);
   const int64_t cell = side / grid;
   enum CellUse : uint8_t { kOpen, kHomes, kOffices };
   std::vector<CellUse> cells(static_cast<size_t>(grid) * grid, kOpen);
   std::fill_n(cells.begin(), residential_compounds, kHomes);
-  std::fill_n(cells.begin() + residential_compounds, office_compounds,
-              kOffices);
+  std::fill_n(cells.begin() + residential_compounds, office_compounds, kOffices);
   rng.Shuffle(cells);
 
   // Stairwells per residential compound: one each, the rest by weights so
@@ -420,8 +404,7 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
     }
   }
 
-  const std::vector<uint8_t> household_sizes =
-      HouseholdSizes(plan.households, plan.residents, rng);
+  const std::vector<uint8_t> household_sizes = HouseholdSizes(plan.households, plan.residents, rng);
   // Which flats are lived in: selection sampling picks exactly
   // plan.households of all flats, each equally likely.
   int64_t flats_left = units * kFlatsPerUnit;
@@ -456,32 +439,28 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
       }
       compound_names.push_back(name);
       SWABWAVE_GENERATOR_CHECK(builder.AddCompound(
-          compound, name,
-          use == kHomes ? CompoundKind::kResidential : CompoundKind::kOffice));
+          compound, name, use == kHomes ? CompoundKind::kResidential : CompoundKind::kOffice));
 
       const std::vector<int> building_units =
-          use == kHomes
-              ? UnitsPerBuilding(compound_units[residential_seen], rng)
-              : std::vector<int>(2 + rng.Below(3), 0);
-      const std::vector<Point> points =
-          LayOutBuildings(static_cast<int>(building_units.size()),
-                          {column * cell, row * cell}, cell, rng);
+          use == kHomes ? UnitsPerBuilding(compound_units[residential_seen], rng)
+                        : std::vector<int>(2 + rng.Below(3), 0);
+      const std::vector<Point> points = LayOutBuildings(static_cast<int>(building_units.size()),
+                                                        {column * cell, row * cell}, cell, rng);
       for (size_t b = 0; b < building_units.size(); ++b) {
         std::string building_id = absl::StrCat(compound, "-b");
         AppendTwoDigits(static_cast<int>(b + 1), building_id);
-        SWABWAVE_GENERATOR_CHECK(builder.AddBuilding(
-            building_id, compound, absl::StrCat(b + 1), ToLocation(points[b])));
+        SWABWAVE_GENERATOR_CHECK(
+            builder.AddBuilding(building_id, compound, absl::StrCat(b + 1), ToLocation(points[b])));
         if (use != kHomes) continue;
         ResidentialBuilding drafted{points[b], compound_id, 0};
         for (int u = 1; u <= building_units[b]; ++u) {
           const std::string unit_id = absl::StrCat(building_id, "-u", u);
-          SWABWAVE_GENERATOR_CHECK(
-              builder.AddUnit(unit_id, building_id, absl::StrCat(u)));
+          SWABWAVE_GENERATOR_CHECK(builder.AddUnit(unit_id, building_id, absl::StrCat(u)));
           for (int floor = 1; floor <= kFloorsPerUnit; ++floor) {
             for (int door = 1; door <= kFlatsPerFloor; ++door) {
               const bool lived_in =
-                  static_cast<int64_t>(rng.Below(
-                      static_cast<uint64_t>(flats_left))) < households_left;
+                  static_cast<int64_t>(rng.Below(static_cast<uint64_t>(flats_left))) <
+                  households_left;
               --flats_left;
               if (!lived_in) continue;
               --households_left;
@@ -489,8 +468,7 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
               household_id.push_back('-');
               AppendTwoDigits(floor, household_id);
               AppendTwoDigits(door, household_id);
-              SWABWAVE_GENERATOR_CHECK(
-                  builder.AddHousehold(household_id, unit_id));
+              SWABWAVE_GENERATOR_CHECK(builder.AddHousehold(household_id, unit_id));
               const int size = household_sizes[household_index++];
               for (int person = 0; person < size; ++person) {
                 const uint64_t draw = rng.Below(10'000);
@@ -504,9 +482,9 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
                 }
                 char code[kCodeLength];
                 codes.Make(resident_index++, rng.Next(), code);
-                SWABWAVE_GENERATOR_CHECK(builder.AddResident(
-                    absl::string_view(code, kCodeLength), household_id,
-                    draw < kMobilityLimitedBelow, exemption));
+                SWABWAVE_GENERATOR_CHECK(
+                    builder.AddResident(absl::string_view(code, kCodeLength), household_id,
+                                        draw < kMobilityLimitedBelow, exemption));
               }
               drafted.residents += size;
             }
@@ -522,26 +500,22 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
     }
   }
 
-  const int site_count =
-      std::min(plan.sites, static_cast<int>(residential_buildings.size()));
-  const std::vector<Point> site_points =
-      PlaceSites(residential_buildings, site_count);
+  const int site_count = std::min(plan.sites, static_cast<int>(residential_buildings.size()));
+  const std::vector<Point> site_points = PlaceSites(residential_buildings, site_count);
   std::vector<std::string> site_ids;
   for (int s = 0; s < site_count; ++s) {
     // Name the site after the compound it is closest to, as residents would.
     size_t nearest = 0;
     for (size_t i = 1; i < residential_buildings.size(); ++i) {
       if (SquaredDistance(residential_buildings[i].point, site_points[s]) <
-          SquaredDistance(residential_buildings[nearest].point,
-                          site_points[s])) {
+          SquaredDistance(residential_buildings[nearest].point, site_points[s])) {
         nearest = i;
       }
     }
     Site site;
     site.id = absl::StrFormat("%ss%02d", plan.id_prefix, s + 1);
-    site.name =
-        absl::StrCat("Site ", s + 1, ", by ",
-                     compound_names[residential_buildings[nearest].compound]);
+    site.name = absl::StrCat("Site ", s + 1, ", by ",
+                             compound_names[residential_buildings[nearest].compound]);
     site.location = ToLocation(site_points[s]);
     site.desks = kDesksPerSite;
     site.opens_at_minute = kOpensAt;
@@ -555,13 +529,13 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan,
   // posted by the roster, so they have no home site.
   for (int i = 0; i < plan.community_staff; ++i) {
     const uint8_t roles = kRoleScanner | (rng.Below(3) == 0 ? kRoleMarshal : 0);
-    SWABWAVE_GENERATOR_CHECK(builder.AddStaff(
-        absl::StrFormat("%sst%02d", plan.id_prefix, i + 1), roles,
-        site_ids[static_cast<size_t>(i) % site_ids.size()]));
+    SWABWAVE_GENERATOR_CHECK(builder.AddStaff(absl::StrFormat("%sst%02d", plan.id_prefix, i + 1),
+                                              roles,
+                                              site_ids[static_cast<size_t>(i) % site_ids.size()]));
   }
   for (int i = 0; i < plan.samplers; ++i) {
-    SWABWAVE_GENERATOR_CHECK(builder.AddStaff(
-        absl::StrFormat("%smd%02d", plan.id_prefix, i + 1), kRoleSampler, ""));
+    SWABWAVE_GENERATOR_CHECK(
+        builder.AddStaff(absl::StrFormat("%smd%02d", plan.id_prefix, i + 1), kRoleSampler, ""));
   }
 
   absl::StatusOr<Community> community = std::move(builder).Finish();
@@ -575,15 +549,13 @@ uint64_t CommunitySeed(uint64_t seed, uint64_t index) {
   return Mix64(seed ^ Mix64(index + 0xA4093822299F31D0ULL));
 }
 
-absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(
-    const GeneratorOptions& options) {
+absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(const GeneratorOptions& options) {
   std::vector<CommunityPlan> plans;
   if (options.preset == "kangcheng") {
     if (options.residents != 0 && options.residents != kKangchengResidents) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "preset kangcheng always has ", kKangchengResidents,
-          " residents (got residents = ", options.residents,
-          "); leave residents at 0, or use preset city for another size"));
+          "preset kangcheng always has ", kKangchengResidents, " residents (got residents = ",
+          options.residents, "); leave residents at 0, or use preset city for another size"));
     }
     CommunityPlan plan;
     plan.id = "kangcheng";
@@ -592,8 +564,7 @@ absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(
     plan.households = kKangchengHouseholds;
     plan.sites = kKangchengSites;
     plan.community_staff = kKangchengCommunityStaff;
-    plan.samplers =
-        static_cast<int>(CeilDiv(kKangchengResidents, kResidentsPerSampler));
+    plan.samplers = static_cast<int>(CeilDiv(kKangchengResidents, kResidentsPerSampler));
     plan.seed = CommunitySeed(options.seed, 0);
     plans.push_back(std::move(plan));
     return plans;
@@ -601,13 +572,13 @@ absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(
   if (options.preset == "city") {
     const int64_t total = options.residents;
     if (total < kMinCityResidents || total > kMaxCityResidents) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "preset city needs residents between ", kMinCityResidents, " and ",
-          kMaxCityResidents, " (got ", total, ")"));
+      return absl::InvalidArgumentError(absl::StrCat("preset city needs residents between ",
+                                                     kMinCityResidents, " and ", kMaxCityResidents,
+                                                     " (got ", total, ")"));
     }
     const int64_t count = CeilDiv(total, kKangchengResidents);
-    const int64_t sites_total = std::max(
-        count, (total + kCityResidentsPerSite / 2) / kCityResidentsPerSite);
+    const int64_t sites_total =
+        std::max(count, (total + kCityResidentsPerSite / 2) / kCityResidentsPerSite);
     int64_t cumulative = 0;
     int64_t sites_before = 0;
     for (int64_t i = 0; i < count; ++i) {
@@ -621,15 +592,12 @@ absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(
       cumulative += plan.residents;
       // Sites in proportion to residents, at least one per community.
       const int64_t sites_upto = sites_total * cumulative / total;
-      plan.sites =
-          static_cast<int>(std::max<int64_t>(1, sites_upto - sites_before));
+      plan.sites = static_cast<int>(std::max<int64_t>(1, sites_upto - sites_before));
       sites_before = sites_upto;
-      plan.community_staff = static_cast<int>(
-          std::max<int64_t>(2, (plan.residents * kKangchengCommunityStaff +
-                                kKangchengResidents / 2) /
-                                   kKangchengResidents));
-      plan.samplers =
-          static_cast<int>(CeilDiv(plan.residents, kResidentsPerSampler));
+      plan.community_staff = static_cast<int>(std::max<int64_t>(
+          2, (plan.residents * kKangchengCommunityStaff + kKangchengResidents / 2) /
+                 kKangchengResidents));
+      plan.samplers = static_cast<int>(CeilDiv(plan.residents, kResidentsPerSampler));
       plan.seed = CommunitySeed(options.seed, static_cast<uint64_t>(i));
       plans.push_back(std::move(plan));
     }
@@ -643,8 +611,7 @@ absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(
 
 }  // namespace
 
-absl::StatusOr<std::vector<Community>> GenerateCommunities(
-    const GeneratorOptions& options) {
+absl::StatusOr<std::vector<Community>> GenerateCommunities(const GeneratorOptions& options) {
   absl::StatusOr<std::vector<CommunityPlan>> plans = PlanCommunities(options);
   if (!plans.ok()) return plans.status();
   const CodeMaker codes(options.seed);
@@ -662,9 +629,8 @@ absl::StatusOr<std::vector<Community>> GenerateCommunities(
       results[i] = GenerateCommunity((*plans)[i], codes);
     }
   };
-  const size_t helpers =
-      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()) - 1,
-                       std::min<size_t>(plans->size() - 1, 15));
+  const size_t helpers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()) - 1,
+                                          std::min<size_t>(plans->size() - 1, 15));
   std::vector<std::thread> threads;
   for (size_t t = 0; t < helpers; ++t) {
     try {

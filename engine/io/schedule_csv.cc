@@ -6,8 +6,8 @@
 
 namespace swabwave::engine {
 
-std::vector<ScheduleRow> ScheduleRowsFromPlan(const RoundLayout& layout,
-                                              const RoundConfig& config, const plan::Plan& plan) {
+std::vector<ScheduleRow> ScheduleRowsFromPlan(const RoundLayout& layout, const RoundConfig& config,
+                                              const plan::Plan& plan) {
   std::vector<ScheduleRow> rows;
   rows.reserve(plan.assignments.size());
   for (const plan::UnitAssignment& a : plan.assignments) {

@@ -36,8 +36,8 @@ struct ScheduleRow {
 };
 
 // The rows of a plan, in the plan's order.
-std::vector<ScheduleRow> ScheduleRowsFromPlan(const RoundLayout& layout,
-                                              const RoundConfig& config, const plan::Plan& plan);
+std::vector<ScheduleRow> ScheduleRowsFromPlan(const RoundLayout& layout, const RoundConfig& config,
+                                              const plan::Plan& plan);
 
 // The CSV text, header first.
 std::string FormatScheduleCsv(const std::vector<ScheduleRow>& rows);

@@ -9,8 +9,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace swabwave::engine {
 
@@ -25,9 +26,8 @@ class CodeArena {
 
   absl::string_view Get(uint32_t index) const {
     const uint32_t begin = offsets_[index];
-    const uint32_t end = index + 1 < offsets_.size()
-                             ? offsets_[index + 1]
-                             : static_cast<uint32_t>(bytes_.size());
+    const uint32_t end =
+        index + 1 < offsets_.size() ? offsets_[index + 1] : static_cast<uint32_t>(bytes_.size());
     return absl::string_view(bytes_.data() + begin, end - begin);
   }
 
@@ -37,9 +37,7 @@ class CodeArena {
     offsets_.reserve(count);
     bytes_.reserve(bytes);
   }
-  size_t MemoryBytes() const {
-    return bytes_.capacity() + offsets_.capacity() * sizeof(uint32_t);
-  }
+  size_t MemoryBytes() const { return bytes_.capacity() + offsets_.capacity() * sizeof(uint32_t); }
 
  private:
   std::string bytes_;

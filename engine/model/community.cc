@@ -40,8 +40,7 @@ CommunityBuilder::CommunityBuilder(std::string id, std::string name, int utc_off
   header_status_ = CheckId("community_id", id);
   if (header_status_.ok() && (utc_offset_minutes < -14 * 60 || utc_offset_minutes > 14 * 60)) {
     header_status_ = absl::InvalidArgumentError(absl::StrCat(
-        "community '", id, "': utc_offset_minutes ", utc_offset_minutes,
-        " is outside -840..840"));
+        "community '", id, "': utc_offset_minutes ", utc_offset_minutes, " is outside -840..840"));
   }
   community_.id = std::move(id);
   community_.name = std::move(name);
@@ -120,15 +119,14 @@ absl::Status CommunityBuilder::AddSite(Site site) {
   if (absl::Status s = CheckId("site_id", site.id); !s.ok()) return s;
   if (site_ids_.contains(site.id)) return Duplicate("site", site.id);
   if (site.desks < 1 || site.desks > kMaxDesksPerSite) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "site '", site.id, "': desks is ", site.desks, "; it must be 1..", kMaxDesksPerSite));
+    return absl::InvalidArgumentError(absl::StrCat("site '", site.id, "': desks is ", site.desks,
+                                                   "; it must be 1..", kMaxDesksPerSite));
   }
   if (site.opens_at_minute < 0 || site.opens_at_minute >= kMinutesPerDay ||
       site.closes_at_minute <= site.opens_at_minute ||
       site.closes_at_minute > site.opens_at_minute + kMinutesPerDay) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "site '", site.id, "': opening hours ", site.opens_at_minute, "..",
-        site.closes_at_minute,
+        "site '", site.id, "': opening hours ", site.opens_at_minute, "..", site.closes_at_minute,
         " (minutes after local midnight) must open in 0..1439 and close after opening, "
         "within 24 h"));
   }

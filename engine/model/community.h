@@ -21,7 +21,6 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -29,6 +28,7 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/model/code_arena.h"
 #include "engine/model/ids.h"
 
@@ -40,9 +40,7 @@ struct Location {
   double y_m = 0;
 };
 
-inline double Distance(Location a, Location b) {
-  return std::hypot(a.x_m - b.x_m, a.y_m - b.y_m);
-}
+inline double Distance(Location a, Location b) { return std::hypot(a.x_m - b.x_m, a.y_m - b.y_m); }
 
 enum class CompoundKind : uint8_t { kResidential, kOffice, kSchool };
 

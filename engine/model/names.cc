@@ -7,9 +7,8 @@ namespace swabwave::engine {
 bool IsValidId(absl::string_view id) {
   if (id.empty() || id.size() > kMaxIdLength) return false;
   for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                    c == ':' || c == '-';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == ':' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -28,18 +27,18 @@ bool IsValidCode(absl::string_view code) {
 absl::Status CheckId(absl::string_view what, absl::string_view id) {
   if (IsValidId(id)) return absl::OkStatus();
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, " '", id.substr(0, kMaxIdLength),
-      "' is not a valid id: use 1-64 of the characters A-Z a-z 0-9 _ . : -"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " '", id.substr(0, kMaxIdLength),
+                   "' is not a valid id: use 1-64 of the characters A-Z a-z 0-9 _ . : -"));
 }
 
 absl::Status CheckCode(absl::string_view what, absl::string_view code) {
   if (IsValidCode(code)) return absl::OkStatus();
   if (code.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, " is not a valid code (", code.size(),
-      " characters): use 4-64 printable ASCII characters without spaces, "
-      "commas or quotes"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " is not a valid code (", code.size(),
+                   " characters): use 4-64 printable ASCII characters without spaces, "
+                   "commas or quotes"));
 }
 
 }  // namespace swabwave::engine

@@ -6,9 +6,8 @@
 #ifndef SWABWAVE_ENGINE_MODEL_NAMES_H_
 #define SWABWAVE_ENGINE_MODEL_NAMES_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace swabwave::engine {
 

@@ -25,14 +25,14 @@ absl::Status ValidateRoundConfig(const RoundConfig& config) {
     return absl::InvalidArgumentError("start_time is required and must be after 1970");
   }
   if (!IsValidPoolRatio(config.pool_ratio)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pool_ratio ", config.pool_ratio, " is not one of 1, 5, 10 or 20 swabs per tube"));
+    return absl::InvalidArgumentError(absl::StrCat("pool_ratio ", config.pool_ratio,
+                                                   " is not one of 1, 5, 10 or 20 swabs per tube"));
   }
   if (config.wave_length < kMinWaveLength || config.wave_length > kMaxWaveLength ||
       config.wave_length % absl::Minutes(1) != absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("wave_length ", absl::FormatDuration(config.wave_length),
-                     " must be whole minutes between 5m and 4h"));
+    return absl::InvalidArgumentError(absl::StrCat("wave_length ",
+                                                   absl::FormatDuration(config.wave_length),
+                                                   " must be whole minutes between 5m and 4h"));
   }
   if (config.duration < config.wave_length || config.duration > kMaxRoundDuration) {
     return absl::InvalidArgumentError(

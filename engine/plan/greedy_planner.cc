@@ -13,8 +13,7 @@ namespace {
 // Places groups of residents into the cells of one community's sites.
 class CommunityPlacer {
  public:
-  CommunityPlacer(Plan& plan, std::vector<int32_t>& room, uint32_t first_site,
-                  uint32_t end_site)
+  CommunityPlacer(Plan& plan, std::vector<int32_t>& room, uint32_t first_site, uint32_t end_site)
       : plan_(plan), room_(room), first_site_(first_site), end_site_(end_site) {}
 
   // Sites of this community, nearest to `where` first (ties: lower index).
@@ -58,8 +57,7 @@ class CommunityPlacer {
 
 }  // namespace
 
-absl::StatusOr<Plan> GreedyPlanner::MakePlan(const RoundLayout& layout,
-                                             const RoundConfig& config,
+absl::StatusOr<Plan> GreedyPlanner::MakePlan(const RoundLayout& layout, const RoundConfig& config,
                                              const PlanOptions& options) const {
   if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
   Plan plan;
@@ -120,8 +118,8 @@ absl::StatusOr<Plan> GreedyPlanner::MakePlan(const RoundLayout& layout,
           }
         }
 
-        const bool split = parts.size() > 1 ||
-                           (parts.size() == 1 && parts[0].second.size() != households.size());
+        const bool split =
+            parts.size() > 1 || (parts.size() == 1 && parts[0].second.size() != households.size());
         for (auto& [cell, part_households] : parts) {
           UnitAssignment assignment;
           assignment.unit = layout.unit_base(c) + u;
@@ -144,11 +142,11 @@ absl::StatusOr<Plan> GreedyPlanner::MakePlan(const RoundLayout& layout,
   }
 
   if (unplaced > 0) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the sites cannot serve everyone due within the round: ", unplaced,
-        " residents have no place (first short community: '", short_community, "', ",
-        plan.wave_count, " waves of ", absl::FormatDuration(config.wave_length),
-        "); add desks or sites, lengthen the round, or raise the per-desk rate"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the sites cannot serve everyone due within the round: ", unplaced,
+                     " residents have no place (first short community: '", short_community, "', ",
+                     plan.wave_count, " waves of ", absl::FormatDuration(config.wave_length),
+                     "); add desks or sites, lengthen the round, or raise the per-desk rate"));
   }
 
   plan.cell_load.resize(room.size());

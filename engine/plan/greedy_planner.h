@@ -16,8 +16,7 @@ namespace swabwave::engine::plan {
 class GreedyPlanner final : public Planner {
  public:
   absl::string_view name() const override { return "greedy-earliest-nearest"; }
-  [[nodiscard]] absl::StatusOr<Plan> MakePlan(const RoundLayout& layout,
-                                              const RoundConfig& config,
+  [[nodiscard]] absl::StatusOr<Plan> MakePlan(const RoundLayout& layout, const RoundConfig& config,
                                               const PlanOptions& options) const override;
 };
 

@@ -14,8 +14,8 @@ absl::Status ValidatePlanOptions(const PlanOptions& options) {
         " must be between 1 and 1000 people per desk per hour (the field sees 110-120)"));
   }
   if (!(options.utilization > 0 && options.utilization <= 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "utilization ", options.utilization, " must be in (0, 1]; 0.85 is typical"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("utilization ", options.utilization, " must be in (0, 1]; 0.85 is typical"));
   }
   return absl::OkStatus();
 }
@@ -27,8 +27,7 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 }  // namespace
 
 int64_t OpenMinutesInWindow(int64_t window_start_unix_s, int64_t window_end_unix_s,
-                            int utc_offset_minutes, int opens_at_minute,
-                            int closes_at_minute) {
+                            int utc_offset_minutes, int opens_at_minute, int closes_at_minute) {
   constexpr int64_t kDay = 86400;
   const int64_t start = window_start_unix_s + int64_t{utc_offset_minutes} * 60;
   const int64_t end = window_end_unix_s + int64_t{utc_offset_minutes} * 60;
@@ -83,12 +82,16 @@ void ClassifyResidents(const RoundLayout& layout, Plan& plan) {
             const Standing standing = StandingOf(community.residents[r]);
             plan.resident_standing[round_resident] = standing;
             switch (standing) {
-              case Standing::kDueAtSite: ++plan.due_at_sites; break;
+              case Standing::kDueAtSite:
+                ++plan.due_at_sites;
+                break;
               case Standing::kDoorToDoor:
                 ++plan.door_to_door_count;
                 plan.door_to_door.push_back(round_resident);
                 break;
-              case Standing::kExempt: ++plan.exempt; break;
+              case Standing::kExempt:
+                ++plan.exempt;
+                break;
             }
           }
         }
@@ -178,8 +181,8 @@ absl::Status VerifyPlan(const RoundLayout& layout, const Plan& plan) {
               absl::StrCat("plan: resident ", round_resident, " is assigned twice"));
         }
         if (plan.resident_cell[round_resident] != cell) {
-          return absl::InternalError(absl::StrCat(
-              "plan: resident ", round_resident, "'s cell differs from its unit's assignment"));
+          return absl::InternalError(absl::StrCat("plan: resident ", round_resident,
+                                                  "'s cell differs from its unit's assignment"));
         }
         ++residents;
       }

@@ -16,11 +16,11 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/model/community.h"
 #include "engine/model/ids.h"
 #include "engine/model/round_config.h"
@@ -53,13 +53,13 @@ struct Plan {
   int waves_lower_bound = 0;  // no plan can use fewer (see ComputeLowerBound)
   uint32_t site_count = 0;
 
-  std::vector<int32_t> cell_capacity;  // [cell]
-  std::vector<int32_t> cell_load;      // [cell]
+  std::vector<int32_t> cell_capacity;       // [cell]
+  std::vector<int32_t> cell_load;           // [cell]
   std::vector<Standing> resident_standing;  // [round resident]
   std::vector<CellIndex> resident_cell;     // [round resident]; kNoId unless kDueAtSite
   // Grouped by unit (a split unit's parts are adjacent), buildings in order.
   std::vector<UnitAssignment> assignments;
-  std::vector<uint32_t> door_to_door;       // round residents, by building then id
+  std::vector<uint32_t> door_to_door;  // round residents, by building then id
 
   int64_t residents = 0;
   int64_t due_at_sites = 0;
@@ -98,8 +98,7 @@ std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const Roun
 // Minutes of [window_start, window_end) during which a site with the given
 // local opening hours is open; `utc_offset_minutes` maps UTC to local time.
 int64_t OpenMinutesInWindow(int64_t window_start_unix_s, int64_t window_end_unix_s,
-                            int utc_offset_minutes, int opens_at_minute,
-                            int closes_at_minute);
+                            int utc_offset_minutes, int opens_at_minute, int closes_at_minute);
 
 // Standing of every round resident, and the door-to-door list grouped by
 // building; fills those fields and the counts of `plan`.

@@ -72,10 +72,8 @@ Files SmallCommunity() {
 class CommunityCsvTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const ::testing::TestInfo* info =
-        ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::path(::testing::TempDir()) / "community_csv_test" /
-            absl::StrCat(info->name());
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    root_ = fs::path(::testing::TempDir()) / "community_csv_test" / absl::StrCat(info->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -249,10 +247,8 @@ TEST_F(CommunityCsvTest, SmallCommunityRoundTrips) {
   // HH:MM, an empty home site stays empty.
   const Files written = ReadFiles(root_ / "copy");
   EXPECT_THAT(written.at("community.csv"), HasSubstr("\"Riverside, East\""));
-  EXPECT_THAT(written.at("compounds.csv"),
-              HasSubstr("\"Plum \"\"Blossom\"\" Garden\""));
-  EXPECT_THAT(written.at("sites.csv"),
-              HasSubstr("s02,\"Night, clinic\",50.25,60,2,20:00,25:30\n"));
+  EXPECT_THAT(written.at("compounds.csv"), HasSubstr("\"Plum \"\"Blossom\"\" Garden\""));
+  EXPECT_THAT(written.at("sites.csv"), HasSubstr("s02,\"Night, clinic\",50.25,60,2,20:00,25:30\n"));
   EXPECT_THAT(written.at("staff.csv"), HasSubstr("md01,sampler,\n"));
   EXPECT_THAT(written.at("residents.csv"),
               HasSubstr("SWAAAA0004,h2,mobility_limited|exempt:medical\n"));
@@ -274,8 +270,7 @@ TEST_F(CommunityCsvTest, GeneratedCommunityRoundTripsExactly) {
 TEST_F(CommunityCsvTest, WriteReplacesFilesAndLeavesOthers) {
   absl::StatusOr<Community> c = ReadCommunityDir(Write(SmallCommunity()));
   ASSERT_TRUE(c.ok()) << c.status();
-  const fs::path dir =
-      Write({{"notes.txt", "keep me"}, {"residents.csv", "garbage"}}, "out");
+  const fs::path dir = Write({{"notes.txt", "keep me"}, {"residents.csv", "garbage"}}, "out");
   ASSERT_TRUE(WriteCommunityDir(*c, dir).ok());
   EXPECT_EQ(*ReadFileToString(dir / "notes.txt"), "keep me");
   EXPECT_TRUE(ReadCommunityDir(dir).ok());
@@ -313,18 +308,15 @@ TEST_F(CommunityCsvTest, EachKindOfBadRowNamesFileLineAndColumn) {
        "compound"},
       {"buildings.csv", "c01-b01,c01,1,0,0\n",
        "buildings.csv:5: building id 'c01-b01' appears twice"},
-      {"buildings.csv", "c01-b03,c01,3,0\n",
-       "buildings.csv:5: column y_m is missing"},
+      {"buildings.csv", "c01-b03,c01,3,0\n", "buildings.csv:5: column y_m is missing"},
       {"units.csv", "c01-b09-u1,c01-b09,1\n",
        "units.csv:5: unit 'c01-b09-u1': building_id 'c01-b09' is not a known "
        "building"},
-      {"units.csv", "c01-b01-u1,c01-b01,1\n",
-       "units.csv:5: unit id 'c01-b01-u1' appears twice"},
+      {"units.csv", "c01-b01-u1,c01-b01,1\n", "units.csv:5: unit id 'c01-b01-u1' appears twice"},
       {"households.csv", "h4,c01-b05-u1\n",
        "households.csv:5: household 'h4': unit_id 'c01-b05-u1' is not a known "
        "unit"},
-      {"households.csv", "h1,c01-b01-u1\n",
-       "households.csv:5: household id 'h1' appears twice"},
+      {"households.csv", "h1,c01-b01-u1\n", "households.csv:5: household id 'h1' appears twice"},
       {"residents.csv", "SWAAAA0007,h1,vip\n",
        "residents.csv:8: column flags: 'vip' is not a flag"},
       {"residents.csv", "SWAAAA0007,h1,exempt:away|exempt:infant\n",
@@ -343,8 +335,7 @@ TEST_F(CommunityCsvTest, EachKindOfBadRowNamesFileLineAndColumn) {
        "sites.csv:4: column desks: 'four' is not a whole number of desks"},
       {"sites.csv", "s03,Three,0,0,0,07:00,22:00\n",
        "sites.csv:4: site 's03': desks is 0; it must be 1..64"},
-      {"sites.csv", "s03,Three,0,0,65,07:00,22:00\n",
-       "sites.csv:4: site 's03': desks is 65"},
+      {"sites.csv", "s03,Three,0,0,65,07:00,22:00\n", "sites.csv:4: site 's03': desks is 65"},
       {"sites.csv", "s03,Three,0,0,99999999999,07:00,22:00\n",
        "sites.csv:4: column desks: '99999999999' is out of range"},
       {"sites.csv", "s03,Three,0,0,4,7am,22:00\n",
@@ -357,17 +348,14 @@ TEST_F(CommunityCsvTest, EachKindOfBadRowNamesFileLineAndColumn) {
        "sites.csv:4: column closes: '31:01' must be after opens"},
       {"sites.csv", "s03,Three,x,0,4,07:00,22:00\n",
        "sites.csv:4: column x_m: 'x' is not a number"},
-      {"sites.csv", "s01,Again,0,0,4,07:00,22:00\n",
-       "sites.csv:4: site id 's01' appears twice"},
-      {"staff.csv", "st03,doctor,s01\n",
-       "staff.csv:5: column roles: 'doctor' is not a role"},
+      {"sites.csv", "s01,Again,0,0,4,07:00,22:00\n", "sites.csv:4: site id 's01' appears twice"},
+      {"staff.csv", "st03,doctor,s01\n", "staff.csv:5: column roles: 'doctor' is not a role"},
       {"staff.csv", "st03,,s01\n",
        "staff.csv:5: column roles: a staff member needs at least one role"},
       {"staff.csv", "st03,scanner,s09\n",
        "staff.csv:5: staff member 'st03': home_site_id 's09' is not a known "
        "site"},
-      {"staff.csv", "st01,scanner,s01\n",
-       "staff.csv:5: staff member id 'st01' appears twice"},
+      {"staff.csv", "st01,scanner,s01\n", "staff.csv:5: staff member id 'st01' appears twice"},
       {"community.csv", "other,Other,480\n",
        "community.csv:3: a community directory holds one community"},
   };
@@ -385,9 +373,8 @@ TEST_F(CommunityCsvTest, CommunityRowErrors) {
   EXPECT_THAT(ReadWith("community.csv", header + "r,R,east\n").message(),
               HasSubstr("community.csv:2: column utc_offset_minutes: 'east' is "
                         "not a whole number of minutes"));
-  EXPECT_THAT(
-      ReadWith("community.csv", header + "r r,R,480\n").message(),
-      HasSubstr("community.csv:2: community_id 'r r' is not a valid id"));
+  EXPECT_THAT(ReadWith("community.csv", header + "r r,R,480\n").message(),
+              HasSubstr("community.csv:2: community_id 'r r' is not a valid id"));
   // CommunityBuilder checks the offset; the message still points here.
   EXPECT_THAT(ReadWith("community.csv", header + "\n\nr,R,900\n").message(),
               HasSubstr("community.csv:4: community 'r': utc_offset_minutes "
@@ -396,15 +383,13 @@ TEST_F(CommunityCsvTest, CommunityRowErrors) {
 
 TEST_F(CommunityCsvTest, LineNumbersArePhysicalLines) {
   // A quoted name over three lines pushes the bad row to line 7.
-  const absl::Status status =
-      ReadWith("compounds.csv",
-               "compound_id,name,kind\n"
-               "c01,\"Plum\nBlossom\nGarden\",residential\n"
-               "c02,Tech Park,office\n"
-               "\n"
-               "c03,Bad,castle\n");
-  EXPECT_THAT(status.message(),
-              HasSubstr("compounds.csv:7: column kind: 'castle'"));
+  const absl::Status status = ReadWith("compounds.csv",
+                                       "compound_id,name,kind\n"
+                                       "c01,\"Plum\nBlossom\nGarden\",residential\n"
+                                       "c02,Tech Park,office\n"
+                                       "\n"
+                                       "c03,Bad,castle\n");
+  EXPECT_THAT(status.message(), HasSubstr("compounds.csv:7: column kind: 'castle'"));
 }
 
 TEST_F(CommunityCsvTest, MalformedCsvNamesFileLineAndColumn) {
@@ -419,36 +404,28 @@ TEST_F(CommunityCsvTest, MalformedCsvNamesFileLineAndColumn) {
 TEST_F(CommunityCsvTest, WrongOrMissingHeaderIsReported) {
   const Files good = SmallCommunity();
   absl::Status status = ReadWith(
-      "buildings.csv",
-      absl::StrReplaceAll(good.at("buildings.csv"), {{"x_m,y_m", "x,y"}}));
+      "buildings.csv", absl::StrReplaceAll(good.at("buildings.csv"), {{"x_m,y_m", "x,y"}}));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(),
-              HasSubstr("buildings.csv:1: header column 4 must be 'x_m' "
-                        "(expected header "
-                        "'building_id,compound_id,name,x_m,y_m')"));
+  EXPECT_THAT(status.message(), HasSubstr("buildings.csv:1: header column 4 must be 'x_m' "
+                                          "(expected header "
+                                          "'building_id,compound_id,name,x_m,y_m')"));
 
   status = ReadWith("staff.csv", "staff_id,roles\nst01,scanner\n");
-  EXPECT_THAT(status.message(),
-              HasSubstr("staff.csv:1: header has no column 'home_site_id'"));
+  EXPECT_THAT(status.message(), HasSubstr("staff.csv:1: header has no column 'home_site_id'"));
 
   status = ReadWith("units.csv", "");
   EXPECT_THAT(status.message(), HasSubstr("units.csv:1: the file is empty"));
 
   // Residents without their header: the first row's code is not echoed.
   status = ReadWith("residents.csv", "SWAAAA0001,h1,\nSWAAAA0002,h1,\n");
-  EXPECT_THAT(status.message(),
-              HasSubstr("residents.csv:1: header column 1 must be 'code'"));
+  EXPECT_THAT(status.message(), HasSubstr("residents.csv:1: header column 1 must be 'code'"));
   EXPECT_THAT(status.message(), Not(HasSubstr("SWAAAA")));
 }
 
 TEST_F(CommunityCsvTest, ResidentCodesNeverAppearInErrors) {
   const std::vector<std::string> rows = {
-      "SWSECRET99,h1,vip\n",
-      "SWSECRET99,h9,\n",
-      "SWSECRET99,h1,\nSWSECRET99,h1,\n",
-      "SW SECRET,h1,\n",
-      "SWSECRET99,h1\n",
-      "\"SWSECRET99\"x,h1,\n",
+      "SWSECRET99,h1,vip\n", "SWSECRET99,h9,\n", "SWSECRET99,h1,\nSWSECRET99,h1,\n",
+      "SW SECRET,h1,\n",     "SWSECRET99,h1\n",  "\"SWSECRET99\"x,h1,\n",
       "SWSECRET99\",h1,\n",
   };
   for (const std::string& row : rows) {
@@ -462,8 +439,7 @@ TEST_F(CommunityCsvTest, ResidentCodesNeverAppearInErrors) {
 TEST_F(CommunityCsvTest, EmptyCommunitiesAreRejected) {
   EXPECT_THAT(ReadWith("residents.csv", "code,household_id,flags\n").message(),
               HasSubstr("residents.csv:2: no residents"));
-  EXPECT_THAT(ReadWith("sites.csv", "site_id,name,x_m,y_m,desks,opens,closes\n")
-                  .message(),
+  EXPECT_THAT(ReadWith("sites.csv", "site_id,name,x_m,y_m,desks,opens,closes\n").message(),
               HasSubstr("sites.csv:2: no sampling sites"));
 }
 
@@ -472,8 +448,7 @@ TEST_F(CommunityCsvTest, MissingFileOrDirectoryIsNotFound) {
   files.erase("households.csv");
   const absl::StatusOr<Community> c = ReadCommunityDir(Write(files));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(c.status().message(),
-              HasSubstr("households.csv: file not found"));
+  EXPECT_THAT(c.status().message(), HasSubstr("households.csv: file not found"));
 
   const absl::StatusOr<Community> none = ReadCommunityDir(root_ / "nowhere");
   EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);

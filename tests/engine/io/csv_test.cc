@@ -52,8 +52,7 @@ TEST(CsvReaderTest, ReadsPlainRecordsWithLineNumbers) {
 }
 
 TEST(CsvReaderTest, AcceptsCrlfAndSkipsBlankLinesAndByteOrderMark) {
-  absl::StatusOr<std::vector<Record>> records =
-      ReadAll("\xEF\xBB\xBFx,y\r\n\r\n1,2\r\n\n3,4\r\n");
+  absl::StatusOr<std::vector<Record>> records = ReadAll("\xEF\xBB\xBFx,y\r\n\r\n1,2\r\n\n3,4\r\n");
   ASSERT_TRUE(records.ok()) << records.status();
   ASSERT_EQ(records->size(), 3u);
   EXPECT_THAT((*records)[0].fields, ElementsAre("x", "y"));
@@ -74,8 +73,7 @@ TEST(CsvReaderTest, QuotedFieldsHoldCommasQuotesAndLineBreaks) {
   ASSERT_EQ(records->size(), 6u);
   EXPECT_THAT((*records)[1].fields, ElementsAre("1", "Site 1, north gate"));
   EXPECT_THAT((*records)[2].fields, ElementsAre("2", "say \"hi\""));
-  EXPECT_THAT((*records)[3].fields,
-              ElementsAre("3", "two\r\nlines\nand three"));
+  EXPECT_THAT((*records)[3].fields, ElementsAre("3", "two\r\nlines\nand three"));
   EXPECT_EQ((*records)[3].line, 4);
   EXPECT_THAT((*records)[4].fields, ElementsAre("4", ""));
   // The record after a three-line field starts on physical line 7.
@@ -98,8 +96,7 @@ TEST(CsvReaderTest, MalformedQuotingNamesLineAndColumn) {
               HasSubstr("t.csv:2: column 2: text after the closing quote"));
   EXPECT_THAT(ErrorOf("a,b\n1,x\"y\n"),
               HasSubstr("t.csv:2: column 2: a quote inside an unquoted field"));
-  EXPECT_THAT(ErrorOf("a,b\n1,x\ry\n"),
-              HasSubstr("t.csv:2: column 2: a carriage return"));
+  EXPECT_THAT(ErrorOf("a,b\n1,x\ry\n"), HasSubstr("t.csv:2: column 2: a carriage return"));
 }
 
 TEST(CsvReaderTest, ErrorLineCountsLineBreaksInsideEarlierQuotes) {
@@ -107,8 +104,7 @@ TEST(CsvReaderTest, ErrorLineCountsLineBreaksInsideEarlierQuotes) {
 }
 
 TEST(CsvReaderTest, ErrorMessagesDoNotEchoFieldContents) {
-  EXPECT_THAT(ErrorOf("SECRETCODE1,\"SECRETCODE2\"x\n"),
-              Not(HasSubstr("SECRETCODE")));
+  EXPECT_THAT(ErrorOf("SECRETCODE1,\"SECRETCODE2\"x\n"), Not(HasSubstr("SECRETCODE")));
 }
 
 TEST(CsvReaderTest, StopsAfterAnError) {
@@ -131,23 +127,20 @@ TEST(CsvReaderTest, HeaderMustMatchExactly) {
 
   absl::Status wrong = header_error("site_id,Name,desks\n");
   EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(wrong.message(),
-              HasSubstr("sites.csv:1: header column 2 is 'Name' but must be "
-                        "'name' (expected header 'site_id,name,desks')"));
+  EXPECT_THAT(wrong.message(), HasSubstr("sites.csv:1: header column 2 is 'Name' but must be "
+                                         "'name' (expected header 'site_id,name,desks')"));
 
   EXPECT_THAT(header_error("site_id,name\n").message(),
               HasSubstr("sites.csv:1: header has no column 'desks'"));
   EXPECT_THAT(header_error("site_id,name,desks,extra\n").message(),
               HasSubstr("sites.csv:1: header has 4 columns"));
-  EXPECT_THAT(header_error("").message(),
-              HasSubstr("sites.csv:1: the file is empty"));
+  EXPECT_THAT(header_error("").message(), HasSubstr("sites.csv:1: the file is empty"));
   EXPECT_THAT(header_error("\n\n").message(), HasSubstr("the file is empty"));
 
   // A missing header row: the first data row is not quoted back, since it
   // may hold a resident code.
   absl::Status missing = header_error("SW12345,c01,4\n");
-  EXPECT_THAT(missing.message(),
-              HasSubstr("header column 1 must be 'site_id'"));
+  EXPECT_THAT(missing.message(), HasSubstr("header column 1 must be 'site_id'"));
   EXPECT_THAT(missing.message(), HasSubstr("is the header row missing?"));
   EXPECT_THAT(missing.message(), Not(HasSubstr("SW12345")));
 }
@@ -160,8 +153,7 @@ TEST(CsvReaderTest, RowsMustHaveTheHeadersColumnCount) {
   ASSERT_TRUE(*reader.Next(fields));
   absl::StatusOr<bool> short_row = reader.Next(fields);
   ASSERT_FALSE(short_row.ok());
-  EXPECT_THAT(short_row.status().message(),
-              HasSubstr("b.csv:3: column y_m is missing"));
+  EXPECT_THAT(short_row.status().message(), HasSubstr("b.csv:3: column y_m is missing"));
 
   CsvReader wide("b.csv", "x_m,y_m\n1,2,3\n");
   ASSERT_TRUE(wide.ReadHeader(kColumns).ok());
@@ -179,8 +171,7 @@ TEST(CsvReaderTest, ColumnErrorsUseHeaderNames) {
   ASSERT_TRUE(*reader.Next(fields));
   EXPECT_EQ(reader.ColumnError(1, "bad").message(), "b.csv:2: column y_m: bad");
   EXPECT_EQ(reader.RowError("bad row").message(), "b.csv:2: bad row");
-  const absl::Status annotated =
-      reader.Annotate(absl::NotFoundError("no such thing"));
+  const absl::Status annotated = reader.Annotate(absl::NotFoundError("no such thing"));
   EXPECT_EQ(annotated.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(annotated.message(), "b.csv:2: no such thing");
   EXPECT_TRUE(reader.Annotate(absl::OkStatus()).ok());
@@ -201,8 +192,8 @@ TEST(CsvWriterTest, QuotesOnlyWhenNeeded) {
 
 TEST(CsvWriterTest, WhatIsWrittenReadsBack) {
   // A deterministic spread of awkward fields, written and read back.
-  const std::vector<std::string> alphabet = {
-      "", "a", ",", "\"", "\n", "\r", " ", "\r\n", "x y", "é", "\"\"", ",,"};
+  const std::vector<std::string> alphabet = {"",  "a",    ",",   "\"", "\n",   "\r",
+                                             " ", "\r\n", "x y", "é",  "\"\"", ",,"};
   uint64_t state = 42;
   auto next = [&] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -266,8 +257,8 @@ TEST(CsvFieldTest, ParsesIntegers) {
   EXPECT_EQ(ParseCsvInteger("+480"), 480);
   EXPECT_EQ(ParseCsvInteger("-300"), -300);
   EXPECT_EQ(ParseCsvInteger("0"), 0);
-  for (absl::string_view bad : {"", "+", "-", "+-1", "4.5", " 4", "4 ", "4a",
-                                "0x10", "99999999999999999999"}) {
+  for (absl::string_view bad :
+       {"", "+", "-", "+-1", "4.5", " 4", "4 ", "4a", "0x10", "99999999999999999999"}) {
     EXPECT_FALSE(ParseCsvInteger(bad).has_value()) << bad;
   }
 }
@@ -297,9 +288,8 @@ TEST(CsvFieldTest, ParsesAndFormatsClockTimes) {
   EXPECT_EQ(ParseClockMinutes("00:00"), 0);
   EXPECT_EQ(ParseClockMinutes("23:59"), 1439);
   EXPECT_EQ(ParseClockMinutes("25:30"), 1530);
-  for (absl::string_view bad :
-       {"", "7", "07", "0700", "07:0", "07:000", "07:60", "48:00", "-1:00",
-        "007:00", "a7:00", "07:0a", ":30"}) {
+  for (absl::string_view bad : {"", "7", "07", "0700", "07:0", "07:000", "07:60", "48:00", "-1:00",
+                                "007:00", "a7:00", "07:0a", ":30"}) {
     EXPECT_FALSE(ParseClockMinutes(bad).has_value()) << bad;
   }
   EXPECT_EQ(FormatClockMinutes(420), "07:00");
@@ -323,8 +313,7 @@ TEST(CsvFieldTest, QuotesValuesForMessagesSafely) {
 }
 
 TEST(CsvFileTest, WritesAtomicallyAndReadsBack) {
-  const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / "csv_file_test";
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "csv_file_test";
   std::filesystem::create_directories(dir);
   const std::filesystem::path path = dir / "x.csv";
   ASSERT_TRUE(WriteFileAtomically(path, "a,b\n1,2\n").ok());
@@ -336,8 +325,7 @@ TEST(CsvFileTest, WritesAtomicallyAndReadsBack) {
 
   absl::StatusOr<std::string> missing = ReadFileToString(dir / "nope.csv");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(),
-              HasSubstr("nope.csv: file not found"));
+  EXPECT_THAT(missing.status().message(), HasSubstr("nope.csv: file not found"));
 
   EXPECT_FALSE(WriteFileAtomically(dir / "no_dir" / "x.csv", "a").ok());
 }

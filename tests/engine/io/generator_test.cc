@@ -35,8 +35,8 @@ const Community& Kangcheng() {
 }
 
 // The eight CSV files of `communities`, written under a fresh directory.
-std::map<std::string, std::string> Written(
-    const std::vector<Community>& communities, const std::string& name) {
+std::map<std::string, std::string> Written(const std::vector<Community>& communities,
+                                           const std::string& name) {
   const fs::path dir = fs::path(::testing::TempDir()) / "generator_test" / name;
   fs::remove_all(dir);
   std::map<std::string, std::string> files;
@@ -51,8 +51,7 @@ std::map<std::string, std::string> Written(
 }
 
 int CountIf(const Community& c, bool (*pred)(const Resident&)) {
-  return static_cast<int>(
-      std::count_if(c.residents.begin(), c.residents.end(), pred));
+  return static_cast<int>(std::count_if(c.residents.begin(), c.residents.end(), pred));
 }
 
 TEST(GeneratorTest, KangchengHasTheReferenceNumbers) {
@@ -138,8 +137,7 @@ TEST(GeneratorTest, ResidentCodesAreOpaqueUniqueBase32) {
     const std::string code(c.resident_code(r));
     ASSERT_EQ(code.size(), 16u);
     ASSERT_EQ(code.substr(0, 2), "SW");
-    ASSERT_EQ(code.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZ", 2),
-              std::string::npos)
+    ASSERT_EQ(code.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZ", 2), std::string::npos)
         << "resident " << r;
     ASSERT_TRUE(IsValidCode(code));
     ASSERT_TRUE(codes.insert(code).second) << "resident " << r;
@@ -174,18 +172,14 @@ TEST(GeneratorTest, HouseholdsAndFlagsArePlausible) {
     EXPECT_LE(per_unit[u], 12) << c.units[u].id;
   }
 
-  const int mobility =
-      CountIf(c, [](const Resident& r) { return r.mobility_limited; });
+  const int mobility = CountIf(c, [](const Resident& r) { return r.mobility_limited; });
   const int exempt = CountIf(c, [](const Resident& r) {
-    return r.exemption == ExemptionReason::kInfant ||
-           r.exemption == ExemptionReason::kMedical;
+    return r.exemption == ExemptionReason::kInfant || r.exemption == ExemptionReason::kMedical;
   });
-  const int infants = CountIf(c, [](const Resident& r) {
-    return r.exemption == ExemptionReason::kInfant;
-  });
-  const int away = CountIf(c, [](const Resident& r) {
-    return r.exemption == ExemptionReason::kAway;
-  });
+  const int infants =
+      CountIf(c, [](const Resident& r) { return r.exemption == ExemptionReason::kInfant; });
+  const int away =
+      CountIf(c, [](const Resident& r) { return r.exemption == ExemptionReason::kAway; });
   EXPECT_NEAR(mobility, 340, 80);  // 2%
   EXPECT_NEAR(exempt, 170, 50);    // 1%
   EXPECT_GT(infants, 0);
@@ -209,8 +203,7 @@ TEST(GeneratorTest, LayoutFitsTheReferenceAreaAndSitesServeEveryone) {
     const Location home = c.buildings[c.building_of(r)].location;
     size_t best = 0;
     for (size_t s = 1; s < c.sites.size(); ++s) {
-      if (Distance(home, c.sites[s].location) <
-          Distance(home, c.sites[best].location)) {
+      if (Distance(home, c.sites[s].location) < Distance(home, c.sites[best].location)) {
         best = s;
       }
     }
@@ -233,10 +226,8 @@ TEST(GeneratorTest, SameSeedSameBytesOtherSeedOtherCommunity) {
   const auto written_a = Written(*a, "seed1a");
   EXPECT_EQ(written_a, Written(*b, "seed1b"));
   const auto written_other = Written(*other, "seed2");
-  EXPECT_NE(written_a.at("kangcheng/residents.csv"),
-            written_other.at("kangcheng/residents.csv"));
-  EXPECT_NE(written_a.at("kangcheng/buildings.csv"),
-            written_other.at("kangcheng/buildings.csv"));
+  EXPECT_NE(written_a.at("kangcheng/residents.csv"), written_other.at("kangcheng/residents.csv"));
+  EXPECT_NE(written_a.at("kangcheng/buildings.csv"), written_other.at("kangcheng/buildings.csv"));
   // Another seed is another community of the same size.
   EXPECT_EQ(other->front().residents.size(), 17'000u);
   EXPECT_EQ(other->front().households.size(), 6'558u);
@@ -267,8 +258,7 @@ TEST(GeneratorTest, SeedOneIsPinned) {
     }
   }
   EXPECT_EQ(std::string(c.resident_code(0)), "SW18ACJVEF4Z11TQ");
-  EXPECT_EQ(hash, 0x97A320942BEB8060ULL)
-      << absl::StrCat("hash 0x", absl::Hex(hash));
+  EXPECT_EQ(hash, 0x97A320942BEB8060ULL) << absl::StrCat("hash 0x", absl::Hex(hash));
 }
 
 TEST(GeneratorTest, CitySumsExactlyWithUniqueCodesAndSites) {
@@ -311,8 +301,8 @@ TEST(GeneratorTest, CityCommunitiesReadBackFromDisk) {
   ASSERT_TRUE(city.ok()) << city.status();
   ASSERT_EQ(city->size(), 2u);
   Written(*city, "city20k");
-  absl::StatusOr<std::vector<fs::path>> dirs = FindCommunityDirs(
-      fs::path(::testing::TempDir()) / "generator_test" / "city20k");
+  absl::StatusOr<std::vector<fs::path>> dirs =
+      FindCommunityDirs(fs::path(::testing::TempDir()) / "generator_test" / "city20k");
   ASSERT_TRUE(dirs.ok()) << dirs.status();
   ASSERT_EQ(dirs->size(), 2u);
   for (size_t i = 0; i < dirs->size(); ++i) {
@@ -342,18 +332,14 @@ TEST(GeneratorTest, RejectsBadOptions) {
     EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
     return std::string(out.status().message());
   };
-  EXPECT_THAT(error({.preset = "metropolis"}),
-              HasSubstr("unknown generator preset 'metropolis'"));
-  EXPECT_THAT(error({.preset = "city"}),
-              HasSubstr("preset city needs residents between 1000"));
+  EXPECT_THAT(error({.preset = "metropolis"}), HasSubstr("unknown generator preset 'metropolis'"));
+  EXPECT_THAT(error({.preset = "city"}), HasSubstr("preset city needs residents between 1000"));
   EXPECT_THAT(error({.preset = "city", .residents = 999}), HasSubstr("999"));
   EXPECT_THAT(error({.preset = "city", .residents = -5}), HasSubstr("-5"));
-  EXPECT_THAT(error({.preset = "city", .residents = kMaxCityResidents + 1}),
-              HasSubstr("between"));
+  EXPECT_THAT(error({.preset = "city", .residents = kMaxCityResidents + 1}), HasSubstr("between"));
   EXPECT_THAT(error({.preset = "kangcheng", .residents = 5'000}),
               HasSubstr("preset kangcheng always has 17000 residents"));
-  EXPECT_TRUE(
-      GenerateCommunities({.preset = "kangcheng", .residents = 17'000}).ok());
+  EXPECT_TRUE(GenerateCommunities({.preset = "kangcheng", .residents = 17'000}).ok());
 }
 
 }  // namespace

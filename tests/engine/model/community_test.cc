@@ -14,8 +14,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-Site MakeSite(std::string id, int desks = 4, int opens = 7 * 60,
-              int closes = 22 * 60) {
+Site MakeSite(std::string id, int desks = 4, int opens = 7 * 60, int closes = 22 * 60) {
   Site site;
   site.id = std::move(id);
   site.name = "Site";
@@ -31,13 +30,11 @@ Site MakeSite(std::string id, int desks = 4, int opens = 7 * 60,
 class CommunityBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(
-        b_.AddCompound("c01", "Plum Garden", CompoundKind::kResidential).ok());
+    ASSERT_TRUE(b_.AddCompound("c01", "Plum Garden", CompoundKind::kResidential).ok());
     ASSERT_TRUE(b_.AddBuilding("c01-b01", "c01", "1", {100, 200}).ok());
     ASSERT_TRUE(b_.AddUnit("c01-b01-u1", "c01-b01", "1").ok());
     ASSERT_TRUE(b_.AddHousehold("h1", "c01-b01-u1").ok());
-    ASSERT_TRUE(
-        b_.AddResident("SW00000001", "h1", false, ExemptionReason::kNone).ok());
+    ASSERT_TRUE(b_.AddResident("SW00000001", "h1", false, ExemptionReason::kNone).ok());
     ASSERT_TRUE(b_.AddSite(MakeSite("s01")).ok());
   }
 
@@ -49,8 +46,7 @@ TEST_F(CommunityBuilderTest, BuildsWithDenseIds) {
   ASSERT_TRUE(b_.AddBuilding("c02-b01", "c02", "A", {1, 2}).ok());
   ASSERT_TRUE(b_.AddUnit("c01-b01-u2", "c01-b01", "2").ok());
   ASSERT_TRUE(b_.AddHousehold("h2", "c01-b01-u2").ok());
-  ASSERT_TRUE(
-      b_.AddResident("SW00000002", "h2", true, ExemptionReason::kAway).ok());
+  ASSERT_TRUE(b_.AddResident("SW00000002", "h2", true, ExemptionReason::kAway).ok());
   ASSERT_TRUE(b_.AddSite(MakeSite("s02", 2, 20 * 60, 25 * 60 + 30)).ok());
   ASSERT_TRUE(b_.AddStaff("st01", kRoleScanner | kRoleMarshal, "s02").ok());
   ASSERT_TRUE(b_.AddStaff("md01", kRoleSampler, "").ok());
@@ -84,8 +80,7 @@ TEST_F(CommunityBuilderTest, RejectsDuplicateIds) {
               HasSubstr("unit id 'c01-b01-u1' appears twice"));
   EXPECT_THAT(b_.AddHousehold("h1", "c01-b01-u1").message(),
               HasSubstr("household id 'h1' appears twice"));
-  EXPECT_THAT(b_.AddSite(MakeSite("s01")).message(),
-              HasSubstr("site id 's01' appears twice"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s01")).message(), HasSubstr("site id 's01' appears twice"));
   ASSERT_TRUE(b_.AddStaff("st01", kRoleScanner, "").ok());
   EXPECT_THAT(b_.AddStaff("st01", kRoleScanner, "").message(),
               HasSubstr("staff member id 'st01' appears twice"));
@@ -94,20 +89,16 @@ TEST_F(CommunityBuilderTest, RejectsDuplicateIds) {
 TEST_F(CommunityBuilderTest, RejectsUnknownParents) {
   const absl::Status building = b_.AddBuilding("c09-b01", "c09", "1", {});
   EXPECT_EQ(building.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(building.message(),
-              HasSubstr("building 'c09-b01': compound_id 'c09' is not a known "
-                        "compound"));
-  EXPECT_THAT(
-      b_.AddUnit("u9", "c01-b09", "1").message(),
-      HasSubstr("unit 'u9': building_id 'c01-b09' is not a known building"));
+  EXPECT_THAT(building.message(), HasSubstr("building 'c09-b01': compound_id 'c09' is not a known "
+                                            "compound"));
+  EXPECT_THAT(b_.AddUnit("u9", "c01-b09", "1").message(),
+              HasSubstr("unit 'u9': building_id 'c01-b09' is not a known building"));
   EXPECT_THAT(b_.AddHousehold("h9", "u9").message(),
               HasSubstr("household 'h9': unit_id 'u9' is not a known unit"));
-  EXPECT_THAT(b_.AddResident("SW00000009", "h9", false, ExemptionReason::kNone)
-                  .message(),
+  EXPECT_THAT(b_.AddResident("SW00000009", "h9", false, ExemptionReason::kNone).message(),
               HasSubstr("household_id 'h9' is not a known household"));
-  EXPECT_THAT(
-      b_.AddStaff("st09", kRoleScanner, "s09").message(),
-      HasSubstr("staff member 'st09': home_site_id 's09' is not a known site"));
+  EXPECT_THAT(b_.AddStaff("st09", kRoleScanner, "s09").message(),
+              HasSubstr("staff member 'st09': home_site_id 's09' is not a known site"));
 }
 
 TEST_F(CommunityBuilderTest, RejectsInvalidIds) {
@@ -115,63 +106,49 @@ TEST_F(CommunityBuilderTest, RejectsInvalidIds) {
               HasSubstr("compound_id is required"));
   EXPECT_THAT(b_.AddBuilding("b 1", "c01", "x", {}).message(),
               HasSubstr("building_id 'b 1' is not a valid id"));
-  EXPECT_THAT(b_.AddUnit("u,1", "c01-b01", "x").message(),
-              HasSubstr("unit_id"));
-  EXPECT_THAT(b_.AddHousehold("h/1", "c01-b01-u1").message(),
-              HasSubstr("household_id"));
+  EXPECT_THAT(b_.AddUnit("u,1", "c01-b01", "x").message(), HasSubstr("unit_id"));
+  EXPECT_THAT(b_.AddHousehold("h/1", "c01-b01-u1").message(), HasSubstr("household_id"));
   EXPECT_THAT(b_.AddSite(MakeSite("s 2")).message(), HasSubstr("site_id"));
-  EXPECT_THAT(b_.AddStaff("", kRoleSampler, "").message(),
-              HasSubstr("staff_id is required"));
+  EXPECT_THAT(b_.AddStaff("", kRoleSampler, "").message(), HasSubstr("staff_id is required"));
 }
 
 TEST_F(CommunityBuilderTest, ResidentCodesAreCheckedButNeverEchoed) {
-  const absl::Status duplicate =
-      b_.AddResident("SW00000001", "h1", false, ExemptionReason::kNone);
-  EXPECT_THAT(duplicate.message(),
-              HasSubstr("resident #2: its code is already used"));
+  const absl::Status duplicate = b_.AddResident("SW00000001", "h1", false, ExemptionReason::kNone);
+  EXPECT_THAT(duplicate.message(), HasSubstr("resident #2: its code is already used"));
   EXPECT_THAT(duplicate.message(), Not(HasSubstr("SW00000001")));
 
-  const absl::Status invalid =
-      b_.AddResident("SW 01", "h1", false, ExemptionReason::kNone);
+  const absl::Status invalid = b_.AddResident("SW 01", "h1", false, ExemptionReason::kNone);
   EXPECT_THAT(invalid.message(), HasSubstr("code is not a valid code"));
   EXPECT_THAT(invalid.message(), Not(HasSubstr("SW 01")));
   EXPECT_EQ(b_.resident_count(), 1u);
 }
 
 TEST_F(CommunityBuilderTest, RejectsNonFiniteLocations) {
-  EXPECT_THAT(
-      b_.AddBuilding("c01-b02", "c01", "2", {std::nan(""), 0}).message(),
-      HasSubstr("location must be finite"));
+  EXPECT_THAT(b_.AddBuilding("c01-b02", "c01", "2", {std::nan(""), 0}).message(),
+              HasSubstr("location must be finite"));
   Site site = MakeSite("s02");
   site.location.y_m = INFINITY;
   EXPECT_THAT(b_.AddSite(site).message(), HasSubstr("location must be finite"));
 }
 
 TEST_F(CommunityBuilderTest, SiteDesksAndHoursAreChecked) {
-  EXPECT_THAT(b_.AddSite(MakeSite("s02", 0)).message(),
-              HasSubstr("desks is 0"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s02", 0)).message(), HasSubstr("desks is 0"));
   EXPECT_THAT(b_.AddSite(MakeSite("s02", kMaxDesksPerSite + 1)).message(),
               HasSubstr("desks is 65"));
   EXPECT_TRUE(b_.AddSite(MakeSite("s02", kMaxDesksPerSite)).ok());
 
-  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, -1, 600)).message(),
-              HasSubstr("opening hours"));
-  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 1440, 1500)).message(),
-              HasSubstr("opening hours"));
-  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 600, 600)).message(),
-              HasSubstr("opening hours"));
-  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 600, 500)).message(),
-              HasSubstr("opening hours"));
-  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 600, 600 + 1441)).message(),
-              HasSubstr("within 24 h"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, -1, 600)).message(), HasSubstr("opening hours"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 1440, 1500)).message(), HasSubstr("opening hours"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 600, 600)).message(), HasSubstr("opening hours"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 600, 500)).message(), HasSubstr("opening hours"));
+  EXPECT_THAT(b_.AddSite(MakeSite("s03", 4, 600, 600 + 1441)).message(), HasSubstr("within 24 h"));
   // Past midnight, up to a full day, is fine.
   EXPECT_TRUE(b_.AddSite(MakeSite("s03", 4, 600, 600 + 1440)).ok());
   EXPECT_TRUE(b_.AddSite(MakeSite("s04", 4, 1439, 1500)).ok());
 }
 
 TEST_F(CommunityBuilderTest, StaffNeedARole) {
-  EXPECT_THAT(b_.AddStaff("st01", 0, "s01").message(),
-              HasSubstr("needs at least one role"));
+  EXPECT_THAT(b_.AddStaff("st01", 0, "s01").message(), HasSubstr("needs at least one role"));
   EXPECT_TRUE(b_.AddStaff("st01", kRoleSampler, "s01").ok());
 }
 
@@ -179,10 +156,8 @@ TEST_F(CommunityBuilderTest, AFailedAddChangesNothing) {
   ASSERT_FALSE(b_.AddBuilding("c01-b02", "c09", "2", {}).ok());
   // The id was not taken by the failed call.
   EXPECT_TRUE(b_.AddBuilding("c01-b02", "c01", "2", {}).ok());
-  ASSERT_FALSE(
-      b_.AddResident("SW00000002", "h9", false, ExemptionReason::kNone).ok());
-  EXPECT_TRUE(
-      b_.AddResident("SW00000002", "h1", false, ExemptionReason::kNone).ok());
+  ASSERT_FALSE(b_.AddResident("SW00000002", "h9", false, ExemptionReason::kNone).ok());
+  EXPECT_TRUE(b_.AddResident("SW00000002", "h1", false, ExemptionReason::kNone).ok());
   absl::StatusOr<Community> c = std::move(b_).Finish();
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->buildings.size(), 2u);
@@ -202,8 +177,7 @@ TEST(CommunityBuilderFinishTest, NeedsResidentsSitesAndAValidHeader) {
     ASSERT_TRUE(b.AddBuilding("b", "c", "b", {}).ok());
     ASSERT_TRUE(b.AddUnit("u", "b", "u").ok());
     ASSERT_TRUE(b.AddHousehold("h", "u").ok());
-    ASSERT_TRUE(
-        b.AddResident("SW000001", "h", false, ExemptionReason::kNone).ok());
+    ASSERT_TRUE(b.AddResident("SW000001", "h", false, ExemptionReason::kNone).ok());
     EXPECT_THAT(std::move(b).Finish().status().message(),
                 HasSubstr("community 'nosite' has no sampling sites"));
   }

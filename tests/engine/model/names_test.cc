@@ -13,23 +13,20 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(IsValidIdTest, AcceptsOneToSixtyFourSafeCharacters) {
-  for (absl::string_view id :
-       {"a", "c03-b07-u2-0501", "d0001-s03", "Site_1.north:gate", "Z9"}) {
+  for (absl::string_view id : {"a", "c03-b07-u2-0501", "d0001-s03", "Site_1.north:gate", "Z9"}) {
     EXPECT_TRUE(IsValidId(id)) << id;
   }
   EXPECT_TRUE(IsValidId(std::string(kMaxIdLength, 'x')));
   EXPECT_FALSE(IsValidId(std::string(kMaxIdLength + 1, 'x')));
   EXPECT_FALSE(IsValidId(""));
-  for (absl::string_view id :
-       {"a b", "a,b", "a/b", "a\"b", "a\tb", "é", "a\nb", "a|b", "a'b"}) {
+  for (absl::string_view id : {"a b", "a,b", "a/b", "a\"b", "a\tb", "é", "a\nb", "a|b", "a'b"}) {
     EXPECT_FALSE(IsValidId(id)) << id;
   }
   EXPECT_FALSE(IsValidId(absl::string_view("a\0b", 3)));
 }
 
 TEST(IsValidCodeTest, AcceptsFourToSixtyFourPrintableCharacters) {
-  for (absl::string_view code :
-       {"SW12", "SWH8ACJVEF4Z11TX", "a-b_c.d:e/f+g", "!#$%&'()*"}) {
+  for (absl::string_view code : {"SW12", "SWH8ACJVEF4Z11TX", "a-b_c.d:e/f+g", "!#$%&'()*"}) {
     EXPECT_TRUE(IsValidCode(code)) << code;
   }
   EXPECT_TRUE(IsValidCode(std::string(kMaxCodeLength, 'Q')));
@@ -38,8 +35,7 @@ TEST(IsValidCodeTest, AcceptsFourToSixtyFourPrintableCharacters) {
   EXPECT_FALSE(IsValidCode(""));
   // No spaces, commas or quotes: a code must survive CSV unquoted.
   for (absl::string_view code :
-       {"SW 12345", "SW,12345", "SW\"12345", "SW\t1234", "SW\x7f-1234",
-        "SW\xc3\xa9-1234"}) {
+       {"SW 12345", "SW,12345", "SW\"12345", "SW\t1234", "SW\x7f-1234", "SW\xc3\xa9-1234"}) {
     EXPECT_FALSE(IsValidCode(code)) << code;
   }
 }
@@ -51,8 +47,7 @@ TEST(CheckIdTest, NamesTheFieldAndShowsTheId) {
   EXPECT_EQ(empty.message(), "site_id is required");
   const absl::Status bad = CheckId("site_id", "north gate");
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bad.message(),
-              HasSubstr("site_id 'north gate' is not a valid id"));
+  EXPECT_THAT(bad.message(), HasSubstr("site_id 'north gate' is not a valid id"));
   // A very long id is cut to the maximum length in the message.
   const absl::Status long_id = CheckId("unit_id", std::string(1000, 'u'));
   EXPECT_LT(long_id.message().size(), 200u);
@@ -63,8 +58,7 @@ TEST(CheckCodeTest, NamesTheFieldButNeverShowsTheCode) {
   EXPECT_EQ(CheckCode("code", "").message(), "code is required");
   const absl::Status bad = CheckCode("code", "SECRET 42");
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bad.message(),
-              HasSubstr("code is not a valid code (9 characters)"));
+  EXPECT_THAT(bad.message(), HasSubstr("code is not a valid code (9 characters)"));
   EXPECT_THAT(bad.message(), Not(HasSubstr("SECRET")));
 }
 

@@ -1,0 +1,183 @@
+// Invariants 1 and 2 of DESIGN.md §4 under concurrency: many tablets scan
+// the same residents at different desks at the same instant, while a racker
+// scans tubes in just ahead of need (so desks run dry and check-ins revert
+// their claims) and a sealer seals open tubes by hand. At the end every
+// resident is sampled exactly once, is in exactly one tube at the place its
+// word says, and no tube holds more than the pool ratio.
+//
+// Short by default (CI runs it under ThreadSanitizer); set
+// SWABWAVE_STRESS_LONG=1 for a long run.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/core/live_round.h"
+
+namespace swabwave::engine::core {
+namespace {
+
+struct StressShape {
+  int residents;
+  int desks;  // one scanning thread per desk
+  int ratio;
+  int rounds;
+};
+
+StressShape Shape() {
+  const char* long_mode = std::getenv("SWABWAVE_STRESS_LONG");
+  if (long_mode != nullptr && std::string(long_mode) == "1") return {200000, 8, 10, 5};
+  return {6000, 6, 5, 2};
+}
+
+void RunOnce(const StressShape& shape, uint32_t seed) {
+  constexpr int64_t kEpoch = 1'800'000'000;
+  CodeArena codes;
+  for (int i = 0; i < shape.residents; ++i) codes.Append(absl::StrCat("STRESS-", i));
+  const CodeIndex index = *CodeIndex::Build(&codes);
+  LiveRoundSpec spec;
+  spec.pool_ratio = shape.ratio;
+  spec.epoch_unix_seconds = kEpoch;
+  spec.index = &index;
+  spec.building_count = 16;
+  spec.cell_count = 4;
+  spec.site_count = 2;
+  for (int i = 0; i < shape.residents; ++i) {
+    spec.residents.push_back({i % 50 == 0 ? ResidentState::kExempt : ResidentState::kUntested,
+                              static_cast<uint32_t>(i % 16), static_cast<CellIndex>(i % 4)});
+  }
+  for (int d = 0; d < shape.desks; ++d) spec.desk_sites.push_back(d % 2);
+  LiveRound round(std::move(spec));
+
+  std::atomic<bool> go{false};
+  std::atomic<int> scanners_left{shape.desks};
+  std::atomic<int64_t> sampled{0};
+  // Per resident, how many attempts reported kSampled.
+  std::vector<std::atomic<int>> wins(shape.residents);
+  std::vector<std::atomic<int>> racked(shape.desks);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+
+  std::vector<std::thread> threads;
+  // Scanners: every desk scans every resident, each in its own order.
+  for (int d = 0; d < shape.desks; ++d) {
+    threads.emplace_back([&, d] {
+      std::vector<int> order(shape.residents);
+      for (int i = 0; i < shape.residents; ++i) order[i] = i;
+      std::mt19937 rng(seed * 131 + d);
+      std::shuffle(order.begin(), order.end(), rng);
+      while (!go.load()) std::this_thread::yield();
+      for (int r : order) {
+        const std::string code = absl::StrCat("STRESS-", r);
+        const uint32_t tag = static_cast<uint32_t>(d * 1'000'003 + r);
+        for (;;) {
+          const CheckInResult result =
+              round.CheckIn(static_cast<DeskIndex>(d), code, kEpoch + r % 1000, tag);
+          if (result.verdict == CheckInVerdict::kSampled) {
+            wins[r].fetch_add(1);
+            sampled.fetch_add(1);
+            break;
+          }
+          if (result.verdict == CheckInVerdict::kAlreadySampled) {
+            // Learned the winner: a real place, not this desk's attempt.
+            ASSERT_NE(result.tube, kNoId);
+            break;
+          }
+          ASSERT_EQ(result.verdict, CheckInVerdict::kNoOpenTube);
+          ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "desk " << d << " starved";
+          std::this_thread::yield();  // wait for the racker
+        }
+      }
+      scanners_left.fetch_sub(1);
+    });
+  }
+  // Racker: keeps every desk about two tubes ahead of its swabs.
+  threads.emplace_back([&] {
+    while (!go.load()) std::this_thread::yield();
+    int64_t barcode = 0;
+    while (scanners_left.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      for (int d = 0; d < shape.desks; ++d) {
+        const int64_t needed = sampled.load() / shape.desks / shape.ratio + 3;
+        // Hand seals use tubes up early: also rack when a desk ran dry.
+        if (racked[d].load() < needed || !round.rack().HasOpenTube(d)) {
+          ASSERT_TRUE(round.rack().RackTube(d, absl::StrCat("S", seed, "-", barcode++)).ok());
+          racked[d].fetch_add(1);
+        }
+      }
+      std::this_thread::yield();
+    }
+  });
+  // Sealer: seals whatever tube is open at a desk, by hand, now and then.
+  threads.emplace_back([&] {
+    while (!go.load()) std::this_thread::yield();
+    std::mt19937 rng(seed);
+    while (scanners_left.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      const uint32_t tubes = round.rack().tube_count();
+      if (tubes > 0) {
+        const TubeView tube = round.rack().Tube(rng() % tubes);
+        if (tube.state == TubeState::kOpen) {
+          // Races with check-ins by design: either it seals with what it
+          // holds, or it finds the tube full, sealed or empty.
+          absl::Status s = round.rack().SealTube(tube.desk, tube.barcode).status();
+          ASSERT_TRUE(s.ok() || s.code() == absl::StatusCode::kFailedPrecondition) << s;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  go.store(true);
+  for (std::thread& t : threads) t.join();
+
+  // Invariant 1: each resident sampled exactly once, and the board agrees.
+  int64_t total_wins = 0;
+  for (int r = 0; r < shape.residents; ++r) {
+    ASSERT_EQ(wins[r].load(), 1) << "resident " << r;
+    ASSERT_EQ(round.Read(r).state(), ResidentState::kSampled) << "resident " << r;
+    total_wins += wins[r].load();
+  }
+  EXPECT_EQ(total_wins, shape.residents);
+
+  // Invariant 2: tubes within the ratio, and every sampled resident in
+  // exactly the (tube, slot) its word names.
+  std::vector<int> in_tubes(shape.residents, 0);
+  int64_t swabs = 0;
+  for (TubeIndex t = 0; t < round.rack().tube_count(); ++t) {
+    const TubeView tube = round.rack().Tube(t);
+    ASSERT_LE(tube.swabs, static_cast<uint32_t>(shape.ratio)) << "tube " << t;
+    for (uint32_t slot = 0; slot < tube.swabs; ++slot) {
+      const uint32_t resident = round.rack().Member(t, slot);
+      ASSERT_NE(resident, kNoId) << "tube " << t << " slot " << slot << " is a hole";
+      ASSERT_LT(resident, static_cast<uint32_t>(shape.residents));
+      const ResidentWord word = round.Read(resident);
+      ASSERT_EQ(word.place(), t);
+      ASSERT_EQ(word.slot(), slot);
+      ++in_tubes[resident];
+      ++swabs;
+    }
+  }
+  EXPECT_EQ(swabs, shape.residents);
+  for (int r = 0; r < shape.residents; ++r) ASSERT_EQ(in_tubes[r], 1) << "resident " << r;
+
+  // Counters agree with the board.
+  int64_t by_building = 0, exempt_sampled = 0;
+  for (uint32_t b = 0; b < 16; ++b) {
+    by_building += round.building_tally(b).sampled.load();
+    exempt_sampled += round.building_tally(b).exempt_sampled.load();
+  }
+  EXPECT_EQ(by_building, shape.residents);
+  EXPECT_EQ(exempt_sampled, (shape.residents + 49) / 50);
+  EXPECT_EQ(round.site_check_ins(0) + round.site_check_ins(1), shape.residents);
+}
+
+TEST(CheckInStressTest, DoubleScansAtEveryDeskSampleEachResidentOnce) {
+  const StressShape shape = Shape();
+  for (int i = 0; i < shape.rounds; ++i) RunOnce(shape, static_cast<uint32_t>(i + 1));
+}
+
+}  // namespace
+}  // namespace swabwave::engine::core

@@ -1,0 +1,145 @@
+#include "engine/core/desk_rack.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace swabwave::engine::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(DeskRackTest, DeskWithoutTubeGivesNoPosition) {
+  DeskRack rack(2, 10);
+  EXPECT_FALSE(rack.HasOpenTube(0));
+  EXPECT_FALSE(rack.TakePosition(0).has_value());
+}
+
+TEST(DeskRackTest, FillsTubeThenRotatesToNextRacked) {
+  DeskRack rack(1, 5);
+  ASSERT_TRUE(rack.RackTube(0, "TUBE-A").ok());
+  ASSERT_TRUE(rack.RackTube(0, "TUBE-B").ok());
+  EXPECT_EQ(rack.Tube(0).state, TubeState::kOpen);
+  EXPECT_EQ(rack.Tube(1).state, TubeState::kRacked);
+  for (uint32_t slot = 0; slot < 5; ++slot) {
+    std::optional<TubePosition> p = rack.TakePosition(0);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->tube, 0u);
+    EXPECT_EQ(p->slot, slot);
+    EXPECT_EQ(p->filled, slot == 4);
+    rack.SetMember(p->tube, p->slot, 100 + slot);
+  }
+  EXPECT_EQ(rack.Tube(0).state, TubeState::kSealed);
+  EXPECT_EQ(rack.Tube(0).swabs, 5u);
+  EXPECT_EQ(rack.Member(0, 3), 103u);
+  EXPECT_EQ(rack.sealed_tubes(), 1u);
+  std::optional<TubePosition> next = rack.TakePosition(0);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->tube, 1u);
+  EXPECT_EQ(next->slot, 0u);
+}
+
+TEST(DeskRackTest, RackingAfterTheLastTubeFilledReopensTheDesk) {
+  DeskRack rack(1, 1);
+  ASSERT_TRUE(rack.RackTube(0, "ONLY-1").ok());
+  ASSERT_TRUE(rack.TakePosition(0).has_value());
+  EXPECT_FALSE(rack.HasOpenTube(0));
+  EXPECT_FALSE(rack.TakePosition(0).has_value());
+  absl::StatusOr<TubeView> second = rack.RackTube(0, "ONLY-2");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->state, TubeState::kOpen);
+  std::optional<TubePosition> p = rack.TakePosition(0);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tube, second->index);
+}
+
+TEST(DeskRackTest, SameBarcodeTwiceIsAlreadyExists) {
+  DeskRack rack(2, 10);
+  ASSERT_TRUE(rack.RackTube(0, "TB-1").ok());
+  absl::StatusOr<TubeView> again = rack.RackTube(1, "TB-1");
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.status().message(), HasSubstr("TB-1"));
+}
+
+TEST(DeskRackTest, SealByHandRulesAndCounts) {
+  DeskRack rack(2, 10);
+  ASSERT_TRUE(rack.RackTube(0, "OPEN-1").ok());
+  ASSERT_TRUE(rack.RackTube(0, "NEXT-2").ok());
+  EXPECT_EQ(rack.SealTube(0, "NOPE").status().code(), absl::StatusCode::kNotFound);
+  absl::Status empty = rack.SealTube(0, "OPEN-1").status();
+  EXPECT_EQ(empty.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(empty.message(), HasSubstr("empty"));
+  absl::Status racked = rack.SealTube(0, "NEXT-2").status();
+  EXPECT_EQ(racked.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(racked.message(), HasSubstr("racked"));
+  EXPECT_EQ(rack.SealTube(1, "OPEN-1").status().code(), absl::StatusCode::kFailedPrecondition);
+
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(rack.TakePosition(0).has_value());
+  absl::StatusOr<TubeView> sealed = rack.SealTube(0, "OPEN-1");
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(sealed->state, TubeState::kSealed);
+  EXPECT_EQ(sealed->swabs, 3u);
+  absl::Status twice = rack.SealTube(0, "OPEN-1").status();
+  EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(twice.message(), HasSubstr("already sealed"));
+  // The next racked tube took over at position 0.
+  std::optional<TubePosition> p = rack.TakePosition(0);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tube, 1u);
+  EXPECT_EQ(p->slot, 0u);
+}
+
+// Many threads take positions at one desk while another racks tubes: every
+// (tube, slot) is handed out exactly once, and no tube exceeds the ratio.
+TEST(DeskRackTest, ConcurrentTakersAndRackerNeverShareOrOverfill) {
+  constexpr int kRatio = 5;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2000;
+  constexpr int kTubes = kThreads * kPerThread / kRatio;
+  DeskRack rack(1, kRatio);
+  std::atomic<bool> go{false};
+  std::vector<std::vector<TubePosition>> taken(kThreads);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] {
+    while (!go.load()) std::this_thread::yield();
+    for (int t = 0; t < kTubes; ++t) ASSERT_TRUE(rack.RackTube(0, absl::StrCat("T", t)).ok());
+  });
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (static_cast<int>(taken[i].size()) < kPerThread &&
+             std::chrono::steady_clock::now() < deadline) {
+        if (std::optional<TubePosition> p = rack.TakePosition(0)) {
+          taken[i].push_back(*p);
+        } else {
+          std::this_thread::yield();  // the racker has not caught up yet
+        }
+      }
+    });
+  }
+  go.store(true);
+  for (std::thread& t : threads) t.join();
+  std::set<std::pair<TubeIndex, uint32_t>> seen;
+  for (const auto& positions : taken) {
+    ASSERT_EQ(positions.size(), static_cast<size_t>(kPerThread));
+    for (const TubePosition& p : positions) {
+      EXPECT_LT(p.slot, static_cast<uint32_t>(kRatio));
+      EXPECT_TRUE(seen.insert({p.tube, p.slot}).second) << "tube " << p.tube << " slot " << p.slot;
+    }
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(rack.sealed_tubes(), static_cast<uint64_t>(kTubes));
+  for (TubeIndex t = 0; t < static_cast<TubeIndex>(kTubes); ++t) {
+    EXPECT_EQ(rack.Tube(t).swabs, static_cast<uint32_t>(kRatio));
+  }
+}
+
+}  // namespace
+}  // namespace swabwave::engine::core

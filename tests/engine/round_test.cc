@@ -1,0 +1,175 @@
+#include "engine/round.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/plan/greedy_planner.h"
+#include "engine/registry.h"
+#include "tests/engine/test_community.h"
+
+namespace swabwave::engine {
+namespace {
+
+using ::swabwave::engine::testing::MakeCommunity;
+using ::swabwave::engine::testing::ResidentCode;
+using ::swabwave::engine::testing::Shape;
+using ::testing::HasSubstr;
+
+const absl::Time kStart = absl::FromUnixSeconds(1795762800);
+
+// Two communities: "tc" (24 residents, 2 buildings, 1 site with 2 desks,
+// resident 5 mobility-limited... every 5th, every 7th exempt) and "td".
+class RoundTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Shape tc;
+    tc.mobility_limited_every = 5;
+    tc.exempt_every = 7;
+    ASSERT_TRUE(registry_.ImportCommunity(MakeCommunity(tc)).ok());
+    ASSERT_TRUE(registry_.ImportCommunity(MakeCommunity(Shape{.id = "td", .buildings = 1})).ok());
+    RoundConfig config;
+    config.id = "r";
+    config.community_ids = {"tc", "td"};
+    config.start = kStart;
+    config.pool_ratio = 5;
+    absl::StatusOr<Round*> round = registry_.CreateRound(config);
+    ASSERT_TRUE(round.ok()) << round.status();
+    round_ = *round;
+  }
+
+  void PlanAndOpen() {
+    ASSERT_TRUE(round_->MakePlan(plan::GreedyPlanner(), {}).ok());
+    ASSERT_TRUE(round_->Open().ok());
+  }
+
+  core::CheckInResult CheckIn(const std::string& code, uint32_t tag, DeskIndex desk = 0) {
+    return round_->CheckIn(desk, code, absl::ToUnixSeconds(kStart) + 60, tag);
+  }
+
+  Registry registry_;
+  Round* round_ = nullptr;
+};
+
+TEST_F(RoundTest, LifecycleGuardsEveryTransition) {
+  EXPECT_EQ(round_->phase(), RoundPhase::kDraft);
+  EXPECT_THAT(round_->Open().message(), HasSubstr("plan it"));
+  EXPECT_EQ(round_->Close().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(round_->Totals().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckIn(ResidentCode("tc", 1), 1).verdict, core::CheckInVerdict::kRoundNotOpen);
+
+  ASSERT_TRUE(round_->MakePlan(plan::GreedyPlanner(), {}).ok());
+  ASSERT_TRUE(round_->MakePlan(plan::GreedyPlanner(), {}).ok());  // re-plan before opening
+  EXPECT_EQ(round_->phase(), RoundPhase::kPlanned);
+  EXPECT_EQ(round_->RackTube(0, "TB-1").status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(round_->Open().ok());
+  EXPECT_EQ(round_->MakePlan(plan::GreedyPlanner(), {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(round_->RackTube(0, "TB-1").ok());
+  EXPECT_EQ(CheckIn(ResidentCode("tc", 1), 1).verdict, core::CheckInVerdict::kSampled);
+  ASSERT_TRUE(round_->Close().ok());
+  EXPECT_EQ(CheckIn(ResidentCode("tc", 2), 2).verdict, core::CheckInVerdict::kRoundNotOpen);
+  EXPECT_EQ(round_->Open().code(), absl::StatusCode::kFailedPrecondition);
+  // A closed round still answers progress.
+  EXPECT_EQ(round_->Totals()->sampled, 1);
+}
+
+TEST_F(RoundTest, ResolvesDesksByNameAcrossCommunities) {
+  absl::StatusOr<DeskIndex> desk = round_->ResolveDesk("td-s0", 2);
+  ASSERT_TRUE(desk.ok());
+  EXPECT_EQ(*desk, 3u);  // tc-s0 has desks 0 and 1
+  EXPECT_EQ(round_->DeskName(*desk), "sites/td-s0/desks/2");
+  EXPECT_THAT(round_->ResolveDesk("td-s0", 3).status().message(), HasSubstr("desks 1..2"));
+  EXPECT_EQ(round_->ResolveDesk("zz", 1).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RoundTest, ProgressRollsUpConsistentlyAtEveryLevel) {
+  PlanAndOpen();
+  ASSERT_TRUE(round_->RackTube(0, "TB-1").ok());
+  ASSERT_TRUE(round_->RackTube(0, "TB-2").ok());
+  for (int r : {1, 2, 3, 5 /* door-to-door */, 7 /* exempt */}) {
+    ASSERT_EQ(CheckIn(ResidentCode("tc", r), r).verdict, core::CheckInVerdict::kSampled);
+  }
+  const ProgressCounts totals = *round_->Totals();
+  // tc: 24 residents, 4 door-to-door (5,10,15,20), 3 exempt (7,14,21); td: 12.
+  EXPECT_EQ(totals.due, 24 - 3 + 12 + 1);  // the exempt resident who came is due now
+  EXPECT_EQ(totals.sampled, 5);
+  EXPECT_EQ(totals.remaining, totals.due - 5);
+  EXPECT_EQ(totals.exempt, 2);
+  EXPECT_EQ(totals.door_to_door, 3);
+  for (ProgressLevel level :
+       {ProgressLevel::kCommunity, ProgressLevel::kCompound, ProgressLevel::kBuilding}) {
+    absl::StatusOr<ProgressReport> report = round_->Progress(level, 0, 1000);
+    ASSERT_TRUE(report.ok());
+    ProgressCounts sum;
+    for (const ProgressRow& row : report->rows) sum += row.counts;
+    EXPECT_EQ(sum.due, totals.due);
+    EXPECT_EQ(sum.sampled, totals.sampled);
+    EXPECT_EQ(sum.exempt, totals.exempt);
+    EXPECT_EQ(sum.door_to_door, totals.door_to_door);
+    EXPECT_EQ(report->total_rows, report->rows.size());
+  }
+  absl::StatusOr<ProgressReport> sites = round_->Progress(ProgressLevel::kSite, 0, 1000);
+  ASSERT_TRUE(sites.ok());
+  ASSERT_EQ(sites->rows.size(), 3u);  // two sites and the door-to-door row
+  EXPECT_EQ(sites->rows[0].key, "sites/tc-s0");
+  EXPECT_EQ(sites->rows[0].check_ins_here, 5);
+  EXPECT_EQ(sites->rows[0].counts.sampled, 3);  // those due there
+  EXPECT_EQ(sites->rows[2].key, "door-to-door");
+  EXPECT_EQ(sites->rows[2].counts.sampled, 1);
+  absl::StatusOr<ProgressReport> page = round_->Progress(ProgressLevel::kBuilding, 1, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->rows.size(), 1u);
+  EXPECT_EQ(page->rows[0].key, "communities/tc/buildings/b1");
+  EXPECT_EQ(page->total_rows, 3u);
+}
+
+TEST_F(RoundTest, UntestedListPagesInIdOrderAndFilters) {
+  PlanAndOpen();
+  ASSERT_TRUE(round_->RackTube(0, "TB-1").ok());
+  ASSERT_EQ(CheckIn(ResidentCode("tc", 2), 2).verdict, core::CheckInVerdict::kSampled);
+  std::vector<uint32_t> all;
+  uint32_t after = kNoId;
+  for (int pages = 0; pages < 100; ++pages) {
+    absl::StatusOr<std::vector<UntestedResident>> page = round_->ListUntested({}, after, 4);
+    ASSERT_TRUE(page.ok());
+    if (page->empty()) break;
+    for (const UntestedResident& u : *page) all.push_back(u.resident);
+    after = page->back().resident;
+  }
+  // 36 residents, 3 exempt, 1 sampled.
+  EXPECT_EQ(all.size(), 32u);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+  EXPECT_EQ(std::count(all.begin(), all.end(), 1u), 0);  // resident "tc-R2"
+
+  absl::StatusOr<std::vector<UntestedResident>> td =
+      round_->ListUntested({.community = 1}, kNoId, 100);
+  ASSERT_TRUE(td.ok());
+  EXPECT_EQ(td->size(), 12u);
+  EXPECT_EQ((*td)[0].community_id, "td");
+  EXPECT_EQ((*td)[0].site_id, "td-s0");
+  const uint32_t b1 = *round_->FindBuilding(0, "b1");
+  absl::StatusOr<std::vector<UntestedResident>> building =
+      round_->ListUntested({.building = b1}, kNoId, 100);
+  ASSERT_TRUE(building.ok());
+  for (const UntestedResident& u : *building) EXPECT_EQ(u.building_id, "b1");
+  EXPECT_EQ(building->size(), 12u - 2 /* d2d 15, 20 are listed */ + 2 - 2 /* exempt 14, 21 */);
+  EXPECT_EQ(round_->FindBuilding(0, "b9").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RoundTest, DoorToDoorIsGroupedByBuildingAndPaged) {
+  PlanAndOpen();
+  size_t total = 0;
+  absl::StatusOr<std::vector<DoorToDoorBuilding>> first = round_->DoorToDoor(0, 1, &total);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(total, 2u);
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].residents, (std::vector<uint32_t>{4, 9}));
+  absl::StatusOr<std::vector<DoorToDoorBuilding>> second = round_->DoorToDoor(1, 1, &total);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].residents, (std::vector<uint32_t>{14, 19}));
+  EXPECT_TRUE(round_->DoorToDoor(2, 1, &total)->empty());
+}
+
+}  // namespace
+}  // namespace swabwave::engine

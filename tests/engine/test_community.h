@@ -1,0 +1,83 @@
+// Small hand-shaped communities for engine tests: every count is a
+// parameter, codes are predictable ("<community>-R<n>"), and the layout
+// is regular so expected numbers can be worked out by hand.
+#ifndef SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
+#define SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/model/community.h"
+
+namespace swabwave::engine::testing {
+
+struct Shape {
+  std::string id = "tc";
+  int buildings = 2;
+  int units_per_building = 2;
+  int households_per_unit = 3;
+  int residents_per_household = 2;
+  int sites = 1;
+  int desks_per_site = 2;
+  int opens_at_minute = 7 * 60;
+  int closes_at_minute = 22 * 60;
+  int utc_offset_minutes = 0;
+  // Every n-th resident (1-based count) is mobility-limited / exempt; 0: none.
+  int mobility_limited_every = 0;
+  int exempt_every = 0;
+};
+
+inline std::string ResidentCode(const std::string& community, int n) {
+  return absl::StrCat(community, "-R", n);
+}
+
+// Builds the community or fails the test (via CHECK-like abort: the shape
+// is the test's own, so a failure here is a bug in the test).
+inline Community MakeCommunity(const Shape& s) {
+  CommunityBuilder b(s.id, s.id, s.utc_offset_minutes);
+  auto must = [](absl::Status status) {
+    if (!status.ok()) {
+      fprintf(stderr, "MakeCommunity: %s\n", std::string(status.message()).c_str());
+      abort();
+    }
+  };
+  must(b.AddCompound("c1", "Compound 1", CompoundKind::kResidential));
+  int resident = 0;
+  for (int bi = 0; bi < s.buildings; ++bi) {
+    const std::string building = absl::StrCat("b", bi);
+    must(b.AddBuilding(building, "c1", building, Location{100.0 * bi, 0}));
+    for (int ui = 0; ui < s.units_per_building; ++ui) {
+      const std::string unit = absl::StrCat(building, "-u", ui);
+      must(b.AddUnit(unit, building, unit));
+      for (int hi = 0; hi < s.households_per_unit; ++hi) {
+        const std::string household = absl::StrCat(unit, "-h", hi);
+        must(b.AddHousehold(household, unit));
+        for (int ri = 0; ri < s.residents_per_household; ++ri) {
+          ++resident;
+          const bool mobility =
+              s.mobility_limited_every > 0 && resident % s.mobility_limited_every == 0;
+          const bool exempt = s.exempt_every > 0 && resident % s.exempt_every == 0;
+          must(b.AddResident(ResidentCode(s.id, resident), household, mobility,
+                             exempt ? ExemptionReason::kMedical : ExemptionReason::kNone));
+        }
+      }
+    }
+  }
+  for (int si = 0; si < s.sites; ++si) {
+    Site site;
+    site.id = absl::StrCat(s.id, "-s", si);
+    site.name = site.id;
+    site.location = Location{150.0 * si, 50};
+    site.desks = s.desks_per_site;
+    site.opens_at_minute = s.opens_at_minute;
+    site.closes_at_minute = s.closes_at_minute;
+    must(b.AddSite(site));
+  }
+  absl::StatusOr<Community> community = std::move(b).Finish();
+  must(community.status());
+  return *std::move(community);
+}
+
+}  // namespace swabwave::engine::testing
+
+#endif  // SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
