@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "engine/core/code_index.h"
+#include "engine/core/code_hash.h"
 
 namespace swabwave::engine {
 
@@ -74,7 +74,7 @@ absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
   }
   Round* pointer = round->get();
   rounds_.push_back(*std::move(round));
-  for (uint64_t pos = core::CodeIndex::Hash(config.id);; ++pos) {
+  for (uint64_t pos = core::HashCode(config.id);; ++pos) {
     std::atomic<Round*>& slot = round_table_[pos % kTableSize];
     if (slot.load(std::memory_order_relaxed) == nullptr) {
       // Release: FindRound's acquire load sees the whole round.
@@ -86,7 +86,7 @@ absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
 }
 
 Round* Registry::FindRound(absl::string_view id) const {
-  for (uint64_t pos = core::CodeIndex::Hash(id);; ++pos) {
+  for (uint64_t pos = core::HashCode(id);; ++pos) {
     Round* round = round_table_[pos % kTableSize].load(std::memory_order_acquire);
     if (round == nullptr) return nullptr;
     if (round->config().id == id) return round;

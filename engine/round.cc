@@ -29,23 +29,27 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
                                                      std::vector<const Community*> communities) {
   std::unique_ptr<Round> round(new Round(std::move(config), std::move(communities)));
   const RoundLayout& layout = round->layout_;
-  size_t code_bytes = 0;
-  for (uint32_t c = 0; c < layout.community_count(); ++c) {
-    code_bytes += layout.community(c).resident_codes.byte_size();
-  }
-  round->codes_.Reserve(layout.resident_count(), code_bytes);
   for (uint32_t c = 0; c < layout.community_count(); ++c) {
     const Community& community = layout.community(c);
-    for (ResidentId r = 0; r < community.residents.size(); ++r) {
-      round->codes_.Append(community.resident_code(r));
-    }
     for (uint32_t s = 0; s < community.sites.size(); ++s) {
       round->site_index_.emplace(community.sites[s].id, layout.site_base(c) + s);
     }
   }
-  absl::StatusOr<core::CodeIndex> index = core::CodeIndex::Build(&round->codes_);
-  if (!index.ok()) return index.status();
-  round->index_.emplace(*std::move(index));
+  // Residents are numbered community by community; walk them in order.
+  uint32_t community = 0;
+  absl::StatusOr<std::unique_ptr<core::ResidentTable>> table = core::ResidentTable::Build(
+      layout.resident_count(),
+      [&](uint32_t r) {
+        while (r >= layout.resident_base(community + 1)) ++community;
+        return layout.community(community).resident_code(r - layout.resident_base(community));
+      },
+      [&](uint32_t r) {
+        const RoundLayout::Local local = layout.LocateResident(r);
+        return layout.building_base(local.community) +
+               layout.community(local.community).building_of(local.id);
+      });
+  if (!table.ok()) return table.status();
+  round->table_ = *std::move(table);
   return round;
 }
 
@@ -62,42 +66,22 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
   if (!made.ok()) return made.status();
   auto new_plan = std::make_shared<const plan::Plan>(*std::move(made));
 
-  core::LiveRoundSpec spec;
-  spec.pool_ratio = config_.pool_ratio;
-  spec.epoch_unix_seconds = absl::ToUnixSeconds(config_.start - kScanBeforeStartTolerance);
-  spec.index = &*index_;
-  spec.building_count = layout_.building_count();
-  spec.cell_count = new_plan->cell_count();
-  spec.site_count = layout_.site_count();
-  spec.desk_sites = layout_.desk_sites();
-  spec.residents.resize(layout_.resident_count());
+  core::LiveRoundSpec spec = LiveSpec(*new_plan);
   std::vector<BuildingPlan> building_plans(layout_.building_count());
-  for (uint32_t c = 0; c < layout_.community_count(); ++c) {
-    const Community& community = layout_.community(c);
-    for (ResidentId r = 0; r < community.residents.size(); ++r) {
-      const uint32_t round_resident = layout_.resident_base(c) + r;
-      const uint32_t building = layout_.building_base(c) + community.building_of(r);
-      core::ResidentSeed& seed = spec.residents[round_resident];
-      seed.building = building;
-      seed.cell = new_plan->resident_cell[round_resident];
-      BuildingPlan& tally = building_plans[building];
-      switch (new_plan->resident_standing[round_resident]) {
-        case Standing::kDueAtSite:
-          seed.state = core::ResidentState::kUntested;
-          ++tally.due;
-          break;
-        case Standing::kDoorToDoor:
-          seed.state = core::ResidentState::kDoorToDoor;
-          ++tally.due;
-          ++tally.door_to_door;
-          break;
-        case Standing::kExempt:
-          seed.state = core::ResidentState::kExempt;
-          ++tally.exempt;
-          break;
-      }
+  for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
+    BuildingPlan& tally = building_plans[table_->building_at(table_->position_of(r))];
+    switch (new_plan->resident_standing[r]) {
+      case Standing::kDueAtSite: ++tally.due; break;
+      case Standing::kDoorToDoor:
+        ++tally.due;
+        ++tally.door_to_door;
+        break;
+      case Standing::kExempt: ++tally.exempt; break;
     }
   }
+  // Free the old live state first: both write the same table's words.
+  live_.store(nullptr, std::memory_order_release);
+  owned_live_.reset();
   owned_live_ = std::make_unique<core::LiveRound>(std::move(spec));
   // Release: a reader that loads the pointer sees the built state.
   live_.store(owned_live_.get(), std::memory_order_release);
@@ -105,6 +89,25 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
   building_plans_ = std::move(building_plans);
   phase_.store(RoundPhase::kPlanned, std::memory_order_release);
   return new_plan;
+}
+
+core::LiveRoundSpec Round::LiveSpec(const plan::Plan& plan) const {
+  core::LiveRoundSpec spec;
+  spec.pool_ratio = config_.pool_ratio;
+  spec.epoch_unix_seconds = absl::ToUnixSeconds(config_.start - kScanBeforeStartTolerance);
+  spec.table = table_.get();
+  spec.site_count = layout_.site_count();
+  spec.desk_sites = layout_.desk_sites();
+  spec.cells = plan.resident_cell;
+  spec.initial.resize(layout_.resident_count());
+  for (uint32_t r = 0; r < spec.initial.size(); ++r) {
+    switch (plan.resident_standing[r]) {
+      case Standing::kDueAtSite: spec.initial[r] = core::ResidentState::kUntested; break;
+      case Standing::kDoorToDoor: spec.initial[r] = core::ResidentState::kDoorToDoor; break;
+      case Standing::kExempt: spec.initial[r] = core::ResidentState::kExempt; break;
+    }
+  }
+  return spec;
 }
 
 absl::Status Round::Open() {
@@ -166,6 +169,18 @@ core::CheckInResult Round::CheckIn(DeskIndex desk, absl::string_view code,
   return live()->CheckIn(desk, code, scan_unix_seconds, request_tag);
 }
 
+void Round::CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,
+                         absl::Span<core::CheckInResult> results) {
+  if (phase() != RoundPhase::kOpen) {
+    for (core::CheckInResult& result : results) {
+      result = core::CheckInResult();
+      result.verdict = core::CheckInVerdict::kRoundNotOpen;
+    }
+    return;
+  }
+  live()->CheckInBatch(attempts, results);
+}
+
 absl::Status Round::CheckOpen(absl::string_view what) const {
   const RoundPhase current = phase();
   if (current == RoundPhase::kOpen) return absl::OkStatus();
@@ -185,19 +200,33 @@ absl::StatusOr<core::TubeView> Round::SealTube(DeskIndex desk, absl::string_view
   return live()->rack().SealTube(desk, barcode);
 }
 
-ProgressCounts Round::BuildingCounts(uint32_t building) const {
+Round::ScanTallies Round::ScanWords() const {
+  ScanTallies tallies;
+  tallies.sampled.assign(layout_.building_count(), 0);
+  tallies.exempt_sampled.assign(layout_.building_count(), 0);
+  tallies.door_to_door_sampled.assign(layout_.building_count(), 0);
+  tallies.cell_sampled.assign(plan_->cell_count(), 0);
+  live()->Scan([&](uint32_t, core::ResidentWord word, uint32_t building, CellIndex cell) {
+    const core::ResidentState state = word.state();
+    if (!core::IsSampled(state)) return;
+    ++tallies.sampled[building];
+    if (state == core::ResidentState::kSampledExempt) ++tallies.exempt_sampled[building];
+    if (state == core::ResidentState::kSampledDoorToDoor) ++tallies.door_to_door_sampled[building];
+    if (cell != kNoId) ++tallies.cell_sampled[cell];
+  });
+  return tallies;
+}
+
+ProgressCounts Round::BuildingCounts(uint32_t building, const ScanTallies& tallies) const {
   const BuildingPlan& planned = building_plans_[building];
-  const core::LiveRound::BuildingTally& tally = live()->building_tally(building);
-  const int64_t sampled = tally.sampled.load(std::memory_order_relaxed);
-  const int64_t exempt_sampled = tally.exempt_sampled.load(std::memory_order_relaxed);
-  const int64_t d2d_sampled = tally.door_to_door_sampled.load(std::memory_order_relaxed);
+  const int64_t exempt_sampled = tallies.exempt_sampled[building];
   ProgressCounts counts;
   // An exempt resident who turns up is sampled and counts as due.
   counts.due = planned.due + exempt_sampled;
-  counts.sampled = sampled;
-  counts.remaining = counts.due - sampled;
+  counts.sampled = tallies.sampled[building];
+  counts.remaining = counts.due - counts.sampled;
   counts.exempt = planned.exempt - exempt_sampled;
-  counts.door_to_door = planned.door_to_door - d2d_sampled;
+  counts.door_to_door = planned.door_to_door - tallies.door_to_door_sampled[building];
   return counts;
 }
 
@@ -207,9 +236,16 @@ absl::StatusOr<ProgressCounts> Round::Totals() const {
     return absl::FailedPreconditionError(
         absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
   }
-  ProgressCounts total;
-  for (uint32_t b = 0; b < layout_.building_count(); ++b) total += BuildingCounts(b);
-  return total;
+  const core::LiveRound& live_round = *live();
+  const int64_t exempt_sampled = static_cast<int64_t>(live_round.exempt_sampled());
+  ProgressCounts totals;
+  totals.due = plan_->due_at_sites + plan_->door_to_door_count + exempt_sampled;
+  totals.sampled = static_cast<int64_t>(live_round.TotalCheckIns());
+  totals.remaining = totals.due - totals.sampled;
+  totals.exempt = plan_->exempt - exempt_sampled;
+  totals.door_to_door =
+      plan_->door_to_door_count - static_cast<int64_t>(live_round.door_to_door_sampled());
+  return totals;
 }
 
 absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offset,
@@ -223,6 +259,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
   const core::LiveRound& live_round = *live();
   ProgressReport report;
   report.tubes_sealed = live_round.rack().sealed_tubes();
+  const ScanTallies tallies = ScanWords();
 
   // Counts for every row of the level first (cheap); names only for the page.
   std::vector<ProgressCounts> counts;
@@ -237,7 +274,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
       counts.resize(counts.size() + community.compounds.size());
     for (BuildingId b = 0; b < community.buildings.size(); ++b) {
       const uint32_t building = layout_.building_base(c) + b;
-      const ProgressCounts building_counts = BuildingCounts(building);
+      const ProgressCounts building_counts = BuildingCounts(building, tallies);
       report.total += building_counts;
       switch (level) {
         case ProgressLevel::kCommunity:
@@ -258,17 +295,18 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
     int64_t d2d_due = 0, d2d_left = 0;
     for (uint32_t b = 0; b < layout_.building_count(); ++b) {
       d2d_due += building_plans_[b].door_to_door;
-      d2d_left += BuildingCounts(b).door_to_door;
+      d2d_left += BuildingCounts(b, tallies).door_to_door;
     }
+    const std::vector<uint64_t> per_site = live_round.CheckInsPerSite();
     for (uint32_t s = 0; s < layout_.site_count(); ++s) {
       ProgressCounts row;
       for (int w = 0; w < plan.wave_count; ++w) {
         row.due += plan.cell_load[plan.cell(s, w)];
-        row.sampled += live_round.cell_sampled(plan.cell(s, w));
+        row.sampled += tallies.cell_sampled[plan.cell(s, w)];
       }
       row.remaining = row.due - row.sampled;
       counts.push_back(row);
-      check_ins.push_back(live_round.site_check_ins(s));
+      check_ins.push_back(static_cast<int64_t>(per_site[s]));
     }
     ProgressCounts door_to_door;
     door_to_door.due = d2d_due;
@@ -283,7 +321,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
       ProgressCounts row;
       for (uint32_t s = 0; s < layout_.site_count(); ++s) {
         row.due += plan.cell_load[plan.cell(s, w)];
-        row.sampled += live_round.cell_sampled(plan.cell(s, w));
+        row.sampled += tallies.cell_sampled[plan.cell(s, w)];
       }
       row.remaining = row.due - row.sampled;
       counts.push_back(row);
@@ -373,7 +411,7 @@ absl::StatusOr<std::vector<UntestedResident>> Round::ListUntested(const Untested
     const Unit& unit = community.units[household.unit];
     UntestedResident u;
     u.resident = r;
-    u.code = std::string(codes_.Get(r));
+    u.code = std::string(resident_code(r));
     u.community_id = community.id;
     u.building_id = community.buildings[unit.building].id;
     u.unit_id = unit.id;

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "engine/core/resident_board.h"
+#include "engine/core/backoff.h"
 
 namespace swabwave::engine::core {
 
@@ -51,12 +51,10 @@ absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_v
   return Tube(tube);
 }
 
-std::optional<TubePosition> DeskRack::TakePosition(DeskIndex desk_index) {
+std::optional<TubePosition> DeskRack::TakePositionSlow(DeskIndex desk_index, uint64_t word) {
   Desk& desk = desks_[desk_index];
   int attempt = 0;
   for (;;) {
-    // Acquire pairs with the CAS that opened the tube: its record is visible.
-    const uint64_t word = desk.word.fetch_add(1, std::memory_order_acq_rel);
     const TubeIndex tube = TubeOf(word);
     const uint32_t fill = FillOf(word);
     if (fill < ratio_) {
@@ -67,29 +65,62 @@ std::optional<TubePosition> DeskRack::TakePosition(DeskIndex desk_index) {
     if (fill >= kSealedFill) {
       // No open tube: open the next racked one if there is one, else give up.
       if (!ActivateNext(desk)) return std::nullopt;
-      continue;
+    } else {
+      // Full but not yet rotated by the swab that filled it: help, then retry.
+      RotateFull(desk, tube);
+      BackoffPause(attempt);
     }
-    // Full but not yet rotated by the swab that filled it: help, then retry.
-    RotateFull(desk, tube);
-    BackoffPause(attempt);
+    word = desk.word.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
 void DeskRack::RotateFull(Desk& desk, TubeIndex tube) {
+  // One CAS seals the full tube and, when a tube is racked behind it, opens
+  // that one too. seq_cst pairs with RackTube (see ActivateNext).
+  TubeIndex next = tubes_[tube].next.load(std::memory_order_seq_cst);
   uint64_t word = desk.word.load(std::memory_order_seq_cst);
   for (;;) {
-    if (TubeOf(word) != tube || FillOf(word) >= kSealedFill) break;  // done already
-    if (desk.word.compare_exchange_weak(word, Word(tube, kSealedFill), std::memory_order_seq_cst)) {
-      RecordSeal(tube, ratio_);
-      break;
-    }
+    if (TubeOf(word) != tube || FillOf(word) >= kSealedFill) return;  // rotated already
+    const uint64_t target = next != kNoTube ? Word(next, 0) : Word(tube, kSealedFill);
+    if (desk.word.compare_exchange_weak(word, target, std::memory_order_seq_cst)) break;
+    next = tubes_[tube].next.load(std::memory_order_seq_cst);
   }
-  ActivateNext(desk);
+  RecordSeal(tube, ratio_);
+  // No next tube when we looked: one racked since then must still open.
+  if (next == kNoTube) ActivateNext(desk);
 }
 
 void DeskRack::RecordSeal(TubeIndex tube, uint32_t swabs) {
+  // Release: a reader of the count sees the tube's members (SetMember's
+  // release stores came before the seal in every taker's order).
   tubes_[tube].sealed_swabs.store(swabs, std::memory_order_release);
-  sealed_tubes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<uint64_t> DeskRack::SwabsPerDesk() const {
+  std::vector<uint64_t> swabs(desks_.size(), 0);
+  const uint32_t tubes = tube_count();
+  for (TubeIndex t = 0; t < tubes; ++t) {
+    const TubeRecord& record = tubes_[t];
+    swabs[record.desk] += record.sealed_swabs.load(std::memory_order_acquire);
+  }
+  for (DeskIndex d = 0; d < desks_.size(); ++d) {
+    const uint64_t word = desks_[d].word.load(std::memory_order_acquire);
+    const TubeIndex open = TubeOf(word);
+    // The open tube's fill; a full one whose seal is not yet recorded counts too.
+    if (FillOf(word) < kSealedFill && tubes_[open].sealed_swabs.load(std::memory_order_acquire) == 0) {
+      swabs[d] += std::min(FillOf(word), ratio_);
+    }
+  }
+  return swabs;
+}
+
+uint64_t DeskRack::sealed_tubes() const {
+  uint64_t sealed = 0;
+  const uint32_t tubes = tube_count();
+  for (TubeIndex t = 0; t < tubes; ++t) {
+    if (tubes_[t].sealed_swabs.load(std::memory_order_relaxed) > 0) ++sealed;
+  }
+  return sealed;
 }
 
 bool DeskRack::ActivateNext(Desk& desk) {

@@ -77,7 +77,14 @@ class DeskRack {
 
   // Hands out the next position in the desk's open tube, or nullopt when the
   // desk has no open tube. Lock-free. REQUIRES: desk < desk_count().
-  std::optional<TubePosition> TakePosition(DeskIndex desk);
+  // Inline: the common case is one fetch-add and a compare.
+  std::optional<TubePosition> TakePosition(DeskIndex desk) {
+    // Acquire pairs with the CAS that opened the tube: its record is visible.
+    const uint64_t word = desks_[desk].word.fetch_add(1, std::memory_order_acq_rel);
+    const uint32_t fill = FillOf(word);
+    if (fill + 1 < ratio_) [[likely]] return TubePosition{TubeOf(word), fill, false};
+    return TakePositionSlow(desk, word);
+  }
 
   // Records which resident's swab sits at (tube, slot).
   void SetMember(TubeIndex tube, uint32_t slot, uint32_t resident) {
@@ -100,7 +107,13 @@ class DeskRack {
   uint32_t desk_count() const { return static_cast<uint32_t>(desks_.size()); }
   int pool_ratio() const { return static_cast<int>(ratio_); }
   uint32_t tube_count() const { return tube_count_.load(std::memory_order_acquire); }
-  uint64_t sealed_tubes() const { return sealed_tubes_.load(std::memory_order_relaxed); }
+  // Swabs taken at each desk: in its sealed tubes plus its open tube, from
+  // one pass over the tubes (O(tubes), a query path: sealing a tube bumps no
+  // shared counter). May lag by one tube for the instant between a tube's
+  // rotation and the recording of its seal.
+  std::vector<uint64_t> SwabsPerDesk() const;
+  // Tubes sealed so far (one pass over the tubes).
+  uint64_t sealed_tubes() const;
   size_t MemoryBytes() const;
 
  private:
@@ -124,8 +137,11 @@ class DeskRack {
   static TubeIndex TubeOf(uint64_t word) { return static_cast<TubeIndex>(word >> 32); }
   static uint32_t FillOf(uint64_t word) { return static_cast<uint32_t>(word); }
 
-  // Seals `tube` once it is full and marks the desk as having no open tube;
-  // any thread that sees a full tube may do it. Then activates the next.
+  // The rest of TakePosition: the swab that fills the tube, a desk without
+  // an open tube, a full tube not yet rotated. `word` is the fetch-add's.
+  std::optional<TubePosition> TakePositionSlow(DeskIndex desk, uint64_t word);
+  // Seals `tube` once it is full and opens the next racked tube (or marks
+  // the desk as having none); any thread that sees a full tube may do it.
   void RotateFull(Desk& desk, TubeIndex tube);
   // Marks `tube` sealed with `swabs` after the CAS that closed it succeeded.
   void RecordSeal(TubeIndex tube, uint32_t swabs);
@@ -138,7 +154,6 @@ class DeskRack {
   ChunkedArray<TubeRecord, 4096, kMaxTubes / 4096> tubes_;
   ChunkedArray<std::atomic<uint32_t>, 65536, (kMaxTubes * kMaxPoolRatio) / 65536> members_;
   std::atomic<uint32_t> tube_count_{0};
-  std::atomic<uint64_t> sealed_tubes_{0};
 
   // std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread locks,
   // but not Debian's prebuilt (uninstrumented) Abseil.

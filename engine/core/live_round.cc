@@ -1,67 +1,94 @@
 #include "engine/core/live_round.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "engine/core/backoff.h"
 
 namespace swabwave::engine::core {
 
-uint32_t RequestTag(absl::string_view request_id) {
-  return static_cast<uint32_t>(CodeIndex::Hash(request_id));
-}
-
 LiveRound::LiveRound(LiveRoundSpec spec)
     : epoch_(spec.epoch_unix_seconds),
-      index_(spec.index),
-      board_(static_cast<uint32_t>(spec.residents.size())),
+      table_(spec.table),
       rack_(static_cast<uint32_t>(spec.desk_sites.size()), spec.pool_ratio),
-      desk_sites_(std::move(spec.desk_sites)),
-      building_count_(spec.building_count),
-      cell_count_(spec.cell_count),
-      site_count_(spec.site_count),
-      buildings_(std::make_unique<BuildingTally[]>(spec.building_count)),
-      cells_sampled_(std::make_unique<PaddedCounter[]>(spec.cell_count)),
-      site_check_ins_(std::make_unique<PaddedCounter[]>(spec.site_count)) {
-  resident_cells_.resize(spec.residents.size());
-  for (uint32_t r = 0; r < spec.residents.size(); ++r) {
-    const ResidentSeed& seed = spec.residents[r];
-    board_.Init(r, seed.state, seed.building);
-    resident_cells_[r] = seed.cell;
+      site_count_(spec.site_count) {
+  cells_.assign(table_->capacity(), kNoId);
+  for (uint32_t r = 0; r < table_->resident_count(); ++r) {
+    const uint32_t position = table_->position_of(r);
+    ResidentTable::Slot& slot = table_->at(position);
+    // Relaxed: the round is published to other threads with a release store.
+    slot.word.store(ResidentWord::Make(spec.initial[r], 0, 0, 0).bits(),
+                    std::memory_order_relaxed);
+    slot.request_tag.store(0, std::memory_order_relaxed);
+    cells_[position] = spec.cells[r];
+  }
+  site_first_desk_.assign(site_count_ + 1, static_cast<DeskIndex>(spec.desk_sites.size()));
+  for (DeskIndex d = static_cast<DeskIndex>(spec.desk_sites.size()); d-- > 0;) {
+    site_first_desk_[spec.desk_sites[d]] = d;
+  }
+  for (uint32_t s = site_count_; s-- > 0;) {
+    // A site without desks starts where the next one does.
+    site_first_desk_[s] = std::min(site_first_desk_[s], site_first_desk_[s + 1]);
   }
 }
 
-CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
-                                 uint32_t request_tag) {
+CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
+                                 int64_t scan_unix_seconds, uint32_t request_tag) {
+  return CheckInOne({desk, code, scan_unix_seconds, request_tag}, ResidentTable::MakeKey(code));
+}
+
+void LiveRound::CheckInBatch(absl::Span<const CheckInAttempt> attempts,
+                             absl::Span<CheckInResult> results) {
+  ResidentTable::Key keys[kPrefetchWindow];
+  for (size_t begin = 0; begin < attempts.size(); begin += kPrefetchWindow) {
+    const size_t end = std::min(attempts.size(), begin + kPrefetchWindow);
+    // Hash every code and start every line's fetch before touching any, so
+    // the window's cache misses overlap instead of queueing.
+    for (size_t i = begin; i < end; ++i) {
+      keys[i - begin] = ResidentTable::MakeKey(attempts[i].code);
+      table_->Prefetch(keys[i - begin]);
+    }
+    for (size_t i = begin; i < end; ++i) results[i] = CheckInOne(attempts[i], keys[i - begin]);
+  }
+}
+
+CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
+                                    const ResidentTable::Key& key) {
   CheckInResult result;
+  const DeskIndex desk = attempt.desk;
   if (desk >= rack_.desk_count()) {
     result.verdict = CheckInVerdict::kUnknownDesk;
     return result;
   }
-  const int64_t offset = scan_unix_seconds - epoch_;
+  const int64_t offset = attempt.scan_unix_seconds - epoch_;
   if (offset < 0 || offset > ResidentWord::kMaxScanOffset) {
     result.verdict = CheckInVerdict::kScanTimeOutOfRange;
     return result;
   }
-  const uint32_t resident = index_->Find(code);
-  if (resident == kNoId) {
+  const uint32_t position = table_->Find(key);
+  if (position == kNoId) {
     result.verdict = CheckInVerdict::kUnknownResident;
     return result;
   }
 
-  ResidentBoard::Slot& slot = board_.slot(resident);
-  // Acquire pairs with the release store that published kSampled, so the
-  // tube, slot and request tag of a finished check-in are visible.
+  ResidentTable::Slot& slot = table_->at(position);
+  const uint32_t resident = slot.resident;
+  // Acquire pairs with the release store that published a sampled word, so
+  // the tube, slot and request tag of a finished check-in are visible.
   uint64_t bits = slot.word.load(std::memory_order_acquire);
-  int attempt = 0;
+  int attempt_count = 0;
   for (;;) {
     const ResidentWord word(bits);
     const ResidentState state = word.state();
-    if (state == ResidentState::kSampled) {
-      const bool same_attempt = slot.request_tag.load(std::memory_order_relaxed) == request_tag;
+    if (IsSampled(state)) {
+      const bool same_attempt =
+          slot.request_tag.load(std::memory_order_relaxed) == attempt.request_tag;
       return Describe(same_attempt ? CheckInVerdict::kReplayed : CheckInVerdict::kAlreadySampled,
                       resident, word);
     }
     if (state == ResidentState::kClaimed) {
       // Another desk is a few instructions from publishing; wait for it.
-      BackoffPause(attempt);
+      BackoffPause(attempt_count);
       bits = slot.word.load(std::memory_order_acquire);
       continue;
     }
@@ -73,36 +100,40 @@ CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code, int64_t
       return result;
     }
     const uint64_t claimed = ResidentWord::Make(ResidentState::kClaimed, desk, 0, offset).bits();
-    // acq_rel on success: later stores (tag, tube) stay after the claim;
+    // acq_rel on success: the tag and tube stores stay after the claim;
     // acquire on failure: same reason as the first load.
     if (!slot.word.compare_exchange_weak(bits, claimed, std::memory_order_acq_rel,
                                          std::memory_order_acquire)) {
       continue;
     }
     // Relaxed: published together with the word's release store below.
-    slot.request_tag.store(request_tag, std::memory_order_relaxed);
-    const std::optional<TubePosition> position = rack_.TakePosition(desk);
-    if (!position.has_value()) {
+    slot.request_tag.store(attempt.request_tag, std::memory_order_relaxed);
+    const std::optional<TubePosition> tube = rack_.TakePosition(desk);
+    if (!tube.has_value()) {
       // The tube filled under us and no next tube is racked: undo the claim.
       slot.word.store(bits, std::memory_order_release);
       result.verdict = CheckInVerdict::kNoOpenTube;
       result.resident = resident;
       return result;
     }
-    rack_.SetMember(position->tube, position->slot, resident);
-    const ResidentWord sampled =
-        ResidentWord::Make(ResidentState::kSampled, position->tube, position->slot, offset);
+    rack_.SetMember(tube->tube, tube->slot, resident);
     // Release: waiters and later readers see the tag and the tube member.
-    slot.word.store(sampled.bits(), std::memory_order_release);
-    CountSample(resident, state, desk);
-
+    slot.word.store(
+        ResidentWord::Make(SampledFrom(state), tube->tube, tube->slot, offset).bits(),
+        std::memory_order_release);
+    // Relaxed counters for the rare standings, so totals need no scan.
+    if (state == ResidentState::kExempt) {
+      exempt_sampled_.value.fetch_add(1, std::memory_order_relaxed);
+    } else if (state == ResidentState::kDoorToDoor) {
+      door_to_door_sampled_.value.fetch_add(1, std::memory_order_relaxed);
+    }
     result.verdict = CheckInVerdict::kSampled;
     result.resident = resident;
-    result.tube = position->tube;
+    result.tube = tube->tube;
     result.desk = desk;
-    result.slot = position->slot;
-    result.tube_full = position->filled;
-    result.scan_unix_seconds = scan_unix_seconds;
+    result.slot = tube->slot;
+    result.tube_full = tube->filled;
+    result.scan_unix_seconds = attempt.scan_unix_seconds;
     return result;
   }
 }
@@ -120,25 +151,33 @@ CheckInResult LiveRound::Describe(CheckInVerdict verdict, uint32_t resident,
   return result;
 }
 
-void LiveRound::CountSample(uint32_t resident, ResidentState before, DeskIndex desk) {
-  // Relaxed throughout: counters are read for progress, never to order
-  // other memory.
-  BuildingTally& tally = buildings_[board_.slot(resident).building];
-  tally.sampled.fetch_add(1, std::memory_order_relaxed);
-  if (before == ResidentState::kExempt) {
-    tally.exempt_sampled.fetch_add(1, std::memory_order_relaxed);
-  } else if (before == ResidentState::kDoorToDoor) {
-    tally.door_to_door_sampled.fetch_add(1, std::memory_order_relaxed);
+ResidentWord LiveRound::ReadAt(uint32_t position) const {
+  int attempt = 0;
+  for (;;) {
+    // Acquire pairs with the release store that published a sampled word.
+    const ResidentWord word(table_->at(position).word.load(std::memory_order_acquire));
+    if (word.state() != ResidentState::kClaimed) return word;
+    BackoffPause(attempt);
   }
-  const CellIndex cell = resident_cells_[resident];
-  if (cell != kNoId) cells_sampled_[cell].value.fetch_add(1, std::memory_order_relaxed);
-  site_check_ins_[desk_sites_[desk]].value.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<uint64_t> LiveRound::CheckInsPerSite() const {
+  const std::vector<uint64_t> desks = rack_.SwabsPerDesk();
+  std::vector<uint64_t> sites(site_count_, 0);
+  for (uint32_t s = 0; s < site_count_; ++s) {
+    for (DeskIndex d = site_first_desk_[s]; d < site_first_desk_[s + 1]; ++d) sites[s] += desks[d];
+  }
+  return sites;
+}
+
+uint64_t LiveRound::TotalCheckIns() const {
+  uint64_t swabs = 0;
+  for (uint64_t desk : rack_.SwabsPerDesk()) swabs += desk;
+  return swabs;
 }
 
 size_t LiveRound::MemoryBytes() const {
-  return board_.MemoryBytes() + resident_cells_.capacity() * sizeof(CellIndex) +
-         rack_.MemoryBytes() + size_t{building_count_} * sizeof(BuildingTally) +
-         size_t{cell_count_ + site_count_} * sizeof(PaddedCounter);
+  return table_->MemoryBytes() + cells_.capacity() * sizeof(CellIndex) + rack_.MemoryBytes();
 }
 
 }  // namespace swabwave::engine::core

@@ -1,32 +1,38 @@
 // LiveRound: the lock-free state of one round that is taking check-ins —
-// the resident board, the desks and their tubes, and the progress counters
-// (DESIGN.md §5, "Lock-free core").
+// the resident table's words, the desks and their tubes (DESIGN.md §5,
+// "Lock-free core").
 //
-// CheckIn is the hot path: a code lookup in an immutable index, one CAS on
-// the resident's word, one fetch-add on the desk's word, a few relaxed
-// counter increments. It takes no lock, allocates nothing and logs nothing.
-// Its outcome is a plain value; the service layer turns it into a status.
+// CheckIn is the hot path: one probe of the resident table (one cache line
+// holds the code, the state word and the request tag), one CAS to claim the
+// resident, one fetch-add on the desk's word for the tube position, one
+// release store to publish. No lock, no allocation, no log, and no shared
+// counter: totals and per-site counts come from the tubes, and by building
+// or wave from a scan of the words (Scan), per site from the tubes. CheckInBatch does the same for a
+// tablet's message, prefetching every resident's line first so that their
+// cache misses overlap.
 //
 // Example:
-//   LiveRound round(spec);            // from Round::Plan (engine/round.h)
+//   LiveRound round(round->LiveSpec(plan));       // engine/round.h
 //   round.rack().RackTube(desk, "TB-000001");
-//   CheckInResult r = round.CheckIn(desk, "SW4KQ...", now_unix_s, tag);
+//   CheckInResult r = round.CheckIn(desk, "SW4KQ...", now_unix_s, RequestTag(id));
 //   if (r.verdict == CheckInVerdict::kSampled) ... r.tube, r.slot ...
 //
-// Thread-safety: CheckIn, the readers and the counters may be called from
-// any number of threads; rack() documents its own rare locking paths.
+// Thread-safety: CheckIn, CheckInBatch, Read, Scan and the counters may be
+// called from any number of threads; rack() documents its own rare locking
+// paths. The constructor writes the table's words: no other LiveRound may
+// use the same table at the same time.
 #ifndef SWABWAVE_ENGINE_CORE_LIVE_ROUND_H_
 #define SWABWAVE_ENGINE_CORE_LIVE_ROUND_H_
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "engine/core/code_index.h"
+#include "absl/types/span.h"
 #include "engine/core/desk_rack.h"
-#include "engine/core/resident_board.h"
+#include "engine/core/resident_table.h"
+#include "engine/core/resident_word.h"
 #include "engine/model/ids.h"
 
 namespace swabwave::engine::core {
@@ -43,7 +49,16 @@ enum class CheckInVerdict : uint8_t {
 };
 
 // The 32-bit tag a check-in's request id is stored as.
-uint32_t RequestTag(absl::string_view request_id);
+inline uint32_t RequestTag(absl::string_view request_id) {
+  return static_cast<uint32_t>(HashCode(request_id));
+}
+
+struct CheckInAttempt {
+  DeskIndex desk = kNoId;
+  absl::string_view code;
+  int64_t scan_unix_seconds = 0;
+  uint32_t request_tag = 0;
+};
 
 // The outcome of a check-in. For kSampled and kReplayed the fields describe
 // this attempt's swab; for kAlreadySampled they describe the first one.
@@ -57,36 +72,22 @@ struct CheckInResult {
   int64_t scan_unix_seconds = 0;
 };
 
-// What a round needs to know about each of its residents, in round order.
-struct ResidentSeed {
-  ResidentState state = ResidentState::kUntested;  // kUntested, kDoorToDoor or kExempt
-  uint32_t building = kNoId;                       // round-wide building index
-  CellIndex cell = kNoId;                          // planned (site, wave), or kNoId
-};
-
 struct LiveRoundSpec {
   int pool_ratio = 10;
-  int64_t epoch_unix_seconds = 0;    // scan times are stored relative to this
-  const CodeIndex* index = nullptr;  // code -> resident; must outlive the round
-  std::vector<ResidentSeed> residents;
-  uint32_t building_count = 0;
-  uint32_t cell_count = 0;
+  int64_t epoch_unix_seconds = 0;  // scan times are stored relative to this
+  ResidentTable* table = nullptr;  // must outlive the round
+  // Per resident id: kUntested, kDoorToDoor or kExempt, and the planned
+  // (site, wave) cell or kNoId.
+  std::vector<ResidentState> initial;
+  std::vector<CellIndex> cells;
   uint32_t site_count = 0;
-  std::vector<uint32_t> desk_sites;  // per desk: its round-wide site index
+  std::vector<uint32_t> desk_sites;  // per desk: its round-wide site; a site's desks are adjacent
 };
 
 class LiveRound {
  public:
-  // Per building, what changed since the plan: padded so that desks
-  // sampling different buildings do not share a cache line.
-  struct alignas(64) BuildingTally {
-    std::atomic<int32_t> sampled{0};
-    std::atomic<int32_t> exempt_sampled{0};
-    std::atomic<int32_t> door_to_door_sampled{0};
-  };
-  struct alignas(64) PaddedCounter {
-    std::atomic<int64_t> value{0};
-  };
+  // Most check-ins CheckInBatch prefetches ahead of processing.
+  static constexpr size_t kPrefetchWindow = 32;
 
   explicit LiveRound(LiveRoundSpec spec);
   LiveRound(const LiveRound&) = delete;
@@ -98,50 +99,69 @@ class LiveRound {
   // answer. Lock-free; see the file comment.
   CheckInResult CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
                         uint32_t request_tag);
+  // The same for many attempts; results[i] answers attempts[i].
+  // REQUIRES: results.size() == attempts.size().
+  void CheckInBatch(absl::Span<const CheckInAttempt> attempts, absl::Span<CheckInResult> results);
 
-  // A resident's current word (never kClaimed).
-  ResidentWord Read(uint32_t resident) const { return board_.Read(resident); }
-  int64_t ScanUnixSeconds(ResidentWord word) const { return epoch_ + word.scan_offset(); }
+  // A resident's current word, waiting out a claim in flight (so never
+  // kClaimed). REQUIRES: resident < resident_count().
+  ResidentWord Read(uint32_t resident) const { return ReadAt(table_->position_of(resident)); }
+
+  // Calls visit(resident, word, building, cell) for every resident, in table
+  // order. Words are read as they are at that instant (a claim in flight
+  // reads as not yet sampled).
+  template <typename Visit>
+  void Scan(Visit&& visit) const {
+    for (uint32_t position = 0; position < table_->capacity(); ++position) {
+      const ResidentTable::Slot& slot = table_->at(position);
+      if (slot.resident == kNoId) continue;
+      visit(slot.resident, ResidentWord(slot.word.load(std::memory_order_acquire)),
+            table_->building_at(position), cells_[position]);
+    }
+  }
 
   DeskRack& rack() { return rack_; }
   const DeskRack& rack() const { return rack_; }
-  const CodeIndex& index() const { return *index_; }
-  uint32_t resident_count() const { return board_.size(); }
+  const ResidentTable& table() const { return *table_; }
+  uint32_t resident_count() const { return table_->resident_count(); }
   int pool_ratio() const { return rack_.pool_ratio(); }
   int64_t epoch_unix_seconds() const { return epoch_; }
-
-  const BuildingTally& building_tally(uint32_t building) const { return buildings_[building]; }
-  int64_t cell_sampled(CellIndex cell) const {
-    return cells_sampled_[cell].value.load(std::memory_order_relaxed);
-  }
-  int64_t site_check_ins(uint32_t site) const {
-    return site_check_ins_[site].value.load(std::memory_order_relaxed);
-  }
-  uint32_t building_count() const { return building_count_; }
-  uint32_t cell_count() const { return cell_count_; }
   uint32_t site_count() const { return site_count_; }
-  CellIndex cell_of(uint32_t resident) const { return resident_cells_[resident]; }
-  uint32_t building_of(uint32_t resident) const { return board_.slot(resident).building; }
+  uint32_t building_of(uint32_t resident) const {
+    return table_->building_at(table_->position_of(resident));
+  }
 
-  // Bytes held by the board, the cells and the counters (not the index).
+  // Check-ins performed per site / in all, counted from the tubes (a pass
+  // over them, not a counter on the hot path).
+  std::vector<uint64_t> CheckInsPerSite() const;
+  uint64_t TotalCheckIns() const;
+  // Exempt and door-to-door residents sampled so far (rare; counted as they
+  // happen so that totals need no scan).
+  uint64_t exempt_sampled() const { return exempt_sampled_.value.load(std::memory_order_relaxed); }
+  uint64_t door_to_door_sampled() const {
+    return door_to_door_sampled_.value.load(std::memory_order_relaxed);
+  }
+
+  // Bytes held by the words' table, the cells and the desks.
   size_t MemoryBytes() const;
 
  private:
+  struct alignas(64) PaddedCounter {
+    std::atomic<uint64_t> value{0};
+  };
+
+  CheckInResult CheckInOne(const CheckInAttempt& attempt, const ResidentTable::Key& key);
   CheckInResult Describe(CheckInVerdict verdict, uint32_t resident, ResidentWord word) const;
-  void CountSample(uint32_t resident, ResidentState before, DeskIndex desk);
+  ResidentWord ReadAt(uint32_t position) const;
 
   const int64_t epoch_;
-  const CodeIndex* const index_;
-  ResidentBoard board_;
-  std::vector<CellIndex> resident_cells_;
+  ResidentTable* const table_;
+  std::vector<CellIndex> cells_;  // per table position
   DeskRack rack_;
-  std::vector<uint32_t> desk_sites_;
-  const uint32_t building_count_;
-  const uint32_t cell_count_;
   const uint32_t site_count_;
-  std::unique_ptr<BuildingTally[]> buildings_;
-  std::unique_ptr<PaddedCounter[]> cells_sampled_;
-  std::unique_ptr<PaddedCounter[]> site_check_ins_;
+  std::vector<DeskIndex> site_first_desk_;  // per site, plus one past the last
+  PaddedCounter exempt_sampled_;
+  PaddedCounter door_to_door_sampled_;
 };
 
 }  // namespace swabwave::engine::core

@@ -30,9 +30,12 @@ std::string LocalTime(const engine::Round& round, absl::Time t) {
 
 v1::TubeState TubeStateToProto(engine::core::TubeState state) {
   switch (state) {
-    case engine::core::TubeState::kRacked: return v1::TUBE_STATE_RACKED;
-    case engine::core::TubeState::kOpen: return v1::TUBE_STATE_OPEN;
-    case engine::core::TubeState::kSealed: return v1::TUBE_STATE_SEALED;
+    case engine::core::TubeState::kRacked:
+      return v1::TUBE_STATE_RACKED;
+    case engine::core::TubeState::kOpen:
+      return v1::TUBE_STATE_OPEN;
+    case engine::core::TubeState::kSealed:
+      return v1::TUBE_STATE_SEALED;
   }
   return v1::TUBE_STATE_UNSPECIFIED;
 }
@@ -46,8 +49,8 @@ void TubeToProto(const engine::Round& round, const engine::core::TubeView& view,
   out->set_state(TubeStateToProto(view.state));
 }
 
-absl::StatusOr<engine::Round*> MemoRound(const engine::Registry& registry,
-                                         const std::string& name, CheckInMemo* memo) {
+absl::StatusOr<engine::Round*> MemoRound(const engine::Registry& registry, const std::string& name,
+                                         CheckInMemo* memo) {
   if (memo != nullptr && memo->round != nullptr && memo->round_name == name) return memo->round;
   absl::StatusOr<engine::Round*> round = LookUpRound(registry, name);
   if (round.ok() && memo != nullptr) {
@@ -128,19 +131,19 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
   }
   const absl::Time scan = request.has_scan_time() ? FromProto(request.scan_time()) : now;
   if (scan < r.config().start - engine::kScanBeforeStartTolerance) {
-    answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("scan_time ", LocalTime(r, scan),
-                                       " is more than 1 h before round ", r.config().id,
-                                       " starts (", LocalTime(r, r.config().start),
-                                       "); check the tablet's clock"));
+    answer.status =
+        Error(grpc::StatusCode::INVALID_ARGUMENT,
+              absl::StrCat("scan_time ", LocalTime(r, scan), " is more than 1 h before round ",
+                           r.config().id, " starts (", LocalTime(r, r.config().start),
+                           "); check the tablet's clock"));
     answer.label = CheckInResultLabel::kBadScanTime;
     return answer;
   }
   if (scan > now + kScanFutureTolerance) {
-    answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("scan_time ", LocalTime(r, scan),
-                                       " is in the future by the server's clock (",
-                                       LocalTime(r, now), "); check the tablet's clock"));
+    answer.status = Error(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("scan_time ", LocalTime(r, scan), " is in the future by the server's clock (",
+                     LocalTime(r, now), "); check the tablet's clock"));
     answer.label = CheckInResultLabel::kBadScanTime;
     return answer;
   }
@@ -174,17 +177,16 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
       answer.status = Error(
           grpc::StatusCode::ALREADY_EXISTS,
           absl::StrCat("resident ", outcome.resident, " was already sampled in round ",
-                       r.config().id, " at ", where, " at ", LocalTime(r, when), " (tube ",
-                       barcode, ", ", outcome.slot + 1, "/", r.config().pool_ratio,
-                       "); do not swab again"));
+                       r.config().id, " at ", where, " at ", LocalTime(r, when), " (tube ", barcode,
+                       ", ", outcome.slot + 1, "/", r.config().pool_ratio, "); do not swab again"));
       break;
     }
     case CheckInVerdict::kUnknownResident:
-      answer.status = Error(grpc::StatusCode::NOT_FOUND,
-                            absl::StrCat("the resident code is not registered in round ",
-                                         r.config().id,
-                                         "'s communities; check the QR code, or send the "
-                                         "person to the registration desk"));
+      answer.status =
+          Error(grpc::StatusCode::NOT_FOUND,
+                absl::StrCat("the resident code is not registered in round ", r.config().id,
+                             "'s communities; check the QR code, or send the "
+                             "person to the registration desk"));
       break;
     case CheckInVerdict::kUnknownDesk:
       answer.status = Error(grpc::StatusCode::NOT_FOUND, "no such desk in this round");
@@ -200,10 +202,10 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
                             "scan_time is outside the range this round can record");
       break;
     case CheckInVerdict::kRoundNotOpen:
-      answer.status = Error(grpc::StatusCode::FAILED_PRECONDITION,
-                            absl::StrCat("round ", r.config().id, " is ",
-                                         engine::PhaseName(r.phase()),
-                                         "; check-ins are taken only while it is open"));
+      answer.status =
+          Error(grpc::StatusCode::FAILED_PRECONDITION,
+                absl::StrCat("round ", r.config().id, " is ", engine::PhaseName(r.phase()),
+                             "; check-ins are taken only while it is open"));
       break;
   }
   return answer;
@@ -256,11 +258,11 @@ class CheckInStreamReactor final
     if (request_.check_ins_size() > kMaxCheckInsPerMessage) {
       absl::MutexLock lock(&mu_);
       reads_done_ = true;
-      final_status_ = grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat("a stream message carried ", request_.check_ins_size(),
-                       " check-ins; at most ", kMaxCheckInsPerMessage,
-                       " per message: split the batch"));
+      final_status_ =
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat("a stream message carried ", request_.check_ins_size(),
+                                    " check-ins; at most ", kMaxCheckInsPerMessage,
+                                    " per message: split the batch"));
       MaybeFinishLocked();
       return;
     }
@@ -270,9 +272,8 @@ class CheckInStreamReactor final
     for (const v1::CheckInRequest& check_in : request_.check_ins()) {
       v1::CheckInOutcome* outcome = answered.add_outcomes();
       outcome->set_request_id(check_in.request_id());
-      CheckInAnswer answer =
-          ProcessCheckIn(*context_.registry, check_in, now, &memo_, outcome->mutable_result(),
-                         outcome->mutable_existing());
+      CheckInAnswer answer = ProcessCheckIn(*context_.registry, check_in, now, &memo_,
+                                            outcome->mutable_result(), outcome->mutable_existing());
       if (!answer.status.ok()) {
         outcome->clear_result();
         v1::ErrorStatus* status = outcome->mutable_status();

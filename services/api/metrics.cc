@@ -8,34 +8,41 @@ namespace swabwave::services {
 namespace {
 
 constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = {
-    "ImportCommunity", "CreateRound", "GetRound",  "ListRounds",    "PlanRound",     "GetPlan",
-    "ListAssignments", "ListDoorToDoor", "OpenRound", "CloseRound", "OpenTube",      "CheckIn",
-    "CheckInStream",   "SealTube",    "GetProgress", "ListUntested", "WatchProgress"};
+    "ImportCommunity", "CreateRound",    "GetRound",    "ListRounds",   "PlanRound",    "GetPlan",
+    "ListAssignments", "ListDoorToDoor", "OpenRound",   "CloseRound",   "OpenTube",     "CheckIn",
+    "CheckInStream",   "SealTube",       "GetProgress", "ListUntested", "WatchProgress"};
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
-    "sampled",      "replayed",     "already_sampled", "unknown_resident", "unknown_desk",
-    "no_open_tube", "bad_scan_time", "round_not_open", "invalid_request"};
+    "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",
+    "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request"};
 
 constexpr std::array<const char*, 17> kCodeNames = {
-    "OK",        "CANCELLED",         "UNKNOWN",         "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",     "DATA_LOSS",
-    "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 }  // namespace
 
 CheckInResultLabel LabelOf(engine::core::CheckInVerdict verdict) {
   using engine::core::CheckInVerdict;
   switch (verdict) {
-    case CheckInVerdict::kSampled: return CheckInResultLabel::kSampled;
-    case CheckInVerdict::kReplayed: return CheckInResultLabel::kReplayed;
-    case CheckInVerdict::kAlreadySampled: return CheckInResultLabel::kAlreadySampled;
-    case CheckInVerdict::kUnknownResident: return CheckInResultLabel::kUnknownResident;
-    case CheckInVerdict::kUnknownDesk: return CheckInResultLabel::kUnknownDesk;
-    case CheckInVerdict::kNoOpenTube: return CheckInResultLabel::kNoOpenTube;
-    case CheckInVerdict::kScanTimeOutOfRange: return CheckInResultLabel::kBadScanTime;
-    case CheckInVerdict::kRoundNotOpen: return CheckInResultLabel::kRoundNotOpen;
+    case CheckInVerdict::kSampled:
+      return CheckInResultLabel::kSampled;
+    case CheckInVerdict::kReplayed:
+      return CheckInResultLabel::kReplayed;
+    case CheckInVerdict::kAlreadySampled:
+      return CheckInResultLabel::kAlreadySampled;
+    case CheckInVerdict::kUnknownResident:
+      return CheckInResultLabel::kUnknownResident;
+    case CheckInVerdict::kUnknownDesk:
+      return CheckInResultLabel::kUnknownDesk;
+    case CheckInVerdict::kNoOpenTube:
+      return CheckInResultLabel::kNoOpenTube;
+    case CheckInVerdict::kScanTimeOutOfRange:
+      return CheckInResultLabel::kBadScanTime;
+    case CheckInVerdict::kRoundNotOpen:
+      return CheckInResultLabel::kRoundNotOpen;
   }
   return CheckInResultLabel::kInvalidRequest;
 }
@@ -132,9 +139,10 @@ std::string ServerMetrics::Render(const engine::Registry& registry) const {
       absl::StrAppendFormat(&remaining, "swabwave_round_remaining{round=\"%s\"} %d\n", id,
                             totals->remaining);
     }
+    const std::vector<uint64_t> per_site = live->CheckInsPerSite();
     for (uint32_t s = 0; s < live->site_count(); ++s) {
       absl::StrAppendFormat(&sites, "swabwave_site_check_ins_total{round=\"%s\",site=\"%s\"} %d\n",
-                            id, round->layout().site(s).id, live->site_check_ins(s));
+                            id, round->layout().site(s).id, per_site[s]);
     }
   }
   out += "# HELP swabwave_tubes_sealed_total Tubes sealed (full or by hand).\n";

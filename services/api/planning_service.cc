@@ -36,9 +36,9 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
       return;
     }
     if (ChunkEntities(chunk_) > kMaxImportChunkEntities) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "chunk ", chunks_, " holds ", ChunkEntities(chunk_), " entities; at most ",
-          kMaxImportChunkEntities, " per chunk")));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("chunk ", chunks_, " holds ", ChunkEntities(chunk_), " entities; at most ",
+                       kMaxImportChunkEntities, " per chunk")));
     }
     if (chunks_ == 0) header_ = chunk_;
     if (absl::Status s = assembler_.Add(chunk_, chunks_); !s.ok()) return Fail(s);
@@ -68,8 +68,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
     header_.clear_sites();
     header_.clear_staff();
     header_.set_last(false);
-    const grpc::Status status = context_.cache->Run(
-        "ImportCommunity", assembler_.request_id(), header_, response_, [this] {
+    const grpc::Status status =
+        context_.cache->Run("ImportCommunity", assembler_.request_id(), header_, response_, [this] {
           absl::StatusOr<engine::Community> community = assembler_.Finish();
           if (!community.ok()) return ToGrpcStatus(community.status());
           absl::StatusOr<const engine::Community*> stored =
@@ -85,8 +85,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
           response_->set_sites(c.sites.size());
           response_->set_desks(c.TotalDesks());
           response_->set_staff(c.staff.size());
-          spdlog::info("imported community {} ({} residents, {} sites)", c.id,
-                       c.residents.size(), c.sites.size());
+          spdlog::info("imported community {} ({} residents, {} sites)", c.id, c.residents.size(),
+                       c.sites.size());
           return grpc::Status::OK;
         });
     timer_.Record(status);

@@ -24,11 +24,16 @@ void CountsToProto(const engine::ProgressCounts& c, v1::Counts* out) {
 
 absl::StatusOr<engine::ProgressLevel> LevelFromProto(v1::ProgressLevel level) {
   switch (level) {
-    case v1::PROGRESS_LEVEL_COMMUNITY: return engine::ProgressLevel::kCommunity;
-    case v1::PROGRESS_LEVEL_COMPOUND: return engine::ProgressLevel::kCompound;
-    case v1::PROGRESS_LEVEL_BUILDING: return engine::ProgressLevel::kBuilding;
-    case v1::PROGRESS_LEVEL_SITE: return engine::ProgressLevel::kSite;
-    case v1::PROGRESS_LEVEL_WAVE: return engine::ProgressLevel::kWave;
+    case v1::PROGRESS_LEVEL_COMMUNITY:
+      return engine::ProgressLevel::kCommunity;
+    case v1::PROGRESS_LEVEL_COMPOUND:
+      return engine::ProgressLevel::kCompound;
+    case v1::PROGRESS_LEVEL_BUILDING:
+      return engine::ProgressLevel::kBuilding;
+    case v1::PROGRESS_LEVEL_SITE:
+      return engine::ProgressLevel::kSite;
+    case v1::PROGRESS_LEVEL_WAVE:
+      return engine::ProgressLevel::kWave;
     default:
       return absl::InvalidArgumentError(
           "level is required: COMMUNITY, COMPOUND, BUILDING, SITE or WAVE");

@@ -32,39 +32,55 @@ namespace {
 
 v1::CompoundKind KindToProto(engine::CompoundKind kind) {
   switch (kind) {
-    case engine::CompoundKind::kResidential: return v1::COMPOUND_KIND_RESIDENTIAL;
-    case engine::CompoundKind::kOffice: return v1::COMPOUND_KIND_OFFICE;
-    case engine::CompoundKind::kSchool: return v1::COMPOUND_KIND_SCHOOL;
+    case engine::CompoundKind::kResidential:
+      return v1::COMPOUND_KIND_RESIDENTIAL;
+    case engine::CompoundKind::kOffice:
+      return v1::COMPOUND_KIND_OFFICE;
+    case engine::CompoundKind::kSchool:
+      return v1::COMPOUND_KIND_SCHOOL;
   }
   return v1::COMPOUND_KIND_UNSPECIFIED;
 }
 
 engine::CompoundKind KindFromProto(v1::CompoundKind kind) {
   switch (kind) {
-    case v1::COMPOUND_KIND_OFFICE: return engine::CompoundKind::kOffice;
-    case v1::COMPOUND_KIND_SCHOOL: return engine::CompoundKind::kSchool;
-    default: return engine::CompoundKind::kResidential;
+    case v1::COMPOUND_KIND_OFFICE:
+      return engine::CompoundKind::kOffice;
+    case v1::COMPOUND_KIND_SCHOOL:
+      return engine::CompoundKind::kSchool;
+    default:
+      return engine::CompoundKind::kResidential;
   }
 }
 
 v1::ExemptionReason ExemptionToProto(engine::ExemptionReason reason) {
   switch (reason) {
-    case engine::ExemptionReason::kNone: return v1::EXEMPTION_REASON_UNSPECIFIED;
-    case engine::ExemptionReason::kInfant: return v1::EXEMPTION_REASON_INFANT;
-    case engine::ExemptionReason::kMedical: return v1::EXEMPTION_REASON_MEDICAL;
-    case engine::ExemptionReason::kAway: return v1::EXEMPTION_REASON_AWAY;
-    case engine::ExemptionReason::kOther: return v1::EXEMPTION_REASON_OTHER;
+    case engine::ExemptionReason::kNone:
+      return v1::EXEMPTION_REASON_UNSPECIFIED;
+    case engine::ExemptionReason::kInfant:
+      return v1::EXEMPTION_REASON_INFANT;
+    case engine::ExemptionReason::kMedical:
+      return v1::EXEMPTION_REASON_MEDICAL;
+    case engine::ExemptionReason::kAway:
+      return v1::EXEMPTION_REASON_AWAY;
+    case engine::ExemptionReason::kOther:
+      return v1::EXEMPTION_REASON_OTHER;
   }
   return v1::EXEMPTION_REASON_UNSPECIFIED;
 }
 
 absl::StatusOr<engine::ExemptionReason> ExemptionFromProto(v1::ExemptionReason reason) {
   switch (reason) {
-    case v1::EXEMPTION_REASON_UNSPECIFIED: return engine::ExemptionReason::kNone;
-    case v1::EXEMPTION_REASON_INFANT: return engine::ExemptionReason::kInfant;
-    case v1::EXEMPTION_REASON_MEDICAL: return engine::ExemptionReason::kMedical;
-    case v1::EXEMPTION_REASON_AWAY: return engine::ExemptionReason::kAway;
-    case v1::EXEMPTION_REASON_OTHER: return engine::ExemptionReason::kOther;
+    case v1::EXEMPTION_REASON_UNSPECIFIED:
+      return engine::ExemptionReason::kNone;
+    case v1::EXEMPTION_REASON_INFANT:
+      return engine::ExemptionReason::kInfant;
+    case v1::EXEMPTION_REASON_MEDICAL:
+      return engine::ExemptionReason::kMedical;
+    case v1::EXEMPTION_REASON_AWAY:
+      return engine::ExemptionReason::kAway;
+    case v1::EXEMPTION_REASON_OTHER:
+      return engine::ExemptionReason::kOther;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("exemption ", static_cast<int>(reason), " is not a known reason"));
@@ -75,9 +91,15 @@ absl::StatusOr<uint8_t> RolesFromProto(const google::protobuf::RepeatedField<int
   uint8_t bits = 0;
   for (int role : roles) {
     switch (role) {
-      case v1::STAFF_ROLE_SAMPLER: bits |= engine::kRoleSampler; break;
-      case v1::STAFF_ROLE_SCANNER: bits |= engine::kRoleScanner; break;
-      case v1::STAFF_ROLE_MARSHAL: bits |= engine::kRoleMarshal; break;
+      case v1::STAFF_ROLE_SAMPLER:
+        bits |= engine::kRoleSampler;
+        break;
+      case v1::STAFF_ROLE_SCANNER:
+        bits |= engine::kRoleScanner;
+        break;
+      case v1::STAFF_ROLE_MARSHAL:
+        bits |= engine::kRoleMarshal;
+        break;
       default:
         return absl::InvalidArgumentError(absl::StrCat("role ", role, " is not a known role"));
     }
@@ -176,8 +198,7 @@ std::vector<v1::ImportCommunityRequest> CommunityToChunks(const engine::Communit
 absl::Status ImportAssembler::Add(const v1::ImportCommunityRequest& chunk, size_t index) {
   auto in_chunk = [index](absl::Status status) {
     if (status.ok()) return status;
-    return absl::Status(status.code(),
-                        absl::StrCat("chunk ", index, ": ", status.message()));
+    return absl::Status(status.code(), absl::StrCat("chunk ", index, ": ", status.message()));
   };
   if (index == 0) {
     if (absl::Status s = CheckRequestId(chunk.request_id()); !s.ok()) return in_chunk(s);
@@ -225,15 +246,19 @@ absl::Status ImportAssembler::Add(const v1::ImportCommunityRequest& chunk, size_
   for (const v1::Resident& x : chunk.residents()) {
     absl::StatusOr<engine::ExemptionReason> exemption = ExemptionFromProto(x.exemption());
     if (!exemption.ok()) return in_chunk(exemption.status());
-    if (absl::Status s = b.AddResident(x.code(), x.household_id(), x.mobility_limited(),
-                                       *exemption);
+    if (absl::Status s =
+            b.AddResident(x.code(), x.household_id(), x.mobility_limited(), *exemption);
         !s.ok()) {
       return in_chunk(s);
     }
   }
   for (const v1::Site& x : chunk.sites()) {
-    engine::Site site{x.site_id(), x.name(), {x.location().x_m(), x.location().y_m()},
-                      x.desks(), x.opens_at_minute(), x.closes_at_minute()};
+    engine::Site site{x.site_id(),
+                      x.name(),
+                      {x.location().x_m(), x.location().y_m()},
+                      x.desks(),
+                      x.opens_at_minute(),
+                      x.closes_at_minute()};
     if (absl::Status s = b.AddSite(std::move(site)); !s.ok()) return in_chunk(s);
   }
   for (const v1::StaffMember& x : chunk.staff()) {
@@ -263,10 +288,14 @@ absl::StatusOr<engine::Community> ImportAssembler::Finish() {
 
 v1::RoundState PhaseToProto(engine::RoundPhase phase) {
   switch (phase) {
-    case engine::RoundPhase::kDraft: return v1::ROUND_STATE_DRAFT;
-    case engine::RoundPhase::kPlanned: return v1::ROUND_STATE_PLANNED;
-    case engine::RoundPhase::kOpen: return v1::ROUND_STATE_OPEN;
-    case engine::RoundPhase::kClosed: return v1::ROUND_STATE_CLOSED;
+    case engine::RoundPhase::kDraft:
+      return v1::ROUND_STATE_DRAFT;
+    case engine::RoundPhase::kPlanned:
+      return v1::ROUND_STATE_PLANNED;
+    case engine::RoundPhase::kOpen:
+      return v1::ROUND_STATE_OPEN;
+    case engine::RoundPhase::kClosed:
+      return v1::ROUND_STATE_CLOSED;
   }
   return v1::ROUND_STATE_UNSPECIFIED;
 }

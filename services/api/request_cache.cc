@@ -29,10 +29,10 @@ grpc::Status RequestCache::Run(absl::string_view method, absl::string_view reque
     }
     if (it != entries_.end()) {
       if (it->second.fingerprint != fingerprint) {
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                            absl::StrCat("request_id '", request_id,
-                                         "' was already used for a different ", method,
-                                         " request; use a new request_id"));
+        return grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("request_id '", request_id, "' was already used for a different ", method,
+                         " request; use a new request_id"));
       }
       response->ParseFromString(it->second.response);
       return it->second.status;

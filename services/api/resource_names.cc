@@ -62,9 +62,9 @@ absl::StatusOr<uint64_t> DecodePageToken(absl::string_view token) {
 absl::StatusOr<size_t> PageSize(int32_t page_size, size_t default_size, size_t max_size) {
   if (page_size == 0) return default_size;
   if (page_size < 0 || static_cast<size_t>(page_size) > max_size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size ", page_size, " must be between 1 and ", max_size,
-                     " (0 for the default of ", default_size, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("page_size ", page_size,
+                                                   " must be between 1 and ", max_size,
+                                                   " (0 for the default of ", default_size, ")"));
   }
   return static_cast<size_t>(page_size);
 }
@@ -76,8 +76,7 @@ absl::Status CheckRequestId(absl::string_view request_id) {
   }
   if (request_id.size() > kMaxRequestIdLength) {
     return absl::InvalidArgumentError(
-        absl::StrCat("request_id is ", request_id.size(), " bytes; at most ",
-                     kMaxRequestIdLength));
+        absl::StrCat("request_id is ", request_id.size(), " bytes; at most ", kMaxRequestIdLength));
   }
   return absl::OkStatus();
 }

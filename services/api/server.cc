@@ -29,9 +29,8 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for gRPC on ", options.listen,
-                     " (address in use, or not a local address?)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options.listen,
+                                               " (address in use, or not a local address?)"));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
 

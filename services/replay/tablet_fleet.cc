@@ -254,8 +254,8 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     ++report.tubes_sealed_by_hand;
   }
   if (report.stream_failures > 0) {
-    return absl::UnavailableError(absl::StrCat(report.stream_failures,
-                                               " desk streams failed; first: ", first_error));
+    return absl::UnavailableError(
+        absl::StrCat(report.stream_failures, " desk streams failed; first: ", first_error));
   }
   return report;
 }

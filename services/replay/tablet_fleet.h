@@ -24,16 +24,16 @@
 namespace swabwave::services {
 
 struct FleetOptions {
-  std::string round;         // "rounds/{id}"
-  int batch = 32;            // check-ins per stream message
-  int window = 256;          // check-ins in flight per desk
+  std::string round;  // "rounds/{id}"
+  int batch = 32;     // check-ins per stream message
+  int window = 256;   // check-ins in flight per desk
   absl::Duration timeout = absl::Minutes(30);
 };
 
 // What one desk's tablet will scan.
 struct DeskWork {
-  std::string desk;                 // "sites/{site}/desks/{n}"
-  std::vector<std::string> codes;   // resident codes, in scan order
+  std::string desk;                // "sites/{site}/desks/{n}"
+  std::vector<std::string> codes;  // resident codes, in scan order
 };
 
 struct FleetReport {

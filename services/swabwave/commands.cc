@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/io/community_csv.h"
@@ -42,8 +42,7 @@ void PrintSummary(const v1::PlanSummary& s) {
   absl::PrintF("door-to-door       %d\n", s.door_to_door());
   absl::PrintF("exempt             %d\n", s.exempt());
   absl::PrintF("waves used         %d of %d (lower bound %d, gap %d)\n", s.waves_used(),
-               s.waves_available(), s.waves_lower_bound(),
-               s.waves_used() - s.waves_lower_bound());
+               s.waves_available(), s.waves_lower_bound(), s.waves_used() - s.waves_lower_bound());
   absl::PrintF("walking            %.0f m in all, %.0f m per resident\n", s.total_walking_m(),
                s.mean_walking_m());
   absl::PrintF("overloaded cells   %d\n", s.overloaded_cells());
@@ -78,8 +77,8 @@ int Generate(const Options& options) {
     residents += static_cast<int64_t>(c.residents.size());
     sites += static_cast<int64_t>(c.sites.size());
   }
-  absl::PrintF("generated %d communities (%d residents, %d sites) under %s\n",
-               communities->size(), residents, sites, options.out);
+  absl::PrintF("generated %d communities (%d residents, %d sites) under %s\n", communities->size(),
+               residents, sites, options.out);
   return 0;
 }
 
@@ -111,11 +110,11 @@ int Import(const Options& options, const std::vector<std::string>& roots) {
         return writer->Finish();
       });
       if (!status.ok()) return Fail(status, absl::StrCat("importing ", dir.string()));
-      absl::PrintF("imported %s: %d residents, %d households, %d units, %d buildings, %d sites "
-                   "(%d desks), %d staff\n",
-                   response.community(), response.residents(), response.households(),
-                   response.units(), response.buildings(), response.sites(), response.desks(),
-                   response.staff());
+      absl::PrintF(
+          "imported %s: %d residents, %d households, %d units, %d buildings, %d sites "
+          "(%d desks), %d staff\n",
+          response.community(), response.residents(), response.households(), response.units(),
+          response.buildings(), response.sites(), response.desks(), response.staff());
     }
   }
   return 0;
@@ -140,7 +139,8 @@ int RoundCreate(const Options& options) {
   if (options.wave_length > absl::ZeroDuration()) {
     ToProto(options.wave_length, request.mutable_wave_length());
   }
-  if (options.duration > absl::ZeroDuration()) ToProto(options.duration, request.mutable_duration());
+  if (options.duration > absl::ZeroDuration())
+    ToProto(options.duration, request.mutable_duration());
   Client client(options.server);
   v1::CreateRoundResponse response;
   const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
@@ -276,12 +276,12 @@ int Schedule(const Options& options, const std::string& round) {
     absl::PrintF("wrote %d schedule rows to %s\n", rows.size(), options.csv);
     return 0;
   }
-  absl::PrintF("%-12s %-16s %-20s %-12s %5s  %-11s %9s\n", "community", "building", "unit",
-               "site", "wave", "window", "residents");
+  absl::PrintF("%-12s %-16s %-20s %-12s %5s  %-11s %9s\n", "community", "building", "unit", "site",
+               "wave", "window", "residents");
   for (const engine::ScheduleRow& row : rows) {
     // Notices use UTC here; `--csv` writes local times with their offset.
-    absl::PrintF("%-12s %-16s %-20s %-12s %5d  %s-%s %9d%s\n", row.community_id,
-                 row.building_id, row.unit_id, row.site_id, row.wave,
+    absl::PrintF("%-12s %-16s %-20s %-12s %5d  %s-%s %9d%s\n", row.community_id, row.building_id,
+                 row.unit_id, row.site_id, row.wave,
                  absl::FormatTime("%H:%M", row.window_start, absl::UTCTimeZone()),
                  absl::FormatTime("%H:%M", row.window_end, absl::UTCTimeZone()), row.residents,
                  row.household_ids.empty() ? "" : " (part)");
@@ -337,10 +337,11 @@ int Progress(const Options& options, const std::string& round) {
     if (!status.ok()) return Fail(status, "progress");
     if (first) {
       const v1::Counts& t = response.total();
-      absl::PrintF("total: due %d, sampled %d, remaining %d, exempt %d, door-to-door left %d, "
-                   "tubes sealed %d\n",
-                   t.due(), t.sampled(), t.remaining(), t.exempt(), t.door_to_door(),
-                   response.tubes_sealed());
+      absl::PrintF(
+          "total: due %d, sampled %d, remaining %d, exempt %d, door-to-door left %d, "
+          "tubes sealed %d\n",
+          t.due(), t.sampled(), t.remaining(), t.exempt(), t.door_to_door(),
+          response.tubes_sealed());
       absl::PrintF("%-44s %-22s %8s %8s %9s %6s %6s %9s\n", "key", "label", "due", "sampled",
                    "remaining", "exempt", "d2d", "here");
       first = false;
@@ -348,8 +349,7 @@ int Progress(const Options& options, const std::string& round) {
     for (const v1::ProgressRow& row : response.rows()) {
       const v1::Counts& c = row.counts();
       absl::PrintF("%-44s %-22s %8d %8d %9d %6d %6d %9d\n", row.key(), row.label(), c.due(),
-                   c.sampled(), c.remaining(), c.exempt(), c.door_to_door(),
-                   row.check_ins_here());
+                   c.sampled(), c.remaining(), c.exempt(), c.door_to_door(), row.check_ins_here());
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -374,10 +374,10 @@ int Untested(const Options& options, const std::string& round) {
     for (const v1::UntestedResident& u : response.residents()) {
       if (shown == limit) break;
       ++shown;
-      absl::PrintF("%-9d %-18s %-12s %-16s %-20s %-24s %s\n", u.resident_id(), u.code(),
-                   u.community_id(), u.building_id(), u.unit_id(), u.household_id(),
-                   u.door_to_door() ? "door-to-door"
-                                    : absl::StrCat(u.site_id(), " wave ", u.wave()));
+      absl::PrintF(
+          "%-9d %-18s %-12s %-16s %-20s %-24s %s\n", u.resident_id(), u.code(), u.community_id(),
+          u.building_id(), u.unit_id(), u.household_id(),
+          u.door_to_door() ? "door-to-door" : absl::StrCat(u.site_id(), " wave ", u.wave()));
     }
     request.set_page_token(shown == limit ? "" : response.next_page_token());
   } while (!request.page_token().empty());
@@ -389,7 +389,8 @@ int Watch(const Options& options, const std::string& round) {
   Client client(options.server);
   v1::WatchProgressRequest request;
   request.set_round(RoundArg(round));
-  if (options.interval > absl::ZeroDuration()) ToProto(options.interval, request.mutable_interval());
+  if (options.interval > absl::ZeroDuration())
+    ToProto(options.interval, request.mutable_interval());
   grpc::ClientContext context;
   auto reader = client.progress().WatchProgress(&context, request);
   v1::WatchProgressResponse update;

@@ -35,8 +35,7 @@ ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
           "round create: how long the round may last (default 24h)");
 ABSL_FLAG(double, rate, 0, "plan: people per desk per hour (default 110)");
 ABSL_FLAG(double, utilization, 0, "plan: share of capacity to plan for (default 0.85)");
-ABSL_FLAG(std::string, level, "community",
-          "progress: community, compound, building, site or wave");
+ABSL_FLAG(std::string, level, "community", "progress: community, compound, building, site or wave");
 ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
 ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (needs --community)");
 ABSL_FLAG(std::string, csv, "", "schedule: write the schedule as CSV to this file");

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/core/live_round.h"
+#include "engine/core/resident_table.h"
 
 namespace swabwave::engine::core {
 namespace {
@@ -38,19 +39,19 @@ StressShape Shape() {
 
 void RunOnce(const StressShape& shape, uint32_t seed) {
   constexpr int64_t kEpoch = 1'800'000'000;
-  CodeArena codes;
-  for (int i = 0; i < shape.residents; ++i) codes.Append(absl::StrCat("STRESS-", i));
-  const CodeIndex index = *CodeIndex::Build(&codes);
+  std::vector<std::string> codes;
+  for (int i = 0; i < shape.residents; ++i) codes.push_back(absl::StrCat("STRESS-", i));
+  std::unique_ptr<ResidentTable> table = *ResidentTable::Build(
+      shape.residents, [&](uint32_t i) { return absl::string_view(codes[i]); },
+      [](uint32_t i) { return i % 16; });
   LiveRoundSpec spec;
   spec.pool_ratio = shape.ratio;
   spec.epoch_unix_seconds = kEpoch;
-  spec.index = &index;
-  spec.building_count = 16;
-  spec.cell_count = 4;
+  spec.table = table.get();
   spec.site_count = 2;
   for (int i = 0; i < shape.residents; ++i) {
-    spec.residents.push_back({i % 50 == 0 ? ResidentState::kExempt : ResidentState::kUntested,
-                              static_cast<uint32_t>(i % 16), static_cast<CellIndex>(i % 4)});
+    spec.initial.push_back(i % 50 == 0 ? ResidentState::kExempt : ResidentState::kUntested);
+    spec.cells.push_back(static_cast<CellIndex>(i % 4));
   }
   for (int d = 0; d < shape.desks; ++d) spec.desk_sites.push_back(d % 2);
   LiveRound round(std::move(spec));
@@ -137,7 +138,7 @@ void RunOnce(const StressShape& shape, uint32_t seed) {
   int64_t total_wins = 0;
   for (int r = 0; r < shape.residents; ++r) {
     ASSERT_EQ(wins[r].load(), 1) << "resident " << r;
-    ASSERT_EQ(round.Read(r).state(), ResidentState::kSampled) << "resident " << r;
+    ASSERT_TRUE(IsSampled(round.Read(r).state())) << "resident " << r;
     total_wins += wins[r].load();
   }
   EXPECT_EQ(total_wins, shape.residents);
@@ -163,15 +164,18 @@ void RunOnce(const StressShape& shape, uint32_t seed) {
   EXPECT_EQ(swabs, shape.residents);
   for (int r = 0; r < shape.residents; ++r) ASSERT_EQ(in_tubes[r], 1) << "resident " << r;
 
-  // Counters agree with the board.
-  int64_t by_building = 0, exempt_sampled = 0;
-  for (uint32_t b = 0; b < 16; ++b) {
-    by_building += round.building_tally(b).sampled.load();
-    exempt_sampled += round.building_tally(b).exempt_sampled.load();
-  }
-  EXPECT_EQ(by_building, shape.residents);
-  EXPECT_EQ(exempt_sampled, (shape.residents + 49) / 50);
-  EXPECT_EQ(round.site_check_ins(0) + round.site_check_ins(1), shape.residents);
+  // The desks' counts and a scan of the words agree with the board.
+  int64_t scanned = 0, scanned_exempt = 0;
+  round.Scan([&](uint32_t, ResidentWord word, uint32_t, CellIndex) {
+    if (IsSampled(word.state())) ++scanned;
+    if (word.state() == ResidentState::kSampledExempt) ++scanned_exempt;
+  });
+  EXPECT_EQ(scanned, shape.residents);
+  EXPECT_EQ(scanned_exempt, (shape.residents + 49) / 50);
+  EXPECT_EQ(round.exempt_sampled(), static_cast<uint64_t>(scanned_exempt));
+  EXPECT_EQ(round.TotalCheckIns(), static_cast<uint64_t>(shape.residents));
+  const std::vector<uint64_t> per_site = round.CheckInsPerSite();
+  EXPECT_EQ(per_site[0] + per_site[1], static_cast<uint64_t>(shape.residents));
 }
 
 TEST(CheckInStressTest, DoubleScansAtEveryDeskSampleEachResidentOnce) {

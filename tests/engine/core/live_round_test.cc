@@ -1,5 +1,10 @@
 #include "engine/core/live_round.h"
 
+#include <string>
+#include <vector>
+
+#include "engine/core/resident_table.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -17,17 +22,18 @@ constexpr int64_t kEpoch = 1'800'000'000;
 class LiveRoundTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (int i = 0; i < 6; ++i) codes_.Append(absl::StrCat("CODE", i));
-    index_ = std::make_unique<CodeIndex>(*CodeIndex::Build(&codes_));
+    for (int i = 0; i < 6; ++i) codes_.push_back(absl::StrCat("CODE", i));
+    table_ = *ResidentTable::Build(
+        6, [&](uint32_t i) { return absl::string_view(codes_[i]); },
+        [](uint32_t i) { return i < 2 ? 0u : 1u; });
     LiveRoundSpec spec;
     spec.pool_ratio = 2;
     spec.epoch_unix_seconds = kEpoch;
-    spec.index = index_.get();
-    spec.residents = {{ResidentState::kUntested, 0, 0},       {ResidentState::kUntested, 0, 0},
-                      {ResidentState::kUntested, 1, 1},       {ResidentState::kUntested, 1, 1},
-                      {ResidentState::kDoorToDoor, 1, kNoId}, {ResidentState::kExempt, 1, kNoId}};
-    spec.building_count = 2;
-    spec.cell_count = 2;
+    spec.table = table_.get();
+    spec.initial = {ResidentState::kUntested,   ResidentState::kUntested,
+                    ResidentState::kUntested,   ResidentState::kUntested,
+                    ResidentState::kDoorToDoor, ResidentState::kExempt};
+    spec.cells = {0, 0, 1, 1, kNoId, kNoId};
     spec.site_count = 1;
     spec.desk_sites = {0, 0};
     round_ = std::make_unique<LiveRound>(std::move(spec));
@@ -37,8 +43,8 @@ class LiveRoundTest : public ::testing::Test {
     return round_->CheckIn(desk, absl::StrCat("CODE", resident), when, tag);
   }
 
-  CodeArena codes_;
-  std::unique_ptr<CodeIndex> index_;
+  std::vector<std::string> codes_;
+  std::unique_ptr<ResidentTable> table_;
   std::unique_ptr<LiveRound> round_;
 };
 
@@ -71,7 +77,7 @@ TEST_F(LiveRoundTest, RetryWithSameTagGetsTheOriginalAnswer) {
   EXPECT_EQ(retry.slot, original.slot);
   EXPECT_EQ(retry.desk, 0u);
   EXPECT_EQ(retry.scan_unix_seconds, kEpoch + 100);  // the original scan time
-  EXPECT_EQ(round_->building_tally(1).sampled.load(), 1);
+  EXPECT_EQ(round_->TotalCheckIns(), 1u);
 }
 
 TEST_F(LiveRoundTest, SecondAttemptLearnsWhereAndWhenTheFirstWas) {
@@ -100,21 +106,51 @@ TEST_F(LiveRoundTest, RefusalsLeaveTheResidentUntested) {
   EXPECT_EQ(At(0, 0, 1).verdict, CheckInVerdict::kSampled);
 }
 
-TEST_F(LiveRoundTest, CountersFollowWhoWasSampled) {
+TEST_F(LiveRoundTest, CountsAndScanFollowWhoWasSampled) {
   ASSERT_TRUE(round_->rack().RackTube(0, "TB-0").ok());
   ASSERT_TRUE(round_->rack().RackTube(0, "TB-1").ok());
-  ASSERT_TRUE(round_->rack().RackTube(0, "TB-2").ok());
+  ASSERT_TRUE(round_->rack().RackTube(1, "TB-2").ok());
   EXPECT_EQ(At(0, 2, 1).verdict, CheckInVerdict::kSampled);
   EXPECT_EQ(At(0, 4, 2).verdict, CheckInVerdict::kSampled);  // door-to-door, came to the site
-  EXPECT_EQ(At(0, 5, 3).verdict, CheckInVerdict::kSampled);  // exempt, came anyway
-  const LiveRound::BuildingTally& b1 = round_->building_tally(1);
-  EXPECT_EQ(b1.sampled.load(), 3);
-  EXPECT_EQ(b1.door_to_door_sampled.load(), 1);
-  EXPECT_EQ(b1.exempt_sampled.load(), 1);
-  EXPECT_EQ(round_->building_tally(0).sampled.load(), 0);
-  EXPECT_EQ(round_->cell_sampled(1), 1);  // only resident 2 had a cell
-  EXPECT_EQ(round_->cell_sampled(0), 0);
-  EXPECT_EQ(round_->site_check_ins(0), 3);
+  EXPECT_EQ(At(1, 5, 3).verdict, CheckInVerdict::kSampled);  // exempt, came anyway
+  EXPECT_EQ(round_->exempt_sampled(), 1u);
+  EXPECT_EQ(round_->door_to_door_sampled(), 1u);
+  EXPECT_EQ(round_->TotalCheckIns(), 3u);
+  EXPECT_EQ(round_->CheckInsPerSite(), std::vector<uint64_t>{3});
+  EXPECT_EQ(round_->rack().SwabsPerDesk(), (std::vector<uint64_t>{2, 1}));
+  // The scan sees the standing each sampled resident had, and their cell.
+  int visited = 0;
+  round_->Scan([&](uint32_t resident, ResidentWord word, uint32_t building, CellIndex cell) {
+    ++visited;
+    EXPECT_EQ(building, resident < 2 ? 0u : 1u);
+    switch (resident) {
+      case 2:
+        EXPECT_EQ(word.state(), ResidentState::kSampled);
+        EXPECT_EQ(cell, 1u);
+        break;
+      case 4: EXPECT_EQ(word.state(), ResidentState::kSampledDoorToDoor); break;
+      case 5: EXPECT_EQ(word.state(), ResidentState::kSampledExempt); break;
+      default: EXPECT_FALSE(IsSampled(word.state())) << resident;
+    }
+  });
+  EXPECT_EQ(visited, 6);
+}
+
+TEST_F(LiveRoundTest, BatchAnswersEachAttemptInPlace) {
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-0").ok());
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-1").ok());
+  const std::vector<CheckInAttempt> attempts = {
+      {0, "CODE0", kEpoch + 1, 1}, {0, "NOBODY", kEpoch + 1, 2}, {0, "CODE0", kEpoch + 1, 3},
+      {0, "CODE1", kEpoch + 1, 4}, {9, "CODE2", kEpoch + 1, 5},  {0, "CODE0", kEpoch + 1, 1}};
+  std::vector<CheckInResult> results(attempts.size());
+  round_->CheckInBatch(attempts, absl::MakeSpan(results));
+  EXPECT_EQ(results[0].verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(results[1].verdict, CheckInVerdict::kUnknownResident);
+  EXPECT_EQ(results[2].verdict, CheckInVerdict::kAlreadySampled);
+  EXPECT_EQ(results[3].verdict, CheckInVerdict::kSampled);
+  EXPECT_TRUE(results[3].tube_full);
+  EXPECT_EQ(results[4].verdict, CheckInVerdict::kUnknownDesk);
+  EXPECT_EQ(results[5].verdict, CheckInVerdict::kReplayed);
 }
 
 TEST(ResidentWordTest, PacksAndUnpacksEveryField) {
