@@ -102,32 +102,33 @@ absl::StatusOr<TubeTarget> ResolveTubeTarget(const engine::Registry& registry,
 
 }  // namespace
 
-CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
-                             absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
-                             v1::ExistingCheckIn* existing) {
-  using engine::core::CheckInVerdict;
-  CheckInAnswer answer;
+PreparedCheckIn PrepareCheckIn(const engine::Registry& registry,
+                               const v1::CheckInRequest& request, absl::Time now,
+                               CheckInMemo* memo) {
+  PreparedCheckIn prepared;
+  CheckInAnswer& answer = prepared.answer;
   if (absl::Status s = CheckRequestId(request.request_id()); !s.ok()) {
     answer.status = ToGrpcStatus(s);
-    return answer;
+    return prepared;
   }
   absl::StatusOr<engine::Round*> round = MemoRound(registry, request.round(), memo);
   if (!round.ok()) {
     answer.status = ToGrpcStatus(round.status());
-    return answer;
+    return prepared;
   }
   engine::Round& r = **round;
+  prepared.round = &r;
   absl::StatusOr<engine::DeskIndex> desk = MemoDesk(r, request.desk(), memo);
   if (!desk.ok()) {
     answer.status = ToGrpcStatus(desk.status());
     answer.label = desk.status().code() == absl::StatusCode::kNotFound
                        ? CheckInResultLabel::kUnknownDesk
                        : CheckInResultLabel::kInvalidRequest;
-    return answer;
+    return prepared;
   }
   if (absl::Status s = engine::CheckCode("resident_code", request.resident_code()); !s.ok()) {
     answer.status = ToGrpcStatus(s);
-    return answer;
+    return prepared;
   }
   const absl::Time scan = request.has_scan_time() ? FromProto(request.scan_time()) : now;
   if (scan < r.config().start - engine::kScanBeforeStartTolerance) {
@@ -137,7 +138,7 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
                            r.config().id, " starts (", LocalTime(r, r.config().start),
                            "); check the tablet's clock"));
     answer.label = CheckInResultLabel::kBadScanTime;
-    return answer;
+    return prepared;
   }
   if (scan > now + kScanFutureTolerance) {
     answer.status = Error(
@@ -145,12 +146,20 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
         absl::StrCat("scan_time ", LocalTime(r, scan), " is in the future by the server's clock (",
                      LocalTime(r, now), "); check the tablet's clock"));
     answer.label = CheckInResultLabel::kBadScanTime;
-    return answer;
+    return prepared;
   }
 
-  const engine::core::CheckInResult outcome =
-      r.CheckIn(*desk, request.resident_code(), absl::ToUnixSeconds(scan),
-                engine::core::RequestTag(request.request_id()));
+  prepared.attempt = {*desk, request.resident_code(), absl::ToUnixSeconds(scan),
+                      engine::core::RequestTag(request.request_id())};
+  prepared.valid = true;
+  return prepared;
+}
+
+CheckInAnswer DescribeCheckIn(const engine::Round& r, const engine::core::CheckInAttempt& attempt,
+                              const engine::core::CheckInResult& outcome,
+                              v1::CheckInResponse* result, v1::ExistingCheckIn* existing) {
+  using engine::core::CheckInVerdict;
+  CheckInAnswer answer;
   answer.label = LabelOf(outcome.verdict);
   switch (outcome.verdict) {
     case CheckInVerdict::kSampled:
@@ -193,7 +202,7 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
       break;
     case CheckInVerdict::kNoOpenTube:
       answer.status = Error(grpc::StatusCode::FAILED_PRECONDITION,
-                            absl::StrCat(r.DeskName(*desk),
+                            absl::StrCat(r.DeskName(attempt.desk),
                                          " has no open tube; scan a new tube (OpenTube), then "
                                          "retry this check-in with the same request_id"));
       break;
@@ -209,6 +218,17 @@ CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckIn
       break;
   }
   return answer;
+}
+
+CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
+                             absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
+                             v1::ExistingCheckIn* existing) {
+  PreparedCheckIn prepared = PrepareCheckIn(registry, request, now, memo);
+  if (!prepared.valid) return prepared.answer;
+  const engine::core::CheckInAttempt& a = prepared.attempt;
+  const engine::core::CheckInResult outcome =
+      prepared.round->CheckIn(a.desk, a.code, a.scan_unix_seconds, a.request_tag);
+  return DescribeCheckIn(*prepared.round, a, outcome, result, existing);
 }
 
 grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* ctx,
@@ -266,14 +286,41 @@ class CheckInStreamReactor final
       MaybeFinishLocked();
       return;
     }
-    // Answer the batch outside the lock: the core is lock-free.
+    // Answer the message outside the lock: the core is lock-free. Check
+    // every request first, then hand the valid ones to the core as one batch
+    // per round (a tablet sends one round, so usually one batch).
     const absl::Time now = absl::Now();
-    v1::CheckInStreamResponse answered;
+    const int count = request_.check_ins_size();
+    prepared_.clear();
     for (const v1::CheckInRequest& check_in : request_.check_ins()) {
+      prepared_.push_back(PrepareCheckIn(*context_.registry, check_in, now, &memo_));
+    }
+    results_.assign(count, engine::core::CheckInResult());
+    for (int first = 0; first < count; ++first) {
+      engine::Round* round = prepared_[first].round;
+      if (!prepared_[first].valid || prepared_[first].batched) continue;
+      attempts_.clear();
+      batch_index_.clear();
+      for (int i = first; i < count; ++i) {
+        if (prepared_[i].valid && !prepared_[i].batched && prepared_[i].round == round) {
+          attempts_.push_back(prepared_[i].attempt);
+          batch_index_.push_back(i);
+          prepared_[i].batched = true;
+        }
+      }
+      batch_results_.resize(attempts_.size());
+      round->CheckInBatch(attempts_, absl::MakeSpan(batch_results_));
+      for (size_t b = 0; b < batch_index_.size(); ++b) results_[batch_index_[b]] = batch_results_[b];
+    }
+    v1::CheckInStreamResponse answered;
+    for (int i = 0; i < count; ++i) {
       v1::CheckInOutcome* outcome = answered.add_outcomes();
-      outcome->set_request_id(check_in.request_id());
-      CheckInAnswer answer = ProcessCheckIn(*context_.registry, check_in, now, &memo_,
-                                            outcome->mutable_result(), outcome->mutable_existing());
+      outcome->set_request_id(request_.check_ins(i).request_id());
+      CheckInAnswer answer = prepared_[i].answer;
+      if (prepared_[i].valid) {
+        answer = DescribeCheckIn(*prepared_[i].round, prepared_[i].attempt, results_[i],
+                                 outcome->mutable_result(), outcome->mutable_existing());
+      }
       if (!answer.status.ok()) {
         outcome->clear_result();
         v1::ErrorStatus* status = outcome->mutable_status();
@@ -347,7 +394,13 @@ class CheckInStreamReactor final
   ServiceContext context_;
   const RpcTimer timer_;
   v1::CheckInStreamRequest request_;  // owned by the read in flight
-  CheckInMemo memo_;                  // touched only by OnReadDone (one read at a time)
+  // Touched only by OnReadDone (one read at a time); kept to reuse storage.
+  CheckInMemo memo_;
+  std::vector<PreparedCheckIn> prepared_;
+  std::vector<engine::core::CheckInAttempt> attempts_;
+  std::vector<int> batch_index_;
+  std::vector<engine::core::CheckInResult> batch_results_;
+  std::vector<engine::core::CheckInResult> results_;
   std::vector<CheckInResultLabel> labels_;
 
   absl::Mutex mu_;

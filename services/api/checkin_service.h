@@ -22,10 +22,8 @@ namespace swabwave::services {
 // Most check-ins one stream message may carry.
 inline constexpr int kMaxCheckInsPerMessage = 1000;
 
-// Checks one request in and describes the outcome: `result` on OK,
-// `existing` on ALREADY_EXISTS. `now` stamps requests without a scan time.
-// `round_cache` and `desk_cache` (may be null) remember the last name
-// resolved on this stream.
+// The last round and desk names a stream resolved, so a tablet's repeated
+// names are parsed once.
 struct CheckInMemo {
   std::string round_name;
   engine::Round* round = nullptr;
@@ -36,6 +34,26 @@ struct CheckInAnswer {
   grpc::Status status;
   CheckInResultLabel label = CheckInResultLabel::kInvalidRequest;
 };
+// A request checked and resolved, ready for the core: `valid` with `round`
+// and `attempt`, or not, with the error in `answer`. The attempt's code
+// points into the request, which must outlive it.
+struct PreparedCheckIn {
+  bool valid = false;
+  bool batched = false;  // used by the stream while it groups a message
+  engine::Round* round = nullptr;
+  engine::core::CheckInAttempt attempt;
+  CheckInAnswer answer;
+};
+PreparedCheckIn PrepareCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
+                               absl::Time now, CheckInMemo* memo);
+// The answer for the core's result of a prepared check-in.
+CheckInAnswer DescribeCheckIn(const engine::Round& round,
+                              const engine::core::CheckInAttempt& attempt,
+                              const engine::core::CheckInResult& outcome,
+                              v1::CheckInResponse* result, v1::ExistingCheckIn* existing);
+// Checks one request in and describes the outcome: `result` on OK,
+// `existing` on ALREADY_EXISTS. `now` stamps requests without a scan time;
+// `memo` may be null.
 CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
                              absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
                              v1::ExistingCheckIn* existing);
