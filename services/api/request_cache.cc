@@ -42,10 +42,17 @@ grpc::Status RequestCache::Run(absl::string_view method, absl::string_view reque
   }
   const grpc::Status status = work();
   absl::MutexLock lock(&mu_);
+  if (!status.ok()) {
+    // Only successes are remembered: a retry after a failure (a cut import
+    // stream, a round not yet planned) runs again, and the engine answers it
+    // from the state it finds. Waiters see the entry gone and run their own.
+    entries_.erase(key);
+    return status;
+  }
   Entry& entry = entries_[key];
   entry.done = true;
   entry.status = status;
-  if (status.ok()) response->SerializeToString(&entry.response);
+  response->SerializeToString(&entry.response);
   while (order_.size() > capacity_) {
     auto oldest = entries_.find(order_.front());
     if (oldest != entries_.end() && oldest->second.done) entries_.erase(oldest);

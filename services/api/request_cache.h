@@ -1,8 +1,9 @@
 // RequestCache: makes the rare unary mutations idempotent (import, create
 // round, plan, open, close, open tube, seal tube). The first call with a
-// request id runs; a retry with the same id gets the original status and
-// response; a concurrent retry waits for the first to finish. Reusing an id
-// for a different request is INVALID_ARGUMENT.
+// request id runs; a retry with the same id after a success gets the
+// original response, after a failure runs again (a cut import stream must be
+// retryable); a concurrent retry waits for the first to finish. Reusing an
+// id for a different request is INVALID_ARGUMENT.
 //
 // Check-ins do not come here: their idempotency lives in the lock-free core
 // (the request tag in the resident's slot), so the hot path takes no lock.

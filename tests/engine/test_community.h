@@ -19,8 +19,9 @@ struct Shape {
   int residents_per_household = 2;
   int sites = 1;
   int desks_per_site = 2;
-  int opens_at_minute = 7 * 60;
-  int closes_at_minute = 22 * 60;
+  // Open all day, so rounds can start whenever a test runs.
+  int opens_at_minute = 0;
+  int closes_at_minute = 24 * 60;
   int utc_offset_minutes = 0;
   // Every n-th resident (1-based count) is mobility-limited / exempt; 0: none.
   int mobility_limited_every = 0;
