@@ -74,8 +74,7 @@ struct World {
   std::string scans;
   std::vector<uint32_t> scan_offsets;
   absl::string_view scan(size_t i) const {
-    return absl::string_view(scans.data() + scan_offsets[i],
-                             scan_offsets[i + 1] - scan_offsets[i]);
+    return absl::string_view(scans.data() + scan_offsets[i], scan_offsets[i + 1] - scan_offsets[i]);
   }
   int64_t rss_before = 0, rss_after = 0;
 };
@@ -250,8 +249,8 @@ class MutexMapRound {
     std::lock_guard lock(mu_);
     bool all = true;
     for (int b = 0; b < kBatch; ++b) {
-      all &= CheckInLocked(desk_index, world.scan(first + b), scan,
-                           static_cast<uint32_t>(first + b));
+      all &=
+          CheckInLocked(desk_index, world.scan(first + b), scan, static_cast<uint32_t>(first + b));
     }
     return all;
   }

@@ -102,9 +102,8 @@ absl::StatusOr<TubeTarget> ResolveTubeTarget(const engine::Registry& registry,
 
 }  // namespace
 
-PreparedCheckIn PrepareCheckIn(const engine::Registry& registry,
-                               const v1::CheckInRequest& request, absl::Time now,
-                               CheckInMemo* memo) {
+PreparedCheckIn PrepareCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
+                               absl::Time now, CheckInMemo* memo) {
   PreparedCheckIn prepared;
   CheckInAnswer& answer = prepared.answer;
   if (absl::Status s = CheckRequestId(request.request_id()); !s.ok()) {
@@ -310,7 +309,8 @@ class CheckInStreamReactor final
       }
       batch_results_.resize(attempts_.size());
       round->CheckInBatch(attempts_, absl::MakeSpan(batch_results_));
-      for (size_t b = 0; b < batch_index_.size(); ++b) results_[batch_index_[b]] = batch_results_[b];
+      for (size_t b = 0; b < batch_index_.size(); ++b)
+        results_[batch_index_[b]] = batch_results_[b];
     }
     v1::CheckInStreamResponse answered;
     for (int i = 0; i < count; ++i) {

@@ -1,8 +1,8 @@
 // CheckInService over a real server on loopback: every bad input named in
 // the issue gets the right code and an actionable message; retries replay;
 // double scans get ALREADY_EXISTS with where and when; tubes rotate.
-#include <google/protobuf/any.pb.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/any.pb.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -245,7 +245,8 @@ TEST_F(CheckInServiceTest, StreamAnswersEveryCheckInByRequestId) {
   add("s1", ResidentCode("tc", 1), grpc::StatusCode::ALREADY_EXISTS);
   add("s2", ResidentCode("tc", 2), grpc::StatusCode::OK);
   add("s3", "NOBODY-1", grpc::StatusCode::NOT_FOUND);
-  for (int r = 3; r <= 14; ++r) add(absl::StrCat("s", r + 1), ResidentCode("tc", r), grpc::StatusCode::OK);
+  for (int r = 3; r <= 14; ++r)
+    add(absl::StrCat("s", r + 1), ResidentCode("tc", r), grpc::StatusCode::OK);
   ASSERT_TRUE(stream->Write(message));
   stream->WritesDone();
   std::map<std::string, v1::CheckInOutcome> outcomes;

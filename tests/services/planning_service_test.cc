@@ -167,8 +167,8 @@ TEST_F(PlanningServiceTest, RoundsAreListedAndNamesChecked) {
 
 TEST_F(PlanningServiceTest, PlanCoversEveryoneAndListsTheSchedule) {
   v1::ImportCommunityResponse imported;
-  ASSERT_TRUE(Import(MakeCommunity(Shape{.mobility_limited_every = 5, .exempt_every = 7}),
-                     &imported).ok());
+  ASSERT_TRUE(
+      Import(MakeCommunity(Shape{.mobility_limited_every = 5, .exempt_every = 7}), &imported).ok());
   ASSERT_TRUE(CreateRound("r", "tc").ok());
   v1::PlanRoundResponse planned;
   ASSERT_TRUE(Plan("r", &planned).ok());
@@ -234,8 +234,9 @@ TEST_F(PlanningServiceTest, PlanCoversEveryoneAndListsTheSchedule) {
 
 TEST_F(PlanningServiceTest, NotEnoughCapacityIsResourceExhausted) {
   v1::ImportCommunityResponse imported;
-  ASSERT_TRUE(Import(MakeCommunity(Shape{.residents_per_household = 20, .desks_per_site = 1}),
-                     &imported).ok());
+  ASSERT_TRUE(
+      Import(MakeCommunity(Shape{.residents_per_household = 20, .desks_per_site = 1}), &imported)
+          .ok());
   v1::CreateRoundRequest request;
   request.set_request_id("tiny");
   request.set_round_id("tiny");

@@ -20,7 +20,8 @@ class ProgressServiceTest : public testing::ServerTest {
     OpenRound(Shape{.mobility_limited_every = 5, .exempt_every = 7}, "r");
     ASSERT_TRUE(OpenTube("r", "sites/tc-s0/desks/1", "TUBE-1").ok());
     ASSERT_TRUE(OpenTube("r", "sites/tc-s0/desks/1", "TUBE-2").ok());
-    for (int r : {1, 2, 3, 4}) ASSERT_TRUE(CheckIn("r", "sites/tc-s0/desks/1", ResidentCode("tc", r)).ok());
+    for (int r : {1, 2, 3, 4})
+      ASSERT_TRUE(CheckIn("r", "sites/tc-s0/desks/1", ResidentCode("tc", r)).ok());
   }
 
   v1::GetProgressResponse Progress(v1::ProgressLevel level) {
@@ -28,15 +29,16 @@ class ProgressServiceTest : public testing::ServerTest {
     request.set_round("rounds/r");
     request.set_level(level);
     v1::GetProgressResponse response;
-    const grpc::Status status = client_->progress().GetProgress(Context().get(), request, &response);
+    const grpc::Status status =
+        client_->progress().GetProgress(Context().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
 };
 
 TEST_F(ProgressServiceTest, EveryLevelAddsUpToTheTotal) {
-  for (v1::ProgressLevel level : {v1::PROGRESS_LEVEL_COMMUNITY, v1::PROGRESS_LEVEL_COMPOUND,
-                                  v1::PROGRESS_LEVEL_BUILDING}) {
+  for (v1::ProgressLevel level :
+       {v1::PROGRESS_LEVEL_COMMUNITY, v1::PROGRESS_LEVEL_COMPOUND, v1::PROGRESS_LEVEL_BUILDING}) {
     const v1::GetProgressResponse response = Progress(level);
     EXPECT_EQ(response.total().sampled(), 4);
     // 24 residents, 3 exempt (7, 14, 21).

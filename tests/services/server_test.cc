@@ -24,7 +24,8 @@ std::string BufferToString(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   (void)buffer.Dump(&slices);
   std::string out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return out;
 }
 
@@ -86,7 +87,8 @@ TEST_F(ServerSurfaceTest, ReflectionListsTheServices) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(&context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   void* tag;
   bool ok;
   call->StartCall(reinterpret_cast<void*>(1));
@@ -131,7 +133,8 @@ TEST_F(ServerSurfaceTest, SidePortServesHealthAndMetrics) {
   EXPECT_THAT(metrics, HasSubstr("swabwave_check_ins_total{result=\"already_sampled\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("swabwave_check_ins_total{result=\"unknown_resident\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("swabwave_site_check_ins_total{round=\"r\",site=\"tc-s0\"} 3\n"));
-  EXPECT_THAT(metrics, HasSubstr("swabwave_rpc_seconds_bucket{method=\"CheckIn\",le=\"+Inf\"} 5\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("swabwave_rpc_seconds_bucket{method=\"CheckIn\",le=\"+Inf\"} 5\n"));
   EXPECT_THAT(metrics, HasSubstr("swabwave_round_remaining{round=\"r\"} 21\n"));
   // No resident code ever appears in the metrics.
   EXPECT_THAT(metrics, ::testing::Not(HasSubstr(ResidentCode("tc", 1))));
