@@ -10,7 +10,7 @@ absl::StatusOr<std::unique_ptr<ResidentTable>> ResidentTable::Build(
   auto table = std::unique_ptr<ResidentTable>(new ResidentTable());
   // At most 70% full: a hit takes about two probes, mostly in one line.
   table->capacity_ = static_cast<uint32_t>(uint64_t{count} * 10 / 7 + 8);
-  table->slots_ = std::make_unique<Slot[]>(table->capacity_);
+  table->slots_ = HugeArray<Slot>(table->capacity_);
   table->positions_.resize(count);
   table->buildings_.assign(table->capacity_, kNoId);
   for (uint32_t resident = 0; resident < count; ++resident) {

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/core/code_hash.h"
+#include "engine/core/huge_array.h"
 #include "engine/model/code_arena.h"
 #include "engine/model/ids.h"
 
@@ -74,8 +75,14 @@ class ResidentTable {
     return key;
   }
 
-  // Starts fetching the cache line a lookup of `key` will read first.
-  void Prefetch(const Key& key) const { __builtin_prefetch(&slots_[Home(key.hash)], 1, 3); }
+  // Starts fetching the cache line a lookup of `key` will read first, and
+  // the next one when the home slot is the second of its line (a probe then
+  // often continues there).
+  void Prefetch(const Key& key) const {
+    const uint32_t home = Home(key.hash);
+    __builtin_prefetch(&slots_[home], 1, 3);
+    if ((home & 1) != 0 && home + 1 < capacity_) __builtin_prefetch(&slots_[home + 1], 1, 3);
+  }
 
   // The position of `key`'s resident, or kNoId.
   uint32_t Find(const Key& key) const {
@@ -116,7 +123,7 @@ class ResidentTable {
     return long_codes_.Get(index);
   }
 
-  std::unique_ptr<Slot[]> slots_;
+  HugeArray<Slot> slots_;
   uint32_t capacity_ = 0;
   std::vector<uint32_t> positions_;  // per resident
   std::vector<uint32_t> buildings_;  // per position

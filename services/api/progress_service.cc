@@ -74,13 +74,21 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResp
     }
     alarm_pending_ = true;
     alarm_.Set(absl::ToChronoTime(absl::Now() + interval_), [this](bool fired) {
-      absl::MutexLock alarm_lock(&mu_);
-      alarm_pending_ = false;
-      if (!fired || cancelled_) {
-        FinishLocked(grpc::Status::OK);
-        return;
+      {
+        absl::MutexLock alarm_lock(&mu_);
+        alarm_pending_ = false;
+        if (fired && !cancelled_) {
+          WriteUpdateLocked();
+          return;
+        }
+        if (finished_) return;
+        finished_ = true;
       }
-      WriteUpdateLocked();
+      // The alarm's callback is not a reaction, so gRPC may run OnDone
+      // (which deletes this reactor) as soon as Finish is called: Finish is
+      // the last use of `this`, made after mu_ is released.
+      timer_.Record(grpc::Status::OK);
+      Finish(grpc::Status::OK);
     });
   }
 

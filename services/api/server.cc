@@ -21,6 +21,10 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second server on the same port
+  // would start and the kernel would split connections between two
+  // separate states (a resident sampled once in each). Refuse the port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(server->planning_.get());
   builder.RegisterService(server->checkin_.get());

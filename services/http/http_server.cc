@@ -131,6 +131,10 @@ void HttpServer::Stop() {
   if (!thread_.joinable()) return;
   impl_->io.stop();
   thread_.join();
+  // Stopping the io_context alone leaves the listening socket open: the
+  // kernel would still accept connections that nobody answers. Destroying
+  // it closes the acceptor and every session (their handlers own them).
+  impl_.reset();
 }
 
 HttpServer::~HttpServer() { Stop(); }

@@ -17,8 +17,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address, host:port (port 0 picks a free port)");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:9090",
           "HTTP side port for /healthz and /metrics; empty to turn off");
-ABSL_FLAG(int, slow_path_threads, 2,
-          "threads for slow rare calls (import, round creation, planning)");
+ABSL_FLAG(int, threads, 2,
+          "threads for the server's own slow work: finishing imports, indexing and planning "
+          "rounds (gRPC runs its callbacks on its own pool, sized to the machine)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight may take to finish after SIGTERM/SIGINT");
 ABSL_FLAG(std::string, port_file, "",
@@ -38,9 +39,9 @@ int main(int argc, char** argv) {
   swabwave::services::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.http_listen = absl::GetFlag(FLAGS_http_listen);
-  options.slow_path_threads = absl::GetFlag(FLAGS_slow_path_threads);
-  if (options.slow_path_threads < 1) {
-    spdlog::error("--slow_path_threads must be at least 1");
+  options.slow_path_threads = absl::GetFlag(FLAGS_threads);
+  if (options.slow_path_threads < 1 || options.slow_path_threads > 256) {
+    spdlog::error("--threads must be between 1 and 256");
     return EXIT_FAILURE;
   }
   auto server = swabwave::services::SwabwaveServer::Start(options);

@@ -1,49 +1,116 @@
+// Resource names, page tokens, page sizes and request ids: what every
+// service checks first, with messages that say what was expected.
 #include "services/api/resource_names.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
 
 namespace swabwave::services {
 namespace {
 
 using ::testing::HasSubstr;
 
-TEST(ResourceNamesTest, RoundNames) {
-  EXPECT_EQ(*ParseRoundName("rounds/r-2026.11"), "r-2026.11");
+TEST(ParseRoundNameTest, AcceptsRoundsSlashId) {
+  absl::StatusOr<std::string> id = ParseRoundName("rounds/r-2026.11_a:1");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "r-2026.11_a:1");
   EXPECT_EQ(RoundName("r1"), "rounds/r1");
-  for (const char* bad : {"", "r1", "rounds/", "rounds/a/b", "round/r1", "rounds/a b"}) {
-    absl::StatusOr<std::string> parsed = ParseRoundName(bad);
-    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_THAT(parsed.status().message(), HasSubstr("round")) << bad;
-  }
+  EXPECT_EQ(*ParseRoundName(RoundName("x")), "x");
 }
 
-TEST(ResourceNamesTest, DeskNames) {
+TEST(ParseRoundNameTest, EmptyIsRequired) {
+  const absl::Status status = ParseRoundName("").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("round is required"));
+}
+
+TEST(ParseRoundNameTest, MalformedNamesSayWhatIsExpected) {
+  for (const char* bad : {"r1", "round1", "rounds/", "rounds/a/b", "round/r1", "rounds/a b",
+                          "Rounds/r1", "/rounds/r1"}) {
+    const absl::Status status = ParseRoundName(bad).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("'", bad, "'"))) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("expected \"rounds/{round_id}\"")) << bad;
+  }
+  // An id over 64 characters is not a round id.
+  EXPECT_FALSE(ParseRoundName("rounds/" + std::string(65, 'a')).ok());
+  EXPECT_TRUE(ParseRoundName("rounds/" + std::string(64, 'a')).ok());
+}
+
+TEST(ParseRoundNameTest, EchoOfAHugeNameIsTruncated) {
+  const absl::Status status = ParseRoundName(std::string(10000, 'x')).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(status.message().size(), 300u);
+}
+
+TEST(ParseDeskNameTest, AcceptsSitesDesks) {
   absl::StatusOr<DeskName> desk = ParseDeskName("sites/s-01/desks/12");
-  ASSERT_TRUE(desk.ok());
+  ASSERT_TRUE(desk.ok()) << desk.status();
   EXPECT_EQ(desk->site_id, "s-01");
   EXPECT_EQ(desk->number, 12);
-  for (const char* bad : {"", "sites/s1/desks/0", "sites/s1/desks/-1", "sites/s1/desks/x",
-                          "sites/s1/desk/1", "s1/desks/1", "sites//desks/1"}) {
-    EXPECT_EQ(ParseDeskName(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+}
+
+TEST(ParseDeskNameTest, EmptyIsRequired) {
+  const absl::Status status = ParseDeskName("").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("desk is required"));
+}
+
+TEST(ParseDeskNameTest, MalformedNamesSayWhatIsExpected) {
+  for (const char* bad :
+       {"sites/s1/desks/0", "sites/s1/desks/-1", "sites/s1/desks/x", "sites/s1/desk/1",
+        "s1/desks/1", "sites//desks/1", "sites/s1/desks/", "sites/s1/desks/1/x",
+        "sites/s 1/desks/1", "sites/s1/desks/99999999999"}) {
+    const absl::Status status = ParseDeskName(bad).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("sites/{site_id}/desks/{n}")) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("n >= 1")) << bad;
   }
 }
 
-TEST(ResourceNamesTest, PageTokensAndSizes) {
+TEST(PageTokenTest, RoundTripsAndEmptyIsTheStart) {
   EXPECT_EQ(*DecodePageToken(""), 0u);
-  EXPECT_EQ(*DecodePageToken(EncodePageToken(1234)), 1234u);
-  EXPECT_THAT(DecodePageToken("xyz").status().message(), HasSubstr("next_page_token"));
-  EXPECT_EQ(*PageSize(0, 50, 1000), 50u);
-  EXPECT_EQ(*PageSize(7, 50, 1000), 7u);
-  EXPECT_THAT(PageSize(1001, 50, 1000).status().message(), HasSubstr("between 1 and 1000"));
-  EXPECT_FALSE(PageSize(-3, 50, 1000).ok());
+  for (uint64_t position : {uint64_t{0}, uint64_t{1}, uint64_t{1234}, ~uint64_t{0}}) {
+    absl::StatusOr<uint64_t> decoded = DecodePageToken(EncodePageToken(position));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(*decoded, position);
+  }
 }
 
-TEST(ResourceNamesTest, RequestIds) {
+TEST(PageTokenTest, TokensNotIssuedHereAreInvalid) {
+  for (const char* bad : {"xyz", "p", "p-1", "p1x", "12", "P12", "p99999999999999999999999"}) {
+    const absl::Status status = DecodePageToken(bad).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("pass next_page_token unchanged")) << bad;
+  }
+}
+
+TEST(PageSizeTest, ZeroIsTheDefaultAndTheRangeIsChecked) {
+  EXPECT_EQ(*PageSize(0, 50, 1000), 50u);
+  EXPECT_EQ(*PageSize(1, 50, 1000), 1u);
+  EXPECT_EQ(*PageSize(1000, 50, 1000), 1000u);
+  for (int32_t bad : {-1, -3, 1001, 1 << 30}) {
+    const absl::Status status = PageSize(bad, 50, 1000).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("page_size ", bad))) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("between 1 and 1000")) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("default of 50")) << bad;
+  }
+}
+
+TEST(CheckRequestIdTest, OneTo128Bytes) {
   EXPECT_TRUE(CheckRequestId("a").ok());
   EXPECT_TRUE(CheckRequestId(std::string(128, 'x')).ok());
-  EXPECT_THAT(CheckRequestId("").message(), HasSubstr("required"));
-  EXPECT_THAT(CheckRequestId(std::string(129, 'x')).message(), HasSubstr("at most 128"));
+  const absl::Status empty = CheckRequestId("");
+  EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty.message(), HasSubstr("request_id is required"));
+  const absl::Status long_id = CheckRequestId(std::string(129, 'x'));
+  EXPECT_EQ(long_id.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(long_id.message(), HasSubstr("request_id is 129 bytes; at most 128"));
 }
 
 }  // namespace

@@ -1,17 +1,106 @@
 #include "tests/services/test_server.h"
 
+#include <google/protobuf/any.pb.h>
+
+#include <thread>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "services/api/proto_convert.h"
+#include "services/api/resource_names.h"
+#include "swabwave/v1/common.pb.h"
 
 namespace swabwave::services::testing {
 
+engine::Community MakeCommunity(const CommunitySpec& spec) {
+  engine::CommunityBuilder builder(spec.id, absl::StrCat("Community ", spec.id), 0);
+  // The first failure is reported once; later Add* calls then fail too.
+  absl::Status status;
+  auto must = [&status](absl::Status s) {
+    if (status.ok()) status = std::move(s);
+  };
+  for (int c = 0; c < spec.compounds; ++c) {
+    must(builder.AddCompound(absl::StrCat("c", c), absl::StrCat("Compound ", c),
+                             engine::CompoundKind::kResidential));
+  }
+  int n = 0;
+  for (int b = 0; b < spec.buildings; ++b) {
+    const std::string building = absl::StrCat("b", b);
+    must(builder.AddBuilding(building, absl::StrCat("c", b % spec.compounds), building,
+                             engine::Location{100.0 * b, 0}));
+    for (int u = 0; u < spec.units_per_building; ++u) {
+      const std::string unit = absl::StrCat(building, "-u", u);
+      must(builder.AddUnit(unit, building, unit));
+      for (int h = 0; h < spec.households_per_unit; ++h) {
+        const std::string household = absl::StrCat(unit, "-h", h);
+        must(builder.AddHousehold(household, unit));
+        for (int r = 0; r < spec.residents_per_household; ++r) {
+          ++n;
+          const bool mobility =
+              spec.mobility_limited_every > 0 && n % spec.mobility_limited_every == 0;
+          const bool exempt = spec.exempt_every > 0 && n % spec.exempt_every == 0;
+          must(builder.AddResident(
+              Code(spec.id, n), household, mobility,
+              exempt ? engine::ExemptionReason::kMedical : engine::ExemptionReason::kNone));
+        }
+      }
+    }
+  }
+  for (int s = 0; s < spec.sites; ++s) {
+    engine::Site site;
+    site.id = absl::StrCat(spec.id, "-s", s);
+    site.name = absl::StrCat("Site ", s);
+    site.location = engine::Location{150.0 * s, 50};
+    site.desks = spec.desks_per_site;
+    // Open all day: a round can start whenever the test runs.
+    site.opens_at_minute = 0;
+    site.closes_at_minute = engine::kMinutesPerDay;
+    must(builder.AddSite(std::move(site)));
+  }
+  for (int s = 0; s < spec.staff; ++s) {
+    must(builder.AddStaff(absl::StrCat(spec.id, "-st", s),
+                          s % 2 == 0 ? engine::kRoleSampler : engine::kRoleScanner,
+                          spec.sites > 0 ? absl::StrCat(spec.id, "-s", s % spec.sites) : ""));
+  }
+  absl::StatusOr<engine::Community> community = std::move(builder).Finish();
+  if (status.ok()) status = community.status();
+  EXPECT_TRUE(status.ok()) << "the test's own community spec is invalid: " << status;
+  return community.ok() ? *std::move(community) : engine::Community{};
+}
+
+std::string Code(const std::string& community, int n) { return absl::StrCat(community, "-R", n); }
+
+std::string Desk(const std::string& site, int n) {
+  return absl::StrCat("sites/", site, "/desks/", n);
+}
+
+std::optional<v1::ExistingCheckIn> ExistingCheckInOf(const grpc::Status& status) {
+  v1::ErrorStatus details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
+    return std::nullopt;
+  }
+  for (const google::protobuf::Any& any : details.details()) {
+    v1::ExistingCheckIn existing;
+    if (any.UnpackTo(&existing)) return existing;
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, v1::CheckInOutcome> ById(const std::vector<v1::CheckInOutcome>& outcomes) {
+  std::map<std::string, v1::CheckInOutcome> by_id;
+  for (const v1::CheckInOutcome& outcome : outcomes) by_id[outcome.request_id()] = outcome;
+  return by_id;
+}
+
 void ServerTest::SetUp() {
-  ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.http_listen = "127.0.0.1:0";
-  absl::StatusOr<std::unique_ptr<SwabwaveServer>> server = SwabwaveServer::Start(options);
+  // Loopback only, ports chosen by the OS: tests never collide with each
+  // other or with a swabwaved running on the machine.
+  absl::StatusOr<std::unique_ptr<SwabwaveServer>> server =
+      SwabwaveServer::Start(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0"});
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
+  ASSERT_GT(server_->port(), 0);
+  ASSERT_GT(server_->http_port(), 0);
   client_ = std::make_unique<Client>(absl::StrCat("127.0.0.1:", server_->port()));
 }
 
@@ -27,61 +116,92 @@ std::unique_ptr<grpc::ClientContext> ServerTest::Context(absl::Duration timeout)
   return context;
 }
 
-grpc::Status ServerTest::Import(const engine::Community& community,
-                                v1::ImportCommunityResponse* response) {
+grpc::Status ServerTest::ImportChunks(const std::vector<v1::ImportCommunityRequest>& chunks,
+                                      v1::ImportCommunityResponse* response) {
+  v1::ImportCommunityResponse ignored;
   auto context = Context();
-  auto writer = client_->planning().ImportCommunity(context.get(), response);
-  for (const v1::ImportCommunityRequest& chunk :
-       CommunityToChunks(community, Client::NewRequestId("import"), 7)) {
+  auto writer =
+      client_->planning().ImportCommunity(context.get(), response != nullptr ? response : &ignored);
+  for (const v1::ImportCommunityRequest& chunk : chunks) {
+    // A failed write means the server has answered already; Finish says how.
     if (!writer->Write(chunk)) break;
   }
   writer->WritesDone();
   return writer->Finish();
 }
 
-grpc::Status ServerTest::CreateRound(const std::string& round_id, const std::string& community,
-                                     int pool_ratio, v1::CreateRoundResponse* response) {
+grpc::Status ServerTest::Import(const engine::Community& community,
+                                v1::ImportCommunityResponse* response, size_t entities_per_chunk) {
+  return ImportChunks(
+      CommunityToChunks(community, Client::NewRequestId("import"), entities_per_chunk), response);
+}
+
+v1::CreateRoundRequest ServerTest::RoundRequest(const std::string& round_id,
+                                                const std::vector<std::string>& community_ids,
+                                                int pool_ratio) {
   v1::CreateRoundRequest request;
   request.set_request_id(Client::NewRequestId("create"));
   request.set_round_id(round_id);
-  request.add_community_ids(community);
+  for (const std::string& id : community_ids) request.add_community_ids(id);
   ToProto(kRoundStart, request.mutable_start_time());
   request.set_pool_ratio(pool_ratio);
+  return request;
+}
+
+grpc::Status ServerTest::CreateRound(const v1::CreateRoundRequest& request,
+                                     v1::CreateRoundResponse* response) {
   v1::CreateRoundResponse ignored;
   return client_->planning().CreateRound(Context().get(), request,
                                          response != nullptr ? response : &ignored);
 }
 
-grpc::Status ServerTest::Plan(const std::string& round_id, v1::PlanRoundResponse* response) {
+grpc::Status ServerTest::CreateRound(const std::string& round_id, const std::string& community,
+                                     int pool_ratio, v1::CreateRoundResponse* response) {
+  return CreateRound(RoundRequest(round_id, {community}, pool_ratio), response);
+}
+
+grpc::Status ServerTest::Plan(const std::string& round_id, v1::PlanRoundResponse* response,
+                              const std::string& request_id) {
   v1::PlanRoundRequest request;
-  request.set_request_id(Client::NewRequestId("plan"));
-  request.set_round(absl::StrCat("rounds/", round_id));
+  request.set_request_id(request_id.empty() ? Client::NewRequestId("plan") : request_id);
+  request.set_round(RoundName(round_id));
   v1::PlanRoundResponse ignored;
   return client_->planning().PlanRound(Context().get(), request,
                                        response != nullptr ? response : &ignored);
 }
 
-grpc::Status ServerTest::Open(const std::string& round_id) {
+grpc::Status ServerTest::Open(const std::string& round_id, const std::string& request_id) {
   v1::OpenRoundRequest request;
-  request.set_request_id(Client::NewRequestId("open"));
-  request.set_round(absl::StrCat("rounds/", round_id));
+  request.set_request_id(request_id.empty() ? Client::NewRequestId("open") : request_id);
+  request.set_round(RoundName(round_id));
   v1::OpenRoundResponse response;
   return client_->planning().OpenRound(Context().get(), request, &response);
 }
 
-grpc::Status ServerTest::Close(const std::string& round_id, const std::string& request_id) {
+grpc::Status ServerTest::Close(const std::string& round_id, const std::string& request_id,
+                               v1::CloseRoundResponse* response) {
   v1::CloseRoundRequest request;
   request.set_request_id(request_id.empty() ? Client::NewRequestId("close") : request_id);
-  request.set_round(absl::StrCat("rounds/", round_id));
-  v1::CloseRoundResponse response;
-  return client_->planning().CloseRound(Context().get(), request, &response);
+  request.set_round(RoundName(round_id));
+  v1::CloseRoundResponse ignored;
+  return client_->planning().CloseRound(Context().get(), request,
+                                        response != nullptr ? response : &ignored);
+}
+
+grpc::Status ServerTest::GetRound(const std::string& name, v1::GetRoundResponse* response) {
+  v1::GetRoundRequest request;
+  request.set_round(name);
+  v1::GetRoundResponse ignored;
+  return client_->planning().GetRound(Context().get(), request,
+                                      response != nullptr ? response : &ignored);
 }
 
 grpc::Status ServerTest::OpenTube(const std::string& round_id, const std::string& desk,
-                                  const std::string& barcode, v1::OpenTubeResponse* response) {
+                                  const std::string& barcode, v1::OpenTubeResponse* response,
+                                  const std::string& request_id) {
   v1::OpenTubeRequest request;
-  request.set_request_id(Client::NewRequestId("tube"));
-  request.set_round(absl::StrCat("rounds/", round_id));
+  request.set_request_id(request_id.empty() ? Client::NewRequestId("tube") : request_id);
+  request.set_round(RoundName(round_id));
   request.set_desk(desk);
   request.set_tube_barcode(barcode);
   v1::OpenTubeResponse ignored;
@@ -89,29 +209,82 @@ grpc::Status ServerTest::OpenTube(const std::string& round_id, const std::string
                                      response != nullptr ? response : &ignored);
 }
 
-grpc::Status ServerTest::CheckIn(const std::string& round_id, const std::string& desk,
-                                 const std::string& code, v1::CheckInResponse* response,
-                                 const std::string& request_id) {
+grpc::Status ServerTest::SealTube(const std::string& round_id, const std::string& desk,
+                                  const std::string& barcode, v1::SealTubeResponse* response,
+                                  const std::string& request_id) {
+  v1::SealTubeRequest request;
+  request.set_request_id(request_id.empty() ? Client::NewRequestId("seal") : request_id);
+  request.set_round(RoundName(round_id));
+  request.set_desk(desk);
+  request.set_tube_barcode(barcode);
+  v1::SealTubeResponse ignored;
+  return client_->checkin().SealTube(Context().get(), request,
+                                     response != nullptr ? response : &ignored);
+}
+
+v1::CheckInRequest ServerTest::CheckInRequest(const std::string& round_id, const std::string& desk,
+                                              const std::string& code,
+                                              const std::string& request_id) {
   v1::CheckInRequest request;
   request.set_request_id(request_id.empty() ? Client::NewRequestId("checkin") : request_id);
-  request.set_round(absl::StrCat("rounds/", round_id));
+  request.set_round(RoundName(round_id));
   request.set_desk(desk);
   request.set_resident_code(code);
+  return request;
+}
+
+grpc::Status ServerTest::CheckIn(const v1::CheckInRequest& request, v1::CheckInResponse* response) {
   v1::CheckInResponse ignored;
   return client_->checkin().CheckIn(Context().get(), request,
                                     response != nullptr ? response : &ignored);
 }
 
-void ServerTest::OpenRound(const engine::testing::Shape& shape, const std::string& round_id,
-                           int pool_ratio) {
-  v1::ImportCommunityResponse imported;
-  ASSERT_TRUE(Import(engine::testing::MakeCommunity(shape), &imported).ok());
-  grpc::Status status = CreateRound(round_id, shape.id, pool_ratio);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+grpc::Status ServerTest::CheckIn(const std::string& round_id, const std::string& desk,
+                                 const std::string& code, v1::CheckInResponse* response,
+                                 const std::string& request_id) {
+  return CheckIn(CheckInRequest(round_id, desk, code, request_id), response);
+}
+
+grpc::Status ServerTest::Stream(const std::vector<v1::CheckInStreamRequest>& messages,
+                                std::vector<v1::CheckInOutcome>* outcomes) {
+  auto context = Context();
+  auto stream = client_->checkin().CheckInStream(context.get());
+  // gRPC allows one reader and one writer on a stream at a time.
+  std::thread writer([&] {
+    for (const v1::CheckInStreamRequest& message : messages) {
+      if (!stream->Write(message)) return;  // the server ended the stream
+    }
+    stream->WritesDone();
+  });
+  v1::CheckInStreamResponse response;
+  // Bounded by the context's deadline: Read fails once it passes.
+  while (stream->Read(&response)) {
+    for (const v1::CheckInOutcome& outcome : response.outcomes()) outcomes->push_back(outcome);
+  }
+  writer.join();
+  return stream->Finish();
+}
+
+v1::GetProgressResponse ServerTest::Progress(const std::string& round_id, v1::ProgressLevel level) {
+  v1::GetProgressRequest request;
+  request.set_round(RoundName(round_id));
+  request.set_level(level);
+  request.set_page_size(5000);
+  v1::GetProgressResponse response;
+  const grpc::Status status = client_->progress().GetProgress(Context().get(), request, &response);
+  EXPECT_TRUE(status.ok()) << v1::ProgressLevel_Name(level) << ": " << status.error_message();
+  return response;
+}
+
+void ServerTest::OpenRound(const CommunitySpec& spec, const std::string& round_id, int pool_ratio) {
+  grpc::Status status = Import(MakeCommunity(spec));
+  ASSERT_TRUE(status.ok()) << "import: " << status.error_message();
+  status = CreateRound(round_id, spec.id, pool_ratio);
+  ASSERT_TRUE(status.ok()) << "create: " << status.error_message();
   status = Plan(round_id);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(status.ok()) << "plan: " << status.error_message();
   status = Open(round_id);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(status.ok()) << "open: " << status.error_message();
 }
 
 }  // namespace swabwave::services::testing
