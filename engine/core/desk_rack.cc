@@ -16,7 +16,8 @@ DeskRack::DeskRack(uint32_t desk_count, int pool_ratio)
   }
 }
 
-absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_view barcode) {
+absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_view barcode,
+                                            absl::FunctionRef<void(TubeIndex)> on_racked) {
   TubeIndex tube;
   {
     std::lock_guard lock(mu_);
@@ -33,6 +34,7 @@ absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_v
     record.barcode = std::string(barcode);
     record.desk = desk_index;
     tube_by_barcode_.emplace(record.barcode, tube);
+    on_racked(tube);
     // Release: readers that learn the index from tube_count() see the record.
     tube_count_.store(tube + 1, std::memory_order_release);
 
@@ -208,6 +210,42 @@ TubeView DeskRack::Tube(TubeIndex tube) const {
     view.swabs = std::min(fill, ratio_);
   }
   return view;
+}
+
+void DeskRack::RebuildAfterRestore(const std::vector<bool>& sealed_by_hand) {
+  for (Desk& desk : desks_) {
+    std::vector<TubeIndex> rack;
+    for (TubeIndex t = desk.first.load(std::memory_order_relaxed); t != kNoTube;
+         t = tubes_[t].next.load(std::memory_order_relaxed)) {
+      rack.push_back(t);
+    }
+    std::vector<uint32_t> swabs(rack.size(), 0);
+    std::vector<uint32_t> fill(rack.size(), 0);  // highest position + 1
+    int last_used = -1;
+    for (size_t i = 0; i < rack.size(); ++i) {
+      for (uint32_t slot = 0; slot < ratio_; ++slot) {
+        if (Member(rack[i], slot) == kNoId) continue;
+        ++swabs[i];
+        fill[i] = slot + 1;
+      }
+      const bool sealed = rack[i] < sealed_by_hand.size() && sealed_by_hand[rack[i]];
+      if (swabs[i] > 0 || sealed) last_used = static_cast<int>(i);
+    }
+    for (int i = 0; i < last_used; ++i) RecordSeal(rack[i], swabs[i]);
+    uint64_t word = rack.empty() ? Word(kNoTube, kSealedFill) : Word(rack[0], 0);
+    if (last_used >= 0) {
+      const size_t u = static_cast<size_t>(last_used);
+      const bool closed =
+          fill[u] >= ratio_ || (rack[u] < sealed_by_hand.size() && sealed_by_hand[rack[u]]);
+      if (!closed) {
+        word = Word(rack[u], fill[u]);
+      } else {
+        RecordSeal(rack[u], swabs[u]);
+        word = u + 1 < rack.size() ? Word(rack[u + 1], 0) : Word(rack[u], kSealedFill);
+      }
+    }
+    desk.word.store(word, std::memory_order_release);
+  }
 }
 
 size_t DeskRack::MemoryBytes() const {

@@ -30,6 +30,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/core/chunked_array.h"
@@ -68,7 +69,11 @@ class DeskRack {
   // Scans a tube into `desk`'s rack; if the desk has no open tube, it opens.
   // Errors: ALREADY_EXISTS (barcode used in this round), RESOURCE_EXHAUSTED
   // (kMaxTubes). REQUIRES: desk < desk_count(), barcode validated.
-  [[nodiscard]] absl::StatusOr<TubeView> RackTube(DeskIndex desk, absl::string_view barcode);
+  // `on_racked`, if given, runs under the rack's lock once the tube has its
+  // index, so that what it records (a journal append) is in index order.
+  [[nodiscard]] absl::StatusOr<TubeView> RackTube(
+      DeskIndex desk, absl::string_view barcode,
+      absl::FunctionRef<void(TubeIndex)> on_racked = [](TubeIndex) {});
 
   // Seals the desk's open tube `barcode` by hand. Errors: NOT_FOUND (no such
   // tube), FAILED_PRECONDITION (at another desk, already sealed, only
@@ -85,6 +90,17 @@ class DeskRack {
     if (fill + 1 < ratio_) [[likely]] return TubePosition{TubeOf(word), fill, false};
     return TakePositionSlow(desk, word);
   }
+
+  // Recovery, after every check-in was restored (SetMember) and before any
+  // other call: recomputes each desk's open tube and fill, and each sealed
+  // tube's count, from the members. Per desk, in rack order, the last tube
+  // with a swab or a seal by hand (`sealed_by_hand`, per tube index) is
+  // where the desk stood; every tube before it is sealed with the swabs it
+  // holds. That tube stays open at its highest position + 1 unless it is
+  // full or was sealed by hand, in which case the next racked tube opens.
+  // A check-in whose record a crash lost (never acknowledged) leaves its
+  // position empty: the tube holds one swab fewer, never more.
+  void RebuildAfterRestore(const std::vector<bool>& sealed_by_hand);
 
   // Records which resident's swab sits at (tube, slot).
   void SetMember(TubeIndex tube, uint32_t slot, uint32_t resident) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "engine/core/backoff.h"
 
 namespace swabwave::engine::core {
@@ -33,13 +34,23 @@ LiveRound::LiveRound(LiveRoundSpec spec)
 }
 
 CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
-                                 int64_t scan_unix_seconds, uint32_t request_tag) {
-  return CheckInOne({desk, code, scan_unix_seconds, request_tag}, ResidentTable::MakeKey(code));
+                                 int64_t scan_unix_seconds, uint32_t request_tag,
+                                 CheckInLog* log) {
+  const CheckInAttempt attempt{desk, code, scan_unix_seconds, request_tag};
+  if (log == nullptr) return CheckInOne(attempt, ResidentTable::MakeKey(code), nullptr);
+  Unpublished pending;
+  pending.log = log;
+  const CheckInResult result = CheckInOne(attempt, ResidentTable::MakeKey(code), &pending);
+  Publish(pending);
+  return result;
 }
 
 void LiveRound::CheckInBatch(absl::Span<const CheckInAttempt> attempts,
-                             absl::Span<CheckInResult> results) {
+                             absl::Span<CheckInResult> results, CheckInLog* log) {
   ResidentTable::Key keys[kPrefetchWindow];
+  Unpublished pending;
+  pending.log = log;
+  Unpublished* const deferred = log != nullptr ? &pending : nullptr;
   for (size_t begin = 0; begin < attempts.size(); begin += kPrefetchWindow) {
     const size_t end = std::min(attempts.size(), begin + kPrefetchWindow);
     // Hash every code and start every line's fetch before touching any, so
@@ -48,12 +59,37 @@ void LiveRound::CheckInBatch(absl::Span<const CheckInAttempt> attempts,
       keys[i - begin] = ResidentTable::MakeKey(attempts[i].code);
       table_->Prefetch(keys[i - begin]);
     }
-    for (size_t i = begin; i < end; ++i) results[i] = CheckInOne(attempts[i], keys[i - begin]);
+    for (size_t i = begin; i < end; ++i) {
+      results[i] = CheckInOne(attempts[i], keys[i - begin], deferred);
+    }
+    // One log call per window: the journal's lock is taken once for up to
+    // kPrefetchWindow records.
+    if (deferred != nullptr) Publish(pending);
+  }
+}
+
+void LiveRound::Publish(Unpublished& pending) {
+  if (pending.count == 0) return;
+  pending.log->Record(absl::MakeConstSpan(pending.results, pending.count));
+  for (int i = 0; i < pending.count; ++i) {
+    // Release: waiters and later readers see the tag and the tube member.
+    pending.slots[i]->word.store(pending.words[i], std::memory_order_release);
+    CountRareStanding(pending.before[i]);
+  }
+  pending.count = 0;
+}
+
+void LiveRound::CountRareStanding(ResidentState before) {
+  // Relaxed counters for the rare standings, so totals need no scan.
+  if (before == ResidentState::kExempt) {
+    exempt_sampled_.value.fetch_add(1, std::memory_order_relaxed);
+  } else if (before == ResidentState::kDoorToDoor) {
+    door_to_door_sampled_.value.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
 CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
-                                    const ResidentTable::Key& key) {
+                                    const ResidentTable::Key& key, Unpublished* pending) {
   CheckInResult result;
   const DeskIndex desk = attempt.desk;
   if (desk >= rack_.desk_count()) {
@@ -87,7 +123,11 @@ CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
                       resident, word);
     }
     if (state == ResidentState::kClaimed) {
-      // Another desk is a few instructions from publishing; wait for it.
+      // Another check-in is a few instructions (or one log call) from
+      // publishing; wait for it. Publish our own claims first: the other
+      // one may be waiting for one of them (two tablets' batches holding
+      // each other's residents), and a waiter must hold no claim.
+      if (pending != nullptr) Publish(*pending);
       BackoffPause(attempt_count);
       bits = slot.word.load(std::memory_order_acquire);
       continue;
@@ -117,16 +157,8 @@ CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
       return result;
     }
     rack_.SetMember(tube->tube, tube->slot, resident);
-    // Release: waiters and later readers see the tag and the tube member.
-    slot.word.store(
-        ResidentWord::Make(SampledFrom(state), tube->tube, tube->slot, offset).bits(),
-        std::memory_order_release);
-    // Relaxed counters for the rare standings, so totals need no scan.
-    if (state == ResidentState::kExempt) {
-      exempt_sampled_.value.fetch_add(1, std::memory_order_relaxed);
-    } else if (state == ResidentState::kDoorToDoor) {
-      door_to_door_sampled_.value.fetch_add(1, std::memory_order_relaxed);
-    }
+    const uint64_t sampled =
+        ResidentWord::Make(SampledFrom(state), tube->tube, tube->slot, offset).bits();
     result.verdict = CheckInVerdict::kSampled;
     result.resident = resident;
     result.tube = tube->tube;
@@ -134,8 +166,50 @@ CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
     result.slot = tube->slot;
     result.tube_full = tube->filled;
     result.scan_unix_seconds = attempt.scan_unix_seconds;
+    if (pending == nullptr) {
+      // Release: waiters and later readers see the tag and the tube member.
+      slot.word.store(sampled, std::memory_order_release);
+      CountRareStanding(state);
+    } else {
+      const int i = pending->count++;
+      pending->slots[i] = &slot;
+      pending->words[i] = sampled;
+      pending->before[i] = state;
+      pending->results[i] = result;
+    }
     return result;
   }
+}
+
+absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot_index,
+                                int64_t scan_unix_seconds, uint32_t request_tag) {
+  const int64_t offset = scan_unix_seconds - epoch_;
+  if (resident >= resident_count() || tube >= rack_.tube_count() ||
+      slot_index >= static_cast<uint32_t>(rack_.pool_ratio()) || offset < 0 ||
+      offset > ResidentWord::kMaxScanOffset) {
+    return absl::DataLossError(absl::StrCat("check-in record of resident ", resident, " in tube ",
+                                            tube, " position ", slot_index,
+                                            " is out of range for its round"));
+  }
+  ResidentTable::Slot& slot = table_->at(table_->position_of(resident));
+  const ResidentWord word(slot.word.load(std::memory_order_relaxed));
+  if (IsSampled(word.state())) {
+    if (word.place() == tube && word.slot() == slot_index) return absl::OkStatus();  // replayed
+    return absl::DataLossError(absl::StrCat("resident ", resident,
+                                            " has two check-in records in different tubes"));
+  }
+  const uint32_t member = rack_.Member(tube, slot_index);
+  if (member != kNoId && member != resident) {
+    return absl::DataLossError(absl::StrCat("tube ", tube, " position ", slot_index,
+                                            " has two check-in records"));
+  }
+  rack_.SetMember(tube, slot_index, resident);
+  slot.request_tag.store(request_tag, std::memory_order_relaxed);
+  slot.word.store(
+      ResidentWord::Make(SampledFrom(word.state()), tube, slot_index, offset).bits(),
+      std::memory_order_release);
+  CountRareStanding(word.state());
+  return absl::OkStatus();
 }
 
 CheckInResult LiveRound::Describe(CheckInVerdict verdict, uint32_t resident,

@@ -17,10 +17,18 @@
 //   CheckInResult r = round.CheckIn(desk, "SW4KQ...", now_unix_s, RequestTag(id));
 //   if (r.verdict == CheckInVerdict::kSampled) ... r.tube, r.slot ...
 //
+// Durability (DESIGN.md §4.3): given a CheckInLog, a check-in is handed to
+// the log after it took effect and before it is published. Until then the
+// resident's word reads kClaimed, so a double scan at another desk, or a
+// retry, waits and then reports a check-in whose record is already
+// appended: a caller that waits for "everything appended so far" to be
+// durable never answers with a check-in that a crash could lose.
+//
 // Thread-safety: CheckIn, CheckInBatch, Read, Scan and the counters may be
 // called from any number of threads; rack() documents its own rare locking
-// paths. The constructor writes the table's words: no other LiveRound may
-// use the same table at the same time.
+// paths. Restore and FinishRestore are for recovery, before any other call.
+// The constructor writes the table's words: no other LiveRound may use the
+// same table at the same time.
 #ifndef SWABWAVE_ENGINE_CORE_LIVE_ROUND_H_
 #define SWABWAVE_ENGINE_CORE_LIVE_ROUND_H_
 
@@ -28,6 +36,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "engine/core/desk_rack.h"
@@ -72,6 +81,15 @@ struct CheckInResult {
   int64_t scan_unix_seconds = 0;
 };
 
+// Receives every check-in that sampled a resident, while its word still
+// reads kClaimed (see the file comment). Called with a handful at a time
+// (at most LiveRound::kPrefetchWindow); must not call back into the round.
+class CheckInLog {
+ public:
+  virtual ~CheckInLog() = default;
+  virtual void Record(absl::Span<const CheckInResult> sampled) = 0;
+};
+
 struct LiveRoundSpec {
   int pool_ratio = 10;
   int64_t epoch_unix_seconds = 0;  // scan times are stored relative to this
@@ -97,11 +115,25 @@ class LiveRound {
   // `scan_unix_seconds`. `request_tag` identifies the attempt (a hash of its
   // request id): a retry with the same tag gets kReplayed and the original
   // answer. Lock-free; see the file comment.
+  // `log`, if not null, records the check-in before it is published.
   CheckInResult CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
-                        uint32_t request_tag);
+                        uint32_t request_tag, CheckInLog* log = nullptr);
   // The same for many attempts; results[i] answers attempts[i].
   // REQUIRES: results.size() == attempts.size().
-  void CheckInBatch(absl::Span<const CheckInAttempt> attempts, absl::Span<CheckInResult> results);
+  void CheckInBatch(absl::Span<const CheckInAttempt> attempts, absl::Span<CheckInResult> results,
+                    CheckInLog* log = nullptr);
+
+  // Recovery: marks `resident` sampled in (tube, slot) as a journaled
+  // check-in says. A record already applied (a snapshot overlapping the
+  // journal) is skipped. DATA_LOSS when the record contradicts the state
+  // (out of range, or the resident sampled elsewhere).
+  [[nodiscard]] absl::Status Restore(uint32_t resident, TubeIndex tube, uint32_t slot,
+                                     int64_t scan_unix_seconds, uint32_t request_tag);
+  // Recovery: rebuilds the desks from the restored check-ins (DeskRack::
+  // RebuildAfterRestore).
+  void FinishRestore(const std::vector<bool>& sealed_by_hand) {
+    rack_.RebuildAfterRestore(sealed_by_hand);
+  }
 
   // A resident's current word, waiting out a claim in flight (so never
   // kClaimed). REQUIRES: resident < resident_count().
@@ -150,7 +182,23 @@ class LiveRound {
     std::atomic<uint64_t> value{0};
   };
 
-  CheckInResult CheckInOne(const CheckInAttempt& attempt, const ResidentTable::Key& key);
+  // Claims that a log has not yet seen, to be published together.
+  struct Unpublished {
+    CheckInLog* log = nullptr;
+    int count = 0;
+    ResidentTable::Slot* slots[kPrefetchWindow];
+    uint64_t words[kPrefetchWindow];
+    ResidentState before[kPrefetchWindow];
+    CheckInResult results[kPrefetchWindow];
+  };
+
+  // Without `pending`, publishes the check-in itself; with it, leaves the
+  // word claimed and queues it there.
+  CheckInResult CheckInOne(const CheckInAttempt& attempt, const ResidentTable::Key& key,
+                           Unpublished* pending);
+  // Hands the queued check-ins to the log, then publishes their words.
+  void Publish(Unpublished& pending);
+  void CountRareStanding(ResidentState before);
   CheckInResult Describe(CheckInVerdict verdict, uint32_t resident, ResidentWord word) const;
   ResidentWord ReadAt(uint32_t position) const;
 

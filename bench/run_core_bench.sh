@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs core_bench (release build) and prints the ratios RESULTS.md records:
+# the core against the mutex + hash-map baseline and against the bare CAS
+# floor, per size and thread count, from medians of the same run.
+#   bench/run_core_bench.sh [repetitions]   (default 5; about 10 minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+reps="${1:-5}"
+out=$(mktemp /tmp/core_bench.XXXXXX.json)
+build/release/bench/core_bench --benchmark_repetitions="$reps" \
+  --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json \
+  > /dev/null
+python3 - "$out" <<'PY'
+import json, re, sys
+rows = {}
+memory = {}
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    if b.get("aggregate_name") != "median":
+        continue
+    m = re.match(r"(BM_\w+)/(\d+)/.*?(?:threads:(\d+))?$", b["run_name"])
+    name, size, threads = m.group(1), int(m.group(2)), int(m.group(3) or 1)
+    if name == "BM_Memory":
+        memory[size] = b
+        continue
+    rows[(name, size, threads)] = b["items_per_second"]
+for size in sorted({k[1] for k in rows}):
+    print(f"\n{size:,} residents")
+    print(f"{'threads':>7} {'core':>9} {'core/32':>9} {'baseline':>9} {'base/32':>9} {'bare CAS':>9}"
+          f" {'core/base':>9} {'batch/base':>10} {'core/CAS':>8} {'batch/CAS':>9}")
+    for t in (1, 2, 4):
+        g = lambda n: rows.get((n, size, t), float("nan"))
+        core, batch = g("BM_CoreCheckIn"), g("BM_CoreCheckInBatch")
+        base, base_b, cas = g("BM_MutexMapCheckIn"), g("BM_MutexMapCheckInBatch"), g("BM_BareCas")
+        print(f"{t:>7} {core/1e6:>8.1f}M {batch/1e6:>8.1f}M {base/1e6:>8.2f}M {base_b/1e6:>8.2f}M"
+              f" {cas/1e6:>8.1f}M {core/base:>8.1f}x {batch/base:>9.1f}x {core/cas:>7.0%} {batch/cas:>8.0%}")
+    if size in memory:
+        b = memory[size]
+        print(f"memory: core state and index {b['core_B_per_resident']:.1f} B/resident "
+              f"(table {b['table_B_per_resident']:.1f}), world RSS {b['world_rss_MiB']:.0f} MiB")
+PY

@@ -1,0 +1,142 @@
+// ByteWriter / ByteReader: the journal's record encoding. Little-endian
+// fixed-width integers, LEB128 varints for counts and ids, length-prefixed
+// strings. The reader never reads past its input: every getter fails
+// (returns false and latches the error) on a short or malformed record, so
+// a corrupt payload that slipped past the CRC is an error, not a crash.
+//
+// Thread-safety: plain values; one thread each.
+#ifndef SWABWAVE_ENGINE_JOURNAL_BYTE_CODEC_H_
+#define SWABWAVE_ENGINE_JOURNAL_BYTE_CODEC_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace swabwave::engine::journal {
+
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::string* out) : out_(out) {}
+
+  void U8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
+  void Fixed32(uint32_t v) { Raw(&v, sizeof(v)); }
+  void Fixed64(uint64_t v) { Raw(&v, sizeof(v)); }
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      out_->push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_->push_back(static_cast<char>(v));
+  }
+  // Zig-zag, so small negative numbers stay short.
+  void SignedVarint(int64_t v) {
+    Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+  }
+  void Double(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof(bits));
+    Fixed64(bits);
+  }
+  void String(absl::string_view s) {
+    Varint(s.size());
+    out_->append(s.data(), s.size());
+  }
+
+ private:
+  void Raw(const void* data, size_t size) {
+    out_->append(static_cast<const char*>(data), size);  // x86-64 and arm64: little-endian
+  }
+
+  std::string* out_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(absl::string_view in) : in_(in) {}
+
+  bool U8(uint8_t* v) {
+    if (!Need(1)) return false;
+    *v = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+  bool Fixed32(uint32_t* v) { return Raw(v, sizeof(*v)); }
+  bool Fixed64(uint64_t* v) { return Raw(v, sizeof(*v)); }
+  bool Varint(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t byte;
+      if (!U8(&byte)) return false;
+      result |= uint64_t{byte & 0x7Fu} << shift;
+      if ((byte & 0x80) == 0) {
+        *v = result;
+        return true;
+      }
+    }
+    return Fail();
+  }
+  // A varint that must fit in 32 bits.
+  bool Varint32(uint32_t* v) {
+    uint64_t wide;
+    if (!Varint(&wide) || wide > UINT32_MAX) return Fail();
+    *v = static_cast<uint32_t>(wide);
+    return true;
+  }
+  bool SignedVarint(int64_t* v) {
+    uint64_t raw;
+    if (!Varint(&raw)) return false;
+    *v = static_cast<int64_t>(raw >> 1) ^ -static_cast<int64_t>(raw & 1);
+    return true;
+  }
+  bool Double(double* v) {
+    uint64_t bits;
+    if (!Fixed64(&bits)) return false;
+    std::memcpy(v, &bits, sizeof(bits));
+    return true;
+  }
+  bool String(std::string* s) {
+    absl::string_view view;
+    if (!StringView(&view)) return false;
+    s->assign(view.data(), view.size());
+    return true;
+  }
+  // Points into the input, which must outlive the view.
+  bool StringView(absl::string_view* s) {
+    uint64_t size;
+    if (!Varint(&size) || !Need(size)) return false;
+    *s = in_.substr(0, size);
+    in_.remove_prefix(size);
+    return true;
+  }
+
+  // Whether every read so far succeeded.
+  bool ok() const { return ok_; }
+  bool empty() const { return in_.empty(); }
+  // Fails the reader (for a value that decoded but makes no sense).
+  bool Fail() {
+    ok_ = false;
+    in_ = {};
+    return false;
+  }
+
+ private:
+  bool Need(uint64_t size) {
+    if (!ok_ || in_.size() < size) return Fail();
+    return true;
+  }
+  bool Raw(void* out, size_t size) {
+    if (!Need(size)) return false;
+    std::memcpy(out, in_.data(), size);
+    in_.remove_prefix(size);
+    return true;
+  }
+
+  absl::string_view in_;
+  bool ok_ = true;
+};
+
+}  // namespace swabwave::engine::journal
+
+#endif  // SWABWAVE_ENGINE_JOURNAL_BYTE_CODEC_H_

@@ -1,0 +1,438 @@
+#include "engine/journal/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/journal/frame.h"
+
+namespace swabwave::engine::journal {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr absl::string_view kSegmentPrefix = "journal-";
+constexpr absl::string_view kSegmentSuffix = ".log";
+constexpr absl::string_view kSnapshotPrefix = "snapshot-";
+constexpr absl::string_view kSnapshotSuffix = ".snap";
+// A snapshot's records are flushed to its file in pieces of about this size.
+constexpr size_t kSnapshotChunk = size_t{8} << 20;
+
+absl::Status IoError(absl::string_view what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+std::string NumberedName(absl::string_view prefix, uint64_t number, absl::string_view suffix) {
+  return absl::StrFormat("%s%020d%s", prefix, number, suffix);
+}
+
+// The number in "<prefix><digits><suffix>", or false for other names.
+bool ParseNumberedName(absl::string_view name, absl::string_view prefix, absl::string_view suffix,
+                       uint64_t* number) {
+  if (!absl::ConsumePrefix(&name, prefix) || !absl::ConsumeSuffix(&name, suffix)) return false;
+  return !name.empty() && absl::SimpleAtoi(name, number);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot open", path);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return IoError("cannot read", path);
+  return data;
+}
+
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// A new file's name is durable only once its directory is synced.
+absl::Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open directory", dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return IoError("cannot sync directory", dir);
+  return absl::OkStatus();
+}
+
+// Writes a snapshot's frames to its file as they come.
+class FileSnapshotSink final : public SnapshotSink {
+ public:
+  FileSnapshotSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+    AppendSegmentHeader(1, &buffer_);
+  }
+  absl::Status Add(absl::string_view payload) override {
+    AppendFrame(++sequence_, payload, &buffer_);
+    if (buffer_.size() >= kSnapshotChunk) return Flush();
+    return absl::OkStatus();
+  }
+  absl::Status Flush() {
+    absl::Status status = WriteAll(fd_, buffer_, path_);
+    buffer_.clear();
+    return status;
+  }
+  uint64_t records() const { return sequence_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::string buffer_;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace
+
+absl::Status Store::WaitDurable(uint64_t sequence) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  absl::Status result;
+  WhenDurable(sequence, [&](absl::Status status) {
+    std::lock_guard lock(mu);
+    result = std::move(status);
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done; });
+  return result;
+}
+
+Journal::Journal(JournalOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
+                                                       const ReplayFn& replay,
+                                                       RecoveryReport* report) {
+  if (options.dir.empty()) return absl::InvalidArgumentError("the journal needs a data directory");
+  if (options.segment_bytes < 4096 || options.max_pending_records == 0) {
+    return absl::InvalidArgumentError(
+        "journal segments must be at least 4096 bytes and the queue at least one record");
+  }
+  std::error_code error;
+  fs::create_directories(options.dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create data directory ", options.dir, ": ", error.message()));
+  }
+  std::unique_ptr<Journal> journal(new Journal(options));
+  RecoveryReport local;
+  if (report == nullptr) report = &local;
+  if (absl::Status s = journal->Recover(replay, report); !s.ok()) return s;
+  journal->writer_ = std::thread([j = journal.get()] { j->WriterLoop(); });
+  return journal;
+}
+
+absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
+  const absl::Time start = absl::Now();
+  *report = RecoveryReport();
+  std::vector<Segment> segments;
+  uint64_t snapshot = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(options_.dir)) {
+    const std::string name = entry.path().filename().string();
+    uint64_t number;
+    if (ParseNumberedName(name, kSegmentPrefix, kSegmentSuffix, &number)) {
+      segments.push_back({number, entry.path().string()});
+    } else if (ParseNumberedName(name, kSnapshotPrefix, kSnapshotSuffix, &number)) {
+      snapshot = std::max(snapshot, number);
+    }
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const Segment& a, const Segment& b) { return a.first_sequence < b.first_sequence; });
+
+  if (snapshot > 0) {
+    const std::string path =
+        (fs::path(options_.dir) / NumberedName(kSnapshotPrefix, snapshot, kSnapshotSuffix)).string();
+    absl::StatusOr<std::string> data = ReadFile(path);
+    if (!data.ok()) return data.status();
+    ScanResult scan;
+    // Snapshot records are numbered from 1 in their own file.
+    if (absl::Status s = ScanSegment(*data, 1, replay, &scan); !s.ok()) return s;
+    if (scan.end != ScanEnd::kClean) {
+      // Snapshots are renamed into place only once complete and synced.
+      return absl::DataLossError(absl::StrCat("snapshot ", path, " is damaged: ", scan.problem));
+    }
+    report->snapshot_sequence = snapshot;
+    report->snapshot_records = scan.frames;
+  }
+
+  uint64_t next = snapshot + 1;  // the sequence the next record must have
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& segment = segments[i];
+    const bool last = i + 1 == segments.size();
+    // Segments wholly covered by the snapshot may linger if a crash came
+    // between the snapshot's rename and their deletion.
+    if (!last && segments[i + 1].first_sequence <= next) continue;
+    if (segment.first_sequence > next) {
+      return absl::DataLossError(absl::StrCat(
+          "journal segment with sequence ", next, " is missing: the next file, ", segment.path,
+          ", starts at ", segment.first_sequence, "; restore the missing segment from a backup"));
+    }
+    absl::StatusOr<std::string> data = ReadFile(segment.path);
+    if (!data.ok()) return data.status();
+    ScanResult scan;
+    absl::Status s = ScanSegment(
+        *data, segment.first_sequence,
+        [&](uint64_t sequence, absl::string_view payload) -> absl::Status {
+          if (sequence < next) return absl::OkStatus();  // covered by the snapshot
+          ++report->records;
+          return replay(sequence, payload);
+        },
+        &scan);
+    if (!s.ok()) return s;
+    ++report->segments;
+    if (scan.end == ScanEnd::kCorrupt || (scan.end == ScanEnd::kTornTail && !last)) {
+      return absl::DataLossError(absl::StrCat("journal segment ", segment.path, " is corrupt (",
+                                              scan.problem, "); records after it exist, so this "
+                                              "is not a torn write: restore from a backup"));
+    }
+    if (scan.end == ScanEnd::kTornTail) {
+      report->torn_bytes = data->size() - scan.good_bytes;
+      report->torn_detail = absl::StrCat(segment.path, ": ", scan.problem);
+      if (scan.good_bytes < kSegmentHeaderSize) {
+        if (::unlink(segment.path.c_str()) != 0) return IoError("cannot remove", segment.path);
+        segments.pop_back();
+      } else if (::truncate(segment.path.c_str(), static_cast<off_t>(scan.good_bytes)) != 0) {
+        return IoError("cannot truncate", segment.path);
+      }
+    }
+    next = std::max(next, scan.last_sequence + 1);
+  }
+  report->last_sequence = next - 1;
+  last_appended_.store(next - 1, std::memory_order_release);
+  durable_.store(next - 1, std::memory_order_release);
+
+  std::lock_guard lock(file_mu_);
+  segments_ = std::move(segments);
+  // Appends go to a fresh segment: a recovered file is never reopened for
+  // writing, so a torn tail cannot hide behind new records.
+  if (absl::Status s = StartSegment(next); !s.ok()) return s;
+  report->elapsed = absl::Now() - start;
+  return absl::OkStatus();
+}
+
+absl::Status Journal::StartSegment(uint64_t first_sequence) {
+  const std::string path =
+      (fs::path(options_.dir) / NumberedName(kSegmentPrefix, first_sequence, kSegmentSuffix))
+          .string();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot create", path);
+  std::string header;
+  AppendSegmentHeader(first_sequence, &header);
+  absl::Status status = WriteAll(fd, header, path);
+  if (status.ok() && ::fdatasync(fd) != 0) status = IoError("cannot sync", path);
+  if (status.ok()) status = SyncDirectory(options_.dir);
+  if (!status.ok()) {
+    ::close(fd);
+    return status;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  segment_size_ = header.size();
+  segments_.push_back({first_sequence, path});
+  return absl::OkStatus();
+}
+
+Journal::~Journal() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard lock(file_mu_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+uint64_t Journal::Append(absl::Span<const absl::string_view> payloads) {
+  uint64_t last;
+  {
+    std::lock_guard lock(mu_);
+    last = last_appended_.load(std::memory_order_relaxed);
+    for (absl::string_view payload : payloads) AppendFrame(++last, payload, &pending_);
+    pending_count_ += payloads.size();
+    // Release inside the lock: sequences become visible in order.
+    last_appended_.store(last, std::memory_order_release);
+  }
+  pending_records_.fetch_add(payloads.size(), std::memory_order_relaxed);
+  wake_writer_.notify_one();
+  return last;
+}
+
+bool Journal::Accepting(uint64_t records) const {
+  return pending_records_.load(std::memory_order_relaxed) + records <=
+         options_.max_pending_records;
+}
+
+absl::Status Journal::health() const {
+  std::lock_guard lock(file_mu_);
+  return failed_;
+}
+
+void Journal::WhenDurable(uint64_t sequence, DurableCallback done) {
+  {
+    std::lock_guard lock(waiters_mu_);
+    // Checked under waiters_mu_: the writer advances durable_ before it
+    // takes this lock to collect waiters, so no waiter is missed.
+    if (sequence > durable_.load(std::memory_order_acquire)) {
+      absl::Status failure = health();
+      if (failure.ok()) {
+        waiters_.push_back({sequence, std::move(done)});
+        return;
+      }
+      done(std::move(failure));
+      return;
+    }
+  }
+  done(absl::OkStatus());
+}
+
+void Journal::WriterLoop() {
+  std::string batch;
+  for (;;) {
+    uint64_t last;
+    uint64_t count;
+    bool stopping;
+    {
+      std::unique_lock lock(mu_);
+      wake_writer_.wait(lock, [&] { return stopping_ || pending_count_ > 0; });
+      stopping = stopping_;
+      batch.clear();
+      batch.swap(pending_);
+      count = pending_count_;
+      pending_count_ = 0;
+      last = last_appended_.load(std::memory_order_relaxed);
+    }
+    if (count > 0) {
+      const absl::Status status = WriteBatch(batch, last);
+      pending_records_.fetch_sub(count, std::memory_order_relaxed);
+      if (status.ok()) {
+        Complete(last);
+      } else {
+        FailAll(status);
+      }
+    }
+    if (stopping && count == 0) return;
+    // Keep the buffer's capacity for the next batch, but not a huge one.
+    if (batch.capacity() > (size_t{64} << 20)) std::string().swap(batch);
+  }
+}
+
+absl::Status Journal::WriteBatch(const std::string& frames, uint64_t last_sequence) {
+  std::lock_guard lock(file_mu_);
+  if (!failed_.ok()) return failed_;
+  const Segment& segment = segments_.back();
+  absl::Status status = WriteAll(fd_, frames, segment.path);
+  if (status.ok() && ::fdatasync(fd_) != 0) status = IoError("cannot sync", segment.path);
+  if (status.ok()) {
+    segment_size_ += frames.size();
+    if (segment_size_ >= options_.segment_bytes) status = StartSegment(last_sequence + 1);
+  }
+  if (!status.ok()) {
+    // After a failed write or fsync the file's state is unknown (and Linux
+    // may have dropped the dirty pages): stop, rather than acknowledge
+    // anything more. A restart recovers what is on disk.
+    failed_ = absl::UnavailableError(absl::StrCat(
+        "the journal cannot write (", status.message(),
+        "); the server takes no more changes until it is restarted with a working disk"));
+    return failed_;
+  }
+  return absl::OkStatus();
+}
+
+void Journal::Complete(uint64_t durable_through) {
+  durable_.store(durable_through, std::memory_order_release);
+  std::vector<Waiter> ready;
+  {
+    std::lock_guard lock(waiters_mu_);
+    auto split = std::partition(waiters_.begin(), waiters_.end(), [&](const Waiter& w) {
+      return w.sequence > durable_through;
+    });
+    ready.reserve(waiters_.end() - split);
+    for (auto it = split; it != waiters_.end(); ++it) ready.push_back(std::move(*it));
+    waiters_.erase(split, waiters_.end());
+  }
+  for (Waiter& waiter : ready) waiter.done(absl::OkStatus());
+}
+
+void Journal::FailAll(const absl::Status& status) {
+  std::vector<Waiter> failed;
+  {
+    std::lock_guard lock(waiters_mu_);
+    failed.swap(waiters_);
+  }
+  for (Waiter& waiter : failed) waiter.done(status);
+}
+
+absl::StatusOr<uint64_t> Journal::WriteSnapshot(
+    const std::function<absl::Status(SnapshotSink&)>& produce) {
+  std::lock_guard snapshot_lock(snapshot_mu_);
+  const uint64_t covered = last_appended();
+  const std::string final_path =
+      (fs::path(options_.dir) / NumberedName(kSnapshotPrefix, covered, kSnapshotSuffix)).string();
+  const std::string temp_path = final_path + ".tmp";
+  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot create", temp_path);
+  FileSnapshotSink sink(fd, temp_path);
+  absl::Status status = produce(sink);
+  if (status.ok()) status = sink.Flush();
+  // Everything the snapshot shows must be durable in the journal before the
+  // snapshot may replace the journal: a check-in seen in memory may still
+  // be waiting for its fsync.
+  if (status.ok()) status = WaitDurable(last_appended());
+  if (status.ok() && ::fsync(fd) != 0) status = IoError("cannot sync", temp_path);
+  ::close(fd);
+  if (status.ok() && ::rename(temp_path.c_str(), final_path.c_str()) != 0) {
+    status = IoError("cannot rename", temp_path);
+  }
+  if (status.ok()) status = SyncDirectory(options_.dir);
+  if (!status.ok()) {
+    ::unlink(temp_path.c_str());
+    return status;
+  }
+
+  // The snapshot is in place: drop older snapshots and covered segments.
+  for (const fs::directory_entry& entry : fs::directory_iterator(options_.dir)) {
+    uint64_t number;
+    if (ParseNumberedName(entry.path().filename().string(), kSnapshotPrefix, kSnapshotSuffix,
+                          &number) &&
+        number < covered) {
+      ::unlink(entry.path().c_str());
+    }
+  }
+  std::lock_guard lock(file_mu_);
+  // Segment i holds [first_i, first_{i+1}); never drop the one being written.
+  size_t drop = 0;
+  while (drop + 1 < segments_.size() && segments_[drop + 1].first_sequence <= covered + 1) {
+    ::unlink(segments_[drop].path.c_str());
+    ++drop;
+  }
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(drop));
+  return covered;
+}
+
+size_t Journal::segment_count() const {
+  std::lock_guard lock(file_mu_);
+  return segments_.size();
+}
+
+}  // namespace swabwave::engine::journal

@@ -1,0 +1,157 @@
+// Journal: the embedded default Store (DESIGN.md §5). Append-only segment
+// files in one directory, group commit, recovery and snapshots.
+//
+// Files:
+//   journal-<first sequence, 20 digits>.log   segments (frame.h), in order
+//   snapshot-<covered sequence>.snap          the state as of a sequence, as
+//                                             records in the same framing
+//
+// Group commit: appenders frame their records into a shared buffer under a
+// short lock; one writer thread swaps the buffer out, writes it, calls
+// fdatasync, advances durable() and runs the callbacks that were waiting
+// for it. Appenders never touch the disk.
+//
+// Recovery (Open): replays the newest snapshot, then every segment record
+// after it, verifying every frame. A torn tail of the last segment is
+// truncated (and reported); a bad frame anywhere else, a sequence gap or a
+// missing segment is DATA_LOSS naming the file and offset: the operator
+// decides, the server does not guess.
+//
+// Snapshots: WriteSnapshot writes the engine's state while appends go on.
+// It records `covered` = last_appended() first; every record up to it is
+// reflected in the state written, and later records may be too (replaying
+// them again must be harmless: records are idempotent on replay). Segments
+// whose records are all covered are deleted once the snapshot is durable.
+//
+// Thread-safety: Append, Accepting, WhenDurable and the accessors may be
+// called from any thread; WriteSnapshot from one thread at a time.
+#ifndef SWABWAVE_ENGINE_JOURNAL_JOURNAL_H_
+#define SWABWAVE_ENGINE_JOURNAL_JOURNAL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/journal/store.h"
+
+namespace swabwave::engine::journal {
+
+struct JournalOptions {
+  std::string dir;
+  // A segment is closed and a new one started past this size.
+  uint64_t segment_bytes = uint64_t{64} << 20;
+  // Records appended but not yet durable past which Accepting says no
+  // (about 40 bytes each for a check-in: 1M is ~40 MB).
+  uint64_t max_pending_records = uint64_t{1} << 20;
+};
+
+struct RecoveryReport {
+  uint64_t snapshot_sequence = 0;  // what the snapshot covered; 0: none
+  uint64_t snapshot_records = 0;
+  uint64_t segments = 0;
+  uint64_t records = 0;  // segment records replayed (after the snapshot)
+  uint64_t last_sequence = 0;
+  uint64_t torn_bytes = 0;  // dropped from the tail of the last segment
+  std::string torn_detail;  // file, offset and why, when torn_bytes > 0
+  absl::Duration elapsed;
+};
+
+// Called for every record recovery replays, in sequence order.
+using ReplayFn = std::function<absl::Status(uint64_t sequence, absl::string_view payload)>;
+
+// Where WriteSnapshot's producer puts the records of the state.
+class SnapshotSink {
+ public:
+  virtual ~SnapshotSink() = default;
+  virtual absl::Status Add(absl::string_view payload) = 0;
+};
+
+class Journal final : public Store {
+ public:
+  // Opens (creating if needed) the journal in options.dir, replays it
+  // through `replay`, and starts the writer. INVALID_ARGUMENT for bad
+  // options, DATA_LOSS for corruption that is not a torn tail, INTERNAL
+  // for I/O errors; errors from `replay` pass through.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Journal>> Open(const JournalOptions& options,
+                                                                     const ReplayFn& replay,
+                                                                     RecoveryReport* report);
+  // Makes everything appended durable, then stops the writer.
+  ~Journal() override;
+
+  uint64_t Append(absl::Span<const absl::string_view> payloads) override;
+  using Store::Append;
+  bool Accepting(uint64_t records) const override;
+  uint64_t last_appended() const override {
+    return last_appended_.load(std::memory_order_acquire);
+  }
+  uint64_t durable() const override { return durable_.load(std::memory_order_acquire); }
+  void WhenDurable(uint64_t sequence, DurableCallback done) override;
+  absl::Status health() const override;
+
+  // Writes a snapshot through `produce` and drops the segments it covers.
+  // Returns the sequence it covers.
+  [[nodiscard]] absl::StatusOr<uint64_t> WriteSnapshot(
+      const std::function<absl::Status(SnapshotSink&)>& produce);
+
+  // Segment files currently on disk (for tests and the log).
+  size_t segment_count() const;
+
+ private:
+  struct Segment {
+    uint64_t first_sequence = 0;
+    std::string path;
+  };
+  struct Waiter {
+    uint64_t sequence;
+    DurableCallback done;
+  };
+
+  explicit Journal(JournalOptions options);
+
+  absl::Status Recover(const ReplayFn& replay, RecoveryReport* report);
+  // Creates segment `first_sequence` and makes it the one appended to.
+  absl::Status StartSegment(uint64_t first_sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  void WriterLoop();
+  // Writes and syncs one batch; records the failure in failed_ on error.
+  absl::Status WriteBatch(const std::string& frames, uint64_t last_sequence);
+  void Complete(uint64_t durable_through);
+  void FailAll(const absl::Status& status);
+
+  const JournalOptions options_;
+
+  // Appenders' side.
+  mutable std::mutex mu_;
+  std::condition_variable wake_writer_;
+  std::string pending_ ABSL_GUARDED_BY(mu_);  // framed, not yet written
+  uint64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> last_appended_{0};
+  std::atomic<uint64_t> pending_records_{0};  // appended, not yet durable
+
+  // Writer's side.
+  std::atomic<uint64_t> durable_{0};
+  mutable std::mutex file_mu_;  // segments_, fd_, segment_size_, failed_
+  std::vector<Segment> segments_ ABSL_GUARDED_BY(file_mu_);
+  int fd_ ABSL_GUARDED_BY(file_mu_) = -1;
+  uint64_t segment_size_ ABSL_GUARDED_BY(file_mu_) = 0;
+  absl::Status failed_ ABSL_GUARDED_BY(file_mu_);
+
+  std::mutex waiters_mu_;
+  std::vector<Waiter> waiters_ ABSL_GUARDED_BY(waiters_mu_);
+
+  std::mutex snapshot_mu_;  // one snapshot at a time
+  std::thread writer_;
+};
+
+}  // namespace swabwave::engine::journal
+
+#endif  // SWABWAVE_ENGINE_JOURNAL_JOURNAL_H_

@@ -1,0 +1,499 @@
+#include "engine/journal/records.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/journal/byte_codec.h"
+
+namespace swabwave::engine::journal {
+
+namespace {
+
+// Largest count a record may announce before its elements are read: no
+// round or community is bigger, so a larger one is a damaged record.
+constexpr uint64_t kMaxCount = uint64_t{1} << 31;
+
+absl::Status Malformed(RecordType type, absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed ", RecordTypeName(type), " record: ", what));
+}
+
+// A reader positioned after the type byte, if the type is `type`.
+bool Begin(absl::string_view record, RecordType type, ByteReader* reader) {
+  uint8_t found;
+  if (!reader->U8(&found) || found != static_cast<uint8_t>(type)) return false;
+  (void)record;
+  return true;
+}
+
+void Header(RecordType type, std::string* out) {
+  out->push_back(static_cast<char>(type));
+}
+
+bool Count(ByteReader& in, uint64_t* count) {
+  if (!in.Varint(count)) return false;
+  if (*count > kMaxCount) return in.Fail();
+  return true;
+}
+
+void PutTime(ByteWriter& out, absl::Time t) { out.SignedVarint(absl::ToUnixNanos(t)); }
+bool GetTime(ByteReader& in, absl::Time* t) {
+  int64_t nanos;
+  if (!in.SignedVarint(&nanos)) return false;
+  *t = absl::FromUnixNanos(nanos);
+  return true;
+}
+void PutDuration(ByteWriter& out, absl::Duration d) {
+  out.SignedVarint(absl::ToInt64Nanoseconds(d));
+}
+bool GetDuration(ByteReader& in, absl::Duration* d) {
+  int64_t nanos;
+  if (!in.SignedVarint(&nanos)) return false;
+  *d = absl::Nanoseconds(nanos);
+  return true;
+}
+
+template <typename T>
+void PutInts(ByteWriter& out, const std::vector<T>& values) {
+  out.Varint(values.size());
+  for (T v : values) out.SignedVarint(static_cast<int64_t>(v));
+}
+template <typename T>
+bool GetInts(ByteReader& in, std::vector<T>* values) {
+  uint64_t count;
+  if (!Count(in, &count)) return false;
+  values->clear();
+  values->reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    int64_t v;
+    if (!in.SignedVarint(&v)) return false;
+    values->push_back(static_cast<T>(v));
+  }
+  return true;
+}
+
+// An index into a vector of `size`, or kNoId.
+bool IndexOrNone(uint32_t index, size_t size) { return index == kNoId || index < size; }
+
+}  // namespace
+
+absl::string_view RecordTypeName(RecordType type) {
+  switch (type) {
+    case RecordType::kCommunityImported:
+      return "CommunityImported";
+    case RecordType::kRoundCreated:
+      return "RoundCreated";
+    case RecordType::kRoundPlanned:
+      return "RoundPlanned";
+    case RecordType::kRoundOpened:
+      return "RoundOpened";
+    case RecordType::kRoundClosed:
+      return "RoundClosed";
+    case RecordType::kTubeRacked:
+      return "TubeRacked";
+    case RecordType::kTubeSealed:
+      return "TubeSealed";
+    case RecordType::kCheckIn:
+      return "CheckIn";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<RecordType> TypeOf(absl::string_view record) {
+  if (record.empty()) return absl::InvalidArgumentError("empty journal record");
+  const uint8_t type = static_cast<uint8_t>(record[0]);
+  if (type < static_cast<uint8_t>(RecordType::kCommunityImported) ||
+      type > static_cast<uint8_t>(RecordType::kCheckIn)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown journal record type ", type));
+  }
+  return static_cast<RecordType>(type);
+}
+
+// ---------------------------------------------------------------- community
+
+void EncodeCommunity(const Community& c, std::string* out) {
+  Header(RecordType::kCommunityImported, out);
+  ByteWriter w(out);
+  w.String(c.id);
+  w.String(c.name);
+  w.SignedVarint(c.utc_offset_minutes);
+  w.Varint(c.compounds.size());
+  for (const Compound& x : c.compounds) {
+    w.String(x.id);
+    w.String(x.name);
+    w.U8(static_cast<uint8_t>(x.kind));
+  }
+  w.Varint(c.buildings.size());
+  for (const Building& x : c.buildings) {
+    w.String(x.id);
+    w.Varint(x.compound);
+    w.String(x.name);
+    w.Double(x.location.x_m);
+    w.Double(x.location.y_m);
+  }
+  w.Varint(c.units.size());
+  for (const Unit& x : c.units) {
+    w.String(x.id);
+    w.Varint(x.building);
+    w.String(x.name);
+  }
+  w.Varint(c.households.size());
+  for (const Household& x : c.households) {
+    w.String(x.id);
+    w.Varint(x.unit);
+  }
+  w.Varint(c.residents.size());
+  for (ResidentId r = 0; r < c.residents.size(); ++r) {
+    const Resident& x = c.residents[r];
+    w.String(c.resident_code(r));
+    w.Varint(x.household);
+    w.U8(static_cast<uint8_t>((x.mobility_limited ? 1 : 0) | (static_cast<uint8_t>(x.exemption) << 1)));
+  }
+  w.Varint(c.sites.size());
+  for (const Site& x : c.sites) {
+    w.String(x.id);
+    w.String(x.name);
+    w.Double(x.location.x_m);
+    w.Double(x.location.y_m);
+    w.SignedVarint(x.desks);
+    w.SignedVarint(x.opens_at_minute);
+    w.SignedVarint(x.closes_at_minute);
+  }
+  w.Varint(c.staff.size());
+  for (const StaffMember& x : c.staff) {
+    w.String(x.id);
+    w.U8(x.roles);
+    w.Varint(x.home_site);
+  }
+}
+
+absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kCommunityImported;
+  ByteReader in(record);
+  if (!Begin(record, kType, &in)) return Malformed(kType, "wrong type");
+  std::string id, name;
+  int64_t offset = 0;
+  if (!in.String(&id) || !in.String(&name) || !in.SignedVarint(&offset)) {
+    return Malformed(kType, "header");
+  }
+  CommunityBuilder builder(id, name, static_cast<int>(offset));
+  // Ids as strings, to name parents the way the builder expects.
+  std::vector<std::string> compounds, buildings, units, households, sites;
+  uint64_t count;
+  if (!Count(in, &count)) return Malformed(kType, "compound count");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string cid, cname;
+    uint8_t kind;
+    if (!in.String(&cid) || !in.String(&cname) || !in.U8(&kind) || kind > 2) {
+      return Malformed(kType, "compound");
+    }
+    compounds.push_back(cid);
+    if (absl::Status s =
+            builder.AddCompound(std::move(cid), std::move(cname), static_cast<CompoundKind>(kind));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!Count(in, &count)) return Malformed(kType, "building count");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string bid, bname;
+    uint32_t parent;
+    Location at;
+    if (!in.String(&bid) || !in.Varint32(&parent) || !in.String(&bname) || !in.Double(&at.x_m) ||
+        !in.Double(&at.y_m) || parent >= compounds.size()) {
+      return Malformed(kType, "building");
+    }
+    buildings.push_back(bid);
+    if (absl::Status s = builder.AddBuilding(std::move(bid), compounds[parent], std::move(bname), at);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!Count(in, &count)) return Malformed(kType, "unit count");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string uid, uname;
+    uint32_t parent;
+    if (!in.String(&uid) || !in.Varint32(&parent) || !in.String(&uname) ||
+        parent >= buildings.size()) {
+      return Malformed(kType, "unit");
+    }
+    units.push_back(uid);
+    if (absl::Status s = builder.AddUnit(std::move(uid), buildings[parent], std::move(uname));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!Count(in, &count)) return Malformed(kType, "household count");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string hid;
+    uint32_t parent;
+    if (!in.String(&hid) || !in.Varint32(&parent) || parent >= units.size()) {
+      return Malformed(kType, "household");
+    }
+    households.push_back(hid);
+    if (absl::Status s = builder.AddHousehold(std::move(hid), units[parent]); !s.ok()) return s;
+  }
+  if (!Count(in, &count)) return Malformed(kType, "resident count");
+  for (uint64_t i = 0; i < count; ++i) {
+    absl::string_view code;
+    uint32_t parent;
+    uint8_t flags;
+    if (!in.StringView(&code) || !in.Varint32(&parent) || !in.U8(&flags) ||
+        parent >= households.size() || (flags >> 1) > 4) {
+      return Malformed(kType, "resident");
+    }
+    if (absl::Status s = builder.AddResident(code, households[parent], (flags & 1) != 0,
+                                             static_cast<ExemptionReason>(flags >> 1));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!Count(in, &count)) return Malformed(kType, "site count");
+  for (uint64_t i = 0; i < count; ++i) {
+    Site site;
+    int64_t desks, opens, closes;
+    if (!in.String(&site.id) || !in.String(&site.name) || !in.Double(&site.location.x_m) ||
+        !in.Double(&site.location.y_m) || !in.SignedVarint(&desks) || !in.SignedVarint(&opens) ||
+        !in.SignedVarint(&closes)) {
+      return Malformed(kType, "site");
+    }
+    site.desks = static_cast<int>(desks);
+    site.opens_at_minute = static_cast<int>(opens);
+    site.closes_at_minute = static_cast<int>(closes);
+    sites.push_back(site.id);
+    if (absl::Status s = builder.AddSite(std::move(site)); !s.ok()) return s;
+  }
+  if (!Count(in, &count)) return Malformed(kType, "staff count");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string sid;
+    uint8_t roles;
+    uint32_t home;
+    if (!in.String(&sid) || !in.U8(&roles) || !in.Varint32(&home) ||
+        !IndexOrNone(home, sites.size())) {
+      return Malformed(kType, "staff member");
+    }
+    if (absl::Status s =
+            builder.AddStaff(std::move(sid), roles, home == kNoId ? "" : sites[home]);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!in.ok() || !in.empty()) return Malformed(kType, "trailing bytes");
+  return std::move(builder).Finish();
+}
+
+// ---------------------------------------------------------------- rounds
+
+void EncodeRoundCreated(const RoundCreated& event, std::string* out) {
+  Header(RecordType::kRoundCreated, out);
+  ByteWriter w(out);
+  const RoundConfig& c = event.config;
+  w.String(c.id);
+  w.Varint(c.community_ids.size());
+  for (const std::string& id : c.community_ids) w.String(id);
+  PutTime(w, c.start);
+  w.SignedVarint(c.pool_ratio);
+  PutDuration(w, c.wave_length);
+  PutDuration(w, c.duration);
+  PutTime(w, event.created);
+}
+
+absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kRoundCreated;
+  ByteReader in(record);
+  RoundCreated event;
+  RoundConfig& c = event.config;
+  uint64_t count;
+  int64_t ratio;
+  if (!Begin(record, kType, &in) || !in.String(&c.id) || !Count(in, &count)) {
+    return Malformed(kType, "header");
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!in.String(&c.community_ids.emplace_back())) return Malformed(kType, "community id");
+  }
+  if (!GetTime(in, &c.start) || !in.SignedVarint(&ratio) || !GetDuration(in, &c.wave_length) ||
+      !GetDuration(in, &c.duration) || !GetTime(in, &event.created) || !in.empty()) {
+    return Malformed(kType, "fields");
+  }
+  c.pool_ratio = static_cast<int>(ratio);
+  if (absl::Status s = ValidateRoundConfig(c); !s.ok()) return Malformed(kType, s.message());
+  return event;
+}
+
+void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::string* out) {
+  Header(RecordType::kRoundPlanned, out);
+  ByteWriter w(out);
+  w.String(round_id);
+  w.String(p.planner);
+  w.SignedVarint(p.wave_count);
+  w.SignedVarint(p.waves_used);
+  w.SignedVarint(p.waves_lower_bound);
+  w.Varint(p.site_count);
+  PutInts(w, p.cell_capacity);
+  PutInts(w, p.cell_load);
+  w.Varint(p.resident_standing.size());
+  for (Standing s : p.resident_standing) w.U8(static_cast<uint8_t>(s));
+  // kNoId + 1 wraps to 0: unassigned residents cost one byte.
+  w.Varint(p.resident_cell.size());
+  for (CellIndex cell : p.resident_cell) w.Varint(static_cast<uint32_t>(cell + 1));
+  w.Varint(p.assignments.size());
+  for (const plan::UnitAssignment& a : p.assignments) {
+    w.Varint(a.unit);
+    w.Varint(a.site);
+    w.SignedVarint(a.wave);
+    w.SignedVarint(a.residents);
+    w.Varint(a.households.size());
+    for (uint32_t h : a.households) w.Varint(h);
+  }
+  w.Varint(p.door_to_door.size());
+  for (uint32_t r : p.door_to_door) w.Varint(r);
+  w.SignedVarint(p.residents);
+  w.SignedVarint(p.due_at_sites);
+  w.SignedVarint(p.door_to_door_count);
+  w.SignedVarint(p.exempt);
+  w.SignedVarint(p.units);
+  w.SignedVarint(p.split_units);
+  w.Double(p.total_walking_m);
+  w.SignedVarint(p.overloaded_cells);
+}
+
+absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kRoundPlanned;
+  ByteReader in(record);
+  RoundPlanned event;
+  plan::Plan& p = event.plan;
+  int64_t wave_count, waves_used, lower_bound;
+  uint32_t sites;
+  if (!Begin(record, kType, &in) || !in.String(&event.round_id) || !in.String(&p.planner) ||
+      !in.SignedVarint(&wave_count) || !in.SignedVarint(&waves_used) ||
+      !in.SignedVarint(&lower_bound) || !in.Varint32(&sites) || wave_count <= 0 ||
+      wave_count > 1 << 20) {
+    return Malformed(kType, "header");
+  }
+  p.wave_count = static_cast<int>(wave_count);
+  p.waves_used = static_cast<int>(waves_used);
+  p.waves_lower_bound = static_cast<int>(lower_bound);
+  p.site_count = sites;
+  if (!GetInts(in, &p.cell_capacity) || !GetInts(in, &p.cell_load) ||
+      p.cell_capacity.size() != p.cell_count() || p.cell_load.size() != p.cell_count()) {
+    return Malformed(kType, "cells");
+  }
+  uint64_t count;
+  if (!Count(in, &count)) return Malformed(kType, "standings");
+  p.resident_standing.resize(count);
+  for (Standing& s : p.resident_standing) {
+    uint8_t v;
+    if (!in.U8(&v) || v > 2) return Malformed(kType, "standing");
+    s = static_cast<Standing>(v);
+  }
+  if (!Count(in, &count) || count != p.resident_standing.size()) return Malformed(kType, "cells");
+  p.resident_cell.resize(count);
+  for (CellIndex& cell : p.resident_cell) {
+    uint32_t v;
+    if (!in.Varint32(&v) || (v != 0 && v - 1 >= p.cell_count())) {
+      return Malformed(kType, "resident cell");
+    }
+    cell = static_cast<CellIndex>(v - 1);
+  }
+  if (!Count(in, &count)) return Malformed(kType, "assignments");
+  p.assignments.resize(count);
+  for (plan::UnitAssignment& a : p.assignments) {
+    int64_t wave, residents;
+    uint64_t households;
+    if (!in.Varint32(&a.unit) || !in.Varint32(&a.site) || !in.SignedVarint(&wave) ||
+        !in.SignedVarint(&residents) || !Count(in, &households) || a.site >= sites || wave < 0 ||
+        wave >= wave_count) {
+      return Malformed(kType, "assignment");
+    }
+    a.wave = static_cast<int>(wave);
+    a.residents = static_cast<int>(residents);
+    a.households.resize(households);
+    for (uint32_t& h : a.households) {
+      if (!in.Varint32(&h)) return Malformed(kType, "assignment household");
+    }
+  }
+  if (!Count(in, &count)) return Malformed(kType, "door-to-door");
+  p.door_to_door.resize(count);
+  for (uint32_t& r : p.door_to_door) {
+    if (!in.Varint32(&r) || r >= p.resident_standing.size()) return Malformed(kType, "visit");
+  }
+  if (!in.SignedVarint(&p.residents) || !in.SignedVarint(&p.due_at_sites) ||
+      !in.SignedVarint(&p.door_to_door_count) || !in.SignedVarint(&p.exempt) ||
+      !in.SignedVarint(&p.units) || !in.SignedVarint(&p.split_units) ||
+      !in.Double(&p.total_walking_m) || !in.SignedVarint(&p.overloaded_cells) || !in.empty()) {
+    return Malformed(kType, "totals");
+  }
+  return event;
+}
+
+void EncodeRoundPhase(RecordType type, absl::string_view round_id, std::string* out) {
+  Header(type, out);
+  ByteWriter(out).String(round_id);
+}
+
+absl::StatusOr<std::string> DecodeRoundPhase(absl::string_view record) {
+  absl::StatusOr<RecordType> type = TypeOf(record);
+  if (!type.ok()) return type.status();
+  ByteReader in(record);
+  std::string id;
+  uint8_t skip;
+  if ((*type != RecordType::kRoundOpened && *type != RecordType::kRoundClosed) || !in.U8(&skip) ||
+      !in.String(&id) || !in.empty()) {
+    return Malformed(*type, "round id");
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------- tubes
+
+void EncodeTubeEvent(RecordType type, const TubeEvent& event, std::string* out) {
+  Header(type, out);
+  ByteWriter w(out);
+  w.String(event.round_id);
+  w.Varint(event.desk);
+  w.Varint(event.tube);
+  w.String(event.barcode);
+}
+
+absl::StatusOr<TubeEvent> DecodeTubeEvent(absl::string_view record) {
+  absl::StatusOr<RecordType> type = TypeOf(record);
+  if (!type.ok()) return type.status();
+  ByteReader in(record);
+  TubeEvent event;
+  uint8_t skip;
+  if ((*type != RecordType::kTubeRacked && *type != RecordType::kTubeSealed) || !in.U8(&skip) ||
+      !in.String(&event.round_id) || !in.Varint32(&event.desk) || !in.Varint32(&event.tube) ||
+      !in.String(&event.barcode) || !in.empty()) {
+    return Malformed(*type, "fields");
+  }
+  return event;
+}
+
+// ---------------------------------------------------------------- check-ins
+
+void EncodeCheckIn(const CheckInRecord& r, std::string* out) {
+  Header(RecordType::kCheckIn, out);
+  ByteWriter w(out);
+  w.Varint(r.round);
+  w.Varint(r.resident);
+  w.Varint(r.tube);
+  w.U8(static_cast<uint8_t>(r.slot));
+  w.SignedVarint(r.scan_unix_seconds);
+  w.Fixed32(r.request_tag);
+}
+
+absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kCheckIn;
+  ByteReader in(record);
+  CheckInRecord r;
+  uint8_t slot;
+  if (!Begin(record, kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&r.resident) ||
+      !in.Varint32(&r.tube) || !in.U8(&slot) || !in.SignedVarint(&r.scan_unix_seconds) ||
+      !in.Fixed32(&r.request_tag) || !in.empty()) {
+    return Malformed(kType, "fields");
+  }
+  r.slot = slot;
+  return r;
+}
+
+}  // namespace swabwave::engine::journal

@@ -1,0 +1,97 @@
+// Records: the events swabwave journals, and their binary encoding
+// (byte_codec.h). A record's first byte is its RecordType; the rest is the
+// event. Recovery decodes them back into the same engine values, so every
+// Decode checks what it reads (INVALID_ARGUMENT naming the record type on
+// a malformed payload) and never trusts a count or an index blindly.
+//
+// Rare events name rounds by id; check-ins name a round by its index in
+// creation order (the order RoundCreated records appear), to stay short.
+//
+// Thread-safety: pure functions.
+#ifndef SWABWAVE_ENGINE_JOURNAL_RECORDS_H_
+#define SWABWAVE_ENGINE_JOURNAL_RECORDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "engine/model/community.h"
+#include "engine/model/round_config.h"
+#include "engine/plan/plan.h"
+
+namespace swabwave::engine::journal {
+
+enum class RecordType : uint8_t {
+  kCommunityImported = 1,
+  kRoundCreated = 2,
+  kRoundPlanned = 3,
+  kRoundOpened = 4,
+  kRoundClosed = 5,
+  kTubeRacked = 6,
+  kTubeSealed = 7,
+  kCheckIn = 8,
+};
+
+// The type of an encoded record, or INVALID_ARGUMENT for an empty or
+// unknown one.
+[[nodiscard]] absl::StatusOr<RecordType> TypeOf(absl::string_view record);
+absl::string_view RecordTypeName(RecordType type);
+
+// ---- community
+
+void EncodeCommunity(const Community& community, std::string* out);
+// Rebuilds the community through CommunityBuilder (so it is validated as
+// an import is).
+[[nodiscard]] absl::StatusOr<Community> DecodeCommunity(absl::string_view record);
+
+// ---- round lifecycle
+
+struct RoundCreated {
+  RoundConfig config;
+  absl::Time created;
+};
+void EncodeRoundCreated(const RoundCreated& event, std::string* out);
+[[nodiscard]] absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record);
+
+struct RoundPlanned {
+  std::string round_id;
+  plan::Plan plan;
+};
+void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& plan, std::string* out);
+[[nodiscard]] absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record);
+
+// kRoundOpened and kRoundClosed carry only the round id.
+void EncodeRoundPhase(RecordType type, absl::string_view round_id, std::string* out);
+[[nodiscard]] absl::StatusOr<std::string> DecodeRoundPhase(absl::string_view record);
+
+// ---- tubes
+
+struct TubeEvent {
+  std::string round_id;
+  uint32_t desk = 0;
+  uint32_t tube = 0;  // the index the rack gave it
+  std::string barcode;
+};
+// type: kTubeRacked or kTubeSealed.
+void EncodeTubeEvent(RecordType type, const TubeEvent& event, std::string* out);
+[[nodiscard]] absl::StatusOr<TubeEvent> DecodeTubeEvent(absl::string_view record);
+
+// ---- check-ins
+
+struct CheckInRecord {
+  uint32_t round = 0;  // index in creation order
+  uint32_t resident = 0;
+  uint32_t tube = 0;
+  uint32_t slot = 0;
+  int64_t scan_unix_seconds = 0;
+  uint32_t request_tag = 0;
+};
+void EncodeCheckIn(const CheckInRecord& record, std::string* out);
+[[nodiscard]] absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record);
+
+}  // namespace swabwave::engine::journal
+
+#endif  // SWABWAVE_ENGINE_JOURNAL_RECORDS_H_
