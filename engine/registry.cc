@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/core/code_hash.h"
+#include "engine/journal/records.h"
 
 namespace swabwave::engine {
 
@@ -27,6 +28,12 @@ absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) 
   community_by_id_.emplace(pointer->id, pointer);
   for (const Site& site : pointer->sites) site_owner_.emplace(site.id, pointer);
   communities_.push_back(std::move(stored));
+  if (store_ != nullptr) {
+    // Under mu_: a round created from this community is journaled after it.
+    std::string record;
+    journal::EncodeCommunity(*pointer, &record);
+    store_->Append(record);
+  }
   return pointer;
 }
 
@@ -42,6 +49,10 @@ size_t Registry::community_count() const {
 }
 
 absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
+  return CreateRoundAt(std::move(config), absl::Now());
+}
+
+absl::StatusOr<Round*> Registry::CreateRoundAt(RoundConfig config, absl::Time created) {
   if (absl::Status s = ValidateRoundConfig(config); !s.ok()) return s;
   std::vector<const Community*> communities;
   {
@@ -64,7 +75,8 @@ absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
     }
   }
   // Building the index of a large round takes a while: do it unlocked.
-  absl::StatusOr<std::unique_ptr<Round>> round = Round::Create(config, std::move(communities));
+  absl::StatusOr<std::unique_ptr<Round>> round =
+      Round::Create(config, std::move(communities), created);
   if (!round.ok()) return round.status();
 
   std::lock_guard lock(mu_);
@@ -73,7 +85,13 @@ absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
         absl::StrCat("round '", config.id, "' already exists; pick another round_id"));
   }
   Round* pointer = round->get();
+  pointer->AttachStore(store_, static_cast<uint32_t>(rounds_.size()));
   rounds_.push_back(*std::move(round));
+  if (store_ != nullptr) {
+    std::string record;
+    journal::EncodeRoundCreated({config, created}, &record);
+    store_->Append(record);
+  }
   for (uint64_t pos = core::HashCode(config.id);; ++pos) {
     std::atomic<Round*>& slot = round_table_[pos % kTableSize];
     if (slot.load(std::memory_order_relaxed) == nullptr) {
@@ -98,6 +116,99 @@ std::vector<Round*> Registry::ListRounds() const {
   std::vector<Round*> rounds;
   for (const auto& round : rounds_) rounds.push_back(round.get());
   return rounds;
+}
+
+void Registry::AttachStore(journal::Store* store) {
+  std::lock_guard lock(mu_);
+  store_ = store;
+  for (uint32_t i = 0; i < rounds_.size(); ++i) rounds_[i]->AttachStore(store, i);
+}
+
+Round* Registry::RoundAt(uint32_t index) const {
+  std::lock_guard lock(mu_);
+  return index < rounds_.size() ? rounds_[index].get() : nullptr;
+}
+
+absl::Status Registry::ApplyRecord(absl::string_view record) {
+  absl::StatusOr<journal::RecordType> type = journal::TypeOf(record);
+  if (!type.ok()) return type.status();
+  // A record that names a round this journal never created.
+  auto unknown_round = [&](absl::string_view id) {
+    return absl::DataLossError(absl::StrCat("a ", journal::RecordTypeName(*type),
+                                            " record names round '", id,
+                                            "', which the journal never created"));
+  };
+  switch (*type) {
+    case journal::RecordType::kCommunityImported: {
+      absl::StatusOr<Community> community = journal::DecodeCommunity(record);
+      if (!community.ok()) return community.status();
+      if (FindCommunity(community->id) != nullptr) return absl::OkStatus();  // in the snapshot
+      return ImportCommunity(*std::move(community)).status();
+    }
+    case journal::RecordType::kRoundCreated: {
+      absl::StatusOr<journal::RoundCreated> event = journal::DecodeRoundCreated(record);
+      if (!event.ok()) return event.status();
+      if (FindRound(event->config.id) != nullptr) return absl::OkStatus();
+      return CreateRoundAt(std::move(event->config), event->created).status();
+    }
+    case journal::RecordType::kRoundPlanned: {
+      absl::StatusOr<journal::RoundPlanned> event = journal::DecodeRoundPlanned(record);
+      if (!event.ok()) return event.status();
+      Round* round = FindRound(event->round_id);
+      if (round == nullptr) return unknown_round(event->round_id);
+      return round->RestorePlan(std::move(event->plan));
+    }
+    case journal::RecordType::kRoundOpened:
+    case journal::RecordType::kRoundClosed: {
+      absl::StatusOr<std::string> id = journal::DecodeRoundPhase(record);
+      if (!id.ok()) return id.status();
+      Round* round = FindRound(*id);
+      if (round == nullptr) return unknown_round(*id);
+      return round->RestorePhase(*type == journal::RecordType::kRoundOpened ? RoundPhase::kOpen
+                                                                             : RoundPhase::kClosed);
+    }
+    case journal::RecordType::kTubeRacked:
+    case journal::RecordType::kTubeSealed: {
+      absl::StatusOr<journal::TubeEvent> event = journal::DecodeTubeEvent(record);
+      if (!event.ok()) return event.status();
+      Round* round = FindRound(event->round_id);
+      if (round == nullptr) return unknown_round(event->round_id);
+      if (*type == journal::RecordType::kTubeRacked) {
+        return round->RestoreRack(event->desk, event->tube, event->barcode);
+      }
+      return round->RestoreSeal(event->tube);
+    }
+    case journal::RecordType::kCheckIn: {
+      absl::StatusOr<journal::CheckInRecord> event = journal::DecodeCheckIn(record);
+      if (!event.ok()) return event.status();
+      Round* round = RoundAt(event->round);
+      if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
+      return round->RestoreCheckIn(*event);
+    }
+  }
+  return absl::InvalidArgumentError("unknown journal record type");
+}
+
+void Registry::FinishRecovery() {
+  for (Round* round : ListRounds()) round->FinishRestore();
+}
+
+absl::Status Registry::WriteSnapshot(journal::SnapshotSink& sink) const {
+  std::vector<const Community*> communities;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& community : communities_) communities.push_back(community.get());
+  }
+  std::string record;
+  for (const Community* community : communities) {
+    record.clear();
+    journal::EncodeCommunity(*community, &record);
+    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  }
+  for (const Round* round : ListRounds()) {
+    if (absl::Status s = round->WriteSnapshot(sink); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace swabwave::engine

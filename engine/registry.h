@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/model/community.h"
+#include "engine/journal/journal.h"
 #include "engine/model/round_config.h"
 #include "engine/round.h"
 
@@ -45,6 +46,21 @@ class Registry {
   // RESOURCE_EXHAUSTED (kMaxRounds).
   [[nodiscard]] absl::StatusOr<Round*> CreateRound(RoundConfig config);
 
+  // ---- durability
+
+  // Journals every later change (imports, rounds, plans, phases, tubes,
+  // check-ins) into `store`; null stops journaling. Call before serving:
+  // after recovery, before any other thread uses the registry.
+  void AttachStore(journal::Store* store);
+  // Recovery: applies one journaled record (Journal::Open's replay), with no
+  // store attached. Idempotent per record (see Journal::WriteSnapshot).
+  [[nodiscard]] absl::Status ApplyRecord(absl::string_view record);
+  // Recovery: after the last record (rebuilds every round's desks).
+  void FinishRecovery();
+  // Writes the records that rebuild the registry as it is now. Runs
+  // alongside check-ins and other changes.
+  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink) const;
+
   // The round with `id`, or null. Lock-free.
   Round* FindRound(absl::string_view id) const;
   // Every round, in creation order.
@@ -53,6 +69,10 @@ class Registry {
  private:
   static constexpr size_t kTableSize = kMaxRounds * 2;  // at most half full
 
+  // CreateRound with a given creation time (recovery keeps the original).
+  absl::StatusOr<Round*> CreateRoundAt(RoundConfig config, absl::Time created);
+  Round* RoundAt(uint32_t index) const;
+
   // std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread locks,
   // but not Debian's prebuilt (uninstrumented) Abseil.
   mutable std::mutex mu_;
@@ -60,6 +80,7 @@ class Registry {
   absl::flat_hash_map<std::string, const Community*> community_by_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, const Community*> site_owner_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Round>> rounds_ ABSL_GUARDED_BY(mu_);
+  journal::Store* store_ ABSL_GUARDED_BY(mu_) = nullptr;
   // Open addressing by hash of the round id; slots are written once (under
   // mu_, release) and read without a lock (acquire).
   std::array<std::atomic<Round*>, kTableSize> round_table_{};

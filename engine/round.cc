@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/journal/records.h"
 
 namespace swabwave::engine {
 
@@ -22,12 +23,14 @@ absl::string_view PhaseName(RoundPhase phase) {
   return "unknown";
 }
 
-Round::Round(RoundConfig config, std::vector<const Community*> communities)
-    : config_(std::move(config)), layout_(std::move(communities)), created_(absl::Now()) {}
+Round::Round(RoundConfig config, std::vector<const Community*> communities, absl::Time created)
+    : config_(std::move(config)), layout_(std::move(communities)), created_(created) {}
 
 absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
-                                                     std::vector<const Community*> communities) {
-  std::unique_ptr<Round> round(new Round(std::move(config), std::move(communities)));
+                                                     std::vector<const Community*> communities,
+                                                     absl::Time created) {
+  std::unique_ptr<Round> round(
+      new Round(std::move(config), std::move(communities), created));
   const RoundLayout& layout = round->layout_;
   for (uint32_t c = 0; c < layout.community_count(); ++c) {
     const Community& community = layout.community(c);
@@ -65,7 +68,16 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
   absl::StatusOr<plan::Plan> made = planner.MakePlan(layout_, config_, options);
   if (!made.ok()) return made.status();
   auto new_plan = std::make_shared<const plan::Plan>(*std::move(made));
+  InstallPlanLocked(new_plan);
+  if (store_ != nullptr) {
+    std::string record;
+    journal::EncodeRoundPlanned(config_.id, *new_plan, &record);
+    store_->Append(record);
+  }
+  return new_plan;
+}
 
+void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
   core::LiveRoundSpec spec = LiveSpec(*new_plan);
   std::vector<BuildingPlan> building_plans(layout_.building_count());
   for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
@@ -85,10 +97,9 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
   owned_live_ = std::make_unique<core::LiveRound>(std::move(spec));
   // Release: a reader that loads the pointer sees the built state.
   live_.store(owned_live_.get(), std::memory_order_release);
-  plan_ = new_plan;
+  plan_ = std::move(new_plan);
   building_plans_ = std::move(building_plans);
   phase_.store(RoundPhase::kPlanned, std::memory_order_release);
-  return new_plan;
 }
 
 core::LiveRoundSpec Round::LiveSpec(const plan::Plan& plan) const {
@@ -120,6 +131,7 @@ absl::Status Round::Open() {
                                                    : "; only a planned round can be opened"));
   }
   phase_.store(RoundPhase::kOpen, std::memory_order_release);
+  JournalPhase(journal::RecordType::kRoundOpened);
   return absl::OkStatus();
 }
 
@@ -131,6 +143,7 @@ absl::Status Round::Close() {
         "round ", config_.id, " is ", PhaseName(current), "; only an open round can be closed"));
   }
   phase_.store(RoundPhase::kClosed, std::memory_order_release);
+  JournalPhase(journal::RecordType::kRoundClosed);
   return absl::OkStatus();
 }
 
@@ -166,7 +179,7 @@ core::CheckInResult Round::CheckIn(DeskIndex desk, absl::string_view code,
     result.verdict = core::CheckInVerdict::kRoundNotOpen;
     return result;
   }
-  return live()->CheckIn(desk, code, scan_unix_seconds, request_tag);
+  return live()->CheckIn(desk, code, scan_unix_seconds, request_tag, log());
 }
 
 void Round::CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,
@@ -178,7 +191,7 @@ void Round::CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,
     }
     return;
   }
-  live()->CheckInBatch(attempts, results);
+  live()->CheckInBatch(attempts, results, log());
 }
 
 absl::Status Round::CheckOpen(absl::string_view what) const {
@@ -191,13 +204,176 @@ absl::Status Round::CheckOpen(absl::string_view what) const {
 absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view barcode) {
   if (absl::Status s = CheckOpen("tubes can be scanned in"); !s.ok()) return s;
   if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
-  return live()->rack().RackTube(desk, barcode);
+  // Journaled under the rack's lock, so tube records are in index order.
+  return live()->rack().RackTube(desk, barcode, [&](TubeIndex tube) {
+    if (store_ == nullptr) return;
+    std::string record;
+    journal::EncodeTubeEvent(journal::RecordType::kTubeRacked,
+                             {config_.id, desk, tube, std::string(barcode)}, &record);
+    store_->Append(record);
+  });
 }
 
 absl::StatusOr<core::TubeView> Round::SealTube(DeskIndex desk, absl::string_view barcode) {
   if (absl::Status s = CheckOpen("tubes can be sealed"); !s.ok()) return s;
   if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
-  return live()->rack().SealTube(desk, barcode);
+  absl::StatusOr<core::TubeView> sealed = live()->rack().SealTube(desk, barcode);
+  if (sealed.ok() && store_ != nullptr) {
+    std::string record;
+    journal::EncodeTubeEvent(journal::RecordType::kTubeSealed,
+                             {config_.id, desk, sealed->index, sealed->barcode}, &record);
+    store_->Append(record);
+  }
+  return sealed;
+}
+
+void Round::JournalPhase(journal::RecordType type) {
+  if (store_ == nullptr) return;
+  std::string record;
+  journal::EncodeRoundPhase(type, config_.id, &record);
+  store_->Append(record);
+}
+
+void Round::JournalLog::Record(absl::Span<const core::CheckInResult> sampled) {
+  // One buffer per thread: no allocation once it has grown.
+  thread_local std::string buffer;
+  thread_local std::vector<size_t> ends;
+  buffer.clear();
+  ends.clear();
+  for (const core::CheckInResult& r : sampled) {
+    journal::EncodeCheckIn({round_->index_, r.resident, r.tube, r.slot, r.scan_unix_seconds,
+                            r.request_tag},
+                           &buffer);
+    ends.push_back(buffer.size());
+  }
+  absl::string_view records[core::LiveRound::kPrefetchWindow];
+  size_t begin = 0;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    records[i] = absl::string_view(buffer).substr(begin, ends[i] - begin);
+    begin = ends[i];
+  }
+  round_->store_->Append(absl::MakeConstSpan(records, ends.size()));
+}
+
+// ---------------------------------------------------------------- recovery
+
+absl::Status Round::RestorePlan(plan::Plan plan) {
+  std::lock_guard lock(mu_);
+  const RoundPhase current = phase();
+  // A snapshot may already hold this plan and the round opened after it.
+  if (current == RoundPhase::kOpen || current == RoundPhase::kClosed) return absl::OkStatus();
+  if (plan.resident_standing.size() != layout_.resident_count() ||
+      plan.site_count != layout_.site_count()) {
+    return absl::DataLossError(
+        absl::StrCat("the journaled plan of round ", config_.id, " does not fit its residents"));
+  }
+  InstallPlanLocked(std::make_shared<const plan::Plan>(std::move(plan)));
+  return absl::OkStatus();
+}
+
+absl::Status Round::RestorePhase(RoundPhase target) {
+  std::lock_guard lock(mu_);
+  const RoundPhase current = phase();
+  if (current >= target) return absl::OkStatus();  // already applied
+  if (current == RoundPhase::kDraft) {
+    return absl::DataLossError(
+        absl::StrCat("the journal opens or closes round ", config_.id, " before planning it"));
+  }
+  phase_.store(target, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status Round::RestoreRack(DeskIndex desk, TubeIndex tube, absl::string_view barcode) {
+  core::LiveRound* state = live();
+  if (state == nullptr || desk >= layout_.desk_count()) {
+    return absl::DataLossError(absl::StrCat("a journaled tube of round ", config_.id,
+                                            " names a desk the round does not have"));
+  }
+  if (tube < state->rack().tube_count()) {
+    if (state->rack().Tube(tube).barcode == barcode) return absl::OkStatus();  // already applied
+  } else if (tube == state->rack().tube_count()) {
+    absl::StatusOr<core::TubeView> racked = state->rack().RackTube(desk, barcode);
+    if (racked.ok()) return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrCat("journaled tube ", tube, " of round ", config_.id,
+                                          " does not follow the tubes before it"));
+}
+
+absl::Status Round::RestoreSeal(TubeIndex tube) {
+  core::LiveRound* state = live();
+  if (state == nullptr || tube >= state->rack().tube_count()) {
+    return absl::DataLossError(
+        absl::StrCat("the journal seals tube ", tube, " of round ", config_.id, " before racking it"));
+  }
+  if (restore_sealed_.size() <= tube) restore_sealed_.resize(size_t{tube} + 1, false);
+  restore_sealed_[tube] = true;
+  return absl::OkStatus();
+}
+
+absl::Status Round::RestoreCheckIn(const journal::CheckInRecord& record) {
+  core::LiveRound* state = live();
+  if (state == nullptr) {
+    return absl::DataLossError(
+        absl::StrCat("the journal checks residents in to round ", config_.id, " before planning it"));
+  }
+  return state->Restore(record.resident, record.tube, record.slot, record.scan_unix_seconds,
+                        record.request_tag);
+}
+
+void Round::FinishRestore() {
+  if (core::LiveRound* state = live(); state != nullptr) state->FinishRestore(restore_sealed_);
+  restore_sealed_.clear();
+  restore_sealed_.shrink_to_fit();
+}
+
+absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink) const {
+  std::shared_lock lock(mu_);
+  std::string record;
+  journal::EncodeRoundCreated({config_, created_}, &record);
+  if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  if (plan_ == nullptr) return absl::OkStatus();
+  record.clear();
+  journal::EncodeRoundPlanned(config_.id, *plan_, &record);
+  if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  const RoundPhase current = phase();
+  if (current == RoundPhase::kPlanned) return absl::OkStatus();
+  record.clear();
+  journal::EncodeRoundPhase(journal::RecordType::kRoundOpened, config_.id, &record);
+  if (absl::Status s = sink.Add(record); !s.ok()) return s;
+
+  const core::LiveRound& state = *live();
+  // Tubes first, so that replaying a check-in finds its tube. A check-in
+  // into a tube racked after this count is newer than the snapshot's
+  // covered sequence and replays from the journal: skip it here.
+  const uint32_t tubes = state.rack().tube_count();
+  for (TubeIndex t = 0; t < tubes; ++t) {
+    const core::TubeView tube = state.rack().Tube(t);
+    record.clear();
+    journal::EncodeTubeEvent(journal::RecordType::kTubeRacked,
+                             {config_.id, tube.desk, t, tube.barcode}, &record);
+    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+    if (tube.state == core::TubeState::kSealed) {
+      record.clear();
+      journal::EncodeTubeEvent(journal::RecordType::kTubeSealed,
+                               {config_.id, tube.desk, t, tube.barcode}, &record);
+      if (absl::Status s = sink.Add(record); !s.ok()) return s;
+    }
+  }
+  for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
+    const core::ResidentWord word = state.Read(r);
+    if (!core::IsSampled(word.state()) || word.place() >= tubes) continue;
+    record.clear();
+    journal::EncodeCheckIn({index_, r, word.place(), word.slot(),
+                            state.epoch_unix_seconds() + word.scan_offset(), state.RequestTagOf(r)},
+                           &record);
+    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  }
+  if (current == RoundPhase::kClosed) {
+    record.clear();
+    journal::EncodeRoundPhase(journal::RecordType::kRoundClosed, config_.id, &record);
+    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 Round::ScanTallies Round::ScanWords() const {

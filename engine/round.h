@@ -36,6 +36,8 @@
 #include "absl/strings/string_view.h"
 #include "engine/core/resident_table.h"
 #include "engine/core/live_round.h"
+#include "engine/journal/journal.h"
+#include "engine/journal/records.h"
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
@@ -63,7 +65,33 @@ class Round {
   // its communities share a resident code. REQUIRES: config validated,
   // communities outlive the round.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Round>> Create(
-      RoundConfig config, std::vector<const Community*> communities);
+      RoundConfig config, std::vector<const Community*> communities,
+      absl::Time created = absl::Now());
+
+  // ---- durability (engine/journal)
+
+  // Journals every later state change of this round into `store` (null:
+  // none), naming the round `index` (its position in creation order) in
+  // check-in records. Called by the Registry before the round is shared.
+  void AttachStore(journal::Store* store, uint32_t index) {
+    store_ = store;
+    index_ = index;
+  }
+  uint32_t index() const { return index_; }
+
+  // Recovery (Registry::ApplyRecord), before the round is shared. Each is
+  // idempotent, since a snapshot may already hold what a journal record
+  // repeats; DATA_LOSS when a record contradicts the round.
+  [[nodiscard]] absl::Status RestorePlan(plan::Plan plan);
+  [[nodiscard]] absl::Status RestorePhase(RoundPhase target);
+  [[nodiscard]] absl::Status RestoreRack(DeskIndex desk, TubeIndex tube, absl::string_view barcode);
+  [[nodiscard]] absl::Status RestoreSeal(TubeIndex tube);
+  [[nodiscard]] absl::Status RestoreCheckIn(const journal::CheckInRecord& record);
+  // After the last record: rebuilds the desks (DeskRack::RebuildAfterRestore).
+  void FinishRestore();
+  // Writes the records that rebuild this round as it is now (Journal::
+  // WriteSnapshot). Runs alongside check-ins.
+  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink) const;
 
   const RoundConfig& config() const { return config_; }
   const RoundLayout& layout() const { return layout_; }
@@ -161,7 +189,24 @@ class Round {
     std::vector<int32_t> cell_sampled;          // per plan cell
   };
 
-  Round(RoundConfig config, std::vector<const Community*> communities);
+  // Hands a round's sampled check-ins to the store (core/live_round.h).
+  class JournalLog final : public core::CheckInLog {
+   public:
+    explicit JournalLog(Round* round) : round_(round) {}
+    void Record(absl::Span<const core::CheckInResult> sampled) override;
+
+   private:
+    Round* round_;
+  };
+
+  Round(RoundConfig config, std::vector<const Community*> communities, absl::Time created);
+
+  core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
+  // Appends kRoundOpened / kRoundClosed. REQUIRES: mu_ held.
+  void JournalPhase(journal::RecordType type);
+  // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
+  // held exclusively, the round not open.
+  void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // REQUIRES: mu_ held (shared or exclusive), planned.
   ScanTallies ScanWords() const;
@@ -176,6 +221,12 @@ class Round {
   std::unique_ptr<core::ResidentTable> table_;
   absl::flat_hash_map<std::string, uint32_t> site_index_;  // immutable after Create
   std::atomic<RoundPhase> phase_{RoundPhase::kDraft};
+  // Set before the round is shared, never changed after.
+  journal::Store* store_ = nullptr;
+  uint32_t index_ = 0;
+  JournalLog log_{this};
+  // Tubes sealed by hand, collected while recovering (RestoreSeal).
+  std::vector<bool> restore_sealed_;
   // Set (release) by MakePlan; never replaced once the round is open.
   std::atomic<core::LiveRound*> live_{nullptr};
 

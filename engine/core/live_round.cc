@@ -166,6 +166,7 @@ CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
     result.slot = tube->slot;
     result.tube_full = tube->filled;
     result.scan_unix_seconds = attempt.scan_unix_seconds;
+    result.request_tag = attempt.request_tag;
     if (pending == nullptr) {
       // Release: waiters and later readers see the tag and the tube member.
       slot.word.store(sampled, std::memory_order_release);

@@ -79,6 +79,7 @@ struct CheckInResult {
   uint32_t slot = 0;  // 0-based
   bool tube_full = false;
   int64_t scan_unix_seconds = 0;
+  uint32_t request_tag = 0;  // kSampled: the attempt's tag (for the journal)
 };
 
 // Receives every check-in that sampled a resident, while its word still
@@ -138,6 +139,11 @@ class LiveRound {
   // A resident's current word, waiting out a claim in flight (so never
   // kClaimed). REQUIRES: resident < resident_count().
   ResidentWord Read(uint32_t resident) const { return ReadAt(table_->position_of(resident)); }
+  // The request tag that sampled `resident`; meaningful once Read says
+  // sampled.
+  uint32_t RequestTagOf(uint32_t resident) const {
+    return table_->at(table_->position_of(resident)).request_tag.load(std::memory_order_relaxed);
+  }
 
   // Calls visit(resident, word, building, cell) for every resident, in table
   // order. Words are read as they are at that instant (a claim in flight

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/any.pb.h>
 
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -236,6 +237,11 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kCheckIn);
   const absl::Time start = absl::Now();
+  if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
+    context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::Now() - start);
+    timer.Finish(reactor, admission);
+    return reactor;
+  }
   v1::ExistingCheckIn existing;
   CheckInAnswer answer =
       ProcessCheckIn(*context_.registry, *request, start, nullptr, response, &existing);
@@ -250,7 +256,9 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
     answer.status = grpc::Status(answer.status.error_code(), answer.status.error_message(),
                                  details.SerializeAsString());
   }
-  timer.Finish(reactor, answer.status);
+  // Whatever the answer says (sampled, replayed, already sampled) must be
+  // durable before the tablet hears it.
+  FinishDurably(context_, reactor, timer, answer.status);
   return reactor;
 }
 
@@ -285,9 +293,78 @@ class CheckInStreamReactor final
       MaybeFinishLocked();
       return;
     }
-    // Answer the message outside the lock: the core is lock-free. Check
-    // every request first, then hand the valid ones to the core as one batch
-    // per round (a tablet sends one round, so usually one batch).
+    const int count = request_.check_ins_size();
+    v1::CheckInStreamResponse answered;
+    // Admission is for the whole message: none of it touches the core when
+    // the journal cannot take it.
+    if (grpc::Status admission = StoreAdmission(*context_.store, count); !admission.ok()) {
+      for (const v1::CheckInRequest& check_in : request_.check_ins()) {
+        v1::CheckInOutcome* outcome = answered.add_outcomes();
+        outcome->set_request_id(check_in.request_id());
+        outcome->mutable_status()->set_code(admission.error_code());
+        outcome->mutable_status()->set_message(admission.error_message());
+        context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::ZeroDuration());
+      }
+      absl::MutexLock lock(&mu_);
+      QueueInOrderLocked(next_message_++, answered);
+      ContinueReadingLocked();
+      return;
+    }
+    ProcessMessage(&answered);
+    uint64_t message;
+    {
+      absl::MutexLock lock(&mu_);
+      message = next_message_++;
+      ++awaiting_durable_;
+      awaiting_outcomes_ += count;
+      // Read the next message while this one's records are written: group
+      // commit needs several messages in flight to fill a batch.
+      ContinueReadingLocked();
+    }
+    // Every answer waits for everything appended so far: this message's
+    // records, and those of check-ins it reported as already done.
+    WhenDurable(*context_.store, grpc::Status::OK,
+                [this, answered = std::move(answered), count,
+                 message](const grpc::Status& durable) mutable {
+                  if (!durable.ok()) Unavailable(durable, &answered);
+                  absl::MutexLock lock(&mu_);
+                  --awaiting_durable_;
+                  awaiting_outcomes_ -= count;
+                  QueueInOrderLocked(message, answered);
+                  if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
+                    read_paused_ = false;
+                    StartRead(&request_);
+                  }
+                  MaybeFinishLocked();
+                });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      // The client is gone; nothing more can be delivered.
+      write_failed_ = true;
+      pending_.Clear();
+    }
+    MaybeWriteLocked();
+    if (read_paused_ && Backlog() < kMaxPendingOutcomes / 2 && !write_failed_) {
+      read_paused_ = false;
+      StartRead(&request_);
+    } else if (read_paused_ && write_failed_) {
+      read_paused_ = false;
+      reads_done_ = true;
+    }
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // Checks every request of request_, hands the valid ones to the core (one
+  // batch per round: a tablet sends one round, so usually one batch), and
+  // describes each outcome into `answered`.
+  void ProcessMessage(v1::CheckInStreamResponse* answered) {
     const absl::Time now = absl::Now();
     const int count = request_.check_ins_size();
     prepared_.clear();
@@ -309,12 +386,12 @@ class CheckInStreamReactor final
       }
       batch_results_.resize(attempts_.size());
       round->CheckInBatch(attempts_, absl::MakeSpan(batch_results_));
-      for (size_t b = 0; b < batch_index_.size(); ++b)
+      for (size_t b = 0; b < batch_index_.size(); ++b) {
         results_[batch_index_[b]] = batch_results_[b];
+      }
     }
-    v1::CheckInStreamResponse answered;
     for (int i = 0; i < count; ++i) {
-      v1::CheckInOutcome* outcome = answered.add_outcomes();
+      v1::CheckInOutcome* outcome = answered->add_outcomes();
       outcome->set_request_id(request_.check_ins(i).request_id());
       CheckInAnswer answer = prepared_[i].answer;
       if (prepared_[i].valid) {
@@ -339,41 +416,61 @@ class CheckInStreamReactor final
     const absl::Duration latency = absl::Now() - now;
     for (CheckInResultLabel label : labels_) context_.metrics->RecordCheckIn(label, latency);
     labels_.clear();
+  }
 
-    absl::MutexLock lock(&mu_);
+  // The journal failed before these answers were durable: none may say OK.
+  static void Unavailable(const grpc::Status& durable, v1::CheckInStreamResponse* answered) {
+    for (v1::CheckInOutcome& outcome : *answered->mutable_outcomes()) {
+      outcome.clear_result();
+      outcome.clear_existing();
+      outcome.mutable_status()->Clear();
+      outcome.mutable_status()->set_code(durable.error_code());
+      outcome.mutable_status()->set_message(durable.error_message());
+    }
+  }
+
+  // Outcomes written or waiting, and outcomes waiting for the journal.
+  int Backlog() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return pending_.outcomes_size() + awaiting_outcomes_;
+  }
+
+  // Queues message `message`'s outcomes for writing once every earlier
+  // message's are queued: answers leave in the order their messages came,
+  // so a retry's answer follows the original's even though the journal may
+  // complete them in another order.
+  void QueueInOrderLocked(uint64_t message, v1::CheckInStreamResponse& answered)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (message != next_to_queue_) {
+      ready_[message].Swap(&answered);
+      return;
+    }
+    Queue(answered);
+    ++next_to_queue_;
+    for (auto it = ready_.begin(); it != ready_.end() && it->first == next_to_queue_;
+         it = ready_.erase(it)) {
+      Queue(it->second);
+      ++next_to_queue_;
+    }
+    MaybeWriteLocked();
+  }
+
+  void Queue(v1::CheckInStreamResponse& answered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (write_failed_) return;
     for (v1::CheckInOutcome& outcome : *answered.mutable_outcomes()) {
       pending_.add_outcomes()->Swap(&outcome);
     }
-    MaybeWriteLocked();
-    if (pending_.outcomes_size() < kMaxPendingOutcomes) {
+  }
+
+  // Reads the next message unless too many outcomes are waiting (a slow
+  // reader or a slow disk cannot make the server buffer without bound).
+  void ContinueReadingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (Backlog() < kMaxPendingOutcomes) {
       StartRead(&request_);
     } else {
-      read_paused_ = true;  // resumed by OnWriteDone once the backlog drains
+      read_paused_ = true;  // resumed once the backlog drains
     }
   }
 
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) {
-      // The client is gone; nothing more can be delivered.
-      write_failed_ = true;
-      pending_.Clear();
-    }
-    MaybeWriteLocked();
-    if (read_paused_ && pending_.outcomes_size() < kMaxPendingOutcomes / 2 && !write_failed_) {
-      read_paused_ = false;
-      StartRead(&request_);
-    } else if (read_paused_ && write_failed_) {
-      read_paused_ = false;
-      reads_done_ = true;
-    }
-    MaybeFinishLocked();
-  }
-
-  void OnDone() override { delete this; }
-
- private:
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || write_failed_ || pending_.outcomes_size() == 0) return;
     in_flight_.Clear();
@@ -383,7 +480,8 @@ class CheckInStreamReactor final
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || !reads_done_ || writing_ || (pending_.outcomes_size() > 0 && !write_failed_)) {
+    if (finished_ || !reads_done_ || writing_ || awaiting_durable_ > 0 ||
+        (pending_.outcomes_size() > 0 && !write_failed_)) {
       return;
     }
     finished_ = true;
@@ -411,6 +509,11 @@ class CheckInStreamReactor final
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  int awaiting_durable_ ABSL_GUARDED_BY(mu_) = 0;   // messages waiting for the journal
+  int awaiting_outcomes_ ABSL_GUARDED_BY(mu_) = 0;  // their outcomes
+  uint64_t next_message_ ABSL_GUARDED_BY(mu_) = 0;   // number of the next message read
+  uint64_t next_to_queue_ ABSL_GUARDED_BY(mu_) = 0;  // next message whose answers go out
+  std::map<uint64_t, v1::CheckInStreamResponse> ready_ ABSL_GUARDED_BY(mu_);  // durable, early
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
 
@@ -433,6 +536,10 @@ grpc::ServerUnaryReactor* CheckInService::OpenTube(grpc::CallbackServerContext* 
     timer.Finish(reactor, ToGrpcStatus(target.status()));
     return reactor;
   }
+  if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
+    timer.Finish(reactor, admission);
+    return reactor;
+  }
   const grpc::Status status =
       context_.cache->Run("OpenTube", request->request_id(), *request, response, [&] {
         absl::StatusOr<engine::core::TubeView> tube =
@@ -441,7 +548,7 @@ grpc::ServerUnaryReactor* CheckInService::OpenTube(grpc::CallbackServerContext* 
         TubeToProto(*target->round, *tube, response->mutable_tube());
         return grpc::Status::OK;
       });
-  timer.Finish(reactor, status);
+  FinishDurably(context_, reactor, timer, status);
   return reactor;
 }
 
@@ -457,6 +564,10 @@ grpc::ServerUnaryReactor* CheckInService::SealTube(grpc::CallbackServerContext* 
     timer.Finish(reactor, ToGrpcStatus(target.status()));
     return reactor;
   }
+  if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
+    timer.Finish(reactor, admission);
+    return reactor;
+  }
   const grpc::Status status =
       context_.cache->Run("SealTube", request->request_id(), *request, response, [&] {
         absl::StatusOr<engine::core::TubeView> tube =
@@ -465,7 +576,7 @@ grpc::ServerUnaryReactor* CheckInService::SealTube(grpc::CallbackServerContext* 
         TubeToProto(*target->round, *tube, response->mutable_tube());
         return grpc::Status::OK;
       });
-  timer.Finish(reactor, status);
+  FinishDurably(context_, reactor, timer, status);
   return reactor;
 }
 

@@ -14,7 +14,7 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",
-    "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request"};
+    "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request", "not_admitted"};
 
 constexpr std::array<const char*, 17> kCodeNames = {
     "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",

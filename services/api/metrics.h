@@ -53,6 +53,7 @@ enum class CheckInResultLabel : uint8_t {
   kBadScanTime,
   kRoundNotOpen,
   kInvalidRequest,
+  kNotAdmitted,  // refused before the core: journal queue full or failed
   kCount,
 };
 

@@ -89,8 +89,11 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
                        c.sites.size());
           return grpc::Status::OK;
         });
-    timer_.Record(status);
-    Finish(status);
+    // Answer once the community's record is durable.
+    WhenDurable(*context_.store, status, [this](const grpc::Status& durable) {
+      timer_.Record(durable);
+      Finish(durable);
+    });
   }
 
   ServiceContext context_;
@@ -152,7 +155,7 @@ grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerConte
                        (*round)->layout().resident_count());
           return grpc::Status::OK;
         });
-    timer.Finish(reactor, status);
+    FinishDurably(context_, reactor, timer, status);
   });
   return reactor;
 }
@@ -214,7 +217,7 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
                        (*plan)->due_at_sites, (*plan)->door_to_door_count);
           return grpc::Status::OK;
         });
-    timer.Finish(reactor, status);
+    FinishDurably(context_, reactor, timer, status);
   });
   return reactor;
 }
@@ -399,7 +402,7 @@ grpc::ServerUnaryReactor* PlanningService::OpenRound(grpc::CallbackServerContext
       return grpc::Status::OK;
     });
   };
-  timer.Finish(reactor, run());
+  FinishDurably(context_, reactor, timer, run());
   return reactor;
 }
 
@@ -419,7 +422,7 @@ grpc::ServerUnaryReactor* PlanningService::CloseRound(grpc::CallbackServerContex
       return grpc::Status::OK;
     });
   };
-  timer.Finish(reactor, run());
+  FinishDurably(context_, reactor, timer, run());
   return reactor;
 }
 

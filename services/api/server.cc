@@ -5,15 +5,17 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/journal/memory_store.h"
 
 namespace swabwave::services {
 
 absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<SwabwaveServer> server(new SwabwaveServer());
+  if (absl::Status s = server->OpenStore(options); !s.ok()) return s;
   server->slow_ = std::make_unique<SlowPathExecutor>(options.slow_path_threads);
-  const ServiceContext context{&server->registry_, &server->metrics_, &server->cache_,
-                               server->slow_.get()};
+  const ServiceContext context{&server->registry_, server->store_.get(), &server->metrics_,
+                               &server->cache_, server->slow_.get()};
   server->planning_ = std::make_unique<PlanningService>(context);
   server->checkin_ = std::make_unique<CheckInService>(context);
   server->progress_ = std::make_unique<ProgressService>(context);
@@ -53,6 +55,75 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   return server;
 }
 
+absl::Status SwabwaveServer::OpenStore(const ServerOptions& options) {
+  if (options.data_dir.empty()) {
+    spdlog::warn("DURABILITY IS OFF: no data directory, nothing is written to disk; a restart "
+                 "loses every check-in. Use this only to measure what durability costs.");
+    store_ = std::make_unique<engine::journal::MemoryStore>();
+    return absl::OkStatus();
+  }
+  engine::journal::JournalOptions journal_options;
+  journal_options.dir = options.data_dir;
+  journal_options.max_pending_records = options.max_pending_records;
+  absl::StatusOr<std::unique_ptr<engine::journal::Journal>> journal =
+      engine::journal::Journal::Open(
+          journal_options,
+          [this](uint64_t, absl::string_view record) { return registry_.ApplyRecord(record); },
+          &recovery_);
+  if (!journal.ok()) {
+    return absl::Status(journal.status().code(),
+                        absl::StrCat("cannot recover the journal in ", options.data_dir, ": ",
+                                     journal.status().message()));
+  }
+  registry_.FinishRecovery();
+  if (recovery_.torn_bytes > 0) {
+    spdlog::warn("journal: dropped a torn tail of {} bytes ({}); those records were never "
+                 "acknowledged",
+                 recovery_.torn_bytes, recovery_.torn_detail);
+  }
+  spdlog::info("journal {}: recovered {} records from {} segments after a snapshot covering "
+               "sequence {} ({} records) in {}; resuming at sequence {}",
+               options.data_dir, recovery_.records, recovery_.segments,
+               recovery_.snapshot_sequence, recovery_.snapshot_records,
+               absl::FormatDuration(recovery_.elapsed), recovery_.last_sequence + 1);
+  journal_ = journal->get();
+  store_ = *std::move(journal);
+  registry_.AttachStore(store_.get());
+  snapshot_covered_ = recovery_.last_sequence;
+  snapshotter_ = std::thread([this, every = options.snapshot_every] { SnapshotLoop(every); });
+  return absl::OkStatus();
+}
+
+absl::Status SwabwaveServer::Snapshot() {
+  if (journal_ == nullptr) return absl::OkStatus();
+  const absl::Time start = absl::Now();
+  absl::StatusOr<uint64_t> covered = journal_->WriteSnapshot(
+      [this](engine::journal::SnapshotSink& sink) { return registry_.WriteSnapshot(sink); });
+  if (!covered.ok()) {
+    spdlog::error("snapshot failed: {}", std::string(covered.status().message()));
+    return covered.status();
+  }
+  {
+    std::lock_guard lock(snapshot_mu_);
+    snapshot_covered_ = *covered;
+  }
+  spdlog::info("snapshot covering sequence {} written in {}", *covered,
+               absl::FormatDuration(absl::Now() - start));
+  return absl::OkStatus();
+}
+
+void SwabwaveServer::SnapshotLoop(uint64_t every) {
+  std::unique_lock lock(snapshot_mu_);
+  for (;;) {
+    snapshot_wake_.wait_for(lock, std::chrono::seconds(5));
+    if (snapshot_stop_) return;
+    if (journal_->last_appended() - snapshot_covered_ < every) continue;
+    lock.unlock();
+    (void)Snapshot();  // logged; the journal still holds everything
+    lock.lock();
+  }
+}
+
 HttpResponse SwabwaveServer::ServeHttp(const std::string& path) {
   if (path == "/healthz") {
     if (draining_.load(std::memory_order_acquire)) return {503, "text/plain", "draining\n"};
@@ -74,6 +145,21 @@ void SwabwaveServer::Shutdown(absl::Duration grace) {
   // Slow-path work still queued finishes its calls (they were accepted).
   slow_.reset();
   if (http_ != nullptr) http_->Stop();
+  if (snapshotter_.joinable()) {
+    {
+      std::lock_guard lock(snapshot_mu_);
+      snapshot_stop_ = true;
+    }
+    snapshot_wake_.notify_one();
+    snapshotter_.join();
+    // A snapshot at exit makes the next start quick.
+    bool behind;
+    {
+      std::lock_guard lock(snapshot_mu_);
+      behind = journal_->last_appended() > snapshot_covered_;
+    }
+    if (behind) (void)Snapshot();
+  }
   spdlog::info("swabwaved stopped");
 }
 

@@ -10,11 +10,15 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/journal/journal.h"
 #include "engine/registry.h"
 #include "services/api/checkin_service.h"
 #include "services/api/metrics.h"
@@ -33,6 +37,14 @@ struct ServerOptions {
   std::string http_listen = "127.0.0.1:9090";
   // Threads for slow rare paths (import, create, plan).
   int slow_path_threads = 2;
+  // The embedded journal's directory (engine/journal). Empty: keep nothing
+  // (durability off, for benchmarks and in-memory tests only).
+  std::string data_dir;
+  // A snapshot is written once this many records were appended since the
+  // last one (and at shutdown), bounding recovery time.
+  uint64_t snapshot_every = 5'000'000;
+  // Records waiting for the disk past which check-ins get RESOURCE_EXHAUSTED.
+  uint64_t max_pending_records = uint64_t{1} << 20;
 };
 
 class SwabwaveServer {
@@ -46,6 +58,13 @@ class SwabwaveServer {
   int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   engine::Registry& registry() { return registry_; }
   ServerMetrics& metrics() { return metrics_; }
+  engine::journal::Store& store() { return *store_; }
+  // Null when durability is off.
+  engine::journal::Journal* journal() { return journal_; }
+  // What recovery found at start (zeroes without a journal).
+  const engine::journal::RecoveryReport& recovery() const { return recovery_; }
+  // Writes a snapshot now (no-op without a journal).
+  absl::Status Snapshot();
 
   // Graceful stop: /healthz and gRPC health report NOT_SERVING, new calls
   // are refused, calls in flight get `grace` to finish before they are
@@ -57,7 +76,18 @@ class SwabwaveServer {
  private:
   SwabwaveServer() = default;
   HttpResponse ServeHttp(const std::string& path);
+  absl::Status OpenStore(const ServerOptions& options);
+  void SnapshotLoop(uint64_t every);
 
+  // Declared first: destroyed after everything that may append to it.
+  std::unique_ptr<engine::journal::Store> store_;
+  engine::journal::Journal* journal_ = nullptr;  // store_, when it is a journal
+  engine::journal::RecoveryReport recovery_;
+  std::mutex snapshot_mu_;
+  std::condition_variable snapshot_wake_;
+  bool snapshot_stop_ = false;  // guarded by snapshot_mu_
+  uint64_t snapshot_covered_ = 0;  // guarded by snapshot_mu_
+  std::thread snapshotter_;
   engine::Registry registry_;
   ServerMetrics metrics_;
   RequestCache cache_;

@@ -38,6 +38,37 @@ void SlowPathExecutor::Loop() {
   }
 }
 
+void WhenDurable(engine::journal::Store& store, grpc::Status status,
+                 absl::AnyInvocable<void(const grpc::Status&)> finish) {
+  store.WhenDurable(store.last_appended(), [status = std::move(status), finish = std::move(finish)](
+                                               absl::Status durable) mutable {
+    if (durable.ok() || !status.ok()) {
+      finish(status);
+      return;
+    }
+    finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("the change was not made durable: ", durable.message())));
+  });
+}
+
+void FinishDurably(const ServiceContext& context, grpc::ServerUnaryReactor* reactor,
+                   const RpcTimer& timer, grpc::Status status) {
+  WhenDurable(*context.store, std::move(status),
+              [reactor, timer](const grpc::Status& durable) { timer.Finish(reactor, durable); });
+}
+
+grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t records) {
+  if (absl::Status health = store.health(); !health.ok()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(health.message()));
+  }
+  if (!store.Accepting(records)) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "the server's journal queue is full (the disk is behind); retry in 100 ms "
+                        "with the same request_id");
+  }
+  return grpc::Status::OK;
+}
+
 absl::StatusOr<engine::Round*> LookUpRound(const engine::Registry& registry,
                                            absl::string_view name) {
   absl::StatusOr<std::string> id = ParseRoundName(name);

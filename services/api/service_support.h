@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "engine/journal/store.h"
 #include "engine/registry.h"
 #include "services/api/metrics.h"
 #include "services/api/request_cache.h"
@@ -48,6 +49,9 @@ class SlowPathExecutor {
 
 struct ServiceContext {
   engine::Registry* registry = nullptr;
+  // Where changes become durable; every mutation answers only once what it
+  // appended is (DESIGN.md §4.3).
+  engine::journal::Store* store = nullptr;
   ServerMetrics* metrics = nullptr;
   RequestCache* cache = nullptr;
   SlowPathExecutor* slow = nullptr;
@@ -71,6 +75,22 @@ class RpcTimer {
   Rpc rpc_;
   absl::Time start_;
 };
+
+// Calls `finish(status)` once every record appended so far (this call's
+// among them) is durable; if the store fails first, with UNAVAILABLE
+// instead of an OK `status`. `finish` may run on the journal's writer
+// thread: keep it to finishing the call.
+void WhenDurable(engine::journal::Store& store, grpc::Status status,
+                 absl::AnyInvocable<void(const grpc::Status&)> finish);
+
+// Finishes a unary call with `status` once its change is durable.
+void FinishDurably(const ServiceContext& context, grpc::ServerUnaryReactor* reactor,
+                   const RpcTimer& timer, grpc::Status status);
+
+// The status a call gets when the store cannot take its change: UNAVAILABLE
+// (failed store) or RESOURCE_EXHAUSTED (queue full, with a retry hint); OK
+// when it can.
+grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t records);
 
 // The round named "rounds/{id}": INVALID_ARGUMENT for a bad name, NOT_FOUND
 // for an unknown round. Lock-free.

@@ -1,6 +1,8 @@
 // swabwaved: the swabwave server. Serves the gRPC API (planning, check-in,
 // progress, health, reflection) and an HTTP side port with /healthz and
-// /metrics. SIGTERM or SIGINT drains it gracefully and exits 0.
+// /metrics. Every change is journaled in --data_dir (engine/journal) and
+// acknowledged only once durable; a restart replays it. SIGTERM or SIGINT
+// drains the server gracefully, writes a snapshot and exits 0.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -22,6 +24,15 @@ ABSL_FLAG(int, threads, 2,
           "rounds (gRPC runs its callbacks on its own pool, sized to the machine)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight may take to finish after SIGTERM/SIGINT");
+ABSL_FLAG(std::string, data_dir, "",
+          "directory of the embedded journal (created if missing); every change is written and "
+          "fsynced there before it is acknowledged, and replayed from there on start");
+ABSL_FLAG(std::string, durability, "journal",
+          "\"journal\" (the default: needs --data_dir) or \"none\" (keep nothing on disk; for "
+          "measuring what durability costs, never for a real round)");
+ABSL_FLAG(uint64_t, snapshot_every, 5'000'000,
+          "write a snapshot after this many journal records (and at shutdown), bounding the "
+          "time a restart takes");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
 
@@ -42,6 +53,27 @@ int main(int argc, char** argv) {
   options.slow_path_threads = absl::GetFlag(FLAGS_threads);
   if (options.slow_path_threads < 1 || options.slow_path_threads > 256) {
     spdlog::error("--threads must be between 1 and 256");
+    return EXIT_FAILURE;
+  }
+  const std::string durability = absl::GetFlag(FLAGS_durability);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.snapshot_every = absl::GetFlag(FLAGS_snapshot_every);
+  if (durability == "none") {
+    if (!options.data_dir.empty()) {
+      spdlog::error("--durability=none keeps nothing on disk: drop --data_dir, or drop "
+                    "--durability=none to use the journal there");
+      return EXIT_FAILURE;
+    }
+  } else if (durability != "journal") {
+    spdlog::error("--durability must be \"journal\" or \"none\", not \"{}\"", durability);
+    return EXIT_FAILURE;
+  } else if (options.data_dir.empty()) {
+    spdlog::error("--data_dir is required: the journal needs a directory (or pass "
+                  "--durability=none to benchmark without durability)");
+    return EXIT_FAILURE;
+  }
+  if (options.snapshot_every == 0) {
+    spdlog::error("--snapshot_every must be at least 1");
     return EXIT_FAILURE;
   }
   auto server = swabwave::services::SwabwaveServer::Start(options);

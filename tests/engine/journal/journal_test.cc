@@ -1,0 +1,281 @@
+#include "engine/journal/journal.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/journal/frame.h"
+#include "tests/engine/journal/temp_dir.h"
+
+namespace swabwave::engine::journal {
+namespace {
+
+using ::swabwave::engine::testing::ReadAll;
+using ::swabwave::engine::testing::TempDir;
+using ::swabwave::engine::testing::WriteAll;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Opens the journal in `dir`, collecting what recovery replays.
+struct Opened {
+  absl::StatusOr<std::unique_ptr<Journal>> journal;
+  std::vector<std::string> replayed;
+  RecoveryReport report;
+};
+
+std::unique_ptr<Opened> Open(const std::string& dir, uint64_t segment_bytes = 1 << 20) {
+  auto opened = std::make_unique<Opened>();
+  JournalOptions options;
+  options.dir = dir;
+  options.segment_bytes = segment_bytes;
+  opened->journal = Journal::Open(
+      options,
+      [o = opened.get()](uint64_t, absl::string_view record) {
+        o->replayed.emplace_back(record);
+        return absl::OkStatus();
+      },
+      &opened->report);
+  return opened;
+}
+
+// Appends records "<prefix>1" ... "<prefix>n" and waits for them.
+void AppendDurably(Journal& journal, const std::string& prefix, int n) {
+  uint64_t last = 0;
+  for (int i = 1; i <= n; ++i) last = journal.Append(absl::StrCat(prefix, i));
+  ASSERT_TRUE(journal.WaitDurable(last).ok());
+}
+
+TEST(JournalTest, AnEmptyDirectoryRecoversNothing) {
+  TempDir dir;
+  auto opened = Open(dir.path());
+  ASSERT_TRUE(opened->journal.ok()) << opened->journal.status();
+  EXPECT_TRUE(opened->replayed.empty());
+  EXPECT_EQ(opened->report.last_sequence, 0u);
+  EXPECT_EQ((*opened->journal)->last_appended(), 0u);
+}
+
+TEST(JournalTest, AMissingDirectoryIsCreated) {
+  TempDir dir;
+  auto opened = Open(dir.path() + "/a/b");
+  ASSERT_TRUE(opened->journal.ok()) << opened->journal.status();
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path() + "/a/b"));
+}
+
+TEST(JournalTest, DurableRecordsAreReplayedInOrderAfterARestart) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "r", 3);
+    EXPECT_EQ((*opened->journal)->durable(), 3u);
+  }
+  auto reopened = Open(dir.path());
+  ASSERT_TRUE(reopened->journal.ok()) << reopened->journal.status();
+  EXPECT_THAT(reopened->replayed, ElementsAre("r1", "r2", "r3"));
+  // Sequences continue where they stopped.
+  EXPECT_EQ((*reopened->journal)->Append("r4"), 4u);
+}
+
+TEST(JournalTest, WhenDurableRunsEveryCallbackOnceTheRecordIsOnDisk) {
+  TempDir dir;
+  auto opened = Open(dir.path());
+  ASSERT_TRUE(opened->journal.ok());
+  Journal& journal = **opened->journal;
+  std::atomic<int> called{0};
+  std::atomic<bool> too_early{false};
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 4; ++t) {
+    producers.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const uint64_t sequence = journal.Append(absl::StrCat("p", t, "-", i));
+        journal.WhenDurable(sequence, [&, sequence](absl::Status status) {
+          if (!status.ok() || journal.durable() < sequence) too_early = true;
+          ++called;
+        });
+      }
+    });
+  }
+  for (std::thread& producer : producers) producer.join();
+  ASSERT_TRUE(journal.WaitDurable(journal.last_appended()).ok());
+  EXPECT_EQ(called.load(), 800);
+  EXPECT_FALSE(too_early.load());
+  // Already durable: called inline.
+  bool inline_call = false;
+  journal.WhenDurable(1, [&](absl::Status status) { inline_call = status.ok(); });
+  EXPECT_TRUE(inline_call);
+}
+
+TEST(JournalTest, AcceptingRefusesPastTheQueueBound) {
+  TempDir dir;
+  JournalOptions options;
+  options.dir = dir.path();
+  options.max_pending_records = 100;
+  auto journal = Journal::Open(options, [](uint64_t, absl::string_view) { return absl::OkStatus(); },
+                               nullptr);
+  ASSERT_TRUE(journal.ok());
+  EXPECT_TRUE((*journal)->Accepting(100));
+  EXPECT_FALSE((*journal)->Accepting(101));
+}
+
+TEST(JournalTest, SegmentsRotateAndReplayAcrossFiles) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path(), 4096);
+    ASSERT_TRUE(opened->journal.ok());
+    for (int batch = 0; batch < 20; ++batch) {
+      AppendDurably(**opened->journal, absl::StrCat("b", batch, "-", std::string(200, 'x'), "-"),
+                    5);
+    }
+    EXPECT_GT((*opened->journal)->segment_count(), 3u);
+  }
+  auto reopened = Open(dir.path(), 4096);
+  ASSERT_TRUE(reopened->journal.ok()) << reopened->journal.status();
+  EXPECT_EQ(reopened->replayed.size(), 100u);
+  EXPECT_GT(reopened->report.segments, 3u);
+}
+
+// Writes three durable records, then cuts the last one at every byte offset:
+// recovery keeps the first two, reports the torn bytes, truncates them, and
+// the journal goes on from sequence 3.
+TEST(JournalTest, ATornLastRecordIsTruncatedAtEveryByteOffset) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "record-", 3);
+  }
+  const std::vector<std::string> segments = dir.Files("journal-");
+  ASSERT_EQ(segments.size(), 1u);
+  const std::string whole = ReadAll(segments[0]);
+  const size_t last_frame = whole.size() - (kFrameHeaderSize + std::string("record-3").size());
+  for (size_t cut = last_frame + 1; cut < whole.size(); ++cut) {
+    TempDir case_dir;
+    WriteAll(case_dir.path() + "/" + std::filesystem::path(segments[0]).filename().string(),
+             whole.substr(0, cut));
+    auto opened = Open(case_dir.path());
+    ASSERT_TRUE(opened->journal.ok()) << cut << ": " << opened->journal.status();
+    EXPECT_THAT(opened->replayed, ElementsAre("record-1", "record-2")) << cut;
+    EXPECT_EQ(opened->report.torn_bytes, cut - last_frame) << cut;
+    EXPECT_EQ((*opened->journal)->Append("again"), 3u);
+    ASSERT_TRUE((*opened->journal)->WaitDurable(3).ok());
+    opened.reset();
+    auto again = Open(case_dir.path());
+    ASSERT_TRUE(again->journal.ok()) << cut << ": " << again->journal.status();
+    EXPECT_THAT(again->replayed, ElementsAre("record-1", "record-2", "again")) << cut;
+    EXPECT_EQ(again->report.torn_bytes, 0u);
+  }
+}
+
+TEST(JournalTest, AFlippedBitInTheMiddleIsDataLossNamingFileAndOffset) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "record-", 5);
+  }
+  const std::string segment = dir.Files("journal-")[0];
+  std::string data = ReadAll(segment);
+  const size_t second = kSegmentHeaderSize + kFrameHeaderSize + std::string("record-1").size();
+  data[second + kFrameHeaderSize + 3] ^= 0x01;
+  WriteAll(segment, data);
+  auto opened = Open(dir.path());
+  ASSERT_FALSE(opened->journal.ok());
+  EXPECT_EQ(opened->journal.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(opened->journal.status().message(), HasSubstr(segment));
+  EXPECT_THAT(opened->journal.status().message(), HasSubstr(absl::StrCat("offset ", second)));
+}
+
+TEST(JournalTest, AMissingSegmentIsDataLoss) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path(), 4096);
+    ASSERT_TRUE(opened->journal.ok());
+    for (int batch = 0; batch < 10; ++batch) {
+      AppendDurably(**opened->journal, absl::StrCat("b", batch, std::string(300, 'y')), 5);
+    }
+  }
+  std::vector<std::string> segments = dir.Files("journal-");
+  ASSERT_GT(segments.size(), 3u);
+  std::filesystem::remove(segments[1]);
+  auto opened = Open(dir.path(), 4096);
+  ASSERT_FALSE(opened->journal.ok());
+  EXPECT_EQ(opened->journal.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(opened->journal.status().message(), HasSubstr("missing"));
+}
+
+TEST(JournalTest, ASnapshotReplacesTheSegmentsItCovers) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path(), 4096);
+    ASSERT_TRUE(opened->journal.ok());
+    Journal& journal = **opened->journal;
+    for (int batch = 0; batch < 10; ++batch) {
+      AppendDurably(journal, absl::StrCat("old", batch, std::string(300, 'z'), "-"), 5);
+    }
+    const size_t before = journal.segment_count();
+    absl::StatusOr<uint64_t> covered = journal.WriteSnapshot([](SnapshotSink& sink) {
+      for (const char* record : {"state-a", "state-b"}) {
+        if (absl::Status s = sink.Add(record); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(covered.ok()) << covered.status();
+    EXPECT_EQ(*covered, 50u);
+    EXPECT_LT(journal.segment_count(), before);
+    AppendDurably(journal, "new", 2);
+  }
+  auto reopened = Open(dir.path(), 4096);
+  ASSERT_TRUE(reopened->journal.ok()) << reopened->journal.status();
+  EXPECT_THAT(reopened->replayed, ElementsAre("state-a", "state-b", "new1", "new2"));
+  EXPECT_EQ(reopened->report.snapshot_sequence, 50u);
+  EXPECT_EQ(reopened->report.snapshot_records, 2u);
+  EXPECT_EQ((*reopened->journal)->last_appended(), 52u);
+}
+
+TEST(JournalTest, ADamagedSnapshotIsDataLoss) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "r", 2);
+    ASSERT_TRUE((*opened->journal)
+                    ->WriteSnapshot([](SnapshotSink& sink) { return sink.Add("state"); })
+                    .ok());
+  }
+  const std::string snapshot = dir.Files("snapshot-")[0];
+  std::string data = ReadAll(snapshot);
+  data.back() ^= 0x20;
+  WriteAll(snapshot, data);
+  auto opened = Open(dir.path());
+  ASSERT_FALSE(opened->journal.ok());
+  EXPECT_EQ(opened->journal.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(opened->journal.status().message(), HasSubstr("snapshot"));
+}
+
+TEST(JournalTest, AReplayErrorStopsRecoveryAndPassesThrough) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "r", 3);
+  }
+  JournalOptions options;
+  options.dir = dir.path();
+  auto journal = Journal::Open(
+      options,
+      [](uint64_t sequence, absl::string_view) {
+        return sequence == 2 ? absl::DataLossError("bad record 2") : absl::OkStatus();
+      },
+      nullptr);
+  ASSERT_FALSE(journal.ok());
+  EXPECT_THAT(journal.status().message(), HasSubstr("bad record 2"));
+}
+
+}  // namespace
+}  // namespace swabwave::engine::journal

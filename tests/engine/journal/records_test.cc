@@ -1,0 +1,136 @@
+#include "engine/journal/records.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/model/round_layout.h"
+#include "engine/plan/greedy_planner.h"
+#include "tests/engine/test_community.h"
+
+namespace swabwave::engine::journal {
+namespace {
+
+using ::swabwave::engine::testing::MakeCommunity;
+using ::swabwave::engine::testing::Shape;
+
+Community TestCommunity() {
+  Shape shape;
+  shape.mobility_limited_every = 5;
+  shape.exempt_every = 7;
+  shape.sites = 2;
+  return MakeCommunity(shape);
+}
+
+TEST(RecordsTest, ACommunityRoundTripsThroughItsRecord) {
+  const Community community = TestCommunity();
+  std::string record;
+  EncodeCommunity(community, &record);
+  ASSERT_EQ(*TypeOf(record), RecordType::kCommunityImported);
+  absl::StatusOr<Community> decoded = DecodeCommunity(record);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  std::string again;
+  EncodeCommunity(*decoded, &again);
+  EXPECT_EQ(again, record);
+  EXPECT_EQ(decoded->residents.size(), community.residents.size());
+  EXPECT_EQ(decoded->resident_code(3), community.resident_code(3));
+  EXPECT_EQ(decoded->residents[4].mobility_limited, community.residents[4].mobility_limited);
+  EXPECT_EQ(decoded->residents[6].exemption, community.residents[6].exemption);
+}
+
+TEST(RecordsTest, RoundEventsRoundTrip) {
+  RoundCreated created;
+  created.config.id = "r1";
+  created.config.community_ids = {"tc", "td"};
+  created.config.start = absl::FromUnixSeconds(1795762800);
+  created.config.pool_ratio = 5;
+  created.created = absl::FromUnixNanos(1795762800123456789);
+  std::string record;
+  EncodeRoundCreated(created, &record);
+  absl::StatusOr<RoundCreated> decoded = DecodeRoundCreated(record);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->config.id, "r1");
+  EXPECT_EQ(decoded->config.community_ids, created.config.community_ids);
+  EXPECT_EQ(decoded->config.start, created.config.start);
+  EXPECT_EQ(decoded->config.pool_ratio, 5);
+  EXPECT_EQ(decoded->config.wave_length, created.config.wave_length);
+  EXPECT_EQ(decoded->created, created.created);
+
+  record.clear();
+  EncodeRoundPhase(RecordType::kRoundClosed, "r1", &record);
+  EXPECT_EQ(*TypeOf(record), RecordType::kRoundClosed);
+  EXPECT_EQ(*DecodeRoundPhase(record), "r1");
+
+  record.clear();
+  EncodeTubeEvent(RecordType::kTubeSealed, {"r1", 3, 17, "TB-000017"}, &record);
+  absl::StatusOr<TubeEvent> tube = DecodeTubeEvent(record);
+  ASSERT_TRUE(tube.ok());
+  EXPECT_EQ(tube->desk, 3u);
+  EXPECT_EQ(tube->tube, 17u);
+  EXPECT_EQ(tube->barcode, "TB-000017");
+
+  record.clear();
+  const CheckInRecord check_in{2, 123456, 789, 9, 1795762801, 0xDEADBEEF};
+  EncodeCheckIn(check_in, &record);
+  absl::StatusOr<CheckInRecord> back = DecodeCheckIn(record);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->round, 2u);
+  EXPECT_EQ(back->resident, 123456u);
+  EXPECT_EQ(back->tube, 789u);
+  EXPECT_EQ(back->slot, 9u);
+  EXPECT_EQ(back->scan_unix_seconds, 1795762801);
+  EXPECT_EQ(back->request_tag, 0xDEADBEEFu);
+  // Short: a check-in is the journal's bulk.
+  EXPECT_LE(record.size(), 20u);
+}
+
+TEST(RecordsTest, APlanRoundTripsThroughItsRecord) {
+  const Community community = TestCommunity();
+  RoundConfig config;
+  config.id = "r";
+  config.community_ids = {"tc"};
+  config.start = absl::FromUnixSeconds(1795762800);
+  const RoundLayout layout({&community});
+  absl::StatusOr<plan::Plan> made = plan::GreedyPlanner().MakePlan(layout, config, {});
+  ASSERT_TRUE(made.ok()) << made.status();
+  std::string record;
+  EncodeRoundPlanned("r", *made, &record);
+  absl::StatusOr<RoundPlanned> decoded = DecodeRoundPlanned(record);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->round_id, "r");
+  std::string again;
+  EncodeRoundPlanned("r", decoded->plan, &again);
+  EXPECT_EQ(again, record);
+  EXPECT_TRUE(plan::VerifyPlan(layout, decoded->plan).ok());
+}
+
+// Every prefix of every kind of record is refused with a message, never a
+// crash or an out-of-range read (ASan checks the latter).
+TEST(RecordsTest, EveryTruncationIsRefused) {
+  const Community community = TestCommunity();
+  std::vector<std::string> records(4);
+  EncodeCommunity(community, &records[0]);
+  EncodeRoundCreated({RoundConfig{.id = "r", .community_ids = {"tc"},
+                                  .start = absl::FromUnixSeconds(1795762800)},
+                      absl::Now()},
+                     &records[1]);
+  EncodeTubeEvent(RecordType::kTubeRacked, {"r", 1, 2, "TB-1"}, &records[2]);
+  EncodeCheckIn({0, 1, 2, 3, 1795762801, 4}, &records[3]);
+  for (const std::string& record : records) {
+    for (size_t cut = 0; cut < record.size(); ++cut) {
+      const absl::string_view prefix = absl::string_view(record).substr(0, cut);
+      absl::Status status;
+      switch (static_cast<RecordType>(record[0])) {
+        case RecordType::kCommunityImported: status = DecodeCommunity(prefix).status(); break;
+        case RecordType::kRoundCreated: status = DecodeRoundCreated(prefix).status(); break;
+        case RecordType::kTubeRacked: status = DecodeTubeEvent(prefix).status(); break;
+        default: status = DecodeCheckIn(prefix).status(); break;
+      }
+      EXPECT_FALSE(status.ok()) << RecordTypeName(static_cast<RecordType>(record[0])) << " " << cut;
+    }
+  }
+  EXPECT_FALSE(TypeOf("").ok());
+  EXPECT_FALSE(TypeOf("\x63").ok());
+}
+
+}  // namespace
+}  // namespace swabwave::engine::journal

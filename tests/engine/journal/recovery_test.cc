@@ -1,0 +1,253 @@
+// The engine's state survives a restart through the journal: a registry
+// journals every change, a new registry replays the directory, and the two
+// agree on every resident word, tag and tube (DESIGN.md §4.3).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/journal/frame.h"
+#include "engine/journal/journal.h"
+#include "engine/plan/greedy_planner.h"
+#include "engine/registry.h"
+#include "tests/engine/journal/temp_dir.h"
+#include "tests/engine/test_community.h"
+
+namespace swabwave::engine {
+namespace {
+
+using core::CheckInResult;
+using core::CheckInVerdict;
+using core::ResidentState;
+using ::swabwave::engine::testing::MakeCommunity;
+using ::swabwave::engine::testing::ReadAll;
+using ::swabwave::engine::testing::ResidentCode;
+using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TempDir;
+using ::swabwave::engine::testing::WriteAll;
+
+const absl::Time kStart = absl::FromUnixSeconds(1795762800);
+const int64_t kScan = 1795762800 + 600;
+
+// A registry over a journal in a directory, as swabwaved builds it.
+struct Node {
+  Registry registry;
+  std::unique_ptr<journal::Journal> journal;
+  journal::RecoveryReport report;
+
+  Round* round() { return registry.FindRound("r"); }
+  core::LiveRound& live() { return *round()->live(); }
+  void Sync() { ASSERT_TRUE(journal->WaitDurable(journal->last_appended()).ok()); }
+};
+
+std::unique_ptr<Node> StartNode(const std::string& dir) {
+  auto node = std::make_unique<Node>();
+  journal::JournalOptions options;
+  options.dir = dir;
+  absl::StatusOr<std::unique_ptr<journal::Journal>> journal = journal::Journal::Open(
+      options,
+      [n = node.get()](uint64_t, absl::string_view record) {
+        return n->registry.ApplyRecord(record);
+      },
+      &node->report);
+  EXPECT_TRUE(journal.ok()) << journal.status();
+  if (!journal.ok()) return nullptr;
+  node->journal = *std::move(journal);
+  node->registry.FinishRecovery();
+  node->registry.AttachStore(node->journal.get());
+  return node;
+}
+
+// Everything a restart must keep, as one comparable string.
+std::string Fingerprint(Node& node) {
+  Round* round = node.round();
+  std::string out = absl::StrCat("phase ", PhaseName(round->phase()), "\n");
+  if (round->live() == nullptr) return out;
+  const core::LiveRound& live = *round->live();
+  for (uint32_t r = 0; r < live.resident_count(); ++r) {
+    const core::ResidentWord word = live.Read(r);
+    absl::StrAppend(&out, r, ": ", static_cast<int>(word.state()));
+    if (core::IsSampled(word.state())) {
+      absl::StrAppend(&out, " tube ", word.place(), " slot ", word.slot(), " at ",
+                      word.scan_offset(), " tag ", live.RequestTagOf(r));
+    }
+    out += "\n";
+  }
+  for (TubeIndex t = 0; t < live.rack().tube_count(); ++t) {
+    const core::TubeView tube = live.rack().Tube(t);
+    absl::StrAppend(&out, "tube ", t, " ", tube.barcode, " desk ", tube.desk, " state ",
+                    static_cast<int>(tube.state), " swabs ", tube.swabs, "\n");
+  }
+  absl::StrAppend(&out, "exempt ", live.exempt_sampled(), " d2d ", live.door_to_door_sampled(),
+                  " total ", live.TotalCheckIns(), "\n");
+  return out;
+}
+
+class RecoveryTest : public ::testing::Test {
+ protected:
+  // tc: 24 residents (every 5th mobility-limited, every 7th exempt), one
+  // site with two desks; round "r" with tubes of 5.
+  void SetUpRound(Node& node) {
+    Shape shape;
+    shape.mobility_limited_every = 5;
+    shape.exempt_every = 7;
+    ASSERT_TRUE(node.registry.ImportCommunity(MakeCommunity(shape)).ok());
+    RoundConfig config;
+    config.id = "r";
+    config.community_ids = {"tc"};
+    config.start = kStart;
+    config.pool_ratio = 5;
+    absl::StatusOr<Round*> round = node.registry.CreateRound(config);
+    ASSERT_TRUE(round.ok()) << round.status();
+    ASSERT_TRUE((*round)->MakePlan(plan::GreedyPlanner(), {}).ok());
+    ASSERT_TRUE((*round)->Open().ok());
+    for (int t = 0; t < 4; ++t) {
+      ASSERT_TRUE((*round)->RackTube(0, absl::StrCat("A-", t)).ok());
+      ASSERT_TRUE((*round)->RackTube(1, absl::StrCat("B-", t)).ok());
+    }
+  }
+
+  CheckInResult CheckIn(Node& node, DeskIndex desk, int n) {
+    return node.round()->CheckIn(desk, ResidentCode("tc", n), kScan + n, 1000 + n);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(RecoveryTest, ARestartKeepsEveryCheckInTubeAndPhase) {
+  std::string before;
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+    // Residents 1-7 one by one at desk 0 (tube A-0 fills, A-1 opens), 8-14
+    // as a batch at desk 1, a double scan of 3 at desk 1, a retry of 5.
+    for (int n = 1; n <= 7; ++n) EXPECT_EQ(CheckIn(*node, 0, n).verdict, CheckInVerdict::kSampled);
+    std::vector<std::string> codes;
+    std::vector<core::CheckInAttempt> attempts;
+    for (int n = 8; n <= 14; ++n) codes.push_back(ResidentCode("tc", n));
+    for (int i = 0; i < 7; ++i) attempts.push_back({1, codes[i], kScan + 8 + i, 1008u + i});
+    std::vector<CheckInResult> results(attempts.size());
+    node->round()->CheckInBatch(attempts, absl::MakeSpan(results));
+    for (const CheckInResult& r : results) EXPECT_EQ(r.verdict, CheckInVerdict::kSampled);
+    EXPECT_EQ(node->round()->CheckIn(1, ResidentCode("tc", 3), kScan, 77).verdict,
+              CheckInVerdict::kAlreadySampled);
+    EXPECT_EQ(node->round()->CheckIn(0, ResidentCode("tc", 5), kScan, 1005).verdict,
+              CheckInVerdict::kReplayed);
+    // Desk 1's second tube (B-1, 2 swabs) sealed by hand; B-2 opens.
+    ASSERT_TRUE(node->round()->SealTube(1, "B-1").ok());
+    node->Sync();
+    before = Fingerprint(*node);
+  }
+  std::unique_ptr<Node> node = StartNode(dir_.path());
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(Fingerprint(*node), before);
+  EXPECT_GT(node->report.records, 14u);
+
+  // The round goes on where it stood: a retry is replayed, a double scan
+  // refused, the next swab at each desk takes the next position.
+  EXPECT_EQ(node->round()->CheckIn(1, ResidentCode("tc", 9), kScan, 1009).verdict,
+            CheckInVerdict::kReplayed);
+  EXPECT_EQ(node->round()->CheckIn(0, ResidentCode("tc", 9), kScan, 77).verdict,
+            CheckInVerdict::kAlreadySampled);
+  const CheckInResult at_a = CheckIn(*node, 0, 15);
+  EXPECT_EQ(node->live().rack().Tube(at_a.tube).barcode, "A-1");
+  EXPECT_EQ(at_a.slot, 2u);
+  const CheckInResult at_b = CheckIn(*node, 1, 16);
+  EXPECT_EQ(node->live().rack().Tube(at_b.tube).barcode, "B-2");
+  EXPECT_EQ(at_b.slot, 0u);
+}
+
+TEST_F(RecoveryTest, ASnapshotPlusTheJournalAfterItRebuildsTheSameState) {
+  std::string before;
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+    for (int n = 1; n <= 6; ++n) CheckIn(*node, n % 2, n);
+    absl::StatusOr<uint64_t> covered = node->journal->WriteSnapshot(
+        [&](journal::SnapshotSink& sink) { return node->registry.WriteSnapshot(sink); });
+    ASSERT_TRUE(covered.ok()) << covered.status();
+    // Even residents go to desk 0: 11 swabs fill, one in A-2.
+    for (int n = 7; n <= 22; ++n) CheckIn(*node, n % 2, n);
+    ASSERT_TRUE(node->round()->SealTube(0, "A-2").ok());
+    node->Sync();
+    before = Fingerprint(*node);
+  }
+  std::unique_ptr<Node> node = StartNode(dir_.path());
+  ASSERT_NE(node, nullptr);
+  EXPECT_GT(node->report.snapshot_sequence, 0u);
+  EXPECT_GT(node->report.snapshot_records, 0u);
+  EXPECT_EQ(Fingerprint(*node), before);
+}
+
+TEST_F(RecoveryTest, ASnapshotOfAClosedRoundRestoresItClosed) {
+  std::string before;
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+    for (int n = 1; n <= 12; ++n) CheckIn(*node, n % 2, n);
+    ASSERT_TRUE(node->round()->Close().ok());
+    ASSERT_TRUE(node->journal
+                    ->WriteSnapshot([&](journal::SnapshotSink& sink) {
+                      return node->registry.WriteSnapshot(sink);
+                    })
+                    .ok());
+    before = Fingerprint(*node);
+  }
+  // Twice: the snapshot alone, then the snapshot after another restart.
+  for (int restart = 0; restart < 2; ++restart) {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->round()->phase(), RoundPhase::kClosed);
+    EXPECT_EQ(Fingerprint(*node), before);
+  }
+}
+
+// A crash before the last check-in's fsync: its record is torn, recovery
+// drops it, and the resident is untested again. That check-in was never
+// acknowledged, so no swab went into its position: the position is free.
+TEST_F(RecoveryTest, ALostLastCheckInLeavesTheResidentUntestedAndItsPositionFree) {
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+    for (int n = 1; n <= 3; ++n) CheckIn(*node, 0, n);
+    node->Sync();
+  }
+  std::vector<std::string> segments = dir_.Files("journal-");
+  // The first segment holds everything; the second, empty one was opened
+  // for the next records. Cut the last record in half.
+  std::string data = ReadAll(segments[0]);
+  std::string last_record;
+  journal::EncodeCheckIn({0, 2, 0, 2, kScan + 3, 1003}, &last_record);
+  data.resize(data.size() - last_record.size() / 2);
+  WriteAll(segments[0], data);
+
+  std::unique_ptr<Node> node = StartNode(dir_.path());
+  ASSERT_NE(node, nullptr);
+  EXPECT_GT(node->report.torn_bytes, 0u);
+  EXPECT_EQ(node->live().Read(2).state(), ResidentState::kUntested);
+  EXPECT_TRUE(core::IsSampled(node->live().Read(1).state()));
+  // The tube's fill is rebuilt from what was durable (positions 0 and 1).
+  const CheckInResult again = CheckIn(*node, 0, 3);
+  EXPECT_EQ(again.verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(again.slot, 2u);
+}
+
+TEST_F(RecoveryTest, ARecordForAnUnknownRoundIsDataLoss) {
+  Registry registry;
+  std::string record;
+  journal::EncodeRoundPhase(journal::RecordType::kRoundOpened, "ghost", &record);
+  const absl::Status status = registry.ApplyRecord(record);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("ghost"));
+}
+
+}  // namespace
+}  // namespace swabwave::engine
