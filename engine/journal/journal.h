@@ -8,8 +8,9 @@
 //
 // Group commit: appenders frame their records into a shared buffer under a
 // short lock; one writer thread swaps the buffer out, writes it, calls
-// fdatasync, advances durable() and runs the callbacks that were waiting
-// for it. Appenders never touch the disk.
+// fdatasync and advances durable(); a completer thread runs the callbacks
+// that were waiting for it while the writer goes on with the next batch.
+// Appenders never touch the disk.
 //
 // Recovery (Open): replays the newest snapshot, then every segment record
 // after it, verifying every frame. A torn tail of the last segment is
@@ -104,12 +105,18 @@ class Journal final : public Store {
 
   // Segment files currently on disk (for tests and the log).
   size_t segment_count() const;
+  // fdatasync calls that made records durable so far (group commit: many
+  // records each).
+  uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
 
  private:
   struct Segment {
     uint64_t first_sequence = 0;
     std::string path;
   };
+  // Up to this many waiting callbacks the writer runs itself.
+  static constexpr size_t kInlineCallbacks = 4;
+
   struct Waiter {
     uint64_t sequence;
     DurableCallback done;
@@ -123,8 +130,11 @@ class Journal final : public Store {
   void WriterLoop();
   // Writes and syncs one batch; records the failure in failed_ on error.
   absl::Status WriteBatch(const std::string& frames, uint64_t last_sequence);
-  void Complete(uint64_t durable_through);
-  void FailAll(const absl::Status& status);
+  // Runs the callbacks of records the writer made durable (or failed).
+  void CompleterLoop();
+  // Moves the waiters for sequences up to `durable_through` into `ready`.
+  void TakeReadyLocked(uint64_t durable_through, std::vector<Waiter>* ready)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(waiters_mu_);
 
   const JournalOptions options_;
 
@@ -139,14 +149,22 @@ class Journal final : public Store {
 
   // Writer's side.
   std::atomic<uint64_t> durable_{0};
+  std::atomic<uint64_t> syncs_{0};
   mutable std::mutex file_mu_;  // segments_, fd_, segment_size_, failed_
   std::vector<Segment> segments_ ABSL_GUARDED_BY(file_mu_);
   int fd_ ABSL_GUARDED_BY(file_mu_) = -1;
   uint64_t segment_size_ ABSL_GUARDED_BY(file_mu_) = 0;
   absl::Status failed_ ABSL_GUARDED_BY(file_mu_);
 
+  std::atomic<bool> failed_flag_{false};  // failed_ is set (readable without file_mu_)
+
+  // Completer's side.
   std::mutex waiters_mu_;
+  std::condition_variable wake_completer_;
   std::vector<Waiter> waiters_ ABSL_GUARDED_BY(waiters_mu_);
+  bool completion_pending_ ABSL_GUARDED_BY(waiters_mu_) = false;
+  bool completer_stopping_ ABSL_GUARDED_BY(waiters_mu_) = false;
+  std::thread completer_;
 
   std::mutex snapshot_mu_;  // one snapshot at a time
   std::thread writer_;

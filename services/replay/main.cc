@@ -2,6 +2,7 @@
 // This first mode takes its work from the server: every untested resident
 // due at a site is checked in at one of that site's desks, flat out, one
 // CheckInStream per desk, and the tool prints the achieved rate.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -16,6 +17,12 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
 ABSL_FLAG(std::string, round, "", "round id (or rounds/{id}) to play");
 ABSL_FLAG(int, batch, 32, "check-ins per stream message");
 ABSL_FLAG(int, window, 256, "check-ins in flight per desk");
+ABSL_FLAG(double, fraction, 1.0,
+          "share of each desk's untested residents to check in (0-1]; the rest stay untested "
+          "for a later run");
+ABSL_FLAG(int, tube_series, 0,
+          "a number put into the tube barcodes, so a later run over the same round scans new "
+          "tubes");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -32,8 +39,14 @@ int main(int argc, char** argv) {
   options.round = round;
   options.batch = absl::GetFlag(FLAGS_batch);
   options.window = absl::GetFlag(FLAGS_window);
+  options.tube_series = absl::GetFlag(FLAGS_tube_series);
+  const double fraction = absl::GetFlag(FLAGS_fraction);
   if (options.batch < 1 || options.batch > 1000 || options.window < options.batch) {
     std::cerr << "swabwave-replay: need 1 <= --batch <= 1000 and --window >= --batch\n";
+    return 2;
+  }
+  if (!(fraction > 0 && fraction <= 1) || options.tube_series < 0) {
+    std::cerr << "swabwave-replay: need 0 < --fraction <= 1 and --tube_series >= 0\n";
     return 2;
   }
   swabwave::services::Client client(absl::GetFlag(FLAGS_server));
@@ -41,6 +54,9 @@ int main(int argc, char** argv) {
   if (!work.ok()) {
     std::cerr << "swabwave-replay: reading the work failed: " << work.status().message() << "\n";
     return 1;
+  }
+  for (swabwave::services::DeskWork& desk : *work) {
+    desk.codes.resize(static_cast<size_t>(std::ceil(desk.codes.size() * fraction)));
   }
   auto report = swabwave::services::RunFleet(client, *work, options);
   if (!report.ok()) {

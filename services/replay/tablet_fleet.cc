@@ -13,9 +13,11 @@ namespace swabwave::services {
 
 namespace {
 
-std::string TubeBarcode(const std::string& round, size_t desk, int64_t n) {
+std::string TubeBarcode(const std::string& round, int series, size_t desk, int64_t n) {
   // Round ids are at most 64 characters; keep barcodes within 64 too.
-  return absl::StrFormat("T%.24s-%d-%d", round.substr(round.find('/') + 1), desk, n);
+  const std::string id = round.substr(round.find('/') + 1);
+  if (series == 0) return absl::StrFormat("T%.24s-%d-%d", id, desk, n);
+  return absl::StrFormat("T%.24s-s%d-%d-%d", id, series, desk, n);
 }
 
 // One desk's tablet: a bidirectional stream with up to `window` check-ins
@@ -202,7 +204,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
       open.set_request_id(Client::NewRequestId("rack"));
       open.set_round(options.round);
       open.set_desk(work[d].desk);
-      open.set_tube_barcode(TubeBarcode(options.round, d, n));
+      open.set_tube_barcode(TubeBarcode(options.round, options.tube_series, d, n));
       v1::OpenTubeResponse opened;
       status = Client::WithRetry([&](grpc::ClientContext& context) {
         return client.checkin().OpenTube(&context, open, &opened);
@@ -245,7 +247,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     seal.set_request_id(Client::NewRequestId("seal"));
     seal.set_round(options.round);
     seal.set_desk(work[d].desk);
-    seal.set_tube_barcode(TubeBarcode(options.round, d, sampled_at_desk[d] / ratio));
+    seal.set_tube_barcode(TubeBarcode(options.round, options.tube_series, d, sampled_at_desk[d] / ratio));
     v1::SealTubeResponse sealed;
     status = Client::WithRetry([&](grpc::ClientContext& context) {
       return client.checkin().SealTube(&context, seal, &sealed);

@@ -28,6 +28,9 @@ struct FleetOptions {
   int batch = 32;     // check-ins per stream message
   int window = 256;   // check-ins in flight per desk
   absl::Duration timeout = absl::Minutes(30);
+  // Tube barcodes carry the series (when not 0), so a second run over the
+  // same round scans new tubes rather than ones already used.
+  int tube_series = 0;
 };
 
 // What one desk's tablet will scan.

@@ -1,0 +1,286 @@
+// journal_bench: durable records per second through the journal's group
+// commit, against what the disk itself allows, in the same run on the same
+// directory (DESIGN.md §6).
+//
+//   BM_BareSyncPerRecord/P  P threads, each: write one check-in-sized record
+//                           and fdatasync it (its own file). What a store
+//                           without group commit gets.
+//   BM_BareBatched/N        one thread: write N records with one write(),
+//                           then fdatasync. For N = 32 × P, the ceiling for
+//                           P producers of 32 records that each wait for
+//                           theirs (no more than N can be pending at once).
+//   BM_Journal/P            P threads, each: Journal::Append a message of 32
+//                           check-in records (a tablet's stream message),
+//                           then wait until they are durable.
+//   BM_JournalSingle/P      the same with one record per append (the unary
+//                           CheckIn path).
+//   BM_DurableCheckIns/P    P threads (desks), each: Round::CheckInBatch of
+//                           32 residents with the journal attached, then
+//                           wait until they are durable: the in-process
+//                           durable check-in rate.
+//
+// Run: build/release/bench/journal_bench [--dir=DIR]
+//        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//      (bench/run_journal_bench.sh does this and prints the ratios)
+// DIR defaults to $TMPDIR or /tmp; the figures are only as good as its disk.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/io/generator.h"
+#include "engine/journal/journal.h"
+#include "engine/journal/records.h"
+#include "engine/plan/greedy_planner.h"
+#include "engine/registry.h"
+
+namespace swabwave::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string g_base_dir;
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = absl::StrCat(g_base_dir, "/swabwave-journal-bench-", getpid(), "-", name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A check-in record as the journal stores it.
+std::string CheckInRecord(uint32_t i) {
+  std::string record;
+  engine::journal::EncodeCheckIn({0, i, i / 10, i % 10, 1795762800 + i, i * 2654435761u},
+                                 &record);
+  return record;
+}
+
+// A framed record's size on disk (frame header + payload), for the bare loops.
+const size_t kFramed = 16 + CheckInRecord(123456).size();
+
+// ---------------------------------------------------------------- bare disk
+
+std::string g_dir;  // the directory of the benchmark running now
+
+void MakeDir(const benchmark::State& state) { g_dir = FreshDir(absl::StrCat("run-", state.threads())); }
+void RemoveDir(const benchmark::State&) { fs::remove_all(g_dir); }
+
+void BM_BareSyncPerRecord(benchmark::State& state) {
+  const std::string path = absl::StrCat(g_dir, "/t", state.thread_index());
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  const std::string record(kFramed, 'r');
+  for (auto _ : state) {
+    if (write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size()) ||
+        fdatasync(fd) != 0) {
+      state.SkipWithError("write or fdatasync failed");
+      break;
+    }
+  }
+  close(fd);
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_BareBatched(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  const int fd = open((g_dir + "/batched").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  const std::string records(kFramed * batch, 'r');
+  for (auto _ : state) {
+    if (write(fd, records.data(), records.size()) != static_cast<ssize_t>(records.size()) ||
+        fdatasync(fd) != 0) {
+      state.SkipWithError("write or fdatasync failed");
+      break;
+    }
+  }
+  close(fd);
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+// ---------------------------------------------------------------- journal
+
+std::unique_ptr<engine::journal::Journal> g_journal;
+
+void SetupJournal(const benchmark::State& state) {
+  MakeDir(state);
+  engine::journal::JournalOptions options;
+  options.dir = g_dir;
+  auto journal = engine::journal::Journal::Open(
+      options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
+  if (!journal.ok()) abort();
+  g_journal = *std::move(journal);
+}
+
+void TeardownJournal(const benchmark::State& state) {
+  g_journal.reset();
+  RemoveDir(state);
+}
+
+constexpr int kMessage = 32;  // check-ins per tablet stream message
+
+void JournalLoop(benchmark::State& state, int per_append) {
+  std::vector<std::string> records;
+  for (int i = 0; i < per_append; ++i) {
+    records.push_back(CheckInRecord(static_cast<uint32_t>(state.thread_index() * 1000 + i)));
+  }
+  const std::vector<absl::string_view> views(records.begin(), records.end());
+  const uint64_t syncs_before = g_journal->syncs();
+  for (auto _ : state) {
+    const uint64_t sequence = g_journal->Append(views);
+    if (!g_journal->WaitDurable(sequence).ok()) {
+      state.SkipWithError("journal failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * per_append);
+  if (state.thread_index() == 0) {
+    // How many records each fdatasync carried (every thread ran about as
+    // many iterations as this one).
+    const double syncs = static_cast<double>(g_journal->syncs() - syncs_before);
+    state.counters["records_per_fsync"] =
+        syncs > 0 ? static_cast<double>(state.iterations()) * per_append * state.threads() / syncs
+                  : 0;
+  }
+}
+
+void BM_Journal(benchmark::State& state) { JournalLoop(state, kMessage); }
+void BM_JournalSingle(benchmark::State& state) { JournalLoop(state, 1); }
+
+// ---------------------------------------------------------------- check-ins
+
+constexpr int kBatch = 32;
+
+struct World {
+  engine::Registry registry;
+  engine::Round* round = nullptr;
+  std::vector<std::string> codes;  // shuffled
+};
+
+std::unique_ptr<World> g_world;
+std::atomic<size_t> g_next_batch{0};
+
+void SetupCheckIns(const benchmark::State& state) {
+  SetupJournal(state);
+  g_world = std::make_unique<World>();
+  engine::GeneratorOptions options;
+  options.preset = "city";
+  options.residents = 1'000'000;
+  std::vector<engine::Community> communities = *engine::GenerateCommunities(options);
+  engine::RoundConfig config;
+  config.id = "bench";
+  config.start = absl::FromUnixSeconds(1795737600);
+  config.pool_ratio = 10;
+  for (engine::Community& c : communities) {
+    config.community_ids.push_back(c.id);
+    if (!g_world->registry.ImportCommunity(std::move(c)).ok()) abort();
+  }
+  g_world->round = *g_world->registry.CreateRound(config);
+  if (!g_world->round->MakePlan(engine::plan::GreedyPlanner(), {}).ok()) abort();
+  if (!g_world->round->Open().ok()) abort();
+  // Journal from here on: the check-ins and their tubes.
+  g_world->registry.AttachStore(g_journal.get());
+  const uint32_t residents = g_world->round->layout().resident_count();
+  for (int d = 0; d < state.threads(); ++d) {
+    for (uint32_t t = 0; t <= residents / 10 / state.threads() + 1; ++t) {
+      if (!g_world->round->RackTube(d, absl::StrCat("B", d, "-", t)).ok()) abort();
+    }
+  }
+  for (uint32_t r = 0; r < residents; ++r) {
+    g_world->codes.emplace_back(g_world->round->resident_code(r));
+  }
+  std::shuffle(g_world->codes.begin(), g_world->codes.end(), std::mt19937_64(20221127));
+  g_next_batch = 0;
+}
+
+void TeardownCheckIns(const benchmark::State& state) {
+  g_world.reset();
+  TeardownJournal(state);
+}
+
+void BM_DurableCheckIns(benchmark::State& state) {
+  const engine::DeskIndex desk = state.thread_index();
+  const int64_t scan = 1795737600 + 3600;
+  std::vector<engine::core::CheckInAttempt> attempts(kBatch);
+  std::vector<engine::core::CheckInResult> results(kBatch);
+  for (auto _ : state) {
+    const size_t first = g_next_batch.fetch_add(kBatch);
+    if (first + kBatch > g_world->codes.size()) {
+      state.SkipWithError("ran out of residents; lower the iterations");
+      break;
+    }
+    for (int b = 0; b < kBatch; ++b) {
+      attempts[b] = {desk, g_world->codes[first + b], scan, static_cast<uint32_t>(first + b)};
+    }
+    g_world->round->CheckInBatch(attempts, absl::MakeSpan(results));
+    if (!g_journal->WaitDurable(g_journal->last_appended()).ok()) {
+      state.SkipWithError("journal failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+void Register() {
+  for (int producers : {1, 4, 16, 64}) {
+    benchmark::RegisterBenchmark("BM_BareSyncPerRecord", BM_BareSyncPerRecord)
+        ->Threads(producers)
+        ->MinTime(1.0)
+        ->Setup(MakeDir)
+        ->Teardown(RemoveDir)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_BareBatched", BM_BareBatched)
+        ->Arg(producers)
+        ->Arg(producers * kMessage)
+        ->MinTime(1.0)
+        ->Setup(MakeDir)
+        ->Teardown(RemoveDir)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_Journal", BM_Journal)
+        ->Threads(producers)
+        ->MinTime(1.0)
+        ->Setup(SetupJournal)
+        ->Teardown(TeardownJournal)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_JournalSingle", BM_JournalSingle)
+        ->Threads(producers)
+        ->MinTime(1.0)
+        ->Setup(SetupJournal)
+        ->Teardown(TeardownJournal)
+        ->UseRealTime();
+  }
+  for (int desks : {4, 16}) {
+    // 1,000,000 residents: 30,000 batches of 32 in all, whatever the threads.
+    benchmark::RegisterBenchmark("BM_DurableCheckIns", BM_DurableCheckIns)
+        ->Threads(desks)
+        ->Iterations(30000 / desks)
+        ->Setup(SetupCheckIns)
+        ->Teardown(TeardownCheckIns)
+        ->UseRealTime();
+  }
+}
+
+}  // namespace
+}  // namespace swabwave::bench
+
+int main(int argc, char** argv) {
+  const char* tmp = std::getenv("TMPDIR");
+  swabwave::bench::g_base_dir = tmp != nullptr ? tmp : "/tmp";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--dir=", 6) == 0) swabwave::bench::g_base_dir = argv[i] + 6;
+  }
+  benchmark::Initialize(&argc, argv);
+  swabwave::bench::Register();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
