@@ -12,7 +12,11 @@
 //   BM_Journal/P            P threads, each: Journal::Append a message of 32
 //                           check-in records (a tablet's stream message),
 //                           then wait until they are durable.
-//   BM_JournalSingle/P      the same with one record per append (the unary
+//   BM_JournalAsync/P       P producers as the server has them: callbacks,
+//                           not threads (gRPC stream reactors); each keeps a
+//                           32-record message in flight and appends the next
+//                           from the callback that says the last is durable.
+//   BM_JournalSingle/P      P threads with one record per append (the unary
 //                           CheckIn path).
 //   BM_DurableCheckIns/P    P threads (desks), each: Round::CheckInBatch of
 //                           32 residents with the journal attached, then
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -154,6 +159,68 @@ void JournalLoop(benchmark::State& state, int per_append) {
 }
 
 void BM_Journal(benchmark::State& state) { JournalLoop(state, kMessage); }
+
+// P producers as the server has them: not threads but callbacks (gRPC
+// stream reactors). Each keeps one 32-record message in flight and appends
+// its next one from the callback that says the last is durable.
+class AsyncProducers {
+ public:
+  AsyncProducers(int producers, uint64_t records) : target_(records) {
+    for (int i = 0; i < kMessage; ++i) records_.push_back(CheckInRecord(i));
+    views_.assign(records_.begin(), records_.end());
+    for (int p = 0; p < producers; ++p) Next();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return in_flight_ == 0; });
+  }
+  uint64_t durable() const { return durable_; }
+
+ private:
+  void Next() {
+    {
+      std::lock_guard lock(mu_);
+      if (appended_ >= target_) return;
+      appended_ += kMessage;
+      ++in_flight_;
+    }
+    const uint64_t sequence = g_journal->Append(views_);
+    g_journal->WhenDurable(sequence, [this](absl::Status) {
+      {
+        std::lock_guard lock(mu_);
+        durable_ += kMessage;
+        --in_flight_;
+      }
+      Next();
+      std::lock_guard lock(mu_);
+      if (in_flight_ == 0) done_cv_.notify_all();
+    });
+  }
+
+  const uint64_t target_;
+  std::vector<std::string> records_;
+  std::vector<absl::string_view> views_;
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  uint64_t appended_ = 0;
+  uint64_t durable_ = 0;
+  int in_flight_ = 0;
+};
+
+void BM_JournalAsync(benchmark::State& state) {
+  const int producers = static_cast<int>(state.range(0));
+  const uint64_t syncs_before = g_journal->syncs();
+  uint64_t records = 0;
+  for (auto _ : state) {
+    // About a second's worth at this machine's rates.
+    AsyncProducers run(producers, 4000 * kMessage * static_cast<uint64_t>(producers));
+    run.Wait();
+    records += run.durable();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(records));
+  const double syncs = static_cast<double>(g_journal->syncs() - syncs_before);
+  state.counters["records_per_fsync"] = syncs > 0 ? static_cast<double>(records) / syncs : 0;
+}
 void BM_JournalSingle(benchmark::State& state) { JournalLoop(state, 1); }
 
 // ---------------------------------------------------------------- check-ins
@@ -248,6 +315,12 @@ void Register() {
     benchmark::RegisterBenchmark("BM_Journal", BM_Journal)
         ->Threads(producers)
         ->MinTime(1.0)
+        ->Setup(SetupJournal)
+        ->Teardown(TeardownJournal)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_JournalAsync", BM_JournalAsync)
+        ->Arg(producers)
+        ->Iterations(1)
         ->Setup(SetupJournal)
         ->Teardown(TeardownJournal)
         ->UseRealTime();

@@ -18,12 +18,10 @@ absl::Status Malformed(RecordType type, absl::string_view what) {
       absl::StrCat("malformed ", RecordTypeName(type), " record: ", what));
 }
 
-// A reader positioned after the type byte, if the type is `type`.
-bool Begin(absl::string_view record, RecordType type, ByteReader* reader) {
+// Consumes the type byte; false unless it is `type`.
+bool Begin(RecordType type, ByteReader* reader) {
   uint8_t found;
-  if (!reader->U8(&found) || found != static_cast<uint8_t>(type)) return false;
-  (void)record;
-  return true;
+  return reader->U8(&found) && found == static_cast<uint8_t>(type);
 }
 
 void Header(RecordType type, std::string* out) {
@@ -170,7 +168,7 @@ void EncodeCommunity(const Community& c, std::string* out) {
 absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
   constexpr RecordType kType = RecordType::kCommunityImported;
   ByteReader in(record);
-  if (!Begin(record, kType, &in)) return Malformed(kType, "wrong type");
+  if (!Begin(kType, &in)) return Malformed(kType, "wrong type");
   std::string id, name;
   int64_t offset = 0;
   if (!in.String(&id) || !in.String(&name) || !in.SignedVarint(&offset)) {
@@ -305,7 +303,7 @@ absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
   RoundConfig& c = event.config;
   uint64_t count;
   int64_t ratio;
-  if (!Begin(record, kType, &in) || !in.String(&c.id) || !Count(in, &count)) {
+  if (!Begin(kType, &in) || !in.String(&c.id) || !Count(in, &count)) {
     return Malformed(kType, "header");
   }
   for (uint64_t i = 0; i < count; ++i) {
@@ -364,7 +362,7 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
   plan::Plan& p = event.plan;
   int64_t wave_count, waves_used, lower_bound;
   uint32_t sites;
-  if (!Begin(record, kType, &in) || !in.String(&event.round_id) || !in.String(&p.planner) ||
+  if (!Begin(kType, &in) || !in.String(&event.round_id) || !in.String(&p.planner) ||
       !in.SignedVarint(&wave_count) || !in.SignedVarint(&waves_used) ||
       !in.SignedVarint(&lower_bound) || !in.Varint32(&sites) || wave_count <= 0 ||
       wave_count > 1 << 20) {
@@ -487,7 +485,7 @@ absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record) {
   ByteReader in(record);
   CheckInRecord r;
   uint8_t slot;
-  if (!Begin(record, kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&r.resident) ||
+  if (!Begin(kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&r.resident) ||
       !in.Varint32(&r.tube) || !in.U8(&slot) || !in.SignedVarint(&r.scan_unix_seconds) ||
       !in.Fixed32(&r.request_tag) || !in.empty()) {
     return Malformed(kType, "fields");

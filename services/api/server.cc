@@ -130,7 +130,33 @@ HttpResponse SwabwaveServer::ServeHttp(const std::string& path) {
     return {200, "text/plain", "ok\n"};
   }
   if (path == "/metrics") {
-    return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(registry_)};
+    std::string text = metrics_.Render(registry_);
+    const engine::journal::Store& store = *store_;
+    absl::StrAppend(&text,
+                    "# HELP swabwave_journal_appended_records Records appended to the store.\n"
+                    "# TYPE swabwave_journal_appended_records counter\n"
+                    "swabwave_journal_appended_records ",
+                    store.last_appended(),
+                    "\n# HELP swabwave_journal_durable_records Records the store made durable.\n"
+                    "# TYPE swabwave_journal_durable_records counter\n"
+                    "swabwave_journal_durable_records ",
+                    store.durable(), "\n");
+    if (journal_ != nullptr) {
+      absl::StrAppend(&text,
+                      "# HELP swabwave_journal_fsyncs_total fdatasync calls (group commits).\n"
+                      "# TYPE swabwave_journal_fsyncs_total counter\n"
+                      "swabwave_journal_fsyncs_total ",
+                      journal_->syncs(),
+                      "\n# HELP swabwave_journal_segments Segment files on disk.\n"
+                      "# TYPE swabwave_journal_segments gauge\n"
+                      "swabwave_journal_segments ",
+                      journal_->segment_count(), "\n");
+    }
+    absl::StrAppend(&text,
+                    "# HELP swabwave_journal_healthy Whether the store accepts writes (1) or "
+                    "failed (0).\n# TYPE swabwave_journal_healthy gauge\nswabwave_journal_healthy ",
+                    store.health().ok() ? 1 : 0, "\n");
+    return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
   }
   return {404, "text/plain", "not found: try /healthz or /metrics\n"};
 }

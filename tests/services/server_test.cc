@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -424,6 +425,27 @@ TEST_F(ServerSurfaceTest, SidePortIsClosedAfterShutdown) {
   server_->Shutdown(absl::Milliseconds(100));
   // Refused at once, not accepted by the kernel and left unanswered.
   EXPECT_FALSE(CanConnect(port));
+}
+
+TEST_F(ServerSurfaceTest, MetricsShowTheJournalOfAJournaledServer) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/swabwave-metrics-", getpid());
+  std::filesystem::remove_all(dir);
+  client_.reset();
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  StartServer(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0",
+                            .data_dir = dir});
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const HttpReply reply = HttpGet(server_->http_port(), "/metrics");
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.body, HasSubstr("swabwave_journal_healthy 1\n"));
+  EXPECT_THAT(reply.body, HasSubstr("swabwave_journal_fsyncs_total "));
+  EXPECT_THAT(reply.body, HasSubstr(absl::StrCat("swabwave_journal_durable_records ",
+                                                 server_->store().durable(), "\n")));
+  client_.reset();
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

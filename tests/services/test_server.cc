@@ -95,8 +95,19 @@ std::map<std::string, v1::CheckInOutcome> ById(const std::vector<v1::CheckInOutc
 void ServerTest::SetUp() {
   // Loopback only, ports chosen by the OS: tests never collide with each
   // other or with a swabwaved running on the machine.
-  absl::StatusOr<std::unique_ptr<SwabwaveServer>> server =
-      SwabwaveServer::Start(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0"});
+  StartServer(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0"});
+}
+
+void ServerTest::RestartServer() {
+  client_.reset();
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  StartServer(options_);
+}
+
+void ServerTest::StartServer(const ServerOptions& options) {
+  options_ = options;
+  absl::StatusOr<std::unique_ptr<SwabwaveServer>> server = SwabwaveServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
   ASSERT_GT(server_->port(), 0);

@@ -101,6 +101,13 @@ class ServerTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
+  // Starts server_ and client_ with `options` (SetUp: loopback ports the OS
+  // picks, no data directory).
+  void StartServer(const ServerOptions& options);
+  // Stops the server gracefully and starts it again with the same options
+  // (on new ports); a journaled server recovers its state.
+  void RestartServer();
+
   static std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = kCallTimeout);
 
   // ImportCommunity with the chunks exactly as given (possibly malformed).
@@ -159,6 +166,7 @@ class ServerTest : public ::testing::Test {
   // on any error.
   void OpenRound(const CommunitySpec& spec, const std::string& round_id, int pool_ratio = 10);
 
+  ServerOptions options_;
   std::unique_ptr<SwabwaveServer> server_;
   std::unique_ptr<Client> client_;
 };

@@ -1,0 +1,115 @@
+// The server with its journal (--data_dir): a graceful restart mid-round
+// continues the same round with nothing lost, a snapshot at shutdown makes
+// the restart replay no segment records, and a full journal queue refuses
+// check-ins with RESOURCE_EXHAUSTED before they touch the round.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tests/services/test_server.h"
+
+namespace swabwave::services::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class DurableServerTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = (std::filesystem::path(::testing::TempDir()) /
+            absl::StrCat("swabwave-durable-", test->name(), "-", getpid()))
+               .string();
+    std::filesystem::remove_all(dir_);
+    StartServer(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0",
+                              .data_dir = dir_});
+  }
+  void TearDown() override {
+    ServerTest::TearDown();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(DurableServerTest, ARestartMidRoundContinuesTheSameRoundWithNothingLost) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::string desk = Desk("tc-s0", 1);
+  ASSERT_TRUE(OpenTube("r", desk, "TUBE-1").ok());
+  ASSERT_TRUE(OpenTube("r", desk, "TUBE-2").ok());
+  std::vector<v1::CheckInOutcome> outcomes;
+  v1::CheckInStreamRequest message;
+  for (int n = 1; n <= 13; ++n) {
+    *message.add_check_ins() = CheckInRequest("r", desk, Code("tc", n), absl::StrCat("ci-", n));
+  }
+  ASSERT_TRUE(Stream({message}, &outcomes).ok());
+  for (const v1::CheckInOutcome& outcome : outcomes) ASSERT_EQ(outcome.status().code(), 0);
+
+  RestartServer();
+  EXPECT_EQ(server_->recovery().last_sequence, server_->store().last_appended());
+  v1::GetRoundResponse round;
+  ASSERT_TRUE(GetRound("rounds/r", &round).ok());
+  EXPECT_EQ(round.round().state(), v1::ROUND_STATE_OPEN);
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 13);
+
+  // A tablet retrying after the restart gets its original answer.
+  v1::CheckInResponse replayed;
+  ASSERT_TRUE(CheckIn("r", desk, Code("tc", 12), &replayed, "ci-12").ok());
+  EXPECT_TRUE(replayed.replayed());
+  EXPECT_EQ(replayed.tube_barcode(), "TUBE-2");
+  EXPECT_EQ(replayed.position(), 2);
+  // The desk goes on in TUBE-2 at position 4; a double scan is refused.
+  v1::CheckInResponse next;
+  ASSERT_TRUE(CheckIn("r", desk, Code("tc", 14), &next).ok());
+  EXPECT_EQ(next.tube_barcode(), "TUBE-2");
+  EXPECT_EQ(next.position(), 4);
+  EXPECT_EQ(CheckIn("r", Desk("tc-s0", 2), Code("tc", 3)).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(DurableServerTest, AGracefulShutdownSnapshotsSoTheRestartReplaysNoSegments) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+  ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", 1)).ok());
+  const uint64_t appended = server_->store().last_appended();
+  RestartServer();
+  EXPECT_EQ(server_->recovery().snapshot_sequence, appended);
+  EXPECT_GT(server_->recovery().snapshot_records, 0u);
+  EXPECT_EQ(server_->recovery().records, 0u);
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 1);
+}
+
+TEST_F(DurableServerTest, AFullJournalQueueRefusesAStreamMessageWhole) {
+  // A queue of one record: a message of two check-ins can never be admitted.
+  ServerOptions options = options_;
+  options.max_pending_records = 1;
+  client_.reset();
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  StartServer(options);
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::string desk = Desk("tc-s0", 1);
+  ASSERT_TRUE(OpenTube("r", desk, "TUBE-1").ok());
+  std::vector<v1::CheckInOutcome> outcomes;
+  v1::CheckInStreamRequest message;
+  *message.add_check_ins() = CheckInRequest("r", desk, Code("tc", 1), "a");
+  *message.add_check_ins() = CheckInRequest("r", desk, Code("tc", 2), "b");
+  ASSERT_TRUE(Stream({message}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const v1::CheckInOutcome& outcome : outcomes) {
+    EXPECT_EQ(outcome.status().code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(outcome.status().message(), HasSubstr("retry"));
+    EXPECT_FALSE(outcome.has_result());
+  }
+  // Nothing reached the round; one at a time still gets through.
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 0);
+  EXPECT_TRUE(CheckIn("r", desk, Code("tc", 1), nullptr, "a").ok());
+}
+
+}  // namespace
+}  // namespace swabwave::services::testing
