@@ -19,19 +19,22 @@ for b in json.load(open(sys.argv[1]))["benchmarks"]:
         continue
     m = re.match(r"(BM_\w+)(?:/(\d+))?.*?(?:threads:(\d+))?$", b["run_name"])
     name, arg, threads = m.group(1), m.group(2), int(m.group(3) or 1)
-    key = (name, int(arg) if arg and name == "BM_BareBatched" else threads)
+    key = (name, int(arg) if arg and name in ("BM_BareBatched", "BM_JournalAsync") else threads)
     rate[key] = b["items_per_second"]
     if "records_per_fsync" in b:
         per_fsync[key] = b["records_per_fsync"]
 g = lambda n, k: rate.get((n, k), float("nan"))
-print(f"{'producers':>9} {'per-record':>10} {'journal/32':>10} {'rec/fsync':>9} {'bare 32P':>9}"
-      f" {'journal/1':>9} {'rec/fsync':>9} {'bare P':>9} {'j32/bare':>8} {'j1/bare':>8} {'j1/per-rec':>10}")
+f = lambda n, k: per_fsync.get((n, k), 0)
+print("records per second (records per fdatasync); ratios against the bare batched loop\n"
+      "of 32 x P records (the most P producers of 32-record messages can have pending)")
+print(f"{'P':>3} {'bare/record':>11} {'bare 32P':>9} {'reactors':>16} {'ratio':>6}"
+      f" {'threads':>16} {'ratio':>6} {'bare P':>8} {'single':>14} {'ratio':>6}")
 for p in (1, 4, 16, 64):
-    j, j1 = g("BM_Journal", p), g("BM_JournalSingle", p)
     b32, b1, per = g("BM_BareBatched", 32 * p), g("BM_BareBatched", p), g("BM_BareSyncPerRecord", p)
-    print(f"{p:>9} {per/1e3:>9.1f}k {j/1e3:>9.1f}k {per_fsync.get(('BM_Journal', p), 0):>9.0f}"
-          f" {b32/1e3:>8.1f}k {j1/1e3:>8.1f}k {per_fsync.get(('BM_JournalSingle', p), 0):>9.1f}"
-          f" {b1/1e3:>8.1f}k {j/b32:>7.0%} {j1/b1:>7.0%} {j1/per:>9.1f}x")
+    a, j, j1 = g("BM_JournalAsync", p), g("BM_Journal", p), g("BM_JournalSingle", p)
+    print(f"{p:>3} {per/1e3:>10.1f}k {b32/1e3:>8.0f}k {a/1e3:>8.0f}k ({f('BM_JournalAsync', p):>5.0f})"
+          f" {a/b32:>5.0%} {j/1e3:>8.0f}k ({f('BM_Journal', p):>5.0f}) {j/b32:>5.0%}"
+          f" {b1/1e3:>7.1f}k {j1/1e3:>6.1f}k ({f('BM_JournalSingle', p):>4.1f}) {j1/b1:>5.0%}")
 for d in (4, 16):
     print(f"durable check-ins in process, {d} desks x 32 per message: "
           f"{g('BM_DurableCheckIns', d)/1e3:.0f}k/s")
