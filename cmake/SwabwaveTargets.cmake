@@ -14,6 +14,11 @@ if(SWABWAVE_SANITIZE)
     -fsanitize=${SWABWAVE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(swabwave_sanitizers INTERFACE -fsanitize=${SWABWAVE_SANITIZE})
 endif()
+if(SWABWAVE_FUZZ)
+  # Coverage for libFuzzer in every swabwave target; the fuzz targets link
+  # the fuzzer itself (tests/fuzz).
+  target_compile_options(swabwave_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 
 # swabwave_cxx_target(name): C++20, warnings, sanitizers.
 function(swabwave_cxx_target name)
