@@ -245,7 +245,6 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
   v1::ExistingCheckIn existing;
   CheckInAnswer answer =
       ProcessCheckIn(*context_.registry, *request, start, nullptr, response, &existing);
-  context_.metrics->RecordCheckIn(answer.label, absl::Now() - start);
   if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
     // The detail travels as a google.rpc.Status-compatible ErrorStatus in
     // grpc-status-details-bin.
@@ -257,8 +256,12 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
                                  details.SerializeAsString());
   }
   // Whatever the answer says (sampled, replayed, already sampled) must be
-  // durable before the tablet hears it.
-  FinishDurably(context_, reactor, timer, answer.status);
+  // durable before the tablet hears it; the latency counts that wait.
+  WhenDurable(*context_.store, answer.status,
+              [this, reactor, timer, start, label = answer.label](const grpc::Status& status) {
+                context_.metrics->RecordCheckIn(label, absl::Now() - start);
+                timer.Finish(reactor, status);
+              });
   return reactor;
 }
 
@@ -310,7 +313,10 @@ class CheckInStreamReactor final
       ContinueReadingLocked();
       return;
     }
-    ProcessMessage(&answered);
+    const absl::Time received = absl::Now();
+    std::vector<CheckInResultLabel> labels;
+    labels.reserve(count);
+    ProcessMessage(&answered, &labels);
     uint64_t message;
     {
       absl::MutexLock lock(&mu_);
@@ -324,9 +330,14 @@ class CheckInStreamReactor final
     // Every answer waits for everything appended so far: this message's
     // records, and those of check-ins it reported as already done.
     WhenDurable(*context_.store, grpc::Status::OK,
-                [this, answered = std::move(answered), count,
-                 message](const grpc::Status& durable) mutable {
+                [this, answered = std::move(answered), labels = std::move(labels), count,
+                 message, received](const grpc::Status& durable) mutable {
                   if (!durable.ok()) Unavailable(durable, &answered);
+                  // From the message's arrival to its answers being ready.
+                  const absl::Duration latency = absl::Now() - received;
+                  for (CheckInResultLabel label : labels) {
+                    context_.metrics->RecordCheckIn(label, latency);
+                  }
                   absl::MutexLock lock(&mu_);
                   --awaiting_durable_;
                   awaiting_outcomes_ -= count;
@@ -363,8 +374,10 @@ class CheckInStreamReactor final
  private:
   // Checks every request of request_, hands the valid ones to the core (one
   // batch per round: a tablet sends one round, so usually one batch), and
-  // describes each outcome into `answered`.
-  void ProcessMessage(v1::CheckInStreamResponse* answered) {
+  // describes each outcome into `answered` and its metrics label into
+  // `labels`.
+  void ProcessMessage(v1::CheckInStreamResponse* answered,
+                      std::vector<CheckInResultLabel>* labels) {
     const absl::Time now = absl::Now();
     const int count = request_.check_ins_size();
     prepared_.clear();
@@ -411,11 +424,8 @@ class CheckInStreamReactor final
       } else {
         outcome->clear_existing();
       }
-      labels_.push_back(answer.label);
+      labels->push_back(answer.label);
     }
-    const absl::Duration latency = absl::Now() - now;
-    for (CheckInResultLabel label : labels_) context_.metrics->RecordCheckIn(label, latency);
-    labels_.clear();
   }
 
   // The journal failed before these answers were durable: none may say OK.
@@ -499,7 +509,6 @@ class CheckInStreamReactor final
   std::vector<int> batch_index_;
   std::vector<engine::core::CheckInResult> batch_results_;
   std::vector<engine::core::CheckInResult> results_;
-  std::vector<CheckInResultLabel> labels_;
 
   absl::Mutex mu_;
   v1::CheckInStreamResponse pending_ ABSL_GUARDED_BY(mu_);
