@@ -356,9 +356,10 @@ void Journal::WriterLoop() {
       wake_writer_.wait(lock, [&] { return stopping_ || pending_count_ > 0; });
       // Gather: the callers of the last batch are still waking up and will
       // append again within microseconds. Syncing now would sync a fraction
-      // of them and make the rest wait a whole extra fsync; waiting a part
-      // of an fsync's time for as many records as last time fills the batch.
-      // (Under steady load this costs nothing: the batch is already full.)
+      // of them and make the rest wait a whole extra fsync; waiting up to
+      // one fsync's time (at most 1 ms) for as many records as last time
+      // fills the batch. Under steady load this costs nothing (the batch is
+      // already full); when load drops, one batch waits up to that long.
       if (!stopping_ && pending_count_ < last_count) {
         const absl::Duration gather =
             std::clamp(last_sync, absl::Microseconds(20), absl::Milliseconds(1));
@@ -385,15 +386,17 @@ void Journal::WriterLoop() {
       // next write: waking many waiters costs as much as an fdatasync. A
       // few, this thread runs itself (one thread wake-up less per batch).
       std::vector<Waiter> few;
+      bool hand_off;
       {
         std::lock_guard lock(waiters_mu_);
-        if (waiters_.size() <= kInlineCallbacks && status.ok()) {
-          TakeReadyLocked(last, &few);
-        } else {
+        hand_off = waiters_.size() > kInlineCallbacks || !status.ok();
+        if (hand_off) {
           completion_pending_ = true;
+        } else {
+          TakeReadyLocked(last, &few);
         }
       }
-      if (few.empty()) wake_completer_.notify_one();
+      if (hand_off) wake_completer_.notify_one();
       for (Waiter& waiter : few) waiter.done(absl::OkStatus());
     }
     if (stopping && count == 0) return;
