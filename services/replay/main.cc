@@ -71,5 +71,12 @@ int main(int argc, char** argv) {
                report->sent, report->sampled, report->already_sampled, report->errors);
   absl::PrintF("rate               %.0f check-ins/s (%s streaming)\n",
                report->check_ins_per_second(), absl::FormatDuration(report->elapsed));
+  const swabwave::services::LogLinearHistogram& latency = report->latency;
+  absl::PrintF("latency            p50 %s, p90 %s, p99 %s, p99.9 %s, max %s "
+               "(per check-in, message written to answer read)\n",
+               absl::FormatDuration(latency.Percentile(50)),
+               absl::FormatDuration(latency.Percentile(90)),
+               absl::FormatDuration(latency.Percentile(99)),
+               absl::FormatDuration(latency.Percentile(99.9)), absl::FormatDuration(latency.max()));
   return report->errors == 0 && report->already_sampled == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -27,7 +28,7 @@ class DeskStream final
  public:
   DeskStream(v1::CheckInService::Stub& stub, const DeskWork& work, size_t desk_index,
              const FleetOptions& options)
-      : work_(work), desk_index_(desk_index), options_(options) {
+      : work_(work), desk_index_(desk_index), options_(options), sent_at_(work.codes.size()) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
     stub.async()->CheckInStream(&context_, this);
   }
@@ -51,7 +52,16 @@ class DeskStream final
   void OnReadDone(bool ok) override {
     if (!ok) return;
     absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
     for (const v1::CheckInOutcome& outcome : response_.outcomes()) {
+      // Request ids are "d<desk>-<index in the work>".
+      size_t index;
+      const std::string& id = outcome.request_id();
+      if (const size_t dash = id.find('-'); dash != std::string::npos &&
+          absl::SimpleAtoi(absl::string_view(id).substr(dash + 1), &index) &&
+          index < sent_at_.size()) {
+        report_.latency.Record(now - sent_at_[index]);
+      }
       const int code = outcome.status().code();
       ++report_.by_code[std::clamp(code, 0, 16)];
       if (code == 0) {
@@ -104,7 +114,9 @@ class DeskStream final
         std::min({room, static_cast<size_t>(options_.batch), work_.codes.size() - next_});
     if (count == 0) return;  // window full: a read will make room
     request_.Clear();
+    const absl::Time now = absl::Now();
     for (size_t i = 0; i < count; ++i, ++next_) {
+      sent_at_[next_] = now;
       v1::CheckInRequest* check_in = request_.add_check_ins();
       check_in->set_request_id(absl::StrCat("d", desk_index_, "-", next_));
       check_in->set_round(options_.round);
@@ -133,6 +145,7 @@ class DeskStream final
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   FleetReport report_ ABSL_GUARDED_BY(mu_);
   std::string first_error_ ABSL_GUARDED_BY(mu_);
+  std::vector<absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // per check-in of the work
 };
 
 }  // namespace
@@ -235,6 +248,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     report.replayed += desk.replayed;
     report.already_sampled += desk.already_sampled;
     report.errors += desk.errors;
+    report.latency.Merge(desk.latency);
     for (size_t c = 0; c < report.by_code.size(); ++c) report.by_code[c] += desk.by_code[c];
     sampled_at_desk[d] = desk.sampled - desk.replayed;
   }

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/replay/log_linear_histogram.h"
 #include "services/swabwave/client.h"
 
 namespace swabwave::services {
@@ -51,6 +52,8 @@ struct FleetReport {
   int64_t tubes_sealed_by_hand = 0;
   int64_t stream_failures = 0;
   absl::Duration elapsed;  // streaming only (tubes racked before)
+  // Per check-in, from its message's write to its outcome's arrival.
+  LogLinearHistogram latency;
   double check_ins_per_second() const {
     const double seconds = absl::ToDoubleSeconds(elapsed);
     return seconds > 0 ? static_cast<double>(sent) / seconds : 0;
