@@ -113,6 +113,8 @@ class ByteReader {
 
   // Whether every read so far succeeded.
   bool ok() const { return ok_; }
+  // Bytes not read yet.
+  size_t remaining() const { return in_.size(); }
   bool empty() const { return in_.empty(); }
   // Fails the reader (for a value that decoded but makes no sense).
   bool Fail() {

@@ -1,13 +1,17 @@
-// Writes the seed corpora of the journal fuzz targets from a real journal:
-// a small world's every record (one file each) for journal_record_fuzzer,
-// and the whole segment for journal_segment_fuzzer.
+// Writes the seed corpora of the fuzz targets: from a real journal, a small
+// world's every record (one file each) for journal_record_fuzzer and the
+// whole segment for journal_segment_fuzzer; from a real community
+// directory, its eight CSV files joined by NUL bytes for
+// community_csv_fuzzer.
 //   make_seeds <corpus dir>   (writes <dir>/journal_record_fuzzer/...)
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/io/community_csv.h"
 #include "engine/journal/frame.h"
 #include "engine/journal/journal.h"
 #include "tests/fuzz/fuzz_world.h"
@@ -70,5 +74,25 @@ int main(int argc, char** argv) {
     std::printf("%d records, %zu segment bytes\n", n, data.size());
   }
   fs::remove_all(journal_dir);
+
+  const fs::path csv_dir = corpus / "tmp-csv";
+  swabwave::engine::testing::Shape shape;
+  shape.mobility_limited_every = 5;
+  shape.exempt_every = 7;
+  if (!swabwave::engine::WriteCommunityDir(swabwave::engine::testing::MakeCommunity(shape), csv_dir)
+           .ok()) {
+    return 1;
+  }
+  const fs::path csv = corpus / "community_csv_fuzzer";
+  fs::create_directories(csv);
+  std::string joined;
+  for (const char* file : {"community.csv", "compounds.csv", "buildings.csv", "units.csv",
+                           "households.csv", "residents.csv", "sites.csv", "staff.csv"}) {
+    std::ifstream in(csv_dir / file, std::ios::binary);
+    joined.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    joined.push_back('\0');
+  }
+  std::ofstream(csv / "seed-community", std::ios::binary) << joined;
+  fs::remove_all(csv_dir);
   return 0;
 }

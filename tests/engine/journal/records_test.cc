@@ -132,5 +132,17 @@ TEST(RecordsTest, EveryTruncationIsRefused) {
   EXPECT_FALSE(TypeOf("\x63").ok());
 }
 
+// Found by journal_record_fuzzer: a 22-byte RoundPlanned record announcing
+// two billion cell capacities made the decoder reserve 8 GB. A count larger
+// than the bytes left is refused before anything is allocated.
+TEST(RecordsTest, ACountLargerThanTheRecordIsRefusedBeforeAllocating) {
+  const std::string record("\003\000\003\010\000\001V\363\000\253\006\260\004\260\253\311\260"
+                           "\004&\011\000\000",
+                           22);
+  const absl::StatusOr<RoundPlanned> decoded = DecodeRoundPlanned(record);
+  EXPECT_FALSE(decoded.ok());
+  EXPECT_THAT(std::string(decoded.status().message()), ::testing::HasSubstr("RoundPlanned"));
+}
+
 }  // namespace
 }  // namespace swabwave::engine::journal
