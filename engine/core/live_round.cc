@@ -96,11 +96,14 @@ CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
     result.verdict = CheckInVerdict::kUnknownDesk;
     return result;
   }
-  const int64_t offset = attempt.scan_unix_seconds - epoch_;
-  if (offset < 0 || offset > ResidentWord::kMaxScanOffset) {
+  // Compared before subtracting: any int64 may arrive, and the difference
+  // of two far-apart ones overflows.
+  if (attempt.scan_unix_seconds < epoch_ ||
+      attempt.scan_unix_seconds - epoch_ > ResidentWord::kMaxScanOffset) {
     result.verdict = CheckInVerdict::kScanTimeOutOfRange;
     return result;
   }
+  const int64_t offset = attempt.scan_unix_seconds - epoch_;
   const uint32_t position = table_->Find(key);
   if (position == kNoId) {
     result.verdict = CheckInVerdict::kUnknownResident;
@@ -184,10 +187,11 @@ CheckInResult LiveRound::CheckInOne(const CheckInAttempt& attempt,
 
 absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot_index,
                                 int64_t scan_unix_seconds, uint32_t request_tag) {
-  const int64_t offset = scan_unix_seconds - epoch_;
+  // Compared before subtracting (found by journal_record_fuzzer: a record's
+  // scan time near INT64_MIN overflowed the difference).
   if (resident >= resident_count() || tube >= rack_.tube_count() ||
-      slot_index >= static_cast<uint32_t>(rack_.pool_ratio()) || offset < 0 ||
-      offset > ResidentWord::kMaxScanOffset) {
+      slot_index >= static_cast<uint32_t>(rack_.pool_ratio()) || scan_unix_seconds < epoch_ ||
+      scan_unix_seconds - epoch_ > ResidentWord::kMaxScanOffset) {
     return absl::DataLossError(absl::StrCat("check-in record of resident ", resident, " in tube ",
                                             tube, " position ", slot_index,
                                             " is out of range for its round"));
@@ -204,6 +208,7 @@ absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot
     return absl::DataLossError(absl::StrCat("tube ", tube, " position ", slot_index,
                                             " has two check-in records"));
   }
+  const int64_t offset = scan_unix_seconds - epoch_;
   rack_.SetMember(tube, slot_index, resident);
   slot.request_tag.store(request_tag, std::memory_order_relaxed);
   slot.word.store(

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -238,6 +239,24 @@ TEST_F(RecoveryTest, ALostLastCheckInLeavesTheResidentUntestedAndItsPositionFree
   const CheckInResult again = CheckIn(*node, 0, 3);
   EXPECT_EQ(again.verdict, CheckInVerdict::kSampled);
   EXPECT_EQ(again.slot, 2u);
+}
+
+// Found by journal_record_fuzzer: a check-in record with a scan time near
+// INT64_MIN overflowed (undefined behaviour) computing its offset. Extreme
+// scan times are out of range, from a record or from a tablet.
+TEST_F(RecoveryTest, ExtremeScanTimesAreRefusedWithoutOverflow) {
+  std::unique_ptr<Node> node = StartNode(dir_.path());
+  ASSERT_NE(node, nullptr);
+  ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+  for (int64_t scan : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+    std::string record;
+    journal::EncodeCheckIn({0, 1, 0, 0, scan, 7}, &record);
+    EXPECT_EQ(node->registry.ApplyRecord(record).code(), absl::StatusCode::kDataLoss) << scan;
+    EXPECT_EQ(node->round()->CheckIn(0, ResidentCode("tc", 2), scan, 7).verdict,
+              CheckInVerdict::kScanTimeOutOfRange)
+        << scan;
+  }
+  EXPECT_EQ(node->live().Read(1).state(), ResidentState::kUntested);
 }
 
 TEST_F(RecoveryTest, ARecordForAnUnknownRoundIsDataLoss) {
