@@ -5,6 +5,12 @@
 // resident is sampled exactly once, is in exactly one tube at the place its
 // word says, and no tube holds more than the pool ratio.
 //
+// The second test does the same with the durable path: batches of 16
+// through a CheckInLog (the journal's hook), where claims stay unpublished
+// until the log has them, so two desks' batches routinely wait on each
+// other's residents. It checks that every sampled resident reaches the log
+// exactly once, while still claimed (never visible before it is logged).
+//
 // Short by default (CI runs it under ThreadSanitizer); set
 // SWABWAVE_STRESS_LONG=1 for a long run.
 #include <gtest/gtest.h>
@@ -37,7 +43,30 @@ StressShape Shape() {
   return {6000, 6, 5, 2};
 }
 
-void RunOnce(const StressShape& shape, uint32_t seed) {
+// Counts what the core hands to the journal, and checks each check-in is
+// still claimed (unpublished) when it arrives.
+class CountingLog final : public CheckInLog {
+ public:
+  CountingLog(const LiveRound& round, int residents) : round_(round), logged_(residents) {}
+  void Record(absl::Span<const CheckInResult> sampled) override {
+    for (const CheckInResult& r : sampled) {
+      logged_[r.resident].fetch_add(1);
+      const ResidentTable& table = round_.table();
+      const ResidentWord word(
+          table.at(table.position_of(r.resident)).word.load(std::memory_order_acquire));
+      if (word.state() != ResidentState::kClaimed) published_early_.fetch_add(1);
+    }
+  }
+  int logged(int resident) const { return logged_[resident].load(); }
+  int published_early() const { return published_early_.load(); }
+
+ private:
+  const LiveRound& round_;
+  std::vector<std::atomic<int>> logged_;
+  std::atomic<int> published_early_{0};
+};
+
+void RunOnce(const StressShape& shape, uint32_t seed, bool batched_with_log) {
   constexpr int64_t kEpoch = 1'800'000'000;
   std::vector<std::string> codes;
   for (int i = 0; i < shape.residents; ++i) codes.push_back(absl::StrCat("STRESS-", i));
@@ -55,6 +84,7 @@ void RunOnce(const StressShape& shape, uint32_t seed) {
   }
   for (int d = 0; d < shape.desks; ++d) spec.desk_sites.push_back(d % 2);
   LiveRound round(std::move(spec));
+  CountingLog log(round, shape.residents);
 
   std::atomic<bool> go{false};
   std::atomic<int> scanners_left{shape.desks};
@@ -73,25 +103,68 @@ void RunOnce(const StressShape& shape, uint32_t seed) {
       std::mt19937 rng(seed * 131 + d);
       std::shuffle(order.begin(), order.end(), rng);
       while (!go.load()) std::this_thread::yield();
-      for (int r : order) {
-        const std::string code = absl::StrCat("STRESS-", r);
-        const uint32_t tag = static_cast<uint32_t>(d * 1'000'003 + r);
-        for (;;) {
-          const CheckInResult result =
-              round.CheckIn(static_cast<DeskIndex>(d), code, kEpoch + r % 1000, tag);
-          if (result.verdict == CheckInVerdict::kSampled) {
-            wins[r].fetch_add(1);
-            sampled.fetch_add(1);
-            break;
+      if (!batched_with_log) {
+        for (int r : order) {
+          const std::string code = absl::StrCat("STRESS-", r);
+          const uint32_t tag = static_cast<uint32_t>(d * 1'000'003 + r);
+          for (;;) {
+            const CheckInResult result =
+                round.CheckIn(static_cast<DeskIndex>(d), code, kEpoch + r % 1000, tag);
+            if (result.verdict == CheckInVerdict::kSampled) {
+              wins[r].fetch_add(1);
+              sampled.fetch_add(1);
+              break;
+            }
+            if (result.verdict == CheckInVerdict::kAlreadySampled) {
+              // Learned the winner: a real place, not this desk's attempt.
+              ASSERT_NE(result.tube, kNoId);
+              break;
+            }
+            ASSERT_EQ(result.verdict, CheckInVerdict::kNoOpenTube);
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "desk " << d << " starved";
+            std::this_thread::yield();  // wait for the racker
           }
-          if (result.verdict == CheckInVerdict::kAlreadySampled) {
-            // Learned the winner: a real place, not this desk's attempt.
-            ASSERT_NE(result.tube, kNoId);
-            break;
+        }
+      } else {
+        // Batches of 16 through the log; what found no tube goes again.
+        std::vector<int> pending(order.begin(), order.end());
+        std::vector<std::string> codes_in_batch;
+        std::vector<CheckInAttempt> attempts;
+        std::vector<CheckInResult> results;
+        while (!pending.empty()) {
+          std::vector<int> again;
+          for (size_t first = 0; first < pending.size(); first += 16) {
+            const size_t end = std::min(pending.size(), first + 16);
+            codes_in_batch.clear();
+            for (size_t i = first; i < end; ++i) {
+              codes_in_batch.push_back(absl::StrCat("STRESS-", pending[i]));
+            }
+            attempts.clear();
+            for (size_t i = first; i < end; ++i) {
+              const int r = pending[i];
+              attempts.push_back({static_cast<DeskIndex>(d), codes_in_batch[i - first],
+                                  kEpoch + r % 1000, static_cast<uint32_t>(d * 1'000'003 + r)});
+            }
+            results.assign(attempts.size(), CheckInResult());
+            round.CheckInBatch(attempts, absl::MakeSpan(results), &log);
+            for (size_t i = first; i < end; ++i) {
+              const CheckInResult& result = results[i - first];
+              if (result.verdict == CheckInVerdict::kSampled) {
+                wins[pending[i]].fetch_add(1);
+                sampled.fetch_add(1);
+              } else if (result.verdict == CheckInVerdict::kNoOpenTube) {
+                again.push_back(pending[i]);
+              } else {
+                ASSERT_EQ(result.verdict, CheckInVerdict::kAlreadySampled);
+                ASSERT_NE(result.tube, kNoId);
+              }
+            }
           }
-          ASSERT_EQ(result.verdict, CheckInVerdict::kNoOpenTube);
-          ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "desk " << d << " starved";
-          std::this_thread::yield();  // wait for the racker
+          pending.swap(again);
+          if (!pending.empty()) {
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "desk " << d << " starved";
+            std::this_thread::yield();
+          }
         }
       }
       scanners_left.fetch_sub(1);
@@ -142,6 +215,10 @@ void RunOnce(const StressShape& shape, uint32_t seed) {
     total_wins += wins[r].load();
   }
   EXPECT_EQ(total_wins, shape.residents);
+  if (batched_with_log) {
+    for (int r = 0; r < shape.residents; ++r) ASSERT_EQ(log.logged(r), 1) << "resident " << r;
+    EXPECT_EQ(log.published_early(), 0);
+  }
 
   // Invariant 2: tubes within the ratio, and every sampled resident in
   // exactly the (tube, slot) its word names.
@@ -180,7 +257,12 @@ void RunOnce(const StressShape& shape, uint32_t seed) {
 
 TEST(CheckInStressTest, DoubleScansAtEveryDeskSampleEachResidentOnce) {
   const StressShape shape = Shape();
-  for (int i = 0; i < shape.rounds; ++i) RunOnce(shape, static_cast<uint32_t>(i + 1));
+  for (int i = 0; i < shape.rounds; ++i) RunOnce(shape, static_cast<uint32_t>(i + 1), false);
+}
+
+TEST(CheckInStressTest, JournaledBatchesLogEachCheckInOnceBeforeItIsVisible) {
+  const StressShape shape = Shape();
+  for (int i = 0; i < shape.rounds; ++i) RunOnce(shape, static_cast<uint32_t>(i + 101), true);
 }
 
 }  // namespace
