@@ -2,21 +2,184 @@
 // world's every record (one file each) for journal_record_fuzzer and the
 // whole segment for journal_segment_fuzzer; from a real community
 // directory, its eight CSV files joined by NUL bytes for
-// community_csv_fuzzer.
+// community_csv_fuzzer; for request_handler_fuzzer, valid requests of
+// every RPC addressed to the state its server starts with
+// (request_input.h), one file per input.
 //   make_seeds <corpus dir>   (writes <dir>/journal_record_fuzzer/...)
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/io/community_csv.h"
 #include "engine/journal/frame.h"
 #include "engine/journal/journal.h"
+#include "services/api/proto_convert.h"
+#include "swabwave/v1/checkin.pb.h"
+#include "swabwave/v1/planning.pb.h"
+#include "swabwave/v1/progress.pb.h"
 #include "tests/fuzz/fuzz_world.h"
+#include "tests/fuzz/request_input.h"
 
 namespace fs = std::filesystem;
+
+namespace {
+
+namespace v1 = ::swabwave::v1;
+using swabwave::fuzz::Rpc;
+
+std::string RoundName(const char* id) { return absl::StrCat("rounds/", id); }
+
+v1::CheckInRequest CheckIn(const std::string& request_id, const char* desk, int resident) {
+  v1::CheckInRequest request;
+  request.set_request_id(request_id);
+  request.set_round(RoundName(swabwave::fuzz::kOpenRound));
+  request.set_desk(desk);
+  request.set_resident_code(swabwave::engine::testing::ResidentCode("tc", resident));
+  return request;
+}
+
+// One valid input per RPC (a few for the RPCs with more to explore).
+void WriteRequestSeeds(const fs::path& dir) {
+  fs::create_directories(dir);
+  int n = 0;
+  int per_rpc[swabwave::fuzz::kRpcCount] = {};
+  auto write = [&](Rpc rpc, int variant, const std::vector<std::string>& messages) {
+    std::ofstream(dir / absl::StrCat("seed-", swabwave::fuzz::RpcName(rpc), "-",
+                                     per_rpc[static_cast<int>(rpc)]++),
+                  std::ios::binary)
+        << swabwave::fuzz::EncodeRequestInput(rpc, variant, messages);
+    ++n;
+  };
+  const std::string open = RoundName(swabwave::fuzz::kOpenRound);
+
+  // A second community, three entities a chunk; and the same cut short.
+  swabwave::engine::testing::Shape shape;
+  shape.id = "sc";
+  shape.buildings = 1;
+  shape.households_per_unit = 1;
+  shape.mobility_limited_every = 2;
+  std::vector<std::string> chunks;
+  for (const v1::ImportCommunityRequest& chunk : swabwave::services::CommunityToChunks(
+           swabwave::engine::testing::MakeCommunity(shape), "seed-import", 3)) {
+    chunks.push_back(chunk.SerializeAsString());
+  }
+  write(Rpc::kImportCommunity, 0, chunks);
+  write(Rpc::kImportCommunity, 1, chunks);
+
+  v1::CreateRoundRequest create;
+  create.set_request_id("seed-create");
+  create.set_round_id("s");
+  create.add_community_ids(swabwave::fuzz::kCommunity);
+  create.mutable_start_time()->set_seconds(1795762800);
+  create.set_pool_ratio(10);
+  create.mutable_wave_length()->set_seconds(20 * 60);
+  create.mutable_duration()->set_seconds(6 * 3600);
+  write(Rpc::kCreateRound, 0, {create.SerializeAsString()});
+  create.set_request_id("seed-create-gone");
+  create.set_round_id("s2");
+  write(Rpc::kCreateRound, 3, {create.SerializeAsString()});
+
+  v1::GetRoundRequest get_round;
+  get_round.set_round(open);
+  write(Rpc::kGetRound, 0, {get_round.SerializeAsString()});
+
+  v1::ListRoundsRequest list_rounds;
+  list_rounds.set_page_size(2);
+  write(Rpc::kListRounds, 0, {list_rounds.SerializeAsString()});
+
+  v1::PlanRoundRequest plan;
+  plan.set_request_id("seed-plan");
+  plan.set_round(RoundName(swabwave::fuzz::kDraftRound));
+  plan.mutable_options()->set_per_desk_rate_per_hour(60);
+  plan.mutable_options()->set_utilization(0.8);
+  write(Rpc::kPlanRound, 0, {plan.SerializeAsString()});
+  plan.set_request_id("seed-plan-gone");
+  write(Rpc::kPlanRound, 3, {plan.SerializeAsString()});
+
+  v1::GetPlanRequest get_plan;
+  get_plan.set_round(open);
+  get_plan.set_page_size(1);
+  write(Rpc::kGetPlan, 0, {get_plan.SerializeAsString()});
+
+  v1::ListAssignmentsRequest assignments;
+  assignments.set_round(open);
+  assignments.set_community_id(swabwave::fuzz::kCommunity);
+  assignments.set_building_id("b0");
+  assignments.set_page_size(3);
+  write(Rpc::kListAssignments, 0, {assignments.SerializeAsString()});
+
+  v1::ListDoorToDoorRequest door;
+  door.set_round(open);
+  write(Rpc::kListDoorToDoor, 0, {door.SerializeAsString()});
+
+  v1::OpenRoundRequest open_round;
+  open_round.set_request_id("seed-open");
+  open_round.set_round(RoundName(swabwave::fuzz::kPlannedRound));
+  write(Rpc::kOpenRound, 0, {open_round.SerializeAsString()});
+
+  v1::CloseRoundRequest close;
+  close.set_request_id("seed-close");
+  close.set_round(RoundName(swabwave::fuzz::kPlannedRound));
+  write(Rpc::kCloseRound, 0, {close.SerializeAsString()});
+
+  v1::OpenTubeRequest tube;
+  tube.set_request_id("seed-tube");
+  tube.set_round(open);
+  tube.set_desk(swabwave::fuzz::kDesk1);
+  tube.set_tube_barcode("TUBE-A-0002");
+  write(Rpc::kOpenTube, 0, {tube.SerializeAsString()});
+
+  v1::CheckInRequest timed = CheckIn("seed-checkin-2", swabwave::fuzz::kDesk1, 2);
+  timed.mutable_scan_time()->set_seconds(1795762900);
+  write(Rpc::kCheckIn, 0,
+        {CheckIn("seed-checkin-1", swabwave::fuzz::kDesk1, 1).SerializeAsString(),
+         timed.SerializeAsString()});
+
+  std::vector<std::string> stream;
+  for (int m = 0; m < 2; ++m) {
+    v1::CheckInStreamRequest message;
+    for (int r = 3 + 2 * m; r < 5 + 2 * m; ++r) {
+      *message.add_check_ins() =
+          CheckIn(absl::StrCat("seed-stream-", r), swabwave::fuzz::kDesk2, r);
+    }
+    stream.push_back(message.SerializeAsString());
+  }
+  write(Rpc::kCheckInStream, 0, stream);
+  write(Rpc::kCheckInStream, 1, stream);
+
+  v1::SealTubeRequest seal;
+  seal.set_request_id("seed-seal");
+  seal.set_round(open);
+  seal.set_desk(swabwave::fuzz::kDesk2);
+  seal.set_tube_barcode(swabwave::fuzz::kTube2);
+  write(Rpc::kSealTube, 0, {seal.SerializeAsString()});
+
+  for (v1::ProgressLevel level : {v1::PROGRESS_LEVEL_COMMUNITY, v1::PROGRESS_LEVEL_WAVE}) {
+    v1::GetProgressRequest progress;
+    progress.set_round(open);
+    progress.set_level(level);
+    progress.set_page_size(2);
+    write(Rpc::kGetProgress, 0, {progress.SerializeAsString()});
+  }
+
+  v1::ListUntestedRequest untested;
+  untested.set_round(open);
+  untested.set_community_id(swabwave::fuzz::kCommunity);
+  untested.set_page_size(4);
+  write(Rpc::kListUntested, 0, {untested.SerializeAsString()});
+
+  v1::WatchProgressRequest watch;
+  watch.set_round(open);
+  watch.mutable_interval()->set_nanos(100'000'000);
+  write(Rpc::kWatchProgress, 1, {watch.SerializeAsString()});
+  std::printf("%d request seeds\n", n);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -94,5 +257,7 @@ int main(int argc, char** argv) {
   }
   std::ofstream(csv / "seed-community", std::ios::binary) << joined;
   fs::remove_all(csv_dir);
+
+  WriteRequestSeeds(corpus / "request_handler_fuzzer");
   return 0;
 }
