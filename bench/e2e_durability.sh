@@ -24,7 +24,8 @@ run() {
   local mode=$1 flags=()
   rm -rf "$work/journal" "$work/ports"
   if [ "$mode" = journal ]; then flags=(--data_dir "$work/journal"); else flags=(--durability=none); fi
-  "$bin/swabwaved" --listen 127.0.0.1:0 --http_listen= --port_file "$work/ports" "${flags[@]}" \
+  "$bin/swabwaved" --listen 127.0.0.1:0 --http_listen= --port_file "$work/ports" --auth=none \
+    "${flags[@]}" \
     > "$work/server-$mode.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do [ -s "$work/ports" ] && break; sleep 0.1; done

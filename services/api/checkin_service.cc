@@ -63,11 +63,14 @@ absl::StatusOr<engine::Round*> MemoRound(const engine::Registry& registry, const
   return round;
 }
 
-absl::StatusOr<engine::DeskIndex> MemoDesk(const engine::Round& round, const std::string& name,
-                                           CheckInMemo* memo) {
+// The desk `name` names, if the caller may act at its site.
+absl::StatusOr<engine::DeskIndex> MemoDesk(const ServiceContext& context, const Principal& caller,
+                                           Rpc rpc, const engine::Round& round,
+                                           const std::string& name, CheckInMemo* memo) {
   if (memo != nullptr && memo->desk != engine::kNoId && memo->desk_name == name) return memo->desk;
   absl::StatusOr<DeskName> parsed = ParseDeskName(name);
   if (!parsed.ok()) return parsed.status();
+  if (absl::Status s = context.access->CheckSite(caller, rpc, parsed->site_id); !s.ok()) return s;
   absl::StatusOr<engine::DeskIndex> desk = round.ResolveDesk(parsed->site_id, parsed->number);
   if (desk.ok() && memo != nullptr) {
     memo->desk_name = name;
@@ -82,15 +85,17 @@ struct TubeTarget {
   engine::DeskIndex desk = engine::kNoId;
 };
 
-absl::StatusOr<TubeTarget> ResolveTubeTarget(const engine::Registry& registry,
+absl::StatusOr<TubeTarget> ResolveTubeTarget(const ServiceContext& context,
+                                             const Principal& caller, Rpc rpc,
                                              const std::string& request_id,
                                              const std::string& round_name,
                                              const std::string& desk_name,
                                              const std::string& barcode) {
   if (absl::Status s = CheckRequestId(request_id); !s.ok()) return s;
-  absl::StatusOr<engine::Round*> round = LookUpRound(registry, round_name);
+  absl::StatusOr<engine::Round*> round = LookUpRound(*context.registry, round_name);
   if (!round.ok()) return round.status();
-  absl::StatusOr<engine::DeskIndex> desk = MemoDesk(**round, desk_name, nullptr);
+  absl::StatusOr<engine::DeskIndex> desk =
+      MemoDesk(context, caller, rpc, **round, desk_name, nullptr);
   if (!desk.ok()) return desk.status();
   if (!engine::IsValidCode(barcode)) {
     return absl::InvalidArgumentError(
@@ -103,27 +108,35 @@ absl::StatusOr<TubeTarget> ResolveTubeTarget(const engine::Registry& registry,
 
 }  // namespace
 
-PreparedCheckIn PrepareCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
-                               absl::Time now, CheckInMemo* memo) {
+PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& caller, Rpc rpc,
+                               const v1::CheckInRequest& request, absl::Time now,
+                               CheckInMemo* memo) {
   PreparedCheckIn prepared;
   CheckInAnswer& answer = prepared.answer;
   if (absl::Status s = CheckRequestId(request.request_id()); !s.ok()) {
     answer.status = ToGrpcStatus(s);
     return prepared;
   }
-  absl::StatusOr<engine::Round*> round = MemoRound(registry, request.round(), memo);
+  absl::StatusOr<engine::Round*> round = MemoRound(*context.registry, request.round(), memo);
   if (!round.ok()) {
     answer.status = ToGrpcStatus(round.status());
     return prepared;
   }
   engine::Round& r = **round;
   prepared.round = &r;
-  absl::StatusOr<engine::DeskIndex> desk = MemoDesk(r, request.desk(), memo);
+  absl::StatusOr<engine::DeskIndex> desk = MemoDesk(context, caller, rpc, r, request.desk(), memo);
   if (!desk.ok()) {
     answer.status = ToGrpcStatus(desk.status());
-    answer.label = desk.status().code() == absl::StatusCode::kNotFound
-                       ? CheckInResultLabel::kUnknownDesk
-                       : CheckInResultLabel::kInvalidRequest;
+    switch (desk.status().code()) {
+      case absl::StatusCode::kNotFound:
+        answer.label = CheckInResultLabel::kUnknownDesk;
+        break;
+      case absl::StatusCode::kPermissionDenied:
+        answer.label = CheckInResultLabel::kPermissionDenied;
+        break;
+      default:
+        answer.label = CheckInResultLabel::kInvalidRequest;
+    }
     return prepared;
   }
   if (absl::Status s = engine::CheckCode("resident_code", request.resident_code()); !s.ok()) {
@@ -220,10 +233,10 @@ CheckInAnswer DescribeCheckIn(const engine::Round& r, const engine::core::CheckI
   return answer;
 }
 
-CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
-                             absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
-                             v1::ExistingCheckIn* existing) {
-  PreparedCheckIn prepared = PrepareCheckIn(registry, request, now, memo);
+CheckInAnswer ProcessCheckIn(const ServiceContext& context, const Principal& caller,
+                             const v1::CheckInRequest& request, absl::Time now, CheckInMemo* memo,
+                             v1::CheckInResponse* result, v1::ExistingCheckIn* existing) {
+  PreparedCheckIn prepared = PrepareCheckIn(context, caller, Rpc::kCheckIn, request, now, memo);
   if (!prepared.valid) return prepared.answer;
   const engine::core::CheckInAttempt& a = prepared.attempt;
   const engine::core::CheckInResult outcome =
@@ -236,6 +249,8 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
                                                   v1::CheckInResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kCheckIn);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const absl::Time start = absl::Now();
   if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
     context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::Now() - start);
@@ -244,7 +259,7 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
   }
   v1::ExistingCheckIn existing;
   CheckInAnswer answer =
-      ProcessCheckIn(*context_.registry, *request, start, nullptr, response, &existing);
+      ProcessCheckIn(context_, *caller, *request, start, nullptr, response, &existing);
   if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
     // The detail travels as a google.rpc.Status-compatible ErrorStatus in
     // grpc-status-details-bin.
@@ -273,8 +288,16 @@ class CheckInStreamReactor final
   // Outcomes waiting to be written past which the stream stops reading.
   static constexpr int kMaxPendingOutcomes = 4096;
 
-  explicit CheckInStreamReactor(ServiceContext context)
+  CheckInStreamReactor(ServiceContext context, absl::StatusOr<Caller> caller)
       : context_(context), timer_(context.metrics, Rpc::kCheckInStream) {
+    if (!caller.ok()) {
+      absl::MutexLock lock(&mu_);
+      reads_done_ = true;
+      final_status_ = ToGrpcStatus(caller.status());
+      MaybeFinishLocked();
+      return;
+    }
+    caller_ = *std::move(caller);
     StartRead(&request_);
   }
 
@@ -299,8 +322,10 @@ class CheckInStreamReactor final
     const int count = request_.check_ins_size();
     v1::CheckInStreamResponse answered;
     // Admission is for the whole message: none of it touches the core when
-    // the journal cannot take it.
-    if (grpc::Status admission = StoreAdmission(*context_.store, count); !admission.ok()) {
+    // the token is over its rate or the journal cannot take it.
+    grpc::Status admission = ToGrpcStatus(context_.access->Charge(caller_, Rpc::kCheckInStream));
+    if (admission.ok()) admission = StoreAdmission(*context_.store, count);
+    if (!admission.ok()) {
       for (const v1::CheckInRequest& check_in : request_.check_ins()) {
         v1::CheckInOutcome* outcome = answered.add_outcomes();
         outcome->set_request_id(check_in.request_id());
@@ -382,7 +407,8 @@ class CheckInStreamReactor final
     const int count = request_.check_ins_size();
     prepared_.clear();
     for (const v1::CheckInRequest& check_in : request_.check_ins()) {
-      prepared_.push_back(PrepareCheckIn(*context_.registry, check_in, now, &memo_));
+      prepared_.push_back(
+          PrepareCheckIn(context_, *caller_, Rpc::kCheckInStream, check_in, now, &memo_));
     }
     results_.assign(count, engine::core::CheckInResult());
     for (int first = 0; first < count; ++first) {
@@ -501,6 +527,7 @@ class CheckInStreamReactor final
 
   ServiceContext context_;
   const RpcTimer timer_;
+  Caller caller_;
   v1::CheckInStreamRequest request_;  // owned by the read in flight
   // Touched only by OnReadDone (one read at a time); kept to reuse storage.
   CheckInMemo memo_;
@@ -529,8 +556,8 @@ class CheckInStreamReactor final
 }  // namespace
 
 grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse>*
-CheckInService::CheckInStream(grpc::CallbackServerContext*) {
-  return new CheckInStreamReactor(context_);
+CheckInService::CheckInStream(grpc::CallbackServerContext* ctx) {
+  return new CheckInStreamReactor(context_, context_.access->Admit(*ctx, Rpc::kCheckInStream));
 }
 
 grpc::ServerUnaryReactor* CheckInService::OpenTube(grpc::CallbackServerContext* ctx,
@@ -538,8 +565,10 @@ grpc::ServerUnaryReactor* CheckInService::OpenTube(grpc::CallbackServerContext* 
                                                    v1::OpenTubeResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kOpenTube);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   absl::StatusOr<TubeTarget> target =
-      ResolveTubeTarget(*context_.registry, request->request_id(), request->round(),
+      ResolveTubeTarget(context_, *caller, Rpc::kOpenTube, request->request_id(), request->round(),
                         request->desk(), request->tube_barcode());
   if (!target.ok()) {
     timer.Finish(reactor, ToGrpcStatus(target.status()));
@@ -566,8 +595,10 @@ grpc::ServerUnaryReactor* CheckInService::SealTube(grpc::CallbackServerContext* 
                                                    v1::SealTubeResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kSealTube);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   absl::StatusOr<TubeTarget> target =
-      ResolveTubeTarget(*context_.registry, request->request_id(), request->round(),
+      ResolveTubeTarget(context_, *caller, Rpc::kSealTube, request->request_id(), request->round(),
                         request->desk(), request->tube_barcode());
   if (!target.ok()) {
     timer.Finish(reactor, ToGrpcStatus(target.status()));

@@ -44,8 +44,10 @@ struct PreparedCheckIn {
   engine::core::CheckInAttempt attempt;
   CheckInAnswer answer;
 };
-PreparedCheckIn PrepareCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
-                               absl::Time now, CheckInMemo* memo);
+// PERMISSION_DENIED for a desk outside the caller's site.
+PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& caller, Rpc rpc,
+                               const v1::CheckInRequest& request, absl::Time now,
+                               CheckInMemo* memo);
 // The answer for the core's result of a prepared check-in.
 CheckInAnswer DescribeCheckIn(const engine::Round& round,
                               const engine::core::CheckInAttempt& attempt,
@@ -54,9 +56,9 @@ CheckInAnswer DescribeCheckIn(const engine::Round& round,
 // Checks one request in and describes the outcome: `result` on OK,
 // `existing` on ALREADY_EXISTS. `now` stamps requests without a scan time;
 // `memo` may be null.
-CheckInAnswer ProcessCheckIn(const engine::Registry& registry, const v1::CheckInRequest& request,
-                             absl::Time now, CheckInMemo* memo, v1::CheckInResponse* result,
-                             v1::ExistingCheckIn* existing);
+CheckInAnswer ProcessCheckIn(const ServiceContext& context, const Principal& caller,
+                             const v1::CheckInRequest& request, absl::Time now, CheckInMemo* memo,
+                             v1::CheckInResponse* result, v1::ExistingCheckIn* existing);
 
 class CheckInService final : public v1::CheckInService::CallbackService {
  public:

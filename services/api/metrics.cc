@@ -14,7 +14,8 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",
-    "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request", "not_admitted"};
+    "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request", "not_admitted",
+    "permission_denied"};
 
 constexpr std::array<const char*, 17> kCodeNames = {
     "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
@@ -23,6 +24,8 @@ constexpr std::array<const char*, 17> kCodeNames = {
     "DATA_LOSS", "UNAUTHENTICATED"};
 
 }  // namespace
+
+absl::string_view RpcName(Rpc rpc) { return kRpcNames[static_cast<size_t>(rpc)]; }
 
 CheckInResultLabel LabelOf(engine::core::CheckInVerdict verdict) {
   using engine::core::CheckInVerdict;
@@ -115,10 +118,6 @@ std::string ServerMetrics::Render(const engine::Registry& registry) const {
     rpc_latency_[r].Render("swabwave_rpc_seconds", absl::StrCat("method=\"", kRpcNames[r], "\""),
                            out);
   }
-  out += "# HELP swabwave_unauthorized_total Requests refused for missing or wrong credentials.\n";
-  out += "# TYPE swabwave_unauthorized_total counter\n";
-  absl::StrAppendFormat(&out, "swabwave_unauthorized_total %d\n",
-                        unauthorized_.load(std::memory_order_relaxed));
 
   // Per round: state, tubes, progress and check-ins per site (rate() of the
   // latter is the per-site rate).

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/core/live_round.h"
 #include "engine/registry.h"
@@ -54,8 +55,12 @@ enum class CheckInResultLabel : uint8_t {
   kRoundNotOpen,
   kInvalidRequest,
   kNotAdmitted,  // refused before the core: journal queue full or failed
+  kPermissionDenied,  // a tablet token at another site's desk
   kCount,
 };
+
+// The RPC's method name, e.g. "CheckIn".
+absl::string_view RpcName(Rpc rpc);
 
 CheckInResultLabel LabelOf(engine::core::CheckInVerdict verdict);
 
@@ -80,7 +85,6 @@ class ServerMetrics {
  public:
   void RecordRpc(Rpc rpc, grpc::StatusCode code, absl::Duration latency);
   void RecordCheckIn(CheckInResultLabel result, absl::Duration latency);
-  void RecordUnauthorized() { unauthorized_.fetch_add(1, std::memory_order_relaxed); }
 
   uint64_t check_ins(CheckInResultLabel result) const {
     return check_ins_[static_cast<size_t>(result)].value.load(std::memory_order_relaxed);
@@ -100,7 +104,6 @@ class ServerMetrics {
   std::array<LatencyHistogram, static_cast<size_t>(Rpc::kCount)> rpc_latency_;
   std::array<PaddedCounter, static_cast<size_t>(CheckInResultLabel::kCount)> check_ins_{};
   LatencyHistogram check_in_latency_;
-  std::atomic<uint64_t> unauthorized_{0};
 };
 
 }  // namespace swabwave::services

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/names.h"
 #include "engine/plan/greedy_planner.h"
 #include "services/api/proto_convert.h"
 
@@ -24,8 +25,14 @@ size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
 // Reads an import stream chunk by chunk; imports the community at the end.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRequest> {
  public:
-  ImportReactor(ServiceContext context, v1::ImportCommunityResponse* response)
+  ImportReactor(ServiceContext context, absl::StatusOr<Caller> caller,
+                v1::ImportCommunityResponse* response)
       : context_(context), response_(response), timer_(context.metrics, Rpc::kImportCommunity) {
+    if (!caller.ok()) {
+      Fail(caller.status());
+      return;
+    }
+    caller_ = *std::move(caller);
     StartRead(&chunk_);
   }
 
@@ -40,7 +47,22 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
           absl::StrCat("chunk ", chunks_, " holds ", ChunkEntities(chunk_), " entities; at most ",
                        kMaxImportChunkEntities, " per chunk")));
     }
-    if (chunks_ == 0) header_ = chunk_;
+    entities_ += ChunkEntities(chunk_);
+    if (entities_ > context_.max_import_entities) {
+      return Fail(absl::ResourceExhaustedError(absl::StrCat(
+          "the import passed ", context_.max_import_entities,
+          " entities at chunk ", chunks_, ", the most one community may hold on this server "
+          "(swabwaved --max_import_entities); split the city into communities")));
+    }
+    if (chunks_ == 0) {
+      // The first chunk names the community: refuse before reading the rest.
+      if (absl::Status s = context_.access->CheckCommunity(*caller_, Rpc::kImportCommunity,
+                                                           chunk_.community().community_id());
+          !s.ok()) {
+        return Fail(s);
+      }
+      header_ = chunk_;
+    }
     if (absl::Status s = assembler_.Add(chunk_, chunks_); !s.ok()) return Fail(s);
     ++chunks_;
     StartRead(&chunk_);
@@ -97,12 +119,14 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
   }
 
   ServiceContext context_;
+  Caller caller_;
   v1::ImportCommunityResponse* response_;
   RpcTimer timer_;
   v1::ImportCommunityRequest chunk_;
   v1::ImportCommunityRequest header_;
   ImportAssembler assembler_;
   size_t chunks_ = 0;
+  size_t entities_ = 0;
 };
 
 absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRoundRequest& r) {
@@ -111,6 +135,14 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
   config.community_ids.assign(r.community_ids().begin(), r.community_ids().end());
   if (!r.has_start_time()) {
     return absl::InvalidArgumentError("start_time is required: when the round's first wave starts");
+  }
+  // Outside google.protobuf.Timestamp's range (0001-01-01 .. 9999-12-31)
+  // the round's time arithmetic would saturate: refuse it by name here.
+  if (r.start_time().seconds() < -62135596800 || r.start_time().seconds() > 253402300799 ||
+      r.start_time().nanos() < 0 || r.start_time().nanos() > 999999999) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "start_time {seconds: ", r.start_time().seconds(), ", nanos: ", r.start_time().nanos(),
+        "} is not a valid timestamp: seconds from 0001-01-01 to 9999-12-31, nanos 0..999999999"));
   }
   config.start = FromProto(r.start_time());
   config.pool_ratio = r.pool_ratio();
@@ -130,8 +162,9 @@ engine::plan::PlanOptions PlanOptionsFromProto(const v1::PlanOptions& o) {
 }  // namespace
 
 grpc::ServerReadReactor<v1::ImportCommunityRequest>* PlanningService::ImportCommunity(
-    grpc::CallbackServerContext*, v1::ImportCommunityResponse* response) {
-  return new ImportReactor(context_, response);
+    grpc::CallbackServerContext* ctx, v1::ImportCommunityResponse* response) {
+  return new ImportReactor(context_, context_.access->Admit(*ctx, Rpc::kImportCommunity),
+                           response);
 }
 
 grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerContext* ctx,
@@ -139,8 +172,15 @@ grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerConte
                                                        v1::CreateRoundResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kCreateRound);
-  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(s));
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
+  absl::Status valid = CheckRequestId(request->request_id());
+  for (const std::string& community : request->community_ids()) {
+    if (!valid.ok()) break;
+    valid = context_.access->CheckCommunity(*caller, Rpc::kCreateRound, community);
+  }
+  if (!valid.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(valid));
     return reactor;
   }
   context_.slow->Submit([this, reactor, request, response, timer] {
@@ -165,7 +205,10 @@ grpc::ServerUnaryReactor* PlanningService::GetRound(grpc::CallbackServerContext*
                                                     v1::GetRoundResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kGetRound);
-  absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
+  absl::StatusOr<engine::Round*> round =
+      LookUpRoundFor(context_, *caller, Rpc::kGetRound, request->round());
   if (round.ok()) *response->mutable_round() = RoundToProto(**round);
   timer.Finish(reactor, ToGrpcStatus(round.status()));
   return reactor;
@@ -176,13 +219,17 @@ grpc::ServerUnaryReactor* PlanningService::ListRounds(grpc::CallbackServerContex
                                                       v1::ListRoundsResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kListRounds);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
   absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
   if (!size.ok() || !offset.ok()) {
     timer.Finish(reactor, ToGrpcStatus(!size.ok() ? size.status() : offset.status()));
     return reactor;
   }
-  const std::vector<engine::Round*> rounds = context_.registry->ListRounds();
+  // A command token sees only the rounds of its communities.
+  std::vector<engine::Round*> rounds = context_.registry->ListRounds();
+  std::erase_if(rounds, [&](const engine::Round* r) { return !AccessControl::MaySee(*caller, *r); });
   const size_t end = std::min(rounds.size(), *offset + *size);
   for (size_t i = *offset; i < end; ++i) *response->add_rounds() = RoundToProto(*rounds[i]);
   if (end < rounds.size()) response->set_next_page_token(EncodePageToken(end));
@@ -195,8 +242,11 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
                                                      v1::PlanRoundResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kPlanRound);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   absl::Status valid = CheckRequestId(request->request_id());
-  absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+  absl::StatusOr<engine::Round*> round =
+      LookUpRoundFor(context_, *caller, Rpc::kPlanRound, request->round());
   if (valid.ok()) valid = round.status();
   const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
   if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
@@ -241,8 +291,11 @@ grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* 
                                                    v1::GetPlanResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kGetPlan);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kGetPlan, request->round());
     if (!round.ok()) return round.status();
     absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
     if (!size.ok()) return size.status();
@@ -281,8 +334,11 @@ grpc::ServerUnaryReactor* PlanningService::ListAssignments(
     v1::ListAssignmentsResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kListAssignments);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kListAssignments, request->round());
     if (!round.ok()) return round.status();
     absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
     if (!size.ok()) return size.status();
@@ -299,7 +355,16 @@ grpc::ServerUnaryReactor* PlanningService::ListAssignments(
     if (!request->building_id().empty() && request->community_id().empty()) {
       return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
     }
+    // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
+    if (!request->building_id().empty()) {
+      if (absl::Status s = engine::CheckId("building_id", request->building_id()); !s.ok()) {
+        return s;
+      }
+    }
     if (!request->community_id().empty()) {
+      if (absl::Status s = engine::CheckId("community_id", request->community_id()); !s.ok()) {
+        return s;
+      }
       absl::StatusOr<uint32_t> c = (*round)->FindCommunity(request->community_id());
       if (!c.ok()) return c.status();
       unit_begin = layout.unit_base(*c);
@@ -347,8 +412,11 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoor(grpc::CallbackServerCo
                                                           v1::ListDoorToDoorResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kListDoorToDoor);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kListDoorToDoor, request->round());
     if (!round.ok()) return round.status();
     absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
     if (!size.ok()) return size.status();
@@ -391,11 +459,15 @@ grpc::ServerUnaryReactor* PlanningService::OpenRound(grpc::CallbackServerContext
                                                      v1::OpenRoundResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kOpenRound);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> grpc::Status {
     if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return ToGrpcStatus(s);
+    // Scope first: a replayed request id must not show another community's round.
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kOpenRound, request->round());
+    if (!round.ok()) return ToGrpcStatus(round.status());
     return context_.cache->Run("OpenRound", request->request_id(), *request, response, [&] {
-      absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
-      if (!round.ok()) return ToGrpcStatus(round.status());
       if (absl::Status s = (*round)->Open(); !s.ok()) return ToGrpcStatus(s);
       *response->mutable_round() = RoundToProto(**round);
       spdlog::info("opened round {}", (*round)->config().id);
@@ -411,11 +483,15 @@ grpc::ServerUnaryReactor* PlanningService::CloseRound(grpc::CallbackServerContex
                                                       v1::CloseRoundResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kCloseRound);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> grpc::Status {
     if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return ToGrpcStatus(s);
+    // Scope first: a replayed request id must not show another community's round.
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kCloseRound, request->round());
+    if (!round.ok()) return ToGrpcStatus(round.status());
     return context_.cache->Run("CloseRound", request->request_id(), *request, response, [&] {
-      absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
-      if (!round.ok()) return ToGrpcStatus(round.status());
       if (absl::Status s = (*round)->Close(); !s.ok()) return ToGrpcStatus(s);
       *response->mutable_round() = RoundToProto(**round);
       spdlog::info("closed round {}", (*round)->config().id);

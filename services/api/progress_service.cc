@@ -3,8 +3,10 @@
 #include <grpcpp/alarm.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/names.h"
 #include "services/api/proto_convert.h"
 
 namespace swabwave::services {
@@ -44,9 +46,12 @@ absl::StatusOr<engine::ProgressLevel> LevelFromProto(v1::ProgressLevel level) {
 // client goes away.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResponse> {
  public:
-  WatchReactor(ServiceContext context, const v1::WatchProgressRequest& request)
+  WatchReactor(ServiceContext context, const absl::StatusOr<Caller>& caller,
+               const v1::WatchProgressRequest& request)
       : timer_(context.metrics, Rpc::kWatchProgress) {
-    absl::StatusOr<engine::Round*> round = LookUpRound(*context.registry, request.round());
+    absl::StatusOr<engine::Round*> round =
+        caller.ok() ? LookUpRoundFor(context, **caller, Rpc::kWatchProgress, request.round())
+                    : caller.status();
     absl::Status valid = round.status();
     if (valid.ok() && request.has_interval()) {
       interval_ = FromProto(request.interval());
@@ -150,8 +155,11 @@ grpc::ServerUnaryReactor* ProgressService::GetProgress(grpc::CallbackServerConte
                                                        v1::GetProgressResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kGetProgress);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kGetProgress, request->round());
     if (!round.ok()) return round.status();
     absl::StatusOr<engine::ProgressLevel> level = LevelFromProto(request->level());
     if (!level.ok()) return level.status();
@@ -189,8 +197,11 @@ grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerCont
                                                         v1::ListUntestedResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const RpcTimer timer(context_.metrics, Rpc::kListUntested);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, request->round());
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kListUntested, request->round());
     if (!round.ok()) return round.status();
     absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
     if (!size.ok()) return size.status();
@@ -200,7 +211,16 @@ grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerCont
     if (!request->building_id().empty() && request->community_id().empty()) {
       return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
     }
+    // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
+    if (!request->building_id().empty()) {
+      if (absl::Status s = engine::CheckId("building_id", request->building_id()); !s.ok()) {
+        return s;
+      }
+    }
     if (!request->community_id().empty()) {
+      if (absl::Status s = engine::CheckId("community_id", request->community_id()); !s.ok()) {
+        return s;
+      }
       absl::StatusOr<uint32_t> c = (*round)->FindCommunity(request->community_id());
       if (!c.ok()) return c.status();
       filter.community = *c;
@@ -210,7 +230,9 @@ grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerCont
         filter.building = *b;
       }
     }
-    // The token is the next resident id to look at.
+    // The token is the next resident id to look at. Past every 32-bit id it
+    // is an empty last page (truncated, it would wrap to the first page).
+    if (*position > std::numeric_limits<uint32_t>::max()) return absl::OkStatus();
     const uint32_t after = *position == 0 ? engine::kNoId : static_cast<uint32_t>(*position - 1);
     absl::StatusOr<std::vector<engine::UntestedResident>> page =
         (*round)->ListUntested(filter, after, *size + 1);
@@ -239,8 +261,8 @@ grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerCont
 }
 
 grpc::ServerWriteReactor<v1::WatchProgressResponse>* ProgressService::WatchProgress(
-    grpc::CallbackServerContext*, const v1::WatchProgressRequest* request) {
-  return new WatchReactor(context_, *request);
+    grpc::CallbackServerContext* ctx, const v1::WatchProgressRequest* request) {
+  return new WatchReactor(context_, context_.access->Admit(*ctx, Rpc::kWatchProgress), *request);
 }
 
 }  // namespace swabwave::services

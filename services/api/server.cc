@@ -4,6 +4,9 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "engine/journal/memory_store.h"
 
@@ -12,10 +15,22 @@ namespace swabwave::services {
 absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<SwabwaveServer> server(new SwabwaveServer());
+  if (options.tokens_file.empty()) {
+    server->access_ = std::make_unique<AccessControl>();
+  } else {
+    absl::StatusOr<std::unique_ptr<AccessControl>> access =
+        AccessControl::Load(options.tokens_file, options.default_token_rate);
+    if (!access.ok()) return access.status();
+    server->access_ = *std::move(access);
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      server->Credentials(options);
+  if (!credentials.ok()) return credentials.status();
   if (absl::Status s = server->OpenStore(options); !s.ok()) return s;
   server->slow_ = std::make_unique<SlowPathExecutor>(options.slow_path_threads);
-  const ServiceContext context{&server->registry_, server->store_.get(), &server->metrics_,
-                               &server->cache_, server->slow_.get()};
+  ServiceContext context{&server->registry_, server->store_.get(), &server->metrics_,
+                         &server->cache_, server->slow_.get(), server->access_.get()};
+  context.max_import_entities = options.max_import_entities;
   server->planning_ = std::make_unique<PlanningService>(context);
   server->checkin_ = std::make_unique<CheckInService>(context);
   server->progress_ = std::make_unique<ProgressService>(context);
@@ -27,12 +42,19 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   // would start and the kernel would split connections between two
   // separate states (a resident sampled once in each). Refuse the port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.RegisterService(server->planning_.get());
   builder.RegisterService(server->checkin_.get());
   builder.RegisterService(server->progress_.get());
-  // Community imports arrive in chunks of up to 100,000 entities.
-  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  // Find clients that vanished without closing (a tablet out of range, a
+  // crashed process): ping an idle connection every minute and drop it
+  // when 20 s pass without an answer, ending its calls.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options.listen,
@@ -50,9 +72,56 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
     }
     server->http_ = *std::move(http);
   }
+  if (!server->access_->enabled()) {
+    spdlog::warn("ACCESS CONTROL IS OFF: no tokens file, every caller may do everything. Use "
+                 "this only on a closed network for tests and benchmarks.");
+  }
   spdlog::info("swabwaved listening: gRPC on port {}, HTTP on port {}", server->port_,
                server->http_port());
   return server;
+}
+
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::NotFoundError(absl::StrCat("cannot read the ", what, " ", path));
+  }
+  return text.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> SwabwaveServer::Credentials(
+    const ServerOptions& options) const {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and its key (--tls_cert, "
+                                      "--tls_key)");
+  }
+  if (options.tls_cert_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  absl::StatusOr<std::string> cert = ReadPem(options.tls_cert_file, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(options.tls_key_file, "TLS key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
+  if (!options.tls_client_ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(options.tls_client_ca_file, "client CA");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *std::move(ca);
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  spdlog::info("TLS on{}", options.tls_client_ca_file.empty() ? "" : ", client certificates "
+                                                                     "required");
+  return grpc::SslServerCredentials(ssl);
 }
 
 absl::Status SwabwaveServer::OpenStore(const ServerOptions& options) {
@@ -131,6 +200,7 @@ HttpResponse SwabwaveServer::ServeHttp(const std::string& path) {
   }
   if (path == "/metrics") {
     std::string text = metrics_.Render(registry_);
+    access_->RenderMetrics(text);
     const engine::journal::Store& store = *store_;
     absl::StrAppend(&text,
                     "# HELP swabwave_journal_appended_records Records appended to the store.\n"

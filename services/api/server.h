@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "engine/journal/journal.h"
 #include "engine/registry.h"
+#include "services/api/access_control.h"
 #include "services/api/checkin_service.h"
 #include "services/api/metrics.h"
 #include "services/api/planning_service.h"
@@ -45,6 +46,24 @@ struct ServerOptions {
   uint64_t snapshot_every = 5'000'000;
   // Records waiting for the disk past which check-ins get RESOURCE_EXHAUSTED.
   uint64_t max_pending_records = uint64_t{1} << 20;
+
+  // Access (services/api/access_control.h). Empty: no tokens needed, every
+  // caller may do everything (in-process tests; swabwaved --auth=none).
+  std::string tokens_file;
+  // Requests per second per token where its line sets no rate= (0: none).
+  double default_token_rate = 200;
+  // TLS: both or neither. With a client CA, clients must present a
+  // certificate it signed (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+
+  // Limits. The largest message the server reads (an import chunk of up to
+  // 100,000 entities needs some megabytes).
+  int max_message_bytes = 64 * 1024 * 1024;
+  size_t max_import_entities = 50'000'000;
+  // Concurrent calls per connection: a tablet needs a handful.
+  int max_concurrent_streams = 1000;
 };
 
 class SwabwaveServer {
@@ -65,6 +84,8 @@ class SwabwaveServer {
   const engine::journal::RecoveryReport& recovery() const { return recovery_; }
   // Writes a snapshot now (no-op without a journal).
   absl::Status Snapshot();
+  // Re-reads the tokens file (SIGHUP); on an error the old tokens stay.
+  absl::Status ReloadTokens() { return access_->Reload(); }
 
   // Graceful stop: /healthz and gRPC health report NOT_SERVING, new calls
   // are refused, calls in flight get `grace` to finish before they are
@@ -77,6 +98,8 @@ class SwabwaveServer {
   SwabwaveServer() = default;
   HttpResponse ServeHttp(const std::string& path);
   absl::Status OpenStore(const ServerOptions& options);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+      const ServerOptions& options) const;
   void SnapshotLoop(uint64_t every);
 
   // Declared first: destroyed after everything that may append to it.
@@ -90,6 +113,7 @@ class SwabwaveServer {
   std::thread snapshotter_;
   engine::Registry registry_;
   ServerMetrics metrics_;
+  std::unique_ptr<AccessControl> access_;
   RequestCache cache_;
   std::unique_ptr<SlowPathExecutor> slow_;
   std::unique_ptr<PlanningService> planning_;

@@ -80,4 +80,21 @@ absl::StatusOr<engine::Round*> LookUpRound(const engine::Registry& registry,
   return round;
 }
 
+absl::StatusOr<engine::Round*> LookUpRoundFor(const ServiceContext& context,
+                                              const Principal& caller, Rpc rpc,
+                                              absl::string_view name) {
+  absl::StatusOr<engine::Round*> round = LookUpRound(*context.registry, name);
+  if (!round.ok()) return round;
+  if (absl::Status s = context.access->CheckRound(caller, rpc, **round); !s.ok()) return s;
+  return round;
+}
+
+Caller AdmitUnary(const ServiceContext& context, grpc::CallbackServerContext* ctx,
+                  grpc::ServerUnaryReactor* reactor, const RpcTimer& timer) {
+  absl::StatusOr<Caller> caller = context.access->Admit(*ctx, timer.rpc());
+  if (caller.ok()) return *std::move(caller);
+  timer.Finish(reactor, ToGrpcStatus(caller.status()));
+  return nullptr;
+}
+
 }  // namespace swabwave::services

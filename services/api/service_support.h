@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "engine/journal/store.h"
 #include "engine/registry.h"
+#include "services/api/access_control.h"
 #include "services/api/metrics.h"
 #include "services/api/request_cache.h"
 #include "services/api/resource_names.h"
@@ -55,6 +56,11 @@ struct ServiceContext {
   ServerMetrics* metrics = nullptr;
   RequestCache* cache = nullptr;
   SlowPathExecutor* slow = nullptr;
+  // Who may call what; every handler admits its caller first.
+  const AccessControl* access = nullptr;
+  // Most entities (residents, units, ...) one community import may carry:
+  // an import stream that never ends must not take all memory.
+  size_t max_import_entities = 50'000'000;
 };
 
 // Times one RPC and records it when the call finishes.
@@ -66,6 +72,7 @@ class RpcTimer {
     metrics_->RecordRpc(rpc_, status.error_code(), absl::Now() - start_);
     reactor->Finish(status);
   }
+  Rpc rpc() const { return rpc_; }
   void Record(const grpc::Status& status) const {
     metrics_->RecordRpc(rpc_, status.error_code(), absl::Now() - start_);
   }
@@ -96,6 +103,17 @@ grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t record
 // for an unknown round. Lock-free.
 [[nodiscard]] absl::StatusOr<engine::Round*> LookUpRound(const engine::Registry& registry,
                                                          absl::string_view name);
+
+// LookUpRound, then PERMISSION_DENIED unless `caller` may act for every
+// community of the round.
+[[nodiscard]] absl::StatusOr<engine::Round*> LookUpRoundFor(const ServiceContext& context,
+                                                            const Principal& caller, Rpc rpc,
+                                                            absl::string_view name);
+
+// Admits a unary call's caller (AccessControl::Admit); on a refusal,
+// finishes the call with it and returns null.
+Caller AdmitUnary(const ServiceContext& context, grpc::CallbackServerContext* ctx,
+                  grpc::ServerUnaryReactor* reactor, const RpcTimer& timer);
 
 }  // namespace swabwave::services
 

@@ -12,8 +12,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "services/replay/tablet_fleet.h"
+#include "services/swabwave/client_flags.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
 ABSL_FLAG(std::string, round, "", "round id (or rounds/{id}) to play");
 ABSL_FLAG(int, batch, 32, "check-ins per stream message");
 ABSL_FLAG(int, window, 256, "check-ins in flight per desk");
@@ -49,7 +49,15 @@ int main(int argc, char** argv) {
     std::cerr << "swabwave-replay: need 0 < --fraction <= 1 and --tube_series >= 0\n";
     return 2;
   }
-  swabwave::services::Client client(absl::GetFlag(FLAGS_server));
+  absl::StatusOr<swabwave::services::ClientOptions> client_options =
+      swabwave::services::ClientOptionsFromFlags();
+  if (!client_options.ok()) {
+    std::cerr << "swabwave-replay: " << client_options.status().message() << "\n";
+    return 2;
+  }
+  // --token (a command token) reads the work; --site_tokens gives each
+  // site's tablets theirs.
+  swabwave::services::Client client(*client_options);
   auto work = swabwave::services::WorkFromServer(client, round);
   if (!work.ok()) {
     std::cerr << "swabwave-replay: reading the work failed: " << work.status().message() << "\n";

@@ -26,11 +26,11 @@ std::string TubeBarcode(const std::string& round, int series, size_t desk, int64
 class DeskStream final
     : public grpc::ClientBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
  public:
-  DeskStream(v1::CheckInService::Stub& stub, const DeskWork& work, size_t desk_index,
-             const FleetOptions& options)
+  DeskStream(Client& client, const DeskWork& work, size_t desk_index, const FleetOptions& options)
       : work_(work), desk_index_(desk_index), options_(options), sent_at_(work.codes.size()) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
-    stub.async()->CheckInStream(&context_, this);
+    client.AuthorizeAtSite(context_, work.site_id);
+    client.checkin().async()->CheckInStream(&context_, this);
   }
 
   void Start() {
@@ -187,7 +187,7 @@ absl::StatusOr<std::vector<DeskWork>> WorkFromServer(Client& client, const std::
     const int desks = std::max(1, desks_of_site[site]);
     const size_t first = work.size();
     for (int d = 1; d <= desks; ++d) {
-      work.push_back(DeskWork{absl::StrCat("sites/", site, "/desks/", d), {}});
+      work.push_back(DeskWork{absl::StrCat("sites/", site, "/desks/", d), site, {}});
     }
     for (size_t i = 0; i < codes.size(); ++i) {
       work[first + i % desks].codes.push_back(std::move(codes[i]));
@@ -220,6 +220,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
       open.set_tube_barcode(TubeBarcode(options.round, options.tube_series, d, n));
       v1::OpenTubeResponse opened;
       status = Client::WithRetry([&](grpc::ClientContext& context) {
+        client.AuthorizeAtSite(context, work[d].site_id);
         return client.checkin().OpenTube(&context, open, &opened);
       });
       if (!status.ok()) return FromGrpcStatus(status);
@@ -230,7 +231,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   std::vector<std::unique_ptr<DeskStream>> streams;
   const absl::Time start = absl::Now();
   for (size_t d = 0; d < work.size(); ++d) {
-    streams.push_back(std::make_unique<DeskStream>(client.checkin(), work[d], d, options));
+    streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options));
   }
   for (auto& stream : streams) stream->Start();
   std::vector<int64_t> sampled_at_desk(work.size(), 0);
@@ -264,6 +265,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     seal.set_tube_barcode(TubeBarcode(options.round, options.tube_series, d, sampled_at_desk[d] / ratio));
     v1::SealTubeResponse sealed;
     status = Client::WithRetry([&](grpc::ClientContext& context) {
+      client.AuthorizeAtSite(context, work[d].site_id);
       return client.checkin().SealTube(&context, seal, &sealed);
     });
     if (!status.ok()) return FromGrpcStatus(status);

@@ -37,6 +37,7 @@ struct FleetOptions {
 // What one desk's tablet will scan.
 struct DeskWork {
   std::string desk;                // "sites/{site}/desks/{n}"
+  std::string site_id;             // {site}: whose tablet token the desk uses
   std::vector<std::string> codes;  // resident codes, in scan order
 };
 

@@ -1,6 +1,10 @@
 #include "services/swabwave/client.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/random/random.h"
@@ -9,13 +13,87 @@
 
 namespace swabwave::services {
 
-Client::Client(const std::string& address) {
+namespace {
+
+constexpr char kAuthorization[] = "authorization";
+
+// Adds the client's bearer token to every call that does not carry one.
+class BearerInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerInterceptor(const std::string* header) : header_(header) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      std::multimap<std::string, std::string>* metadata = methods->GetSendInitialMetadata();
+      if (metadata->find(kAuthorization) == metadata->end()) {
+        metadata->emplace(kAuthorization, *header_);
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* header_;
+};
+
+class BearerInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerInterceptorFactory(std::string token) : header_("Bearer " + token) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new BearerInterceptor(&header_);
+  }
+
+ private:
+  const std::string header_;  // lives as long as the channel, which owns this factory
+};
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+}  // namespace
+
+Client::Client(const ClientOptions& options) : site_tokens_(options.site_tokens) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.tls_ca_file.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    bool readable = ReadFile(options.tls_ca_file, &ssl.pem_root_certs);
+    if (!options.tls_cert_file.empty()) {
+      readable = readable && ReadFile(options.tls_cert_file, &ssl.pem_cert_chain) &&
+                 ReadFile(options.tls_key_file, &ssl.pem_private_key);
+    }
+    if (!readable) {
+      // No credentials at all rather than weaker ones: every call fails.
+      ssl.pem_root_certs = "unreadable";
+    }
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  if (!options.token.empty()) {
+    interceptors.push_back(std::make_unique<BearerInterceptorFactory>(options.token));
+  }
+  channel_ = grpc::experimental::CreateCustomChannelWithInterceptors(
+      options.address, credentials, args, std::move(interceptors));
   planning_ = v1::PlanningService::NewStub(channel_);
   checkin_ = v1::CheckInService::NewStub(channel_);
   progress_ = v1::ProgressService::NewStub(channel_);
+}
+
+void Client::AuthorizeAtSite(grpc::ClientContext& context, const std::string& site_id) const {
+  const auto it = site_tokens_.find(site_id);
+  if (it != site_tokens_.end()) context.AddMetadata(kAuthorization, "Bearer " + it->second);
 }
 
 std::string Client::NewRequestId(const std::string& prefix) {

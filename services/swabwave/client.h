@@ -1,6 +1,7 @@
-// Client: the CLI's connection to swabwaved — one channel, the three
-// service stubs, fresh request ids, and a retry loop that resends the
-// same request id on UNAVAILABLE (so a retried mutation is applied once).
+// Client: the CLI's connection to swabwaved — one channel (TLS when given
+// a CA), the three service stubs, the bearer token on every call, fresh
+// request ids, and a retry loop that resends the same request id on
+// UNAVAILABLE (so a retried mutation is applied once).
 //
 // Thread-safety: the stubs are thread-safe; NewRequestId is thread-safe.
 #ifndef SWABWAVE_SERVICES_SWABWAVE_CLIENT_H_
@@ -9,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,14 +22,36 @@
 
 namespace swabwave::services {
 
+struct ClientOptions {
+  std::string address;
+  // Sent as "authorization: Bearer <token>" on every call that does not
+  // carry its own (see AuthorizeAtSite). Empty: none.
+  std::string token;
+  // Tablet tokens by site id, for tools that act at several sites.
+  std::map<std::string, std::string> site_tokens;
+  // TLS: the CA that signed the server's certificate (empty: plaintext);
+  // for mutual TLS also this client's certificate and key.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // TLS: the name the server's certificate must carry, when it is not the
+  // address's host.
+  std::string tls_server_name;
+};
+
 class Client {
  public:
-  explicit Client(const std::string& address);
+  explicit Client(const std::string& address) : Client(ClientOptions{.address = address}) {}
+  // A client whose TLS files cannot be read reports it on every call
+  // (UNAVAILABLE with the reason), so a CLI prints it once and exits.
+  explicit Client(const ClientOptions& options);
 
   v1::PlanningService::Stub& planning() { return *planning_; }
   v1::CheckInService::Stub& checkin() { return *checkin_; }
   v1::ProgressService::Stub& progress() { return *progress_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  // Puts the tablet token of `site_id` on the call, when one was given.
+  void AuthorizeAtSite(grpc::ClientContext& context, const std::string& site_id) const;
 
   // A request id unique to this process run: "<prefix>-<random>-<counter>".
   static std::string NewRequestId(const std::string& prefix);
@@ -39,6 +63,7 @@ class Client {
                                 absl::Duration timeout = absl::Seconds(60), int attempts = 4);
 
  private:
+  std::map<std::string, std::string> site_tokens_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PlanningService::Stub> planning_;
   std::unique_ptr<v1::CheckInService::Stub> checkin_;

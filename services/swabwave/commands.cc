@@ -1,5 +1,8 @@
 #include "services/swabwave/commands.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,6 +17,7 @@
 #include "engine/io/schedule_csv.h"
 #include "services/api/proto_convert.h"
 #include "services/api/resource_names.h"
+#include "services/api/tokens.h"
 
 namespace swabwave::services::cli {
 
@@ -88,7 +92,7 @@ int Import(const Options& options, const std::vector<std::string>& roots) {
                  "community CSV files\n";
     return 2;
   }
-  Client client(options.server);
+  Client client(options.client);
   for (const std::string& root : roots) {
     absl::StatusOr<std::vector<std::filesystem::path>> dirs = engine::FindCommunityDirs(root);
     if (!dirs.ok()) return Fail(dirs.status(), "import");
@@ -141,7 +145,7 @@ int RoundCreate(const Options& options) {
   }
   if (options.duration > absl::ZeroDuration())
     ToProto(options.duration, request.mutable_duration());
-  Client client(options.server);
+  Client client(options.client);
   v1::CreateRoundResponse response;
   const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
     return client.planning().CreateRound(&context, request, &response);
@@ -152,7 +156,7 @@ int RoundCreate(const Options& options) {
 }
 
 int RoundShow(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::GetRoundRequest request;
   request.set_round(RoundArg(round));
   v1::GetRoundResponse response;
@@ -165,7 +169,7 @@ int RoundShow(const Options& options, const std::string& round) {
 }
 
 int RoundList(const Options& options) {
-  Client client(options.server);
+  Client client(options.client);
   v1::ListRoundsRequest request;
   do {
     v1::ListRoundsResponse response;
@@ -180,7 +184,7 @@ int RoundList(const Options& options) {
 }
 
 int RoundOpen(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::OpenRoundRequest request;
   request.set_request_id(Client::NewRequestId("open-round"));
   request.set_round(RoundArg(round));
@@ -194,7 +198,7 @@ int RoundOpen(const Options& options, const std::string& round) {
 }
 
 int RoundClose(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::CloseRoundRequest request;
   request.set_request_id(Client::NewRequestId("close-round"));
   request.set_round(RoundArg(round));
@@ -208,7 +212,7 @@ int RoundClose(const Options& options, const std::string& round) {
 }
 
 int Plan(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::PlanRoundRequest request;
   request.set_request_id(Client::NewRequestId("plan"));
   request.set_round(RoundArg(round));
@@ -229,7 +233,7 @@ int Plan(const Options& options, const std::string& round) {
 }
 
 int Schedule(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::GetRoundRequest get_round;
   get_round.set_round(RoundArg(round));
   v1::GetRoundResponse round_response;
@@ -290,7 +294,7 @@ int Schedule(const Options& options, const std::string& round) {
 }
 
 int DoorToDoor(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::ListDoorToDoorRequest request;
   request.set_round(RoundArg(round));
   int64_t visits = 0, buildings = 0;
@@ -323,7 +327,7 @@ int Progress(const Options& options, const std::string& round) {
                  "wave\n";
     return 2;
   }
-  Client client(options.server);
+  Client client(options.client);
   v1::GetProgressRequest request;
   request.set_round(RoundArg(round));
   request.set_level(level);
@@ -357,7 +361,7 @@ int Progress(const Options& options, const std::string& round) {
 }
 
 int Untested(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::ListUntestedRequest request;
   request.set_round(RoundArg(round));
   request.set_community_id(options.community);
@@ -386,7 +390,7 @@ int Untested(const Options& options, const std::string& round) {
 }
 
 int Watch(const Options& options, const std::string& round) {
-  Client client(options.server);
+  Client client(options.client);
   v1::WatchProgressRequest request;
   request.set_round(RoundArg(round));
   if (options.interval > absl::ZeroDuration())
@@ -404,6 +408,54 @@ int Watch(const Options& options, const std::string& round) {
   }
   const grpc::Status status = reader->Finish();
   if (!status.ok()) return Fail(status, "watch");
+  return 0;
+}
+
+int NewToken(const Options& options) {
+  std::string scope;
+  if (options.role == "command") {
+    if (options.communities.empty()) {
+      std::cerr << "swabwave new-token: a command token needs --communities C1,C2 (or '*')\n";
+      return 2;
+    }
+    scope = absl::StrCat(" communities=", options.communities);
+  } else if (options.role == "tablet") {
+    if (options.site.empty()) {
+      std::cerr << "swabwave new-token: a tablet token needs --site S\n";
+      return 2;
+    }
+    scope = absl::StrCat(" site=", options.site);
+  } else if (options.role != "lab") {
+    std::cerr << "swabwave new-token: --role must be command, tablet or lab\n";
+    return 2;
+  }
+  if (options.token_rate >= 0) absl::StrAppend(&scope, " rate=", options.token_rate);
+  absl::StatusOr<std::string> token = services::NewToken();
+  if (!token.ok()) return Fail(token.status(), "new-token");
+  const std::string line = absl::StrCat(Sha256Hex(*token), " ", options.role, scope);
+  // Check the line as the server will read it.
+  if (absl::StatusOr<std::shared_ptr<const TokenSet>> parsed =
+          TokenSet::Parse(line, "the new line", 0);
+      !parsed.ok()) {
+    return Fail(parsed.status(), "new-token");
+  }
+  if (options.tokens_file.empty()) {
+    std::cerr << "add this line to the server's tokens file:\n" << line << "\n";
+  } else {
+    // Owner-only: the file holds no token, but who may do what is the
+    // operator's business.
+    const int fd = open(options.tokens_file.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+    const std::string text = line + "\n";
+    if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      std::cerr << "swabwave new-token: cannot append to " << options.tokens_file << "\n";
+      if (fd >= 0) close(fd);
+      return 1;
+    }
+    close(fd);
+    std::cerr << "added to " << options.tokens_file
+              << "; send swabwaved SIGHUP to load it. The token (shown once):\n";
+  }
+  std::cout << *token << "\n";
   return 0;
 }
 

@@ -15,7 +15,7 @@
 namespace swabwave::services::cli {
 
 struct Options {
-  std::string server;
+  ClientOptions client;
   // generate
   std::string preset;
   int64_t residents = 0;
@@ -38,6 +38,11 @@ struct Options {
   std::string csv;
   int64_t limit = 0;
   absl::Duration interval;
+  // new-token
+  std::string role;
+  std::string site;
+  double token_rate = -1;  // below 0: the server's default
+  std::string tokens_file;
 };
 
 int Generate(const Options& options);
@@ -53,6 +58,9 @@ int DoorToDoor(const Options& options, const std::string& round);
 int Progress(const Options& options, const std::string& round);
 int Untested(const Options& options, const std::string& round);
 int Watch(const Options& options, const std::string& round);
+// Makes a bearer token: prints it on stdout (once) and the line for the
+// server's tokens file, appended to --tokens_file when given.
+int NewToken(const Options& options);
 
 }  // namespace swabwave::services::cli
 

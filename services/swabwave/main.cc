@@ -11,6 +11,7 @@
 //   swabwave watch R
 //   swabwave door-to-door R
 //   swabwave round close R
+//   swabwave new-token --role tablet --site S --tokens_file FILE
 #include <iostream>
 #include <string>
 #include <vector>
@@ -18,15 +19,16 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "services/swabwave/client_flags.h"
 #include "services/swabwave/commands.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
 ABSL_FLAG(std::string, preset, "kangcheng", "generate: kangcheng or city");
 ABSL_FLAG(int64_t, residents, 0, "generate: residents for --preset city");
 ABSL_FLAG(uint64_t, seed, 1, "generate: random seed (same seed, same community)");
 ABSL_FLAG(std::string, out, "", "generate: output directory");
 ABSL_FLAG(std::string, round_id, "", "round create: the new round's id");
-ABSL_FLAG(std::string, communities, "", "round create: comma-separated community ids");
+ABSL_FLAG(std::string, communities, "",
+          "round create, new-token: comma-separated community ids ('*' for all: new-token)");
 ABSL_FLAG(std::string, start, "", "round create: start time, RFC 3339");
 ABSL_FLAG(int, ratio, 10, "round create: swabs per tube (1, 5, 10 or 20)");
 ABSL_FLAG(absl::Duration, wave_length, absl::ZeroDuration(),
@@ -41,6 +43,12 @@ ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (nee
 ABSL_FLAG(std::string, csv, "", "schedule: write the schedule as CSV to this file");
 ABSL_FLAG(int64_t, limit, 0, "untested: list at most this many (0: all)");
 ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(), "watch: update interval (default 1s)");
+ABSL_FLAG(std::string, role, "", "new-token: command, tablet or lab");
+ABSL_FLAG(std::string, site, "", "new-token: the one site a tablet token acts at");
+ABSL_FLAG(double, token_rate, -1,
+          "new-token: requests per second for this token, 0 for no limit (default: the "
+          "server's --token_rate)");
+ABSL_FLAG(std::string, tokens_file, "", "new-token: append the token's line to this file");
 
 namespace {
 
@@ -56,7 +64,10 @@ constexpr char kUsage[] =
     "  swabwave progress R [--level community|compound|building|site|wave]\n"
     "  swabwave untested R [--community C [--building B]] [--limit N]\n"
     "  swabwave watch R [--interval 1s]\n"
-    "Global: --server host:port (default 127.0.0.1:50051)";
+    "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
+    "  swabwave new-token --role tablet --site S [--token_rate N] [--tokens_file F]\n"
+    "Global: --server host:port (default 127.0.0.1:50051), --token T (or $SWABWAVE_TOKEN),\n"
+    "        --tls_ca CA.pem [--tls_cert C.pem --tls_key K.pem] for TLS";
 
 int Usage(const std::string& problem) {
   std::cerr << "swabwave: " << problem << "\n" << kUsage << "\n";
@@ -71,7 +82,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   namespace cli = swabwave::services::cli;
   cli::Options o;
-  o.server = absl::GetFlag(FLAGS_server);
+  absl::StatusOr<swabwave::services::ClientOptions> client =
+      swabwave::services::ClientOptionsFromFlags();
+  if (!client.ok()) return Usage(std::string(client.status().message()));
+  o.client = *std::move(client);
   o.preset = absl::GetFlag(FLAGS_preset);
   o.residents = absl::GetFlag(FLAGS_residents);
   o.seed = absl::GetFlag(FLAGS_seed);
@@ -90,6 +104,10 @@ int main(int argc, char** argv) {
   o.csv = absl::GetFlag(FLAGS_csv);
   o.limit = absl::GetFlag(FLAGS_limit);
   o.interval = absl::GetFlag(FLAGS_interval);
+  o.role = absl::GetFlag(FLAGS_role);
+  o.site = absl::GetFlag(FLAGS_site);
+  o.token_rate = absl::GetFlag(FLAGS_token_rate);
+  o.tokens_file = absl::GetFlag(FLAGS_tokens_file);
 
   if (args.empty()) return Usage("no command given");
   const std::string& command = args[0];
@@ -97,6 +115,7 @@ int main(int argc, char** argv) {
     return args.size() > index ? &args[index] : nullptr;
   };
   if (command == "generate") return cli::Generate(o);
+  if (command == "new-token") return cli::NewToken(o);
   if (command == "import") return cli::Import(o, {args.begin() + 1, args.end()});
   if (command == "round") {
     if (args.size() < 2) return Usage("round needs create, list, show, open or close");

@@ -2,7 +2,9 @@
 // progress, health, reflection) and an HTTP side port with /healthz and
 // /metrics. Every change is journaled in --data_dir (engine/journal) and
 // acknowledged only once durable; a restart replays it. SIGTERM or SIGINT
-// drains the server gracefully, writes a snapshot and exits 0.
+// drains the server gracefully, writes a snapshot and exits 0. Every call
+// needs a bearer token from --tokens_file (re-read on SIGHUP); TLS with
+// --tls_cert and --tls_key.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -33,6 +35,25 @@ ABSL_FLAG(std::string, durability, "journal",
 ABSL_FLAG(uint64_t, snapshot_every, 5'000'000,
           "write a snapshot after this many journal records (and at shutdown), bounding the "
           "time a restart takes");
+ABSL_FLAG(std::string, tokens_file, "",
+          "bearer tokens and their roles (command, tablet, lab), one per line by SHA-256; "
+          "`swabwave new-token` makes one. Re-read on SIGHUP. Required unless --auth=none");
+ABSL_FLAG(std::string, auth, "tokens",
+          "\"tokens\" (the default: every call needs a bearer token from --tokens_file) or "
+          "\"none\" (anyone may do anything; only on a closed network, for tests)");
+ABSL_FLAG(double, token_rate, 200,
+          "requests per second each token may make (bursts of twice that) where its line in "
+          "the tokens file sets no rate=; 0 for no limit");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: with it, clients must present a certificate it signed (mutual "
+          "TLS)");
+ABSL_FLAG(int, max_message_bytes, 64 * 1024 * 1024,
+          "largest request message the server reads (import chunks are the largest)");
+ABSL_FLAG(uint64_t, max_import_entities, 50'000'000,
+          "most entities (compounds, buildings, units, households, residents, sites, staff) one "
+          "community import may carry");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
 
@@ -40,12 +61,13 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("swabwaved: the swabwave mass-testing server");
   absl::ParseCommandLine(argc, argv);
 
-  // Block the stop signals in every thread; this thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals in every thread; this thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   swabwave::services::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -72,6 +94,35 @@ int main(int argc, char** argv) {
                   "--durability=none to benchmark without durability)");
     return EXIT_FAILURE;
   }
+  const std::string auth = absl::GetFlag(FLAGS_auth);
+  options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
+  options.default_token_rate = absl::GetFlag(FLAGS_token_rate);
+  if (auth == "none") {
+    if (!options.tokens_file.empty()) {
+      spdlog::error("--auth=none takes no --tokens_file: drop one of them");
+      return EXIT_FAILURE;
+    }
+  } else if (auth != "tokens") {
+    spdlog::error("--auth must be \"tokens\" or \"none\", not \"{}\"", auth);
+    return EXIT_FAILURE;
+  } else if (options.tokens_file.empty()) {
+    spdlog::error("--tokens_file is required: every call needs a bearer token (make tokens with "
+                  "`swabwave new-token`), or pass --auth=none on a closed test network");
+    return EXIT_FAILURE;
+  }
+  if (!(options.default_token_rate >= 0)) {
+    spdlog::error("--token_rate must be 0 (no limit) or more");
+    return EXIT_FAILURE;
+  }
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.max_import_entities = absl::GetFlag(FLAGS_max_import_entities);
+  if (options.max_message_bytes < 64 * 1024) {
+    spdlog::error("--max_message_bytes must be at least 65536");
+    return EXIT_FAILURE;
+  }
   if (options.snapshot_every == 0) {
     spdlog::error("--snapshot_every must be at least 1");
     return EXIT_FAILURE;
@@ -91,7 +142,12 @@ int main(int argc, char** argv) {
   }
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    spdlog::info("received SIGHUP: reloading the tokens file");
+    (void)(*server)->ReloadTokens();  // logged; on an error the old tokens stay
+  }
   spdlog::info("received {}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   return EXIT_SUCCESS;

@@ -58,7 +58,8 @@ class ServerProcess {
       const std::string data_flag = "--data_dir=" + data_dir;
       const std::string port_flag = "--port_file=" + port_file_;
       execl(SWABWAVED_PATH, SWABWAVED_PATH, "--listen=127.0.0.1:0", "--http_listen=",
-            data_flag.c_str(), port_flag.c_str(), "--snapshot_every=2000", nullptr);
+            data_flag.c_str(), port_flag.c_str(), "--snapshot_every=2000", "--auth=none",
+            nullptr);
       _exit(127);
     }
   }

@@ -112,7 +112,8 @@ void ServerTest::StartServer(const ServerOptions& options) {
   server_ = *std::move(server);
   ASSERT_GT(server_->port(), 0);
   ASSERT_GT(server_->http_port(), 0);
-  client_ = std::make_unique<Client>(absl::StrCat("127.0.0.1:", server_->port()));
+  client_ = std::make_unique<Client>(
+      ClientOptions{.address = absl::StrCat("127.0.0.1:", server_->port()), .token = token_});
 }
 
 void ServerTest::TearDown() {

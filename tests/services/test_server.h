@@ -167,6 +167,8 @@ class ServerTest : public ::testing::Test {
   void OpenRound(const CommunitySpec& spec, const std::string& round_id, int pool_ratio = 10);
 
   ServerOptions options_;
+  // The bearer token client_ sends (set before StartServer); empty: none.
+  std::string token_;
   std::unique_ptr<SwabwaveServer> server_;
   std::unique_ptr<Client> client_;
 };

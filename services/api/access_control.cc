@@ -1,0 +1,204 @@
+#include "services/api/access_control.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+
+namespace swabwave::services {
+
+namespace {
+
+// At most this many refusals are logged per second; the counters count all.
+constexpr int kRefusalLogLinesPerSecond = 20;
+
+bool RoleMayCall(Role role, Rpc rpc) {
+  switch (role) {
+    case Role::kUnrestricted:
+      return true;
+    case Role::kCommand:
+      return rpc != Rpc::kOpenTube && rpc != Rpc::kCheckIn && rpc != Rpc::kCheckInStream &&
+             rpc != Rpc::kSealTube;
+    case Role::kTablet:
+      return rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn || rpc == Rpc::kCheckInStream ||
+             rpc == Rpc::kSealTube;
+    case Role::kLab:
+      return false;
+  }
+  return false;
+}
+
+absl::string_view WhatRoleMayCall(Role role) {
+  switch (role) {
+    case Role::kCommand:
+      return "command tokens may call PlanningService and ProgressService";
+    case Role::kTablet:
+      return "tablet tokens may call CheckInService only";
+    case Role::kLab:
+      return "lab tokens have no RPCs yet";
+    case Role::kUnrestricted:
+      break;
+  }
+  return "";
+}
+
+// The token of "authorization: Bearer <token>", or an error message.
+absl::StatusOr<absl::string_view> BearerToken(const grpc::CallbackServerContext& ctx) {
+  const auto& metadata = ctx.client_metadata();
+  const auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "this server needs a bearer token: send the metadata 'authorization: Bearer <token>' "
+        "(swabwave --token or SWABWAVE_TOKEN); ask the operator for a token");
+  }
+  const absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "Bearer ";
+  if (value.size() <= kScheme.size() || !absl::StartsWithIgnoreCase(value, kScheme)) {
+    return absl::UnauthenticatedError(
+        "the authorization metadata must read 'Bearer <token>'");
+  }
+  return value.substr(kScheme.size());
+}
+
+}  // namespace
+
+AccessControl::AccessControl()
+    : unrestricted_(std::make_shared<Principal>(Role::kUnrestricted, 0.0)) {}
+
+absl::StatusOr<std::unique_ptr<AccessControl>> AccessControl::Load(const std::string& tokens_file,
+                                                                   double default_rate) {
+  absl::StatusOr<std::shared_ptr<const TokenSet>> tokens =
+      TokenSet::Load(tokens_file, default_rate);
+  if (!tokens.ok()) return tokens.status();
+  auto access = std::make_unique<AccessControl>();
+  access->tokens_file_ = tokens_file;
+  access->default_rate_ = default_rate;
+  access->tokens_.store(*std::move(tokens));
+  spdlog::info("access: {} tokens loaded from {}", access->tokens_.load()->size(), tokens_file);
+  return access;
+}
+
+absl::Status AccessControl::Reload() {
+  if (!enabled()) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<const TokenSet>> tokens =
+      TokenSet::Load(tokens_file_, default_rate_);
+  if (!tokens.ok()) {
+    spdlog::error("access: kept the old tokens, the new file does not load: {}",
+                  std::string(tokens.status().message()));
+    return tokens.status();
+  }
+  const size_t size = (*tokens)->size();
+  tokens_.store(*std::move(tokens));
+  spdlog::info("access: reloaded {} tokens from {}", size, tokens_file_);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Caller> AccessControl::Admit(const grpc::CallbackServerContext& ctx,
+                                            Rpc rpc) const {
+  if (!enabled()) return unrestricted_;
+  absl::StatusOr<absl::string_view> token = BearerToken(ctx);
+  if (!token.ok()) {
+    return Refuse(kUnauthenticated, "a call without a token", rpc,
+                  std::string(token.status().message()));
+  }
+  Caller caller = tokens_.load()->Find(*token);
+  if (caller == nullptr) {
+    // Name the unknown token by its fingerprint only: the log must not
+    // hold anything that would let a reader use it.
+    return Refuse(kUnauthenticated, absl::StrCat("unknown token ", Sha256Hex(*token).substr(0, 8)),
+                  rpc,
+                  "the bearer token is not known to this server (revoked, mistyped or meant for "
+                  "another server); ask the operator for a token");
+  }
+  if (!RoleMayCall(caller->role, rpc)) {
+    return Refuse(kPermissionDenied, caller->Describe(), rpc,
+                  absl::StrCat("a ", RoleName(caller->role), " token may not call ", RpcName(rpc),
+                               ": ", WhatRoleMayCall(caller->role)));
+  }
+  if (absl::Status s = Charge(caller, rpc); !s.ok()) return s;
+  return caller;
+}
+
+absl::Status AccessControl::Charge(const Caller& caller, Rpc rpc) const {
+  const absl::Duration wait = caller->limiter.Take(absl::Now(), 1);
+  if (wait == absl::ZeroDuration()) return absl::OkStatus();
+  return Refuse(kRateLimited, caller->Describe(), rpc,
+                absl::StrCat("this token is over its rate limit of ", caller->rate_per_second,
+                             " requests per second; retry in ",
+                             absl::ToInt64Milliseconds(wait) + 1, " ms"));
+}
+
+absl::Status AccessControl::CheckRound(const Principal& caller, Rpc rpc,
+                                       const engine::Round& round) const {
+  for (const std::string& community : round.config().community_ids) {
+    if (!caller.MayActFor(community)) {
+      return Refuse(kPermissionDenied, caller.Describe(), rpc,
+                    absl::StrCat("this token may not act for community ", community,
+                                 ", and round ", round.config().id, " covers it"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AccessControl::CheckCommunity(const Principal& caller, Rpc rpc,
+                                           absl::string_view community_id) const {
+  if (caller.MayActFor(community_id)) return absl::OkStatus();
+  return Refuse(kPermissionDenied, caller.Describe(), rpc,
+                absl::StrCat("this token may not act for community ", community_id));
+}
+
+absl::Status AccessControl::CheckSite(const Principal& caller, Rpc rpc,
+                                      absl::string_view site_id) const {
+  if (caller.role != Role::kTablet || caller.site_id == site_id) return absl::OkStatus();
+  return Refuse(kPermissionDenied, caller.Describe(), rpc,
+                absl::StrCat("this tablet token is bound to site ", caller.site_id,
+                             " and may not act at site ", site_id));
+}
+
+bool AccessControl::MaySee(const Principal& caller, const engine::Round& round) {
+  for (const std::string& community : round.config().community_ids) {
+    if (!caller.MayActFor(community)) return false;
+  }
+  return true;
+}
+
+absl::Status AccessControl::Refuse(Refusal reason, const std::string& who, Rpc rpc,
+                                   std::string message) const {
+  refused_[reason].fetch_add(1, std::memory_order_relaxed);
+  const int64_t second = absl::ToUnixSeconds(absl::Now());
+  if (log_second_.exchange(second, std::memory_order_relaxed) != second) {
+    log_lines_.store(0, std::memory_order_relaxed);
+  }
+  if (log_lines_.fetch_add(1, std::memory_order_relaxed) < kRefusalLogLinesPerSecond) {
+    spdlog::warn("access: refused {} for {}: {}", std::string(RpcName(rpc)), who, message);
+  }
+  switch (reason) {
+    case kUnauthenticated:
+      return absl::UnauthenticatedError(std::move(message));
+    case kPermissionDenied:
+      return absl::PermissionDeniedError(std::move(message));
+    case kRateLimited:
+    case kRefusals:
+      break;
+  }
+  return absl::ResourceExhaustedError(std::move(message));
+}
+
+void AccessControl::RenderMetrics(std::string& out) const {
+  static constexpr const char* kReasons[kRefusals] = {"unauthenticated", "permission_denied",
+                                                      "rate_limited"};
+  absl::StrAppend(&out,
+                  "# HELP swabwave_access_refused_total Calls refused by access control, by "
+                  "reason.\n# TYPE swabwave_access_refused_total counter\n");
+  for (int r = 0; r < kRefusals; ++r) {
+    absl::StrAppend(&out, "swabwave_access_refused_total{reason=\"", kReasons[r], "\"} ",
+                    refused_[r].load(std::memory_order_relaxed), "\n");
+  }
+  absl::StrAppend(&out, "# HELP swabwave_access_enabled Whether calls need a token (1) or not "
+                        "(0: --auth=none).\n# TYPE swabwave_access_enabled gauge\n"
+                        "swabwave_access_enabled ", enabled() ? 1 : 0, "\n");
+}
+
+}  // namespace swabwave::services

@@ -1,0 +1,91 @@
+// AccessControl: who may call what (issue 6, DESIGN.md §6). Every handler
+// first calls Admit with its RPC: it reads the bearer token from the
+// call's metadata, finds its principal, checks that the role may call the
+// RPC at all and charges the token's rate limit. Handlers then check the
+// scope once they know the resource: a command token acts only for its
+// communities (CheckRound, CheckCommunity), a tablet only at its site
+// (CheckSite).
+//
+//   role      may call
+//   command   PlanningService.*, ProgressService.*   (its communities)
+//   tablet    CheckInService.*                       (its site)
+//   lab       nothing yet (results come with the lab service)
+//
+// Health checks and reflection stay open: they carry no round data. Every
+// refusal is counted (by reason) and logged by token fingerprint and RPC,
+// never with a token, a name or a resident code; logging is rate-limited
+// so a flood of bad calls cannot flood the log.
+//
+// Without a tokens file (in-process tests, `swabwaved --auth=none`) every
+// caller is unrestricted.
+//
+// Thread-safety: every member function is thread-safe; Reload swaps the
+// token set atomically, and calls already admitted keep their principal.
+#ifndef SWABWAVE_SERVICES_API_ACCESS_CONTROL_H_
+#define SWABWAVE_SERVICES_API_ACCESS_CONTROL_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/round.h"
+#include "services/api/metrics.h"
+#include "services/api/tokens.h"
+
+namespace swabwave::services {
+
+// The principal a call was admitted as.
+using Caller = std::shared_ptr<const Principal>;
+
+class AccessControl {
+ public:
+  // Everyone may do everything.
+  AccessControl();
+  // Tokens from `tokens_file`; `default_rate` requests per second per token
+  // where a line gives none (0: unlimited).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<AccessControl>> Load(
+      const std::string& tokens_file, double default_rate);
+
+  bool enabled() const { return !tokens_file_.empty(); }
+  // Re-reads the tokens file (SIGHUP). On an error the old tokens stay.
+  absl::Status Reload();
+
+  // The caller of `rpc`, or UNAUTHENTICATED (no, malformed or unknown
+  // token), PERMISSION_DENIED (role may not call it) or RESOURCE_EXHAUSTED
+  // (over its rate; the message says when to retry).
+  absl::StatusOr<Caller> Admit(const grpc::CallbackServerContext& ctx, Rpc rpc) const;
+  // Charges one more request (a stream message) to the caller's rate.
+  absl::Status Charge(const Caller& caller, Rpc rpc) const;
+
+  // PERMISSION_DENIED unless the caller may act for every community of
+  // the round / for the community / at the site.
+  absl::Status CheckRound(const Principal& caller, Rpc rpc, const engine::Round& round) const;
+  absl::Status CheckCommunity(const Principal& caller, Rpc rpc,
+                              absl::string_view community_id) const;
+  absl::Status CheckSite(const Principal& caller, Rpc rpc, absl::string_view site_id) const;
+  // Whether ListRounds shows the round to the caller.
+  static bool MaySee(const Principal& caller, const engine::Round& round);
+
+  // Appends the refusal counters in the Prometheus text format.
+  void RenderMetrics(std::string& out) const;
+
+ private:
+  enum Refusal { kUnauthenticated, kPermissionDenied, kRateLimited, kRefusals };
+  absl::Status Refuse(Refusal reason, const std::string& who, Rpc rpc, std::string message) const;
+
+  std::string tokens_file_;
+  double default_rate_ = 0;
+  std::atomic<std::shared_ptr<const TokenSet>> tokens_;
+  Caller unrestricted_;
+  mutable std::array<std::atomic<uint64_t>, kRefusals> refused_{};
+  // Log lines written in the current second, and that second.
+  mutable std::atomic<int64_t> log_second_{0};
+  mutable std::atomic<int> log_lines_{0};
+};
+
+}  // namespace swabwave::services
+
+#endif  // SWABWAVE_SERVICES_API_ACCESS_CONTROL_H_

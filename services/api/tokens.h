@@ -1,0 +1,86 @@
+// Bearer tokens and who they stand for. A tokens file lists one token per
+// line, by the SHA-256 of the token (the server never stores a token
+// itself), its role and its scope:
+//
+//   # comment
+//   <sha256 hex> command communities=<id>[,<id>...]   (or communities=*)
+//   <sha256 hex> tablet  site=<site id>
+//   <sha256 hex> lab
+//
+// and optionally, last, "rate=<requests per second>" (0: unlimited) to
+// override the server's default per-token rate. `swabwave new-token`
+// makes a token and its line. Logs name a token by its fingerprint (the
+// first 8 hex digits of its hash), never by the token.
+//
+// Thread-safety: a TokenSet is immutable once loaded, except each
+// principal's rate limiter, which is thread-safe.
+#ifndef SWABWAVE_SERVICES_API_TOKENS_H_
+#define SWABWAVE_SERVICES_API_TOKENS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/api/rate_limiter.h"
+
+namespace swabwave::services {
+
+enum class Role : uint8_t {
+  kCommand,  // a street command center: planning and progress of its communities
+  kTablet,   // a sampling-site tablet: tubes and check-ins at its site
+  kLab,      // a laboratory: results (no RPCs yet)
+  // Only when the server runs without a tokens file: may do everything.
+  kUnrestricted,
+};
+absl::string_view RoleName(Role role);
+
+// Who a token stands for.
+struct Principal {
+  Principal(Role role_, double rate)
+      : role(role_), rate_per_second(rate), limiter(rate, 2 * rate) {}
+
+  Role role;
+  std::string fingerprint;  // first 8 hex digits of the token's SHA-256
+  std::string site_id;      // kTablet: the only site it may act at
+  bool all_communities = false;                  // kCommand with communities=*
+  absl::flat_hash_set<std::string> communities;  // kCommand
+  double rate_per_second;                        // 0: unlimited
+  mutable RateLimiter limiter;                   // bursts of up to two seconds' worth
+
+  bool MayActFor(absl::string_view community_id) const {
+    return role == Role::kUnrestricted || all_communities || communities.contains(community_id);
+  }
+  // "tablet 3fa2c1d9 (site s1)": for messages and logs; no secret in it.
+  std::string Describe() const;
+};
+
+class TokenSet {
+ public:
+  // Parses a tokens file's text; `source` names it in errors, which give
+  // the line number. `default_rate` applies to lines without rate=.
+  [[nodiscard]] static absl::StatusOr<std::shared_ptr<const TokenSet>> Parse(
+      absl::string_view text, absl::string_view source, double default_rate);
+  [[nodiscard]] static absl::StatusOr<std::shared_ptr<const TokenSet>> Load(
+      const std::string& path, double default_rate);
+
+  // The principal of a presented token, or null for a token not listed.
+  std::shared_ptr<const Principal> Find(absl::string_view token) const;
+  size_t size() const { return by_hash_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, std::shared_ptr<const Principal>> by_hash_;  // hex SHA-256
+};
+
+// Lower-case hex SHA-256 of `data`.
+std::string Sha256Hex(absl::string_view data);
+// A fresh random token: "swbw_" and 64 hex digits (256 bits from the
+// kernel's CSPRNG). INTERNAL if no randomness is available.
+[[nodiscard]] absl::StatusOr<std::string> NewToken();
+
+}  // namespace swabwave::services
+
+#endif  // SWABWAVE_SERVICES_API_TOKENS_H_

@@ -1,0 +1,63 @@
+#include "services/swabwave/client_flags.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
+ABSL_FLAG(std::string, token, "",
+          "bearer token for every call (default: $SWABWAVE_TOKEN); prefer the environment, "
+          "command lines are visible to other users");
+ABSL_FLAG(std::string, site_tokens, "",
+          "file of \"<site id> <tablet token>\" lines: calls at a site's desks use its token");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signed the server's certificate: use TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for servers that require one");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "name the server's certificate must carry, if not the host in --server");
+
+namespace swabwave::services {
+
+absl::StatusOr<ClientOptions> ClientOptionsFromFlags() {
+  ClientOptions options;
+  options.address = absl::GetFlag(FLAGS_server);
+  options.token = absl::GetFlag(FLAGS_token);
+  if (options.token.empty()) {
+    if (const char* env = std::getenv("SWABWAVE_TOKEN")) options.token = env;
+  }
+  options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (!options.tls_cert_file.empty() && options.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert needs --tls_ca (the server's CA)");
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_site_tokens); !path.empty()) {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read --site_tokens ", path));
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      const absl::string_view text = absl::StripAsciiWhitespace(line);
+      if (text.empty() || text.front() == '#') continue;
+      const std::vector<absl::string_view> fields =
+          absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+      if (fields.size() != 2) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", number, ": expected \"<site id> <tablet token>\""));
+      }
+      options.site_tokens[std::string(fields[0])] = std::string(fields[1]);
+    }
+  }
+  return options;
+}
+
+}  // namespace swabwave::services

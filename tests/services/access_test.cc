@@ -1,0 +1,488 @@
+// Access control (issue 6): every role against every RPC through a real
+// server with a tokens file, scopes (a command token's communities, a
+// tablet token's site), the per-token rate limit, reloading the tokens
+// file, and the log lines refusals leave (a fingerprint, never a token).
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/api/proto_convert.h"
+#include "services/api/tokens.h"
+#include "tests/services/test_server.h"
+
+namespace swabwave::services {
+namespace {
+
+using testing::Code;
+using testing::CommunitySpec;
+using testing::Desk;
+
+// A token and its line in the tokens file.
+struct TestToken {
+  std::string token;
+  std::string line;
+};
+
+TestToken MakeToken(const std::string& role_and_scope) {
+  absl::StatusOr<std::string> token = NewToken();
+  EXPECT_TRUE(token.ok());
+  return {*token, absl::StrCat(Sha256Hex(*token), " ", role_and_scope)};
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          absl::StrCat("swabwave-access-", getpid(), "-", name))
+      .string();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+enum class Want { kAdmitted, kUnauthenticated, kPermissionDenied };
+
+const char* WantName(Want want) {
+  switch (want) {
+    case Want::kAdmitted:
+      return "admitted";
+    case Want::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case Want::kPermissionDenied:
+      return "PERMISSION_DENIED";
+  }
+  return "?";
+}
+
+class AccessTest : public testing::ServerTest {
+ protected:
+  void SetUp() override {
+    tokens_file_ = TempPath(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    admin_ = MakeToken("command communities=*");
+    command_ = MakeToken("command communities=tc");
+    other_command_ = MakeToken("command communities=elsewhere");
+    tablet_ = MakeToken("tablet site=tc-s0");
+    other_tablet_ = MakeToken("tablet site=tc-s1");
+    lab_ = MakeToken("lab");
+    slow_ = MakeToken("command communities=tc rate=1");
+    WriteTokens({admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_});
+    token_ = admin_.token;  // the fixture's helpers set the round up as an all-communities token
+    StartServer(ServerOptions{.listen = "127.0.0.1:0",
+                              .http_listen = "127.0.0.1:0",
+                              .tokens_file = tokens_file_,
+                              .default_token_rate = 0});
+  }
+  void TearDown() override {
+    testing::ServerTest::TearDown();
+    std::filesystem::remove(tokens_file_);
+  }
+
+  void WriteTokens(const std::vector<TestToken>& tokens) {
+    std::string text = "# test tokens\n";
+    for (const TestToken& t : tokens) absl::StrAppend(&text, t.line, "\n");
+    WriteFile(tokens_file_, text);
+  }
+
+  // Makes the fixture's helpers call as `token`'s holder.
+  void UseToken(const std::string& token) {
+    token_ = token;
+    client_ = ClientWith(token);
+  }
+
+  std::unique_ptr<Client> ClientWith(const std::string& token) {
+    return std::make_unique<Client>(
+        ClientOptions{.address = absl::StrCat("127.0.0.1:", server_->port()), .token = token});
+  }
+
+  // One call of each RPC with a request that is valid for round "r" over
+  // community "tc" at desk tc-s0/1; a stream's status is that of its first
+  // answer when the stream itself succeeds.
+  using RpcCall = std::function<grpc::Status(Client&)>;
+  static std::map<std::string, RpcCall> EveryRpc(const engine::Community& community);
+
+  std::string tokens_file_;
+  TestToken admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_;
+};
+
+std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
+    const engine::Community& community) {
+  using Ctx = std::unique_ptr<grpc::ClientContext>;
+  std::map<std::string, RpcCall> calls;
+  calls["ImportCommunity"] = [=](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ImportCommunityResponse response;
+    auto writer = c.planning().ImportCommunity(context.get(), &response);
+    for (const v1::ImportCommunityRequest& chunk :
+         CommunityToChunks(community, Client::NewRequestId("import"), 1000)) {
+      if (!writer->Write(chunk)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  };
+  calls["CreateRound"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::CreateRoundResponse response;
+    v1::CreateRoundRequest request = RoundRequest("r-new", {"tc"});
+    return c.planning().CreateRound(context.get(), request, &response);
+  };
+  calls["GetRound"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::GetRoundRequest request;
+    request.set_round("rounds/r");
+    v1::GetRoundResponse response;
+    return c.planning().GetRound(context.get(), request, &response);
+  };
+  calls["ListRounds"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListRoundsResponse response;
+    return c.planning().ListRounds(context.get(), v1::ListRoundsRequest(), &response);
+  };
+  calls["PlanRound"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::PlanRoundRequest request;
+    request.set_round("rounds/r");
+    request.set_request_id(Client::NewRequestId("plan"));
+    v1::PlanRoundResponse response;
+    return c.planning().PlanRound(context.get(), request, &response);
+  };
+  calls["GetPlan"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::GetPlanRequest request;
+    request.set_round("rounds/r");
+    v1::GetPlanResponse response;
+    return c.planning().GetPlan(context.get(), request, &response);
+  };
+  calls["ListAssignments"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListAssignmentsRequest request;
+    request.set_round("rounds/r");
+    v1::ListAssignmentsResponse response;
+    return c.planning().ListAssignments(context.get(), request, &response);
+  };
+  calls["ListDoorToDoor"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListDoorToDoorRequest request;
+    request.set_round("rounds/r");
+    v1::ListDoorToDoorResponse response;
+    return c.planning().ListDoorToDoor(context.get(), request, &response);
+  };
+  calls["OpenRound"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::OpenRoundRequest request;
+    request.set_round("rounds/r");
+    request.set_request_id(Client::NewRequestId("open"));
+    v1::OpenRoundResponse response;
+    return c.planning().OpenRound(context.get(), request, &response);
+  };
+  calls["CloseRound"] = [](Client& c) {
+    // A round of its own, so closing it leaves "r" open for check-ins.
+    Ctx context = Context(absl::Seconds(10));
+    v1::CloseRoundRequest request;
+    request.set_round("rounds/r-closing");
+    request.set_request_id(Client::NewRequestId("close"));
+    v1::CloseRoundResponse response;
+    return c.planning().CloseRound(context.get(), request, &response);
+  };
+  calls["OpenTube"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::OpenTubeRequest request;
+    request.set_request_id(Client::NewRequestId("open-tube"));
+    request.set_round("rounds/r");
+    request.set_desk(Desk("tc-s0", 1));
+    request.set_tube_barcode(Client::NewRequestId("T"));
+    v1::OpenTubeResponse response;
+    return c.checkin().OpenTube(context.get(), request, &response);
+  };
+  calls["CheckIn"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::CheckInResponse response;
+    return c.checkin().CheckIn(
+        context.get(), CheckInRequest("r", Desk("tc-s0", 1), Code("tc", 1)),
+        &response);
+  };
+  calls["CheckInStream"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    auto stream = c.checkin().CheckInStream(context.get());
+    v1::CheckInStreamRequest message;
+    *message.add_check_ins() =
+        CheckInRequest("r", Desk("tc-s0", 1), Code("tc", 2));
+    stream->Write(message);
+    stream->WritesDone();
+    v1::CheckInStreamResponse answers;
+    grpc::Status first = grpc::Status::OK;
+    bool got = false;
+    while (stream->Read(&answers)) {
+      for (const v1::CheckInOutcome& outcome : answers.outcomes()) {
+        if (got) continue;
+        got = true;
+        if (outcome.has_status()) {
+          first = grpc::Status(static_cast<grpc::StatusCode>(outcome.status().code()),
+                               outcome.status().message());
+        }
+      }
+    }
+    const grpc::Status status = stream->Finish();
+    return status.ok() ? first : status;
+  };
+  calls["SealTube"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::SealTubeRequest request;
+    request.set_request_id(Client::NewRequestId("seal"));
+    request.set_round("rounds/r");
+    request.set_desk(Desk("tc-s0", 1));
+    request.set_tube_barcode("NO-SUCH-TUBE");
+    v1::SealTubeResponse response;
+    return c.checkin().SealTube(context.get(), request, &response);
+  };
+  calls["GetProgress"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::GetProgressRequest request;
+    request.set_round("rounds/r");
+    request.set_level(v1::PROGRESS_LEVEL_SITE);
+    v1::GetProgressResponse response;
+    return c.progress().GetProgress(context.get(), request, &response);
+  };
+  calls["ListUntested"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListUntestedRequest request;
+    request.set_round("rounds/r");
+    v1::ListUntestedResponse response;
+    return c.progress().ListUntested(context.get(), request, &response);
+  };
+  calls["WatchProgress"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::WatchProgressRequest request;
+    request.set_round("rounds/r");
+    auto reader = c.progress().WatchProgress(context.get(), request);
+    v1::WatchProgressResponse update;
+    if (reader->Read(&update)) {
+      context->TryCancel();  // one update shows the call was admitted
+      while (reader->Read(&update)) {
+      }
+      reader->Finish();
+      return grpc::Status::OK;
+    }
+    return reader->Finish();
+  };
+  return calls;
+}
+
+bool IsCheckInRpc(const std::string& rpc) {
+  return rpc == "OpenTube" || rpc == "CheckIn" || rpc == "CheckInStream" || rpc == "SealTube";
+}
+
+// Every role (and no token, and an unknown token) against every RPC.
+TEST_F(AccessTest, EveryRoleAgainstEveryRpc) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  ASSERT_TRUE(CreateRound("r-closing", "tc").ok());
+  UseToken(tablet_.token);  // tubes are the tablets' business
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-SETUP").ok());
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  ASSERT_EQ(calls.size(), static_cast<size_t>(Rpc::kCount));
+
+  struct Who {
+    std::string name;
+    std::string token;
+    std::function<Want(const std::string& rpc)> want;
+  };
+  const std::vector<Who> everyone = {
+      {"no token", "", [](const std::string&) { return Want::kUnauthenticated; }},
+      {"unknown token", "swbw_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+       [](const std::string&) { return Want::kUnauthenticated; }},
+      {"command for tc", command_.token,
+       [](const std::string& rpc) {
+         return IsCheckInRpc(rpc) ? Want::kPermissionDenied : Want::kAdmitted;
+       }},
+      {"command for another community", other_command_.token,
+       [](const std::string& rpc) {
+         // It may list rounds (it sees none of tc's); everything else here
+         // is about tc.
+         return rpc == "ListRounds" ? Want::kAdmitted : Want::kPermissionDenied;
+       }},
+      {"tablet at tc-s0", tablet_.token,
+       [](const std::string& rpc) {
+         return IsCheckInRpc(rpc) ? Want::kAdmitted : Want::kPermissionDenied;
+       }},
+      {"tablet at tc-s1", other_tablet_.token,
+       [](const std::string&) { return Want::kPermissionDenied; }},
+      {"lab", lab_.token, [](const std::string&) { return Want::kPermissionDenied; }},
+  };
+  for (const Who& who : everyone) {
+    std::unique_ptr<Client> client = ClientWith(who.token);
+    for (const auto& [rpc, call] : calls) {
+      const grpc::Status status = call(*client);
+      const Want want = who.want(rpc);
+      SCOPED_TRACE(absl::StrCat(who.name, " calling ", rpc, ": got ", status.error_code(), " ",
+                                status.error_message()));
+      switch (want) {
+        case Want::kAdmitted:
+          EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << WantName(want);
+          EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << WantName(want);
+          break;
+        case Want::kUnauthenticated:
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+          EXPECT_NE(status.error_message().find("token"), std::string::npos);
+          break;
+        case Want::kPermissionDenied:
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+          EXPECT_FALSE(status.error_message().empty());
+          break;
+      }
+    }
+  }
+}
+
+TEST_F(AccessTest, AdmittedCallsReallyWork) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  std::unique_ptr<Client> tablet = ClientWith(tablet_.token);
+  std::unique_ptr<Client> command = ClientWith(command_.token);
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  EXPECT_TRUE(calls.at("OpenTube")(*tablet).ok());
+  EXPECT_TRUE(calls.at("CheckIn")(*tablet).ok());
+  EXPECT_TRUE(calls.at("CheckInStream")(*tablet).ok());
+  EXPECT_TRUE(calls.at("GetProgress")(*command).ok());
+  EXPECT_TRUE(calls.at("ListUntested")(*command).ok());
+  EXPECT_TRUE(calls.at("GetRound")(*command).ok());
+}
+
+TEST_F(AccessTest, MessagesSayWhatIsAllowed) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  std::unique_ptr<Client> none = ClientWith("");
+  EXPECT_NE(calls.at("GetRound")(*none).error_message().find("authorization: Bearer"),
+            std::string::npos);
+  std::unique_ptr<Client> tablet = ClientWith(tablet_.token);
+  EXPECT_NE(calls.at("GetRound")(*tablet).error_message().find("CheckInService only"),
+            std::string::npos);
+  std::unique_ptr<Client> other_tablet = ClientWith(other_tablet_.token);
+  EXPECT_NE(calls.at("CheckIn")(*other_tablet).error_message().find("bound to site tc-s1"),
+            std::string::npos);
+  std::unique_ptr<Client> other_command = ClientWith(other_command_.token);
+  EXPECT_NE(calls.at("GetProgress")(*other_command).error_message().find("community tc"),
+            std::string::npos);
+}
+
+TEST_F(AccessTest, ListRoundsShowsOnlyTheTokensCommunities) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  ASSERT_TRUE(Import(testing::MakeCommunity(CommunitySpec{.id = "elsewhere"})).ok());
+  ASSERT_TRUE(CreateRound("r-elsewhere", "elsewhere").ok());
+  const auto rounds_seen_by = [&](const std::string& token) {
+    std::unique_ptr<Client> client = ClientWith(token);
+    auto context = Context();
+    v1::ListRoundsResponse response;
+    EXPECT_TRUE(client->planning().ListRounds(context.get(), {}, &response).ok());
+    std::vector<std::string> names;
+    for (const v1::Round& round : response.rounds()) names.push_back(round.name());
+    return names;
+  };
+  EXPECT_EQ(rounds_seen_by(command_.token), std::vector<std::string>{"rounds/r"});
+  EXPECT_EQ(rounds_seen_by(other_command_.token), std::vector<std::string>{"rounds/r-elsewhere"});
+  EXPECT_EQ(rounds_seen_by(admin_.token).size(), 2u);
+}
+
+TEST_F(AccessTest, StreamRefusesOnlyTheOtherSitesCheckIns) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  UseToken(other_tablet_.token);
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s1", 1), "TUBE-S1").ok());
+  UseToken(tablet_.token);
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-S0").ok());
+  v1::CheckInStreamRequest message;
+  *message.add_check_ins() = CheckInRequest("r", Desk("tc-s0", 1), Code("tc", 1), "here");
+  *message.add_check_ins() = CheckInRequest("r", Desk("tc-s1", 1), Code("tc", 2), "there");
+  std::vector<v1::CheckInOutcome> outcomes;
+  ASSERT_TRUE(Stream({message}, &outcomes).ok());
+  const auto by_id = testing::ById(outcomes);
+  EXPECT_TRUE(by_id.at("here").has_result());
+  EXPECT_EQ(by_id.at("there").status().code(), grpc::StatusCode::PERMISSION_DENIED);
+  // The refused one touched nothing: resident 2 is still untested.
+  UseToken(admin_.token);
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 1);
+}
+
+TEST_F(AccessTest, ACommandTokenCannotImportOrCreateForAnotherCommunity) {
+  std::unique_ptr<Client> command = ClientWith(command_.token);
+  const std::map<std::string, RpcCall> calls =
+      EveryRpc(testing::MakeCommunity(CommunitySpec{.id = "elsewhere"}));
+  const grpc::Status imported = calls.at("ImportCommunity")(*command);
+  EXPECT_EQ(imported.error_code(), grpc::StatusCode::PERMISSION_DENIED) << imported.error_message();
+  EXPECT_NE(imported.error_message().find("community elsewhere"), std::string::npos);
+  auto context = Context();
+  v1::CreateRoundResponse response;
+  const grpc::Status created = command->planning().CreateRound(
+      context.get(), RoundRequest("r-mixed", {"tc", "elsewhere"}), &response);
+  EXPECT_EQ(created.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(AccessTest, RateLimitRefusesWithARetryHint) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  std::unique_ptr<Client> slow = ClientWith(slow_.token);  // rate=1: bursts of 2
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  int ok = 0, refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    const grpc::Status status = calls.at("GetRound")(*slow);
+    if (status.ok()) {
+      ++ok;
+    } else {
+      ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+      EXPECT_NE(status.error_message().find("retry in"), std::string::npos);
+      ++refused;
+    }
+  }
+  // Six calls inside a second or two: at most the burst and a refill got in.
+  EXPECT_GE(refused, 1);
+  EXPECT_GE(ok, 1);
+  // Another token is not affected.
+  std::unique_ptr<Client> command = ClientWith(command_.token);
+  EXPECT_TRUE(calls.at("GetRound")(*command).ok());
+}
+
+TEST_F(AccessTest, ReloadSwapsTokensAndKeepsThemOnABadFile) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  const TestToken fresh = MakeToken("command communities=tc");
+  WriteTokens({admin_, fresh});  // command_ revoked
+  ASSERT_TRUE(server_->ReloadTokens().ok());
+  std::unique_ptr<Client> revoked = ClientWith(command_.token);
+  EXPECT_EQ(calls.at("GetRound")(*revoked).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  std::unique_ptr<Client> added = ClientWith(fresh.token);
+  EXPECT_TRUE(calls.at("GetRound")(*added).ok());
+
+  WriteFile(tokens_file_, "not a tokens file\n");
+  const absl::Status bad = server_->ReloadTokens();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find(":1:"), std::string::npos) << bad.message();
+  EXPECT_TRUE(calls.at("GetRound")(*added).ok());  // the old set stays
+}
+
+TEST_F(AccessTest, RefusalsAreLoggedByFingerprintNeverByToken) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  std::unique_ptr<Client> lab = ClientWith(lab_.token);
+  EXPECT_EQ(calls.at("ListUntested")(*lab).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  const std::string unknown = "swbw_not-a-token-this-server-knows";
+  std::unique_ptr<Client> stranger = ClientWith(unknown);
+  EXPECT_EQ(calls.at("CheckIn")(*stranger).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  spdlog::default_logger()->sinks().pop_back();
+
+  const std::string text = log.str();
+  EXPECT_NE(text.find(Sha256Hex(lab_.token).substr(0, 8)), std::string::npos) << text;
+  EXPECT_NE(text.find(Sha256Hex(unknown).substr(0, 8)), std::string::npos) << text;
+  EXPECT_EQ(text.find(lab_.token), std::string::npos) << text;
+  EXPECT_EQ(text.find(unknown), std::string::npos) << text;
+  EXPECT_EQ(text.find(Code("tc", 1)), std::string::npos) << "a resident code in the log";
+}
+
+}  // namespace
+}  // namespace swabwave::services

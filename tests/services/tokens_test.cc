@@ -1,0 +1,117 @@
+// The tokens file (services/api/tokens.h) and the per-token rate limiter
+// (services/api/rate_limiter.h).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "services/api/rate_limiter.h"
+#include "services/api/tokens.h"
+
+namespace swabwave::services {
+namespace {
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(NewToken, IsLongRandomAndPrefixed) {
+  absl::StatusOr<std::string> a = NewToken();
+  absl::StatusOr<std::string> b = NewToken();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 5u + 64u);
+  EXPECT_EQ(a->substr(0, 5), "swbw_");
+  EXPECT_NE(*a, *b);
+}
+
+TEST(TokenSet, ParsesRolesScopesAndRates) {
+  const std::string text = absl::StrCat(
+      "# comment\n\n", Sha256Hex("c"), " command communities=tc,kangcheng\n", Sha256Hex("all"),
+      "\tcommand communities=*   rate=0\n", Sha256Hex("t"), " tablet site=s01 rate=5\n",
+      Sha256Hex("l"), " lab\n");
+  absl::StatusOr<std::shared_ptr<const TokenSet>> set = TokenSet::Parse(text, "tokens", 200);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ((*set)->size(), 4u);
+  const auto command = (*set)->Find("c");
+  ASSERT_NE(command, nullptr);
+  EXPECT_EQ(command->role, Role::kCommand);
+  EXPECT_TRUE(command->MayActFor("tc"));
+  EXPECT_FALSE(command->MayActFor("other"));
+  EXPECT_EQ(command->rate_per_second, 200);
+  EXPECT_EQ(command->fingerprint, Sha256Hex("c").substr(0, 8));
+  const auto all = (*set)->Find("all");
+  ASSERT_NE(all, nullptr);
+  EXPECT_TRUE(all->MayActFor("anything"));
+  EXPECT_EQ(all->rate_per_second, 0);
+  const auto tablet = (*set)->Find("t");
+  ASSERT_NE(tablet, nullptr);
+  EXPECT_EQ(tablet->site_id, "s01");
+  EXPECT_EQ(tablet->rate_per_second, 5);
+  EXPECT_FALSE(tablet->MayActFor("tc"));
+  ASSERT_NE((*set)->Find("l"), nullptr);
+  EXPECT_EQ((*set)->Find("l")->role, Role::kLab);
+  EXPECT_EQ((*set)->Find("unknown"), nullptr);
+  EXPECT_EQ((*set)->Find(Sha256Hex("c")), nullptr) << "the hash itself is not a token";
+}
+
+TEST(TokenSet, RefusesBadLinesWithTheirNumber) {
+  const std::string h = Sha256Hex("x");
+  const struct {
+    std::string text;
+    std::string message;
+  } cases[] = {
+      {"swbw_plaintext command communities=tc", "tokens:1: expected"},
+      {absl::StrCat("\n", h, " admin"), "tokens:2: unknown role 'admin'"},
+      {absl::StrCat(h, " command"), "needs communities="},
+      {absl::StrCat(h, " tablet"), "needs site="},
+      {absl::StrCat(h, " tablet site=s1 communities=tc"), "not a scope for a tablet"},
+      {absl::StrCat(h, " lab site=s1"), "not a scope for a lab"},
+      {absl::StrCat(h, " tablet site=s1 rate=-3"), "not a rate"},
+      {absl::StrCat(h, " tablet site=s1 rate=fast"), "not a rate"},
+      {absl::StrCat(h, " command communities=bad/id"), "community id"},
+      {absl::StrCat(h, " lab\n", h, " lab"), "tokens:2: token"},
+      {absl::StrCat(h.substr(0, 63), " lab"), "expected"},
+      {absl::StrCat(std::string(64, 'A'), " lab"), "lower-case hex"},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<std::shared_ptr<const TokenSet>> set = TokenSet::Parse(c.text, "tokens", 0);
+    ASSERT_FALSE(set.ok()) << c.text;
+    EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(set.status().message().find(c.message), std::string::npos)
+        << c.text << " -> " << set.status().message();
+  }
+}
+
+TEST(TokenSet, MissingFileIsNotFound) {
+  EXPECT_EQ(TokenSet::Load("/nonexistent/tokens", 0).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RateLimiter, AdmitsTheBurstThenTheRate) {
+  RateLimiter limiter(10, 20);  // 10/s, bursts of 20
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  int admitted = 0;
+  for (int i = 0; i < 30; ++i) admitted += limiter.Take(t0, 1) == absl::ZeroDuration();
+  EXPECT_EQ(admitted, 20);
+  const absl::Duration wait = limiter.Take(t0, 1);
+  EXPECT_GT(wait, absl::ZeroDuration());
+  EXPECT_LE(wait, absl::Milliseconds(100));
+  // One interval later one more unit fits, not two.
+  EXPECT_EQ(limiter.Take(t0 + absl::Milliseconds(100), 1), absl::ZeroDuration());
+  EXPECT_GT(limiter.Take(t0 + absl::Milliseconds(100), 1), absl::ZeroDuration());
+  // After a quiet spell the whole burst is back, never more.
+  admitted = 0;
+  for (int i = 0; i < 30; ++i) {
+    admitted += limiter.Take(t0 + absl::Seconds(60), 1) == absl::ZeroDuration();
+  }
+  EXPECT_EQ(admitted, 20);
+}
+
+TEST(RateLimiter, ZeroRateIsUnlimited) {
+  RateLimiter limiter(0, 0);
+  EXPECT_TRUE(limiter.unlimited());
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(limiter.Take(absl::Now(), 1), absl::ZeroDuration());
+}
+
+}  // namespace
+}  // namespace swabwave::services
