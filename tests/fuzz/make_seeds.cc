@@ -56,19 +56,25 @@ void WriteRequestSeeds(const fs::path& dir) {
   };
   const std::string open = RoundName(swabwave::fuzz::kOpenRound);
 
-  // A second community, three entities a chunk; and the same cut short.
-  swabwave::engine::testing::Shape shape;
-  shape.id = "sc";
-  shape.buildings = 1;
-  shape.households_per_unit = 1;
-  shape.mobility_limited_every = 2;
-  std::vector<std::string> chunks;
-  for (const v1::ImportCommunityRequest& chunk : swabwave::services::CommunityToChunks(
-           swabwave::engine::testing::MakeCommunity(shape), "seed-import", 3)) {
-    chunks.push_back(chunk.SerializeAsString());
-  }
-  write(Rpc::kImportCommunity, 0, chunks);
-  write(Rpc::kImportCommunity, 1, chunks);
+  // A second community, ten entities a chunk (the largest seed, ~1.5 KB:
+  // libFuzzer's length limit starts there); a small one, cut short.
+  auto import = [](const std::string& id, int buildings, int households_per_unit,
+                   size_t per_chunk) {
+    swabwave::engine::testing::Shape shape;
+    shape.id = id;
+    shape.buildings = buildings;
+    shape.households_per_unit = households_per_unit;
+    shape.mobility_limited_every = 2;
+    std::vector<std::string> chunks;
+    for (const v1::ImportCommunityRequest& chunk : swabwave::services::CommunityToChunks(
+             swabwave::engine::testing::MakeCommunity(shape), absl::StrCat("seed-import-", id),
+             per_chunk)) {
+      chunks.push_back(chunk.SerializeAsString());
+    }
+    return chunks;
+  };
+  write(Rpc::kImportCommunity, 0, import("sc", 2, 3, 10));
+  write(Rpc::kImportCommunity, 1, import("sd", 1, 1, 3));
 
   v1::CreateRoundRequest create;
   create.set_request_id("seed-create");
@@ -99,6 +105,11 @@ void WriteRequestSeeds(const fs::path& dir) {
   write(Rpc::kPlanRound, 0, {plan.SerializeAsString()});
   plan.set_request_id("seed-plan-gone");
   write(Rpc::kPlanRound, 3, {plan.SerializeAsString()});
+  // A re-plan of the planned round (while a watch may be reading it).
+  plan.set_request_id("seed-replan");
+  plan.set_round(RoundName(swabwave::fuzz::kPlannedRound));
+  plan.mutable_options()->set_per_desk_rate_per_hour(90);
+  write(Rpc::kPlanRound, 0, {plan.SerializeAsString()});
 
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);
@@ -176,6 +187,9 @@ void WriteRequestSeeds(const fs::path& dir) {
   watch.set_round(open);
   watch.mutable_interval()->set_nanos(100'000'000);
   write(Rpc::kWatchProgress, 1, {watch.SerializeAsString()});
+  // Left open on the planned round while the next inputs run.
+  watch.set_round(RoundName(swabwave::fuzz::kPlannedRound));
+  write(Rpc::kWatchProgress, 2, {watch.SerializeAsString()});
   std::printf("%d request seeds\n", n);
 }
 

@@ -20,8 +20,11 @@
 //   ImportCommunity odd: cancel after the chunks instead of half-closing
 //   CheckInStream   odd: cancel after the writes instead of reading outcomes
 //   WatchProgress   variant % 3 == 0: cancel before the first update;
-//                   otherwise read one update, two when the interval is at
-//                   most 200 ms, then cancel
+//                   1: read one update, two when the interval is at most
+//                   200 ms, then cancel; 2: leave the watch open (reading in
+//                   a thread, until its deadline or the next such watch)
+//                   while the next inputs run, so its timed updates race
+//                   with their mutations
 #include <google/protobuf/stubs/logging.h>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
@@ -64,12 +67,42 @@ constexpr size_t kMaxWatches = 2;
 constexpr size_t kMaxRounds = 48;
 constexpr size_t kMaxCommunities = 16;
 
+// A WatchProgress left open while the next inputs run, so the server's
+// timed updates race with their mutations (a re-plan, a close, a seal).
+// Ends at its deadline, or when Stop cancels it.
+class BackgroundWatch {
+ public:
+  BackgroundWatch(v1::ProgressService::Stub& stub, const v1::WatchProgressRequest& request,
+                  std::unique_ptr<grpc::ClientContext> context)
+      : context_(std::move(context)), reader_(stub.WatchProgress(context_.get(), request)) {
+    thread_ = std::thread([this] {
+      v1::WatchProgressResponse update;
+      while (reader_->Read(&update)) {
+      }
+      // Any status: it is cancelled or outlives its deadline on purpose.
+      (void)reader_->Finish();
+    });
+  }
+  ~BackgroundWatch() {
+    context_->TryCancel();
+    thread_.join();
+  }
+  BackgroundWatch(const BackgroundWatch&) = delete;
+  BackgroundWatch& operator=(const BackgroundWatch&) = delete;
+
+ private:
+  std::unique_ptr<grpc::ClientContext> context_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchProgressResponse>> reader_;
+  std::thread thread_;
+};
+
 struct World {
   std::unique_ptr<swabwave::services::SwabwaveServer> server;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::PlanningService::Stub> planning;
   std::unique_ptr<v1::CheckInService::Stub> checkin;
   std::unique_ptr<v1::ProgressService::Stub> progress;
+  std::unique_ptr<BackgroundWatch> watch;  // at most one at a time
 };
 
 World& TheWorld() {
@@ -192,6 +225,7 @@ void StartWorld(World& world) {
 }
 
 void StopWorld(World& world) {
+  world.watch.reset();
   world.planning.reset();
   world.checkin.reset();
   world.progress.reset();
@@ -292,6 +326,11 @@ void WatchProgress(World& world, const swabwave::fuzz::RequestInput& input) {
     v1::WatchProgressRequest request;
     if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) continue;
     if (++watches > kMaxWatches) return;
+    if (input.variant % 3 == 2) {
+      world.watch.reset();  // first the one before, if any
+      world.watch = std::make_unique<BackgroundWatch>(*world.progress, request, Context());
+      continue;
+    }
     // The server writes the first update at once and the next after the
     // interval (at least 100 ms): wait for a second one only when it is near.
     int reads = 1;
