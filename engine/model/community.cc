@@ -23,9 +23,11 @@ absl::Status InEntity(absl::string_view entity, absl::string_view id, absl::Stat
 
 absl::Status Unknown(absl::string_view entity, absl::string_view id, absl::string_view field,
                      absl::string_view parent_kind, absl::string_view parent_id) {
+  // The reference is cut like CheckId cuts ids: a megabyte of it would not
+  // fit in the status trailers.
   return absl::InvalidArgumentError(absl::StrCat(
-      entity, " '", id, "': ", field, " '", parent_id, "' is not a known ", parent_kind,
-      " of this community (import each ", parent_kind, " before what it contains)"));
+      entity, " '", id, "': ", field, " '", parent_id.substr(0, kMaxIdLength), "' is not a known ",
+      parent_kind, " of this community (import each ", parent_kind, " before what it contains)"));
 }
 
 absl::Status Duplicate(absl::string_view entity, absl::string_view id) {
