@@ -25,9 +25,12 @@ size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
 // Reads an import stream chunk by chunk; imports the community at the end.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRequest> {
  public:
-  ImportReactor(ServiceContext context, absl::StatusOr<Caller> caller,
-                v1::ImportCommunityResponse* response)
-      : context_(context), response_(response), timer_(context.metrics, Rpc::kImportCommunity) {
+  ImportReactor(ServiceContext context, grpc::CallbackServerContext* ctx,
+                absl::StatusOr<Caller> caller, v1::ImportCommunityResponse* response)
+      : context_(context),
+        ctx_(ctx),
+        response_(response),
+        timer_(context.metrics, Rpc::kImportCommunity) {
     if (!caller.ok()) {
       Fail(caller.status());
       return;
@@ -78,6 +81,11 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
   }
 
   void Import() {
+    if (grpc::Status waits = CallerStillWaits(ctx_); !waits.ok()) {
+      timer_.Record(waits);
+      Finish(waits);
+      return;
+    }
     if (chunks_ == 0) {
       return Fail(absl::InvalidArgumentError("the import stream carried no chunks"));
     }
@@ -119,6 +127,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
   }
 
   ServiceContext context_;
+  grpc::CallbackServerContext* ctx_;
   Caller caller_;
   v1::ImportCommunityResponse* response_;
   RpcTimer timer_;
@@ -163,7 +172,7 @@ engine::plan::PlanOptions PlanOptionsFromProto(const v1::PlanOptions& o) {
 
 grpc::ServerReadReactor<v1::ImportCommunityRequest>* PlanningService::ImportCommunity(
     grpc::CallbackServerContext* ctx, v1::ImportCommunityResponse* response) {
-  return new ImportReactor(context_, context_.access->Admit(*ctx, Rpc::kImportCommunity),
+  return new ImportReactor(context_, ctx, context_.access->Admit(*ctx, Rpc::kImportCommunity),
                            response);
 }
 
@@ -183,7 +192,10 @@ grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerConte
     timer.Finish(reactor, ToGrpcStatus(valid));
     return reactor;
   }
-  context_.slow->Submit([this, reactor, request, response, timer] {
+  context_.slow->Submit([this, ctx, reactor, request, response, timer] {
+    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
+      return timer.Finish(reactor, waits);
+    }
     const grpc::Status status =
         context_.cache->Run("CreateRound", request->request_id(), *request, response, [&] {
           absl::StatusOr<engine::RoundConfig> config = RoundConfigFromRequest(*request);
@@ -254,7 +266,10 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
     timer.Finish(reactor, ToGrpcStatus(valid));
     return reactor;
   }
-  context_.slow->Submit([this, reactor, request, response, timer, options, r = *round] {
+  context_.slow->Submit([this, ctx, reactor, request, response, timer, options, r = *round] {
+    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
+      return timer.Finish(reactor, waits);
+    }
     const grpc::Status status =
         context_.cache->Run("PlanRound", request->request_id(), *request, response, [&] {
           const engine::plan::GreedyPlanner planner;

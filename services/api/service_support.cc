@@ -89,6 +89,19 @@ absl::StatusOr<engine::Round*> LookUpRoundFor(const ServiceContext& context,
   return round;
 }
 
+grpc::Status CallerStillWaits(grpc::CallbackServerContext* ctx) {
+  if (ctx->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call");
+  }
+  if (ctx->deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "the call's deadline passed while it waited for the server's slow-path "
+                        "threads; nothing was done: retry with the same request_id and a longer "
+                        "deadline");
+  }
+  return grpc::Status::OK;
+}
+
 Caller AdmitUnary(const ServiceContext& context, grpc::CallbackServerContext* ctx,
                   grpc::ServerUnaryReactor* reactor, const RpcTimer& timer) {
   absl::StatusOr<Caller> caller = context.access->Admit(*ctx, timer.rpc());

@@ -110,6 +110,12 @@ grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t record
                                                             const Principal& caller, Rpc rpc,
                                                             absl::string_view name);
 
+// Slow work checks this before it starts: OK while the caller still waits,
+// DEADLINE_EXCEEDED once its deadline has passed, CANCELLED once it went
+// away. A queue of abandoned calls then drains without doing their work
+// (their retries carry the same request_id, so nothing is lost).
+grpc::Status CallerStillWaits(grpc::CallbackServerContext* ctx);
+
 // Admits a unary call's caller (AccessControl::Admit); on a refusal,
 // finishes the call with it and returns null.
 Caller AdmitUnary(const ServiceContext& context, grpc::CallbackServerContext* ctx,
