@@ -66,9 +66,9 @@ void WriteRequestSeeds(const fs::path& dir) {
     shape.households_per_unit = households_per_unit;
     shape.mobility_limited_every = 2;
     std::vector<std::string> chunks;
-    for (const v1::ImportCommunityRequest& chunk : swabwave::services::CommunityToChunks(
-             swabwave::engine::testing::MakeCommunity(shape), absl::StrCat("seed-import-", id),
-             per_chunk)) {
+    for (const v1::ImportCommunityRequest& chunk :
+         swabwave::services::CommunityToChunks(swabwave::engine::testing::MakeCommunity(shape),
+                                               absl::StrCat("seed-import-", id), per_chunk)) {
       chunks.push_back(chunk.SerializeAsString());
     }
     return chunks;

@@ -69,7 +69,7 @@ constexpr size_t kMaxCommunities = 16;
 
 // A WatchProgress left open while the next inputs run, so the server's
 // timed updates race with their mutations (a re-plan, a close, a seal).
-// Ends at its deadline, or when Stop cancels it.
+// Ends at its deadline, or is cancelled when destroyed.
 class BackgroundWatch {
  public:
   BackgroundWatch(v1::ProgressService::Stub& stub, const v1::WatchProgressRequest& request,
@@ -207,8 +207,8 @@ void StartWorld(World& world) {
     writer->WritesDone();
     Must("ImportCommunity", writer->Finish());
   }
-  for (const char* id : {swabwave::fuzz::kOpenRound, swabwave::fuzz::kPlannedRound,
-                         swabwave::fuzz::kDraftRound}) {
+  for (const char* id :
+       {swabwave::fuzz::kOpenRound, swabwave::fuzz::kPlannedRound, swabwave::fuzz::kDraftRound}) {
     Must("CreateRound", CreateRound(world, id));
   }
   Must("PlanRound", PlanRound(world, swabwave::fuzz::kOpenRound));
@@ -240,8 +240,7 @@ void BoundState(World& world) {
   swabwave::engine::Registry& registry = world.server->registry();
   const swabwave::engine::Round* open = registry.FindRound(swabwave::fuzz::kOpenRound);
   if (open != nullptr && open->phase() == swabwave::engine::RoundPhase::kOpen &&
-      registry.ListRounds().size() <= kMaxRounds &&
-      registry.community_count() <= kMaxCommunities) {
+      registry.ListRounds().size() <= kMaxRounds && registry.community_count() <= kMaxCommunities) {
     return;
   }
   const absl::Time start = absl::Now();
@@ -355,29 +354,46 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
   v1::CheckInService::Stub& checkin = *world.checkin;
   v1::ProgressService::Stub& progress = *world.progress;
   // One line per unary RPC: its request and response types and stub method.
-#define SWABWAVE_UNARY(stub, Method)                                                \
-  Unary<v1::Method##Request, v1::Method##Response>(                                 \
-      input.rpc, input,                                                             \
-      [&](grpc::ClientContext* context, const v1::Method##Request& request,         \
+#define SWABWAVE_UNARY(stub, Method)                                        \
+  Unary<v1::Method##Request, v1::Method##Response>(                         \
+      input.rpc, input,                                                     \
+      [&](grpc::ClientContext* context, const v1::Method##Request& request, \
           v1::Method##Response* response) { return stub.Method(context, request, response); })
   switch (input.rpc) {
-    case Rpc::kImportCommunity: return ImportCommunity(world, input);
-    case Rpc::kCreateRound: return SWABWAVE_UNARY(planning, CreateRound);
-    case Rpc::kGetRound: return SWABWAVE_UNARY(planning, GetRound);
-    case Rpc::kListRounds: return SWABWAVE_UNARY(planning, ListRounds);
-    case Rpc::kPlanRound: return SWABWAVE_UNARY(planning, PlanRound);
-    case Rpc::kGetPlan: return SWABWAVE_UNARY(planning, GetPlan);
-    case Rpc::kListAssignments: return SWABWAVE_UNARY(planning, ListAssignments);
-    case Rpc::kListDoorToDoor: return SWABWAVE_UNARY(planning, ListDoorToDoor);
-    case Rpc::kOpenRound: return SWABWAVE_UNARY(planning, OpenRound);
-    case Rpc::kCloseRound: return SWABWAVE_UNARY(planning, CloseRound);
-    case Rpc::kOpenTube: return SWABWAVE_UNARY(checkin, OpenTube);
-    case Rpc::kCheckIn: return SWABWAVE_UNARY(checkin, CheckIn);
-    case Rpc::kCheckInStream: return CheckInStream(world, input);
-    case Rpc::kSealTube: return SWABWAVE_UNARY(checkin, SealTube);
-    case Rpc::kGetProgress: return SWABWAVE_UNARY(progress, GetProgress);
-    case Rpc::kListUntested: return SWABWAVE_UNARY(progress, ListUntested);
-    case Rpc::kWatchProgress: return WatchProgress(world, input);
+    case Rpc::kImportCommunity:
+      return ImportCommunity(world, input);
+    case Rpc::kCreateRound:
+      return SWABWAVE_UNARY(planning, CreateRound);
+    case Rpc::kGetRound:
+      return SWABWAVE_UNARY(planning, GetRound);
+    case Rpc::kListRounds:
+      return SWABWAVE_UNARY(planning, ListRounds);
+    case Rpc::kPlanRound:
+      return SWABWAVE_UNARY(planning, PlanRound);
+    case Rpc::kGetPlan:
+      return SWABWAVE_UNARY(planning, GetPlan);
+    case Rpc::kListAssignments:
+      return SWABWAVE_UNARY(planning, ListAssignments);
+    case Rpc::kListDoorToDoor:
+      return SWABWAVE_UNARY(planning, ListDoorToDoor);
+    case Rpc::kOpenRound:
+      return SWABWAVE_UNARY(planning, OpenRound);
+    case Rpc::kCloseRound:
+      return SWABWAVE_UNARY(planning, CloseRound);
+    case Rpc::kOpenTube:
+      return SWABWAVE_UNARY(checkin, OpenTube);
+    case Rpc::kCheckIn:
+      return SWABWAVE_UNARY(checkin, CheckIn);
+    case Rpc::kCheckInStream:
+      return CheckInStream(world, input);
+    case Rpc::kSealTube:
+      return SWABWAVE_UNARY(checkin, SealTube);
+    case Rpc::kGetProgress:
+      return SWABWAVE_UNARY(progress, GetProgress);
+    case Rpc::kListUntested:
+      return SWABWAVE_UNARY(progress, ListUntested);
+    case Rpc::kWatchProgress:
+      return WatchProgress(world, input);
   }
 #undef SWABWAVE_UNARY
 }
@@ -396,8 +412,8 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   World& world = TheWorld();
   const absl::Time start = absl::Now();
-  const swabwave::fuzz::RequestInput input =
-      swabwave::fuzz::DecodeRequestInput(absl::string_view(reinterpret_cast<const char*>(data), size));
+  const swabwave::fuzz::RequestInput input = swabwave::fuzz::DecodeRequestInput(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
   Run(world, input);
   if (kVerbose) {
     std::fprintf(stderr, "%s variant %d: %zu messages in %s\n", swabwave::fuzz::RpcName(input.rpc),

@@ -47,16 +47,15 @@ inline constexpr int kRpcCount = 17;
 
 inline const char* RpcName(Rpc rpc) {
   static constexpr const char* kNames[kRpcCount] = {
-      "ImportCommunity", "CreateRound", "GetRound",        "ListRounds",    "PlanRound",
-      "GetPlan",         "ListAssignments", "ListDoorToDoor", "OpenRound",  "CloseRound",
-      "OpenTube",        "CheckIn",     "CheckInStream",   "SealTube",      "GetProgress",
-      "ListUntested",    "WatchProgress"};
+      "ImportCommunity", "CreateRound",    "GetRound",    "ListRounds",   "PlanRound",    "GetPlan",
+      "ListAssignments", "ListDoorToDoor", "OpenRound",   "CloseRound",   "OpenTube",     "CheckIn",
+      "CheckInStream",   "SealTube",       "GetProgress", "ListUntested", "WatchProgress"};
   return kNames[static_cast<int>(rpc)];
 }
 
 struct RequestInput {
   Rpc rpc = Rpc::kImportCommunity;
-  int variant = 0;  // 0..15
+  int variant = 0;                          // 0..15
   std::vector<absl::string_view> messages;  // views into the input
 };
 
