@@ -406,6 +406,18 @@ ProgressCounts Round::BuildingCounts(uint32_t building, const ScanTallies& talli
   return counts;
 }
 
+std::vector<uint64_t> Round::CheckInsPerSite() const {
+  std::shared_lock lock(mu_);
+  const core::LiveRound* state = live();
+  return state == nullptr ? std::vector<uint64_t>() : state->CheckInsPerSite();
+}
+
+uint64_t Round::SealedTubes() const {
+  std::shared_lock lock(mu_);
+  const core::LiveRound* state = live();
+  return state == nullptr ? 0 : state->rack().sealed_tubes();
+}
+
 absl::StatusOr<ProgressCounts> Round::Totals() const {
   std::shared_lock lock(mu_);
   if (plan_ == nullptr) {

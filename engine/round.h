@@ -171,7 +171,16 @@ class Round {
   // Position of a community in config().community_ids, or NOT_FOUND.
   [[nodiscard]] absl::StatusOr<uint32_t> FindCommunity(absl::string_view community_id) const;
 
-  // The live state. REQUIRES: planned (non-null from then on).
+  // Tubes sealed so far; 0 before the round is planned. Safe at any time
+  // (takes the round's lock: a re-plan replaces the live state).
+  uint64_t SealedTubes() const;
+  // Check-ins performed at each site (by site index); empty before the
+  // round is planned. Takes the round's lock, like SealedTubes.
+  std::vector<uint64_t> CheckInsPerSite() const;
+
+  // The live state. REQUIRES: the round is open (it is never replaced
+  // then), or the caller holds the round's lock; a re-plan of a planned
+  // round frees the old live state.
   core::LiveRound* live() const { return live_.load(std::memory_order_acquire); }
 
  private:

@@ -128,18 +128,17 @@ std::string ServerMetrics::Render(const engine::Registry& registry) const {
     const std::string& id = round->config().id;
     absl::StrAppendFormat(&out, "swabwave_round_open{round=\"%s\"} %d\n", id,
                           round->phase() == engine::RoundPhase::kOpen ? 1 : 0);
-    const engine::core::LiveRound* live = round->live();
-    if (live == nullptr) continue;
+    if (round->phase() == engine::RoundPhase::kDraft) continue;
     absl::StrAppendFormat(&tubes, "swabwave_tubes_sealed_total{round=\"%s\"} %d\n", id,
-                          live->rack().sealed_tubes());
+                          round->SealedTubes());
     if (absl::StatusOr<engine::ProgressCounts> totals = round->Totals(); totals.ok()) {
       absl::StrAppendFormat(&sampled, "swabwave_round_sampled{round=\"%s\"} %d\n", id,
                             totals->sampled);
       absl::StrAppendFormat(&remaining, "swabwave_round_remaining{round=\"%s\"} %d\n", id,
                             totals->remaining);
     }
-    const std::vector<uint64_t> per_site = live->CheckInsPerSite();
-    for (uint32_t s = 0; s < live->site_count(); ++s) {
+    const std::vector<uint64_t> per_site = round->CheckInsPerSite();
+    for (uint32_t s = 0; s < per_site.size(); ++s) {
       absl::StrAppendFormat(&sites, "swabwave_site_check_ins_total{round=\"%s\",site=\"%s\"} %d\n",
                             id, round->layout().site(s).id, per_site[s]);
     }

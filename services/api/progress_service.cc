@@ -113,7 +113,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResp
     update_.Clear();
     ToProto(now, update_.mutable_as_of());
     if (totals.ok()) CountsToProto(*totals, update_.mutable_total());
-    update_.set_tubes_sealed(static_cast<int64_t>(round_->live()->rack().sealed_tubes()));
+    // Through the round's lock: a planned round may be re-planned meanwhile.
+    update_.set_tubes_sealed(static_cast<int64_t>(round_->SealedTubes()));
     const int64_t sampled = totals.ok() ? totals->sampled : 0;
     if (last_time_ != absl::InfinitePast()) {
       const double seconds = absl::ToDoubleSeconds(now - last_time_);

@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry.h"
 #include "tests/engine/test_community.h"
@@ -71,6 +75,34 @@ TEST_F(RoundTest, LifecycleGuardsEveryTransition) {
   EXPECT_EQ(round_->Open().code(), absl::StatusCode::kFailedPrecondition);
   // A closed round still answers progress.
   EXPECT_EQ(round_->Totals()->sampled, 1);
+}
+
+// Found by request_handler_fuzzer: WatchProgress read a planned round's
+// live state without the round's lock while a re-plan freed it. Readers
+// now go through the lock; under ThreadSanitizer (and ASan) a reader of
+// freed live state fails this test.
+TEST_F(RoundTest, ReadersOfAPlannedRoundSurviveReplans) {
+  ASSERT_TRUE(round_->MakePlan(plan::GreedyPlanner(), {}).ok());
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  std::atomic<uint64_t> reads{0};
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        EXPECT_EQ(round_->SealedTubes(), 0u);
+        EXPECT_EQ(round_->CheckInsPerSite().size(), round_->layout().site_count());
+        EXPECT_TRUE(round_->Totals().ok());
+        reads.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  for (int plans = 0; plans < 200 && absl::Now() < deadline; ++plans) {
+    ASSERT_TRUE(round_->MakePlan(plan::GreedyPlanner(), {}).ok());
+  }
+  stop = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_GT(reads.load(), 0u);
 }
 
 TEST_F(RoundTest, ResolvesDesksByNameAcrossCommunities) {
