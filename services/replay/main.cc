@@ -1,16 +1,27 @@
-// swabwave-replay: plays sampling-site tablets against a running swabwaved.
-// This first mode takes its work from the server: every untested resident
-// due at a site is checked in at one of that site's desks, flat out, one
-// CheckInStream per desk, and the tool prints the achieved rate.
+// swabwave-replay: plays sampling-site tablets against a running swabwaved,
+// one CheckInStream per desk, as the sites do on the day.
+//
+//   swabwave-replay --round R
+//       every untested resident due at a site checks in at one of its
+//       desks, flat out; prints the achieved rate and latency.
+//   swabwave-replay generate --round R --out day.csv [--misbehave] [--seed N]
+//       writes the round's day as a trace (services/replay/day_trace.h).
+//   swabwave-replay play --round R --trace day.csv [--speed 1000] [--json report.json]
+//       replays a trace at a speed factor (0: flat out), then verifies the
+//       server's end state against it; exits 1 on any mismatch.
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
+#include "services/api/status.h"
+#include "services/replay/day_trace.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
 
@@ -23,12 +34,111 @@ ABSL_FLAG(double, fraction, 1.0,
 ABSL_FLAG(int, tube_series, 0,
           "a number put into the tube barcodes, so a later run over the same round scans new "
           "tubes");
+ABSL_FLAG(std::string, out, "", "generate: where to write the trace");
+ABSL_FLAG(bool, misbehave, false,
+          "generate: tablets also retry with the same request id, double-scan at another desk, "
+          "and go offline and upload late");
+ABSL_FLAG(uint64_t, seed, 1, "generate: random seed (same seed and round, same day)");
+ABSL_FLAG(std::string, trace, "", "play: the trace to replay");
+ABSL_FLAG(double, speed, 1000,
+          "play: how many times faster than the day (1: real time; 0: flat out)");
+ABSL_FLAG(std::string, json, "", "play: also write the report as JSON to this file");
+
+namespace {
+
+using swabwave::services::FleetReport;
+
+int Fail(const std::string& what) {
+  std::cerr << "swabwave-replay: " << what << "\n";
+  return 1;
+}
+
+void PrintReport(const FleetReport& report, const swabwave::services::FleetOptions& options) {
+  absl::PrintF("desks              %d (one CheckInStream each, %d in flight, %d per message)\n",
+               report.desks, options.window, options.batch);
+  absl::PrintF("tubes              %d racked, %d partly filled sealed by hand\n",
+               report.tubes_racked, report.tubes_sealed_by_hand);
+  absl::PrintF("check-ins          %d sent, %d sampled, %d already sampled, %d errors\n",
+               report.sent, report.sampled, report.already_sampled, report.errors);
+  absl::PrintF("rate               %.0f check-ins/s (%s streaming)\n",
+               report.check_ins_per_second(), absl::FormatDuration(report.elapsed));
+  const swabwave::services::LogLinearHistogram& latency = report.latency;
+  absl::PrintF("latency            p50 %s, p90 %s, p99 %s, p99.9 %s, max %s "
+               "(per check-in, message written to answer read)\n",
+               absl::FormatDuration(latency.Percentile(50)),
+               absl::FormatDuration(latency.Percentile(90)),
+               absl::FormatDuration(latency.Percentile(99)),
+               absl::FormatDuration(latency.Percentile(99.9)), absl::FormatDuration(latency.max()));
+  std::string codes;
+  for (size_t c = 0; c < report.by_code.size(); ++c) {
+    if (report.by_code[c] > 0) absl::StrAppendFormat(&codes, " %d:%d", c, report.by_code[c]);
+  }
+  absl::PrintF("answers by code   %s\n", codes);
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
+void WriteJson(const std::string& path, const FleetReport& report,
+               const swabwave::services::DayCheck& check) {
+  std::ofstream out(path, std::ios::trunc);
+  const auto ms = [](absl::Duration d) { return absl::ToDoubleMilliseconds(d); };
+  out << absl::StrFormat(
+      "{\"desks\": %d, \"sent\": %d, \"sampled\": %d, \"replayed\": %d, \"already_sampled\": %d, "
+      "\"errors\": %d, \"check_ins_per_second\": %.1f, \"elapsed_ms\": %.1f,\n"
+      " \"latency_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, "
+      "\"max\": %.3f},\n \"by_code\": {",
+      report.desks, report.sent, report.sampled, report.replayed, report.already_sampled,
+      report.errors, report.check_ins_per_second(), ms(report.elapsed),
+      ms(report.latency.Percentile(50)), ms(report.latency.Percentile(90)),
+      ms(report.latency.Percentile(99)), ms(report.latency.Percentile(99.9)),
+      ms(report.latency.max()));
+  bool first = true;
+  for (size_t c = 0; c < report.by_code.size(); ++c) {
+    if (report.by_code[c] == 0) continue;
+    out << (first ? "" : ", ") << "\"" << c << "\": " << report.by_code[c];
+    first = false;
+  }
+  out << absl::StrFormat("},\n \"residents\": %d, \"sampled_once\": %d, \"mismatches\": [",
+                         check.residents, check.sampled_once);
+  for (size_t i = 0; i < check.mismatches.size(); ++i) {
+    out << (i == 0 ? "" : ", ") << JsonString(check.mismatches[i]);
+  }
+  out << "]}\n";
+}
+
+// Residents sampled in the round so far, from the server.
+absl::StatusOr<int64_t> SampledSoFar(swabwave::services::Client& client, const std::string& round) {
+  swabwave::v1::GetProgressRequest request;
+  request.set_round(round);
+  request.set_level(swabwave::v1::PROGRESS_LEVEL_COMMUNITY);
+  swabwave::v1::GetProgressResponse response;
+  const grpc::Status status =
+      swabwave::services::Client::WithRetry([&](grpc::ClientContext& context) {
+        return client.progress().GetProgress(&context, request, &response);
+      });
+  if (!status.ok()) return swabwave::services::FromGrpcStatus(status);
+  return response.total().sampled();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "swabwave-replay --round R [--server host:port]: every desk's tablet checks its "
-      "residents in, flat out");
-  absl::ParseCommandLine(argc, argv);
+      "swabwave-replay [generate|play] --round R [--server host:port]: plays every desk's "
+      "tablet against swabwaved (see the header of services/replay/main.cc)");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  const std::string mode = positional.size() > 1 ? positional[1] : "";
+  if (mode != "" && mode != "generate" && mode != "play") {
+    std::cerr << "swabwave-replay: unknown mode '" << mode << "': generate, play, or none\n";
+    return 2;
+  }
   std::string round = absl::GetFlag(FLAGS_round);
   if (round.empty()) {
     std::cerr << "swabwave-replay: --round is required\n";
@@ -55,36 +165,68 @@ int main(int argc, char** argv) {
     std::cerr << "swabwave-replay: " << client_options.status().message() << "\n";
     return 2;
   }
-  // --token (a command token) reads the work; --site_tokens gives each
-  // site's tablets theirs.
+  // --token (a command token) reads the work and the progress;
+  // --site_tokens gives each site's tablets theirs.
   swabwave::services::Client client(*client_options);
-  auto work = swabwave::services::WorkFromServer(client, round);
-  if (!work.ok()) {
-    std::cerr << "swabwave-replay: reading the work failed: " << work.status().message() << "\n";
-    return 1;
+
+  if (mode == "generate") {
+    const std::string out = absl::GetFlag(FLAGS_out);
+    if (out.empty()) return Fail("generate needs --out FILE");
+    swabwave::services::DayOptions day;
+    day.seed = absl::GetFlag(FLAGS_seed);
+    day.misbehave = absl::GetFlag(FLAGS_misbehave);
+    auto rows = swabwave::services::GenerateDay(client, round, day);
+    if (!rows.ok()) return Fail(absl::StrCat("generating the day: ", rows.status().message()));
+    if (absl::Status s = swabwave::services::WriteTrace(out, *rows); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+    absl::PrintF("wrote %d scans to %s\n", rows->size(), out);
+    return 0;
   }
-  for (swabwave::services::DeskWork& desk : *work) {
-    desk.codes.resize(static_cast<size_t>(std::ceil(desk.codes.size() * fraction)));
+
+  std::vector<swabwave::services::DeskWork> work;
+  if (mode == "play") {
+    const std::string trace = absl::GetFlag(FLAGS_trace);
+    if (trace.empty()) return Fail("play needs --trace FILE");
+    options.speed = absl::GetFlag(FLAGS_speed);
+    if (!(options.speed >= 0)) return Fail("--speed must be 0 (flat out) or more");
+    auto rows = swabwave::services::ReadTrace(trace);
+    if (!rows.ok()) return Fail(std::string(rows.status().message()));
+    work = swabwave::services::DeskWorkOf(*rows);
+  } else {
+    auto from_server = swabwave::services::WorkFromServer(client, round);
+    if (!from_server.ok()) {
+      return Fail(absl::StrCat("reading the work failed: ", from_server.status().message()));
+    }
+    work = *std::move(from_server);
+    for (swabwave::services::DeskWork& desk : work) {
+      desk.scans.resize(static_cast<size_t>(std::ceil(desk.scans.size() * fraction)));
+    }
   }
-  auto report = swabwave::services::RunFleet(client, *work, options);
-  if (!report.ok()) {
-    std::cerr << "swabwave-replay: " << report.status().message() << "\n";
-    return 1;
+  absl::StatusOr<int64_t> before = SampledSoFar(client, round);
+  if (!before.ok()) return Fail(std::string(before.status().message()));
+  auto report = swabwave::services::RunFleet(client, work, options);
+  if (!report.ok()) return Fail(std::string(report.status().message()));
+  PrintReport(*report, options);
+  if (mode != "play") return report->errors == 0 && report->already_sampled == 0 ? 0 : 1;
+
+  absl::StatusOr<int64_t> after = SampledSoFar(client, round);
+  if (!after.ok()) return Fail(std::string(after.status().message()));
+  swabwave::v1::GetRoundRequest get_round;
+  get_round.set_round(round);
+  swabwave::v1::GetRoundResponse got;
+  const grpc::Status status =
+      swabwave::services::Client::WithRetry([&](grpc::ClientContext& context) {
+        return client.planning().GetRound(&context, get_round, &got);
+      });
+  if (!status.ok()) return Fail(status.error_message());
+  const swabwave::services::DayCheck check = swabwave::services::VerifyDay(
+      work, *report, got.round().pool_ratio(), *before, *after);
+  absl::PrintF("verified           %d residents in the trace, %d sampled exactly once\n",
+               check.residents, check.sampled_once);
+  for (const std::string& line : check.mismatches) absl::PrintF("MISMATCH           %s\n", line);
+  if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
+    WriteJson(json, *report, check);
   }
-  absl::PrintF("desks              %d (one CheckInStream each, %d in flight, %d per message)\n",
-               report->desks, options.window, options.batch);
-  absl::PrintF("tubes              %d racked, %d partly filled sealed by hand\n",
-               report->tubes_racked, report->tubes_sealed_by_hand);
-  absl::PrintF("check-ins          %d sent, %d sampled, %d already sampled, %d errors\n",
-               report->sent, report->sampled, report->already_sampled, report->errors);
-  absl::PrintF("rate               %.0f check-ins/s (%s streaming)\n",
-               report->check_ins_per_second(), absl::FormatDuration(report->elapsed));
-  const swabwave::services::LogLinearHistogram& latency = report->latency;
-  absl::PrintF("latency            p50 %s, p90 %s, p99 %s, p99.9 %s, max %s "
-               "(per check-in, message written to answer read)\n",
-               absl::FormatDuration(latency.Percentile(50)),
-               absl::FormatDuration(latency.Percentile(90)),
-               absl::FormatDuration(latency.Percentile(99)),
-               absl::FormatDuration(latency.Percentile(99.9)), absl::FormatDuration(latency.max()));
-  return report->errors == 0 && report->already_sampled == 0 ? 0 : 1;
+  return check.mismatches.empty() ? 0 : 1;
 }

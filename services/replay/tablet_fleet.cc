@@ -26,8 +26,14 @@ std::string TubeBarcode(const std::string& round, int series, size_t desk, int64
 class DeskStream final
     : public grpc::ClientBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
  public:
-  DeskStream(Client& client, const DeskWork& work, size_t desk_index, const FleetOptions& options)
-      : work_(work), desk_index_(desk_index), options_(options), sent_at_(work.codes.size()) {
+  DeskStream(Client& client, const DeskWork& work, size_t desk_index, const FleetOptions& options,
+             absl::Time start)
+      : work_(work),
+        desk_index_(desk_index),
+        options_(options),
+        start_(start),
+        sent_at_(work.scans.size()),
+        outcomes_(work.scans.size()) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
     client.AuthorizeAtSite(context_, work.site_id);
     client.checkin().async()->CheckInStream(&context_, this);
@@ -54,13 +60,15 @@ class DeskStream final
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();
     for (const v1::CheckInOutcome& outcome : response_.outcomes()) {
-      // Request ids are "d<desk>-<index in the work>".
-      size_t index;
-      const std::string& id = outcome.request_id();
-      if (const size_t dash = id.find('-'); dash != std::string::npos &&
-          absl::SimpleAtoi(absl::string_view(id).substr(dash + 1), &index) &&
-          index < sent_at_.size()) {
+      // The server answers in message order: outcomes match scans sent.
+      if (answered_ < next_) {
+        const size_t index = answered_++;
         report_.latency.Record(now - sent_at_[index]);
+        ScanOutcome& kept = outcomes_[index];
+        kept.code = outcome.status().code();
+        kept.replayed = outcome.result().replayed();
+        kept.tube_barcode = outcome.result().tube_barcode();
+        kept.position = outcome.result().position();
       }
       const int code = outcome.status().code();
       ++report_.by_code[std::clamp(code, 0, 16)];
@@ -92,9 +100,23 @@ class DeskStream final
     return status_;
   }
 
+  // Sends what has become due (paced runs call this as time passes).
+  void Poke() {
+    absl::MutexLock lock(&mu_);
+    MaybeWriteLocked();
+  }
+  bool WritesDone() {
+    absl::MutexLock lock(&mu_);
+    return writes_done_ || done_;
+  }
+
   FleetReport report() {
     absl::MutexLock lock(&mu_);
     return report_;
+  }
+  std::vector<ScanOutcome> outcomes() {
+    absl::MutexLock lock(&mu_);
+    return outcomes_;
   }
   std::string first_error() {
     absl::MutexLock lock(&mu_);
@@ -104,24 +126,38 @@ class DeskStream final
  private:
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || writes_done_) return;
-    if (next_ == work_.codes.size()) {
+    const std::vector<Scan>& scans = work_.scans;
+    if (next_ == scans.size()) {
       writes_done_ = true;
       StartWritesDone();
       return;
     }
-    const size_t room = static_cast<size_t>(std::max<int64_t>(0, options_.window - in_flight_));
-    const size_t count =
-        std::min({room, static_cast<size_t>(options_.batch), work_.codes.size() - next_});
-    if (count == 0) return;  // window full: a read will make room
-    request_.Clear();
     const absl::Time now = absl::Now();
+    const size_t room = static_cast<size_t>(std::max<int64_t>(0, options_.window - in_flight_));
+    size_t count = std::min({room, static_cast<size_t>(options_.batch), scans.size() - next_});
+    if (options_.speed > 0) {
+      // Only what is due by now; the fleet pokes again as time passes.
+      size_t due = 0;
+      while (due < count && start_ + scans[next_ + due].send_at / options_.speed <= now) ++due;
+      count = due;
+    }
+    if (count == 0) return;  // window full (a read makes room) or nothing due yet
+    request_.Clear();
     for (size_t i = 0; i < count; ++i, ++next_) {
+      const Scan& scan = scans[next_];
       sent_at_[next_] = now;
       v1::CheckInRequest* check_in = request_.add_check_ins();
-      check_in->set_request_id(absl::StrCat("d", desk_index_, "-", next_));
+      check_in->set_request_id(scan.request_id.empty() ? absl::StrCat("d", desk_index_, "-", next_)
+                                                       : scan.request_id);
       check_in->set_round(options_.round);
       check_in->set_desk(work_.desk);
-      check_in->set_resident_code(work_.codes[next_]);
+      check_in->set_resident_code(scan.code);
+      if (options_.speed > 0) {
+        // The moment it was scanned, compressed like the rest of the day:
+        // a batch held offline carries its real, earlier scan times.
+        const absl::Time scanned = start_ + scan.scanned_at / options_.speed;
+        check_in->mutable_scan_time()->set_seconds(absl::ToUnixSeconds(scanned));
+      }
     }
     in_flight_ += static_cast<int64_t>(count);
     report_.sent += static_cast<int64_t>(count);
@@ -132,6 +168,7 @@ class DeskStream final
   const DeskWork& work_;
   const size_t desk_index_;
   const FleetOptions& options_;
+  const absl::Time start_;
   grpc::ClientContext context_;
   v1::CheckInStreamResponse response_;  // owned by the read in flight
 
@@ -145,7 +182,9 @@ class DeskStream final
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   FleetReport report_ ABSL_GUARDED_BY(mu_);
   std::string first_error_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // per check-in of the work
+  std::vector<absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // per scan of the work
+  std::vector<ScanOutcome> outcomes_ ABSL_GUARDED_BY(mu_);
+  size_t answered_ ABSL_GUARDED_BY(mu_) = 0;  // scans answered, in send order
 };
 
 }  // namespace
@@ -190,7 +229,7 @@ absl::StatusOr<std::vector<DeskWork>> WorkFromServer(Client& client, const std::
       work.push_back(DeskWork{absl::StrCat("sites/", site, "/desks/", d), site, {}});
     }
     for (size_t i = 0; i < codes.size(); ++i) {
-      work[first + i % desks].codes.push_back(std::move(codes[i]));
+      work[first + i % desks].scans.push_back(Scan{.code = std::move(codes[i])});
     }
   }
   return work;
@@ -211,7 +250,9 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   report.desks = static_cast<int>(work.size());
   // A box of labelled tubes per desk, scanned into its rack.
   for (size_t d = 0; d < work.size(); ++d) {
-    const int64_t tubes = (static_cast<int64_t>(work[d].codes.size()) + ratio - 1) / ratio;
+    // Enough for every scan to be a new swab (double scans and retries
+    // need none, so some tubes stay racked and unused).
+    const int64_t tubes = (static_cast<int64_t>(work[d].scans.size()) + ratio - 1) / ratio;
     for (int64_t n = 0; n < tubes; ++n) {
       v1::OpenTubeRequest open;
       open.set_request_id(Client::NewRequestId("rack"));
@@ -231,9 +272,21 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   std::vector<std::unique_ptr<DeskStream>> streams;
   const absl::Time start = absl::Now();
   for (size_t d = 0; d < work.size(); ++d) {
-    streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options));
+    streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options, start));
   }
   for (auto& stream : streams) stream->Start();
+  if (options.speed > 0) {
+    // The pacer: every millisecond each desk sends what has become due.
+    for (bool writing = true; writing;) {
+      absl::SleepFor(absl::Milliseconds(1));
+      writing = false;
+      for (auto& stream : streams) {
+        stream->Poke();
+        writing = writing || !stream->WritesDone();
+      }
+    }
+  }
+  report.outcomes.resize(streams.size());
   std::vector<int64_t> sampled_at_desk(work.size(), 0);
   std::string first_error;
   for (size_t d = 0; d < streams.size(); ++d) {
@@ -252,6 +305,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     report.latency.Merge(desk.latency);
     for (size_t c = 0; c < report.by_code.size(); ++c) report.by_code[c] += desk.by_code[c];
     sampled_at_desk[d] = desk.sampled - desk.replayed;
+    report.outcomes[d] = streams[d]->outcomes();
   }
   report.elapsed = absl::Now() - start;
 

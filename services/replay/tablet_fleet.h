@@ -2,10 +2,13 @@
 // way sites do on the day — one CheckInStream per desk, many check-ins in
 // flight, tubes scanned into each desk's rack — and reports what happened.
 //
-// The work comes from the server itself: every untested resident due at a
-// site, spread over that site's desks. Tubes are racked before the clock
-// starts (a box of labelled tubes scanned in), and each desk's last,
-// partly filled tube is sealed at the end.
+// The work comes from the server itself (every untested resident due at a
+// site, spread over that site's desks, all at once) or from a day trace
+// (services/replay/day_trace.h: each scan at its moment, replayed at a
+// speed factor). Tubes are racked before the clock starts (a box of
+// labelled tubes scanned in), and each desk's last, partly filled tube is
+// sealed at the end. Every scan's outcome is kept, in scan order (a stream
+// answers in message order), for the caller to verify.
 //
 // Thread-safety: RunFleet is called from one thread; its stream reactors
 // run on gRPC's threads.
@@ -32,13 +35,35 @@ struct FleetOptions {
   // Tube barcodes carry the series (when not 0), so a second run over the
   // same round scans new tubes rather than ones already used.
   int tube_series = 0;
+  // Scans are sent at their `send_at` divided by this; 0: flat out (all at
+  // once, in order, with the server's clock as the scan time).
+  double speed = 0;
+};
+
+// One scan a desk's tablet makes.
+struct Scan {
+  std::string code;        // the resident's QR code
+  std::string request_id;  // empty: the fleet makes one
+  // From the start of the day: when the tablet sends it, and when it was
+  // scanned (earlier for a batch held while offline). With a speed the
+  // scan time sent is the replay's start plus scanned_at / speed.
+  absl::Duration send_at;
+  absl::Duration scanned_at;
 };
 
 // What one desk's tablet will scan.
 struct DeskWork {
-  std::string desk;                // "sites/{site}/desks/{n}"
-  std::string site_id;             // {site}: whose tablet token the desk uses
-  std::vector<std::string> codes;  // resident codes, in scan order
+  std::string desk;         // "sites/{site}/desks/{n}"
+  std::string site_id;      // {site}: whose tablet token the desk uses
+  std::vector<Scan> scans;  // in send order
+};
+
+// What the server answered to one scan.
+struct ScanOutcome {
+  int code = -1;  // grpc::StatusCode; -1: never answered (the stream broke)
+  bool replayed = false;
+  std::string tube_barcode;
+  int position = 0;
 };
 
 struct FleetReport {
@@ -52,6 +77,7 @@ struct FleetReport {
   int64_t tubes_racked = 0;
   int64_t tubes_sealed_by_hand = 0;
   int64_t stream_failures = 0;
+  std::vector<std::vector<ScanOutcome>> outcomes;  // [desk][scan]
   absl::Duration elapsed;  // streaming only (tubes racked before)
   // Per check-in, from its message's write to its outcome's arrival.
   LogLinearHistogram latency;

@@ -4,10 +4,14 @@
 // once; only the door-to-door residents remain.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
+#include "services/replay/day_trace.h"
 #include "services/replay/tablet_fleet.h"
 #include "tests/services/test_server.h"
 
@@ -30,8 +34,8 @@ TEST_F(ReplayTest, WorkFromServerDealsEveryoneDueAtASiteToItsDesks) {
   size_t total = 0;
   for (const DeskWork& desk : *work) {
     desks.insert(desk.desk);
-    total += desk.codes.size();
-    codes.insert(desk.codes.begin(), desk.codes.end());
+    total += desk.scans.size();
+    for (const Scan& scan : desk.scans) codes.insert(scan.code);
   }
   EXPECT_EQ(desks, (std::set<std::string>{"sites/tc-s0/desks/1", "sites/tc-s0/desks/2",
                                           "sites/tc-s1/desks/1", "sites/tc-s1/desks/2"}));
@@ -70,8 +74,112 @@ TEST_F(ReplayTest, FleetSamplesEveryoneDueAtSitesExactlyOnce) {
   absl::StatusOr<std::vector<DeskWork>> again = WorkFromServer(*client_, "rounds/r");
   ASSERT_TRUE(again.ok()) << again.status();
   size_t left = 0;
-  for (const DeskWork& desk : *again) left += desk.codes.size();
+  for (const DeskWork& desk : *again) left += desk.scans.size();
   EXPECT_EQ(left, 0u);
+}
+
+// The capacity team's path: a generated day with tablet misbehaviour (retries
+// with the same request id, double scans at another desk, a desk offline
+// and uploading late with its real scan times), replayed paced against a
+// real server, then verified: everyone in the trace sampled exactly once,
+// every other answer a replay or ALREADY_EXISTS, tubes within their ratio.
+TEST_F(ReplayTest, AGeneratedDayWithMisbehaviourReplaysToTheExpectedEndState) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(kSpec, "r", 5));
+  DayOptions day;
+  day.misbehave = true;
+  day.no_show = 0.1;
+  day.retry = 0.2;  // plenty of each, even in a small day
+  day.double_scan = 0.2;
+  absl::StatusOr<std::vector<TraceRow>> rows = GenerateDay(*client_, "rounds/r", day);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+
+  // Through the CSV file, as the tool does.
+  const std::string path = ::testing::TempDir() + "/day.csv";
+  ASSERT_TRUE(WriteTrace(path, *rows).ok());
+  absl::StatusOr<std::vector<TraceRow>> read = ReadTrace(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), rows->size());
+
+  std::set<std::string> request_ids, residents;
+  size_t retries = 0, held = 0;
+  for (const TraceRow& row : *read) {
+    if (!request_ids.insert(row.request_id).second) ++retries;
+    residents.insert(row.code);
+    if (row.scanned_at < row.send_at) ++held;
+  }
+  EXPECT_GT(retries, 0u);
+  EXPECT_GT(read->size() - retries, residents.size()) << "no double scans";
+  EXPECT_GT(held, 0u) << "no offline batch";
+  EXPECT_LT(residents.size(), 64u) << "no no-shows";
+
+  const std::vector<DeskWork> work = DeskWorkOf(*read);
+  FleetOptions options;
+  options.round = "rounds/r";
+  options.batch = 4;
+  options.window = 8;
+  options.timeout = absl::Seconds(60);
+  // The day's waves (up to some hours) in about a second.
+  absl::Duration last = absl::ZeroDuration();
+  for (const TraceRow& row : *read) last = std::max(last, row.send_at);
+  options.speed = std::max(1.0, absl::ToDoubleSeconds(last));
+  absl::StatusOr<FleetReport> report = RunFleet(*client_, work, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->errors, 0);
+  EXPECT_GT(report->replayed, 0);
+  EXPECT_GT(report->already_sampled, 0);
+
+  const int64_t after = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled();
+  const DayCheck check = VerifyDay(work, *report, 5, 0, after);
+  EXPECT_TRUE(check.mismatches.empty()) << check.mismatches.front();
+  EXPECT_EQ(check.residents, static_cast<int64_t>(residents.size()));
+  EXPECT_EQ(check.sampled_once, check.residents);
+  EXPECT_EQ(after, check.residents);
+}
+
+// VerifyDay finds what is wrong: a resident sampled twice, one never
+// answered, a tube position given twice, a server count that disagrees.
+TEST(VerifyDay, ReportsEachKindOfMismatch) {
+  std::vector<DeskWork> work(1);
+  work[0].desk = "sites/s/desks/1";
+  work[0].scans = {Scan{.code = "A", .request_id = "1"}, Scan{.code = "A", .request_id = "2"},
+                   Scan{.code = "B", .request_id = "3"}, Scan{.code = "C", .request_id = "4"}};
+  FleetReport report;
+  report.outcomes = {{ScanOutcome{0, false, "T1", 1}, ScanOutcome{0, false, "T1", 2},
+                      ScanOutcome{0, false, "T1", 2}, ScanOutcome{}}};
+  const DayCheck check = VerifyDay(work, report, 5, 0, 3);
+  EXPECT_EQ(check.residents, 3);
+  EXPECT_EQ(check.sampled_once, 1);  // only B
+  const std::string all = absl::StrJoin(check.mismatches, "\n");
+  EXPECT_NE(all.find("given to two residents"), std::string::npos) << all;
+  EXPECT_NE(all.find("status -1"), std::string::npos) << all;
+  EXPECT_NE(all.find("1 residents of the trace were never sampled"), std::string::npos) << all;
+  EXPECT_NE(all.find("1 residents were sampled more than once"), std::string::npos) << all;
+  EXPECT_EQ(all.find("the server counts"), std::string::npos) << all;
+
+  // A clean day, but the server counts a different number.
+  report.outcomes = {{ScanOutcome{0, false, "T1", 1}, ScanOutcome{6, false, "", 0},
+                      ScanOutcome{0, false, "T1", 2}, ScanOutcome{0, false, "T1", 3}}};
+  const DayCheck off = VerifyDay(work, report, 5, 10, 12);
+  ASSERT_EQ(off.mismatches.size(), 1u);
+  EXPECT_NE(off.mismatches[0].find("the server counts 2"), std::string::npos);
+}
+
+TEST(ReadTrace, RefusesARowWithItsLineNumber) {
+  const std::string path = ::testing::TempDir() + "/bad.csv";
+  {
+    std::ofstream out(path);
+    out << "offset_ms,site,desk,resident_code,request_id,scan_offset_ms\n"
+        << "100,s1,sites/s1/desks/1,A,r1,100\n"
+        << "200,s1,sites/s2/desks/1,B,r2,200\n";
+  }
+  absl::StatusOr<std::vector<TraceRow>> rows = ReadTrace(path);
+  EXPECT_EQ(rows.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(rows.status().message().find(":3:"), std::string::npos) << rows.status();
+  {
+    std::ofstream out(path);
+    out << "100,s1,sites/s1/desks/1,A,r1,150\n";  // scanned after it was sent
+  }
+  EXPECT_EQ(ReadTrace(path).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,0 +1,259 @@
+#include "services/replay/day_trace.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/api/proto_convert.h"
+#include "services/api/status.h"
+
+namespace swabwave::services {
+
+namespace {
+
+constexpr char kHeader[] = "offset_ms,site,desk,resident_code,request_id,scan_offset_ms";
+
+// Desks per site and the wave times of a round, from the server.
+struct RoundShape {
+  absl::Duration wave_length;
+  std::map<std::string, int> desks_of_site;
+};
+
+absl::StatusOr<RoundShape> ShapeOf(Client& client, const std::string& round) {
+  RoundShape shape;
+  v1::GetRoundRequest get_round;
+  get_round.set_round(round);
+  v1::GetRoundResponse got;
+  grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().GetRound(&context, get_round, &got);
+  });
+  if (!status.ok()) return FromGrpcStatus(status);
+  shape.wave_length = FromProto(got.round().wave_length());
+  v1::GetPlanRequest plan_request;
+  plan_request.set_round(round);
+  plan_request.set_page_size(1000);
+  do {
+    v1::GetPlanResponse plan;
+    status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.planning().GetPlan(&context, plan_request, &plan);
+    });
+    if (!status.ok()) return FromGrpcStatus(status);
+    for (const v1::SitePlan& site : plan.sites()) shape.desks_of_site[site.site_id()] = site.desks();
+    plan_request.set_page_token(plan.next_page_token());
+  } while (!plan_request.page_token().empty());
+  return shape;
+}
+
+std::string DeskName(const std::string& site, int n) {
+  return absl::StrCat("sites/", site, "/desks/", n);
+}
+
+// The misbehaviour on top of an honest day (rows sorted by send time).
+void Misbehave(const DayOptions& options, const RoundShape& shape, std::mt19937_64& random,
+               std::vector<TraceRow>& rows) {
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::vector<TraceRow> extra;
+  int64_t serial = 0;
+  for (const TraceRow& row : rows) {
+    if (unit(random) < options.retry) {
+      // The answer was lost; the tablet sends the same request again.
+      TraceRow retry = row;
+      retry.send_at += absl::Seconds(2);
+      extra.push_back(std::move(retry));
+    }
+    if (unit(random) < options.double_scan) {
+      // The person queues again, at another desk of the same site.
+      const int desks = std::max(1, shape.desks_of_site.at(row.site_id));
+      TraceRow again = row;
+      again.desk = DeskName(row.site_id, 1 + static_cast<int>(random() % desks));
+      again.request_id = absl::StrCat("x-", row.site_id, "-", serial++);
+      again.send_at += absl::Seconds(30);
+      again.scanned_at = again.send_at;
+      extra.push_back(std::move(again));
+    }
+  }
+  rows.insert(rows.end(), extra.begin(), extra.end());
+  // Desk 1 of every site loses its network for a while in the middle of the
+  // day: it keeps scanning and uploads the held scans when it is back.
+  absl::Duration last = absl::ZeroDuration();
+  for (const TraceRow& row : rows) last = std::max(last, row.send_at);
+  const absl::Duration down = last / 2;
+  const absl::Duration up = down + options.offline;
+  for (TraceRow& row : rows) {
+    if (row.desk == DeskName(row.site_id, 1) && row.send_at >= down && row.send_at < up) {
+      row.send_at = up;
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TraceRow>> GenerateDay(Client& client, const std::string& round,
+                                                 const DayOptions& options) {
+  absl::StatusOr<RoundShape> shape = ShapeOf(client, round);
+  if (!shape.ok()) return shape.status();
+  std::mt19937_64 random(options.seed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::vector<TraceRow> rows;
+  std::map<std::string, int64_t> serial_of_site;
+  v1::ListUntestedRequest request;
+  request.set_round(round);
+  request.set_page_size(5000);
+  do {
+    v1::ListUntestedResponse page;
+    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      return client.progress().ListUntested(&context, request, &page);
+    });
+    if (!status.ok()) return FromGrpcStatus(status);
+    for (const v1::UntestedResident& u : page.residents()) {
+      if (u.door_to_door() || unit(random) < options.no_show) continue;
+      // Arrivals spread evenly over the wave; some people come late.
+      absl::Duration at = shape->wave_length * (u.wave() + unit(random));
+      if (unit(random) < options.late) at += options.lateness * unit(random);
+      const int desks = std::max(1, shape->desks_of_site[u.site_id()]);
+      TraceRow row;
+      row.send_at = absl::Milliseconds(absl::ToInt64Milliseconds(at));
+      row.scanned_at = row.send_at;
+      row.site_id = u.site_id();
+      row.desk = DeskName(u.site_id(), 1 + static_cast<int>(random() % desks));
+      row.code = u.code();
+      row.request_id = absl::StrCat("g-", u.site_id(), "-", serial_of_site[u.site_id()]++);
+      rows.push_back(std::move(row));
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  if (options.misbehave) Misbehave(options, *shape, random, rows);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const TraceRow& a, const TraceRow& b) { return a.send_at < b.send_at; });
+  return rows;
+}
+
+absl::Status WriteTrace(const std::string& path, const std::vector<TraceRow>& rows) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  out << kHeader << "\n";
+  for (const TraceRow& row : rows) {
+    out << absl::ToInt64Milliseconds(row.send_at) << ',' << row.site_id << ',' << row.desk << ','
+        << row.code << ',' << row.request_id << ',' << absl::ToInt64Milliseconds(row.scanned_at)
+        << "\n";
+  }
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("writing ", path, " failed"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the trace ", path));
+  std::vector<TraceRow> rows;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (number == 1 && line == kHeader) continue;
+    if (line.empty()) continue;
+    const std::vector<absl::string_view> cells = absl::StrSplit(line, ',');
+    int64_t send = 0, scanned = 0;
+    const auto fail = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", why));
+    };
+    if (cells.size() != 4 && cells.size() != 6) {
+      return fail(absl::StrCat("expected ", kHeader, " (the last two may be left out)"));
+    }
+    if (!absl::SimpleAtoi(cells[0], &send) || send < 0) return fail("offset_ms is not a number");
+    TraceRow row;
+    row.send_at = absl::Milliseconds(send);
+    row.scanned_at = row.send_at;
+    row.site_id = std::string(cells[1]);
+    row.desk = std::string(cells[2]);
+    row.code = std::string(cells[3]);
+    if (row.desk.rfind(absl::StrCat("sites/", row.site_id, "/desks/"), 0) != 0) {
+      return fail("desk must be a desk of the row's site: sites/<site>/desks/<n>");
+    }
+    if (cells.size() == 6) {
+      row.request_id = std::string(cells[4]);
+      if (!cells[5].empty()) {
+        if (!absl::SimpleAtoi(cells[5], &scanned) || scanned < 0 || scanned > send) {
+          return fail("scan_offset_ms must be a number no later than offset_ms");
+        }
+        row.scanned_at = absl::Milliseconds(scanned);
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<DeskWork> DeskWorkOf(const std::vector<TraceRow>& rows) {
+  std::map<std::string, DeskWork> by_desk;
+  for (const TraceRow& row : rows) {
+    DeskWork& work = by_desk[row.desk];
+    work.desk = row.desk;
+    work.site_id = row.site_id;
+    work.scans.push_back(Scan{row.code, row.request_id, row.send_at, row.scanned_at});
+  }
+  std::vector<DeskWork> work;
+  for (auto& [desk, desk_work] : by_desk) {
+    std::stable_sort(desk_work.scans.begin(), desk_work.scans.end(),
+                     [](const Scan& a, const Scan& b) { return a.send_at < b.send_at; });
+    work.push_back(std::move(desk_work));
+  }
+  return work;
+}
+
+DayCheck VerifyDay(const std::vector<DeskWork>& work, const FleetReport& report, int pool_ratio,
+                   int64_t sampled_before, int64_t sampled_after) {
+  DayCheck check;
+  std::map<std::string, int> fresh_of_code;
+  std::map<std::pair<std::string, int>, std::string> holder_of_position;  // (tube, position)
+  const auto mismatch = [&](std::string line) {
+    if (check.mismatches.size() < 50) check.mismatches.push_back(std::move(line));
+  };
+  for (size_t d = 0; d < work.size(); ++d) {
+    for (size_t i = 0; i < work[d].scans.size(); ++i) {
+      const Scan& scan = work[d].scans[i];
+      fresh_of_code.try_emplace(scan.code, 0);
+      const ScanOutcome outcome =
+          d < report.outcomes.size() && i < report.outcomes[d].size() ? report.outcomes[d][i]
+                                                                       : ScanOutcome();
+      const std::string where = absl::StrCat(work[d].desk, " scan ", i, " (request ",
+                                             scan.request_id, ")");
+      if (outcome.code == static_cast<int>(grpc::StatusCode::ALREADY_EXISTS)) continue;
+      if (outcome.code != 0) {
+        mismatch(absl::StrCat(where, ": status ", outcome.code, ", expected OK or ALREADY_EXISTS"));
+        continue;
+      }
+      if (outcome.position < 1 || outcome.position > pool_ratio) {
+        mismatch(absl::StrCat(where, ": position ", outcome.position, " in a tube of ",
+                              pool_ratio));
+      }
+      const auto [it, first] =
+          holder_of_position.try_emplace({outcome.tube_barcode, outcome.position}, scan.code);
+      if (!first && it->second != scan.code) {
+        mismatch(absl::StrCat(where, ": tube ", outcome.tube_barcode, " position ",
+                              outcome.position, " was given to two residents"));
+      }
+      if (!outcome.replayed) ++fresh_of_code[scan.code];
+    }
+  }
+  check.residents = static_cast<int64_t>(fresh_of_code.size());
+  int64_t never = 0, twice = 0;
+  for (const auto& [code, fresh] : fresh_of_code) {
+    if (fresh == 1) ++check.sampled_once;
+    if (fresh == 0) ++never;
+    if (fresh > 1) ++twice;
+  }
+  // Counts only: the report must not list residents' codes.
+  if (never > 0) mismatch(absl::StrCat(never, " residents of the trace were never sampled"));
+  if (twice > 0) mismatch(absl::StrCat(twice, " residents were sampled more than once"));
+  if (sampled_after - sampled_before != check.residents) {
+    mismatch(absl::StrCat("the server counts ", sampled_after - sampled_before,
+                          " more residents sampled; the trace has ", check.residents));
+  }
+  return check;
+}
+
+}  // namespace swabwave::services
