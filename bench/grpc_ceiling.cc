@@ -1,0 +1,353 @@
+// grpc_ceiling: how close the real check-in path comes to gRPC's own
+// ceiling on this machine (issue 5). In one process and one run it starts
+//   - an echo server: CheckInService with empty handlers that answer each
+//     check-in with a response of the same shape and size as a real one
+//     (tube barcode, position, scan time), nothing else;
+//   - the real server: SwabwaveServer with the journal on (a temporary
+//     data directory), a generated community imported and a round open;
+// and drives both with the same load client, alternating: the replay
+// tool's tablet fleet (services/replay/tablet_fleet.h: one CheckInStream
+// per desk, `batch` per message, `window` in flight) and a unary client
+// (one thread per desk, one CheckIn call at a time). Every real run gets a
+// fresh round over the same community, so every check-in is a new swab.
+//
+//   grpc_ceiling [--preset kangcheng|city] [--residents N] [--runs 3] [--unary=false]
+//
+// Prints the check-ins per second of each and the real/echo ratios.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "engine/io/generator.h"
+#include "engine/plan/greedy_planner.h"
+#include "services/api/proto_convert.h"
+#include "services/api/server.h"
+#include "services/replay/tablet_fleet.h"
+#include "swabwave/v1/checkin.grpc.pb.h"
+#include "swabwave/v1/planning.grpc.pb.h"
+
+ABSL_FLAG(std::string, preset, "kangcheng", "the community: kangcheng (17,000) or city");
+ABSL_FLAG(int64_t, residents, 0, "residents for --preset city (e.g. 1000000)");
+ABSL_FLAG(int, runs, 3, "runs of each configuration (medians are reported)");
+ABSL_FLAG(int, batch, 32, "check-ins per stream message");
+ABSL_FLAG(int, window, 256, "check-ins in flight per desk (streams)");
+ABSL_FLAG(bool, unary, true,
+          "also measure unary CheckIn (one thread per desk: leave it off for a city)");
+
+namespace swabwave::bench {
+namespace {
+
+using services::Client;
+using services::DeskWork;
+using services::FleetOptions;
+
+constexpr int kPoolRatio = 10;
+
+// Answers like a real sampled check-in, doing nothing else.
+void EchoAnswer(int32_t position, v1::CheckInResponse* out) {
+  out->set_resident_id(12345);
+  out->set_tube_barcode("T-echo-0000-0000");
+  out->set_position(position);
+  out->set_capacity(kPoolRatio);
+  out->set_tube_full(position == kPoolRatio);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  out->mutable_scan_time()->set_seconds(now);
+}
+
+class EchoStream final
+    : public grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
+ public:
+  EchoStream() { StartRead(&request_); }
+
+  void OnReadDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    if (!ok) {
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    for (const v1::CheckInRequest& check_in : request_.check_ins()) {
+      v1::CheckInOutcome* outcome = pending_.add_outcomes();
+      outcome->set_request_id(check_in.request_id());
+      position_ = position_ % kPoolRatio + 1;
+      EchoAnswer(position_, outcome->mutable_result());
+    }
+    MaybeWriteLocked();
+    StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) failed_ = true;
+    MaybeWriteLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || failed_ || pending_.outcomes_size() == 0) return;
+    in_flight_.Clear();
+    in_flight_.Swap(&pending_);
+    writing_ = true;
+    StartWrite(&in_flight_);
+  }
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !reads_done_ || writing_ || (pending_.outcomes_size() > 0 && !failed_)) return;
+    finished_ = true;
+    Finish(grpc::Status::OK);
+  }
+
+  v1::CheckInStreamRequest request_;
+  absl::Mutex mu_;
+  v1::CheckInStreamResponse pending_ ABSL_GUARDED_BY(mu_);
+  v1::CheckInStreamResponse in_flight_ ABSL_GUARDED_BY(mu_);
+  int32_t position_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class EchoCheckIn final : public v1::CheckInService::CallbackService {
+  grpc::ServerUnaryReactor* OpenTube(grpc::CallbackServerContext* ctx,
+                                     const v1::OpenTubeRequest* request,
+                                     v1::OpenTubeResponse* response) override {
+    response->mutable_tube()->set_barcode(request->tube_barcode());
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx, const v1::CheckInRequest*,
+                                    v1::CheckInResponse* response) override {
+    EchoAnswer(1 + static_cast<int32_t>(calls_.fetch_add(1, std::memory_order_relaxed) %
+                                        kPoolRatio),
+               response);
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse>* CheckInStream(
+      grpc::CallbackServerContext*) override {
+    return new EchoStream();
+  }
+  grpc::ServerUnaryReactor* SealTube(grpc::CallbackServerContext* ctx,
+                                     const v1::SealTubeRequest* request,
+                                     v1::SealTubeResponse* response) override {
+    response->mutable_tube()->set_barcode(request->tube_barcode());
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  std::atomic<uint64_t> calls_{0};
+};
+
+// The fleet asks for the round's pool ratio first.
+class EchoPlanning final : public v1::PlanningService::CallbackService {
+  grpc::ServerUnaryReactor* GetRound(grpc::CallbackServerContext* ctx,
+                                     const v1::GetRoundRequest* request,
+                                     v1::GetRoundResponse* response) override {
+    response->mutable_round()->set_name(request->round());
+    response->mutable_round()->set_pool_ratio(kPoolRatio);
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// Check-ins per second of one run of the tablet fleet.
+double StreamRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
+                 int series) {
+  FleetOptions options;
+  options.round = round;
+  options.batch = absl::GetFlag(FLAGS_batch);
+  options.window = absl::GetFlag(FLAGS_window);
+  options.tube_series = series;
+  absl::StatusOr<services::FleetReport> report = services::RunFleet(client, work, options);
+  if (!report.ok() || report->errors > 0 || report->already_sampled > 0) {
+    absl::FPrintF(stderr, "stream run on %s failed: %s\n", round,
+                  report.ok() ? absl::StrCat(report->errors, " errors") : report.status().ToString());
+    std::exit(1);
+  }
+  return report->check_ins_per_second();
+}
+
+// Check-ins per second of one desk thread per desk, one CheckIn at a time
+// (tubes racked first, off the clock).
+double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
+                int series) {
+  for (size_t d = 0; d < work.size(); ++d) {
+    const size_t tubes = (work[d].scans.size() + kPoolRatio - 1) / kPoolRatio;
+    for (size_t n = 0; n < tubes; ++n) {
+      v1::OpenTubeRequest open;
+      open.set_request_id(Client::NewRequestId("rack"));
+      open.set_round(round);
+      open.set_desk(work[d].desk);
+      open.set_tube_barcode(absl::StrFormat("U%d-%d-%d", series, d, n));
+      v1::OpenTubeResponse opened;
+      grpc::ClientContext context;
+      if (grpc::Status s = client.checkin().OpenTube(&context, open, &opened); !s.ok()) {
+        absl::FPrintF(stderr, "racking failed: %s\n", s.error_message());
+        std::exit(1);
+      }
+    }
+  }
+  std::atomic<int64_t> failures{0};
+  std::vector<std::thread> desks;
+  const absl::Time start = absl::Now();
+  for (size_t d = 0; d < work.size(); ++d) {
+    desks.emplace_back([&, d] {
+      for (size_t i = 0; i < work[d].scans.size(); ++i) {
+        v1::CheckInRequest request;
+        request.set_request_id(absl::StrCat("u", series, "-", d, "-", i));
+        request.set_round(round);
+        request.set_desk(work[d].desk);
+        request.set_resident_code(work[d].scans[i].code);
+        v1::CheckInResponse response;
+        grpc::ClientContext context;
+        context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+        if (!client.checkin().CheckIn(&context, request, &response).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& desk : desks) desk.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (failures > 0) {
+    absl::FPrintF(stderr, "unary run on %s: %d failures\n", round, failures.load());
+    std::exit(1);
+  }
+  size_t total = 0;
+  for (const DeskWork& desk : work) total += desk.scans.size();
+  return static_cast<double>(total) / seconds;
+}
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+int Main() {
+  const int runs = absl::GetFlag(FLAGS_runs);
+  engine::GeneratorOptions generator;
+  generator.preset = absl::GetFlag(FLAGS_preset);
+  generator.residents = absl::GetFlag(FLAGS_residents);
+  absl::StatusOr<std::vector<engine::Community>> communities =
+      engine::GenerateCommunities(generator);
+  if (!communities.ok()) {
+    absl::FPrintF(stderr, "%s\n", communities.status().ToString());
+    return 1;
+  }
+  std::vector<std::string> community_ids;
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / absl::StrCat("swabwave-ceiling-", getpid()))
+          .string();
+  services::ServerOptions real_options{.listen = "127.0.0.1:0", .http_listen = ""};
+  real_options.data_dir = dir;  // the journal on: every answer waits for fdatasync
+  absl::StatusOr<std::unique_ptr<services::SwabwaveServer>> real =
+      services::SwabwaveServer::Start(real_options);
+  if (!real.ok()) {
+    absl::FPrintF(stderr, "%s\n", real.status().ToString());
+    return 1;
+  }
+  int64_t residents = 0;
+  for (engine::Community& c : *communities) {
+    community_ids.push_back(c.id);
+    residents += static_cast<int64_t>(c.residents.size());
+    if (absl::StatusOr<const engine::Community*> s =
+            (*real)->registry().ImportCommunity(std::move(c));
+        !s.ok()) {
+      absl::FPrintF(stderr, "%s\n", s.status().ToString());
+      return 1;
+    }
+  }
+  Client real_client(absl::StrCat("127.0.0.1:", (*real)->port()));
+
+  EchoCheckIn echo_checkin;
+  EchoPlanning echo_planning;
+  grpc::ServerBuilder builder;
+  int echo_port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
+  builder.RegisterService(&echo_checkin);
+  builder.RegisterService(&echo_planning);
+  std::unique_ptr<grpc::Server> echo = builder.BuildAndStart();
+  Client echo_client(absl::StrCat("127.0.0.1:", echo_port));
+
+  // A fresh open round over the same communities for every real run.
+  int rounds = 0;
+  const auto fresh_round = [&]() -> std::string {
+    engine::RoundConfig config;
+    config.id = absl::StrCat("ceiling-", rounds++);
+    config.community_ids = community_ids;
+    config.start = absl::Now() - absl::Minutes(10);
+    config.pool_ratio = kPoolRatio;
+    absl::StatusOr<engine::Round*> round = (*real)->registry().CreateRound(config);
+    if (!round.ok() || !(*round)->MakePlan(engine::plan::GreedyPlanner(), {}).ok() ||
+        !(*round)->Open().ok()) {
+      absl::FPrintF(stderr, "could not open a round\n");
+      std::exit(1);
+    }
+    return absl::StrCat("rounds/", config.id);
+  };
+  absl::StatusOr<std::vector<DeskWork>> work = services::WorkFromServer(real_client, fresh_round());
+  if (!work.ok()) {
+    absl::FPrintF(stderr, "%s\n", work.status().ToString());
+    return 1;
+  }
+  size_t check_ins = 0;
+  for (const DeskWork& desk : *work) check_ins += desk.scans.size();
+  absl::PrintF("%d residents, %d desks, %d check-ins per run; journal in %s\n", residents,
+               work->size(), check_ins, dir);
+
+  std::vector<double> echo_stream, real_stream, echo_unary, real_unary;
+  for (int run = 0; run < runs; ++run) {
+    echo_stream.push_back(StreamRun(echo_client, *work, "rounds/echo", run));
+    real_stream.push_back(StreamRun(real_client, *work, fresh_round(), run));
+    if (absl::GetFlag(FLAGS_unary)) {
+      echo_unary.push_back(UnaryRun(echo_client, *work, "rounds/echo", run));
+      real_unary.push_back(UnaryRun(real_client, *work, fresh_round(), run));
+    } else {
+      echo_unary.push_back(0);
+      real_unary.push_back(0);
+    }
+    absl::PrintF("run %d: stream echo %.0f real %.0f; unary echo %.0f real %.0f check-ins/s\n",
+                 run + 1, echo_stream.back(), real_stream.back(), echo_unary.back(),
+                 real_unary.back());
+  }
+  const double es = Median(echo_stream), rs = Median(real_stream);
+  const double eu = Median(echo_unary), ru = Median(real_unary);
+  absl::PrintF("stream: echo %.0f, real %.0f check-ins/s (medians of %d): real/echo %.2f\n", es,
+               rs, runs, rs / es);
+  if (eu > 0) {
+    absl::PrintF("unary:  echo %.0f, real %.0f check-ins/s (medians of %d): real/echo %.2f\n", eu,
+                 ru, runs, ru / eu);
+  }
+  echo->Shutdown();
+  (*real)->Shutdown(absl::Seconds(1));
+  real->reset();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace swabwave::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return swabwave::bench::Main();
+}
