@@ -9,6 +9,8 @@
 //   swabwave-replay play --round R --trace day.csv [--speed 1000] [--json report.json]
 //       replays a trace at a speed factor (0: flat out), then verifies the
 //       server's end state against it; exits 1 on any mismatch.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -203,9 +205,19 @@ int main(int argc, char** argv) {
       desk.scans.resize(static_cast<size_t>(std::ceil(desk.scans.size() * fraction)));
     }
   }
+  if (isatty(fileno(stderr))) {
+    // A bar with the live rate for a person watching; scripts get none.
+    options.progress = [](int64_t answered, int64_t total, double rate) {
+      constexpr int kWidth = 40;
+      const int filled = total > 0 ? static_cast<int>(kWidth * answered / total) : kWidth;
+      absl::FPrintF(stderr, "\r[%s%s] %d/%d check-ins, %.0f/s   ", std::string(filled, '#'),
+                    std::string(kWidth - filled, '.'), answered, total, rate);
+    };
+  }
   absl::StatusOr<int64_t> before = SampledSoFar(client, round);
   if (!before.ok()) return Fail(std::string(before.status().message()));
   auto report = swabwave::services::RunFleet(client, work, options);
+  if (options.progress != nullptr) absl::FPrintF(stderr, "\n");
   if (!report.ok()) return Fail(std::string(report.status().message()));
   PrintReport(*report, options);
   if (mode != "play") return report->errors == 0 && report->already_sampled == 0 ? 0 : 1;

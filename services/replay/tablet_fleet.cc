@@ -110,9 +110,13 @@ class DeskStream final
     absl::MutexLock lock(&mu_);
     MaybeWriteLocked();
   }
-  bool WritesDone() {
+  bool Done() {
     absl::MutexLock lock(&mu_);
-    return writes_done_ || done_;
+    return done_;
+  }
+  int64_t Answered() {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int64_t>(answered_);
   }
 
   FleetReport report() {
@@ -299,15 +303,28 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options, start));
   }
   for (auto& stream : streams) stream->Start();
-  if (options.speed > 0) {
-    // The pacer: every millisecond each desk sends what has become due.
-    for (bool writing = true; writing;) {
-      absl::SleepFor(absl::Milliseconds(1));
-      writing = false;
-      for (auto& stream : streams) {
-        stream->Poke();
-        writing = writing || !stream->WritesDone();
-      }
+  // The pacer (every millisecond each desk sends what has become due) and
+  // the progress line, until every stream has finished.
+  size_t total = 0;
+  for (const DeskWork& desk : work) total += desk.scans.size();
+  absl::Time shown = start;
+  int64_t shown_answered = 0;
+  for (bool running = true; running;) {
+    absl::SleepFor(options.speed > 0 ? absl::Milliseconds(1) : absl::Milliseconds(20));
+    running = false;
+    int64_t answered = 0;
+    for (auto& stream : streams) {
+      if (options.speed > 0) stream->Poke();
+      running = running || !stream->Done();
+      answered += stream->Answered();
+    }
+    const absl::Time now = absl::Now();
+    if (options.progress != nullptr && (now - shown >= absl::Milliseconds(500) || !running)) {
+      options.progress(answered, static_cast<int64_t>(total),
+                       static_cast<double>(answered - shown_answered) /
+                           std::max(1e-9, absl::ToDoubleSeconds(now - shown)));
+      shown = now;
+      shown_answered = answered;
     }
   }
   report.outcomes.resize(streams.size());

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct FleetOptions {
   // Scans are sent at their `send_at` divided by this; 0: flat out (all at
   // once, in order, with the server's clock as the scan time).
   double speed = 0;
+  // Called about twice a second while the streams run, and once at the
+  // end: scans answered, scans in all, answers per second lately.
+  std::function<void(int64_t answered, int64_t total, double rate)> progress;
 };
 
 // One scan a desk's tablet makes.
