@@ -6,6 +6,9 @@
 //       desks, flat out; prints the achieved rate and latency.
 //   swabwave-replay generate --round R --out day.csv [--misbehave] [--seed N]
 //       writes the round's day as a trace (services/replay/day_trace.h).
+//   swabwave-replay export --data_dir DIR --round R --out day.csv
+//       writes a real past day from a server's journal as a trace (the
+//       journal is copied first; a running server is not disturbed).
 //   swabwave-replay play --round R --trace day.csv [--speed 1000] [--json report.json]
 //       replays a trace at a speed factor (0: flat out), then verifies the
 //       server's end state against it; exits 1 on any mismatch.
@@ -24,6 +27,7 @@
 #include "absl/strings/str_format.h"
 #include "services/api/status.h"
 #include "services/replay/day_trace.h"
+#include "services/replay/journal_export.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
 
@@ -42,6 +46,7 @@ ABSL_FLAG(bool, misbehave, false,
           "and go offline and upload late");
 ABSL_FLAG(uint64_t, seed, 1, "generate: random seed (same seed and round, same day)");
 ABSL_FLAG(std::string, trace, "", "play: the trace to replay");
+ABSL_FLAG(std::string, data_dir, "", "export: the server's journal directory");
 ABSL_FLAG(double, speed, 1000,
           "play: how many times faster than the day (1: real time; 0: flat out)");
 ABSL_FLAG(std::string, json, "", "play: also write the report as JSON to this file");
@@ -137,8 +142,9 @@ int main(int argc, char** argv) {
       "tablet against swabwaved (see the header of services/replay/main.cc)");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   const std::string mode = positional.size() > 1 ? positional[1] : "";
-  if (mode != "" && mode != "generate" && mode != "play") {
-    std::cerr << "swabwave-replay: unknown mode '" << mode << "': generate, play, or none\n";
+  if (mode != "" && mode != "generate" && mode != "export" && mode != "play") {
+    std::cerr << "swabwave-replay: unknown mode '" << mode
+              << "': generate, export, play, or none\n";
     return 2;
   }
   std::string round = absl::GetFlag(FLAGS_round);
@@ -147,6 +153,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (round.rfind("rounds/", 0) != 0) round = "rounds/" + round;
+  if (mode == "export") {
+    const std::string out = absl::GetFlag(FLAGS_out);
+    const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+    if (out.empty() || data_dir.empty()) return Fail("export needs --data_dir DIR and --out FILE");
+    auto rows = swabwave::services::ExportDay(data_dir, round.substr(7));
+    if (!rows.ok()) return Fail(std::string(rows.status().message()));
+    if (absl::Status s = swabwave::services::WriteTrace(out, *rows); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+    absl::PrintF("wrote %d check-ins of %s to %s\n", rows->size(), round, out);
+    return 0;
+  }
   swabwave::services::FleetOptions options;
   options.round = round;
   options.batch = absl::GetFlag(FLAGS_batch);

@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_join.h"
 #include "services/replay/day_trace.h"
+#include "services/replay/journal_export.h"
 #include "services/replay/tablet_fleet.h"
 #include "tests/services/test_server.h"
 
@@ -134,6 +137,71 @@ TEST_F(ReplayTest, AGeneratedDayWithMisbehaviourReplaysToTheExpectedEndState) {
   EXPECT_EQ(check.residents, static_cast<int64_t>(residents.size()));
   EXPECT_EQ(check.sampled_once, check.residents);
   EXPECT_EQ(after, check.residents);
+}
+
+// A real past day: the check-ins a journaled server took, exported from
+// its journal directory while it runs, in scan order at their desks; the
+// export replays onto a fresh round to the same end state.
+TEST_F(ReplayTest, AJournalExportsTheDayItTookAndTheExportReplays) {
+  const std::string dir = ::testing::TempDir() + "/export-journal";
+  std::filesystem::remove_all(dir);
+  server_->Shutdown(absl::ZeroDuration());
+  server_.reset();
+  ASSERT_NO_FATAL_FAILURE(StartServer(
+      ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0", .data_dir = dir}));
+  ASSERT_NO_FATAL_FAILURE(OpenRound(kSpec, "r", 5));
+  absl::StatusOr<std::vector<DeskWork>> work = WorkFromServer(*client_, "rounds/r");
+  ASSERT_TRUE(work.ok()) << work.status();
+  // A quarter of the day, a snapshot, another quarter: the export reads
+  // the snapshot and the segments after it.
+  std::vector<DeskWork> morning = *work, noon = *work;
+  for (size_t d = 0; d < work->size(); ++d) {
+    const size_t quarter = (*work)[d].scans.size() / 4;
+    morning[d].scans.assign((*work)[d].scans.begin(), (*work)[d].scans.begin() + quarter);
+    noon[d].scans.assign((*work)[d].scans.begin() + quarter,
+                         (*work)[d].scans.begin() + 2 * quarter);
+  }
+  FleetOptions options;
+  options.round = "rounds/r";
+  options.timeout = absl::Seconds(30);
+  ASSERT_TRUE(RunFleet(*client_, morning, options).ok());
+  ASSERT_TRUE(server_->Snapshot().ok());
+  options.tube_series = 1;
+  ASSERT_TRUE(RunFleet(*client_, noon, options).ok());
+  std::map<std::string, std::string> desk_of_code;
+  for (const std::vector<DeskWork>* part : {&morning, &noon}) {
+    for (const DeskWork& desk : *part) {
+      for (const Scan& scan : desk.scans) desk_of_code[scan.code] = desk.desk;
+    }
+  }
+
+  absl::StatusOr<std::vector<TraceRow>> rows = ExportDay(dir, "r");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  const int64_t sampled = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled();
+  ASSERT_EQ(static_cast<int64_t>(rows->size()), sampled);
+  ASSERT_EQ(rows->size(), desk_of_code.size());
+  std::set<std::string> request_ids;
+  for (const TraceRow& row : *rows) {
+    EXPECT_EQ(row.desk, desk_of_code[row.code]) << "scan " << row.request_id;
+    EXPECT_EQ(row.desk.rfind("sites/" + row.site_id + "/desks/", 0), 0u) << row.desk;
+    EXPECT_TRUE(request_ids.insert(row.request_id).second);
+  }
+  EXPECT_EQ(ExportDay(dir, "no-such-round").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ExportDay(dir + "-missing", "r").status().code(), absl::StatusCode::kNotFound);
+
+  // The exported day, played onto a fresh round over the same community.
+  ASSERT_TRUE(CreateRound("r2", "tc", 5).ok());
+  ASSERT_TRUE(Plan("r2").ok());
+  ASSERT_TRUE(Open("r2").ok());
+  const std::vector<DeskWork> replayed = DeskWorkOf(*rows);
+  options.round = "rounds/r2";
+  options.tube_series = 0;
+  absl::StatusOr<FleetReport> report = RunFleet(*client_, replayed, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const int64_t after = Progress("r2", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled();
+  const DayCheck check = VerifyDay(replayed, *report, 5, 0, after);
+  EXPECT_TRUE(check.mismatches.empty()) << check.mismatches.front();
+  EXPECT_EQ(after, sampled);
 }
 
 // VerifyDay finds what is wrong: a resident sampled twice, one never
