@@ -137,6 +137,8 @@ class Round {
   [[nodiscard]] absl::StatusOr<core::TubeView> SealTube(DeskIndex desk, absl::string_view barcode);
   // REQUIRES: a planned round and a tube index it handed out.
   core::TubeView Tube(TubeIndex tube) const { return live()->rack().Tube(tube); }
+  // A tube's barcode, not copied: for answers on the check-in path.
+  absl::string_view TubeBarcode(TubeIndex tube) const { return live()->rack().BarcodeOf(tube); }
 
   // ---- progress (FAILED_PRECONDITION before the round is planned)
 

@@ -119,6 +119,9 @@ class DeskRack {
   bool HasOpenTube(DeskIndex desk) const;
   // The desk of a tube. REQUIRES: tube < tube_count() (published to caller).
   DeskIndex DeskOf(TubeIndex tube) const { return tubes_[tube].desk; }
+  // The barcode of a tube, without copying it (fixed once racked).
+  // REQUIRES: tube < tube_count() (published to caller).
+  absl::string_view BarcodeOf(TubeIndex tube) const { return tubes_[tube].barcode; }
 
   uint32_t desk_count() const { return static_cast<uint32_t>(desks_.size()); }
   int pool_ratio() const { return static_cast<int>(ratio_); }

@@ -178,7 +178,8 @@ CheckInAnswer DescribeCheckIn(const engine::Round& r, const engine::core::CheckI
     case CheckInVerdict::kSampled:
     case CheckInVerdict::kReplayed: {
       result->set_resident_id(outcome.resident);
-      result->set_tube_barcode(r.Tube(outcome.tube).barcode);
+      const absl::string_view barcode = r.TubeBarcode(outcome.tube);
+      result->set_tube_barcode(barcode.data(), barcode.size());
       result->set_position(static_cast<int32_t>(outcome.slot) + 1);
       result->set_capacity(r.config().pool_ratio);
       result->set_tube_full(outcome.tube_full);
@@ -287,6 +288,8 @@ class CheckInStreamReactor final
  public:
   // Outcomes waiting to be written past which the stream stops reading.
   static constexpr int kMaxPendingOutcomes = 4096;
+  // Recycled answer messages kept per stream (one per message in flight).
+  static constexpr size_t kMaxSpares = 16;
 
   CheckInStreamReactor(ServiceContext context, absl::StatusOr<Caller> caller)
       : context_(context), timer_(context.metrics, Rpc::kCheckInStream) {
@@ -320,28 +323,31 @@ class CheckInStreamReactor final
       return;
     }
     const int count = request_.check_ins_size();
-    v1::CheckInStreamResponse answered;
+    // Built in a recycled message: its cleared outcomes keep their
+    // allocations, so a stream in steady state allocates nothing per answer.
+    std::unique_ptr<v1::CheckInStreamResponse> answered = TakeSpare();
     // Admission is for the whole message: none of it touches the core when
     // the token is over its rate or the journal cannot take it.
     grpc::Status admission = ToGrpcStatus(context_.access->Charge(caller_, Rpc::kCheckInStream));
     if (admission.ok()) admission = StoreAdmission(*context_.store, count);
     if (!admission.ok()) {
       for (const v1::CheckInRequest& check_in : request_.check_ins()) {
-        v1::CheckInOutcome* outcome = answered.add_outcomes();
+        v1::CheckInOutcome* outcome = answered->add_outcomes();
         outcome->set_request_id(check_in.request_id());
         outcome->mutable_status()->set_code(admission.error_code());
         outcome->mutable_status()->set_message(admission.error_message());
         context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::ZeroDuration());
       }
       absl::MutexLock lock(&mu_);
-      QueueInOrderLocked(next_message_++, answered);
+      QueueInOrderLocked(next_message_++, *answered);
+      KeepSpareLocked(std::move(answered));
       ContinueReadingLocked();
       return;
     }
     const absl::Time received = absl::Now();
     std::vector<CheckInResultLabel> labels;
     labels.reserve(count);
-    ProcessMessage(&answered, &labels);
+    ProcessMessage(answered.get(), &labels);
     uint64_t message;
     {
       absl::MutexLock lock(&mu_);
@@ -357,7 +363,7 @@ class CheckInStreamReactor final
     WhenDurable(*context_.store, grpc::Status::OK,
                 [this, answered = std::move(answered), labels = std::move(labels), count,
                  message, received](const grpc::Status& durable) mutable {
-                  if (!durable.ok()) Unavailable(durable, &answered);
+                  if (!durable.ok()) Unavailable(durable, answered.get());
                   // From the message's arrival to its answers being ready.
                   const absl::Duration latency = absl::Now() - received;
                   for (CheckInResultLabel label : labels) {
@@ -366,7 +372,8 @@ class CheckInStreamReactor final
                   absl::MutexLock lock(&mu_);
                   --awaiting_durable_;
                   awaiting_outcomes_ -= count;
-                  QueueInOrderLocked(message, answered);
+                  QueueInOrderLocked(message, *answered);
+                  KeepSpareLocked(std::move(answered));
                   if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
                     read_paused_ = false;
                     StartRead(&request_);
@@ -434,8 +441,10 @@ class CheckInStreamReactor final
       outcome->set_request_id(request_.check_ins(i).request_id());
       CheckInAnswer answer = prepared_[i].answer;
       if (prepared_[i].valid) {
+        // `existing_` is filled only for ALREADY_EXISTS: the outcome's own
+        // field is not allocated for every answer.
         answer = DescribeCheckIn(*prepared_[i].round, prepared_[i].attempt, results_[i],
-                                 outcome->mutable_result(), outcome->mutable_existing());
+                                 outcome->mutable_result(), &existing_);
       }
       if (!answer.status.ok()) {
         outcome->clear_result();
@@ -443,15 +452,27 @@ class CheckInStreamReactor final
         status->set_code(answer.status.error_code());
         status->set_message(answer.status.error_message());
         if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-          status->add_details()->PackFrom(outcome->existing());
-        } else {
-          outcome->clear_existing();
+          status->add_details()->PackFrom(existing_);
+          outcome->mutable_existing()->Swap(&existing_);
         }
-      } else {
-        outcome->clear_existing();
       }
+      existing_.Clear();
       labels->push_back(answer.label);
     }
+  }
+
+  std::unique_ptr<v1::CheckInStreamResponse> TakeSpare() {
+    absl::MutexLock lock(&mu_);
+    if (spare_.empty()) return std::make_unique<v1::CheckInStreamResponse>();
+    std::unique_ptr<v1::CheckInStreamResponse> message = std::move(spare_.back());
+    spare_.pop_back();
+    return message;
+  }
+  void KeepSpareLocked(std::unique_ptr<v1::CheckInStreamResponse> message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (spare_.size() >= kMaxSpares) return;
+    message->Clear();  // keeps the cleared outcomes for reuse
+    spare_.push_back(std::move(message));
   }
 
   // The journal failed before these answers were durable: none may say OK.
@@ -536,6 +557,7 @@ class CheckInStreamReactor final
   std::vector<int> batch_index_;
   std::vector<engine::core::CheckInResult> batch_results_;
   std::vector<engine::core::CheckInResult> results_;
+  v1::ExistingCheckIn existing_;
 
   absl::Mutex mu_;
   v1::CheckInStreamResponse pending_ ABSL_GUARDED_BY(mu_);
@@ -550,6 +572,7 @@ class CheckInStreamReactor final
   uint64_t next_message_ ABSL_GUARDED_BY(mu_) = 0;   // number of the next message read
   uint64_t next_to_queue_ ABSL_GUARDED_BY(mu_) = 0;  // next message whose answers go out
   std::map<uint64_t, v1::CheckInStreamResponse> ready_ ABSL_GUARDED_BY(mu_);  // durable, early
+  std::vector<std::unique_ptr<v1::CheckInStreamResponse>> spare_ ABSL_GUARDED_BY(mu_);
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
 
