@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "services/api/proto_convert.h"
 #include "services/api/status.h"
+#include "services/replay/round_reader.h"
 
 namespace swabwave::services {
 
@@ -34,18 +35,9 @@ absl::StatusOr<RoundShape> ShapeOf(Client& client, const std::string& round) {
   });
   if (!status.ok()) return FromGrpcStatus(status);
   shape.wave_length = FromProto(got.round().wave_length());
-  v1::GetPlanRequest plan_request;
-  plan_request.set_round(round);
-  plan_request.set_page_size(1000);
-  do {
-    v1::GetPlanResponse plan;
-    status = Client::WithRetry([&](grpc::ClientContext& context) {
-      return client.planning().GetPlan(&context, plan_request, &plan);
-    });
-    if (!status.ok()) return FromGrpcStatus(status);
-    for (const v1::SitePlan& site : plan.sites()) shape.desks_of_site[site.site_id()] = site.desks();
-    plan_request.set_page_token(plan.next_page_token());
-  } while (!plan_request.page_token().empty());
+  absl::StatusOr<std::map<std::string, int>> desks = DesksOfSites(client, round);
+  if (!desks.ok()) return desks.status();
+  shape.desks_of_site = *std::move(desks);
   return shape;
 }
 
@@ -101,32 +93,22 @@ absl::StatusOr<std::vector<TraceRow>> GenerateDay(Client& client, const std::str
   std::uniform_real_distribution<double> unit(0, 1);
   std::vector<TraceRow> rows;
   std::map<std::string, int64_t> serial_of_site;
-  v1::ListUntestedRequest request;
-  request.set_round(round);
-  request.set_page_size(5000);
-  do {
-    v1::ListUntestedResponse page;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
-      return client.progress().ListUntested(&context, request, &page);
-    });
-    if (!status.ok()) return FromGrpcStatus(status);
-    for (const v1::UntestedResident& u : page.residents()) {
-      if (u.door_to_door() || unit(random) < options.no_show) continue;
-      // Arrivals spread evenly over the wave; some people come late.
-      absl::Duration at = shape->wave_length * (u.wave() + unit(random));
-      if (unit(random) < options.late) at += options.lateness * unit(random);
-      const int desks = std::max(1, shape->desks_of_site[u.site_id()]);
-      TraceRow row;
-      row.send_at = absl::Milliseconds(absl::ToInt64Milliseconds(at));
-      row.scanned_at = row.send_at;
-      row.site_id = u.site_id();
-      row.desk = DeskName(u.site_id(), 1 + static_cast<int>(random() % desks));
-      row.code = u.code();
-      row.request_id = absl::StrCat("g-", u.site_id(), "-", serial_of_site[u.site_id()]++);
-      rows.push_back(std::move(row));
-    }
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  const absl::Status listed = ForEachUntested(client, round, [&](const v1::UntestedResident& u) {
+    if (u.door_to_door() || unit(random) < options.no_show) return;
+    // Arrivals spread evenly over the wave; some people come late.
+    absl::Duration at = shape->wave_length * (u.wave() + unit(random));
+    if (unit(random) < options.late) at += options.lateness * unit(random);
+    const int desks = std::max(1, shape->desks_of_site[u.site_id()]);
+    TraceRow row;
+    row.send_at = absl::Milliseconds(absl::ToInt64Milliseconds(at));
+    row.scanned_at = row.send_at;
+    row.site_id = u.site_id();
+    row.desk = DeskName(u.site_id(), 1 + static_cast<int>(random() % desks));
+    row.code = u.code();
+    row.request_id = absl::StrCat("g-", u.site_id(), "-", serial_of_site[u.site_id()]++);
+    rows.push_back(std::move(row));
+  });
+  if (!listed.ok()) return listed;
   if (options.misbehave) Misbehave(options, *shape, random, rows);
   std::stable_sort(rows.begin(), rows.end(),
                    [](const TraceRow& a, const TraceRow& b) { return a.send_at < b.send_at; });

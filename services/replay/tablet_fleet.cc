@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/status.h"
+#include "services/replay/round_reader.h"
 
 namespace swabwave::services {
 
@@ -199,40 +200,22 @@ class DeskStream final
 }  // namespace
 
 absl::StatusOr<std::vector<DeskWork>> WorkFromServer(Client& client, const std::string& round) {
-  // Desks per site, from the plan.
-  std::map<std::string, int> desks_of_site;
-  v1::GetPlanRequest plan_request;
-  plan_request.set_round(round);
-  plan_request.set_page_size(1000);
-  do {
-    v1::GetPlanResponse plan;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
-      return client.planning().GetPlan(&context, plan_request, &plan);
-    });
-    if (!status.ok()) return FromGrpcStatus(status);
-    for (const v1::SitePlan& site : plan.sites()) desks_of_site[site.site_id()] = site.desks();
-    plan_request.set_page_token(plan.next_page_token());
-  } while (!plan_request.page_token().empty());
-
+  absl::StatusOr<std::map<std::string, int>> desks_of_site = DesksOfSites(client, round);
+  if (!desks_of_site.ok()) return desks_of_site.status();
   std::map<std::string, std::vector<std::string>> codes_of_site;
-  v1::ListUntestedRequest request;
-  request.set_round(round);
-  request.set_page_size(5000);
-  do {
-    v1::ListUntestedResponse page;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
-      return client.progress().ListUntested(&context, request, &page);
-    });
-    if (!status.ok()) return FromGrpcStatus(status);
-    for (const v1::UntestedResident& u : page.residents()) {
-      if (!u.door_to_door()) codes_of_site[u.site_id()].push_back(u.code());
-    }
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  if (absl::Status s = ForEachUntested(client, round,
+                                       [&](const v1::UntestedResident& u) {
+                                         if (!u.door_to_door()) {
+                                           codes_of_site[u.site_id()].push_back(u.code());
+                                         }
+                                       });
+      !s.ok()) {
+    return s;
+  }
 
   std::vector<DeskWork> work;
   for (auto& [site, codes] : codes_of_site) {
-    const int desks = std::max(1, desks_of_site[site]);
+    const int desks = std::max(1, (*desks_of_site)[site]);
     const size_t first = work.size();
     for (int d = 1; d <= desks; ++d) {
       work.push_back(DeskWork{absl::StrCat("sites/", site, "/desks/", d), site, {}});
