@@ -20,38 +20,18 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "services/api/metrics.h"
 
 namespace swabwave::fuzz {
 
-// Every RPC of PlanningService, CheckInService and ProgressService.
-enum class Rpc : uint8_t {
-  kImportCommunity,  // client stream
-  kCreateRound,
-  kGetRound,
-  kListRounds,
-  kPlanRound,
-  kGetPlan,
-  kListAssignments,
-  kListDoorToDoor,
-  kOpenRound,
-  kCloseRound,
-  kOpenTube,
-  kCheckIn,
-  kCheckInStream,  // bidirectional stream
-  kSealTube,
-  kGetProgress,
-  kListUntested,
-  kWatchProgress,  // server stream
-};
-inline constexpr int kRpcCount = 17;
+// Every RPC of PlanningService, CheckInService and ProgressService, in the
+// server's own order (services/api/metrics.h): ImportCommunity is a client
+// stream, CheckInStream bidirectional, WatchProgress a server stream.
+using Rpc = services::Rpc;
+inline constexpr int kRpcCount = static_cast<int>(Rpc::kCount);
 
-inline const char* RpcName(Rpc rpc) {
-  static constexpr const char* kNames[kRpcCount] = {
-      "ImportCommunity", "CreateRound",    "GetRound",    "ListRounds",   "PlanRound",    "GetPlan",
-      "ListAssignments", "ListDoorToDoor", "OpenRound",   "CloseRound",   "OpenTube",     "CheckIn",
-      "CheckInStream",   "SealTube",       "GetProgress", "ListUntested", "WatchProgress"};
-  return kNames[static_cast<int>(rpc)];
-}
+// The names are string literals, so the view is NUL-terminated.
+inline const char* RpcName(Rpc rpc) { return services::RpcName(rpc).data(); }
 
 struct RequestInput {
   Rpc rpc = Rpc::kImportCommunity;
