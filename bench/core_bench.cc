@@ -22,13 +22,14 @@
 // / threads), in one shuffled order shared by all three.
 //
 // Run: build/release/bench/core_bench --benchmark_repetitions=5
-//        --benchmark_report_aggregates_only=true
+//        --benchmark_report_aggregates_only=true [--threads=1,2,4,8,16]
 //      (bench/run_core_bench.sh does this and prints the ratios)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -39,7 +40,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "engine/core/huge_array.h"
 #include "engine/core/live_round.h"
 #include "engine/io/generator.h"
@@ -370,10 +373,38 @@ void BM_Memory(benchmark::State& state) {
   state.counters["process_rss_MiB"] = ResidentSetBytes() / 1048576.0;
 }
 
-void Register() {
+// The thread counts to measure: 1, 2 and 4 unless `--threads=1,2,4,8,16`
+// (for a machine with more cores) is given; the flag is taken out of argv
+// before Google Benchmark sees it.
+std::vector<int> TakeThreadCounts(int* argc, char** argv) {
+  std::vector<int> counts = {1, 2, 4};
+  constexpr std::string_view kFlag = "--threads=";
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!arg.starts_with(kFlag)) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    counts.clear();
+    const std::string list(arg.substr(kFlag.size()));
+    for (absl::string_view part : absl::StrSplit(list, ',')) {
+      int threads = 0;
+      if (!absl::SimpleAtoi(part, &threads) || threads < 1) {
+        std::fprintf(stderr, "--threads wants a list of positive counts, like 1,2,4,8\n");
+        std::exit(2);
+      }
+      counts.push_back(threads);
+    }
+  }
+  *argc = kept;
+  return counts;
+}
+
+void Register(const std::vector<int>& thread_counts) {
   for (int64_t residents : {kReference, kCity}) {
     benchmark::RegisterBenchmark("BM_Memory", BM_Memory)->Arg(residents)->Iterations(1);
-    for (int threads : {1, 2, 4}) {
+    for (int threads : thread_counts) {
       const int64_t iterations = residents / threads;
       benchmark::RegisterBenchmark("BM_CoreCheckIn", BM_CoreCheckIn)
           ->Arg(residents)
@@ -413,8 +444,9 @@ void Register() {
 }  // namespace swabwave::bench
 
 int main(int argc, char** argv) {
+  const std::vector<int> thread_counts = swabwave::bench::TakeThreadCounts(&argc, argv);
   benchmark::Initialize(&argc, argv);
-  swabwave::bench::Register();
+  swabwave::bench::Register(thread_counts);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
