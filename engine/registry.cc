@@ -158,6 +158,13 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       if (round == nullptr) return unknown_round(event->round_id);
       return round->RestorePlan(std::move(event->plan));
     }
+    case journal::RecordType::kRoundReplanned: {
+      absl::StatusOr<journal::RoundPlanned> event = journal::DecodeRoundPlanned(record);
+      if (!event.ok()) return event.status();
+      Round* round = FindRound(event->round_id);
+      if (round == nullptr) return unknown_round(event->round_id);
+      return round->RestoreReplan(std::move(event->plan));
+    }
     case journal::RecordType::kRoundOpened:
     case journal::RecordType::kRoundClosed: {
       absl::StatusOr<std::string> id = journal::DecodeRoundPhase(record);

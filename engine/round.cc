@@ -102,6 +102,45 @@ void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
   phase_.store(RoundPhase::kPlanned, std::memory_order_release);
 }
 
+absl::StatusOr<Round::Replanned> Round::Replan(const plan::ReplanRequest& request,
+                                               const plan::PlanOptions& options) {
+  std::lock_guard lock(mu_);
+  const RoundPhase current = phase();
+  if (current != RoundPhase::kPlanned && current != RoundPhase::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "round ", config_.id, " is ", PhaseName(current),
+        current == RoundPhase::kDraft ? "; plan it first (a re-plan changes an existing plan)"
+                                      : "; a closed round cannot be re-planned"));
+  }
+  const core::LiveRound& state = *live();
+  auto tested = [&](uint32_t r) { return core::IsSampled(state.Read(r).state()); };
+  absl::StatusOr<plan::ReplanResult> result =
+      plan::Replan(layout_, config_, options, *plan_, tested, request);
+  if (!result.ok()) return result.status();
+  Replanned replanned;
+  replanned.plan = std::make_shared<const plan::Plan>(std::move(result->plan));
+  replanned.moved = std::move(result->moved);
+  replanned.moved_households = result->moved_households;
+  InstallReplanLocked(replanned.plan);
+  if (store_ != nullptr) {
+    std::string record;
+    journal::EncodeRoundPlanned(config_.id, *replanned.plan, &record,
+                                journal::RecordType::kRoundReplanned);
+    store_->Append(record);
+  }
+  return replanned;
+}
+
+void Round::InstallReplanLocked(std::shared_ptr<const plan::Plan> new_plan) {
+  core::LiveRound& state = *live();
+  for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
+    if (new_plan->resident_cell[r] != plan_->resident_cell[r]) {
+      state.MoveToCell(r, new_plan->resident_cell[r]);
+    }
+  }
+  plan_ = std::move(new_plan);
+}
+
 core::LiveRoundSpec Round::LiveSpec(const plan::Plan& plan) const {
   core::LiveRoundSpec spec;
   spec.pool_ratio = config_.pool_ratio;
@@ -268,6 +307,21 @@ absl::Status Round::RestorePlan(plan::Plan plan) {
         absl::StrCat("the journaled plan of round ", config_.id, " does not fit its residents"));
   }
   InstallPlanLocked(std::make_shared<const plan::Plan>(std::move(plan)));
+  return absl::OkStatus();
+}
+
+absl::Status Round::RestoreReplan(plan::Plan plan) {
+  std::lock_guard lock(mu_);
+  if (plan_ == nullptr) {
+    return absl::DataLossError(
+        absl::StrCat("the journal re-plans round ", config_.id, " before planning it"));
+  }
+  if (plan.resident_standing != plan_->resident_standing || plan.site_count != plan_->site_count ||
+      plan.wave_count != plan_->wave_count) {
+    return absl::DataLossError(absl::StrCat("the journaled re-plan of round ", config_.id,
+                                            " does not fit its residents or sites"));
+  }
+  InstallReplanLocked(std::make_shared<const plan::Plan>(std::move(plan)));
   return absl::OkStatus();
 }
 

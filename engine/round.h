@@ -41,6 +41,7 @@
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
+#include "engine/plan/replan.h"
 #include "engine/progress.h"
 
 namespace swabwave::engine {
@@ -83,6 +84,8 @@ class Round {
   // idempotent, since a snapshot may already hold what a journal record
   // repeats; DATA_LOSS when a record contradicts the round.
   [[nodiscard]] absl::Status RestorePlan(plan::Plan plan);
+  // A journaled re-plan: installs the plan's cells, keeping every check-in.
+  [[nodiscard]] absl::Status RestoreReplan(plan::Plan plan);
   [[nodiscard]] absl::Status RestorePhase(RoundPhase target);
   [[nodiscard]] absl::Status RestoreRack(DeskIndex desk, TubeIndex tube, absl::string_view barcode);
   [[nodiscard]] absl::Status RestoreSeal(TubeIndex tube);
@@ -104,6 +107,17 @@ class Round {
   // otherwise). Planner errors pass through.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const plan::Plan>> MakePlan(
       const plan::Planner& planner, const plan::PlanOptions& options);
+  // After a site closes or its desks change: re-plans the households the
+  // change displaces (plan/replan.h) and keeps every check-in, in a planned
+  // or open round (FAILED_PRECONDITION otherwise). Whoever is sampled when
+  // it runs counts as tested. Journaled as kRoundReplanned.
+  struct Replanned {
+    std::shared_ptr<const plan::Plan> plan;
+    std::vector<plan::MovedResident> moved;  // by resident
+    int64_t moved_households = 0;
+  };
+  [[nodiscard]] absl::StatusOr<Replanned> Replan(const plan::ReplanRequest& request,
+                                                 const plan::PlanOptions& options);
   // kPlanned -> kOpen; FAILED_PRECONDITION otherwise.
   [[nodiscard]] absl::Status Open();
   // kOpen -> kClosed; FAILED_PRECONDITION otherwise.
@@ -213,6 +227,9 @@ class Round {
   Round(RoundConfig config, std::vector<const Community*> communities, absl::Time created);
 
   core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
+  // Moves the live cells to `new_plan`'s and makes it the plan; keeps the
+  // live state. REQUIRES: mu_ held exclusively, a plan installed.
+  void InstallReplanLocked(std::shared_ptr<const plan::Plan> new_plan);
   // Appends kRoundOpened / kRoundClosed. REQUIRES: mu_ held.
   void JournalPhase(journal::RecordType type);
   // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_

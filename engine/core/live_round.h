@@ -130,6 +130,10 @@ class LiveRound {
   // (out of range, or the resident sampled elsewhere).
   [[nodiscard]] absl::Status Restore(uint32_t resident, TubeIndex tube, uint32_t slot,
                                      int64_t scan_unix_seconds, uint32_t request_tag);
+  // A re-plan moved `resident` to `cell` (engine/plan/replan.h). Not
+  // atomic: REQUIRES that no Scan runs meanwhile (the round's lock, held
+  // exclusively, keeps them out). The check-in path never reads cells.
+  void MoveToCell(uint32_t resident, CellIndex cell) { cells_[table_->position_of(resident)] = cell; }
   // Recovery: rebuilds the desks from the restored check-ins (DeskRack::
   // RebuildAfterRestore).
   void FinishRestore(const std::vector<bool>& sealed_by_hand) {

@@ -97,6 +97,8 @@ absl::string_view RecordTypeName(RecordType type) {
       return "TubeSealed";
     case RecordType::kCheckIn:
       return "CheckIn";
+    case RecordType::kRoundReplanned:
+      return "RoundReplanned";
   }
   return "unknown";
 }
@@ -105,7 +107,7 @@ absl::StatusOr<RecordType> TypeOf(absl::string_view record) {
   if (record.empty()) return absl::InvalidArgumentError("empty journal record");
   const uint8_t type = static_cast<uint8_t>(record[0]);
   if (type < static_cast<uint8_t>(RecordType::kCommunityImported) ||
-      type > static_cast<uint8_t>(RecordType::kCheckIn)) {
+      type > static_cast<uint8_t>(RecordType::kRoundReplanned)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown journal record type ", type));
   }
   return static_cast<RecordType>(type);
@@ -322,8 +324,9 @@ absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
   return event;
 }
 
-void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::string* out) {
-  Header(RecordType::kRoundPlanned, out);
+void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::string* out,
+                        RecordType type) {
+  Header(type, out);
   ByteWriter w(out);
   w.String(round_id);
   w.String(p.planner);
@@ -360,7 +363,10 @@ void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::st
 }
 
 absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
-  constexpr RecordType kType = RecordType::kRoundPlanned;
+  const RecordType kType = !record.empty() && static_cast<uint8_t>(record[0]) ==
+                                                   static_cast<uint8_t>(RecordType::kRoundReplanned)
+                               ? RecordType::kRoundReplanned
+                               : RecordType::kRoundPlanned;
   ByteReader in(record);
   RoundPlanned event;
   plan::Plan& p = event.plan;

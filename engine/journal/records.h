@@ -33,6 +33,7 @@ enum class RecordType : uint8_t {
   kTubeRacked = 6,
   kTubeSealed = 7,
   kCheckIn = 8,
+  kRoundReplanned = 9,  // a new plan for a planned or open round (site change)
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or
@@ -60,7 +61,10 @@ struct RoundPlanned {
   std::string round_id;
   plan::Plan plan;
 };
-void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& plan, std::string* out);
+// type: kRoundPlanned, or kRoundReplanned (the same payload: the whole new
+// plan, which recovery installs without touching the check-ins).
+void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& plan, std::string* out,
+                        RecordType type = RecordType::kRoundPlanned);
 [[nodiscard]] absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record);
 
 // kRoundOpened and kRoundClosed carry only the round id.

@@ -186,6 +186,48 @@ TEST_F(RecoveryTest, ASnapshotPlusTheJournalAfterItRebuildsTheSameState) {
   EXPECT_EQ(Fingerprint(*node), before);
 }
 
+// The plan's cells, as one comparable string.
+std::string PlanCells(Node& node) {
+  std::shared_ptr<const plan::Plan> plan = node.round()->plan();
+  std::string out;
+  for (CellIndex cell : plan->resident_cell) absl::StrAppend(&out, cell, ",");
+  return out;
+}
+
+TEST_F(RecoveryTest, AReplanSurvivesARestartWithAndWithoutASnapshot) {
+  std::string before, cells_before;
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+    for (int n = 1; n <= 6; ++n) CheckIn(*node, n % 2, n);
+    // One desk instead of two, at 20 an hour: 8 places a wave.
+    absl::StatusOr<Round::Replanned> replanned =
+        node->round()->Replan({0, {{0, 1}}}, plan::PlanOptions{20, 0.85});
+    ASSERT_TRUE(replanned.ok()) << replanned.status();
+    ASSERT_FALSE(replanned->moved.empty());
+    for (int n = 7; n <= 12; ++n) CheckIn(*node, n % 2, n);
+    node->Sync();
+    before = Fingerprint(*node);
+    cells_before = PlanCells(*node);
+  }
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(Fingerprint(*node), before);
+    EXPECT_EQ(PlanCells(*node), cells_before);
+    EXPECT_TRUE(plan::VerifyPlan(node->round()->layout(), *node->round()->plan()).ok());
+    absl::StatusOr<uint64_t> covered = node->journal->WriteSnapshot(
+        [&](journal::SnapshotSink& sink) { return node->registry.WriteSnapshot(sink); });
+    ASSERT_TRUE(covered.ok()) << covered.status();
+  }
+  std::unique_ptr<Node> node = StartNode(dir_.path());
+  ASSERT_NE(node, nullptr);
+  EXPECT_GT(node->report.snapshot_sequence, 0u);
+  EXPECT_EQ(Fingerprint(*node), before);
+  EXPECT_EQ(PlanCells(*node), cells_before);
+}
+
 TEST_F(RecoveryTest, ASnapshotOfAClosedRoundRestoresItClosed) {
   std::string before;
   {
