@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/journal/records.h"
+#include "engine/model/names.h"
 
 namespace swabwave::engine {
 
@@ -192,16 +193,14 @@ std::shared_ptr<const plan::Plan> Round::plan() const {
 }
 
 absl::StatusOr<DeskIndex> Round::ResolveDesk(absl::string_view site_id, int number) const {
-  auto site = site_index_.find(site_id);
-  if (site == site_index_.end()) {
-    return absl::NotFoundError(absl::StrCat("site '", site_id, "' is not in round ", config_.id));
-  }
-  const int desks = layout_.site(site->second).desks;
+  const absl::StatusOr<uint32_t> site = FindSite(site_id);
+  if (!site.ok()) return site.status();
+  const int desks = layout_.site(*site).desks;
   if (number < 1 || number > desks) {
     return absl::NotFoundError(
         absl::StrCat("site '", site_id, "' has desks 1..", desks, "; there is no desk ", number));
   }
-  return layout_.first_desk(site->second) + static_cast<DeskIndex>(number - 1);
+  return layout_.first_desk(*site) + static_cast<DeskIndex>(number - 1);
 }
 
 std::string Round::DeskName(DeskIndex desk) const {
@@ -728,6 +727,15 @@ absl::StatusOr<uint32_t> Round::FindBuilding(uint32_t community,
   }
   return absl::NotFoundError(
       absl::StrCat("building '", building_id, "' is not in community '", c.id, "'"));
+}
+
+absl::StatusOr<uint32_t> Round::FindSite(absl::string_view site_id) const {
+  auto site = site_index_.find(site_id);
+  if (site == site_index_.end()) {
+    return absl::NotFoundError(absl::StrCat("site '", site_id.substr(0, kMaxIdLength),
+                                            "' is not in round ", config_.id));
+  }
+  return site->second;
 }
 
 absl::StatusOr<uint32_t> Round::FindCommunity(absl::string_view community_id) const {

@@ -184,6 +184,8 @@ class Round {
   // Round-wide building index of (community position, building id), or NOT_FOUND.
   [[nodiscard]] absl::StatusOr<uint32_t> FindBuilding(uint32_t community,
                                                       absl::string_view building_id) const;
+  // Round-wide index of the site `site_id`, or NOT_FOUND.
+  [[nodiscard]] absl::StatusOr<uint32_t> FindSite(absl::string_view site_id) const;
   // Position of a community in config().community_ids, or NOT_FOUND.
   [[nodiscard]] absl::StatusOr<uint32_t> FindCommunity(absl::string_view community_id) const;
 

@@ -40,6 +40,7 @@ enum class Rpc : uint8_t {
   kGetProgress,
   kListUntested,
   kWatchProgress,
+  kReplanRound,
   kCount,
 };
 

@@ -289,6 +289,81 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
 
 namespace {
 
+// The engine's form of a ReplanRound request: sites by index.
+absl::StatusOr<engine::plan::ReplanRequest> ReplanRequestFromProto(
+    const engine::Round& round, const v1::ReplanRoundRequest& request) {
+  engine::plan::ReplanRequest replan;
+  replan.from_wave = request.from_wave();
+  for (const v1::SiteChange& change : request.changes()) {
+    absl::StatusOr<uint32_t> site = round.FindSite(change.site_id());
+    if (!site.ok()) return site.status();
+    replan.changes.push_back({*site, change.desks()});
+  }
+  return replan;
+}
+
+// Who must be told a new site and time: the untested among the moved.
+void MovedToProto(const engine::Round& round, const engine::Round::Replanned& replanned,
+                  v1::ReplanRoundResponse* response) {
+  const engine::plan::Plan& plan = *replanned.plan;
+  const engine::RoundLayout& layout = round.layout();
+  for (const engine::plan::MovedResident& m : replanned.moved) {
+    if (m.tested) continue;
+    v1::MovedResident* out = response->add_moved();
+    out->set_resident(static_cast<int32_t>(m.resident));
+    out->set_resident_code(std::string(round.resident_code(m.resident)));
+    out->set_from_site_id(layout.site(plan.site_of_cell(m.from)).id);
+    out->set_from_wave(plan.wave_of_cell(m.from));
+    out->set_to_site_id(layout.site(plan.site_of_cell(m.to)).id);
+    out->set_to_wave(plan.wave_of_cell(m.to));
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PlanningService::ReplanRound(grpc::CallbackServerContext* ctx,
+                                                       const v1::ReplanRoundRequest* request,
+                                                       v1::ReplanRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kReplanRound);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
+  absl::Status valid = CheckRequestId(request->request_id());
+  absl::StatusOr<engine::Round*> round =
+      LookUpRoundFor(context_, *caller, Rpc::kReplanRound, request->round());
+  if (valid.ok()) valid = round.status();
+  const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
+  if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
+  absl::StatusOr<engine::plan::ReplanRequest> replan =
+      valid.ok() ? ReplanRequestFromProto(**round, *request)
+                 : absl::StatusOr<engine::plan::ReplanRequest>(valid);
+  if (!replan.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(replan.status()));
+    return reactor;
+  }
+  context_.slow->Submit([this, ctx, reactor, request, response, timer, options, r = *round,
+                         replan = *std::move(replan)] {
+    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
+      return timer.Finish(reactor, waits);
+    }
+    const grpc::Status status =
+        context_.cache->Run("ReplanRound", request->request_id(), *request, response, [&] {
+          absl::StatusOr<engine::Round::Replanned> replanned = r->Replan(replan, options);
+          if (!replanned.ok()) return ToGrpcStatus(replanned.status());
+          *response->mutable_summary() = PlanSummaryToProto(*replanned->plan);
+          response->set_moved_households(replanned->moved_households);
+          MovedToProto(*r, *replanned, response);
+          spdlog::info("re-planned round {} from wave {}: {} households moved", r->config().id,
+                       replan.from_wave, replanned->moved_households);
+          return grpc::Status::OK;
+        });
+    FinishDurably(context_, reactor, timer, status);
+  });
+  return reactor;
+}
+
+namespace {
+
 // The plan of a round, or FAILED_PRECONDITION when it has none.
 absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> PlanOf(const engine::Round& round) {
   std::shared_ptr<const engine::plan::Plan> plan = round.plan();

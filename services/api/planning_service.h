@@ -31,6 +31,9 @@ class PlanningService final : public v1::PlanningService::CallbackService {
   grpc::ServerUnaryReactor* PlanRound(grpc::CallbackServerContext* ctx,
                                       const v1::PlanRoundRequest* request,
                                       v1::PlanRoundResponse* response) override;
+  grpc::ServerUnaryReactor* ReplanRound(grpc::CallbackServerContext* ctx,
+                                        const v1::ReplanRoundRequest* request,
+                                        v1::ReplanRoundResponse* response) override;
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* ctx,
                                     const v1::GetPlanRequest* request,
                                     v1::GetPlanResponse* response) override;

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -229,6 +230,67 @@ int Plan(const Options& options, const std::string& round) {
   PrintSummary(response.summary());
   absl::PrintF("planned in         %s (round trip)\n",
                absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))));
+  return 0;
+}
+
+int Replan(const Options& options, const std::string& round) {
+  if (options.from_wave < 0 || options.changes.empty()) {
+    std::cerr << "swabwave replan: give --from_wave (the first wave not yet started) and "
+                 "--changes SITE=DESKS[,SITE=DESKS...] (0 desks closes a site)\n";
+    return 2;
+  }
+  v1::ReplanRoundRequest request;
+  request.set_request_id(Client::NewRequestId("replan"));
+  request.set_round(RoundArg(round));
+  request.set_from_wave(options.from_wave);
+  for (absl::string_view change : absl::StrSplit(options.changes, ',')) {
+    const std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(change, '=');
+    int desks = 0;
+    if (parts.first.empty() || !absl::SimpleAtoi(parts.second, &desks)) {
+      std::cerr << "swabwave replan: --changes wants SITE=DESKS pairs, got '" << change << "'\n";
+      return 2;
+    }
+    v1::SiteChange* site = request.add_changes();
+    site->set_site_id(std::string(parts.first));
+    site->set_desks(desks);
+  }
+  request.mutable_options()->set_per_desk_rate_per_hour(options.rate);
+  request.mutable_options()->set_utilization(options.utilization);
+  Client client(options.client);
+  v1::ReplanRoundResponse response;
+  const grpc::Status status = Client::WithRetry(
+      [&](grpc::ClientContext& context) {
+        return client.planning().ReplanRound(&context, request, &response);
+      },
+      absl::Minutes(10));
+  if (!status.ok()) return Fail(status, "replan");
+  PrintSummary(response.summary());
+  absl::PrintF("moved              %d households, %d untested residents to notify\n",
+               response.moved_households(), response.moved_size());
+  if (!options.csv.empty()) {
+    std::ofstream out(options.csv, std::ios::binary | std::ios::trunc);
+    out << "resident,resident_code,from_site,from_wave,to_site,to_wave\n";
+    for (const v1::MovedResident& m : response.moved()) {
+      out << m.resident() << ',' << m.resident_code() << ',' << m.from_site_id() << ','
+          << m.from_wave() << ',' << m.to_site_id() << ',' << m.to_wave() << '\n';
+    }
+    if (!out) {
+      std::cerr << "swabwave replan: cannot write " << options.csv << "\n";
+      return 1;
+    }
+    absl::PrintF("wrote %d moved residents to %s\n", response.moved_size(), options.csv);
+    return 0;
+  }
+  constexpr int kShown = 20;
+  for (int i = 0; i < response.moved_size() && i < kShown; ++i) {
+    const v1::MovedResident& m = response.moved(i);
+    absl::PrintF("    resident %-9d %s wave %d -> %s wave %d\n", m.resident(), m.from_site_id(),
+                 m.from_wave(), m.to_site_id(), m.to_wave());
+  }
+  if (response.moved_size() > kShown) {
+    absl::PrintF("    ... %d more (--csv FILE writes them all, with resident codes)\n",
+                 response.moved_size() - kShown);
+  }
   return 0;
 }
 

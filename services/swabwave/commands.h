@@ -31,6 +31,9 @@ struct Options {
   // plan
   double rate = 0;
   double utilization = 0;
+  // replan
+  int from_wave = -1;
+  std::string changes;  // SITE=DESKS,...
   // queries
   std::string level;
   std::string community;
@@ -54,6 +57,9 @@ int RoundOpen(const Options& options, const std::string& round);
 int RoundClose(const Options& options, const std::string& round);
 int Plan(const Options& options, const std::string& round);
 int Schedule(const Options& options, const std::string& round);
+// Re-plans after site changes (--from_wave, --changes SITE=DESKS,...) and
+// lists who must be told a new site and time (--csv FILE writes them all).
+int Replan(const Options& options, const std::string& round);
 int DoorToDoor(const Options& options, const std::string& round);
 int Progress(const Options& options, const std::string& round);
 int Untested(const Options& options, const std::string& round);

@@ -6,6 +6,7 @@
 //   swabwave plan R
 //   swabwave round open R
 //   swabwave schedule R [--community C --building B] [--csv FILE]
+//   swabwave replan R --from_wave 6 --changes s3=0,s4=2 [--csv FILE]
 //   swabwave progress R --level site
 //   swabwave untested R [--community C --building B] [--limit N]
 //   swabwave watch R
@@ -37,10 +38,13 @@ ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
           "round create: how long the round may last (default 24h)");
 ABSL_FLAG(double, rate, 0, "plan: people per desk per hour (default 110)");
 ABSL_FLAG(double, utilization, 0, "plan: share of capacity to plan for (default 0.85)");
+ABSL_FLAG(int, from_wave, -1, "replan: the first wave not yet started (0-based)");
+ABSL_FLAG(std::string, changes, "", "replan: SITE=DESKS,... (0 desks closes the site)");
 ABSL_FLAG(std::string, level, "community", "progress: community, compound, building, site or wave");
 ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
 ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (needs --community)");
-ABSL_FLAG(std::string, csv, "", "schedule: write the schedule as CSV to this file");
+ABSL_FLAG(std::string, csv, "",
+          "schedule, replan: write the schedule (or the moved residents) as CSV to this file");
 ABSL_FLAG(int64_t, limit, 0, "untested: list at most this many (0: all)");
 ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(), "watch: update interval (default 1s)");
 ABSL_FLAG(std::string, role, "", "new-token: command, tablet or lab");
@@ -60,6 +64,7 @@ constexpr char kUsage[] =
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
+    "  swabwave replan R --from_wave N --changes SITE=DESKS,... [--csv FILE]\n"
     "  swabwave door-to-door R\n"
     "  swabwave progress R [--level community|compound|building|site|wave]\n"
     "  swabwave untested R [--community C [--building B]] [--limit N]\n"
@@ -98,6 +103,8 @@ int main(int argc, char** argv) {
   o.duration = absl::GetFlag(FLAGS_duration);
   o.rate = absl::GetFlag(FLAGS_rate);
   o.utilization = absl::GetFlag(FLAGS_utilization);
+  o.from_wave = absl::GetFlag(FLAGS_from_wave);
+  o.changes = absl::GetFlag(FLAGS_changes);
   o.level = absl::GetFlag(FLAGS_level);
   o.community = absl::GetFlag(FLAGS_community);
   o.building = absl::GetFlag(FLAGS_building);
@@ -133,6 +140,7 @@ int main(int argc, char** argv) {
   if (round == nullptr) return Usage(command + " needs a round id");
   if (command == "plan") return cli::Plan(o, *round);
   if (command == "schedule") return cli::Schedule(o, *round);
+  if (command == "replan") return cli::Replan(o, *round);
   if (command == "door-to-door") return cli::DoorToDoor(o, *round);
   if (command == "progress") return cli::Progress(o, *round);
   if (command == "untested") return cli::Untested(o, *round);

@@ -111,6 +111,19 @@ void WriteRequestSeeds(const fs::path& dir) {
   plan.mutable_options()->set_per_desk_rate_per_hour(90);
   write(Rpc::kPlanRound, 0, {plan.SerializeAsString()});
 
+  // A site of the open round loses a desk from wave 1, then closes.
+  v1::ReplanRoundRequest replan;
+  replan.set_request_id("seed-replan-site");
+  replan.set_round(open);
+  replan.set_from_wave(1);
+  v1::SiteChange* change = replan.add_changes();
+  change->set_site_id("tc-s0");
+  change->set_desks(1);
+  write(Rpc::kReplanRound, 0, {replan.SerializeAsString()});
+  replan.set_request_id("seed-replan-close");
+  change->set_desks(0);
+  write(Rpc::kReplanRound, 0, {replan.SerializeAsString()});
+
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);
   get_plan.set_page_size(1);

@@ -370,6 +370,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(planning, ListRounds);
     case Rpc::kPlanRound:
       return SWABWAVE_UNARY(planning, PlanRound);
+    case Rpc::kReplanRound:
+      return SWABWAVE_UNARY(planning, ReplanRound);
     case Rpc::kGetPlan:
       return SWABWAVE_UNARY(planning, GetPlan);
     case Rpc::kListAssignments:

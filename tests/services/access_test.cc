@@ -154,6 +154,17 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::PlanRoundResponse response;
     return c.planning().PlanRound(context.get(), request, &response);
   };
+  calls["ReplanRound"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ReplanRoundRequest request;
+    request.set_round("rounds/r");
+    request.set_request_id(Client::NewRequestId("replan"));
+    v1::SiteChange* change = request.add_changes();
+    change->set_site_id("tc-s0");
+    change->set_desks(2);
+    v1::ReplanRoundResponse response;
+    return c.planning().ReplanRound(context.get(), request, &response);
+  };
   calls["GetPlan"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetPlanRequest request;

@@ -78,6 +78,10 @@ grpc::Status Send(Client& c, const v1::PlanRoundRequest& r) {
   v1::PlanRoundResponse out;
   return c.planning().PlanRound(Ctx().get(), r, &out);
 }
+grpc::Status Send(Client& c, const v1::ReplanRoundRequest& r) {
+  v1::ReplanRoundResponse out;
+  return c.planning().ReplanRound(Ctx().get(), r, &out);
+}
 grpc::Status Send(Client& c, const v1::GetPlanRequest& r) {
   v1::GetPlanResponse out;
   return c.planning().GetPlan(Ctx().get(), r, &out);
@@ -166,6 +170,15 @@ void Fill(v1::CreateRoundRequest* r) {
 void Fill(v1::PlanRoundRequest* r) {
   r->set_request_id(Fresh("plan"));
   r->set_round("rounds/draft");
+}
+// The open round keeps tc-s1's two desks: valid, and nobody moves.
+void Fill(v1::ReplanRoundRequest* r) {
+  r->set_request_id(Fresh("replan"));
+  r->set_round("rounds/r");
+  r->set_from_wave(1);
+  v1::SiteChange* change = r->add_changes();
+  change->set_site_id("tc-s1");
+  change->set_desks(2);
 }
 void Fill(v1::GetRoundRequest* r) { r->set_round("rounds/r"); }
 void Fill(v1::ListRoundsRequest*) {}
@@ -373,6 +386,46 @@ std::vector<Row> UnaryRows() {
                   Reused<Plan>([](auto& r) { r.mutable_options()->set_utilization(0.5); }),
                   kInvalid,
                   "request_id 'reused' was already used for a different PlanRound request"});
+
+  // ------------------------------------------------------------ ReplanRound
+  using Replan = v1::ReplanRoundRequest;
+  AddRequestIdRows(rows, "ReplanRound", [](auto m) { return Bad<Replan>(m); });
+  rows.push_back({"ReplanRoundNegativeWave", Bad<Replan>([](auto& r) { r.set_from_wave(-1); }),
+                  kInvalid, "from_wave -1 is outside the round's waves 0.."});
+  rows.push_back({"ReplanRoundWavePastTheRound",
+                  Bad<Replan>([](auto& r) { r.set_from_wave(100000); }), kInvalid,
+                  "from_wave 100000 is outside the round's waves 0.."});
+  rows.push_back({"ReplanRoundNoChange", Bad<Replan>([](auto& r) { r.clear_changes(); }),
+                  kInvalid, "a re-plan needs at least one site change"});
+  rows.push_back({"ReplanRoundUnknownSite",
+                  Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_site_id("nope"); }),
+                  kNotFound, "site 'nope' is not in round r"});
+  rows.push_back({"ReplanRoundOversizedSiteId",
+                  Bad<Replan>([](auto& r) {
+                    r.mutable_changes(0)->set_site_id(Repeat('s', 100000));
+                  }),
+                  kNotFound, "site 'ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' is"});
+  rows.push_back({"ReplanRoundSiteTwice",
+                  Bad<Replan>([](auto& r) { *r.add_changes() = r.changes(0); }), kInvalid,
+                  "site 'tc-s1' is changed twice; give it once"});
+  rows.push_back({"ReplanRoundNegativeDesks",
+                  Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_desks(-1); }), kInvalid,
+                  "desks -1 for site 'tc-s1' must be between 0 (closed) and 1000"});
+  rows.push_back({"ReplanRoundTooManyDesks",
+                  Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_desks(1001); }), kInvalid,
+                  "desks 1001 for site 'tc-s1' must be between 0 (closed) and 1000"});
+  rows.push_back({"ReplanRoundUtilizationAboveOne",
+                  Bad<Replan>([](auto& r) { r.mutable_options()->set_utilization(1.5); }),
+                  kInvalid, "utilization 1.5 must be in (0, 1]"});
+  rows.push_back({"ReplanRoundDraftRound",
+                  Bad<Replan>([](auto& r) { r.set_round("rounds/draft"); }), kFailedPrecondition,
+                  "round draft is draft; plan it first"});
+  rows.push_back({"ReplanRoundClosedRound",
+                  Bad<Replan>([](auto& r) { r.set_round("rounds/closed"); }), kFailedPrecondition,
+                  "round closed is closed; a closed round cannot be re-planned"});
+  rows.push_back({"ReplanRoundRequestIdReused",
+                  Reused<Replan>([](auto& r) { r.set_from_wave(2); }), kInvalid,
+                  "request_id 'reused' was already used for a different ReplanRound request"});
 
   // ------------------------------------------- GetPlan, ListAssignments, ...
   rows.push_back({"GetPlanOfADraftRound",
@@ -652,6 +705,7 @@ RoundRpcs() {
   return {
       {"GetRound", with_round(v1::GetRoundRequest())},
       {"PlanRound", with_round(v1::PlanRoundRequest())},
+      {"ReplanRound", with_round(v1::ReplanRoundRequest())},
       {"GetPlan", with_round(v1::GetPlanRequest())},
       {"ListAssignments", with_round(v1::ListAssignmentsRequest())},
       {"ListDoorToDoor", with_round(v1::ListDoorToDoorRequest())},

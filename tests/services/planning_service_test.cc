@@ -654,6 +654,101 @@ TEST_F(PlanRoundTest, DoorToDoorListMatchesThePlan) {
   EXPECT_EQ(buildings, (std::set<std::string>{"b0", "b1", "b2", "b3"}));
 }
 
+// ---------------------------------------------------------------- ReplanRound
+
+class ReplanRoundTest : public PlanningServiceTest {
+ protected:
+  // 48 residents in households of three; sites tc-s0 and tc-s1, two desks
+  // each; round "r" planned and open.
+  void SetUp() override {
+    PlanningServiceTest::SetUp();
+    ASSERT_TRUE(Import(MakeCommunity(CommunitySpec{})).ok());
+    ASSERT_TRUE(CreateRound("r", "tc").ok());
+    ASSERT_TRUE(Plan("r").ok());
+    ASSERT_TRUE(Open("r").ok());
+  }
+
+  static v1::ReplanRoundRequest Request(int from_wave,
+                                        std::vector<std::pair<std::string, int>> changes) {
+    v1::ReplanRoundRequest request;
+    request.set_request_id(Client::NewRequestId("replan"));
+    request.set_round("rounds/r");
+    request.set_from_wave(from_wave);
+    for (const auto& [site, desks] : changes) {
+      v1::SiteChange* change = request.add_changes();
+      change->set_site_id(site);
+      change->set_desks(desks);
+    }
+    return request;
+  }
+
+  grpc::Status Replan(const v1::ReplanRoundRequest& request, v1::ReplanRoundResponse* response) {
+    return client_->planning().ReplanRound(Context().get(), request, response);
+  }
+
+  // Every assignment of round "r", as "site/wave:residents" per unit part.
+  std::vector<v1::Assignment> Assignments() {
+    v1::ListAssignmentsRequest request;
+    request.set_round("rounds/r");
+    request.set_page_size(5000);
+    v1::ListAssignmentsResponse response;
+    EXPECT_TRUE(
+        client_->planning().ListAssignments(Context().get(), request, &response).ok());
+    return {response.assignments().begin(), response.assignments().end()};
+  }
+};
+
+TEST_F(ReplanRoundTest, ClosingASiteMovesItsUntestedAndKeepsEveryCheckIn) {
+  ASSERT_TRUE(OpenTube("r", testing::Desk("tc-s0", 1), "TUBE-1").ok());
+  ASSERT_TRUE(CheckIn("r", testing::Desk("tc-s0", 1), testing::Code("tc", 1)).ok());
+  int64_t at_s1 = 0;
+  for (const v1::Assignment& a : Assignments()) at_s1 += a.site_id() == "tc-s1" ? a.residents() : 0;
+  ASSERT_GT(at_s1, 0) << "the plan must use tc-s1 for the test to mean something";
+
+  const v1::ReplanRoundRequest request = Request(0, {{"tc-s1", 0}});
+  v1::ReplanRoundResponse response;
+  const grpc::Status status = Replan(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(response.moved_households(), 0);
+  EXPECT_EQ(response.summary().overloaded_cells(), 0);
+  EXPECT_EQ(response.summary().due_at_sites(), 48);
+  int64_t untested_moved = 0;
+  for (const v1::MovedResident& m : response.moved()) {
+    EXPECT_EQ(m.from_site_id(), "tc-s1");
+    EXPECT_EQ(m.to_site_id(), "tc-s0");
+    EXPECT_NE(m.resident_code(), testing::Code("tc", 1)) << "a sampled resident is not notified";
+    EXPECT_EQ(m.resident_code(), testing::Code("tc", m.resident() + 1));
+    ++untested_moved;
+  }
+  // Everyone at tc-s1 moved (tc-1's household, if there, moves whole).
+  const bool tc1_moved = untested_moved + 1 == at_s1;
+  EXPECT_TRUE(untested_moved == at_s1 || tc1_moved) << untested_moved << " of " << at_s1;
+  for (const v1::Assignment& a : Assignments()) EXPECT_EQ(a.site_id(), "tc-s0");
+
+  // The check-in stands, and the moved can check in at their new site.
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 1);
+  ASSERT_FALSE(response.moved().empty());
+  EXPECT_TRUE(
+      CheckIn("r", testing::Desk("tc-s0", 1), response.moved(0).resident_code()).ok());
+
+  // A retry gets the same answer and changes nothing more.
+  v1::ReplanRoundResponse retry;
+  ASSERT_TRUE(Replan(request, &retry).ok());
+  EXPECT_TRUE(SameMessage(response, retry)) << retry.DebugString();
+}
+
+TEST_F(ReplanRoundTest, NoRoomLeftIsResourceExhaustedAndChangesNothing) {
+  const std::vector<v1::Assignment> before = Assignments();
+  v1::ReplanRoundResponse response;
+  const grpc::Status status = Replan(Request(0, {{"tc-s0", 0}, {"tc-s1", 0}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("residents have no place from wave 0 on"));
+  EXPECT_THAT(status.error_message(), HasSubstr("keep more desks open"));
+  const std::vector<v1::Assignment> after = Assignments();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(SameMessage(after[i], before[i])) << i;
+}
+
 // ------------------------------------------------- OpenRound / CloseRound
 
 TEST_F(PlanRoundTest, OpenBeforePlanIsFailedPrecondition) {
