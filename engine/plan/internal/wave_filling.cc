@@ -76,16 +76,30 @@ CommunityWaves FillWaves(const CommunityDemand& demand, std::vector<uint32_t> si
   std::vector<SiteFiller> fillers;
   fillers.reserve(demand.site_count);
   for (uint32_t s = 0; s < demand.site_count; ++s) fillers.emplace_back(demand, s, waves, out);
-  // Buildings in order; each site sees only its own part of a building.
-  std::vector<std::vector<uint32_t>> parts(demand.site_count);
-  for (const BuildingDemand& b : demand.buildings) {
-    for (uint32_t h = b.first_household; h < b.end_household; ++h) {
-      parts[out.site[h]].push_back(h);
+  // A building the flow splits between sites is filled first at each of
+  // its sites, so all its parts start in the first open wave instead of
+  // wherever each site's building order would put them (which may be far
+  // apart); the buildings that stay whole follow in building order.
+  std::vector<bool> across_sites(demand.buildings.size(), false);
+  for (size_t i = 0; i < demand.buildings.size(); ++i) {
+    const BuildingDemand& b = demand.buildings[i];
+    for (uint32_t h = b.first_household + 1; h < b.end_household; ++h) {
+      if (out.site[h] != out.site[b.first_household]) across_sites[i] = true;
     }
-    for (uint32_t s = 0; s < demand.site_count; ++s) {
-      if (parts[s].empty()) continue;
-      fillers[s].PlaceBuilding(std::move(parts[s]));
-      parts[s].clear();
+  }
+  std::vector<std::vector<uint32_t>> parts(demand.site_count);
+  for (const bool split_pass : {true, false}) {
+    for (size_t i = 0; i < demand.buildings.size(); ++i) {
+      if (across_sites[i] != split_pass) continue;
+      const BuildingDemand& b = demand.buildings[i];
+      for (uint32_t h = b.first_household; h < b.end_household; ++h) {
+        parts[out.site[h]].push_back(h);
+      }
+      for (uint32_t s = 0; s < demand.site_count; ++s) {
+        if (parts[s].empty()) continue;
+        fillers[s].PlaceBuilding(std::move(parts[s]));
+        parts[s].clear();
+      }
     }
   }
   return out;

@@ -20,6 +20,21 @@ using ::testing::HasSubstr;
 
 // 2026-11-27 07:00 UTC.
 const absl::Time kStart = absl::FromUnixSeconds(1795762800);
+// 07:00 the same day in China Standard Time, the generator's time zone: a
+// round of generated communities that starts when their sites open, so its
+// open waves are consecutive (no night between them).
+const absl::Time kGeneratedStart = kStart - absl::Hours(8);
+
+RoundConfig GeneratedConfig(std::vector<std::string> ids) {
+  RoundConfig config;
+  config.id = "r";
+  config.community_ids = std::move(ids);
+  config.start = kGeneratedStart;
+  config.pool_ratio = 10;
+  config.wave_length = absl::Minutes(30);
+  config.duration = absl::Hours(15);  // 07:00-22:00, the generated opening hours
+  return config;
+}
 
 RoundConfig Config(absl::Duration duration = absl::Hours(8), std::vector<std::string> ids = {"tc"}) {
   RoundConfig config;
@@ -246,7 +261,7 @@ TEST(FlowPlannerTest, ReferenceCommunityPlanHoldsEveryConstraint) {
   absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
   ASSERT_TRUE(generated.ok()) << generated.status();
   const RoundLayout layout({&(*generated)[0]});
-  const RoundConfig config = Config(absl::Hours(24), {"kangcheng"});
+  const RoundConfig config = GeneratedConfig({"kangcheng"});
   absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, config, {});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_TRUE(VerifyPlan(layout, *plan).ok()) << VerifyPlan(layout, *plan);
@@ -276,7 +291,7 @@ TEST(FlowPlannerTest, DeterministicForAnyThreadCount) {
   }
   ASSERT_GE(communities.size(), 3u);
   const RoundLayout layout(communities);
-  const RoundConfig config = Config(absl::Hours(24), ids);
+  const RoundConfig config = GeneratedConfig(ids);
   absl::StatusOr<Plan> one = FlowPlanner().MakePlan(layout, config, Options(110, 6, 1));
   absl::StatusOr<Plan> four = FlowPlanner().MakePlan(layout, config, Options(110, 6, 4));
   ASSERT_TRUE(one.ok()) << one.status();
