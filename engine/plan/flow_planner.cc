@@ -41,15 +41,14 @@ absl::Status FirstFailure(const std::vector<CommunityPart>& parts) {
 }
 
 // Steps (b)-(d) for one community with the round's W*.
-absl::Status PlanCommunity(const RoundLayout& layout, int waves, CommunityPart& part,
-                           Plan& plan) {
+absl::Status PlanCommunity(const RoundLayout& layout, int waves, CommunityPart& part, Plan& plan) {
   const Community& community = layout.community(part.demand.community);
   absl::StatusOr<internal::SiteAssignment> flow =
       part.network->CheapestAssignment(internal::SitePlaces(part.demand, waves));
   if (!flow.ok()) return flow.status();
   part.flow_walking_m = flow->walking_m;
-  internal::CommunityWaves placed = internal::FillWaves(
-      part.demand, internal::RoundToHouseholds(part.demand, *flow), waves);
+  internal::CommunityWaves placed =
+      internal::FillWaves(part.demand, internal::RoundToHouseholds(part.demand, *flow), waves);
   if (absl::StatusOr<int64_t> moved =
           internal::RepairOverflow(part.demand, community, waves, placed);
       !moved.ok()) {
@@ -79,9 +78,9 @@ absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const Roun
     part.demand = internal::MakeCommunityDemand(layout, plan, static_cast<uint32_t>(c),
                                                 options.nearest_sites);
     part.network = std::make_unique<ServiceNetwork>(part.demand);
-    absl::StatusOr<int> fewest = internal::FindFewestWaves(
-        part.demand, layout.community(static_cast<uint32_t>(c)), options.nearest_sites,
-        *part.network);
+    absl::StatusOr<int> fewest =
+        internal::FindFewestWaves(part.demand, layout.community(static_cast<uint32_t>(c)),
+                                  options.nearest_sites, *part.network);
     if (fewest.ok()) {
       part.fewest_waves = *fewest;
     } else {

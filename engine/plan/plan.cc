@@ -19,8 +19,8 @@ absl::Status ValidatePlanOptions(const PlanOptions& options) {
         absl::StrCat("utilization ", options.utilization, " must be in (0, 1]; 0.85 is typical"));
   }
   if (options.nearest_sites < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "nearest_sites ", options.nearest_sites, " must be at least 1 (6 is the default)"));
+    return absl::InvalidArgumentError(absl::StrCat("nearest_sites ", options.nearest_sites,
+                                                   " must be at least 1 (6 is the default)"));
   }
   if (options.threads < 0) {
     return absl::InvalidArgumentError(
@@ -117,8 +117,7 @@ void ComputePlanMetrics(const RoundLayout& layout, Plan& plan) {
   uint32_t previous_unit = kNoId;
   bool previous_counted_split = false;
   // Earliest and latest wave of each round building.
-  std::vector<std::pair<int, int>> building_waves(layout.building_count(),
-                                                  {plan.wave_count, -1});
+  std::vector<std::pair<int, int>> building_waves(layout.building_count(), {plan.wave_count, -1});
   for (const UnitAssignment& a : plan.assignments) {
     plan.waves_used = std::max(plan.waves_used, a.wave + 1);
     const RoundLayout::Local unit = layout.LocateUnit(a.unit);

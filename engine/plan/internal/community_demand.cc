@@ -23,8 +23,8 @@ int CommunityDemand::TrivialWaveBound() const {
   return waves;
 }
 
-CommunityDemand MakeCommunityDemand(const RoundLayout& layout, const Plan& plan,
-                                    uint32_t community, int nearest_sites) {
+CommunityDemand MakeCommunityDemand(const RoundLayout& layout, const Plan& plan, uint32_t community,
+                                    int nearest_sites) {
   const Community& c = layout.community(community);
   const Housing& housing = layout.housing(community);
   const uint32_t resident_base = layout.resident_base(community);

@@ -27,9 +27,9 @@ struct HouseholdDemand {
 
 // One of a building's nearest sites and how far it is.
 struct SiteDistance {
-  uint32_t site = 0;     // local to the community
-  double metres = 0;     // exact, for the reported walking distance
-  int64_t cost = 0;      // rounded metres: keeps network simplex's cost range small
+  uint32_t site = 0;  // local to the community
+  double metres = 0;  // exact, for the reported walking distance
+  int64_t cost = 0;   // rounded metres: keeps network simplex's cost range small
 };
 
 struct BuildingDemand {
@@ -54,12 +54,11 @@ struct CommunityDemand {
   std::vector<int32_t> capacity;
 
   std::span<const HouseholdDemand> households_of(const BuildingDemand& b) const {
-    return std::span<const HouseholdDemand>(households).subspan(
-        b.first_household, b.end_household - b.first_household);
+    return std::span<const HouseholdDemand>(households)
+        .subspan(b.first_household, b.end_household - b.first_household);
   }
   std::span<const SiteDistance> nearest_of(const BuildingDemand& b) const {
-    return std::span<const SiteDistance>(nearest).subspan(b.first_site,
-                                                          b.end_site - b.first_site);
+    return std::span<const SiteDistance>(nearest).subspan(b.first_site, b.end_site - b.first_site);
   }
   int32_t cell_capacity(uint32_t site, int wave) const {
     return capacity[size_t{site} * wave_count + wave];
@@ -72,8 +71,8 @@ struct CommunityDemand {
 };
 
 // REQUIRES: ClassifyResidents and the cell capacities already filled in `plan`.
-CommunityDemand MakeCommunityDemand(const RoundLayout& layout, const Plan& plan,
-                                    uint32_t community, int nearest_sites);
+CommunityDemand MakeCommunityDemand(const RoundLayout& layout, const Plan& plan, uint32_t community,
+                                    int nearest_sites);
 
 }  // namespace swabwave::engine::plan::internal
 

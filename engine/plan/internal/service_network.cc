@@ -56,9 +56,10 @@ absl::StatusOr<SiteAssignment> ServiceNetwork::CheapestAssignment(
   lemon::NetworkSimplex<Graph, int64_t, int64_t> simplex(graph_);
   simplex.upperMap(capacity_).costMap(cost_).stSupply(source_, sink_, demand_.due);
   if (simplex.run() != lemon::NetworkSimplex<Graph, int64_t, int64_t>::OPTIMAL) {
+    // Only reachable with fewer places than FindFewestWaves found enough.
     return absl::ResourceExhaustedError(
-        absl::StrCat("community '", demand_.community,
-                     "': the sites' places cannot take every due resident"));
+        absl::StrCat("the sites of the round's community #", demand_.community, " cannot take its ",
+                     demand_.due, " due residents in the waves given; plan with more waves"));
   }
   SiteAssignment assignment;
   assignment.flow.resize(building_site_arcs_.size());

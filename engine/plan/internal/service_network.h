@@ -15,10 +15,10 @@
 #ifndef SWABWAVE_ENGINE_PLAN_INTERNAL_SERVICE_NETWORK_H_
 #define SWABWAVE_ENGINE_PLAN_INTERNAL_SERVICE_NETWORK_H_
 
+#include <lemon/smart_graph.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <lemon/smart_graph.h>
 
 #include "absl/status/statusor.h"
 #include "engine/plan/internal/community_demand.h"

@@ -24,10 +24,9 @@ std::vector<UnitAssignment> WriteCommunityPlan(const RoundLayout& layout,
     const size_t unit_begin = assignments.size();
     for (size_t h = first; h < end; ++h) {
       const CellIndex cell = plan.cell(site_base + placed.site[h], placed.wave[h]);
-      auto part = std::find_if(assignments.begin() + unit_begin, assignments.end(),
-                               [&](const UnitAssignment& a) {
-                                 return plan.cell(a.site, a.wave) == cell;
-                               });
+      auto part =
+          std::find_if(assignments.begin() + unit_begin, assignments.end(),
+                       [&](const UnitAssignment& a) { return plan.cell(a.site, a.wave) == cell; });
       if (part == assignments.end()) {
         assignments.push_back({.unit = layout.unit_base(c) + unit,
                                .site = plan.site_of_cell(cell),
@@ -45,7 +44,8 @@ std::vector<UnitAssignment> WriteCommunityPlan(const RoundLayout& layout,
       }
     }
     // A whole unit lists no households (plan.h).
-    if (assignments.size() == unit_begin + 1) std::vector<uint32_t>().swap(assignments.back().households);
+    if (assignments.size() == unit_begin + 1)
+      std::vector<uint32_t>().swap(assignments.back().households);
     first = end;
   }
   return assignments;

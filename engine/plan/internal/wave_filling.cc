@@ -106,4 +106,3 @@ CommunityWaves FillWaves(const CommunityDemand& demand, std::vector<uint32_t> si
 }
 
 }  // namespace swabwave::engine::plan::internal
-

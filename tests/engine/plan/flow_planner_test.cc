@@ -36,7 +36,8 @@ RoundConfig GeneratedConfig(std::vector<std::string> ids) {
   return config;
 }
 
-RoundConfig Config(absl::Duration duration = absl::Hours(8), std::vector<std::string> ids = {"tc"}) {
+RoundConfig Config(absl::Duration duration = absl::Hours(8),
+                   std::vector<std::string> ids = {"tc"}) {
   RoundConfig config;
   config.id = "r";
   config.community_ids = std::move(ids);
