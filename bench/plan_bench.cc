@@ -2,8 +2,9 @@
 // simple first planner (GreedyPlanner: earliest wave, then nearest site),
 // in the same run, on the same generated round.
 //
-//   BM_FlowPlan/N     FlowPlanner::MakePlan, all cores (PlanOptions::threads 0)
-//   BM_GreedyPlan/N   GreedyPlanner::MakePlan (single-threaded by design)
+//   BM_FlowPlan/N/T   FlowPlanner::MakePlan on T threads (PlanOptions::
+//                     threads; 0 = one per core, the default)
+//   BM_GreedyPlan/N/0 GreedyPlanner::MakePlan (single-threaded by design)
 //
 // N = 17000 is the reference community (--preset kangcheng: ~600 units, 6
 // sites); any other N is a generated city of N residents (--preset city:
@@ -122,9 +123,12 @@ void ReportPlan(benchmark::State& state, const Plan& plan, int64_t peak, int64_t
   state.counters["plan_MiB"] = static_cast<double>(peak - before) / (1 << 20);
 }
 
+// range(0): residents; range(1): PlanOptions::threads (0: one per core).
 template <typename PlannerType>
 void BM_Plan(benchmark::State& state) {
   World& world = GetWorld(state.range(0));
+  engine::plan::PlanOptions options;
+  options.threads = static_cast<int>(state.range(1));
   const PlannerType planner;
   std::unique_ptr<Plan> last;
   int64_t peak = 0;
@@ -133,7 +137,7 @@ void BM_Plan(benchmark::State& state) {
     last.reset();  // the previous plan's memory is not this one's
     before = StatusBytes("VmRSS:");
     ResetPeakResidentSet();
-    absl::StatusOr<Plan> plan = planner.MakePlan(*world.layout, world.config, {});
+    absl::StatusOr<Plan> plan = planner.MakePlan(*world.layout, world.config, options);
     peak = StatusBytes("VmHWM:");
     if (!plan.ok()) {
       state.SkipWithError(std::string(plan.status().message()).c_str());
@@ -163,12 +167,18 @@ void Register() {
   for (int64_t size : g_sizes) {
     const int iterations = size >= 1'000'000 ? 1 : 200;
     benchmark::RegisterBenchmark("BM_FlowPlan", BM_Plan<FlowPlanner>)
-        ->Arg(size)
+        ->Args({size, 0})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(iterations);
+    // One thread: what the decomposition onto all cores buys.
+    benchmark::RegisterBenchmark("BM_FlowPlan", BM_Plan<FlowPlanner>)
+        ->Args({size, 1})
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->Iterations(iterations);
     benchmark::RegisterBenchmark("BM_GreedyPlan", BM_Plan<GreedyPlanner>)
-        ->Arg(size)
+        ->Args({size, 0})
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->Iterations(iterations);
