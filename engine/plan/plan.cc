@@ -51,23 +51,27 @@ int64_t OpenMinutesInWindow(int64_t window_start_unix_s, int64_t window_end_unix
   return open_seconds / 60;
 }
 
+int32_t CellCapacity(const RoundLayout& layout, const RoundConfig& config,
+                     const PlanOptions& options, uint32_t site, int wave, int desks) {
+  const RoundLayout::Local local = layout.LocateSite(site);
+  const Community& community = layout.community(local.community);
+  const Site& where = community.sites[local.id];
+  const int64_t minutes = OpenMinutesInWindow(
+      absl::ToUnixSeconds(config.WaveStart(wave)), absl::ToUnixSeconds(config.WaveEnd(wave)),
+      community.utc_offset_minutes, where.opens_at_minute, where.closes_at_minute);
+  const double served = desks * options.per_desk_rate_per_hour *
+                        (static_cast<double>(minutes) / 60.0) * options.utilization;
+  return static_cast<int32_t>(std::floor(served + 1e-9));
+}
+
 std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const RoundConfig& config,
                                            const PlanOptions& options) {
   const int waves = config.WaveCount();
   std::vector<int32_t> capacity(size_t{layout.site_count()} * waves, 0);
-  for (uint32_t c = 0; c < layout.community_count(); ++c) {
-    const Community& community = layout.community(c);
-    for (uint32_t s = 0; s < community.sites.size(); ++s) {
-      const Site& site = community.sites[s];
-      const uint32_t round_site = layout.site_base(c) + s;
-      for (int w = 0; w < waves; ++w) {
-        const int64_t minutes = OpenMinutesInWindow(
-            absl::ToUnixSeconds(config.WaveStart(w)), absl::ToUnixSeconds(config.WaveEnd(w)),
-            community.utc_offset_minutes, site.opens_at_minute, site.closes_at_minute);
-        const double served = site.desks * options.per_desk_rate_per_hour *
-                              (static_cast<double>(minutes) / 60.0) * options.utilization;
-        capacity[size_t{round_site} * waves + w] = static_cast<int32_t>(std::floor(served + 1e-9));
-      }
+  for (uint32_t site = 0; site < layout.site_count(); ++site) {
+    const int desks = layout.site(site).desks;
+    for (int w = 0; w < waves; ++w) {
+      capacity[size_t{site} * waves + w] = CellCapacity(layout, config, options, site, w, desks);
     }
   }
   return capacity;

@@ -109,6 +109,11 @@ class Planner {
 std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const RoundConfig& config,
                                            const PlanOptions& options);
 
+// Capacity of one cell of `site` (round-wide) in `wave` with `desks` open:
+// what ComputeCellCapacities gives with the site's own desk count.
+int32_t CellCapacity(const RoundLayout& layout, const RoundConfig& config,
+                     const PlanOptions& options, uint32_t site, int wave, int desks);
+
 // Minutes of [window_start, window_end) during which a site with the given
 // local opening hours is open; `utc_offset_minutes` maps UTC to local time.
 int64_t OpenMinutesInWindow(int64_t window_start_unix_s, int64_t window_end_unix_s,

@@ -1,0 +1,258 @@
+#include "engine/plan/replan.h"
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace swabwave::engine::plan {
+
+namespace {
+
+// The due members of one household planned in one cell: what moves
+// together.
+struct HouseholdGroup {
+  uint32_t community = 0;
+  BuildingId building = 0;  // local to the community
+  CellIndex cell = kNoId;
+  bool anyone_untested = false;
+  std::vector<uint32_t> residents;  // round-wide
+};
+
+absl::Status ValidateRequest(const RoundLayout& layout, const Plan& current,
+                             const ReplanRequest& request) {
+  if (current.wave_count <= 0 || current.site_count != layout.site_count() ||
+      current.resident_cell.size() != layout.resident_count() ||
+      current.cell_capacity.size() != current.cell_count()) {
+    return absl::FailedPreconditionError(
+        "the current plan does not belong to this round's layout; plan the round first");
+  }
+  if (request.from_wave < 0 || request.from_wave >= current.wave_count) {
+    return absl::InvalidArgumentError(absl::StrCat("from_wave ", request.from_wave,
+                                                   " is outside the round's waves 0..",
+                                                   current.wave_count - 1));
+  }
+  if (request.changes.empty()) {
+    return absl::InvalidArgumentError("a re-plan needs at least one site change");
+  }
+  std::vector<uint8_t> named(layout.site_count(), 0);
+  for (const SiteChange& change : request.changes) {
+    if (change.site >= layout.site_count()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "site ", change.site, " is not in this round (it has ", layout.site_count(), " sites)"));
+    }
+    if (named[change.site]++) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("site '", layout.site(change.site).id, "' is changed twice; give it once"));
+    }
+    if (change.desks < 0 || change.desks > kMaxDesksPerSite) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("desks ", change.desks, " for site '", layout.site(change.site).id,
+                       "' must be between 0 (closed) and ", kMaxDesksPerSite));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every household's due members per planned cell, in building order.
+std::vector<HouseholdGroup> HouseholdGroups(const RoundLayout& layout, const Plan& plan,
+                                            const std::function<bool(uint32_t)>& tested) {
+  std::vector<HouseholdGroup> groups;
+  for (uint32_t c = 0; c < layout.community_count(); ++c) {
+    const Housing& housing = layout.housing(c);
+    for (BuildingId b = 0; b < layout.community(c).buildings.size(); ++b) {
+      for (UnitId u : housing.units_of(b)) {
+        for (HouseholdId h : housing.households_of(u)) {
+          const size_t first_group = groups.size();
+          for (ResidentId r : housing.residents_of(h)) {
+            const uint32_t resident = layout.resident_base(c) + r;
+            const CellIndex cell = plan.resident_cell[resident];
+            if (plan.resident_standing[resident] != Standing::kDueAtSite || cell == kNoId) {
+              continue;
+            }
+            auto group = std::find_if(groups.begin() + static_cast<ptrdiff_t>(first_group),
+                                      groups.end(),
+                                      [&](const HouseholdGroup& g) { return g.cell == cell; });
+            if (group == groups.end()) {
+              groups.push_back(HouseholdGroup{c, b, cell, false, {}});
+              group = groups.end() - 1;
+            }
+            group->residents.push_back(resident);
+            if (!tested(resident)) group->anyone_untested = true;
+          }
+        }
+      }
+    }
+  }
+  return groups;
+}
+
+// Sites of a community, nearest to `where` first (ties: lower index).
+std::vector<uint32_t> SitesByDistance(const RoundLayout& layout, uint32_t community,
+                                      Location where) {
+  std::vector<uint32_t> order(layout.site_base(community + 1) - layout.site_base(community));
+  std::iota(order.begin(), order.end(), layout.site_base(community));
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return Distance(where, layout.site(a).location) < Distance(where, layout.site(b).location);
+  });
+  return order;
+}
+
+// The cell a moving group goes to: its own wave at the nearest site with
+// room, else the earliest wave from `from_wave` on at the nearest site with
+// room; kNoId when nothing has room.
+CellIndex FindNewCell(const Plan& plan, const std::vector<int32_t>& room,
+                      const std::vector<uint32_t>& sites, int own_wave, int from_wave, int size) {
+  for (uint32_t site : sites) {
+    if (room[plan.cell(site, own_wave)] >= size) return plan.cell(site, own_wave);
+  }
+  for (int wave = from_wave; wave < plan.wave_count; ++wave) {
+    for (uint32_t site : sites) {
+      if (room[plan.cell(site, wave)] >= size) return plan.cell(site, wave);
+    }
+  }
+  return kNoId;
+}
+
+}  // namespace
+
+absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig& config,
+                                    const PlanOptions& options, const Plan& current,
+                                    const std::function<bool(uint32_t)>& tested,
+                                    const ReplanRequest& request) {
+  if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(layout, current, request); !s.ok()) return s;
+  if (current.wave_count != config.WaveCount()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the current plan has ", current.wave_count, " waves but the round has ",
+                     config.WaveCount(), "; plan the round again"));
+  }
+
+  ReplanResult result;
+  Plan& plan = result.plan;
+  plan = current;
+  std::vector<uint8_t> changed_site(layout.site_count(), 0);
+  for (const SiteChange& change : request.changes) changed_site[change.site] = 1;
+  auto changed = [&](CellIndex cell) {
+    return changed_site[plan.site_of_cell(cell)] && plan.wave_of_cell(cell) >= request.from_wave;
+  };
+
+  // Households served in full never move. The changed cells get their new
+  // capacity, never below what those already hold.
+  std::vector<HouseholdGroup> groups = HouseholdGroups(layout, plan, tested);
+  std::vector<int32_t> room(plan.cell_count(), 0);
+  for (const HouseholdGroup& group : groups) {
+    if (!group.anyone_untested) room[group.cell] += static_cast<int32_t>(group.residents.size());
+  }
+  for (const SiteChange& change : request.changes) {
+    for (int wave = request.from_wave; wave < plan.wave_count; ++wave) {
+      const CellIndex cell = plan.cell(change.site, wave);
+      plan.cell_capacity[cell] = std::max(
+          CellCapacity(layout, config, options, change.site, wave, change.desks), room[cell]);
+    }
+  }
+  for (CellIndex cell = 0; cell < plan.cell_count(); ++cell) {
+    room[cell] = plan.cell_capacity[cell] - room[cell];
+  }
+
+  // The others keep their cell while it has room, in building order; in a
+  // changed cell, the ones that no longer fit move.
+  std::vector<HouseholdGroup> movers;
+  for (HouseholdGroup& group : groups) {
+    if (!group.anyone_untested) continue;
+    const int size = static_cast<int>(group.residents.size());
+    if (changed(group.cell) && room[group.cell] < size) {
+      movers.push_back(std::move(group));
+    } else {
+      room[group.cell] -= size;
+    }
+  }
+  // Past waves take no one new.
+  for (CellIndex cell = 0; cell < plan.cell_count(); ++cell) {
+    if (plan.wave_of_cell(cell) < request.from_wave) room[cell] = 0;
+  }
+
+  int64_t unplaced = 0;
+  std::vector<uint32_t> sites;
+  uint32_t sites_for = kNoId;  // the (community, building) `sites` is ordered for
+  for (const HouseholdGroup& group : movers) {
+    const uint32_t building = layout.building_base(group.community) + group.building;
+    if (building != sites_for) {
+      sites = SitesByDistance(layout, group.community,
+                              layout.community(group.community).buildings[group.building].location);
+      sites_for = building;
+    }
+    const int size = static_cast<int>(group.residents.size());
+    const CellIndex to = FindNewCell(plan, room, sites, plan.wave_of_cell(group.cell),
+                                     request.from_wave, size);
+    if (to == kNoId) {
+      unplaced += size;
+      continue;
+    }
+    room[to] -= size;
+    for (uint32_t resident : group.residents) {
+      result.moved.push_back(MovedResident{resident, group.cell, to, tested(resident)});
+      plan.resident_cell[resident] = to;
+    }
+    ++result.moved_households;
+  }
+  if (unplaced > 0) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the remaining waves cannot take everyone the change displaces: ", unplaced,
+        " residents have no place from wave ", request.from_wave,
+        " on; keep more desks open, open another site, or lengthen the round"));
+  }
+  std::sort(result.moved.begin(), result.moved.end(),
+            [](const MovedResident& a, const MovedResident& b) { return a.resident < b.resident; });
+
+  RebuildAssignments(layout, plan);
+  // W* and the flow optimum were the original planner's, for the capacities
+  // before the change; a replan computes neither, so it must not report them.
+  plan.waves_optimum = 0;
+  plan.flow_walking_m = 0;
+  ComputePlanMetrics(layout, plan);
+  if (absl::Status s = VerifyPlan(layout, plan); !s.ok()) return s;
+  return result;
+}
+
+void RebuildAssignments(const RoundLayout& layout, Plan& plan) {
+  plan.assignments.clear();
+  plan.cell_load.assign(plan.cell_count(), 0);
+  for (uint32_t c = 0; c < layout.community_count(); ++c) {
+    const Housing& housing = layout.housing(c);
+    for (BuildingId b = 0; b < layout.community(c).buildings.size(); ++b) {
+      for (UnitId u : housing.units_of(b)) {
+        std::vector<UnitAssignment> parts;
+        for (HouseholdId h : housing.households_of(u)) {
+          for (ResidentId r : housing.residents_of(h)) {
+            const uint32_t resident = layout.resident_base(c) + r;
+            const CellIndex cell = plan.resident_cell[resident];
+            if (cell == kNoId) continue;
+            ++plan.cell_load[cell];
+            auto part = std::find_if(parts.begin(), parts.end(), [&](const UnitAssignment& a) {
+              return a.site == plan.site_of_cell(cell) && a.wave == plan.wave_of_cell(cell);
+            });
+            if (part == parts.end()) {
+              UnitAssignment assignment;
+              assignment.unit = layout.unit_base(c) + u;
+              assignment.site = plan.site_of_cell(cell);
+              assignment.wave = plan.wave_of_cell(cell);
+              parts.push_back(std::move(assignment));
+              part = parts.end() - 1;
+            }
+            ++part->residents;
+            const uint32_t household = layout.household_base(c) + h;
+            if (part->households.empty() || part->households.back() != household) {
+              part->households.push_back(household);
+            }
+          }
+        }
+        if (parts.size() == 1) parts[0].households.clear();  // the whole unit
+        for (UnitAssignment& part : parts) plan.assignments.push_back(std::move(part));
+      }
+    }
+  }
+}
+
+}  // namespace swabwave::engine::plan

@@ -1,0 +1,80 @@
+// Replan: when a site closes or its desks change mid-round, re-plan only the
+// untested residents the change affects, over the waves that have not yet
+// started, and keep every other assignment as it was (issue 4, Replan).
+//
+// Who moves: households planned at a changed site in a wave at or after
+// `from_wave` with someone still untested, in building order, only as many
+// as the site's new capacity cannot hold (all of them when it closes).
+// A household is the plan's atom, so a moving household takes its tested
+// members' planned cell along (their sample stays where it was taken; the
+// result flags them). Households whose members are all tested stay.
+// Where they go: the same wave at the nearest site of their community with
+// room; failing that, the earliest wave from `from_wave` on at the nearest
+// site with room (the first planner's rule).
+//
+// Capacity of a changed cell is what its new desks serve, but never less
+// than the households it already served in full (they came early and need
+// no place; counting them keeps every cell's load within its capacity).
+//
+// Thread-safety: a pure function of its arguments.
+#ifndef SWABWAVE_ENGINE_PLAN_REPLAN_H_
+#define SWABWAVE_ENGINE_PLAN_REPLAN_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/model/round_config.h"
+#include "engine/model/round_layout.h"
+#include "engine/plan/plan.h"
+
+namespace swabwave::engine::plan {
+
+// A site's open desks from the replan's first wave on; 0 closes it.
+struct SiteChange {
+  uint32_t site = kNoId;  // round-wide site index
+  int desks = 0;
+};
+
+struct ReplanRequest {
+  int from_wave = 0;  // the first wave that has not started
+  std::vector<SiteChange> changes;
+};
+
+struct MovedResident {
+  uint32_t resident = kNoId;  // round-wide
+  CellIndex from = kNoId;
+  CellIndex to = kNoId;
+  bool tested = false;  // follows an untested household member; needs no notice
+};
+
+struct ReplanResult {
+  Plan plan;
+  std::vector<MovedResident> moved;  // by resident index
+  int64_t moved_households = 0;
+};
+
+// Most desks a change may give a site (a typo guard, like the import's).
+inline constexpr int kMaxDesksPerSite = 1000;
+
+// INVALID_ARGUMENT for a wave or site out of range, a site named twice, or
+// desks out of [0, kMaxDesksPerSite]; FAILED_PRECONDITION when `current`
+// is not a plan of this layout and config; RESOURCE_EXHAUSTED, saying how
+// many residents have no place, when the remaining waves cannot take
+// everyone who must move. `tested(r)` says whether round resident r has
+// been sampled.
+[[nodiscard]] absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout,
+                                                  const RoundConfig& config,
+                                                  const PlanOptions& options, const Plan& current,
+                                                  const std::function<bool(uint32_t)>& tested,
+                                                  const ReplanRequest& request);
+
+// Rebuilds `plan.assignments` and `plan.cell_load` from `plan.resident_cell`:
+// one assignment per (unit, cell), units in building order, households
+// listed only for a unit split over several cells.
+void RebuildAssignments(const RoundLayout& layout, Plan& plan);
+
+}  // namespace swabwave::engine::plan
+
+#endif  // SWABWAVE_ENGINE_PLAN_REPLAN_H_
