@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -175,6 +176,41 @@ TEST(FlowPlannerTest, NearestSitesDecideWStar) {
   absl::StatusOr<Plan> greedy = GreedyPlanner().MakePlan(layout, Config(), Options(24, 2));
   ASSERT_TRUE(greedy.ok());
   EXPECT_LE(plan->waves_used, greedy->waves_used);
+}
+
+// W* is the round's: community "a" (24 due, one site of 20 places a wave)
+// needs 2 waves, community "b" (the three buildings above) only 1. With
+// the round's 2 waves, b's site 1 has 40 places and takes buildings 1 and
+// 2 whole: b walks less than in its own 1-wave plan.
+TEST(FlowPlannerTest, EveryCommunityUsesTheRoundsWStar) {
+  Shape a_shape;
+  a_shape.id = "a";
+  Shape b_shape;
+  b_shape.id = "b";
+  b_shape.buildings = 3;
+  b_shape.sites = 2;
+  const Community a = MakeCommunity(a_shape);
+  const Community b = MakeCommunity(b_shape);
+  const RoundLayout layout({&a, &b});
+  absl::StatusOr<Plan> plan =
+      FlowPlanner().MakePlan(layout, Config(absl::Hours(8), {"a", "b"}), Options(24));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->waves_optimum, 2);
+  EXPECT_EQ(plan->waves_used, 2);
+  double b_walking = 0;
+  for (const UnitAssignment& u : plan->assignments) {
+    if (u.unit < layout.unit_base(1)) {
+      EXPECT_EQ(u.site, 0u);  // a's only site
+      continue;
+    }
+    const uint32_t building = b.units[u.unit - layout.unit_base(1)].building;
+    EXPECT_EQ(u.site, building == 0 ? 1u : 2u) << "b's unit " << u.unit;
+    b_walking +=
+        u.residents * Distance(b.buildings[building].location, layout.site(u.site).location);
+  }
+  EXPECT_NEAR(b_walking, 12 * 50 + 24 * std::hypot(50.0, 50.0), 1e-6);
+  EXPECT_TRUE(VerifyPlan(layout, *plan).ok()) << VerifyPlan(layout, *plan);
+  ExpectHouseholdsWholeAndBuildingsInTwoWaves(layout, *plan);
 }
 
 // Three households of four in one unit, 10 places a wave: two households
