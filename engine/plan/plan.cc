@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,6 +17,14 @@ absl::Status ValidatePlanOptions(const PlanOptions& options) {
   if (!(options.utilization > 0 && options.utilization <= 1)) {
     return absl::InvalidArgumentError(
         absl::StrCat("utilization ", options.utilization, " must be in (0, 1]; 0.85 is typical"));
+  }
+  if (options.nearest_sites < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("nearest_sites ", options.nearest_sites,
+                                                   " must be at least 1 (6 is the default)"));
+  }
+  if (options.threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("threads ", options.threads, " must be 0 (one per core) or more"));
   }
   return absl::OkStatus();
 }
@@ -111,11 +120,18 @@ void ComputePlanMetrics(const RoundLayout& layout, Plan& plan) {
   plan.units = 0;
   uint32_t previous_unit = kNoId;
   bool previous_counted_split = false;
+  // Earliest and latest wave of each round building.
+  std::vector<std::pair<int, int>> building_waves(layout.building_count(), {plan.wave_count, -1});
   for (const UnitAssignment& a : plan.assignments) {
     plan.waves_used = std::max(plan.waves_used, a.wave + 1);
     const RoundLayout::Local unit = layout.LocateUnit(a.unit);
     const Community& community = layout.community(unit.community);
-    const Building& building = community.buildings[community.units[unit.id].building];
+    const BuildingId building_id = community.units[unit.id].building;
+    const Building& building = community.buildings[building_id];
+    auto& [first_wave, last_wave] =
+        building_waves[layout.building_base(unit.community) + building_id];
+    first_wave = std::min(first_wave, a.wave);
+    last_wave = std::max(last_wave, a.wave);
     plan.total_walking_m += a.residents * Distance(building.location, layout.site(a.site).location);
     // Assignments of one unit are adjacent (unit order).
     if (a.unit == previous_unit) {
@@ -126,6 +142,10 @@ void ComputePlanMetrics(const RoundLayout& layout, Plan& plan) {
       previous_counted_split = false;
     }
     previous_unit = a.unit;
+  }
+  plan.scattered_buildings = 0;
+  for (const auto& [first_wave, last_wave] : building_waves) {
+    if (last_wave - first_wave > 1) ++plan.scattered_buildings;
   }
   plan.overloaded_cells = 0;
   for (size_t cell = 0; cell < plan.cell_load.size(); ++cell) {

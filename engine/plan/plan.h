@@ -31,6 +31,11 @@ namespace swabwave::engine::plan {
 struct PlanOptions {
   double per_desk_rate_per_hour = 110;  // field figure: 110-120 people/hour
   double utilization = 0.85;
+  // Optimal planners only (flow_planner.h): a building may be sent to its
+  // `nearest_sites` nearest sites of its community, and the plan is made on
+  // `threads` threads (0: one per core). The greedy planner ignores both.
+  int nearest_sites = 6;
+  int threads = 0;
 };
 
 // INVALID_ARGUMENT naming the field when an option is out of range.
@@ -51,6 +56,9 @@ struct Plan {
   int wave_count = 0;         // waves the round's duration allows
   int waves_used = 0;         // last used wave + 1
   int waves_lower_bound = 0;  // no plan can use fewer (see ComputeLowerBound)
+  // The fewest waves a flow over the nearest sites needs (W*); 0 when the
+  // planner does not compute it. waves_lower_bound <= waves_optimum.
+  int waves_optimum = 0;
   uint32_t site_count = 0;
 
   std::vector<int32_t> cell_capacity;       // [cell]
@@ -68,6 +76,12 @@ struct Plan {
   int64_t units = 0;  // units with anyone due at a site
   int64_t split_units = 0;
   double total_walking_m = 0;
+  // The min-cost flow's walking distance with W* waves, in exact metres:
+  // the fractional optimum no household-whole plan can beat; 0 when the
+  // planner does not compute it.
+  double flow_walking_m = 0;
+  // Buildings whose residents are not all within two consecutive waves.
+  int64_t scattered_buildings = 0;
   int64_t overloaded_cells = 0;  // cells whose load exceeds capacity; 0 in a valid plan
 
   CellIndex cell(uint32_t site, int wave) const {
@@ -109,7 +123,8 @@ int64_t OpenMinutesInWindow(int64_t window_start_unix_s, int64_t window_end_unix
 // building; fills those fields and the counts of `plan`.
 void ClassifyResidents(const RoundLayout& layout, Plan& plan);
 
-// Fills waves_used, split_units, total_walking_m and overloaded_cells from
+// Fills waves_used, split_units, total_walking_m, scattered_buildings and
+// overloaded_cells from
 // the assignments and cell loads, and per community the lower bound:
 // the fewest waves whose total capacity covers its load (communities are
 // served only by their own sites, so the round's bound is the largest).

@@ -207,6 +207,10 @@ absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig
             [](const MovedResident& a, const MovedResident& b) { return a.resident < b.resident; });
 
   RebuildAssignments(layout, plan);
+  // W* and the flow optimum were the original planner's, for the capacities
+  // before the change; a replan computes neither, so it must not report them.
+  plan.waves_optimum = 0;
+  plan.flow_walking_m = 0;
   ComputePlanMetrics(layout, plan);
   if (absl::Status s = VerifyPlan(layout, plan); !s.ok()) return s;
   return result;
