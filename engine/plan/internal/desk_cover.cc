@@ -1,0 +1,238 @@
+// The greedy, wave by wave from the first; in each wave, site by site:
+//
+// 1. Members who worked this site in this role in the previous wave and may
+//    go on (their stint is shorter than the cap and they are on hand) are
+//    kept first: ending a stint early costs the two gear changes and the
+//    rest again. When more are on hand than the desks need, the freshest
+//    (shortest stint so far) stay and the longest-serving go to rest.
+// 2. The gap is filled with rested members: single-role members before
+//    members holding both roles (who can fill whichever role runs short),
+//    members of this site before the community's pool (who could serve
+//    elsewhere), then whoever's availability ends soonest, then whoever has
+//    been off longest.
+// 3. A desk opens only with both a sampler and a scanner: the number opened
+//    is the most both roles can fill, so no one dons gear to stand alone.
+//
+// Samplers keep their desk for the whole stint; a scanner whose sampler left
+// moves to a desk that lacks one.
+#include <algorithm>
+#include <limits>
+
+#include "engine/plan/internal/desk_cover.h"
+
+namespace swabwave::engine::plan::internal {
+namespace {
+
+constexpr int kNeverWorked = std::numeric_limits<int>::min() / 2;
+
+struct MemberState {
+  int last_wave = kNeverWorked;  // last wave worked
+  int stint_waves = 0;           // waves of the stint ending at last_wave
+  uint32_t site = kNoId;
+  StaffRole role = kRoleSampler;
+  int desk = -1;
+  int open_shift = -1;  // index into DeskCover::shifts of the shift ending at last_wave
+};
+
+struct Pick {
+  uint32_t member;
+  bool continuing;
+  StaffRole role;
+};
+
+class Greedy {
+ public:
+  explicit Greedy(const DeskCoverProblem& problem)
+      : problem_(problem), state_(problem.crew.size()) {
+    cover_.desks_staffed.assign(problem.desks_needed.size(), 0);
+  }
+
+  DeskCover Run() && {
+    for (int wave = 0; wave < problem_.wave_count; ++wave) {
+      taken_.assign(problem_.crew.size(), 0);
+      for (uint32_t site = 0; site < problem_.site_count(); ++site) StaffCell(site, wave);
+    }
+    return std::move(cover_);
+  }
+
+ private:
+  bool OnHand(uint32_t m, int wave) const {
+    return wave >= problem_.crew[m].first_wave && wave < problem_.crew[m].end_wave;
+  }
+
+  bool CanContinue(uint32_t m, uint32_t site, StaffRole role, int wave) const {
+    const MemberState& s = state_[m];
+    return !taken_[m] && s.last_wave == wave - 1 && s.site == site && s.role == role &&
+           s.stint_waves < problem_.cycle.max_waves_per_stint && OnHand(m, wave);
+  }
+
+  bool CanStart(uint32_t m, uint32_t site, int wave) const {
+    const CrewMember& member = problem_.crew[m];
+    const uint32_t home = member.home_site;
+    return !taken_[m] && (home == kNoId || home == site) && OnHand(m, wave) &&
+           wave - state_[m].last_wave - 1 >= problem_.cycle.min_idle_waves;
+  }
+
+  // Rested members who may start at `site`, best first (rule 2).
+  std::vector<uint32_t> Starters(uint32_t site, int wave, uint8_t roles) const {
+    std::vector<uint32_t> starters;
+    for (uint32_t m = 0; m < problem_.crew.size(); ++m) {
+      if ((problem_.crew[m].roles & (kRoleSampler | kRoleScanner)) == roles &&
+          CanStart(m, site, wave)) {
+        starters.push_back(m);
+      }
+    }
+    std::stable_sort(starters.begin(), starters.end(), [&](uint32_t a, uint32_t b) {
+      const CrewMember& x = problem_.crew[a];
+      const CrewMember& y = problem_.crew[b];
+      const bool x_home = x.home_site == site, y_home = y.home_site == site;
+      if (x_home != y_home) return x_home;
+      if (x.end_wave != y.end_wave) return x.end_wave < y.end_wave;
+      return state_[a].last_wave < state_[b].last_wave;
+    });
+    return starters;
+  }
+
+  std::vector<uint32_t> Continuing(uint32_t site, StaffRole role, int wave) const {
+    std::vector<uint32_t> members;
+    for (uint32_t m = 0; m < problem_.crew.size(); ++m) {
+      if (CanContinue(m, site, role, wave)) members.push_back(m);
+    }
+    std::stable_sort(members.begin(), members.end(), [&](uint32_t a, uint32_t b) {
+      return state_[a].stint_waves < state_[b].stint_waves;
+    });
+    return members;
+  }
+
+  void StaffCell(uint32_t site, int wave) {
+    const size_t cell = size_t{site} * problem_.wave_count + wave;
+    const int needed = problem_.desks_needed[cell];
+    if (needed == 0) return;
+    const std::vector<uint32_t> kept_samplers = Continuing(site, kRoleSampler, wave);
+    const std::vector<uint32_t> kept_scanners = Continuing(site, kRoleScanner, wave);
+    const std::vector<uint32_t> new_samplers = Starters(site, wave, kRoleSampler);
+    const std::vector<uint32_t> new_scanners = Starters(site, wave, kRoleScanner);
+    const std::vector<uint32_t> new_either = Starters(site, wave, kRoleSampler | kRoleScanner);
+
+    const int samplers = static_cast<int>(kept_samplers.size() + new_samplers.size());
+    const int scanners = static_cast<int>(kept_scanners.size() + new_scanners.size());
+    const int either = static_cast<int>(new_either.size());
+    // Rule 3: the most desks both roles fill, members with both roles shared.
+    const int desks = std::min({needed, samplers + either, scanners + either,
+                                (samplers + scanners + either) / 2});
+    if (desks == 0) return;
+
+    std::vector<Pick> picks;
+    size_t next_either = 0;
+    auto pick_role = [&](StaffRole role, const std::vector<uint32_t>& kept,
+                         const std::vector<uint32_t>& fresh) {
+      int count = 0;
+      for (size_t i = 0; i < kept.size() && count < desks; ++i, ++count) {
+        picks.push_back({kept[i], true, role});
+      }
+      for (size_t i = 0; i < fresh.size() && count < desks; ++i, ++count) {
+        picks.push_back({fresh[i], false, role});
+      }
+      for (; count < desks; ++count) picks.push_back({new_either[next_either++], false, role});
+    };
+    pick_role(kRoleSampler, kept_samplers, new_samplers);
+    pick_role(kRoleScanner, kept_scanners, new_scanners);
+    AssignDesks(site, picks);
+    for (const Pick& pick : picks) Record(pick, site, wave);
+    cover_.desks_staffed[cell] = desks;
+    cover_.desk_waves_staffed += desks;
+  }
+
+  // Kept samplers keep their desks; new samplers go first to desks where a
+  // kept scanner waits, then to the lowest free desks; scanners then take
+  // their own desk if it has a sampler, else the lowest sampler desk left.
+  void AssignDesks(uint32_t site, std::vector<Pick>& picks) {
+    const int site_desks = problem_.site_desks[site];
+    std::vector<char> has_sampler(site_desks, 0), has_scanner(site_desks, 0);
+    std::vector<char> scanner_waits(site_desks, 0);
+    for (Pick& p : picks) {
+      if (p.continuing && p.role == kRoleSampler) has_sampler[state_[p.member].desk] = 1;
+      if (p.continuing && p.role == kRoleScanner) scanner_waits[state_[p.member].desk] = 1;
+    }
+    auto free_desk = [&](bool prefer_waiting) {
+      for (int pass = prefer_waiting ? 0 : 1; pass < 2; ++pass) {
+        for (int d = 0; d < site_desks; ++d) {
+          if (!has_sampler[d] && (pass == 1 || scanner_waits[d])) return d;
+        }
+      }
+      return -1;  // unreachable: no more samplers than desks
+    };
+    desk_of_.assign(picks.size(), -1);
+    for (size_t i = 0; i < picks.size(); ++i) {
+      const Pick& p = picks[i];
+      if (p.role != kRoleSampler) continue;
+      desk_of_[i] = p.continuing ? state_[p.member].desk : free_desk(true);
+      has_sampler[desk_of_[i]] = 1;
+    }
+    for (size_t i = 0; i < picks.size(); ++i) {
+      const Pick& p = picks[i];
+      if (p.role != kRoleScanner || !p.continuing) continue;
+      const int desk = state_[p.member].desk;
+      if (has_sampler[desk] && !has_scanner[desk]) {
+        desk_of_[i] = desk;
+        has_scanner[desk] = 1;
+      }
+    }
+    for (size_t i = 0; i < picks.size(); ++i) {
+      if (picks[i].role != kRoleScanner || desk_of_[i] >= 0) continue;
+      for (int d = 0; d < site_desks; ++d) {
+        if (has_sampler[d] && !has_scanner[d]) {
+          desk_of_[i] = d;
+          has_scanner[d] = 1;
+          break;
+        }
+      }
+    }
+    // Shifts come out in desk order within the cell.
+    std::vector<size_t> order(picks.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (desk_of_[a] != desk_of_[b]) return desk_of_[a] < desk_of_[b];
+      return picks[a].role < picks[b].role;
+    });
+    std::vector<Pick> sorted;
+    std::vector<int> desks;
+    for (size_t i : order) {
+      sorted.push_back(picks[i]);
+      desks.push_back(desk_of_[i]);
+    }
+    picks = std::move(sorted);
+    desk_of_ = std::move(desks);
+    next_pick_ = 0;
+  }
+
+  void Record(const Pick& pick, uint32_t site, int wave) {
+    const int desk = desk_of_[next_pick_++];
+    MemberState& s = state_[pick.member];
+    taken_[pick.member] = 1;
+    if (pick.continuing && s.desk == desk) {
+      ++cover_.shifts[s.open_shift].end_wave;
+    } else {
+      s.open_shift = static_cast<int>(cover_.shifts.size());
+      cover_.shifts.push_back({pick.member, site, desk, pick.role, wave, wave + 1});
+    }
+    s.stint_waves = pick.continuing ? s.stint_waves + 1 : 1;
+    s.last_wave = wave;
+    s.site = site;
+    s.role = pick.role;
+    s.desk = desk;
+  }
+
+  const DeskCoverProblem& problem_;
+  std::vector<MemberState> state_;
+  std::vector<char> taken_;  // [member]: works this wave already
+  std::vector<int> desk_of_;  // [pick] of the cell being staffed
+  size_t next_pick_ = 0;
+  DeskCover cover_;
+};
+
+}  // namespace
+
+DeskCover CoverDesks(const DeskCoverProblem& problem) { return Greedy(problem).Run(); }
+
+}  // namespace swabwave::engine::plan::internal
