@@ -23,6 +23,7 @@
 namespace swabwave::engine::plan::internal {
 namespace {
 
+constexpr int kShuffledPasses = 48;
 constexpr int kNeverWorked = std::numeric_limits<int>::min() / 2;
 
 struct MemberState {
@@ -34,6 +35,23 @@ struct MemberState {
   int open_shift = -1;  // index into DeskCover::shifts of the shift ending at last_wave
 };
 
+// One pass's choices; CoverDesks runs several and keeps the best cover.
+struct Rules {
+  int stint_limit;   // waves a stint may last, at most the gear cap
+  bool fresh_first;  // rested members relieve those in a stint before the stint goes on
+  uint64_t shuffle;  // 0: sites in order, ties by member; else the seed of both orders
+  bool leaving_first;  // starters whose availability ends soonest before this site's own
+};
+
+// splitmix64: a small, portable generator, so every platform and standard
+// library gives the same roster.
+uint64_t NextRandom(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 struct Pick {
   uint32_t member;
   bool continuing;
@@ -42,15 +60,28 @@ struct Pick {
 
 class Greedy {
  public:
-  explicit Greedy(const DeskCoverProblem& problem)
-      : problem_(problem), state_(problem.crew.size()) {
+  Greedy(const DeskCoverProblem& problem, Rules rules)
+      : problem_(problem), rules_(rules), state_(problem.crew.size()) {
     cover_.desks_staffed.assign(problem.desks_needed.size(), 0);
+    uint64_t random = rules.shuffle;
+    tie_break_.assign(problem.crew.size(), 0);
+    if (rules.shuffle != 0) {
+      for (uint64_t& key : tie_break_) key = NextRandom(random);
+    }
+    site_order_.resize(problem.site_count());
+    for (uint32_t s = 0; s < site_order_.size(); ++s) site_order_[s] = s;
+    random_ = random;
   }
 
   DeskCover Run() && {
     for (int wave = 0; wave < problem_.wave_count; ++wave) {
       taken_.assign(problem_.crew.size(), 0);
-      for (uint32_t site = 0; site < problem_.site_count(); ++site) StaffCell(site, wave);
+      if (rules_.shuffle != 0) {
+        for (size_t i = site_order_.size(); i > 1; --i) {
+          std::swap(site_order_[i - 1], site_order_[NextRandom(random_) % i]);
+        }
+      }
+      for (uint32_t site : site_order_) StaffCell(site, wave);
     }
     return std::move(cover_);
   }
@@ -63,7 +94,7 @@ class Greedy {
   bool CanContinue(uint32_t m, uint32_t site, StaffRole role, int wave) const {
     const MemberState& s = state_[m];
     return !taken_[m] && s.last_wave == wave - 1 && s.site == site && s.role == role &&
-           s.stint_waves < problem_.cycle.max_waves_per_stint && OnHand(m, wave);
+           s.stint_waves < rules_.stint_limit && OnHand(m, wave);
   }
 
   bool CanStart(uint32_t m, uint32_t site, int wave) const {
@@ -86,9 +117,13 @@ class Greedy {
       const CrewMember& x = problem_.crew[a];
       const CrewMember& y = problem_.crew[b];
       const bool x_home = x.home_site == site, y_home = y.home_site == site;
+      if (rules_.leaving_first && x.end_wave != y.end_wave) return x.end_wave < y.end_wave;
       if (x_home != y_home) return x_home;
       if (x.end_wave != y.end_wave) return x.end_wave < y.end_wave;
-      return state_[a].last_wave < state_[b].last_wave;
+      if (state_[a].last_wave != state_[b].last_wave) {
+        return state_[a].last_wave < state_[b].last_wave;
+      }
+      return tie_break_[a] < tie_break_[b];
     });
     return starters;
   }
@@ -127,12 +162,16 @@ class Greedy {
     auto pick_role = [&](StaffRole role, const std::vector<uint32_t>& kept,
                          const std::vector<uint32_t>& fresh) {
       int count = 0;
-      for (size_t i = 0; i < kept.size() && count < desks; ++i, ++count) {
-        picks.push_back({kept[i], true, role});
-      }
+      auto take_kept = [&] {
+        for (size_t i = 0; i < kept.size() && count < desks; ++i, ++count) {
+          picks.push_back({kept[i], true, role});
+        }
+      };
+      if (!rules_.fresh_first) take_kept();
       for (size_t i = 0; i < fresh.size() && count < desks; ++i, ++count) {
         picks.push_back({fresh[i], false, role});
       }
+      if (rules_.fresh_first) take_kept();
       for (; count < desks; ++count) picks.push_back({new_either[next_either++], false, role});
     };
     pick_role(kRoleSampler, kept_samplers, new_samplers);
@@ -224,8 +263,12 @@ class Greedy {
   }
 
   const DeskCoverProblem& problem_;
+  const Rules rules_;
   std::vector<MemberState> state_;
   std::vector<char> taken_;  // [member]: works this wave already
+  std::vector<uint64_t> tie_break_;  // [member]: last key among equal starters
+  std::vector<uint32_t> site_order_;
+  uint64_t random_ = 0;
   std::vector<int> desk_of_;  // [pick] of the cell being staffed
   size_t next_pick_ = 0;
   DeskCover cover_;
@@ -233,6 +276,32 @@ class Greedy {
 
 }  // namespace
 
-DeskCover CoverDesks(const DeskCoverProblem& problem) { return Greedy(problem).Run(); }
+DeskCover CoverDesks(const DeskCoverProblem& problem) {
+  // The first pass (full stints, stints go on before anyone relieves them)
+  // is the natural schedule; the others stagger stints, which helps when
+  // demand rises later or a role is scarce. A later pass must staff strictly
+  // more desk-waves to replace an earlier one.
+  DeskCover best;
+  bool first = true;
+  auto run = [&](Rules rules) {
+    DeskCover cover = Greedy(problem, rules).Run();
+    if (first || cover.desk_waves_staffed > best.desk_waves_staffed) best = std::move(cover);
+    first = false;
+  };
+  const int cap = problem.cycle.max_waves_per_stint;
+  for (bool fresh_first : {false, true}) {
+    for (int limit = cap; limit >= 1; --limit) run(Rules{limit, fresh_first, 0, false});
+  }
+  // Then shuffled site orders and ties, so that members of the community's
+  // pool meet the sites in other orders; seeded, so the roster is the same
+  // on every run.
+  uint64_t seed = 0x5eedULL;
+  for (int pass = 0; pass < kShuffledPasses; ++pass) {
+    const uint64_t r = NextRandom(seed);
+    run(Rules{cap - static_cast<int>(r % static_cast<uint64_t>(cap)), ((r >> 8) & 1) != 0,
+              NextRandom(seed) | 1, ((r >> 9) & 1) != 0});
+  }
+  return best;
+}
 
 }  // namespace swabwave::engine::plan::internal
