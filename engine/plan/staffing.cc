@@ -14,11 +14,14 @@ using internal::CrewMember;
 using internal::DeskCover;
 using internal::DeskCoverProblem;
 
-// Members of each role the greedy uses when it may call on as many as it
-// likes: per site, twice the peak desks plus the peak for each idle wave,
-// all on hand all round and tied to the site. That many always leaves the
-// peak rested (at most the peak work and at most the peak start a rest in
-// each of the last min_idle_waves waves), so the greedy never runs short.
+// People per role the round needs: the greedy's cover with as many
+// members as it asks for (per site and role, the peak desks for each wave
+// of a stint's cycle plus the peak again, all on hand all round and tied to
+// the site: never short), then, per site and role, the fewest people who
+// can work its stints: the most stints that overlap once each is extended
+// by its time off (interval partitioning, exact for identical people).
+// Summed over sites, so it counts pool members as if tied to one site: for
+// them it is an upper bound.
 void CountNeeded(const DeskCoverProblem& problem, Headcount& headcount) {
   DeskCoverProblem unlimited = problem;
   unlimited.crew.clear();
@@ -27,7 +30,8 @@ void CountNeeded(const DeskCoverProblem& problem, Headcount& headcount) {
     for (int w = 0; w < problem.wave_count; ++w) {
       peak = std::max(peak, problem.desks_needed[size_t{s} * problem.wave_count + w]);
     }
-    const int per_role = peak * (problem.cycle.min_idle_waves + 2);
+    const int per_role = peak * (problem.cycle.max_waves_per_stint +
+                                 problem.cycle.min_idle_waves + 1);
     for (StaffRole role : {kRoleSampler, kRoleScanner}) {
       for (int i = 0; i < per_role; ++i) {
         unlimited.crew.push_back(CrewMember{role, s, 0, problem.wave_count});
@@ -35,10 +39,40 @@ void CountNeeded(const DeskCoverProblem& problem, Headcount& headcount) {
     }
   }
   const DeskCover cover = internal::CoverDesks(unlimited);
-  std::vector<char> used(unlimited.crew.size(), 0);
+  // busy[site][role][wave]: stints at the desk or in their time off.
+  const int waves = problem.wave_count + problem.cycle.min_idle_waves;
+  std::vector<int> busy(size_t{problem.site_count()} * 2 * waves, 0);
+  // Shifts come in time order; a member's shifts that touch form a stint
+  // (a scanner moving desk starts a new shift, not a new stint).
+  struct Stint {
+    int first = 0, end = -1;
+    size_t row = 0;
+  };
+  std::vector<Stint> open(unlimited.crew.size());
+  auto close = [&](const Stint& stint) {
+    for (int w = stint.first; w < stint.end + problem.cycle.min_idle_waves; ++w) {
+      ++busy[stint.row + w];
+    }
+  };
   for (const CoverShift& shift : cover.shifts) {
-    if (used[shift.member]++) continue;
-    ++(shift.role == kRoleSampler ? headcount.samplers_needed : headcount.scanners_needed);
+    Stint& stint = open[shift.member];
+    if (stint.end == shift.first_wave) {
+      stint.end = shift.end_wave;
+      continue;
+    }
+    if (stint.end >= 0) close(stint);
+    stint = {shift.first_wave, shift.end_wave,
+             (size_t{shift.site} * 2 + (shift.role == kRoleSampler ? 0 : 1)) * waves};
+  }
+  for (const Stint& stint : open) {
+    if (stint.end >= 0) close(stint);
+  }
+  for (uint32_t s = 0; s < problem.site_count(); ++s) {
+    for (int role = 0; role < 2; ++role) {
+      const auto row = busy.begin() + static_cast<ptrdiff_t>((size_t{s} * 2 + role) * waves);
+      const int most = *std::max_element(row, row + waves);
+      (role == 0 ? headcount.samplers_needed : headcount.scanners_needed) += most;
+    }
   }
 }
 
