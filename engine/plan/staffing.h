@@ -12,9 +12,11 @@
 // at least GearCycle::min_idle_waves waves off; a scanner may move to another
 // desk of the same site inside a stint, which starts a new shift.
 //
-// StaffPlan is a greedy heuristic, wave by wave and site by site (see
-// staffing.cc for its rules); tests compare it with an exact integer
-// program on small cases. VerifyRoster (roster_check.h) checks a roster
+// StaffPlan is a greedy heuristic, wave by wave and site by site, run
+// under several rule sets with the best kept (internal/desk_cover.cc);
+// tests compare it with an exact integer program (COIN-OR CBC) on small
+// cases. Its per-cell result, Roster::cell_desks_staffed, is what a planner
+// may open; PlanWithinStaff (staffed_planning.h) re-plans with it. VerifyRoster (roster_check.h) checks a roster
 // against every rule.
 //
 // Example:
@@ -71,7 +73,9 @@ struct DeskShortfall {
 };
 
 // People per role: what the round needs (the same greedy with as many
-// members available all round as it asks for) against those on hand.
+// members available all round as it asks for, counted per site as the most
+// stints overlapping with their time off; for pool members, who may serve
+// several sites, an upper bound) against those on hand.
 struct Headcount {
   int samplers_needed = 0;
   int scanners_needed = 0;

@@ -15,6 +15,14 @@
 //
 // Samplers keep their desk for the whole stint; a scanner whose sampler left
 // moves to a desk that lacks one.
+//
+// Being greedy, one pass can strand people: everyone's stint ends at once,
+// or a pool member goes to the first site that asks when another needed
+// them more. So CoverDesks runs the pass under several rule sets (shorter
+// stint limits, relief before continuing, shuffled site orders and ties,
+// soonest-leaving first) and keeps the best; the exact comparison in
+// tests/engine/plan/desk_cover_exact_test.cc measures what that buys.
+// Cost: O(passes × waves × sites × members) per community.
 #include <algorithm>
 #include <limits>
 
