@@ -49,6 +49,7 @@ struct Rules {
   bool fresh_first;  // rested members relieve those in a stint before the stint goes on
   uint64_t shuffle;  // 0: sites in order, ties by member; else the seed of both orders
   bool leaving_first;  // starters whose availability ends soonest before this site's own
+  bool backwards;      // staff the time-reversed problem, then reverse the cover
 };
 
 // splitmix64: a small, portable generator, so every platform and standard
@@ -282,6 +283,50 @@ class Greedy {
   DeskCover cover_;
 };
 
+// The problem with time reversed: every rule reads the same backwards (stint
+// cap, time off between stints, availability windows mirrored), so a cover
+// of the reversed problem, reversed, is a cover of the original.
+DeskCoverProblem Reversed(const DeskCoverProblem& problem) {
+  DeskCoverProblem reversed = problem;
+  const int waves = problem.wave_count;
+  for (uint32_t s = 0; s < problem.site_count(); ++s) {
+    for (int w = 0; w < waves; ++w) {
+      reversed.desks_needed[size_t{s} * waves + w] =
+          problem.desks_needed[size_t{s} * waves + (waves - 1 - w)];
+    }
+  }
+  for (CrewMember& member : reversed.crew) {
+    const int first = member.first_wave;
+    member.first_wave = waves - member.end_wave;
+    member.end_wave = waves - first;
+  }
+  return reversed;
+}
+
+DeskCover Unreversed(const DeskCoverProblem& problem, DeskCover cover) {
+  const int waves = problem.wave_count;
+  for (CoverShift& shift : cover.shifts) {
+    const int first = shift.first_wave;
+    shift.first_wave = waves - shift.end_wave;
+    shift.end_wave = waves - first;
+  }
+  std::stable_sort(cover.shifts.begin(), cover.shifts.end(),
+                   [](const CoverShift& a, const CoverShift& b) {
+                     if (a.first_wave != b.first_wave) return a.first_wave < b.first_wave;
+                     if (a.site != b.site) return a.site < b.site;
+                     if (a.desk != b.desk) return a.desk < b.desk;
+                     return a.role < b.role;
+                   });
+  std::vector<int32_t> staffed(cover.desks_staffed.size());
+  for (uint32_t s = 0; s < problem.site_count(); ++s) {
+    for (int w = 0; w < waves; ++w) {
+      staffed[size_t{s} * waves + w] = cover.desks_staffed[size_t{s} * waves + (waves - 1 - w)];
+    }
+  }
+  cover.desks_staffed = std::move(staffed);
+  return cover;
+}
+
 }  // namespace
 
 DeskCover CoverDesks(const DeskCoverProblem& problem) {
@@ -289,16 +334,26 @@ DeskCover CoverDesks(const DeskCoverProblem& problem) {
   // is the natural schedule; the others stagger stints, which helps when
   // demand rises later or a role is scarce. A later pass must staff strictly
   // more desk-waves to replace an earlier one.
+  int64_t needed = 0;
+  for (int32_t desks : problem.desks_needed) needed += desks;
+  const DeskCoverProblem reversed = Reversed(problem);
   DeskCover best;
   bool first = true;
   auto run = [&](Rules rules) {
-    DeskCover cover = Greedy(problem, rules).Run();
+    if (!first && best.desk_waves_staffed == needed) return;  // nothing left to gain
+    DeskCover cover = rules.backwards
+                          ? Unreversed(problem, Greedy(reversed, rules).Run())
+                          : Greedy(problem, rules).Run();
     if (first || cover.desk_waves_staffed > best.desk_waves_staffed) best = std::move(cover);
     first = false;
   };
   const int cap = problem.cycle.max_waves_per_stint;
-  for (bool fresh_first : {false, true}) {
-    for (int limit = cap; limit >= 1; --limit) run(Rules{limit, fresh_first, 0, false});
+  for (bool backwards : {false, true}) {
+    for (bool fresh_first : {false, true}) {
+      for (int limit = cap; limit >= 1; --limit) {
+        run(Rules{limit, fresh_first, 0, false, backwards});
+      }
+    }
   }
   // Then shuffled site orders and ties, so that members of the community's
   // pool meet the sites in other orders; seeded, so the roster is the same
@@ -307,7 +362,7 @@ DeskCover CoverDesks(const DeskCoverProblem& problem) {
   for (int pass = 0; pass < kShuffledPasses; ++pass) {
     const uint64_t r = NextRandom(seed);
     run(Rules{cap - static_cast<int>(r % static_cast<uint64_t>(cap)), ((r >> 8) & 1) != 0,
-              NextRandom(seed) | 1, ((r >> 9) & 1) != 0});
+              NextRandom(seed) | 1, ((r >> 9) & 1) != 0, ((r >> 10) & 1) != 0});
   }
   return best;
 }

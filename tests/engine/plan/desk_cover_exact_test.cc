@@ -208,8 +208,8 @@ TEST(DeskCoverExactTest, DualRoleMemberFillsTheShortRole) {
 // Seeded random small problems: 1-2 sites, up to 10 waves, up to 7 members
 // with mixed roles, home sites and availability, varied gear cycles.
 // The greedy has no proven bound; what it achieves here is pinned: it
-// matches the optimum on 116 of the 120 problems and is one desk-wave short
-// on the other 4 (398 of 402 desk-waves). A change that loses any of that,
+// matches the optimum on 117 of the 120 problems and is one desk-wave short
+// on the other 3 (399 of 402 desk-waves). A change that loses any of that,
 // or a cover that breaks a rule, fails the test.
 TEST(DeskCoverExactTest, GreedyNearOptimumOnRandomSmallProblems) {
   int compared = 0, below = 0;
@@ -252,8 +252,8 @@ TEST(DeskCoverExactTest, GreedyNearOptimumOnRandomSmallProblems) {
   }
   EXPECT_EQ(compared, 120);
   EXPECT_EQ(exact_total, 402);
-  EXPECT_GE(greedy_total, 398);
-  EXPECT_LE(below, 4);
+  EXPECT_GE(greedy_total, 399);
+  EXPECT_LE(below, 3);
   printf("greedy below the optimum on %d of %d problems; %lld of %lld desk-waves\n", below,
          compared, static_cast<long long>(greedy_total), static_cast<long long>(exact_total));
 }
