@@ -74,9 +74,9 @@ void BM_Forecast(benchmark::State& state) {
     forecast = *engine::forecast::ForecastRound(*world.layout, world.config, world.plan, options);
     benchmark::DoNotOptimize(forecast);
   }
-  state.counters["people_per_s"] = benchmark::Counter(
-      static_cast<double>(world.plan.due_at_sites) * options.replications,
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["people_per_s"] =
+      benchmark::Counter(static_cast<double>(world.plan.due_at_sites) * options.replications,
+                         benchmark::Counter::kIsIterationInvariantRate);
   state.counters["completion_p50_h"] = absl::ToDoubleHours(forecast.completion_p50);
   state.counters["completion_p95_h"] = absl::ToDoubleHours(forecast.completion_p95);
   state.counters["crowded_waves"] = static_cast<double>(forecast.crowded_waves.size());

@@ -12,17 +12,16 @@ bool IsShare(double x) { return x >= 0 && x <= 1; }  // false for NaN too
 
 absl::Status ValidateArrivalOptions(const ArrivalOptions& options) {
   if (!IsShare(options.no_show_rate)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "no_show_rate ", options.no_show_rate, " must be a share in [0, 1] (0.05 is typical)"));
+    return absl::InvalidArgumentError(absl::StrCat("no_show_rate ", options.no_show_rate,
+                                                   " must be a share in [0, 1] (0.05 is typical)"));
   }
   if (!IsShare(options.late_share)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "late_share ", options.late_share, " must be a share in [0, 1] (0.2 is typical)"));
+    return absl::InvalidArgumentError(absl::StrCat("late_share ", options.late_share,
+                                                   " must be a share in [0, 1] (0.2 is typical)"));
   }
   if (options.lateness < absl::ZeroDuration() || options.lateness > kMaxLateness) {
-    return absl::InvalidArgumentError(absl::StrCat("lateness ",
-                                                   absl::FormatDuration(options.lateness),
-                                                   " must be between 0 and 24h"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lateness ", absl::FormatDuration(options.lateness), " must be between 0 and 24h"));
   }
   if (options.lateness_shape != LatenessShape::kUniform &&
       options.lateness_shape != LatenessShape::kExponential) {

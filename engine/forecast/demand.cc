@@ -20,12 +20,12 @@ absl::StatusOr<std::vector<SiteDemand>> BuildDemand(const RoundLayout& layout,
                                                     const RoundConfig& config,
                                                     const plan::Plan& plan) {
   if (plan.site_count != layout.site_count()) {
-    return PlanMismatch(absl::StrCat("has ", plan.site_count, " sites, the round ",
-                                     layout.site_count()));
+    return PlanMismatch(
+        absl::StrCat("has ", plan.site_count, " sites, the round ", layout.site_count()));
   }
   if (plan.wave_count != config.WaveCount() || plan.wave_count < 1) {
-    return PlanMismatch(absl::StrCat("has ", plan.wave_count, " waves, the round ",
-                                     config.WaveCount()));
+    return PlanMismatch(
+        absl::StrCat("has ", plan.wave_count, " waves, the round ", config.WaveCount()));
   }
   if (plan.resident_cell.size() != layout.resident_count()) {
     return PlanMismatch(absl::StrCat("has ", plan.resident_cell.size(), " residents, the round ",

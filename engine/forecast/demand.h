@@ -29,7 +29,7 @@ struct PlannedParty {
 struct SiteDemand {
   uint32_t site = kNoId;  // round site index
   int desks = 0;
-  int64_t residents = 0;  // the plan's load of the site over all waves
+  int64_t residents = 0;              // the plan's load of the site over all waves
   std::vector<PlannedParty> parties;  // by wave, then in household order
 };
 

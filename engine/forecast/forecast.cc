@@ -24,9 +24,8 @@ absl::Status ValidateForecastOptions(const ForecastOptions& options) {
                                                    " (100 is usual)"));
   }
   if (options.threads < 0 || options.threads > kMaxForecastThreads) {
-    return absl::InvalidArgumentError(absl::StrCat("threads ", options.threads,
-                                                   " must be between 0 (all cores) and ",
-                                                   kMaxForecastThreads));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "threads ", options.threads, " must be between 0 (all cores) and ", kMaxForecastThreads));
   }
   if (options.bucket < kMinBucket || options.bucket > kMaxBucket) {
     return absl::InvalidArgumentError(absl::StrCat("bucket ", absl::FormatDuration(options.bucket),
@@ -79,11 +78,11 @@ class SiteForecaster {
   const QueueWindows windows_;
   SiteQueue queue_;
   std::vector<SiteArrival> at_door_;
-  std::vector<double> done_s_;                    // [replication]
-  std::vector<int32_t> day_peaks_;                // [replication]
-  std::vector<int32_t> wave_peaks_;               // [replication * waves + wave]
+  std::vector<double> done_s_;                     // [replication]
+  std::vector<int32_t> day_peaks_;                 // [replication]
+  std::vector<int32_t> wave_peaks_;                // [replication * waves + wave]
   std::vector<std::vector<int32_t>> bucket_rows_;  // [replication][bucket]
-  std::vector<int32_t> column_;                   // one bucket or wave across replications
+  std::vector<int32_t> column_;                    // one bucket or wave across replications
 };
 
 const SiteDay& SiteForecaster::Replicate(const SiteDemand& demand, int r) {
@@ -142,7 +141,8 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
   for (size_t b = 0; b < buckets; ++b) {
     column_.clear();
     // A replication that finished sooner had nobody waiting then.
-    for (const std::vector<int32_t>& row : bucket_rows_) column_.push_back(b < row.size() ? row[b] : 0);
+    for (const std::vector<int32_t>& row : bucket_rows_)
+      column_.push_back(b < row.size() ? row[b] : 0);
     std::tie(site.queue_p50[b], site.queue_p95[b]) = MedianAndP95();
   }
   for (size_t w = 0; w < waves; ++w) {
@@ -159,8 +159,8 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
         .peak_queue_p50 = p50,
         .peak_queue_p95 = p95,
         .over_limit_by = p95 - options_.crowding_limit,
-        .share_over = static_cast<double>(column_.end() - first_over) /
-                      static_cast<double>(replications),
+        .share_over =
+            static_cast<double>(column_.end() - first_over) / static_cast<double>(replications),
     });
   }
 }
@@ -179,6 +179,17 @@ absl::StatusOr<RoundForecast> ForecastRound(const RoundLayout& layout, const Rou
   if (absl::Status s = ValidateForecastOptions(options); !s.ok()) return s;
   absl::StatusOr<std::vector<SiteDemand>> demand = BuildDemand(layout, config, plan);
   if (!demand.ok()) return demand.status();
+  // Buckets past the round's end (people still being served) are few; the
+  // round's own length is what the limit is about.
+  absl::Duration rest;  // IDivDuration requires somewhere to put it
+  const int64_t records_per_replication = std::max<int64_t>(
+      absl::IDivDuration(config.duration, options.bucket, &rest) + 1, plan.wave_count);
+  if (records_per_replication * options.replications > kMaxRecordsPerSite) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bucket ", absl::FormatDuration(options.bucket), " and replications ", options.replications,
+        " need ", records_per_replication * options.replications, " records per site, over ",
+        kMaxRecordsPerSite, "; use wider buckets or fewer replications"));
+  }
 
   RoundForecast forecast;
   forecast.replications = options.replications;

@@ -49,6 +49,9 @@ inline constexpr int kMaxReplications = 100'000;
 inline constexpr int kMaxForecastThreads = 1024;
 inline constexpr absl::Duration kMinBucket = absl::Seconds(10);
 inline constexpr absl::Duration kMaxBucket = absl::Hours(24);
+// Bounds the per-site record (time buckets or waves, times replications)
+// a worker keeps: 20 million numbers, 80 MB a thread.
+inline constexpr int64_t kMaxRecordsPerSite = 20'000'000;
 
 struct ForecastOptions {
   ArrivalOptions arrivals;
@@ -69,9 +72,9 @@ struct SiteForecast {
   uint32_t site = kNoId;  // round site index
   std::string site_id;
   int desks = 0;
-  int64_t planned = 0;       // residents the plan sends here
-  double mean_served = 0;    // per replication
-  double mean_no_shows = 0;  // per replication; mean_served + mean_no_shows == planned
+  int64_t planned = 0;         // residents the plan sends here
+  double mean_served = 0;      // per replication
+  double mean_no_shows = 0;    // per replication; mean_served + mean_no_shows == planned
   int32_t peak_queue_p50 = 0;  // most people waiting at once over the whole round
   int32_t peak_queue_p95 = 0;
   absl::Duration done_p50;  // when its last resident leaves a desk, after the round's start
@@ -90,8 +93,8 @@ struct CrowdedWave {
   int wave = 0;
   int32_t peak_queue_p50 = 0;  // most people waiting at once during the window
   int32_t peak_queue_p95 = 0;
-  int32_t over_limit_by = 0;   // peak_queue_p95 - crowding_limit, > 0
-  double share_over = 0;       // share of replications whose peak exceeded the limit
+  int32_t over_limit_by = 0;  // peak_queue_p95 - crowding_limit, > 0
+  double share_over = 0;      // share of replications whose peak exceeded the limit
 };
 
 struct RoundForecast {
@@ -111,8 +114,10 @@ struct RoundForecast {
 };
 
 // Forecasts `plan`, made for `layout` and `config`. INVALID_ARGUMENT naming
-// the field for bad options, or "plan" when the plan does not fit the
-// layout and config (see BuildDemand).
+// the field for bad options (also "bucket" and "replications" together
+// when the round's buckets or waves times the replications exceed
+// kMaxRecordsPerSite), or "plan" when the plan does not fit the layout and
+// config (see BuildDemand).
 [[nodiscard]] absl::StatusOr<RoundForecast> ForecastRound(const RoundLayout& layout,
                                                           const RoundConfig& config,
                                                           const plan::Plan& plan,

@@ -13,8 +13,8 @@ absl::Status ValidateServiceTimeOptions(const ServiceTimeOptions& options) {
         " must be between 1 and 1000 people per desk per hour (the field sees 110-120)"));
   }
   if (!(options.cv >= 0 && options.cv <= kMaxServiceCv)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cv ", options.cv, " must be between 0 and ", kMaxServiceCv, " (0.3 is typical)"));
+    return absl::InvalidArgumentError(absl::StrCat("cv ", options.cv, " must be between 0 and ",
+                                                   kMaxServiceCv, " (0.3 is typical)"));
   }
   if (options.shape != ServiceTimeShape::kFixed && options.shape != ServiceTimeShape::kLognormal &&
       options.shape != ServiceTimeShape::kGamma) {

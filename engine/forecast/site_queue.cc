@@ -83,8 +83,8 @@ const SiteDay& SiteQueue::Run(std::span<const SiteArrival> arrivals, int desks,
 
 void SiteQueue::RecordLevel(int32_t level, double from_s, double to_s) {
   const size_t first_bucket = WindowOf(from_s, windows_.bucket_s);
-  Raise(day_.bucket_peaks, first_bucket,
-        LastWindowBefore(to_s, windows_.bucket_s, first_bucket), level);
+  Raise(day_.bucket_peaks, first_bucket, LastWindowBefore(to_s, windows_.bucket_s, first_bucket),
+        level);
   // Waiting after the last wave's window still counts to the last wave.
   const size_t last_wave = static_cast<size_t>(windows_.wave_count - 1);
   const size_t first_wave = std::min(WindowOf(from_s, windows_.wave_length_s), last_wave);

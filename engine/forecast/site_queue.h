@@ -31,9 +31,9 @@ struct SiteArrival {
 
 // How the day is cut up for the record.
 struct QueueWindows {
-  double bucket_s = 300;      // > 0
+  double bucket_s = 300;        // > 0
   double wave_length_s = 1800;  // > 0
-  int wave_count = 1;         // >= 1; time past the last wave counts to the last wave
+  int wave_count = 1;           // >= 1; time past the last wave counts to the last wave
 };
 
 struct SiteDay {

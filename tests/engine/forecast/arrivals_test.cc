@@ -74,10 +74,12 @@ TEST(ArrivalModelTest, SharesAndWindowsAsConfigured) {
 }
 
 TEST(ArrivalModelTest, ExponentialLatenessHasTheMean) {
-  const ArrivalModel late_model(
-      {.no_show_rate = 0, .late_share = 1, .lateness = absl::Minutes(10),
-       .lateness_shape = LatenessShape::kExponential, .spread = ArrivalSpread::kEvenlySpaced},
-      kWave);
+  const ArrivalModel late_model({.no_show_rate = 0,
+                                 .late_share = 1,
+                                 .lateness = absl::Minutes(10),
+                                 .lateness_shape = LatenessShape::kExponential,
+                                 .spread = ArrivalSpread::kEvenlySpaced},
+                                kWave);
   Random random(4);
   double total_lateness = 0;
   constexpr int kParties = 20000;
@@ -109,8 +111,8 @@ TEST(ServiceTimeTest, MeanAndSpreadAroundTheRate) {
   Random random(6);
   EXPECT_DOUBLE_EQ(fixed.Draw(random), 600.0);
   // A gamma with cv above 1 has shape under 1: still positive, still the mean.
-  const ServiceTimeModel wide({.per_desk_rate_per_hour = 60, .shape = ServiceTimeShape::kGamma,
-                               .cv = 2});
+  const ServiceTimeModel wide(
+      {.per_desk_rate_per_hour = 60, .shape = ServiceTimeShape::kGamma, .cv = 2});
   double sum = 0;
   for (int i = 0; i < 50000; ++i) sum += wide.Draw(random);
   EXPECT_NEAR(sum / 50000, 60.0, 3.0);  // sd of the mean 0.54

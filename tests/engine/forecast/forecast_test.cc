@@ -16,9 +16,9 @@ namespace {
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
 using ::testing::ElementsAre;
+using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::Pointwise;
-using ::testing::Eq;
 
 const absl::Time kStart = absl::FromUnixSeconds(1795762800);  // 2026-11-27 07:00 UTC
 
@@ -79,8 +79,8 @@ TEST(ForecastTest, OverloadedDeskByHandAndFlagged) {
   EXPECT_EQ(site.mean_no_shows, 0);
   EXPECT_EQ(site.peak_queue_p95, 7);
   EXPECT_EQ(site.done_p95, absl::Minutes(100));
-  EXPECT_THAT(site.queue_p95, ElementsAre(1, 3, 3, 5, 6, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1,
-                                          0, 0));
+  EXPECT_THAT(site.queue_p95,
+              ElementsAre(1, 3, 3, 5, 6, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0));
   EXPECT_EQ(site.queue_p50, site.queue_p95);  // nothing random
   // Limit 5: the first wave's window peaks at 7, the second (its people
   // still waiting) at 6; from 60 minutes at most 4 wait.
@@ -295,18 +295,24 @@ TEST_F(ReferenceForecastTest, OptionsAreValidatedByName) {
     EXPECT_EQ(forecast.status().code(), absl::StatusCode::kInvalidArgument);
     return std::string(forecast.status().message());
   };
-  EXPECT_THAT(message_for([](ForecastOptions& o) { o.replications = 0; }), HasSubstr("replications"));
+  EXPECT_THAT(message_for([](ForecastOptions& o) { o.replications = 0; }),
+              HasSubstr("replications"));
   EXPECT_THAT(message_for([](ForecastOptions& o) { o.threads = -1; }), HasSubstr("threads"));
   EXPECT_THAT(message_for([](ForecastOptions& o) { o.bucket = absl::Seconds(1); }),
               HasSubstr("bucket"));
+  // 24 hours of 10-second buckets (8,641) for 100,000 replications.
+  EXPECT_THAT(message_for([](ForecastOptions& o) {
+                o.bucket = absl::Seconds(10);
+                o.replications = kMaxReplications;
+              }),
+              HasSubstr("records per site"));
   EXPECT_THAT(message_for([](ForecastOptions& o) { o.crowding_limit = -1; }),
               HasSubstr("crowding_limit"));
   EXPECT_THAT(message_for([](ForecastOptions& o) { o.arrivals.no_show_rate = 2; }),
               HasSubstr("no_show_rate"));
   EXPECT_THAT(message_for([](ForecastOptions& o) { o.service.cv = NAN; }), HasSubstr("cv"));
-  EXPECT_THAT(
-      message_for([](ForecastOptions& o) { o.service.per_desk_rate_per_hour = 0; }),
-      HasSubstr("per_desk_rate_per_hour"));
+  EXPECT_THAT(message_for([](ForecastOptions& o) { o.service.per_desk_rate_per_hour = 0; }),
+              HasSubstr("per_desk_rate_per_hour"));
 }
 
 TEST_F(ReferenceForecastTest, RejectsAPlanForAnotherRound) {

@@ -33,8 +33,7 @@ TEST(SiteQueueTest, OneDeskOverloadedByHand) {
                                 7,           // [25, 30): the last arrives at 27
                                 6, 6,        // one to the desk at 30
                                 5, 5, 4, 4,  // one leaves the line every 10 minutes
-                                3, 3, 2, 2, 1, 1,
-                                0, 0}));  // the last starts at 90, is done at 100
+                                3, 3, 2, 2, 1, 1, 0, 0}));  // the last starts at 90, is done at 100
   // Wave windows of 30 minutes: 7 in the first, 6 in the second (the first
   // wave's people still waiting), 3 from 60 minutes, 0 from 90.
   EXPECT_THAT(day.wave_peaks, ElementsAre(7, 6, 3, 0));
