@@ -141,8 +141,9 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
   for (size_t b = 0; b < buckets; ++b) {
     column_.clear();
     // A replication that finished sooner had nobody waiting then.
-    for (const std::vector<int32_t>& row : bucket_rows_)
+    for (const std::vector<int32_t>& row : bucket_rows_) {
       column_.push_back(b < row.size() ? row[b] : 0);
+    }
     std::tie(site.queue_p50[b], site.queue_p95[b]) = MedianAndP95();
   }
   for (size_t w = 0; w < waves; ++w) {
