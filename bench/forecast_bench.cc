@@ -90,6 +90,7 @@ BENCHMARK(BM_Forecast)
     ->Args({1'000'000, 1, 1})
     ->Args({1'000'000, 10, 2})
     ->Args({10'000'000, 1, 2})
+    ->Args({10'000'000, 10, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
