@@ -79,6 +79,8 @@ class SiteForecaster {
   SiteQueue queue_;
   std::vector<SiteArrival> at_door_;
   std::vector<double> done_s_;                     // [replication]
+  std::vector<double> mean_wait_s_;                // [replication]
+  std::vector<double> longest_wait_s_;             // [replication]
   std::vector<int32_t> day_peaks_;                 // [replication]
   std::vector<int32_t> wave_peaks_;                // [replication * waves + wave]
   std::vector<std::vector<int32_t>> bucket_rows_;  // [replication][bucket]
@@ -113,6 +115,8 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
   const size_t replications = static_cast<size_t>(options_.replications);
   const size_t waves = static_cast<size_t>(windows_.wave_count);
   done_s_.assign(replications, 0.0);
+  mean_wait_s_.assign(replications, 0.0);
+  longest_wait_s_.assign(replications, 0.0);
   day_peaks_.assign(replications, 0);
   wave_peaks_.assign(replications * waves, 0);
   size_t buckets = 0;
@@ -124,6 +128,8 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
     totals.no_shows[r] += demand.residents - day.served;
     totals.completion_s[r] = std::max(totals.completion_s[r], day.last_done_s);
     done_s_[r] = day.last_done_s;
+    if (day.served > 0) mean_wait_s_[r] = day.total_wait_s / static_cast<double>(day.served);
+    longest_wait_s_[r] = day.longest_wait_s;
     bucket_rows_[r].assign(day.bucket_peaks.begin(), day.bucket_peaks.end());
     buckets = std::max(buckets, day.bucket_peaks.size());
     for (int32_t peak : day.bucket_peaks) day_peaks_[r] = std::max(day_peaks_[r], peak);
@@ -134,6 +140,9 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
   site.mean_no_shows = static_cast<double>(demand.residents) - site.mean_served;
   site.done_p50 = absl::Seconds(Percentile(done_s_, 50));
   site.done_p95 = absl::Seconds(Percentile(done_s_, 95));
+  site.mean_wait_p50 = absl::Seconds(Percentile(mean_wait_s_, 50));
+  site.mean_wait_p95 = absl::Seconds(Percentile(mean_wait_s_, 95));
+  site.longest_wait_p95 = absl::Seconds(Percentile(longest_wait_s_, 95));
   column_ = day_peaks_;
   std::tie(site.peak_queue_p50, site.peak_queue_p95) = MedianAndP95();
   site.queue_p50.resize(buckets);

@@ -79,6 +79,12 @@ struct SiteForecast {
   int32_t peak_queue_p95 = 0;
   absl::Duration done_p50;  // when its last resident leaves a desk, after the round's start
   absl::Duration done_p95;
+  // From arrival to a desk: the mean over everyone who came in a
+  // replication, and the longest anyone waited in it; p50/p95 across
+  // replications.
+  absl::Duration mean_wait_p50;
+  absl::Duration mean_wait_p95;
+  absl::Duration longest_wait_p95;
   // [bucket b] most people waiting at once in [start + b * bucket, start + (b+1) * bucket);
   // as many buckets as the slowest replication needs.
   std::vector<int32_t> queue_p50;

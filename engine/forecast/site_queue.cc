@@ -29,6 +29,8 @@ const SiteDay& SiteQueue::Run(std::span<const SiteArrival> arrivals, int desks,
                               const ServiceTimeModel& service, Random& random) {
   day_.served = 0;
   day_.last_done_s = 0;
+  day_.total_wait_s = 0;
+  day_.longest_wait_s = 0;
   day_.bucket_peaks.clear();
   day_.wave_peaks.assign(static_cast<size_t>(windows_.wave_count), 0);
   desk_free_s_.assign(static_cast<size_t>(desks), 0.0);
@@ -43,6 +45,8 @@ const SiteDay& SiteQueue::Run(std::span<const SiteArrival> arrivals, int desks,
       const double done_s = start_s + service.Draw(random);
       *desk = done_s;
       if (start_s > party.at_s) {
+        day_.total_wait_s += start_s - party.at_s;
+        day_.longest_wait_s = std::max(day_.longest_wait_s, start_s - party.at_s);
         waited_from_s_.push_back(party.at_s);
         waited_until_s_.push_back(start_s);
       }

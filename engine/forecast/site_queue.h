@@ -38,7 +38,9 @@ struct QueueWindows {
 
 struct SiteDay {
   int64_t served = 0;
-  double last_done_s = 0;  // when the last person leaves a desk; 0 when nobody came
+  double last_done_s = 0;   // when the last person leaves a desk; 0 when nobody came
+  double total_wait_s = 0;  // summed over everyone served, from arrival to a desk
+  double longest_wait_s = 0;
   // [bucket] most people waiting at once in [b * bucket_s, (b + 1) * bucket_s);
   // as many buckets as it takes to cover last_done_s.
   std::vector<int32_t> bucket_peaks;

@@ -79,6 +79,10 @@ TEST(ForecastTest, OverloadedDeskByHandAndFlagged) {
   EXPECT_EQ(site.mean_no_shows, 0);
   EXPECT_EQ(site.peak_queue_p95, 7);
   EXPECT_EQ(site.done_p95, absl::Minutes(100));
+  // Person k waits 7k minutes: 31.5 on average, 63 at most.
+  EXPECT_EQ(site.mean_wait_p50, absl::Seconds(1890));
+  EXPECT_EQ(site.mean_wait_p95, absl::Seconds(1890));
+  EXPECT_EQ(site.longest_wait_p95, absl::Minutes(63));
   EXPECT_THAT(site.queue_p95,
               ElementsAre(1, 3, 3, 5, 6, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0));
   EXPECT_EQ(site.queue_p50, site.queue_p95);  // nothing random
@@ -103,6 +107,7 @@ TEST(ForecastTest, ComfortableWaveIsNotFlagged) {
   EXPECT_EQ(forecast->completion_p50, absl::Minutes(28));  // last arrives at 27, 1 minute
   EXPECT_TRUE(forecast->crowded_waves.empty());
   EXPECT_EQ(forecast->sites[0].peak_queue_p95, 0);
+  EXPECT_EQ(forecast->sites[0].longest_wait_p95, absl::ZeroDuration());
   EXPECT_THAT(forecast->sites[0].queue_p95, ElementsAre(0, 0, 0, 0, 0, 0));
   // Even a limit of zero is not exceeded when nobody waits.
   ForecastOptions strict = Deterministic(60);
@@ -168,6 +173,7 @@ void ExpectSameForecast(const RoundForecast& a, const RoundForecast& b) {
     EXPECT_EQ(a.sites[s].queue_p95, b.sites[s].queue_p95) << s;
     EXPECT_EQ(a.sites[s].done_p95, b.sites[s].done_p95) << s;
     EXPECT_EQ(a.sites[s].mean_served, b.sites[s].mean_served) << s;
+    EXPECT_EQ(a.sites[s].mean_wait_p95, b.sites[s].mean_wait_p95) << s;
   }
   ASSERT_EQ(a.crowded_waves.size(), b.crowded_waves.size());
   for (size_t i = 0; i < a.crowded_waves.size(); ++i) {
@@ -251,6 +257,11 @@ TEST_F(ReferenceForecastTest, GreedyPlanForecastIsSane) {
     }
     EXPECT_LE(site.done_p95, forecast.completion_p95);
     EXPECT_GE(site.done_p95, site.done_p50);
+    // Someone waits, but on average a few minutes, not a wave.
+    EXPECT_GT(site.mean_wait_p50, absl::ZeroDuration()) << site.site_id;
+    EXPECT_LE(site.mean_wait_p50, site.mean_wait_p95);
+    EXPECT_LT(site.mean_wait_p95, absl::Minutes(15)) << site.site_id;
+    EXPECT_GE(site.longest_wait_p95, site.mean_wait_p95);
   }
 }
 

@@ -24,6 +24,9 @@ TEST(SiteQueueTest, OneDeskOverloadedByHand) {
   const SiteDay& day = queue.Run(arrivals, 1, service, random);
   EXPECT_EQ(day.served, 10);
   EXPECT_DOUBLE_EQ(day.last_done_s, 6000);
+  // Person k waits 600k - 180k = 420k seconds.
+  EXPECT_DOUBLE_EQ(day.total_wait_s, 420.0 * 45);
+  EXPECT_DOUBLE_EQ(day.longest_wait_s, 420.0 * 9);
   EXPECT_THAT(day.bucket_peaks,
               ElementsAreArray({1,           // [0, 5) min: one waits from 3
                                 3,           // [5, 10): arrivals at 6 and 9
@@ -47,6 +50,7 @@ TEST(SiteQueueTest, NobodyWaitsWhenDesksKeepUp) {
   Random random(1);
   const SiteDay& day = queue.Run(arrivals, 1, service, random);
   EXPECT_DOUBLE_EQ(day.last_done_s, 9 * 180 + 60);
+  EXPECT_EQ(day.total_wait_s, 0);
   EXPECT_THAT(day.bucket_peaks, ElementsAre(0, 0, 0, 0, 0, 0));  // 28 minutes: six buckets
   EXPECT_THAT(day.wave_peaks, ElementsAre(0, 0));
 }
