@@ -360,6 +360,10 @@ void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::st
   w.SignedVarint(p.split_units);
   w.Double(p.total_walking_m);
   w.SignedVarint(p.overloaded_cells);
+  // The optimal planner's gaps (added with it: older records end above).
+  w.SignedVarint(p.waves_optimum);
+  w.Double(p.flow_walking_m);
+  w.SignedVarint(p.scattered_buildings);
 }
 
 absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
@@ -428,9 +432,18 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
   if (!in.SignedVarint(&p.residents) || !in.SignedVarint(&p.due_at_sites) ||
       !in.SignedVarint(&p.door_to_door_count) || !in.SignedVarint(&p.exempt) ||
       !in.SignedVarint(&p.units) || !in.SignedVarint(&p.split_units) ||
-      !in.Double(&p.total_walking_m) || !in.SignedVarint(&p.overloaded_cells) || !in.empty()) {
+      !in.Double(&p.total_walking_m) || !in.SignedVarint(&p.overloaded_cells)) {
     return Malformed(kType, "totals");
   }
+  if (!in.empty()) {
+    int64_t waves_optimum;
+    if (!in.SignedVarint(&waves_optimum) || waves_optimum < 0 || waves_optimum > wave_count ||
+        !in.Double(&p.flow_walking_m) || !in.SignedVarint(&p.scattered_buildings)) {
+      return Malformed(kType, "optimal planner's totals");
+    }
+    p.waves_optimum = static_cast<int>(waves_optimum);
+  }
+  if (!in.empty()) return Malformed(kType, "trailing bytes");
   return event;
 }
 

@@ -18,9 +18,12 @@ absl::Status ValidatePlanOptions(const PlanOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("utilization ", options.utilization, " must be in (0, 1]; 0.85 is typical"));
   }
-  if (options.nearest_sites < 1) {
+  // Arcs grow with buildings x nearest sites: a bound keeps a city's flow
+  // network in memory.
+  if (options.nearest_sites < 1 || options.nearest_sites > kMaxNearestSites) {
     return absl::InvalidArgumentError(absl::StrCat("nearest_sites ", options.nearest_sites,
-                                                   " must be at least 1 (6 is the default)"));
+                                                   " must be between 1 and ", kMaxNearestSites,
+                                                   " (6 is the default)"));
   }
   if (options.threads < 0) {
     return absl::InvalidArgumentError(

@@ -38,6 +38,8 @@ struct PlanOptions {
   int threads = 0;
 };
 
+inline constexpr int kMaxNearestSites = 64;
+
 // INVALID_ARGUMENT naming the field when an option is out of range.
 [[nodiscard]] absl::Status ValidatePlanOptions(const PlanOptions& options);
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/model/names.h"
+#include "engine/plan/flow_planner.h"
 #include "engine/plan/greedy_planner.h"
 #include "services/api/proto_convert.h"
 
@@ -165,7 +166,25 @@ engine::plan::PlanOptions PlanOptionsFromProto(const v1::PlanOptions& o) {
   engine::plan::PlanOptions options;
   if (o.per_desk_rate_per_hour() != 0) options.per_desk_rate_per_hour = o.per_desk_rate_per_hour();
   if (o.utilization() != 0) options.utilization = o.utilization();
+  if (o.nearest_sites() != 0) options.nearest_sites = o.nearest_sites();
   return options;
+}
+
+// INVALID_ARGUMENT for a planner this server does not know (proto3 keeps
+// unknown enum numbers).
+absl::Status CheckPlanner(const v1::PlanOptions& o) {
+  if (v1::Planner_IsValid(o.planner())) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("options.planner ", o.planner(),
+                   " is not a planner: use PLANNER_OPTIMAL (the default) or PLANNER_GREEDY"));
+}
+
+// The optimal planner unless the request asks for the first one.
+const engine::plan::Planner& PlannerFor(const v1::PlanOptions& o) {
+  static const engine::plan::FlowPlanner optimal;
+  static const engine::plan::GreedyPlanner greedy;
+  if (o.planner() == v1::PLANNER_GREEDY) return greedy;
+  return optimal;
 }
 
 }  // namespace
@@ -262,6 +281,7 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
   if (valid.ok()) valid = round.status();
   const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
   if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
+  if (valid.ok()) valid = CheckPlanner(request->options());
   if (!valid.ok()) {
     timer.Finish(reactor, ToGrpcStatus(valid));
     return reactor;
@@ -272,9 +292,8 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
     }
     const grpc::Status status =
         context_.cache->Run("PlanRound", request->request_id(), *request, response, [&] {
-          const engine::plan::GreedyPlanner planner;
           absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan =
-              r->MakePlan(planner, options);
+              r->MakePlan(PlannerFor(request->options()), options);
           if (!plan.ok()) return ToGrpcStatus(plan.status());
           *response->mutable_summary() = PlanSummaryToProto(**plan);
           spdlog::info("planned round {}: {} waves (bound {}), {} due at sites, {} door-to-door",

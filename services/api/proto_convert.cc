@@ -329,6 +329,9 @@ v1::PlanSummary PlanSummaryToProto(const engine::plan::Plan& plan) {
   out.set_mean_walking_m(plan.due_at_sites > 0 ? plan.total_walking_m / plan.due_at_sites : 0);
   out.set_overloaded_cells(plan.overloaded_cells);
   out.set_planner(plan.planner);
+  out.set_waves_optimum(plan.waves_optimum);
+  out.set_flow_walking_m(plan.flow_walking_m);
+  out.set_scattered_buildings(plan.scattered_buildings);
   return out;
 }
 

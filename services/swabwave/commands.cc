@@ -48,8 +48,18 @@ void PrintSummary(const v1::PlanSummary& s) {
   absl::PrintF("exempt             %d\n", s.exempt());
   absl::PrintF("waves used         %d of %d (lower bound %d, gap %d)\n", s.waves_used(),
                s.waves_available(), s.waves_lower_bound(), s.waves_used() - s.waves_lower_bound());
+  if (s.waves_optimum() > 0) {
+    absl::PrintF("waves optimum      %d (W*: the fewest a flow over the nearest sites needs)\n",
+                 s.waves_optimum());
+  }
   absl::PrintF("walking            %.0f m in all, %.0f m per resident\n", s.total_walking_m(),
                s.mean_walking_m());
+  if (s.flow_walking_m() > 0) {
+    absl::PrintF("walking optimum    %.0f m (the plan walks %.2f%% more)\n", s.flow_walking_m(),
+                 100.0 * (s.total_walking_m() / s.flow_walking_m() - 1));
+  }
+  absl::PrintF("scattered          %d buildings not within two consecutive waves\n",
+               s.scattered_buildings());
   absl::PrintF("overloaded cells   %d\n", s.overloaded_cells());
 }
 
@@ -219,6 +229,15 @@ int Plan(const Options& options, const std::string& round) {
   request.set_round(RoundArg(round));
   request.mutable_options()->set_per_desk_rate_per_hour(options.rate);
   request.mutable_options()->set_utilization(options.utilization);
+  request.mutable_options()->set_nearest_sites(options.nearest_sites);
+  if (options.planner == "greedy") {
+    request.mutable_options()->set_planner(v1::PLANNER_GREEDY);
+  } else if (options.planner.empty() || options.planner == "optimal") {
+    request.mutable_options()->set_planner(v1::PLANNER_OPTIMAL);
+  } else {
+    std::cerr << "swabwave plan: --planner must be optimal or greedy\n";
+    return 2;
+  }
   v1::PlanRoundResponse response;
   const absl::Time start = absl::Now();
   const grpc::Status status = Client::WithRetry(

@@ -31,6 +31,8 @@ struct Options {
   // plan
   double rate = 0;
   double utilization = 0;
+  std::string planner;  // optimal (default) or greedy
+  int nearest_sites = 0;
   // replan
   int from_wave = -1;
   std::string changes;  // SITE=DESKS,...

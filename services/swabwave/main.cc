@@ -38,6 +38,9 @@ ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
           "round create: how long the round may last (default 24h)");
 ABSL_FLAG(double, rate, 0, "plan: people per desk per hour (default 110)");
 ABSL_FLAG(double, utilization, 0, "plan: share of capacity to plan for (default 0.85)");
+ABSL_FLAG(std::string, planner, "optimal",
+          "plan: optimal (fewest waves, then least walking) or greedy (the first planner)");
+ABSL_FLAG(int, nearest_sites, 0, "plan: optimal planner's nearest sites per building (default 6)");
 ABSL_FLAG(int, from_wave, -1, "replan: the first wave not yet started (0-based)");
 ABSL_FLAG(std::string, changes, "", "replan: SITE=DESKS,... (0 desks closes the site)");
 ABSL_FLAG(std::string, level, "community", "progress: community, compound, building, site or wave");
@@ -62,7 +65,7 @@ constexpr char kUsage[] =
     "  swabwave import DIR...\n"
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
     "  swabwave round list | round show R | round open R | round close R\n"
-    "  swabwave plan R [--rate 110] [--utilization 0.85]\n"
+    "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
     "  swabwave replan R --from_wave N --changes SITE=DESKS,... [--csv FILE]\n"
     "  swabwave door-to-door R\n"
@@ -103,6 +106,8 @@ int main(int argc, char** argv) {
   o.duration = absl::GetFlag(FLAGS_duration);
   o.rate = absl::GetFlag(FLAGS_rate);
   o.utilization = absl::GetFlag(FLAGS_utilization);
+  o.planner = absl::GetFlag(FLAGS_planner);
+  o.nearest_sites = absl::GetFlag(FLAGS_nearest_sites);
   o.from_wave = absl::GetFlag(FLAGS_from_wave);
   o.changes = absl::GetFlag(FLAGS_changes);
   o.level = absl::GetFlag(FLAGS_level);

@@ -378,6 +378,13 @@ std::vector<Row> UnaryRows() {
                         std::numeric_limits<double>::infinity());
                   }),
                   kInvalid, "must be between 1 and 1000"});
+  rows.push_back({"PlanRoundUnknownPlanner", Bad<Plan>([](auto& r) {
+                    r.mutable_options()->set_planner(static_cast<v1::Planner>(7));
+                  }),
+                  kInvalid, "options.planner 7 is not a planner"});
+  rows.push_back({"PlanRoundNearestSitesOutOfRange",
+                  Bad<Plan>([](auto& r) { r.mutable_options()->set_nearest_sites(65); }), kInvalid,
+                  "nearest_sites 65 must be between 1 and 64"});
   rows.push_back({"PlanRoundOpenRound", Bad<Plan>([](auto& r) { r.set_round("rounds/r"); }),
                   kFailedPrecondition, "round r is open; only a draft or planned round"});
   rows.push_back({"PlanRoundClosedRound", Bad<Plan>([](auto& r) { r.set_round("rounds/closed"); }),

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "engine/journal/byte_codec.h"
 #include "engine/model/round_layout.h"
+#include "engine/plan/flow_planner.h"
 #include "engine/plan/greedy_planner.h"
 #include "tests/engine/test_community.h"
 
@@ -101,6 +104,51 @@ TEST(RecordsTest, APlanRoundTripsThroughItsRecord) {
   EncodeRoundPlanned("r", decoded->plan, &again);
   EXPECT_EQ(again, record);
   EXPECT_TRUE(plan::VerifyPlan(layout, decoded->plan).ok());
+}
+
+// The optimal planner's gaps travel with the plan, a re-plan carries the
+// same payload under its own type, and a record written before those
+// fields existed still reads (they are 0).
+TEST(RecordsTest, OptimalPlansAndReplansRoundTripAndOldPlanRecordsStillRead) {
+  const Community community = TestCommunity();
+  RoundConfig config;
+  config.id = "r";
+  config.community_ids = {"tc"};
+  config.start = absl::FromUnixSeconds(1795762800);
+  const RoundLayout layout({&community});
+  absl::StatusOr<plan::Plan> made = plan::FlowPlanner().MakePlan(layout, config, {});
+  ASSERT_TRUE(made.ok()) << made.status();
+  ASSERT_GT(made->waves_optimum, 0);
+  ASSERT_GT(made->flow_walking_m, 0);
+  for (RecordType type : {RecordType::kRoundPlanned, RecordType::kRoundReplanned}) {
+    std::string record;
+    EncodeRoundPlanned("r", *made, &record, type);
+    ASSERT_EQ(*TypeOf(record), type);
+    absl::StatusOr<RoundPlanned> decoded = DecodeRoundPlanned(record);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->plan.waves_optimum, made->waves_optimum);
+    EXPECT_EQ(decoded->plan.flow_walking_m, made->flow_walking_m);
+    EXPECT_EQ(decoded->plan.scattered_buildings, made->scattered_buildings);
+    EXPECT_EQ(decoded->plan.resident_cell, made->resident_cell);
+  }
+  // The old form: the same record without the three trailing fields.
+  std::string record;
+  EncodeRoundPlanned("r", *made, &record);
+  std::string suffix;
+  ByteWriter tail(&suffix);
+  tail.SignedVarint(made->waves_optimum);
+  tail.Double(made->flow_walking_m);
+  tail.SignedVarint(made->scattered_buildings);
+  ASSERT_TRUE(absl::EndsWith(record, suffix));
+  absl::StatusOr<RoundPlanned> old =
+      DecodeRoundPlanned(absl::string_view(record).substr(0, record.size() - suffix.size()));
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->plan.waves_optimum, 0);
+  EXPECT_EQ(old->plan.flow_walking_m, 0);
+  EXPECT_EQ(old->plan.resident_cell, made->resident_cell);
+  // Half of the new fields is refused, and so is anything after them.
+  EXPECT_FALSE(DecodeRoundPlanned(absl::string_view(record).substr(0, record.size() - 2)).ok());
+  EXPECT_FALSE(DecodeRoundPlanned(record + "x").ok());
 }
 
 // Every prefix of every kind of record is refused with a message, never a

@@ -211,10 +211,19 @@ TEST(DeskCoverExactTest, DualRoleMemberFillsTheShortRole) {
 // matches the optimum on 117 of the 120 problems and is one desk-wave short
 // on the other 3 (399 of 402 desk-waves). A change that loses any of that,
 // or a cover that breaks a rule, fails the test.
+// Under the sanitizers CBC (not instrumented, but allocating through their
+// runtime) takes 45-130 s for the 120 problems: those builds compare the
+// first 20 problem by problem, and the totals are pinned in the others.
+#ifdef SWABWAVE_SANITIZED
+constexpr uint64_t kProblems = 20;
+#else
+constexpr uint64_t kProblems = 120;
+#endif
+
 TEST(DeskCoverExactTest, GreedyNearOptimumOnRandomSmallProblems) {
   int compared = 0, below = 0;
   int64_t greedy_total = 0, exact_total = 0;
-  for (uint64_t seed = 1; seed <= 120; ++seed) {
+  for (uint64_t seed = 1; seed <= kProblems; ++seed) {
     std::mt19937_64 rng(seed);
     auto below_n = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
     DeskCoverProblem p;
@@ -250,10 +259,12 @@ TEST(DeskCoverExactTest, GreedyNearOptimumOnRandomSmallProblems) {
     greedy_total += greedy;
     exact_total += exact;
   }
-  EXPECT_EQ(compared, 120);
-  EXPECT_EQ(exact_total, 402);
-  EXPECT_GE(greedy_total, 399);
-  EXPECT_LE(below, 3);
+  EXPECT_EQ(compared, static_cast<int>(kProblems));
+  if (kProblems == 120) {
+    EXPECT_EQ(exact_total, 402);
+    EXPECT_GE(greedy_total, 399);
+    EXPECT_LE(below, 3);
+  }
   printf("greedy below the optimum on %d of %d problems; %lld of %lld desk-waves\n", below,
          compared, static_cast<long long>(greedy_total), static_cast<long long>(exact_total));
 }
