@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scaling across cores, on a machine with more of them than this one (the
 # 16-core device machine some sessions are lent). Two halves:
-#   bench/device_scaling.sh pack      here: copies core_bench, grpc_ceiling
+#   bench/device_scaling.sh pack      here: copies core_bench, grpc_ceiling, plan_bench
 #                                     and the Debian 12 libraries they load
 #                                     into .devrun/ (ignored by git)
 #   bench/device_scaling.sh run DIR   there: runs them from .devrun/ and
@@ -16,7 +16,8 @@ case "${1:-}" in
   pack)
     scripts/build release > /dev/null
     rm -rf .devrun && mkdir -p .devrun/bin .devrun/lib
-    cp build/release/bench/core_bench build/release/bench/grpc_ceiling .devrun/bin/
+    cp build/release/bench/core_bench build/release/bench/grpc_ceiling build/release/bench/plan_bench \
+      .devrun/bin/
     strip .devrun/bin/*
     # Every shared library but the C library's own, which the other machine
     # has in a newer, compatible version.
