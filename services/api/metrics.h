@@ -41,6 +41,7 @@ enum class Rpc : uint8_t {
   kListUntested,
   kWatchProgress,
   kReplanRound,
+  kForecastRound,
   kCount,
 };
 

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/forecast/forecast.h"
 #include "engine/model/names.h"
 #include "engine/plan/flow_planner.h"
 #include "engine/plan/greedy_planner.h"
+#include "services/api/forecast_convert.h"
 #include "services/api/proto_convert.h"
 
 namespace swabwave::services {
@@ -377,6 +380,59 @@ grpc::ServerUnaryReactor* PlanningService::ReplanRound(grpc::CallbackServerConte
           return grpc::Status::OK;
         });
     FinishDurably(context_, reactor, timer, status);
+  });
+  return reactor;
+}
+
+namespace {
+
+// Threads one forecast may use: a quarter of the cores, so check-ins keep
+// the rest.
+int ForecastThreads() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 4));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PlanningService::ForecastRound(grpc::CallbackServerContext* ctx,
+                                                         const v1::ForecastRoundRequest* request,
+                                                         v1::ForecastRoundResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kForecastRound);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
+  absl::StatusOr<engine::Round*> round =
+      LookUpRoundFor(context_, *caller, Rpc::kForecastRound, request->round());
+  absl::Status valid = round.status();
+  absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
+  if (valid.ok()) valid = size.status();
+  absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+  if (valid.ok()) valid = offset.status();
+  absl::StatusOr<engine::forecast::ForecastOptions> options =
+      ForecastOptionsFromProto(request->options(), ForecastThreads());
+  if (valid.ok()) valid = options.status();
+  std::shared_ptr<const engine::plan::Plan> plan = valid.ok() ? (*round)->plan() : nullptr;
+  if (valid.ok() && plan == nullptr) {
+    valid = absl::FailedPreconditionError(absl::StrCat(
+        "round ", (*round)->config().id, " has no plan yet; call PlanRound first"));
+  }
+  if (!valid.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(valid));
+    return reactor;
+  }
+  // A simulation takes up to minutes for a city: on the slow-path threads.
+  context_.slow->Submit([ctx, reactor, response, timer, r = *round, plan = std::move(plan),
+                         options = *options, offset = *offset, size = *size] {
+    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
+      return timer.Finish(reactor, waits);
+    }
+    absl::StatusOr<engine::forecast::RoundForecast> forecast =
+        engine::forecast::ForecastRound(r->layout(), r->config(), *plan, options);
+    if (!forecast.ok()) return timer.Finish(reactor, ToGrpcStatus(forecast.status()));
+    const size_t end = std::min<size_t>(forecast->sites.size(), offset + size);
+    ForecastToProto(*forecast, offset, end, response);
+    if (end < forecast->sites.size()) response->set_next_page_token(EncodePageToken(end));
+    timer.Finish(reactor, grpc::Status::OK);
   });
   return reactor;
 }

@@ -34,6 +34,9 @@ class PlanningService final : public v1::PlanningService::CallbackService {
   grpc::ServerUnaryReactor* ReplanRound(grpc::CallbackServerContext* ctx,
                                         const v1::ReplanRoundRequest* request,
                                         v1::ReplanRoundResponse* response) override;
+  grpc::ServerUnaryReactor* ForecastRound(grpc::CallbackServerContext* ctx,
+                                          const v1::ForecastRoundRequest* request,
+                                          v1::ForecastRoundResponse* response) override;
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* ctx,
                                     const v1::GetPlanRequest* request,
                                     v1::GetPlanResponse* response) override;

@@ -252,6 +252,65 @@ int Plan(const Options& options, const std::string& round) {
   return 0;
 }
 
+namespace {
+
+std::string Minutes(const google::protobuf::Duration& d) {
+  return absl::FormatDuration(absl::Trunc(FromProto(d), absl::Minutes(1)));
+}
+
+}  // namespace
+
+int Forecast(const Options& options, const std::string& round) {
+  Client client(options.client);
+  v1::ForecastRoundRequest request;
+  request.set_round(RoundArg(round));
+  request.mutable_options()->set_replications(options.replications);
+  request.mutable_options()->set_seed(options.seed);
+  request.mutable_options()->set_per_desk_rate_per_hour(options.rate);
+  request.mutable_options()->set_crowding_limit(options.crowding_limit);
+  request.set_page_size(1000);
+  bool first_page = true;
+  std::vector<v1::CrowdedWave> crowded;  // every page carries them all
+  do {
+    v1::ForecastRoundResponse response;
+    const grpc::Status status = Client::WithRetry(
+        [&](grpc::ClientContext& context) {
+          return client.planning().ForecastRound(&context, request, &response);
+        },
+        absl::Minutes(10));
+    if (!status.ok()) return Fail(status, "forecast");
+    if (first_page) {
+      absl::PrintF("forecast           %d replications, seed %d, crowding limit %d waiting\n",
+                   response.replications(), response.seed(), response.crowding_limit());
+      absl::PrintF("completion         p50 %s, p95 %s after the round's start\n",
+                   Minutes(response.completion_p50()), Minutes(response.completion_p95()));
+      absl::PrintF("residents          %d planned at sites: %.0f come, %.0f no-shows (means)\n",
+                   response.planned(), response.mean_served(), response.mean_no_shows());
+      absl::PrintF("%-12s %5s %8s %15s %19s %14s %13s\n", "site", "desks", "planned",
+                   "peak line p50/95", "done p50/p95", "mean wait p95", "longest p95");
+      crowded.assign(response.crowded_waves().begin(), response.crowded_waves().end());
+      first_page = false;
+    }
+    for (const v1::SiteForecast& s : response.sites()) {
+      absl::PrintF("%-12s %5d %8d %7d/%-7d %9s/%-9s %14s %13s\n", s.site_id(), s.desks(),
+                   s.planned(), s.peak_queue_p50(), s.peak_queue_p95(), Minutes(s.done_p50()),
+                   Minutes(s.done_p95()),
+                   absl::FormatDuration(absl::Trunc(FromProto(s.mean_wait_p95()), absl::Seconds(1))),
+                   absl::FormatDuration(
+                       absl::Trunc(FromProto(s.longest_wait_p95()), absl::Seconds(1))));
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  absl::PrintF("%d crowded waves (the line's p95 over the limit)\n", crowded.size());
+  for (const v1::CrowdedWave& w : crowded) {
+    absl::PrintF("    %s wave %d: %d waiting at once (p95; p50 %d), %d over, in %.0f%% of "
+                 "replications\n",
+                 w.site_id(), w.wave(), w.peak_queue_p95(), w.peak_queue_p50(), w.over_limit_by(),
+                 100 * w.share_over());
+  }
+  return 0;
+}
+
 int Replan(const Options& options, const std::string& round) {
   if (options.from_wave < 0 || options.changes.empty()) {
     std::cerr << "swabwave replan: give --from_wave (the first wave not yet started) and "

@@ -33,6 +33,9 @@ struct Options {
   double utilization = 0;
   std::string planner;  // optimal (default) or greedy
   int nearest_sites = 0;
+  // forecast
+  int replications = 0;
+  int crowding_limit = 0;
   // replan
   int from_wave = -1;
   std::string changes;  // SITE=DESKS,...
@@ -59,6 +62,9 @@ int RoundOpen(const Options& options, const std::string& round);
 int RoundClose(const Options& options, const std::string& round);
 int Plan(const Options& options, const std::string& round);
 int Schedule(const Options& options, const std::string& round);
+// Forecasts the round's plan (--replications, --seed, --rate, --crowding_limit)
+// and prints the completion, a table of sites and the crowded waves.
+int Forecast(const Options& options, const std::string& round);
 // Re-plans after site changes (--from_wave, --changes SITE=DESKS,...) and
 // lists who must be told a new site and time (--csv FILE writes them all).
 int Replan(const Options& options, const std::string& round);

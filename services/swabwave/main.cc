@@ -7,6 +7,7 @@
 //   swabwave round open R
 //   swabwave schedule R [--community C --building B] [--csv FILE]
 //   swabwave replan R --from_wave 6 --changes s3=0,s4=2 [--csv FILE]
+//   swabwave forecast R [--replications 100] [--crowding_limit 30]
 //   swabwave progress R --level site
 //   swabwave untested R [--community C --building B] [--limit N]
 //   swabwave watch R
@@ -25,7 +26,8 @@
 
 ABSL_FLAG(std::string, preset, "kangcheng", "generate: kangcheng or city");
 ABSL_FLAG(int64_t, residents, 0, "generate: residents for --preset city");
-ABSL_FLAG(uint64_t, seed, 1, "generate: random seed (same seed, same community)");
+ABSL_FLAG(uint64_t, seed, 1,
+          "generate, forecast: random seed (same seed, same community or forecast)");
 ABSL_FLAG(std::string, out, "", "generate: output directory");
 ABSL_FLAG(std::string, round_id, "", "round create: the new round's id");
 ABSL_FLAG(std::string, communities, "",
@@ -41,6 +43,9 @@ ABSL_FLAG(double, utilization, 0, "plan: share of capacity to plan for (default 
 ABSL_FLAG(std::string, planner, "optimal",
           "plan: optimal (fewest waves, then least walking) or greedy (the first planner)");
 ABSL_FLAG(int, nearest_sites, 0, "plan: optimal planner's nearest sites per building (default 6)");
+ABSL_FLAG(int, replications, 0, "forecast: seeded replications (default 100)");
+ABSL_FLAG(int, crowding_limit, 0,
+          "forecast: people waiting at one site above which a wave is crowded (default 30)");
 ABSL_FLAG(int, from_wave, -1, "replan: the first wave not yet started (0-based)");
 ABSL_FLAG(std::string, changes, "", "replan: SITE=DESKS,... (0 desks closes the site)");
 ABSL_FLAG(std::string, level, "community", "progress: community, compound, building, site or wave");
@@ -68,6 +73,7 @@ constexpr char kUsage[] =
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
     "  swabwave replan R --from_wave N --changes SITE=DESKS,... [--csv FILE]\n"
+    "  swabwave forecast R [--replications 100] [--seed 1] [--rate 110] [--crowding_limit 30]\n"
     "  swabwave door-to-door R\n"
     "  swabwave progress R [--level community|compound|building|site|wave]\n"
     "  swabwave untested R [--community C [--building B]] [--limit N]\n"
@@ -108,6 +114,8 @@ int main(int argc, char** argv) {
   o.utilization = absl::GetFlag(FLAGS_utilization);
   o.planner = absl::GetFlag(FLAGS_planner);
   o.nearest_sites = absl::GetFlag(FLAGS_nearest_sites);
+  o.replications = absl::GetFlag(FLAGS_replications);
+  o.crowding_limit = absl::GetFlag(FLAGS_crowding_limit);
   o.from_wave = absl::GetFlag(FLAGS_from_wave);
   o.changes = absl::GetFlag(FLAGS_changes);
   o.level = absl::GetFlag(FLAGS_level);
@@ -146,6 +154,7 @@ int main(int argc, char** argv) {
   if (command == "plan") return cli::Plan(o, *round);
   if (command == "schedule") return cli::Schedule(o, *round);
   if (command == "replan") return cli::Replan(o, *round);
+  if (command == "forecast") return cli::Forecast(o, *round);
   if (command == "door-to-door") return cli::DoorToDoor(o, *round);
   if (command == "progress") return cli::Progress(o, *round);
   if (command == "untested") return cli::Untested(o, *round);

@@ -124,6 +124,13 @@ void WriteRequestSeeds(const fs::path& dir) {
   change->set_desks(0);
   write(Rpc::kReplanRound, 0, {replan.SerializeAsString()});
 
+  v1::ForecastRoundRequest forecast;
+  forecast.set_round(open);
+  forecast.mutable_options()->set_replications(3);
+  forecast.mutable_options()->set_no_show_rate(0.1);
+  forecast.set_page_size(1);
+  write(Rpc::kForecastRound, 0, {forecast.SerializeAsString()});
+
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);
   get_plan.set_page_size(1);

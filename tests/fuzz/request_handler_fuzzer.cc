@@ -372,6 +372,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(planning, PlanRound);
     case Rpc::kReplanRound:
       return SWABWAVE_UNARY(planning, ReplanRound);
+    case Rpc::kForecastRound:
+      return SWABWAVE_UNARY(planning, ForecastRound);
     case Rpc::kGetPlan:
       return SWABWAVE_UNARY(planning, GetPlan);
     case Rpc::kListAssignments:

@@ -165,6 +165,14 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::ReplanRoundResponse response;
     return c.planning().ReplanRound(context.get(), request, &response);
   };
+  calls["ForecastRound"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ForecastRoundRequest request;
+    request.set_round("rounds/r");
+    request.mutable_options()->set_replications(2);
+    v1::ForecastRoundResponse response;
+    return c.planning().ForecastRound(context.get(), request, &response);
+  };
   calls["GetPlan"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetPlanRequest request;

@@ -82,6 +82,10 @@ grpc::Status Send(Client& c, const v1::ReplanRoundRequest& r) {
   v1::ReplanRoundResponse out;
   return c.planning().ReplanRound(Ctx().get(), r, &out);
 }
+grpc::Status Send(Client& c, const v1::ForecastRoundRequest& r) {
+  v1::ForecastRoundResponse out;
+  return c.planning().ForecastRound(Ctx().get(), r, &out);
+}
 grpc::Status Send(Client& c, const v1::GetPlanRequest& r) {
   v1::GetPlanResponse out;
   return c.planning().GetPlan(Ctx().get(), r, &out);
@@ -179,6 +183,10 @@ void Fill(v1::ReplanRoundRequest* r) {
   v1::SiteChange* change = r->add_changes();
   change->set_site_id("tc-s1");
   change->set_desks(2);
+}
+void Fill(v1::ForecastRoundRequest* r) {
+  r->set_round("rounds/r");
+  r->mutable_options()->set_replications(2);
 }
 void Fill(v1::GetRoundRequest* r) { r->set_round("rounds/r"); }
 void Fill(v1::ListRoundsRequest*) {}
@@ -433,6 +441,32 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"ReplanRoundRequestIdReused",
                   Reused<Replan>([](auto& r) { r.set_from_wave(2); }), kInvalid,
                   "request_id 'reused' was already used for a different ReplanRound request"});
+
+  // ---------------------------------------------------------- ForecastRound
+  using Forecast = v1::ForecastRoundRequest;
+  rows.push_back({"ForecastRoundOfADraftRound",
+                  Bad<Forecast>([](auto& r) { r.set_round("rounds/draft"); }), kFailedPrecondition,
+                  "round draft has no plan yet; call PlanRound first"});
+  rows.push_back({"ForecastRoundTooManyReplications",
+                  Bad<Forecast>([](auto& r) { r.mutable_options()->set_replications(1001); }),
+                  kInvalid, "replications 1001 must be between 1 and 1000"});
+  rows.push_back({"ForecastRoundNegativeReplications",
+                  Bad<Forecast>([](auto& r) { r.mutable_options()->set_replications(-1); }),
+                  kInvalid, "replications -1 must be between 1 and 1000"});
+  rows.push_back({"ForecastRoundNoShowRateAboveOne",
+                  Bad<Forecast>([](auto& r) { r.mutable_options()->set_no_show_rate(1.5); }),
+                  kInvalid, "no_show_rate"});
+  rows.push_back({"ForecastRoundNegativeCrowdingLimit",
+                  Bad<Forecast>([](auto& r) { r.mutable_options()->set_crowding_limit(-3); }),
+                  kInvalid, "crowding_limit"});
+  rows.push_back({"ForecastRoundTinyBucket", Bad<Forecast>([](auto& r) {
+                    r.mutable_options()->mutable_bucket()->set_seconds(1);
+                  }),
+                  kInvalid, "bucket"});
+  rows.push_back({"ForecastRoundRateNegative", Bad<Forecast>([](auto& r) {
+                    r.mutable_options()->set_per_desk_rate_per_hour(-5);
+                  }),
+                  kInvalid, "per_desk_rate_per_hour"});
 
   // ------------------------------------------- GetPlan, ListAssignments, ...
   rows.push_back({"GetPlanOfADraftRound",
@@ -713,6 +747,7 @@ RoundRpcs() {
       {"GetRound", with_round(v1::GetRoundRequest())},
       {"PlanRound", with_round(v1::PlanRoundRequest())},
       {"ReplanRound", with_round(v1::ReplanRoundRequest())},
+      {"ForecastRound", with_round(v1::ForecastRoundRequest())},
       {"GetPlan", with_round(v1::GetPlanRequest())},
       {"ListAssignments", with_round(v1::ListAssignmentsRequest())},
       {"ListDoorToDoor", with_round(v1::ListDoorToDoorRequest())},
@@ -809,6 +844,12 @@ std::vector<ListRpc> ListRpcs() {
        Lister<v1::GetPlanRequest, v1::GetPlanResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().GetPlan(Ctx().get(), r, out);
+           },
+           [](const auto& out) { return out.sites_size(); })},
+      {"ForecastRound", 1000,
+       Lister<v1::ForecastRoundRequest, v1::ForecastRoundResponse>(
+           [](Client& c, const auto& r, auto* out) {
+             return c.planning().ForecastRound(Ctx().get(), r, out);
            },
            [](const auto& out) { return out.sites_size(); })},
       {"ListAssignments", 5000,

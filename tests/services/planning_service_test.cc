@@ -748,6 +748,59 @@ TEST_F(ReplanRoundTest, NoRoomLeftIsResourceExhaustedAndChangesNothing) {
   for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(SameMessage(after[i], before[i])) << i;
 }
 
+// -------------------------------------------------------------- ForecastRound
+
+TEST_F(PlanRoundTest, ForecastOfThePlanIsDeterministicPagedAndAddsUp) {
+  ASSERT_NO_FATAL_FAILURE(PlanIt());
+  v1::ForecastRoundRequest request;
+  request.set_round("rounds/r");
+  request.mutable_options()->set_replications(20);
+  request.mutable_options()->set_seed(7);
+  request.set_page_size(1);
+  v1::ForecastRoundResponse first;
+  grpc::Status status = client_->planning().ForecastRound(Context().get(), request, &first);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(first.replications(), 20);
+  EXPECT_EQ(first.seed(), 7u);
+  EXPECT_EQ(first.planned(), summary_.due_at_sites());
+  EXPECT_NEAR(first.mean_served() + first.mean_no_shows(), first.planned(), 1e-6);
+  EXPECT_GE(FromProto(first.completion_p95()), FromProto(first.completion_p50()));
+  EXPECT_GT(FromProto(first.completion_p50()), absl::ZeroDuration());
+  ASSERT_EQ(first.sites_size(), 1);
+  EXPECT_EQ(first.total_sites(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  // The second page comes from the same simulation: the sites add up.
+  request.set_page_token(first.next_page_token());
+  v1::ForecastRoundResponse second;
+  ASSERT_TRUE(client_->planning().ForecastRound(Context().get(), request, &second).ok());
+  ASSERT_EQ(second.sites_size(), 1);
+  EXPECT_TRUE(second.next_page_token().empty());
+  EXPECT_EQ(first.sites(0).planned() + second.sites(0).planned(), first.planned());
+  EXPECT_EQ(FromProto(second.completion_p50()), FromProto(first.completion_p50()));
+  for (const v1::SiteForecast& site : {first.sites(0), second.sites(0)}) {
+    EXPECT_GE(site.peak_queue_p95(), site.peak_queue_p50());
+    EXPECT_FALSE(site.queue_p95().empty());
+  }
+
+  // Same seed, same forecast; an impossible crowding limit flags no wave,
+  // a limit of one person flags some.
+  request.clear_page_token();
+  v1::ForecastRoundResponse again;
+  ASSERT_TRUE(client_->planning().ForecastRound(Context().get(), request, &again).ok());
+  EXPECT_TRUE(SameMessage(first, again));
+  request.mutable_options()->set_crowding_limit(1000000);
+  v1::ForecastRoundResponse calm;
+  ASSERT_TRUE(client_->planning().ForecastRound(Context().get(), request, &calm).ok());
+  EXPECT_EQ(calm.crowded_waves_size(), 0);
+  request.mutable_options()->set_crowding_limit(1);
+  request.mutable_options()->set_per_desk_rate_per_hour(5);
+  v1::ForecastRoundResponse crowded;
+  ASSERT_TRUE(client_->planning().ForecastRound(Context().get(), request, &crowded).ok());
+  ASSERT_GT(crowded.crowded_waves_size(), 0);
+  EXPECT_GT(crowded.crowded_waves(0).over_limit_by(), 0);
+}
+
 // ------------------------------------------------- OpenRound / CloseRound
 
 TEST_F(PlanRoundTest, OpenBeforePlanIsFailedPrecondition) {
