@@ -58,7 +58,8 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
 }
 
 absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
-    const plan::Planner& planner, const plan::PlanOptions& options) {
+    const plan::Planner& planner, const plan::PlanOptions& options,
+    const plan::StaffingRequest& staffing) {
   std::lock_guard lock(mu_);
   const RoundPhase current = phase();
   if (current != RoundPhase::kDraft && current != RoundPhase::kPlanned) {
@@ -66,8 +67,19 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
         absl::StrCat("round ", config_.id, " is ", PhaseName(current),
                      "; only a draft or planned round can be planned"));
   }
-  absl::StatusOr<plan::Plan> made = planner.MakePlan(layout_, config_, options);
-  if (!made.ok()) return made.status();
+  absl::StatusOr<plan::Plan> made;
+  if (staffing.within_staff) {
+    absl::StatusOr<plan::StaffedPlan> staffed =
+        plan::PlanWithinStaff(planner, layout_, config_, options, staffing.options,
+                              staffing.availability);
+    if (!staffed.ok()) return staffed.status();
+    made = std::move(staffed->plan);
+  } else {
+    made = planner.MakePlan(layout_, config_, options);
+    if (!made.ok()) return made.status();
+    made->staffing = staffing.options;
+    made->availability = staffing.availability;
+  }
   auto new_plan = std::make_shared<const plan::Plan>(*std::move(made));
   InstallPlanLocked(new_plan);
   if (store_ != nullptr) {

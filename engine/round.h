@@ -42,6 +42,7 @@
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
 #include "engine/plan/replan.h"
+#include "engine/plan/staffed_planning.h"
 #include "engine/progress.h"
 
 namespace swabwave::engine {
@@ -104,9 +105,12 @@ class Round {
   // ---- lifecycle (rare; take mu_)
 
   // Plans or re-plans (kDraft or kPlanned only; FAILED_PRECONDITION
-  // otherwise). Planner errors pass through.
+  // otherwise), within the staff on hand when staffing.within_staff
+  // (plan/staffed_planning.h); the plan keeps staffing's rules for its
+  // roster either way. Planner and staffing errors pass through.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const plan::Plan>> MakePlan(
-      const plan::Planner& planner, const plan::PlanOptions& options);
+      const plan::Planner& planner, const plan::PlanOptions& options,
+      const plan::StaffingRequest& staffing = {});
   // After a site closes or its desks change: re-plans the households the
   // change displaces (plan/replan.h) and keeps every check-in, in a planned
   // or open round (FAILED_PRECONDITION otherwise). Whoever is sampled when

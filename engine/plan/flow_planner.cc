@@ -58,6 +58,46 @@ absl::Status PlanCommunity(const RoundLayout& layout, int waves, CommunityPart& 
   return absl::OkStatus();
 }
 
+// The round's flow walking with `waves` waves everywhere (every community's
+// min-cost flow), on `threads` threads.
+absl::StatusOr<double> FlowWalking(std::vector<CommunityPart>& parts, int waves, int threads) {
+  std::vector<double> walking(parts.size(), 0);
+  internal::ParallelFor(parts.size(), threads, [&](size_t c) {
+    absl::StatusOr<internal::SiteAssignment> flow =
+        parts[c].network->CheapestAssignment(internal::SitePlaces(parts[c].demand, waves));
+    if (flow.ok()) {
+      walking[c] = flow->walking_m;
+    } else {
+      parts[c].status = flow.status();
+    }
+  });
+  if (absl::Status s = FirstFailure(parts); !s.ok()) return s;
+  double total = 0;
+  for (double w : walking) total += w;
+  return total;
+}
+
+// The objective weight: from W*, one more wave while it saves at least
+// `walking_m_per_wave` of walking. The flow's cost only falls as places
+// grow, and falls less with each wave (the min cost of a flow is convex in
+// its capacities, which grow linearly in the waves), so the first wave
+// that saves too little ends the search.
+absl::StatusOr<int> WavesWorthWalking(std::vector<CommunityPart>& parts, int fewest,
+                                      int wave_count, const PlanOptions& options) {
+  if (options.walking_m_per_wave <= 0) return fewest;
+  absl::StatusOr<double> walking = FlowWalking(parts, fewest, options.threads);
+  if (!walking.ok()) return walking.status();
+  int waves = fewest;
+  while (waves < wave_count) {
+    absl::StatusOr<double> more = FlowWalking(parts, waves + 1, options.threads);
+    if (!more.ok()) return more.status();
+    if (*walking - *more < options.walking_m_per_wave) break;
+    ++waves;
+    walking = more;
+  }
+  return waves;
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const RoundConfig& config,
@@ -88,10 +128,13 @@ absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const Roun
     }
   });
   if (absl::Status s = FirstFailure(parts); !s.ok()) return s;
-  int waves = 0;
-  for (const CommunityPart& part : parts) waves = std::max(waves, part.fewest_waves);
+  int fewest = 0;
+  for (const CommunityPart& part : parts) fewest = std::max(fewest, part.fewest_waves);
+  absl::StatusOr<int> worth = WavesWorthWalking(parts, fewest, plan.wave_count, options);
+  if (!worth.ok()) return worth.status();
+  const int waves = *worth;
 
-  // (b)-(d) with W* waves everywhere.
+  // (b)-(d) with W* waves everywhere (or more, bought by the objective weight).
   internal::ParallelFor(parts.size(), options.threads, [&](size_t c) {
     parts[c].status = PlanCommunity(layout, waves, parts[c], plan);
     parts[c].network.reset();  // free the graph while others still work
@@ -106,7 +149,7 @@ absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const Roun
     std::move(part.assignments.begin(), part.assignments.end(),
               std::back_inserter(plan.assignments));
   }
-  plan.waves_optimum = waves;
+  plan.waves_optimum = fewest;
   ComputePlanMetrics(layout, plan);
   if (absl::Status s = VerifyPlan(layout, plan); !s.ok()) return s;
   return plan;

@@ -19,6 +19,10 @@
 // solved independently on `PlanOptions::threads` threads; the plan is the
 // same for any thread count.
 //
+// Objective weight: with PlanOptions::walking_m_per_wave > 0, steps (b)-(d)
+// use W* + k waves, the largest k for which each further wave still saves
+// that much flow walking (the objectives stay lexicographic at 0).
+//
 // The plan reports waves_optimum (W*), flow_walking_m (the flow's optimum,
 // which no household-whole plan beats) and scattered_buildings.
 //

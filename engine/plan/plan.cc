@@ -25,6 +25,11 @@ absl::Status ValidatePlanOptions(const PlanOptions& options) {
                                                    " must be between 1 and ", kMaxNearestSites,
                                                    " (6 is the default)"));
   }
+  if (!(options.walking_m_per_wave >= 0 && options.walking_m_per_wave <= kMaxWalkingMPerWave)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "walking_m_per_wave ", options.walking_m_per_wave, " must be between 0 (fewest waves "
+        "first) and 1e12 resident-metres of walking one more wave is worth"));
+  }
   if (options.threads < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("threads ", options.threads, " must be 0 (one per core) or more"));
@@ -74,7 +79,11 @@ std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const Roun
   for (uint32_t site = 0; site < layout.site_count(); ++site) {
     const int desks = layout.site(site).desks;
     for (int w = 0; w < waves; ++w) {
-      capacity[size_t{site} * waves + w] = CellCapacity(layout, config, options, site, w, desks);
+      const size_t cell = size_t{site} * waves + w;
+      const int open = options.cell_desk_caps.empty()
+                           ? desks
+                           : std::min(desks, static_cast<int>(options.cell_desk_caps[cell]));
+      capacity[cell] = CellCapacity(layout, config, options, site, w, open);
     }
   }
   return capacity;

@@ -25,6 +25,7 @@
 #include "engine/model/ids.h"
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
+#include "engine/plan/staffing_options.h"
 
 namespace swabwave::engine::plan {
 
@@ -36,9 +37,18 @@ struct PlanOptions {
   // `threads` threads (0: one per core). The greedy planner ignores both.
   int nearest_sites = 6;
   int threads = 0;
+  // Objective weight (optimal planners): the resident-metres of walking one
+  // more wave is worth. 0: lexicographic, fewest waves then least walking;
+  // above 0, one more wave is taken while it saves at least this much.
+  double walking_m_per_wave = 0;
+  // At most this many desks open per cell, [cell] (site * waves + wave);
+  // empty: every desk. Set by PlanWithinStaff (staffed_planning.h) to the
+  // desks the staff can open; REQUIRES: empty or one per cell.
+  std::vector<int32_t> cell_desk_caps;
 };
 
 inline constexpr int kMaxNearestSites = 64;
+inline constexpr double kMaxWalkingMPerWave = 1e12;
 
 // INVALID_ARGUMENT naming the field when an option is out of range.
 [[nodiscard]] absl::Status ValidatePlanOptions(const PlanOptions& options);
@@ -78,13 +88,26 @@ struct Plan {
   int64_t units = 0;  // units with anyone due at a site
   int64_t split_units = 0;
   double total_walking_m = 0;
-  // The min-cost flow's walking distance with W* waves, in exact metres:
+  // The min-cost flow's walking distance with the plan's waves (W*, unless
+  // walking_m_per_wave bought more), in exact metres:
   // the fractional optimum no household-whole plan can beat; 0 when the
   // planner does not compute it.
   double flow_walking_m = 0;
   // Buildings whose residents are not all within two consecutive waves.
   int64_t scattered_buildings = 0;
   int64_t overloaded_cells = 0;  // cells whose load exceeds capacity; 0 in a valid plan
+
+  // Desks each cell's capacity counts, [cell]; empty: every desk of its
+  // site. Lower where the staff on hand cannot open them all
+  // (staffed_planning.h) or where a re-plan changed a site's desks.
+  std::vector<int32_t> cell_desks;
+  // Planned within the staff on hand: every desk the plan opens is staffed
+  // under `staffing` and `availability`, which the roster keeps (the
+  // roster of any plan is made with them; defaults when not staffed).
+  bool within_staff = false;
+  int waves_with_every_desk = 0;  // when within_staff: the waves with every desk open
+  StaffingOptions staffing;
+  StaffAvailability availability;  // [round staff]; empty: everyone all round
 
   CellIndex cell(uint32_t site, int wave) const {
     return static_cast<CellIndex>(site * static_cast<uint32_t>(wave_count) +
@@ -93,6 +116,10 @@ struct Plan {
   uint32_t site_of_cell(CellIndex cell) const { return cell / static_cast<uint32_t>(wave_count); }
   int wave_of_cell(CellIndex cell) const { return static_cast<int>(cell % wave_count); }
   uint32_t cell_count() const { return site_count * static_cast<uint32_t>(wave_count); }
+  // Desks `cell`'s capacity counts (see cell_desks).
+  int desks_of_cell(const RoundLayout& layout, CellIndex cell) const {
+    return cell_desks.empty() ? layout.site(site_of_cell(cell)).desks : cell_desks[cell];
+  }
 };
 
 class Planner {

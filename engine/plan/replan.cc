@@ -145,9 +145,19 @@ absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig
   for (const HouseholdGroup& group : groups) {
     if (!group.anyone_untested) room[group.cell] += static_cast<int32_t>(group.residents.size());
   }
+  if (plan.cell_desks.empty()) {
+    plan.cell_desks.resize(plan.cell_count());
+    for (CellIndex cell = 0; cell < plan.cell_count(); ++cell) {
+      plan.cell_desks[cell] = layout.site(plan.site_of_cell(cell)).desks;
+    }
+  }
   for (const SiteChange& change : request.changes) {
     for (int wave = request.from_wave; wave < plan.wave_count; ++wave) {
       const CellIndex cell = plan.cell(change.site, wave);
+      // More desks than the staffed plan opened: nobody has checked that
+      // staff can open them (GetRoster will say).
+      if (change.desks > plan.cell_desks[cell]) plan.within_staff = false;
+      plan.cell_desks[cell] = change.desks;
       plan.cell_capacity[cell] = std::max(
           CellCapacity(layout, config, options, change.site, wave, change.desks), room[cell]);
     }

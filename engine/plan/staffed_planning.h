@@ -1,16 +1,15 @@
 // Planning within the staff on hand: "a plan never opens a desk it cannot
 // staff" (issue 4). The planner plans with every desk; StaffPlan says which
-// cells it cannot staff; each site short anywhere gives up one desk and the
-// round is planned again, until every open desk is staffed. The report says
-// how many waves, and how much longer, the round takes for it.
+// cells (site, wave) its staff cannot open in full; each such cell is
+// capped at the desks that were staffed there (PlanOptions::cell_desk_caps)
+// and the round is planned again, until every open desk is staffed. The
+// report says how many waves, and how much longer, the round takes for it.
 //
-// Why this shape: a site's desk count is one number for the whole round in
-// the model, and Planner::MakePlan takes its capacities from the sites, so
-// this layer can only lower desks per site, not per wave. A site short only
-// in the evening therefore loses the desk all day: the answer is never an
-// unstaffed desk, but may be longer than needed. Per-wave limits would need
-// the planner to take a cap per cell, which Roster::cell_desks_staffed
-// already is (see docs/decisions.md, "Staffing and door-to-door").
+// Why per cell: staff work in stints and rest between them, so a site's
+// crew may keep a desk open in some waves and not in others. Capping the
+// cell, not the site, lets the plan use the waves its crew can work (a site
+// with one pair of staff still serves people between their rests). Caps
+// only go down, each pass lowers at least one, so the loop ends.
 //
 // Thread-safety: a pure function of its arguments (the planner's MakePlan
 // must be safe to call, as Planner promises).
@@ -21,37 +20,41 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "engine/model/community.h"
-#include "engine/model/round_config.h"
+#include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
 #include "engine/plan/staffing.h"
 #include "engine/plan/staffing_options.h"
 
 namespace swabwave::engine::plan {
 
+// How a round's plan is staffed: whether it must keep within the staff on
+// hand, and the gear rules and availability its roster keeps either way.
+struct StaffingRequest {
+  bool within_staff = false;
+  StaffingOptions options;
+  StaffAvailability availability;  // [round staff]; empty: everyone all round
+};
+
 struct StaffedPlan {
-  Plan plan;                    // every open desk of it staffed (roster.shortfalls empty)
+  // Every open desk of it staffed (roster.shortfalls empty); its
+  // cell_desks (the caps), within_staff and staffing fields set.
+  Plan plan;
   Roster roster;
-  std::vector<int> site_desks;  // [round site]: the desks the plan opens at most
   int waves_with_every_desk = 0;  // the first plan's waves_used
   int waves = 0;                  // plan.waves_used
   absl::Duration longer;          // (waves - waves_with_every_desk) × wave length
+  int64_t desk_waves_capped = 0;  // desk-waves the caps took away, over the round
   int plans_made = 0;
 };
-
-// The communities with their sites' desks replaced by `site_desks` (round
-// site order), for a layout that matches a StaffedPlan.
-std::vector<Community> CommunitiesWithDesks(const std::vector<const Community*>& communities,
-                                            const std::vector<int>& site_desks);
 
 // Plans the round with `planner`, then re-plans with fewer desks where the
 // staff cannot open them all. Errors from the planner or from StaffPlan pass
 // through; RESOURCE_EXHAUSTED when the round cannot be planned with the
-// desks the staff can open (the message names the sites and their desks).
+// desks the staff can open (the message says how many desk-waves that is).
 [[nodiscard]] absl::StatusOr<StaffedPlan> PlanWithinStaff(
-    const Planner& planner, const std::vector<const Community*>& communities,
-    const RoundConfig& config, const PlanOptions& plan_options,
-    const StaffingOptions& staffing_options, const StaffAvailability& availability = {});
+    const Planner& planner, const RoundLayout& layout, const RoundConfig& config,
+    const PlanOptions& plan_options, const StaffingOptions& staffing_options,
+    const StaffAvailability& availability = {});
 
 }  // namespace swabwave::engine::plan
 

@@ -99,9 +99,9 @@ RoundStaff ListRoundStaff(const RoundLayout& layout) {
 std::vector<int32_t> DesksNeeded(const RoundLayout& layout, const Plan& plan) {
   std::vector<int32_t> desks(plan.cell_count(), 0);
   for (uint32_t site = 0; site < plan.site_count; ++site) {
-    const int64_t site_desks = layout.site(site).desks;
     for (int w = 0; w < plan.wave_count; ++w) {
       const CellIndex cell = plan.cell(site, w);
+      const int64_t site_desks = plan.desks_of_cell(layout, cell);
       const int64_t load = plan.cell_load[cell];
       const int64_t capacity = plan.cell_capacity[cell];
       if (load == 0) continue;

@@ -42,6 +42,8 @@ enum class Rpc : uint8_t {
   kWatchProgress,
   kReplanRound,
   kForecastRound,
+  kGetRoster,
+  kListDoorToDoorRoutes,
   kCount,
 };
 

@@ -13,6 +13,7 @@
 #include "engine/plan/flow_planner.h"
 #include "engine/plan/greedy_planner.h"
 #include "services/api/forecast_convert.h"
+#include "services/api/staffing_convert.h"
 #include "services/api/proto_convert.h"
 
 namespace swabwave::services {
@@ -170,6 +171,7 @@ engine::plan::PlanOptions PlanOptionsFromProto(const v1::PlanOptions& o) {
   if (o.per_desk_rate_per_hour() != 0) options.per_desk_rate_per_hour = o.per_desk_rate_per_hour();
   if (o.utilization() != 0) options.utilization = o.utilization();
   if (o.nearest_sites() != 0) options.nearest_sites = o.nearest_sites();
+  options.walking_m_per_wave = o.walking_m_per_wave();
   return options;
 }
 
@@ -285,23 +287,29 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
   const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
   if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
   if (valid.ok()) valid = CheckPlanner(request->options());
-  if (!valid.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(valid));
+  absl::StatusOr<engine::plan::StaffingRequest> staffing =
+      valid.ok() ? StaffingRequestFromProto(**round, request->options().staffing())
+                 : absl::StatusOr<engine::plan::StaffingRequest>(valid);
+  if (!staffing.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(staffing.status()));
     return reactor;
   }
-  context_.slow->Submit([this, ctx, reactor, request, response, timer, options, r = *round] {
+  context_.slow->Submit([this, ctx, reactor, request, response, timer, options, r = *round,
+                         staffing = *std::move(staffing)] {
     if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
       return timer.Finish(reactor, waits);
     }
     const grpc::Status status =
         context_.cache->Run("PlanRound", request->request_id(), *request, response, [&] {
           absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan =
-              r->MakePlan(PlannerFor(request->options()), options);
+              r->MakePlan(PlannerFor(request->options()), options, staffing);
           if (!plan.ok()) return ToGrpcStatus(plan.status());
-          *response->mutable_summary() = PlanSummaryToProto(**plan);
-          spdlog::info("planned round {}: {} waves (bound {}), {} due at sites, {} door-to-door",
+          *response->mutable_summary() = PlanSummaryToProto(r->layout(), **plan);
+          spdlog::info("planned round {}: {} waves (bound {}, {} with every desk), {} due at "
+                       "sites, {} door-to-door, within staff: {}",
                        r->config().id, (*plan)->waves_used, (*plan)->waves_lower_bound,
-                       (*plan)->due_at_sites, (*plan)->door_to_door_count);
+                       (*plan)->waves_with_every_desk, (*plan)->due_at_sites,
+                       (*plan)->door_to_door_count, (*plan)->within_staff);
           return grpc::Status::OK;
         });
     FinishDurably(context_, reactor, timer, status);
@@ -372,7 +380,7 @@ grpc::ServerUnaryReactor* PlanningService::ReplanRound(grpc::CallbackServerConte
         context_.cache->Run("ReplanRound", request->request_id(), *request, response, [&] {
           absl::StatusOr<engine::Round::Replanned> replanned = r->Replan(replan, options);
           if (!replanned.ok()) return ToGrpcStatus(replanned.status());
-          *response->mutable_summary() = PlanSummaryToProto(*replanned->plan);
+          *response->mutable_summary() = PlanSummaryToProto(r->layout(), *replanned->plan);
           response->set_moved_households(replanned->moved_households);
           MovedToProto(*r, *replanned, response);
           spdlog::info("re-planned round {} from wave {}: {} households moved", r->config().id,
@@ -437,6 +445,85 @@ grpc::ServerUnaryReactor* PlanningService::ForecastRound(grpc::CallbackServerCon
   return reactor;
 }
 
+grpc::ServerUnaryReactor* PlanningService::GetRoster(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetRosterRequest* request,
+                                                     v1::GetRosterResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kGetRoster);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
+  absl::StatusOr<engine::Round*> round =
+      LookUpRoundFor(context_, *caller, Rpc::kGetRoster, request->round());
+  absl::Status valid = round.status();
+  absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
+  if (valid.ok()) valid = size.status();
+  absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+  if (valid.ok()) valid = offset.status();
+  std::shared_ptr<const engine::plan::Plan> plan = valid.ok() ? (*round)->plan() : nullptr;
+  if (valid.ok() && plan == nullptr) {
+    valid = absl::FailedPreconditionError(absl::StrCat(
+        "round ", (*round)->config().id, " has no plan yet; call PlanRound first"));
+  }
+  if (!valid.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(valid));
+    return reactor;
+  }
+  // The roster of a city is made over every site and wave: off the
+  // check-in threads.
+  context_.slow->Submit([ctx, reactor, response, timer, r = *round, plan = std::move(plan),
+                         offset = *offset, size = *size] {
+    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
+      return timer.Finish(reactor, waits);
+    }
+    absl::StatusOr<engine::plan::Roster> roster =
+        engine::plan::StaffPlan(r->layout(), r->config(), *plan, plan->staffing, plan->availability);
+    if (!roster.ok()) return timer.Finish(reactor, ToGrpcStatus(roster.status()));
+    const size_t sites = r->layout().site_count();
+    const size_t end = std::min<size_t>(sites, offset + size);
+    RosterToProto(*r, *plan, *roster, offset, end, response);
+    if (end < sites) response->set_next_page_token(EncodePageToken(end));
+    timer.Finish(reactor, grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(
+    grpc::CallbackServerContext* ctx, const v1::ListDoorToDoorRoutesRequest* request,
+    v1::ListDoorToDoorRoutesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const RpcTimer timer(context_.metrics, Rpc::kListDoorToDoorRoutes);
+  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
+  if (caller == nullptr) return reactor;
+  const auto run = [&]() -> absl::Status {
+    absl::StatusOr<engine::Round*> round =
+        LookUpRoundFor(context_, *caller, Rpc::kListDoorToDoorRoutes, request->round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
+    if (!offset.ok()) return offset.status();
+    absl::StatusOr<engine::plan::DoorToDoorOptions> options =
+        DoorToDoorOptionsFromProto(request->options());
+    if (!options.ok()) return options.status();
+    std::shared_ptr<const engine::plan::Plan> plan = (*round)->plan();
+    if (plan == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "round ", (*round)->config().id, " has no plan yet; call PlanRound first"));
+    }
+    // Nearest-neighbour order over the round's door-to-door buildings:
+    // quadratic per community in buildings with visits, which are few.
+    absl::StatusOr<engine::plan::DoorToDoorPlan> routes = engine::plan::PlanDoorToDoor(
+        (*round)->layout(), (*round)->config(), *plan, *options);
+    if (!routes.ok()) return routes.status();
+    const size_t end = std::min<size_t>(routes->routes.size(), *offset + *size);
+    RoutesToProto(**round, *routes, std::min<size_t>(*offset, end), end, response);
+    if (end < routes->routes.size()) response->set_next_page_token(EncodePageToken(end));
+    return absl::OkStatus();
+  };
+  timer.Finish(reactor, ToGrpcStatus(run()));
+  return reactor;
+}
+
 namespace {
 
 // The plan of a round, or FAILED_PRECONDITION when it has none.
@@ -470,7 +557,7 @@ grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* 
     if (!plan.ok()) return plan.status();
     const engine::plan::Plan& p = **plan;
     const engine::RoundLayout& layout = (*round)->layout();
-    *response->mutable_summary() = PlanSummaryToProto(p);
+    *response->mutable_summary() = PlanSummaryToProto(layout, p);
     const size_t end = std::min<size_t>(layout.site_count(), *offset + *size);
     for (size_t s = *offset; s < end; ++s) {
       const uint32_t site = static_cast<uint32_t>(s);
@@ -485,6 +572,7 @@ grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* 
         wave->set_wave(w);
         wave->set_load(load);
         wave->set_capacity(p.cell_capacity[p.cell(site, w)]);
+        wave->set_desks(p.desks_of_cell(layout, p.cell(site, w)));
       }
     }
     if (end < layout.site_count()) response->set_next_page_token(EncodePageToken(end));

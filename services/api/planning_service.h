@@ -37,6 +37,12 @@ class PlanningService final : public v1::PlanningService::CallbackService {
   grpc::ServerUnaryReactor* ForecastRound(grpc::CallbackServerContext* ctx,
                                           const v1::ForecastRoundRequest* request,
                                           v1::ForecastRoundResponse* response) override;
+  grpc::ServerUnaryReactor* GetRoster(grpc::CallbackServerContext* ctx,
+                                      const v1::GetRosterRequest* request,
+                                      v1::GetRosterResponse* response) override;
+  grpc::ServerUnaryReactor* ListDoorToDoorRoutes(grpc::CallbackServerContext* ctx,
+                                                 const v1::ListDoorToDoorRoutesRequest* request,
+                                                 v1::ListDoorToDoorRoutesResponse* response) override;
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* ctx,
                                     const v1::GetPlanRequest* request,
                                     v1::GetPlanResponse* response) override;

@@ -314,7 +314,24 @@ v1::Round RoundToProto(const engine::Round& round) {
   return out;
 }
 
-v1::PlanSummary PlanSummaryToProto(const engine::plan::Plan& plan) {
+namespace {
+
+// Desk-waves the staffed plan keeps shut: each cell's site desks less the
+// desks its capacity counts.
+int64_t DeskWavesClosedForStaff(const engine::RoundLayout& layout,
+                                const engine::plan::Plan& plan) {
+  if (!plan.within_staff || plan.cell_desks.empty()) return 0;
+  int64_t closed = 0;
+  for (engine::CellIndex cell = 0; cell < plan.cell_count(); ++cell) {
+    closed += std::max(0, layout.site(plan.site_of_cell(cell)).desks - plan.cell_desks[cell]);
+  }
+  return closed;
+}
+
+}  // namespace
+
+v1::PlanSummary PlanSummaryToProto(const engine::RoundLayout& layout,
+                                   const engine::plan::Plan& plan) {
   v1::PlanSummary out;
   out.set_waves_available(plan.wave_count);
   out.set_waves_used(plan.waves_used);
@@ -332,6 +349,9 @@ v1::PlanSummary PlanSummaryToProto(const engine::plan::Plan& plan) {
   out.set_waves_optimum(plan.waves_optimum);
   out.set_flow_walking_m(plan.flow_walking_m);
   out.set_scattered_buildings(plan.scattered_buildings);
+  out.set_within_staff(plan.within_staff);
+  out.set_waves_with_every_desk(plan.within_staff ? plan.waves_with_every_desk : 0);
+  out.set_desk_waves_closed_for_staff(DeskWavesClosedForStaff(layout, plan));
   return out;
 }
 

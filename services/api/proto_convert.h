@@ -57,7 +57,8 @@ class ImportAssembler {
 };
 
 v1::Round RoundToProto(const engine::Round& round);
-v1::PlanSummary PlanSummaryToProto(const engine::plan::Plan& plan);
+v1::PlanSummary PlanSummaryToProto(const engine::RoundLayout& layout,
+                                   const engine::plan::Plan& plan);
 v1::RoundState PhaseToProto(engine::RoundPhase phase);
 
 }  // namespace swabwave::services

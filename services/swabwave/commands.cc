@@ -19,25 +19,11 @@
 #include "services/api/proto_convert.h"
 #include "services/api/resource_names.h"
 #include "services/api/tokens.h"
+#include "services/swabwave/command_support.h"
 
 namespace swabwave::services::cli {
 
 namespace {
-
-int Fail(const grpc::Status& status, absl::string_view what) {
-  std::cerr << "swabwave: " << what << " failed: " << status.error_message() << " (code "
-            << status.error_code() << ")\n";
-  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? 3 : 1;
-}
-
-int Fail(const absl::Status& status, absl::string_view what) {
-  std::cerr << "swabwave: " << what << " failed: " << status.message() << "\n";
-  return 1;
-}
-
-std::string RoundArg(const std::string& round) {
-  return round.rfind("rounds/", 0) == 0 ? round : RoundName(round);
-}
 
 void PrintSummary(const v1::PlanSummary& s) {
   absl::PrintF("planner            %s\n", s.planner());
@@ -61,6 +47,15 @@ void PrintSummary(const v1::PlanSummary& s) {
   absl::PrintF("scattered          %d buildings not within two consecutive waves\n",
                s.scattered_buildings());
   absl::PrintF("overloaded cells   %d\n", s.overloaded_cells());
+  if (s.within_staff()) {
+    absl::PrintF("staffing           within the staff on hand: %d desk-waves nobody can staff "
+                 "kept shut; %d waves with every desk open (%+d)\n",
+                 s.desk_waves_closed_for_staff(), s.waves_with_every_desk(),
+                 s.waves_used() - s.waves_with_every_desk());
+  } else {
+    absl::PrintF("staffing           every desk open ('swabwave roster' lists the desks nobody "
+                 "can staff)\n");
+  }
 }
 
 void PrintRound(const v1::Round& r) {
@@ -237,6 +232,23 @@ int Plan(const Options& options, const std::string& round) {
   } else {
     std::cerr << "swabwave plan: --planner must be optimal or greedy\n";
     return 2;
+  }
+  request.mutable_options()->set_walking_m_per_wave(options.walking_m_per_wave);
+  v1::StaffingOptions* staffing = request.mutable_options()->mutable_staffing();
+  if (options.staffing == "within") {
+    staffing->set_mode(v1::STAFFING_MODE_WITHIN_STAFF);
+  } else if (options.staffing == "every-desk") {
+    staffing->set_mode(v1::STAFFING_MODE_EVERY_DESK);
+  } else if (!options.staffing.empty()) {
+    std::cerr << "swabwave plan: --staffing must be within or every-desk\n";
+    return 2;
+  }
+  if (options.max_in_gear != absl::ZeroDuration()) {
+    ToProto(options.max_in_gear, staffing->mutable_max_in_gear());
+  }
+  if (options.rest != absl::ZeroDuration()) ToProto(options.rest, staffing->mutable_rest());
+  if (options.gear_change != absl::ZeroDuration()) {
+    ToProto(options.gear_change, staffing->mutable_gear_change());
   }
   v1::PlanRoundResponse response;
   const absl::Time start = absl::Now();

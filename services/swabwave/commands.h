@@ -33,6 +33,14 @@ struct Options {
   double utilization = 0;
   std::string planner;  // optimal (default) or greedy
   int nearest_sites = 0;
+  std::string staffing;  // within or every-desk; empty: the server decides
+  absl::Duration max_in_gear;  // zero: the server's defaults
+  absl::Duration rest;
+  absl::Duration gear_change;
+  double walking_m_per_wave = 0;
+  // routes
+  int teams = 0;
+  absl::Duration per_visit;
   // forecast
   int replications = 0;
   int crowding_limit = 0;
@@ -69,6 +77,14 @@ int Forecast(const Options& options, const std::string& round);
 // lists who must be told a new site and time (--csv FILE writes them all).
 int Replan(const Options& options, const std::string& round);
 int DoorToDoor(const Options& options, const std::string& round);
+// The roster of the round's plan: the gear rules, the headcount needed
+// against the staff on hand, the desks nobody can staff, and every shift
+// (who, where, when); --csv FILE writes the shifts.
+int Roster(const Options& options, const std::string& round);
+// Door-to-door teams' routes (--teams per community, --per_visit): each
+// route's stops, times and whether it is back before the round ends;
+// --csv FILE writes one row per stop.
+int Routes(const Options& options, const std::string& round);
 int Progress(const Options& options, const std::string& round);
 int Untested(const Options& options, const std::string& round);
 int Watch(const Options& options, const std::string& round);

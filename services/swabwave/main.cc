@@ -43,6 +43,19 @@ ABSL_FLAG(double, utilization, 0, "plan: share of capacity to plan for (default 
 ABSL_FLAG(std::string, planner, "optimal",
           "plan: optimal (fewest waves, then least walking) or greedy (the first planner)");
 ABSL_FLAG(int, nearest_sites, 0, "plan: optimal planner's nearest sites per building (default 6)");
+ABSL_FLAG(std::string, staffing, "",
+          "plan: within (never open a desk nobody can staff) or every-desk; default: within "
+          "when the communities list staff");
+ABSL_FLAG(absl::Duration, max_in_gear, absl::ZeroDuration(),
+          "plan: continuous time in protective gear, changes included (default 2h; 1h-4h)");
+ABSL_FLAG(absl::Duration, rest, absl::ZeroDuration(), "plan: rest after a stint in gear (default 30m)");
+ABSL_FLAG(absl::Duration, gear_change, absl::ZeroDuration(),
+          "plan: time to put gear on, and to take it off (default 15m)");
+ABSL_FLAG(double, walking_m_per_wave, 0,
+          "plan: resident-metres of walking one more wave is worth (default 0: fewest waves first)");
+ABSL_FLAG(int, teams, 0, "routes: door-to-door teams per community (default 2)");
+ABSL_FLAG(absl::Duration, per_visit, absl::ZeroDuration(),
+          "routes: time per resident visited (default 10m)");
 ABSL_FLAG(int, replications, 0, "forecast: seeded replications (default 100)");
 ABSL_FLAG(int, crowding_limit, 0,
           "forecast: people waiting at one site above which a wave is crowded (default 30)");
@@ -71,6 +84,10 @@ constexpr char kUsage[] =
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
+    "                  [--staffing within|every-desk] [--max_in_gear 2h] [--rest 30m]\n"
+    "                  [--gear_change 15m] [--walking_m_per_wave M]\n"
+    "  swabwave roster R [--csv FILE]\n"
+    "  swabwave routes R [--teams 2] [--per_visit 10m] [--csv FILE]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
     "  swabwave replan R --from_wave N --changes SITE=DESKS,... [--csv FILE]\n"
     "  swabwave forecast R [--replications 100] [--seed 1] [--rate 110] [--crowding_limit 30]\n"
@@ -114,6 +131,13 @@ int main(int argc, char** argv) {
   o.utilization = absl::GetFlag(FLAGS_utilization);
   o.planner = absl::GetFlag(FLAGS_planner);
   o.nearest_sites = absl::GetFlag(FLAGS_nearest_sites);
+  o.staffing = absl::GetFlag(FLAGS_staffing);
+  o.max_in_gear = absl::GetFlag(FLAGS_max_in_gear);
+  o.rest = absl::GetFlag(FLAGS_rest);
+  o.gear_change = absl::GetFlag(FLAGS_gear_change);
+  o.walking_m_per_wave = absl::GetFlag(FLAGS_walking_m_per_wave);
+  o.teams = absl::GetFlag(FLAGS_teams);
+  o.per_visit = absl::GetFlag(FLAGS_per_visit);
   o.replications = absl::GetFlag(FLAGS_replications);
   o.crowding_limit = absl::GetFlag(FLAGS_crowding_limit);
   o.from_wave = absl::GetFlag(FLAGS_from_wave);
@@ -156,6 +180,8 @@ int main(int argc, char** argv) {
   if (command == "replan") return cli::Replan(o, *round);
   if (command == "forecast") return cli::Forecast(o, *round);
   if (command == "door-to-door") return cli::DoorToDoor(o, *round);
+  if (command == "roster") return cli::Roster(o, *round);
+  if (command == "routes") return cli::Routes(o, *round);
   if (command == "progress") return cli::Progress(o, *round);
   if (command == "untested") return cli::Untested(o, *round);
   if (command == "watch") return cli::Watch(o, *round);

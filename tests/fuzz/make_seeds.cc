@@ -105,6 +105,18 @@ void WriteRequestSeeds(const fs::path& dir) {
   write(Rpc::kPlanRound, 0, {plan.SerializeAsString()});
   plan.set_request_id("seed-plan-gone");
   write(Rpc::kPlanRound, 3, {plan.SerializeAsString()});
+  // Within the staff on hand, with gear rules, availability and a walking
+  // weight.
+  plan.set_request_id("seed-plan-staffed");
+  plan.mutable_options()->set_walking_m_per_wave(500);
+  v1::StaffingOptions* staffing = plan.mutable_options()->mutable_staffing();
+  staffing->set_mode(v1::STAFFING_MODE_WITHIN_STAFF);
+  staffing->mutable_max_in_gear()->set_seconds(3 * 3600);
+  v1::StaffAvailability* available = staffing->add_availability();
+  available->set_community_id("tc");
+  available->set_staff_id("tc-st0");
+  available->mutable_available_from()->set_seconds(1795766400);
+  write(Rpc::kPlanRound, 0, {plan.SerializeAsString()});
   // A re-plan of the planned round (while a watch may be reading it).
   plan.set_request_id("seed-replan");
   plan.set_round(RoundName(swabwave::fuzz::kPlannedRound));
@@ -130,6 +142,18 @@ void WriteRequestSeeds(const fs::path& dir) {
   forecast.mutable_options()->set_no_show_rate(0.1);
   forecast.set_page_size(1);
   write(Rpc::kForecastRound, 0, {forecast.SerializeAsString()});
+
+  v1::GetRosterRequest roster;
+  roster.set_round(open);
+  roster.set_page_size(1);
+  write(Rpc::kGetRoster, 0, {roster.SerializeAsString()});
+
+  v1::ListDoorToDoorRoutesRequest routes;
+  routes.set_round(open);
+  routes.mutable_options()->set_teams_per_community(3);
+  routes.mutable_options()->mutable_per_visit()->set_seconds(420);
+  routes.set_page_size(1);
+  write(Rpc::kListDoorToDoorRoutes, 0, {routes.SerializeAsString()});
 
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);

@@ -374,6 +374,10 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(planning, ReplanRound);
     case Rpc::kForecastRound:
       return SWABWAVE_UNARY(planning, ForecastRound);
+    case Rpc::kGetRoster:
+      return SWABWAVE_UNARY(planning, GetRoster);
+    case Rpc::kListDoorToDoorRoutes:
+      return SWABWAVE_UNARY(planning, ListDoorToDoorRoutes);
     case Rpc::kGetPlan:
       return SWABWAVE_UNARY(planning, GetPlan);
     case Rpc::kListAssignments:

@@ -173,6 +173,20 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::ForecastRoundResponse response;
     return c.planning().ForecastRound(context.get(), request, &response);
   };
+  calls["GetRoster"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::GetRosterRequest request;
+    request.set_round("rounds/r");
+    v1::GetRosterResponse response;
+    return c.planning().GetRoster(context.get(), request, &response);
+  };
+  calls["ListDoorToDoorRoutes"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListDoorToDoorRoutesRequest request;
+    request.set_round("rounds/r");
+    v1::ListDoorToDoorRoutesResponse response;
+    return c.planning().ListDoorToDoorRoutes(context.get(), request, &response);
+  };
   calls["GetPlan"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetPlanRequest request;

@@ -82,6 +82,14 @@ grpc::Status Send(Client& c, const v1::ReplanRoundRequest& r) {
   v1::ReplanRoundResponse out;
   return c.planning().ReplanRound(Ctx().get(), r, &out);
 }
+grpc::Status Send(Client& c, const v1::GetRosterRequest& r) {
+  v1::GetRosterResponse out;
+  return c.planning().GetRoster(Ctx().get(), r, &out);
+}
+grpc::Status Send(Client& c, const v1::ListDoorToDoorRoutesRequest& r) {
+  v1::ListDoorToDoorRoutesResponse out;
+  return c.planning().ListDoorToDoorRoutes(Ctx().get(), r, &out);
+}
 grpc::Status Send(Client& c, const v1::ForecastRoundRequest& r) {
   v1::ForecastRoundResponse out;
   return c.planning().ForecastRound(Ctx().get(), r, &out);
@@ -188,6 +196,8 @@ void Fill(v1::ForecastRoundRequest* r) {
   r->set_round("rounds/r");
   r->mutable_options()->set_replications(2);
 }
+void Fill(v1::GetRosterRequest* r) { r->set_round("rounds/r"); }
+void Fill(v1::ListDoorToDoorRoutesRequest* r) { r->set_round("rounds/r"); }
 void Fill(v1::GetRoundRequest* r) { r->set_round("rounds/r"); }
 void Fill(v1::ListRoundsRequest*) {}
 void Fill(v1::GetPlanRequest* r) { r->set_round("rounds/r"); }
@@ -393,6 +403,55 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"PlanRoundNearestSitesOutOfRange",
                   Bad<Plan>([](auto& r) { r.mutable_options()->set_nearest_sites(65); }), kInvalid,
                   "nearest_sites 65 must be between 1 and 64"});
+  rows.push_back({"PlanRoundNegativeWalkingWeight",
+                  Bad<Plan>([](auto& r) { r.mutable_options()->set_walking_m_per_wave(-1); }),
+                  kInvalid, "walking_m_per_wave -1 must be between 0"});
+  rows.push_back({"PlanRoundUnknownStaffingMode", Bad<Plan>([](auto& r) {
+                    r.mutable_options()->mutable_staffing()->set_mode(
+                        static_cast<v1::StaffingMode>(9));
+                  }),
+                  kInvalid, "staffing.mode 9 is not a mode"});
+  rows.push_back({"PlanRoundGearCapOverFourHours", Bad<Plan>([](auto& r) {
+                    r.mutable_options()->mutable_staffing()->mutable_max_in_gear()->set_seconds(
+                        5 * 3600);
+                  }),
+                  kInvalid, "staffing: max_in_gear 5h"});
+  rows.push_back({"PlanRoundNegativeRest", Bad<Plan>([](auto& r) {
+                    r.mutable_options()->mutable_staffing()->mutable_rest()->set_seconds(-60);
+                  }),
+                  kInvalid, "staffing: rest"});
+  rows.push_back({"PlanRoundAvailabilityOfUnknownMember", Bad<Plan>([](auto& r) {
+                    v1::StaffAvailability* a =
+                        r.mutable_options()->mutable_staffing()->add_availability();
+                    a->set_community_id("tc");
+                    a->set_staff_id("nobody");
+                  }),
+                  kInvalid, "community tc has no staff member 'nobody'"});
+  rows.push_back({"PlanRoundAvailabilityOfAnotherCommunity", Bad<Plan>([](auto& r) {
+                    v1::StaffAvailability* a =
+                        r.mutable_options()->mutable_staffing()->add_availability();
+                    a->set_community_id("elsewhere");
+                    a->set_staff_id("tc-st0");
+                  }),
+                  kInvalid, "community 'elsewhere' is not in this round"});
+  rows.push_back({"PlanRoundAvailabilityTwice", Bad<Plan>([](auto& r) {
+                    for (int i = 0; i < 2; ++i) {
+                      v1::StaffAvailability* a =
+                          r.mutable_options()->mutable_staffing()->add_availability();
+                      a->set_community_id("tc");
+                      a->set_staff_id("tc-st1");
+                    }
+                  }),
+                  kInvalid, "lists staff member 'tc-st1' of tc twice"});
+  rows.push_back({"PlanRoundAvailabilityEndsBeforeItStarts", Bad<Plan>([](auto& r) {
+                    v1::StaffAvailability* a =
+                        r.mutable_options()->mutable_staffing()->add_availability();
+                    a->set_community_id("tc");
+                    a->set_staff_id("tc-st0");
+                    ToProto(kRoundStart + absl::Hours(3), a->mutable_available_from());
+                    ToProto(kRoundStart + absl::Hours(1), a->mutable_available_until());
+                  }),
+                  kInvalid, "ends before it starts"});
   rows.push_back({"PlanRoundOpenRound", Bad<Plan>([](auto& r) { r.set_round("rounds/r"); }),
                   kFailedPrecondition, "round r is open; only a draft or planned round"});
   rows.push_back({"PlanRoundClosedRound", Bad<Plan>([](auto& r) { r.set_round("rounds/closed"); }),
@@ -467,6 +526,26 @@ std::vector<Row> UnaryRows() {
                     r.mutable_options()->set_per_desk_rate_per_hour(-5);
                   }),
                   kInvalid, "per_desk_rate_per_hour"});
+
+  // -------------------------------------------- GetRoster, ListDoorToDoorRoutes
+  rows.push_back({"GetRosterOfADraftRound",
+                  Bad<v1::GetRosterRequest>([](auto& r) { r.set_round("rounds/draft"); }),
+                  kFailedPrecondition, "round draft has no plan yet; call PlanRound first"});
+  using Routes = v1::ListDoorToDoorRoutesRequest;
+  rows.push_back({"ListDoorToDoorRoutesOfADraftRound",
+                  Bad<Routes>([](auto& r) { r.set_round("rounds/draft"); }), kFailedPrecondition,
+                  "round draft has no plan yet; call PlanRound first"});
+  rows.push_back({"ListDoorToDoorRoutesTooManyTeams",
+                  Bad<Routes>([](auto& r) { r.mutable_options()->set_teams_per_community(1001); }),
+                  kInvalid, "options.teams_per_community 1001 must be between 1 and 1000"});
+  rows.push_back({"ListDoorToDoorRoutesNegativeVisit", Bad<Routes>([](auto& r) {
+                    r.mutable_options()->mutable_per_visit()->set_seconds(-60);
+                  }),
+                  kInvalid, "options.per_visit -1m must be more than 0"});
+  rows.push_back({"ListDoorToDoorRoutesWalkingTooFast", Bad<Routes>([](auto& r) {
+                    r.mutable_options()->set_walking_m_per_minute(5000);
+                  }),
+                  kInvalid, "options.walking_m_per_minute 5000 must be between 1 and 1000"});
 
   // ------------------------------------------- GetPlan, ListAssignments, ...
   rows.push_back({"GetPlanOfADraftRound",
@@ -748,6 +827,8 @@ RoundRpcs() {
       {"PlanRound", with_round(v1::PlanRoundRequest())},
       {"ReplanRound", with_round(v1::ReplanRoundRequest())},
       {"ForecastRound", with_round(v1::ForecastRoundRequest())},
+      {"GetRoster", with_round(v1::GetRosterRequest())},
+      {"ListDoorToDoorRoutes", with_round(v1::ListDoorToDoorRoutesRequest())},
       {"GetPlan", with_round(v1::GetPlanRequest())},
       {"ListAssignments", with_round(v1::ListAssignmentsRequest())},
       {"ListDoorToDoor", with_round(v1::ListDoorToDoorRequest())},
@@ -852,6 +933,18 @@ std::vector<ListRpc> ListRpcs() {
              return c.planning().ForecastRound(Ctx().get(), r, out);
            },
            [](const auto& out) { return out.sites_size(); })},
+      {"GetRoster", 1000,
+       Lister<v1::GetRosterRequest, v1::GetRosterResponse>(
+           [](Client& c, const auto& r, auto* out) {
+             return c.planning().GetRoster(Ctx().get(), r, out);
+           },
+           [](const auto& out) { return out.shifts_size(); })},
+      {"ListDoorToDoorRoutes", 1000,
+       Lister<v1::ListDoorToDoorRoutesRequest, v1::ListDoorToDoorRoutesResponse>(
+           [](Client& c, const auto& r, auto* out) {
+             return c.planning().ListDoorToDoorRoutes(Ctx().get(), r, out);
+           },
+           [](const auto& out) { return out.routes_size(); })},
       {"ListAssignments", 5000,
        Lister<v1::ListAssignmentsRequest, v1::ListAssignmentsResponse>(
            [](Client& c, const auto& r, auto* out) {

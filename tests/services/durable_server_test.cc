@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/api/proto_convert.h"
 #include "tests/services/test_server.h"
 
 namespace swabwave::services::testing {
@@ -109,6 +110,44 @@ TEST_F(DurableServerTest, AFullJournalQueueRefusesAStreamMessageWhole) {
   // Nothing reached the round; one at a time still gets through.
   EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 0);
   EXPECT_TRUE(CheckIn("r", desk, Code("tc", 1), nullptr, "a").ok());
+}
+
+// A plan made within the staff on hand keeps, across a restart, the desks
+// each wave may open and the gear rules its roster keeps: the same summary,
+// the same per-wave desks and the same roster.
+TEST_F(DurableServerTest, AStaffedPlanAndItsRosterSurviveARestart) {
+  CommunitySpec spec;
+  spec.buildings = 20;
+  spec.desks_per_site = 4;
+  ASSERT_TRUE(Import(MakeCommunity(spec)).ok());
+  ASSERT_TRUE(CreateRound("r", "tc").ok());
+  v1::PlanRoundRequest plan;
+  plan.set_request_id("staffed");
+  plan.set_round("rounds/r");
+  plan.mutable_options()->mutable_staffing()->mutable_max_in_gear()->set_seconds(3 * 3600);
+  v1::PlanRoundResponse planned;
+  const grpc::Status status = client_->planning().PlanRound(Context().get(), plan, &planned);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(planned.summary().within_staff());
+  ASSERT_GT(planned.summary().desk_waves_closed_for_staff(), 0);
+
+  const auto snapshot = [&](v1::GetPlanResponse* plan_out, v1::GetRosterResponse* roster_out) {
+    v1::GetPlanRequest get_plan;
+    get_plan.set_round("rounds/r");
+    ASSERT_TRUE(client_->planning().GetPlan(Context().get(), get_plan, plan_out).ok());
+    v1::GetRosterRequest get_roster;
+    get_roster.set_round("rounds/r");
+    ASSERT_TRUE(client_->planning().GetRoster(Context().get(), get_roster, roster_out).ok());
+  };
+  v1::GetPlanResponse plan_before, plan_after;
+  v1::GetRosterResponse roster_before, roster_after;
+  ASSERT_NO_FATAL_FAILURE(snapshot(&plan_before, &roster_before));
+  ASSERT_NO_FATAL_FAILURE(RestartServer());
+  ASSERT_NO_FATAL_FAILURE(snapshot(&plan_after, &roster_after));
+  EXPECT_EQ(plan_after.SerializeAsString(), plan_before.SerializeAsString());
+  EXPECT_EQ(roster_after.SerializeAsString(), roster_before.SerializeAsString());
+  EXPECT_EQ(FromProto(roster_after.max_in_gear()), absl::Hours(3));
+  EXPECT_EQ(roster_after.shortfalls_total(), 0);
 }
 
 }  // namespace

@@ -60,7 +60,9 @@ engine::Community MakeCommunity(const CommunitySpec& spec) {
   for (int s = 0; s < spec.staff; ++s) {
     must(builder.AddStaff(absl::StrCat(spec.id, "-st", s),
                           s % 2 == 0 ? engine::kRoleSampler : engine::kRoleScanner,
-                          spec.sites > 0 ? absl::StrCat(spec.id, "-s", s % spec.sites) : ""));
+                          // A sampler and a scanner per site, so the sites can open desks.
+                          spec.sites > 0 ? absl::StrCat(spec.id, "-s", (s / 2) % spec.sites)
+                                         : ""));
   }
   absl::StatusOr<engine::Community> community = std::move(builder).Finish();
   if (status.ok()) status = community.status();

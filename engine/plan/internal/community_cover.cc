@@ -1,5 +1,7 @@
 #include "engine/plan/internal/community_cover.h"
 
+#include <algorithm>
+
 namespace swabwave::engine::plan::internal {
 
 void AvailableWaves(const RoundConfig& config, absl::Duration gear_change,
@@ -26,11 +28,14 @@ DeskCoverProblem CommunityCoverProblem(const RoundLayout& layout, const RoundCon
   problem.wave_count = plan.wave_count;
   problem.cycle = cycle;
   for (uint32_t s = 0; s < community.sites.size(); ++s) {
-    problem.site_desks.push_back(community.sites[s].desks);
     const uint32_t round_site = layout.site_base(c) + s;
+    // A re-plan may give a site more desks than it was imported with.
+    int desks = community.sites[s].desks;
     for (int w = 0; w < plan.wave_count; ++w) {
+      desks = std::max(desks, plan.desks_of_cell(layout, plan.cell(round_site, w)));
       problem.desks_needed.push_back(desks_needed[plan.cell(round_site, w)]);
     }
+    problem.site_desks.push_back(desks);
   }
   const Availability all_round;
   for (uint32_t i = 0; i < community.staff.size(); ++i) {

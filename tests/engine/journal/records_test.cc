@@ -131,24 +131,103 @@ TEST(RecordsTest, OptimalPlansAndReplansRoundTripAndOldPlanRecordsStillRead) {
     EXPECT_EQ(decoded->plan.scattered_buildings, made->scattered_buildings);
     EXPECT_EQ(decoded->plan.resident_cell, made->resident_cell);
   }
-  // The old form: the same record without the three trailing fields.
+  // The older forms: the same record without the staffing fields (written
+  // before planning within staff), and also without the optimal planner's
+  // three (written before it).
   std::string record;
   EncodeRoundPlanned("r", *made, &record);
-  std::string suffix;
-  ByteWriter tail(&suffix);
-  tail.SignedVarint(made->waves_optimum);
-  tail.Double(made->flow_walking_m);
-  tail.SignedVarint(made->scattered_buildings);
-  ASSERT_TRUE(absl::EndsWith(record, suffix));
-  absl::StatusOr<RoundPlanned> old =
-      DecodeRoundPlanned(absl::string_view(record).substr(0, record.size() - suffix.size()));
+  std::string staffing_suffix;
+  {
+    ByteWriter tail(&staffing_suffix);
+    tail.Varint(0);  // no cell desks
+    tail.U8(0);      // not within staff
+    tail.SignedVarint(0);
+    tail.SignedVarint(absl::ToInt64Seconds(made->staffing.max_in_gear));
+    tail.SignedVarint(absl::ToInt64Seconds(made->staffing.rest));
+    tail.SignedVarint(absl::ToInt64Seconds(made->staffing.gear_change));
+    tail.Varint(0);  // no availability
+  }
+  ASSERT_TRUE(absl::EndsWith(record, staffing_suffix));
+  const std::string before_staffing = record.substr(0, record.size() - staffing_suffix.size());
+  std::string optimal_suffix;
+  {
+    ByteWriter tail(&optimal_suffix);
+    tail.SignedVarint(made->waves_optimum);
+    tail.Double(made->flow_walking_m);
+    tail.SignedVarint(made->scattered_buildings);
+  }
+  ASSERT_TRUE(absl::EndsWith(before_staffing, optimal_suffix));
+  absl::StatusOr<RoundPlanned> middle = DecodeRoundPlanned(before_staffing);
+  ASSERT_TRUE(middle.ok()) << middle.status();
+  EXPECT_EQ(middle->plan.waves_optimum, made->waves_optimum);
+  EXPECT_TRUE(middle->plan.cell_desks.empty());
+  EXPECT_FALSE(middle->plan.within_staff);
+  absl::StatusOr<RoundPlanned> old = DecodeRoundPlanned(
+      absl::string_view(before_staffing).substr(0, before_staffing.size() - optimal_suffix.size()));
   ASSERT_TRUE(old.ok()) << old.status();
   EXPECT_EQ(old->plan.waves_optimum, 0);
   EXPECT_EQ(old->plan.flow_walking_m, 0);
   EXPECT_EQ(old->plan.resident_cell, made->resident_cell);
-  // Half of the new fields is refused, and so is anything after them.
+  // Part of the new fields is refused, and so is anything after them.
   EXPECT_FALSE(DecodeRoundPlanned(absl::string_view(record).substr(0, record.size() - 2)).ok());
+  EXPECT_FALSE(
+      DecodeRoundPlanned(absl::string_view(before_staffing).substr(0, before_staffing.size() - 2))
+          .ok());
   EXPECT_FALSE(DecodeRoundPlanned(record + "x").ok());
+}
+
+// A plan made within the staff on hand keeps its desks per cell, its gear
+// rules and its staff's availability (unbounded ends included) through the
+// journal; values out of range are refused.
+TEST(RecordsTest, StaffedPlansRoundTrip) {
+  const Community community = TestCommunity();
+  RoundConfig config;
+  config.id = "r";
+  config.community_ids = {"tc"};
+  config.start = absl::FromUnixSeconds(1795762800);
+  const RoundLayout layout({&community});
+  absl::StatusOr<plan::Plan> made = plan::FlowPlanner().MakePlan(layout, config, {});
+  ASSERT_TRUE(made.ok()) << made.status();
+  made->cell_desks.assign(made->cell_count(), 1);
+  made->cell_desks[0] = 0;
+  made->within_staff = true;
+  made->waves_with_every_desk = made->waves_used;
+  made->staffing = {absl::Hours(1), absl::Minutes(45), absl::Minutes(10)};
+  made->availability = {{absl::InfinitePast(), absl::InfiniteFuture()},
+                        {config.start + absl::Hours(2), config.start + absl::Hours(9)},
+                        {absl::InfinitePast(), config.start + absl::Hours(4)}};
+  std::string record;
+  EncodeRoundPlanned("r", *made, &record);
+  absl::StatusOr<RoundPlanned> decoded = DecodeRoundPlanned(record);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  const plan::Plan& p = decoded->plan;
+  EXPECT_EQ(p.cell_desks, made->cell_desks);
+  EXPECT_TRUE(p.within_staff);
+  EXPECT_EQ(p.waves_with_every_desk, made->waves_with_every_desk);
+  EXPECT_EQ(p.staffing.max_in_gear, absl::Hours(1));
+  EXPECT_EQ(p.staffing.rest, absl::Minutes(45));
+  EXPECT_EQ(p.staffing.gear_change, absl::Minutes(10));
+  ASSERT_EQ(p.availability.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(p.availability[i].from, made->availability[i].from) << i;
+    EXPECT_EQ(p.availability[i].until, made->availability[i].until) << i;
+  }
+
+  plan::Plan too_many_desks = *made;
+  too_many_desks.cell_desks[1] = kMaxDesksPerSite + 1;
+  record.clear();
+  EncodeRoundPlanned("r", too_many_desks, &record);
+  EXPECT_FALSE(DecodeRoundPlanned(record).ok());
+  plan::Plan wrong_cells = *made;
+  wrong_cells.cell_desks.pop_back();
+  record.clear();
+  EncodeRoundPlanned("r", wrong_cells, &record);
+  EXPECT_FALSE(DecodeRoundPlanned(record).ok());
+  plan::Plan negative_rest = *made;
+  negative_rest.staffing.rest = absl::Minutes(-5);
+  record.clear();
+  EncodeRoundPlanned("r", negative_rest, &record);
+  EXPECT_FALSE(DecodeRoundPlanned(record).ok());
 }
 
 // Every prefix of every kind of record is refused with a message, never a

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -314,6 +316,45 @@ TEST(FlowPlannerTest, ReferenceCommunityPlanHoldsEveryConstraint) {
   ASSERT_TRUE(greedy.ok()) << greedy.status();
   EXPECT_LE(plan->waves_used, greedy->waves_used);
   EXPECT_LE(plan->total_walking_m, greedy->total_walking_m);
+}
+
+// The objective weight trades waves for walking: at 0 the plan keeps W*;
+// at a metre per wave it takes every wave that still shortens the walk
+// (the flow's walk only falls as waves are added, by less each time); a
+// weight no wave can repay keeps W*. Every plan keeps every constraint.
+TEST(FlowPlannerTest, WalkingWeightBuysWavesOnlyWhileTheyShortenTheWalk) {
+  absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  const RoundLayout layout({&(*generated)[0]});
+  const RoundConfig config = GeneratedConfig({"kangcheng"});
+  PlanOptions options;
+  absl::StatusOr<Plan> lexicographic = FlowPlanner().MakePlan(layout, config, options);
+  ASSERT_TRUE(lexicographic.ok()) << lexicographic.status();
+  options.walking_m_per_wave = 1;
+  absl::StatusOr<Plan> cheap_waves = FlowPlanner().MakePlan(layout, config, options);
+  ASSERT_TRUE(cheap_waves.ok()) << cheap_waves.status();
+  options.walking_m_per_wave = kMaxWalkingMPerWave;
+  absl::StatusOr<Plan> dear_waves = FlowPlanner().MakePlan(layout, config, options);
+  ASSERT_TRUE(dear_waves.ok()) << dear_waves.status();
+
+  EXPECT_EQ(lexicographic->waves_used, lexicographic->waves_optimum);
+  EXPECT_EQ(cheap_waves->waves_optimum, lexicographic->waves_optimum);
+  EXPECT_GT(cheap_waves->waves_used, lexicographic->waves_used);
+  EXPECT_LT(cheap_waves->flow_walking_m, lexicographic->flow_walking_m);
+  EXPECT_LT(cheap_waves->total_walking_m, lexicographic->total_walking_m);
+  EXPECT_EQ(dear_waves->waves_used, lexicographic->waves_used);
+  EXPECT_EQ(dear_waves->flow_walking_m, lexicographic->flow_walking_m);
+  for (const Plan* plan : {&*lexicographic, &*cheap_waves, &*dear_waves}) {
+    EXPECT_TRUE(VerifyPlan(layout, *plan).ok()) << VerifyPlan(layout, *plan);
+    EXPECT_EQ(plan->overloaded_cells, 0);
+    ExpectHouseholdsWholeAndBuildingsInTwoWaves(layout, *plan);
+  }
+  options.walking_m_per_wave = -1;
+  EXPECT_EQ(FlowPlanner().MakePlan(layout, config, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  printf("reference: W* %d waves walk %.0f m; at 1 m a wave, %d waves walk %.0f m\n",
+         lexicographic->waves_used, lexicographic->total_walking_m, cheap_waves->waves_used,
+         cheap_waves->total_walking_m);
 }
 
 // Same plan for any thread count, over a city of several communities.
