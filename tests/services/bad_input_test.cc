@@ -537,7 +537,8 @@ std::vector<Row> UnaryRows() {
   for (const auto& [name, barcode] : std::vector<std::pair<std::string, std::string>>{
            {"Empty", ""}, {"Short", "abc"}, {"Overlong", Repeat('T', 65)}, {"Spaced", "TU BE"}}) {
     rows.push_back({"OpenTube" + name + "Barcode",
-                    Bad<Tube>([barcode](auto& r) { r.set_tube_barcode(barcode); }), kInvalid,
+                    // A copy, not [barcode]: clang 14 cannot capture a structured binding.
+                    Bad<Tube>([code = barcode](auto& r) { r.set_tube_barcode(code); }), kInvalid,
                     "is not a barcode: use 4-64 printable ASCII characters"});
   }
   rows.push_back({"OpenTubeBarcodeInUse", Bad<Tube>([](auto& r) { r.set_tube_barcode("TUBE-A1"); }),
