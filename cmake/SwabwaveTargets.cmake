@@ -15,8 +15,9 @@ if(SWABWAVE_SANITIZE)
   target_link_options(swabwave_sanitizers INTERFACE -fsanitize=${SWABWAVE_SANITIZE})
 endif()
 if(SWABWAVE_FUZZ)
-  # Coverage for libFuzzer in every swabwave target; the fuzz targets link
-  # the fuzzer itself (tests/fuzz).
+  # Coverage for libFuzzer in every swabwave target, tests included (the
+  # sanitizer runtime supplies the hooks where libFuzzer is not linked); the
+  # fuzz targets link the fuzzer itself (tests/fuzz).
   target_compile_options(swabwave_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
