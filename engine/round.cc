@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/journal/frame.h"
 #include "engine/journal/records.h"
 #include "engine/model/names.h"
 
@@ -32,13 +33,8 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
                                                      absl::Time created) {
   std::unique_ptr<Round> round(
       new Round(std::move(config), std::move(communities), created));
+  round->IndexSites();
   const RoundLayout& layout = round->layout_;
-  for (uint32_t c = 0; c < layout.community_count(); ++c) {
-    const Community& community = layout.community(c);
-    for (uint32_t s = 0; s < community.sites.size(); ++s) {
-      round->site_index_.emplace(community.sites[s].id, layout.site_base(c) + s);
-    }
-  }
   // Residents are numbered community by community; walk them in order.
   uint32_t community = 0;
   absl::StatusOr<std::unique_ptr<core::ResidentTable>> table = core::ResidentTable::Build(
@@ -54,6 +50,67 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
       });
   if (!table.ok()) return table.status();
   round->table_ = *std::move(table);
+  return round;
+}
+
+void Round::IndexSites() {
+  for (uint32_t c = 0; c < layout_.community_count(); ++c) {
+    const Community& community = layout_.community(c);
+    for (uint32_t s = 0; s < community.sites.size(); ++s) {
+      site_index_.emplace(community.sites[s].id, layout_.site_base(c) + s);
+    }
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage image,
+                                                        std::vector<const Community*> communities) {
+  const std::string id = image.round.config.id;
+  auto damaged = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("the snapshot's image of round ", id, ": ", what));
+  };
+  std::unique_ptr<Round> round(new Round(std::move(image.round.config), std::move(communities),
+                                         image.round.created));
+  round->IndexSites();
+  const RoundLayout& layout = round->layout_;
+  absl::StatusOr<std::unique_ptr<core::ResidentTable>> table = core::ResidentTable::Adopt(
+      layout.resident_count(), layout.building_count(), image.slots, std::move(image.positions),
+      std::move(image.buildings), std::move(image.long_codes));
+  if (!table.ok()) return damaged(table.status().message());
+  round->table_ = *std::move(table);
+
+  const auto phase = static_cast<RoundPhase>(image.phase);
+  if (phase == RoundPhase::kDraft || !image.plan.has_value()) {
+    if (phase != RoundPhase::kDraft || image.plan.has_value() || !image.tube_desks.empty()) {
+      return damaged("its phase, plan and tubes disagree");
+    }
+    return round;
+  }
+  if (image.plan->resident_standing.size() != layout.resident_count() ||
+      image.plan->site_count != layout.site_count()) {
+    return damaged("its plan does not fit its residents or sites");
+  }
+  if (phase == RoundPhase::kPlanned && !image.tube_desks.empty()) {
+    return damaged("a round not yet open has tubes");
+  }
+  std::lock_guard lock(round->mu_);
+  std::vector<core::ResidentState> initial;
+  round->InstallPlanLocked(std::make_shared<const plan::Plan>(*std::move(image.plan)), &initial);
+  round->phase_.store(phase, std::memory_order_release);
+  core::LiveRound& state = *round->live();
+  for (TubeIndex t = 0; t < image.tube_desks.size(); ++t) {
+    const DeskIndex desk = image.tube_desks[t];
+    if (desk >= layout.desk_count()) return damaged(absl::StrCat("tube ", t, " names no desk"));
+    absl::StatusOr<core::TubeView> racked =
+        state.rack().RackTube(desk, image.tube_barcodes.Get(t));
+    if (!racked.ok() || racked->index != t) {
+      return damaged(absl::StrCat("tube ", t, " cannot be racked again (a barcode repeats)"));
+    }
+    if (image.tube_sealed[t] != 0) {
+      if (round->restore_sealed_.size() <= t) round->restore_sealed_.resize(image.tube_desks.size());
+      round->restore_sealed_[t] = true;
+    }
+  }
+  if (absl::Status s = state.AdoptSnapshotWords(initial); !s.ok()) return damaged(s.message());
   return round;
 }
 
@@ -78,8 +135,13 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
   return new_plan;
 }
 
-void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
+void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan,
+                              std::vector<core::ResidentState>* adopted_words) {
   core::LiveRoundSpec spec = LiveSpec(*new_plan);
+  if (adopted_words != nullptr) {
+    spec.keep_words = true;
+    *adopted_words = spec.initial;
+  }
   std::vector<BuildingPlan> building_plans(layout_.building_count());
   for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
     BuildingPlan& tally = building_plans[table_->building_at(table_->position_of(r))];
@@ -379,8 +441,31 @@ void Round::FinishRestore() {
   restore_sealed_.shrink_to_fit();
 }
 
-absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink) const {
+absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle style) const {
   std::shared_lock lock(mu_);
+  if (style == SnapshotStyle::kDense) {
+    // Under the shared lock: no re-plan replaces the plan or the live state,
+    // and the phase stays (Open and Close take the lock exclusively).
+    core::LiveRound* state = live();
+    const journal::RoundImageSource source{{config_, created_},
+                                           static_cast<uint8_t>(phase()),
+                                           plan_.get(),
+                                           state != nullptr ? &state->rack() : nullptr,
+                                           table_.get()};
+    const uint64_t estimate = journal::EstimateRoundImageBytes(source);
+    // A round too large for one frame (about 20 M residents) falls back to
+    // records below.
+    if (estimate <= journal::kMaxPayloadBytes) {
+      std::string record;
+      record.reserve(estimate);
+      journal::EncodeRoundImage(source, &record);
+      return sink.Add(record);
+    }
+  }
+  return WriteRecordsLocked(sink);
+}
+
+absl::Status Round::WriteRecordsLocked(journal::SnapshotSink& sink) const {
   std::string record;
   journal::EncodeRoundCreated({config_, created_}, &record);
   if (absl::Status s = sink.Add(record); !s.ok()) return s;

@@ -38,6 +38,7 @@
 #include "engine/core/live_round.h"
 #include "engine/journal/journal.h"
 #include "engine/journal/records.h"
+#include "engine/journal/round_image.h"
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
@@ -47,6 +48,15 @@
 namespace swabwave::engine {
 
 enum class RoundPhase : uint8_t { kDraft, kPlanned, kOpen, kClosed };
+
+// How a snapshot writes the state (Registry::WriteSnapshot).
+enum class SnapshotStyle : uint8_t {
+  // Images of the state's arrays (journal/community_image.h,
+  // journal/round_image.h), read back without rebuilding anything.
+  kDense,
+  // The records that rebuild the state, replayed like the journal's own.
+  kRecords,
+};
 
 absl::string_view PhaseName(RoundPhase phase);
 
@@ -68,6 +78,14 @@ class Round {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Round>> Create(
       RoundConfig config, std::vector<const Community*> communities,
       absl::Time created = absl::Now());
+
+  // Recovery from a dense snapshot (journal/round_image.h): the round as
+  // the image shows it, its table adopted rather than rebuilt; once every
+  // record is replayed, FinishRestore rebuilds the desks. DATA_LOSS naming
+  // the round when the image does not fit its communities or contradicts
+  // itself. REQUIRES: `communities` are the config's, in order.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Round>> FromImage(
+      journal::RoundImage image, std::vector<const Community*> communities);
 
   // ---- durability (engine/journal)
 
@@ -92,9 +110,11 @@ class Round {
   [[nodiscard]] absl::Status RestoreCheckIn(const journal::CheckInRecord& record);
   // After the last record: rebuilds the desks (DeskRack::RebuildAfterRestore).
   void FinishRestore();
-  // Writes the records that rebuild this round as it is now (Journal::
-  // WriteSnapshot). Runs alongside check-ins.
-  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink) const;
+  // Writes this round as it is now (Journal::WriteSnapshot): one RoundImage
+  // record (kDense), or the records that rebuild it (kRecords, and kDense
+  // when the image would not fit one frame). Runs alongside check-ins.
+  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink,
+                                           SnapshotStyle style = SnapshotStyle::kDense) const;
 
   const RoundConfig& config() const { return config_; }
   const RoundLayout& layout() const { return layout_; }
@@ -228,6 +248,12 @@ class Round {
 
   Round(RoundConfig config, std::vector<const Community*> communities, absl::Time created);
 
+  // Fills site_index_ from the layout (Create, FromImage).
+  void IndexSites();
+  // The records of WriteSnapshot's kRecords style. REQUIRES: mu_ held.
+  absl::Status WriteRecordsLocked(journal::SnapshotSink& sink) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
   core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
   // Moves the live cells to `new_plan`'s and makes it the plan; keeps the
   // live state. REQUIRES: mu_ held exclusively, a plan installed.
@@ -235,8 +261,13 @@ class Round {
   // Appends kRoundOpened / kRoundClosed. REQUIRES: mu_ held.
   void JournalPhase(journal::RecordType type);
   // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
-  // held exclusively, the round not open.
-  void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // held exclusively, the round not open. With `adopted_words` (recovery
+  // from a dense snapshot), the table's words are left as the image put
+  // them and the residents' initial states go there, for
+  // LiveRound::AdoptSnapshotWords.
+  void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan,
+                         std::vector<core::ResidentState>* adopted_words = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // REQUIRES: mu_ held (shared or exclusive), planned.
   ScanTallies ScanWords() const;

@@ -16,12 +16,13 @@ LiveRound::LiveRound(LiveRoundSpec spec)
   cells_.assign(table_->capacity(), kNoId);
   for (uint32_t r = 0; r < table_->resident_count(); ++r) {
     const uint32_t position = table_->position_of(r);
+    cells_[position] = spec.cells[r];
+    if (spec.keep_words) continue;
     ResidentTable::Slot& slot = table_->at(position);
     // Relaxed: the round is published to other threads with a release store.
     slot.word.store(ResidentWord::Make(spec.initial[r], 0, 0, 0).bits(),
                     std::memory_order_relaxed);
     slot.request_tag.store(0, std::memory_order_relaxed);
-    cells_[position] = spec.cells[r];
   }
   site_first_desk_.assign(site_count_ + 1, static_cast<DeskIndex>(spec.desk_sites.size()));
   for (DeskIndex d = static_cast<DeskIndex>(spec.desk_sites.size()); d-- > 0;) {
@@ -215,6 +216,50 @@ absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot
       ResidentWord::Make(SampledFrom(word.state()), tube, slot_index, offset).bits(),
       std::memory_order_release);
   CountRareStanding(word.state());
+  return absl::OkStatus();
+}
+
+absl::Status LiveRound::AdoptSnapshotWords(const std::vector<ResidentState>& initial) {
+  if (initial.size() != resident_count()) {
+    return absl::DataLossError("the snapshot's plan and resident table disagree on the residents");
+  }
+  const uint32_t tubes = rack_.tube_count();
+  const uint32_t ratio = static_cast<uint32_t>(rack_.pool_ratio());
+  // In table order: the slots are read once, front to back.
+  for (uint32_t position = 0; position < table_->capacity(); ++position) {
+    ResidentTable::Slot& slot = table_->at(position);
+    const uint32_t resident = slot.resident;
+    if (resident == kNoId) continue;
+    const ResidentState before = initial[resident];
+    // Relaxed: recovery runs before the round is shared.
+    const ResidentWord word(slot.word.load(std::memory_order_relaxed));
+    if (word.state() != before && word.state() != SampledFrom(before)) {
+      return absl::DataLossError(absl::StrCat(
+          "the snapshot's word of resident ", resident, " reads state ",
+          static_cast<int>(word.state()), ", which the plan's standing ",
+          static_cast<int>(before), " cannot reach"));
+    }
+    if (word.state() == before || word.place() >= tubes) {
+      // Not sampled, or sampled into a tube racked after the snapshot
+      // began: its check-in record follows in the journal.
+      slot.word.store(ResidentWord::Make(before, 0, 0, 0).bits(), std::memory_order_relaxed);
+      slot.request_tag.store(0, std::memory_order_relaxed);
+      continue;
+    }
+    if (word.slot() >= ratio) {
+      return absl::DataLossError(absl::StrCat("the snapshot puts resident ", resident,
+                                              " at position ", word.slot(), " of tube ",
+                                              word.place(), ", past the pool ratio"));
+    }
+    const uint32_t member = rack_.Member(word.place(), word.slot());
+    if (member != kNoId && member != resident) {
+      return absl::DataLossError(absl::StrCat("the snapshot puts residents ", member, " and ",
+                                              resident, " at position ", word.slot(),
+                                              " of tube ", word.place()));
+    }
+    rack_.SetMember(word.place(), word.slot(), resident);
+    CountRareStanding(before);
+  }
   return absl::OkStatus();
 }
 

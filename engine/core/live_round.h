@@ -101,6 +101,9 @@ struct LiveRoundSpec {
   std::vector<CellIndex> cells;
   uint32_t site_count = 0;
   std::vector<uint32_t> desk_sites;  // per desk: its round-wide site; a site's desks are adjacent
+  // Recovery from a dense snapshot: the table's words and tags came from
+  // the image; leave them for AdoptSnapshotWords instead of resetting them.
+  bool keep_words = false;
 };
 
 class LiveRound {
@@ -130,6 +133,15 @@ class LiveRound {
   // (out of range, or the resident sampled elsewhere).
   [[nodiscard]] absl::Status Restore(uint32_t resident, TubeIndex tube, uint32_t slot,
                                      int64_t scan_unix_seconds, uint32_t request_tag);
+  // Recovery from a dense snapshot (spec.keep_words), after the tubes the
+  // image lists were racked again: checks every word the image carried
+  // against `initial` (the plan's standing, per resident) and takes it
+  // over. A word must read `initial` or sampled from it; a sampled word in
+  // a tube this rack does not have (racked after the snapshot began: its
+  // records replay from the journal) is reset to `initial`; every other
+  // sampled word becomes its tube's member. DATA_LOSS for a word of another
+  // state, a position past the pool ratio, or two residents in one place.
+  [[nodiscard]] absl::Status AdoptSnapshotWords(const std::vector<ResidentState>& initial);
   // A re-plan moved `resident` to `cell` (engine/plan/replan.h). Not
   // atomic: REQUIRES that no Scan runs meanwhile (the round's lock, held
   // exclusively, keeps them out). The check-in path never reads cells.

@@ -197,8 +197,22 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
     absl::StatusOr<std::unique_ptr<MappedFile>> data = MappedFile::Open(path);
     if (!data.ok()) return data.status();
     ScanResult scan;
-    // Snapshot records are numbered from 1 in their own file.
-    if (absl::Status s = ScanSegment((*data)->view(), 1, replay, &scan); !s.ok()) return s;
+    const absl::string_view file = (*data)->view();
+    // Snapshot records are numbered from 1 in their own file. A record that
+    // passed its CRC but does not apply (a damaged image, a record from a
+    // newer format) is data loss too: say where it sits.
+    absl::Status s = ScanSegment(
+        file, 1,
+        [&](uint64_t sequence, absl::string_view payload) -> absl::Status {
+          absl::Status applied = replay(sequence, payload);
+          if (applied.ok()) return applied;
+          return absl::DataLossError(absl::StrCat(
+              "snapshot ", path, ": record ", sequence, " at offset ",
+              payload.data() - file.data() - kFrameHeaderSize, " does not apply: ",
+              applied.message()));
+        },
+        &scan);
+    if (!s.ok()) return s;
     if (scan.end != ScanEnd::kClean) {
       // Snapshots are renamed into place only once complete and synced.
       return absl::DataLossError(absl::StrCat("snapshot ", path, " is damaged: ", scan.problem));
