@@ -92,25 +92,42 @@ absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage imag
   if (phase == RoundPhase::kPlanned && !image.tube_desks.empty()) {
     return damaged("a round not yet open has tubes");
   }
+  if (image.cells_by_position.size() != round->table_->capacity() ||
+      image.building_tallies.size() != size_t{layout.building_count()} * 3) {
+    return damaged("its live cells or building tallies do not fit its table");
+  }
+  std::vector<BuildingPlan> building_plans(layout.building_count());
+  for (size_t b = 0; b < building_plans.size(); ++b) {
+    building_plans[b] = {image.building_tallies[3 * b], image.building_tallies[3 * b + 1],
+                         image.building_tallies[3 * b + 2]};
+  }
+  // LiveSpec without its per-resident arrays: the image holds the words and
+  // the cells per table position already.
+  core::LiveRoundSpec spec;
+  spec.pool_ratio = round->config_.pool_ratio;
+  spec.epoch_unix_seconds =
+      absl::ToUnixSeconds(round->config_.start - kScanBeforeStartTolerance);
+  spec.table = round->table_.get();
+  spec.site_count = layout.site_count();
+  spec.desk_sites = layout.desk_sites();
+  spec.keep_words = true;
+  spec.cells_by_position = std::move(image.cells_by_position);
+
   std::lock_guard lock(round->mu_);
-  std::vector<core::ResidentState> initial;
-  round->InstallPlanLocked(std::make_shared<const plan::Plan>(*std::move(image.plan)), &initial);
+  round->InstallLiveLocked(std::make_shared<const plan::Plan>(*std::move(image.plan)),
+                           std::move(building_plans),
+                           std::make_unique<core::LiveRound>(std::move(spec)));
   round->phase_.store(phase, std::memory_order_release);
   core::LiveRound& state = *round->live();
-  for (TubeIndex t = 0; t < image.tube_desks.size(); ++t) {
-    const DeskIndex desk = image.tube_desks[t];
-    if (desk >= layout.desk_count()) return damaged(absl::StrCat("tube ", t, " names no desk"));
-    absl::StatusOr<core::TubeView> racked =
-        state.rack().RackTube(desk, image.tube_barcodes.Get(t));
-    if (!racked.ok() || racked->index != t) {
-      return damaged(absl::StrCat("tube ", t, " cannot be racked again (a barcode repeats)"));
-    }
-    if (image.tube_sealed[t] != 0) {
-      if (round->restore_sealed_.size() <= t) round->restore_sealed_.resize(image.tube_desks.size());
-      round->restore_sealed_[t] = true;
-    }
+  if (absl::Status s = state.rack().RestoreTubes(image.tube_desks, image.tube_barcodes); !s.ok()) {
+    return damaged(s.message());
   }
-  if (absl::Status s = state.AdoptSnapshotWords(initial); !s.ok()) return damaged(s.message());
+  for (TubeIndex t = 0; t < image.tube_sealed.size(); ++t) {
+    if (image.tube_sealed[t] == 0) continue;
+    if (round->restore_sealed_.empty()) round->restore_sealed_.resize(image.tube_sealed.size());
+    round->restore_sealed_[t] = true;
+  }
+  if (absl::Status s = state.AdoptSnapshotWords(); !s.ok()) return damaged(s.message());
   return round;
 }
 
@@ -135,16 +152,15 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
   return new_plan;
 }
 
-void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan,
-                              std::vector<core::ResidentState>* adopted_words) {
+void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
   core::LiveRoundSpec spec = LiveSpec(*new_plan);
-  if (adopted_words != nullptr) {
-    spec.keep_words = true;
-    *adopted_words = spec.initial;
-  }
   std::vector<BuildingPlan> building_plans(layout_.building_count());
-  for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
-    BuildingPlan& tally = building_plans[table_->building_at(table_->position_of(r))];
+  // In table order: the table's arrays are read front to back, and only
+  // the (smaller) standings at random.
+  for (uint32_t position = 0; position < table_->capacity(); ++position) {
+    const uint32_t r = table_->at(position).resident;
+    if (r == kNoId) continue;
+    BuildingPlan& tally = building_plans[table_->building_at(position)];
     switch (new_plan->resident_standing[r]) {
       case Standing::kDueAtSite: ++tally.due; break;
       case Standing::kDoorToDoor:
@@ -157,7 +173,15 @@ void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan,
   // Free the old live state first: both write the same table's words.
   live_.store(nullptr, std::memory_order_release);
   owned_live_.reset();
-  owned_live_ = std::make_unique<core::LiveRound>(std::move(spec));
+  InstallLiveLocked(std::move(new_plan), std::move(building_plans),
+                    std::make_unique<core::LiveRound>(std::move(spec)));
+}
+
+void Round::InstallLiveLocked(std::shared_ptr<const plan::Plan> new_plan,
+                              std::vector<BuildingPlan> building_plans,
+                              std::unique_ptr<core::LiveRound> live) {
+  live_.store(nullptr, std::memory_order_release);
+  owned_live_ = std::move(live);
   // Release: a reader that loads the pointer sees the built state.
   live_.store(owned_live_.get(), std::memory_order_release);
   plan_ = std::move(new_plan);
@@ -447,11 +471,20 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
     // Under the shared lock: no re-plan replaces the plan or the live state,
     // and the phase stays (Open and Close take the lock exclusively).
     core::LiveRound* state = live();
-    const journal::RoundImageSource source{{config_, created_},
-                                           static_cast<uint8_t>(phase()),
-                                           plan_.get(),
-                                           state != nullptr ? &state->rack() : nullptr,
-                                           table_.get()};
+    journal::RoundImageSource source;
+    source.round = {config_, created_};
+    source.phase = static_cast<uint8_t>(phase());
+    source.plan = plan_.get();
+    source.table = table_.get();
+    if (state != nullptr) {
+      source.rack = &state->rack();
+      source.cells_by_position = &state->cells_by_position();
+      source.building_tallies.reserve(building_plans_.size() * 3);
+      for (const BuildingPlan& tally : building_plans_) {
+        source.building_tallies.insert(source.building_tallies.end(),
+                                       {tally.due, tally.exempt, tally.door_to_door});
+      }
+    }
     const uint64_t estimate = journal::EstimateRoundImageBytes(source);
     // A round too large for one frame (about 20 M residents) falls back to
     // records below.

@@ -261,12 +261,13 @@ class Round {
   // Appends kRoundOpened / kRoundClosed. REQUIRES: mu_ held.
   void JournalPhase(journal::RecordType type);
   // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
-  // held exclusively, the round not open. With `adopted_words` (recovery
-  // from a dense snapshot), the table's words are left as the image put
-  // them and the residents' initial states go there, for
-  // LiveRound::AdoptSnapshotWords.
-  void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan,
-                         std::vector<core::ResidentState>* adopted_words = nullptr)
+  // held exclusively, the round not open.
+  void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `plan`, its tallies and `live` the round's (phase kPlanned).
+  // REQUIRES: mu_ held exclusively, no other live state using the table.
+  void InstallLiveLocked(std::shared_ptr<const plan::Plan> plan,
+                         std::vector<BuildingPlan> building_plans,
+                         std::unique_ptr<core::LiveRound> live)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // REQUIRES: mu_ held (shared or exclusive), planned.

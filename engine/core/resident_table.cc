@@ -1,5 +1,6 @@
 #include "engine/core/resident_table.h"
 
+#include <new>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -85,25 +86,38 @@ absl::StatusOr<std::unique_ptr<ResidentTable>> ResidentTable::Adopt(
   }
   auto table = std::unique_ptr<ResidentTable>(new ResidentTable());
   table->capacity_ = capacity;
-  table->slots_ = HugeArray<Slot>(capacity);
+  // Every slot is constructed in the loop below, empty or from the image;
+  // an error constructs the rest first, so that the array can be freed.
+  table->slots_ = HugeArray<Slot>(capacity, HugeArray<Slot>::Uninitialized{});
+  uint32_t constructed = 0;
+  auto refuse = [&](std::string message) {
+    for (; constructed < capacity; ++constructed) new (&table->slots_[constructed]) Slot;
+    return absl::DataLossError(std::move(message));
+  };
   uint32_t occupied = 0;
   const char* at = slot_bytes.data();
+  constexpr uint32_t kAhead = 16;  // slots whose resident's position is fetched early
   for (uint32_t position = 0; position < capacity; ++position, at += kSlotImageBytes) {
+    if (position + kAhead < capacity) {
+      // positions[] is read at random: start the misses early to overlap them.
+      uint32_t ahead;
+      std::memcpy(&ahead, at + kAhead * kSlotImageBytes + 12, 4);
+      if (ahead < count) __builtin_prefetch(&positions[ahead], 0, 3);
+    }
+    Slot& slot = *new (&table->slots_[position]) Slot;
+    ++constructed;
     uint32_t resident;
     std::memcpy(&resident, at + 12, 4);
-    if (resident == kNoId) continue;  // HugeArray's slots start empty
+    if (resident == kNoId) continue;  // empty
     if (resident >= count || positions[resident] != position ||
         buildings[position] >= building_count) {
-      return absl::DataLossError(absl::StrCat("resident table image: slot ", position,
-                                              " names resident ", resident,
-                                              ", which is out of range or placed elsewhere"));
+      return refuse(absl::StrCat("resident table image: slot ", position, " names resident ",
+                                 resident, ", which is out of range or placed elsewhere"));
     }
-    Slot& slot = table->slots_[position];
     std::memcpy(slot.code, at + 16, kInlineCode);
-    if (slot.code[0] == kSpilled && table->SpilledIndex(slot) >= long_codes.size()) {
-      return absl::DataLossError(absl::StrCat("resident table image: slot ", position,
-                                              " names a long code past the ", long_codes.size(),
-                                              " stored"));
+    if (slot.code[0] == kSpilled && SpilledIndex(slot) >= long_codes.size()) {
+      return refuse(absl::StrCat("resident table image: slot ", position,
+                                 " names a long code past the ", long_codes.size(), " stored"));
     }
     uint64_t word;
     uint32_t tag;

@@ -144,6 +144,8 @@ uint64_t EstimateRoundImageBytes(const RoundImageSource& source) {
                    source.table->long_codes().size() * sizeof(uint32_t);
   if (source.plan != nullptr) {
     bytes += residents * (1 + sizeof(CellIndex)) + source.plan->door_to_door.size() * 4 +
+             uint64_t{source.table->capacity()} * sizeof(CellIndex) +
+             source.building_tallies.size() * 4 +
              source.plan->cell_count() * 8 + source.plan->assignments.size() * 32;
   }
   if (source.rack != nullptr) bytes += uint64_t{source.rack->tube_count()} * 64;
@@ -159,7 +161,11 @@ void EncodeRoundImage(const RoundImageSource& source, std::string* out) {
   w.String(created);
   w.U8(source.phase);
   w.U8(source.plan != nullptr ? 1 : 0);
-  if (source.plan != nullptr) PutPlan(w, *source.plan);
+  if (source.plan != nullptr) {
+    PutPlan(w, *source.plan);
+    w.Array(*source.cells_by_position);
+    w.Array(source.building_tallies);
+  }
 
   // Tubes before the slots: see the file comment.
   {
@@ -210,6 +216,15 @@ absl::StatusOr<RoundImage> DecodeRoundImage(absl::string_view record) {
   if (has_plan == 1) {
     image.plan.emplace();
     if (absl::Status s = GetPlan(in, &*image.plan); !s.ok()) return s;
+    const size_t at = in.offset();
+    const uint32_t cells = image.plan->cell_count();
+    if (!in.Array(&image.cells_by_position, kMaxCount) ||
+        !in.Array(&image.building_tallies, kMaxCount) || image.building_tallies.size() % 3 != 0) {
+      return Damaged(at, "live cells");
+    }
+    for (CellIndex cell : image.cells_by_position) {
+      if (cell != kNoId && cell >= cells) return Damaged(at, "a live cell past the plan's");
+    }
   }
 
   size_t at = in.offset();

@@ -17,7 +17,9 @@
 //
 // Layout after the type byte (byte_codec.h):
 //   version (fixed32) | RoundCreated record (string) | phase (u8)
-//   plan: present (u8), then its scalars, cells and per-resident arrays
+//   plan: present (u8), then its scalars, cells and per-resident arrays,
+//         then (the live state's) the cell of every table position and
+//         the due / exempt / door-to-door tallies of every building
 //   tubes: desks (array) | barcode arena offsets (array) | bytes | sealed (array of u8)
 //   table: positions (array) | buildings (array) | long-code arena |
 //          slot count (varint) | slots (ResidentTable::kSlotImageBytes each)
@@ -50,6 +52,10 @@ struct RoundImageSource {
   RoundCreated round;
   uint8_t phase = 0;                       // engine::RoundPhase
   const plan::Plan* plan = nullptr;        // null: a draft round
+  // With a plan: the live state's cell per table position, and three
+  // tallies (due, exempt, door-to-door) per round-wide building.
+  const std::vector<CellIndex>* cells_by_position = nullptr;
+  std::vector<int32_t> building_tallies;
   const core::DeskRack* rack = nullptr;    // null: no tubes yet (not open)
   const core::ResidentTable* table = nullptr;
 };
@@ -64,6 +70,9 @@ struct RoundImage {
   RoundCreated round;
   uint8_t phase = 0;
   std::optional<plan::Plan> plan;
+  // With a plan (checked: every cell kNoId or one of the plan's).
+  std::vector<CellIndex> cells_by_position;
+  std::vector<int32_t> building_tallies;  // 3 per building
   std::vector<uint32_t> tube_desks;
   CodeArena tube_barcodes;
   std::vector<uint8_t> tube_sealed;  // per tube: 1 when sealed

@@ -197,6 +197,14 @@ TEST_P(RoundImageTest, ADenseSnapshotRestoresWhatARecordSnapshotDoes) {
                 core::CheckInVerdict::kReplayed);
       EXPECT_EQ(round->CheckIn(0, ResidentCode(id, 14), kScan, 114).verdict,
                 core::CheckInVerdict::kSampled);
+      // The barcode index, built on first use after a dense restore.
+      EXPECT_EQ(round->RackTube(0, "B-2").status().code(), absl::StatusCode::kAlreadyExists);
+      EXPECT_TRUE(round->RackTube(0, "A-9").ok());
+      EXPECT_EQ(round->CheckIn(1, ResidentCode(id, 15), kScan, 115).verdict,
+                core::CheckInVerdict::kSampled);
+      absl::StatusOr<core::TubeView> sealed = round->SealTube(1, "B-2");
+      ASSERT_TRUE(sealed.ok()) << sealed.status();
+      EXPECT_EQ(sealed->barcode, "B-2");
     }
     // An image applied twice (snapshot and journal overlapping) is a no-op.
     EXPECT_TRUE(from_dense.ApplyRecord(dense.records[1]).ok());
