@@ -487,12 +487,13 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
     }
     const uint64_t estimate = journal::EstimateRoundImageBytes(source);
     // A round too large for one frame (about 20 M residents) falls back to
-    // records below.
+    // records below; the estimate avoids encoding it for nothing, the size
+    // check after encoding is the one that counts.
     if (estimate <= journal::kMaxPayloadBytes) {
       std::string record;
       record.reserve(estimate);
       journal::EncodeRoundImage(source, &record);
-      return sink.Add(record);
+      if (record.size() <= journal::kMaxPayloadBytes) return sink.Add(record);
     }
   }
   return WriteRecordsLocked(sink);

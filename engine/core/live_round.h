@@ -104,8 +104,8 @@ struct LiveRoundSpec {
   // Recovery from a dense snapshot: the table's words and tags came from
   // the image; leave them for AdoptSnapshotWords instead of resetting them,
   // and take the cells per table position from `cells_by_position` (also
-  // from the image) instead of gathering them from `cells`, which and
-  // `initial` are then unused. REQUIRES: cells_by_position.size() ==
+  // from the image) instead of gathering them from `cells` (`cells` and
+  // `initial` are then unused). REQUIRES: cells_by_position.size() ==
   // table->capacity(), every cell kNoId or a cell of the plan.
   bool keep_words = false;
   std::vector<CellIndex> cells_by_position;

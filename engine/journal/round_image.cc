@@ -147,6 +147,9 @@ uint64_t EstimateRoundImageBytes(const RoundImageSource& source) {
              uint64_t{source.table->capacity()} * sizeof(CellIndex) +
              source.building_tallies.size() * 4 +
              source.plan->cell_count() * 8 + source.plan->assignments.size() * 32;
+    for (const plan::UnitAssignment& a : source.plan->assignments) {
+      bytes += a.households.size() * sizeof(uint32_t);
+    }
   }
   if (source.rack != nullptr) bytes += uint64_t{source.rack->tube_count()} * 64;
   return bytes;
