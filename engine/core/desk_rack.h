@@ -97,7 +97,7 @@ class DeskRack {
   // call: racks tube i at desks[i] with barcode barcodes.Get(i), with one
   // allocation pass (RackTube per tube costs a lock, a walk over the chunks
   // and a TubeView each). The barcode index is built by the first call that
-  // needs it (RackTube, SealTube, FindTube: about 0.3 s for a million
+  // needs it (RackTube, SealTube, FindTube: 0.1-0.7 s for a million
   // tubes, under the rack's lock; check-ins never wait for it). DATA_LOSS
   // for a desk out of range or more than kMaxTubes tubes; a repeated
   // barcode is not looked for (the snapshot's CRC vouches for it) and finds

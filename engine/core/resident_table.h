@@ -92,8 +92,8 @@ class ResidentTable {
   // every occupied slot holds a resident below `count` whose position is
   // that slot (so residents and occupied slots match one to one) and a
   // building below `building_count`; every spilled code indexes
-  // `long_codes`. Words and tags are copied as they are (LiveRound checks
-  // them against the plan); empty slots get zero.
+  // `long_codes`. Words and tags are copied as they are (LiveRound::
+  // AdoptSnapshotWords checks them); empty slots get zero.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ResidentTable>> Adopt(
       uint32_t count, uint32_t building_count, absl::string_view slot_bytes,
       std::vector<uint32_t> positions, std::vector<uint32_t> buildings, CodeArena long_codes);
