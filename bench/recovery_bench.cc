@@ -9,8 +9,11 @@
 //   BM_RecoverJournal    Journal::Open replaying every record into a fresh
 //                        Registry, then FinishRecovery (desks rebuilt).
 //   BM_ScanJournalOnly   reading and verifying every frame, applying none.
-//   BM_RecoverSnapshot   the same directory after WriteSnapshot: the
-//                        snapshot, then the (empty) journal after it.
+//   BM_RecoverRecordSnapshot  the same directory after a record-style
+//                        WriteSnapshot: the snapshot, then the (empty)
+//                        journal after it.
+//   BM_RecoverDenseSnapshot   the same with a dense snapshot (images of the
+//                        state's arrays, journal/round_image.h).
 //
 // Run: build/release/bench/recovery_bench [--residents=N] [--dir=DIR] [--breakdown]
 // (--residents=1000000 for a quick look; the 10 M default needs ~8 GiB.)
@@ -101,6 +104,8 @@ void ReportApplyTimes(benchmark::State& state) {
       {"s_plan", static_cast<int>(RecordType::kRoundPlanned)},
       {"s_tubes", static_cast<int>(RecordType::kTubeRacked)},
       {"s_check_ins", static_cast<int>(RecordType::kCheckIn)},
+      {"s_community_images", static_cast<int>(RecordType::kCommunityImage)},
+      {"s_round_images", static_cast<int>(RecordType::kRoundImage)},
       {"s_desk_rebuild", 0}};
   for (const auto& [name, index] : parts) {
     state.counters[name] = absl::ToDoubleSeconds(g_apply_time[index]);
@@ -186,17 +191,37 @@ void BM_ScanJournalOnly(benchmark::State& state) {
   }
 }
 
-void BM_RecoverSnapshot(benchmark::State& state) {
-  BuildJournal();
-  {
-    engine::Registry registry;
-    auto journal = OpenJournal(registry, nullptr);
-    if (!journal->WriteSnapshot([&](engine::journal::SnapshotSink& sink) {
-          return registry.WriteSnapshot(sink);
-        }).ok()) {
-      abort();
+// Replaces the directory's snapshot with one of `style` (recovering first:
+// the state to write is the one the directory holds). Reports how long the
+// write took and how large the file is.
+void WriteSnapshotOf(engine::SnapshotStyle style, benchmark::State& state) {
+  engine::Registry registry;
+  auto journal = OpenJournal(registry, nullptr);
+  const absl::Time start = absl::Now();
+  if (!journal->WriteSnapshot([&](engine::journal::SnapshotSink& sink) {
+        return registry.WriteSnapshot(sink, style);
+      }).ok()) {
+    abort();
+  }
+  state.counters["write_s"] = absl::ToDoubleSeconds(absl::Now() - start);
+  for (const fs::directory_entry& entry : fs::directory_iterator(g_dir)) {
+    if (entry.path().extension() == ".snap") {
+      state.counters["snapshot_MB"] = static_cast<double>(entry.file_size()) / 1e6;
     }
   }
+}
+
+// The snapshot made of ordinary records (rebuilt through the builders).
+void BM_RecoverRecordSnapshot(benchmark::State& state) {
+  BuildJournal();
+  WriteSnapshotOf(engine::SnapshotStyle::kRecords, state);
+  TimeRecovery(state);
+}
+
+// The dense snapshot (images of the state's arrays).
+void BM_RecoverDenseSnapshot(benchmark::State& state) {
+  BuildJournal();
+  WriteSnapshotOf(engine::SnapshotStyle::kDense, state);
   TimeRecovery(state);
 }
 
@@ -209,7 +234,12 @@ void Register() {
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  benchmark::RegisterBenchmark("BM_RecoverSnapshot", BM_RecoverSnapshot)
+  // After the journal-only runs: a snapshot deletes the segments it covers.
+  benchmark::RegisterBenchmark("BM_RecoverRecordSnapshot", BM_RecoverRecordSnapshot)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_RecoverDenseSnapshot", BM_RecoverDenseSnapshot)
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

@@ -4,7 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/core/code_hash.h"
+#include "engine/journal/community_image.h"
+#include "engine/journal/frame.h"
 #include "engine/journal/records.h"
+#include "engine/journal/round_image.h"
 
 namespace swabwave::engine {
 
@@ -92,15 +95,52 @@ absl::StatusOr<Round*> Registry::CreateRoundAt(RoundConfig config, absl::Time cr
     journal::EncodeRoundCreated({config, created}, &record);
     store_->Append(record);
   }
-  for (uint64_t pos = core::HashCode(config.id);; ++pos) {
+  PublishRoundLocked(pointer);
+  return pointer;
+}
+
+void Registry::PublishRoundLocked(Round* round) {
+  for (uint64_t pos = core::HashCode(round->config().id);; ++pos) {
     std::atomic<Round*>& slot = round_table_[pos % kTableSize];
     if (slot.load(std::memory_order_relaxed) == nullptr) {
       // Release: FindRound's acquire load sees the whole round.
-      slot.store(pointer, std::memory_order_release);
+      slot.store(round, std::memory_order_release);
       break;
     }
   }
-  return pointer;
+}
+
+absl::Status Registry::RestoreRoundImage(absl::string_view record) {
+  absl::StatusOr<journal::RoundImage> image = journal::DecodeRoundImage(record);
+  if (!image.ok()) return image.status();
+  const RoundConfig& config = image->round.config;
+  if (FindRound(config.id) != nullptr) return absl::OkStatus();  // applied already
+  std::vector<const Community*> communities;
+  {
+    std::lock_guard lock(mu_);
+    if (rounds_.size() >= kMaxRounds) {
+      return absl::DataLossError(absl::StrCat("the snapshot holds more than ", kMaxRounds,
+                                              " rounds, the most a server can"));
+    }
+    for (const std::string& id : config.community_ids) {
+      auto it = community_by_id_.find(id);
+      if (it == community_by_id_.end()) {
+        return absl::DataLossError(absl::StrCat("the snapshot's image of round ", config.id,
+                                                " names community '", id,
+                                                "', which the snapshot does not hold"));
+      }
+      communities.push_back(it->second);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<Round>> round =
+      Round::FromImage(*std::move(image), std::move(communities));
+  if (!round.ok()) return round.status();
+  std::lock_guard lock(mu_);
+  Round* pointer = round->get();
+  pointer->AttachStore(store_, static_cast<uint32_t>(rounds_.size()));
+  rounds_.push_back(*std::move(round));
+  PublishRoundLocked(pointer);
+  return absl::OkStatus();
 }
 
 Round* Registry::FindRound(absl::string_view id) const {
@@ -185,6 +225,16 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       }
       return round->RestoreSeal(event->tube);
     }
+    case journal::RecordType::kCommunityImage: {
+      absl::StatusOr<Community> community = journal::DecodeCommunityImage(record);
+      if (!community.ok()) return community.status();
+      if (FindCommunity(community->id) != nullptr) return absl::OkStatus();
+      absl::StatusOr<const Community*> imported = ImportCommunity(*std::move(community));
+      if (!imported.ok()) return absl::DataLossError(imported.status().message());
+      return absl::OkStatus();
+    }
+    case journal::RecordType::kRoundImage:
+      return RestoreRoundImage(record);
     case journal::RecordType::kCheckIn: {
       absl::StatusOr<journal::CheckInRecord> event = journal::DecodeCheckIn(record);
       if (!event.ok()) return event.status();
@@ -200,7 +250,7 @@ void Registry::FinishRecovery() {
   for (Round* round : ListRounds()) round->FinishRestore();
 }
 
-absl::Status Registry::WriteSnapshot(journal::SnapshotSink& sink) const {
+absl::Status Registry::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle style) const {
   std::vector<const Community*> communities;
   {
     std::lock_guard lock(mu_);
@@ -209,11 +259,16 @@ absl::Status Registry::WriteSnapshot(journal::SnapshotSink& sink) const {
   std::string record;
   for (const Community* community : communities) {
     record.clear();
-    journal::EncodeCommunity(*community, &record);
+    if (style == SnapshotStyle::kDense) {
+      journal::EncodeCommunityImage(*community, &record);
+      // Too large for one frame (about 30 M residents): the record instead.
+      if (record.size() > journal::kMaxPayloadBytes) record.clear();
+    }
+    if (record.empty()) journal::EncodeCommunity(*community, &record);
     if (absl::Status s = sink.Add(record); !s.ok()) return s;
   }
   for (const Round* round : ListRounds()) {
-    if (absl::Status s = round->WriteSnapshot(sink); !s.ok()) return s;
+    if (absl::Status s = round->WriteSnapshot(sink, style); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -57,9 +57,13 @@ class Registry {
   [[nodiscard]] absl::Status ApplyRecord(absl::string_view record);
   // Recovery: after the last record (rebuilds every round's desks).
   void FinishRecovery();
-  // Writes the records that rebuild the registry as it is now. Runs
-  // alongside check-ins and other changes.
-  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink) const;
+  // Writes the registry as it is now: with kDense, one image record per
+  // community and per round (journal/community_image.h, round_image.h);
+  // with kRecords, the records that rebuild it. ApplyRecord reads both, so
+  // a snapshot of either style recovers. Runs alongside check-ins and other
+  // changes.
+  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink,
+                                           SnapshotStyle style = SnapshotStyle::kDense) const;
 
   // The round with `id`, or null. Lock-free.
   Round* FindRound(absl::string_view id) const;
@@ -72,6 +76,11 @@ class Registry {
   // CreateRound with a given creation time (recovery keeps the original).
   absl::StatusOr<Round*> CreateRoundAt(RoundConfig config, absl::Time created);
   Round* RoundAt(uint32_t index) const;
+  // Makes `round` findable by FindRound. REQUIRES: mu_ held, the round
+  // already in rounds_.
+  void PublishRoundLocked(Round* round) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Recovery of a RoundImage record (ApplyRecord).
+  absl::Status RestoreRoundImage(absl::string_view record);
 
   // std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread locks,
   // but not Debian's prebuilt (uninstrumented) Abseil.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/journal/frame.h"
 #include "engine/journal/records.h"
 #include "engine/model/names.h"
 
@@ -32,13 +33,8 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
                                                      absl::Time created) {
   std::unique_ptr<Round> round(
       new Round(std::move(config), std::move(communities), created));
+  round->IndexSites();
   const RoundLayout& layout = round->layout_;
-  for (uint32_t c = 0; c < layout.community_count(); ++c) {
-    const Community& community = layout.community(c);
-    for (uint32_t s = 0; s < community.sites.size(); ++s) {
-      round->site_index_.emplace(community.sites[s].id, layout.site_base(c) + s);
-    }
-  }
   // Residents are numbered community by community; walk them in order.
   uint32_t community = 0;
   absl::StatusOr<std::unique_ptr<core::ResidentTable>> table = core::ResidentTable::Build(
@@ -54,6 +50,84 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
       });
   if (!table.ok()) return table.status();
   round->table_ = *std::move(table);
+  return round;
+}
+
+void Round::IndexSites() {
+  for (uint32_t c = 0; c < layout_.community_count(); ++c) {
+    const Community& community = layout_.community(c);
+    for (uint32_t s = 0; s < community.sites.size(); ++s) {
+      site_index_.emplace(community.sites[s].id, layout_.site_base(c) + s);
+    }
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage image,
+                                                        std::vector<const Community*> communities) {
+  const std::string id = image.round.config.id;
+  auto damaged = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("the snapshot's image of round ", id, ": ", what));
+  };
+  std::unique_ptr<Round> round(new Round(std::move(image.round.config), std::move(communities),
+                                         image.round.created));
+  round->IndexSites();
+  const RoundLayout& layout = round->layout_;
+  absl::StatusOr<std::unique_ptr<core::ResidentTable>> table = core::ResidentTable::Adopt(
+      layout.resident_count(), layout.building_count(), image.slots, std::move(image.positions),
+      std::move(image.buildings), std::move(image.long_codes));
+  if (!table.ok()) return damaged(table.status().message());
+  round->table_ = *std::move(table);
+
+  const auto phase = static_cast<RoundPhase>(image.phase);
+  if (phase == RoundPhase::kDraft || !image.plan.has_value()) {
+    if (phase != RoundPhase::kDraft || image.plan.has_value() || !image.tube_desks.empty()) {
+      return damaged("its phase, plan and tubes disagree");
+    }
+    return round;
+  }
+  if (image.plan->resident_standing.size() != layout.resident_count() ||
+      image.plan->site_count != layout.site_count()) {
+    return damaged("its plan does not fit its residents or sites");
+  }
+  if (phase == RoundPhase::kPlanned && !image.tube_desks.empty()) {
+    return damaged("a round not yet open has tubes");
+  }
+  if (image.cells_by_position.size() != round->table_->capacity() ||
+      image.building_tallies.size() != size_t{layout.building_count()} * 3) {
+    return damaged("its live cells or building tallies do not fit its table");
+  }
+  std::vector<BuildingPlan> building_plans(layout.building_count());
+  for (size_t b = 0; b < building_plans.size(); ++b) {
+    building_plans[b] = {image.building_tallies[3 * b], image.building_tallies[3 * b + 1],
+                         image.building_tallies[3 * b + 2]};
+  }
+  // LiveSpec without its per-resident arrays: the image holds the words and
+  // the cells per table position already.
+  core::LiveRoundSpec spec;
+  spec.pool_ratio = round->config_.pool_ratio;
+  spec.epoch_unix_seconds =
+      absl::ToUnixSeconds(round->config_.start - kScanBeforeStartTolerance);
+  spec.table = round->table_.get();
+  spec.site_count = layout.site_count();
+  spec.desk_sites = layout.desk_sites();
+  spec.keep_words = true;
+  spec.cells_by_position = std::move(image.cells_by_position);
+
+  std::lock_guard lock(round->mu_);
+  round->InstallLiveLocked(std::make_shared<const plan::Plan>(*std::move(image.plan)),
+                           std::move(building_plans),
+                           std::make_unique<core::LiveRound>(std::move(spec)));
+  round->phase_.store(phase, std::memory_order_release);
+  core::LiveRound& state = *round->live();
+  if (absl::Status s = state.rack().RestoreTubes(image.tube_desks, image.tube_barcodes); !s.ok()) {
+    return damaged(s.message());
+  }
+  for (TubeIndex t = 0; t < image.tube_sealed.size(); ++t) {
+    if (image.tube_sealed[t] == 0) continue;
+    if (round->restore_sealed_.empty()) round->restore_sealed_.resize(image.tube_sealed.size());
+    round->restore_sealed_[t] = true;
+  }
+  if (absl::Status s = state.AdoptSnapshotWords(); !s.ok()) return damaged(s.message());
   return round;
 }
 
@@ -93,8 +167,12 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
 void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
   core::LiveRoundSpec spec = LiveSpec(*new_plan);
   std::vector<BuildingPlan> building_plans(layout_.building_count());
-  for (uint32_t r = 0; r < layout_.resident_count(); ++r) {
-    BuildingPlan& tally = building_plans[table_->building_at(table_->position_of(r))];
+  // In table order: the table's arrays are read front to back, and only
+  // the (smaller) standings at random.
+  for (uint32_t position = 0; position < table_->capacity(); ++position) {
+    const uint32_t r = table_->at(position).resident;
+    if (r == kNoId) continue;
+    BuildingPlan& tally = building_plans[table_->building_at(position)];
     switch (new_plan->resident_standing[r]) {
       case Standing::kDueAtSite: ++tally.due; break;
       case Standing::kDoorToDoor:
@@ -107,7 +185,15 @@ void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
   // Free the old live state first: both write the same table's words.
   live_.store(nullptr, std::memory_order_release);
   owned_live_.reset();
-  owned_live_ = std::make_unique<core::LiveRound>(std::move(spec));
+  InstallLiveLocked(std::move(new_plan), std::move(building_plans),
+                    std::make_unique<core::LiveRound>(std::move(spec)));
+}
+
+void Round::InstallLiveLocked(std::shared_ptr<const plan::Plan> new_plan,
+                              std::vector<BuildingPlan> building_plans,
+                              std::unique_ptr<core::LiveRound> live) {
+  live_.store(nullptr, std::memory_order_release);
+  owned_live_ = std::move(live);
   // Release: a reader that loads the pointer sees the built state.
   live_.store(owned_live_.get(), std::memory_order_release);
   plan_ = std::move(new_plan);
@@ -391,8 +477,41 @@ void Round::FinishRestore() {
   restore_sealed_.shrink_to_fit();
 }
 
-absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink) const {
+absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle style) const {
   std::shared_lock lock(mu_);
+  if (style == SnapshotStyle::kDense) {
+    // Under the shared lock: no re-plan replaces the plan or the live state,
+    // and the phase stays (Open and Close take the lock exclusively).
+    core::LiveRound* state = live();
+    journal::RoundImageSource source;
+    source.round = {config_, created_};
+    source.phase = static_cast<uint8_t>(phase());
+    source.plan = plan_.get();
+    source.table = table_.get();
+    if (state != nullptr) {
+      source.rack = &state->rack();
+      source.cells_by_position = &state->cells_by_position();
+      source.building_tallies.reserve(building_plans_.size() * 3);
+      for (const BuildingPlan& tally : building_plans_) {
+        source.building_tallies.insert(source.building_tallies.end(),
+                                       {tally.due, tally.exempt, tally.door_to_door});
+      }
+    }
+    const uint64_t estimate = journal::EstimateRoundImageBytes(source);
+    // A round too large for one frame (about 20 M residents) falls back to
+    // records below; the estimate avoids encoding it for nothing, the size
+    // check after encoding is the one that counts.
+    if (estimate <= journal::kMaxPayloadBytes) {
+      std::string record;
+      record.reserve(estimate);
+      journal::EncodeRoundImage(source, &record);
+      if (record.size() <= journal::kMaxPayloadBytes) return sink.Add(record);
+    }
+  }
+  return WriteRecordsLocked(sink);
+}
+
+absl::Status Round::WriteRecordsLocked(journal::SnapshotSink& sink) const {
   std::string record;
   journal::EncodeRoundCreated({config_, created_}, &record);
   if (absl::Status s = sink.Add(record); !s.ok()) return s;

@@ -38,6 +38,7 @@
 #include "engine/core/live_round.h"
 #include "engine/journal/journal.h"
 #include "engine/journal/records.h"
+#include "engine/journal/round_image.h"
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
@@ -48,6 +49,15 @@
 namespace swabwave::engine {
 
 enum class RoundPhase : uint8_t { kDraft, kPlanned, kOpen, kClosed };
+
+// How a snapshot writes the state (Registry::WriteSnapshot).
+enum class SnapshotStyle : uint8_t {
+  // Images of the state's arrays (journal/community_image.h,
+  // journal/round_image.h), read back without rebuilding anything.
+  kDense,
+  // The records that rebuild the state, replayed like the journal's own.
+  kRecords,
+};
 
 absl::string_view PhaseName(RoundPhase phase);
 
@@ -69,6 +79,14 @@ class Round {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Round>> Create(
       RoundConfig config, std::vector<const Community*> communities,
       absl::Time created = absl::Now());
+
+  // Recovery from a dense snapshot (journal/round_image.h): the round as
+  // the image shows it, its table adopted rather than rebuilt; once every
+  // record is replayed, FinishRestore rebuilds the desks. DATA_LOSS naming
+  // the round when the image does not fit its communities or contradicts
+  // itself. REQUIRES: `communities` are the config's, in order.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Round>> FromImage(
+      journal::RoundImage image, std::vector<const Community*> communities);
 
   // ---- durability (engine/journal)
 
@@ -93,9 +111,11 @@ class Round {
   [[nodiscard]] absl::Status RestoreCheckIn(const journal::CheckInRecord& record);
   // After the last record: rebuilds the desks (DeskRack::RebuildAfterRestore).
   void FinishRestore();
-  // Writes the records that rebuild this round as it is now (Journal::
-  // WriteSnapshot). Runs alongside check-ins.
-  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink) const;
+  // Writes this round as it is now (Journal::WriteSnapshot): one RoundImage
+  // record (kDense), or the records that rebuild it (kRecords, and kDense
+  // when the image would not fit one frame). Runs alongside check-ins.
+  [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink,
+                                           SnapshotStyle style = SnapshotStyle::kDense) const;
 
   const RoundConfig& config() const { return config_; }
   const RoundLayout& layout() const { return layout_; }
@@ -232,6 +252,12 @@ class Round {
 
   Round(RoundConfig config, std::vector<const Community*> communities, absl::Time created);
 
+  // Fills site_index_ from the layout (Create, FromImage).
+  void IndexSites();
+  // The records of WriteSnapshot's kRecords style. REQUIRES: mu_ held.
+  absl::Status WriteRecordsLocked(journal::SnapshotSink& sink) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
   core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
   // Moves the live cells to `new_plan`'s and makes it the plan; keeps the
   // live state. REQUIRES: mu_ held exclusively, a plan installed.
@@ -241,6 +267,12 @@ class Round {
   // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
   // held exclusively, the round not open.
   void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `plan`, its tallies and `live` the round's (phase kPlanned).
+  // REQUIRES: mu_ held exclusively, no other live state using the table.
+  void InstallLiveLocked(std::shared_ptr<const plan::Plan> plan,
+                         std::vector<BuildingPlan> building_plans,
+                         std::unique_ptr<core::LiveRound> live)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // REQUIRES: mu_ held (shared or exclusive), planned.
   ScanTallies ScanWords() const;

@@ -23,16 +23,18 @@ class HugeArray {
  public:
   static constexpr size_t kHugePage = size_t{2} << 20;
 
+  // Tag for an array whose elements the caller constructs.
+  struct Uninitialized {};
+
   HugeArray() = default;
   explicit HugeArray(size_t size) : size_(size) {
-    const size_t bytes = (size * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-    void* memory = bytes >= kHugePage ? std::aligned_alloc(kHugePage, bytes)
-                                      : std::aligned_alloc(alignof(T), bytes);
-    if (memory == nullptr) throw std::bad_alloc();
-    if (bytes >= kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);
-    data_ = static_cast<T*>(memory);
+    Allocate();
     std::uninitialized_default_construct_n(data_, size_);
   }
+  // Allocates without constructing (saves a pass over a large table that is
+  // about to be filled anyway). REQUIRES: the caller constructs every
+  // element (placement new) before the array is read or destroyed.
+  HugeArray(size_t size, Uninitialized) : size_(size) { Allocate(); }
   ~HugeArray() { Release(); }
   HugeArray(HugeArray&& other) noexcept : data_(other.data_), size_(other.size_) {
     other.data_ = nullptr;
@@ -57,6 +59,14 @@ class HugeArray {
   size_t size() const { return size_; }
 
  private:
+  void Allocate() {
+    const size_t bytes = (size_ * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
+    void* memory = bytes >= kHugePage ? std::aligned_alloc(kHugePage, bytes)
+                                      : std::aligned_alloc(alignof(T), bytes);
+    if (memory == nullptr) throw std::bad_alloc();
+    if (bytes >= kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);
+    data_ = static_cast<T*>(memory);
+  }
   void Release() {
     if (data_ == nullptr) return;
     std::destroy_n(data_, size_);

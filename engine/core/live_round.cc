@@ -13,15 +13,22 @@ LiveRound::LiveRound(LiveRoundSpec spec)
       table_(spec.table),
       rack_(static_cast<uint32_t>(spec.desk_sites.size()), spec.pool_ratio),
       site_count_(spec.site_count) {
-  cells_.assign(table_->capacity(), kNoId);
-  for (uint32_t r = 0; r < table_->resident_count(); ++r) {
-    const uint32_t position = table_->position_of(r);
+  if (spec.keep_words) {
+    cells_ = std::move(spec.cells_by_position);
+  } else {
+    cells_.assign(table_->capacity(), kNoId);
+  }
+  // In table order: the slots are written front to back, and only the
+  // per-resident inputs read at random.
+  for (uint32_t position = 0; position < table_->capacity() && !spec.keep_words; ++position) {
     ResidentTable::Slot& slot = table_->at(position);
+    const uint32_t r = slot.resident;
+    if (r == kNoId) continue;
+    cells_[position] = spec.cells[r];
     // Relaxed: the round is published to other threads with a release store.
     slot.word.store(ResidentWord::Make(spec.initial[r], 0, 0, 0).bits(),
                     std::memory_order_relaxed);
     slot.request_tag.store(0, std::memory_order_relaxed);
-    cells_[position] = spec.cells[r];
   }
   site_first_desk_.assign(site_count_ + 1, static_cast<DeskIndex>(spec.desk_sites.size()));
   for (DeskIndex d = static_cast<DeskIndex>(spec.desk_sites.size()); d-- > 0;) {
@@ -215,6 +222,62 @@ absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot
       ResidentWord::Make(SampledFrom(word.state()), tube, slot_index, offset).bits(),
       std::memory_order_release);
   CountRareStanding(word.state());
+  return absl::OkStatus();
+}
+
+absl::Status LiveRound::AdoptSnapshotWords() {
+  const uint32_t tubes = rack_.tube_count();
+  const uint32_t ratio = static_cast<uint32_t>(rack_.pool_ratio());
+  constexpr uint32_t kAhead = 8;  // slots whose tube member is fetched early
+  // In table order: the slots are read once, front to back.
+  for (uint32_t position = 0; position < table_->capacity(); ++position) {
+    if (position + kAhead < table_->capacity()) {
+      // The members a sampled word names are spread over the whole rack:
+      // start their cache misses a few slots ahead so that they overlap.
+      const ResidentWord ahead(table_->at(position + kAhead).word.load(std::memory_order_relaxed));
+      if (IsSampled(ahead.state()) && ahead.place() < tubes && ahead.slot() < ratio) {
+        rack_.PrefetchMember(ahead.place(), ahead.slot());
+      }
+    }
+    ResidentTable::Slot& slot = table_->at(position);
+    const uint32_t resident = slot.resident;
+    if (resident == kNoId) continue;
+    // Relaxed: recovery runs before the round is shared.
+    const ResidentWord word(slot.word.load(std::memory_order_relaxed));
+    const ResidentState state = word.state();
+    if (IsSampleable(state)) {
+      slot.word.store(ResidentWord::Make(state, 0, 0, 0).bits(), std::memory_order_relaxed);
+      slot.request_tag.store(0, std::memory_order_relaxed);
+      continue;
+    }
+    if (!IsSampled(state) || state > ResidentState::kSampledExempt) {
+      return absl::DataLossError(absl::StrCat("the snapshot's word of resident ", resident,
+                                              " reads state ", static_cast<int>(state),
+                                              ", which no snapshot writes"));
+    }
+    const auto before = static_cast<ResidentState>(static_cast<uint8_t>(state) -
+                                                   static_cast<uint8_t>(ResidentState::kSampled));
+    if (word.place() >= tubes) {
+      // Sampled into a tube racked after the snapshot began: its check-in
+      // record follows in the journal.
+      slot.word.store(ResidentWord::Make(before, 0, 0, 0).bits(), std::memory_order_relaxed);
+      slot.request_tag.store(0, std::memory_order_relaxed);
+      continue;
+    }
+    if (word.slot() >= ratio) {
+      return absl::DataLossError(absl::StrCat("the snapshot puts resident ", resident,
+                                              " at position ", word.slot(), " of tube ",
+                                              word.place(), ", past the pool ratio"));
+    }
+    const uint32_t member = rack_.Member(word.place(), word.slot());
+    if (member != kNoId && member != resident) {
+      return absl::DataLossError(absl::StrCat("the snapshot puts residents ", member, " and ",
+                                              resident, " at position ", word.slot(),
+                                              " of tube ", word.place()));
+    }
+    rack_.SetMember(word.place(), word.slot(), resident);
+    CountRareStanding(before);
+  }
   return absl::OkStatus();
 }
 

@@ -101,6 +101,14 @@ struct LiveRoundSpec {
   std::vector<CellIndex> cells;
   uint32_t site_count = 0;
   std::vector<uint32_t> desk_sites;  // per desk: its round-wide site; a site's desks are adjacent
+  // Recovery from a dense snapshot: the table's words and tags came from
+  // the image; leave them for AdoptSnapshotWords instead of resetting them,
+  // and take the cells per table position from `cells_by_position` (also
+  // from the image) instead of gathering them from `cells` (`cells` and
+  // `initial` are then unused). REQUIRES: cells_by_position.size() ==
+  // table->capacity(), every cell kNoId or a cell of the plan.
+  bool keep_words = false;
+  std::vector<CellIndex> cells_by_position;
 };
 
 class LiveRound {
@@ -130,6 +138,19 @@ class LiveRound {
   // (out of range, or the resident sampled elsewhere).
   [[nodiscard]] absl::Status Restore(uint32_t resident, TubeIndex tube, uint32_t slot,
                                      int64_t scan_unix_seconds, uint32_t request_tag);
+  // Recovery from a dense snapshot (spec.keep_words), after the tubes the
+  // image lists were racked again: takes over every word the image
+  // carried. A sampled word in a tube this rack does not have (racked after
+  // the snapshot began: its records replay from the journal) goes back to
+  // the standing it was sampled from; every other sampled word becomes its
+  // tube's member. DATA_LOSS for a word that reads claimed or no state, a
+  // position past the pool ratio, or two residents in one place. (Words
+  // are not checked against the plan's standings: a mismatch, which only a
+  // forged image could carry, would miscount progress but reads nothing out
+  // of bounds.)
+  [[nodiscard]] absl::Status AdoptSnapshotWords();
+  // The planned cell per table position (written into a dense snapshot).
+  const std::vector<CellIndex>& cells_by_position() const { return cells_; }
   // A re-plan moved `resident` to `cell` (engine/plan/replan.h). Not
   // atomic: REQUIRES that no Scan runs meanwhile (the round's lock, held
   // exclusively, keeps them out). The check-in path never reads cells.

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -66,6 +67,36 @@ class ResidentTable {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ResidentTable>> Build(
       uint32_t count, const std::function<absl::string_view(uint32_t)>& code_of,
       const std::function<uint32_t(uint32_t)>& building_of);
+
+  // ---- dense snapshot images (journal/round_image.h)
+
+  // Bytes per slot in an image: word (8), request tag (4), resident (4) and
+  // code (16), little-endian, as the slot sits in memory.
+  static constexpr size_t kSlotImageBytes = 32;
+  // The capacity Build gives `count` residents (an image must have it: the
+  // home positions depend on it).
+  static uint32_t CapacityFor(uint32_t count) {
+    return static_cast<uint32_t>(uint64_t{count} * 10 / 7 + 8);
+  }
+  // Appends every slot's image, in position order. Runs alongside check-ins:
+  // each word is read with an acquire load, waiting out a claim in flight
+  // (as LiveRound::Read does), then its request tag, so that a sampled word
+  // comes with the tag that was published with it.
+  void AppendSlotsImage(std::string* out) const;
+  const std::vector<uint32_t>& positions() const { return positions_; }
+  const std::vector<uint32_t>& buildings() const { return buildings_; }
+  const CodeArena& long_codes() const { return long_codes_; }
+  // A table from a dense snapshot image, without hashing a code. DATA_LOSS
+  // unless the parts describe a table Build could have made for `count`
+  // residents over `building_count` buildings: CapacityFor(count) slots;
+  // every occupied slot holds a resident below `count` whose position is
+  // that slot (so residents and occupied slots match one to one) and a
+  // building below `building_count`; every spilled code indexes
+  // `long_codes`. Words and tags are copied as they are (LiveRound::
+  // AdoptSnapshotWords checks them); empty slots get zero.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ResidentTable>> Adopt(
+      uint32_t count, uint32_t building_count, absl::string_view slot_bytes,
+      std::vector<uint32_t> positions, std::vector<uint32_t> buildings, CodeArena long_codes);
 
   static Key MakeKey(absl::string_view code) {
     Key key;
@@ -114,11 +145,12 @@ class ResidentTable {
     }
     return slot.code[0] == kSpilled && SpilledCode(slot) == key.code;
   }
-  absl::string_view SpilledCode(const Slot& slot) const {
+  static uint32_t SpilledIndex(const Slot& slot) {
     uint32_t index;
     std::memcpy(&index, slot.code + 4, sizeof(index));
-    return long_codes_.Get(index);
+    return index;
   }
+  absl::string_view SpilledCode(const Slot& slot) const { return long_codes_.Get(SpilledIndex(slot)); }
 
   HugeArray<Slot> slots_;
   uint32_t capacity_ = 0;

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -43,6 +45,20 @@ class ByteWriter {
     Varint(s.size());
     out_->append(s.data(), s.size());
   }
+  // An array of plain values as one block (dense snapshot images): its
+  // count, then its bytes as they sit in memory.
+  template <typename T>
+  void Array(const T* values, size_t count) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    Varint(count);
+    Raw(values, count * sizeof(T));
+  }
+  template <typename T>
+  void Array(const std::vector<T>& values) {
+    Array(values.data(), values.size());
+  }
+  // Bytes with no length before them (the reader knows how many).
+  void Bytes(absl::string_view bytes) { out_->append(bytes.data(), bytes.size()); }
 
  private:
   void Raw(const void* data, size_t size) {
@@ -54,7 +70,7 @@ class ByteWriter {
 
 class ByteReader {
  public:
-  explicit ByteReader(absl::string_view in) : in_(in) {}
+  explicit ByteReader(absl::string_view in) : in_(in), size_(in.size()) {}
 
   bool U8(uint8_t* v) {
     if (!Need(1)) return false;
@@ -111,8 +127,29 @@ class ByteReader {
     return true;
   }
 
+  // An array written by ByteWriter::Array, of at most `max_count` values.
+  // The count is checked against the bytes left before anything is
+  // allocated.
+  template <typename T>
+  bool Array(std::vector<T>* values, uint64_t max_count) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    uint64_t count;
+    if (!Varint(&count) || count > max_count || count > in_.size() / sizeof(T)) return Fail();
+    values->resize(count);
+    return Raw(values->data(), count * sizeof(T));
+  }
+  // The next `size` bytes, pointing into the input.
+  bool Bytes(uint64_t size, absl::string_view* bytes) {
+    if (!Need(size)) return false;
+    *bytes = in_.substr(0, size);
+    in_.remove_prefix(size);
+    return true;
+  }
+
   // Whether every read so far succeeded.
   bool ok() const { return ok_; }
+  // Bytes read so far (meaningful while ok()).
+  size_t offset() const { return size_ - in_.size(); }
   // Bytes not read yet.
   size_t remaining() const { return in_.size(); }
   bool empty() const { return in_.empty(); }
@@ -130,12 +167,13 @@ class ByteReader {
   }
   bool Raw(void* out, size_t size) {
     if (!Need(size)) return false;
-    std::memcpy(out, in_.data(), size);
+    if (size > 0) std::memcpy(out, in_.data(), size);
     in_.remove_prefix(size);
     return true;
   }
 
   absl::string_view in_;
+  size_t size_;
   bool ok_ = true;
 };
 

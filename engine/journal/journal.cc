@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
@@ -106,11 +108,41 @@ absl::Status SyncDirectory(const std::string& dir) {
   return absl::OkStatus();
 }
 
-// Writes a snapshot's frames to its file as they come.
+// A snapshot's first frame says how many records follow it, so that a
+// snapshot cut short at a frame boundary (which scans clean) is still found
+// out. It starts with a zero byte, which no record does (TypeOf): snapshots
+// written before it existed have no header and load as they did.
+constexpr absl::string_view kSnapshotMagic = absl::string_view("\0SWBWSNAP", 9);
+constexpr uint32_t kSnapshotHeaderVersion = 1;
+constexpr size_t kSnapshotHeaderBytes = 9 + 4 + 8;
+
+std::string SnapshotHeader(uint64_t records) {
+  std::string header(kSnapshotMagic);
+  header.append(reinterpret_cast<const char*>(&kSnapshotHeaderVersion), 4);
+  header.append(reinterpret_cast<const char*>(&records), 8);  // little-endian hosts only
+  return header;
+}
+
+bool IsSnapshotHeader(absl::string_view payload) {
+  return absl::StartsWith(payload, kSnapshotMagic);
+}
+
+// The record count of a header, or false for a damaged one.
+bool ParseSnapshotHeader(absl::string_view payload, uint64_t* records) {
+  uint32_t version;
+  if (payload.size() != kSnapshotHeaderBytes) return false;
+  std::memcpy(&version, payload.data() + 9, 4);
+  std::memcpy(records, payload.data() + 13, 8);
+  return version == kSnapshotHeaderVersion;
+}
+
+// Writes a snapshot's frames to its file as they come: the header frame
+// first (with a count of zero), rewritten with the real count by Finish.
 class FileSnapshotSink final : public SnapshotSink {
  public:
   FileSnapshotSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
     AppendSegmentHeader(1, &buffer_);
+    AppendFrame(++sequence_, SnapshotHeader(0), &buffer_);
   }
   absl::Status Add(absl::string_view payload) override {
     AppendFrame(++sequence_, payload, &buffer_);
@@ -122,7 +154,18 @@ class FileSnapshotSink final : public SnapshotSink {
     buffer_.clear();
     return status;
   }
-  uint64_t records() const { return sequence_; }
+  // Flushes, then writes the header frame again with the record count (the
+  // same size: fixed-width fields).
+  absl::Status Finish() {
+    if (absl::Status s = Flush(); !s.ok()) return s;
+    std::string header;
+    AppendFrame(1, SnapshotHeader(sequence_ - 1), &header);
+    if (::pwrite(fd_, header.data(), header.size(), static_cast<off_t>(kSegmentHeaderSize)) !=
+        static_cast<ssize_t>(header.size())) {
+      return IoError("cannot write", path_);
+    }
+    return absl::OkStatus();
+  }
 
  private:
   int fd_;
@@ -197,14 +240,50 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
     absl::StatusOr<std::unique_ptr<MappedFile>> data = MappedFile::Open(path);
     if (!data.ok()) return data.status();
     ScanResult scan;
-    // Snapshot records are numbered from 1 in their own file.
-    if (absl::Status s = ScanSegment((*data)->view(), 1, replay, &scan); !s.ok()) return s;
+    const absl::string_view file = (*data)->view();
+    // Records announced by the header frame; unknown for an older snapshot.
+    std::optional<uint64_t> announced;
+    // Snapshot records are numbered from 1 in their own file. A record that
+    // passed its CRC but does not apply (a damaged image, a record from a
+    // newer format) is data loss too: say where it sits.
+    absl::Status s = ScanSegment(
+        file, 1,
+        [&](uint64_t sequence, absl::string_view payload) -> absl::Status {
+          const size_t offset = payload.data() - file.data() - kFrameHeaderSize;
+          if (sequence == 1 && IsSnapshotHeader(payload)) {
+            uint64_t records;
+            if (!ParseSnapshotHeader(payload, &records)) {
+              return absl::DataLossError(absl::StrCat("snapshot ", path, ": header frame at offset ",
+                                                      offset, " is of an unknown version"));
+            }
+            announced = records;
+            return absl::OkStatus();
+          }
+          absl::Status applied = replay(sequence, payload);
+          if (applied.ok()) return applied;
+          return absl::DataLossError(absl::StrCat("snapshot ", path, ": record ", sequence,
+                                                  " at offset ", offset,
+                                                  " does not apply: ", applied.message()));
+        },
+        &scan);
+    if (!s.ok()) return s;
     if (scan.end != ScanEnd::kClean) {
       // Snapshots are renamed into place only once complete and synced.
       return absl::DataLossError(absl::StrCat("snapshot ", path, " is damaged: ", scan.problem));
     }
+    if (scan.frames == 0) {
+      return absl::DataLossError(absl::StrCat("snapshot ", path,
+                                              " holds no records (it ends at offset ",
+                                              scan.good_bytes, ")"));
+    }
+    const uint64_t records = announced.has_value() ? scan.frames - 1 : scan.frames;
+    if (announced.has_value() && records != *announced) {
+      return absl::DataLossError(absl::StrCat("snapshot ", path, " is cut short: its header "
+                                              "announces ", *announced, " records, it holds ",
+                                              records, " and ends at offset ", scan.good_bytes));
+    }
     report->snapshot_sequence = snapshot;
-    report->snapshot_records = scan.frames;
+    report->snapshot_records = records;
   }
 
   uint64_t next = snapshot + 1;  // the sequence the next record must have
@@ -466,7 +545,7 @@ absl::StatusOr<uint64_t> Journal::WriteSnapshot(
   if (fd < 0) return IoError("cannot create", temp_path);
   FileSnapshotSink sink(fd, temp_path);
   absl::Status status = produce(sink);
-  if (status.ok()) status = sink.Flush();
+  if (status.ok()) status = sink.Finish();
   // Everything the snapshot shows must be durable in the journal before the
   // snapshot may replace the journal: a check-in seen in memory may still
   // be waiting for its fsync.

@@ -4,7 +4,12 @@
 // Files:
 //   journal-<first sequence, 20 digits>.log   segments (frame.h), in order
 //   snapshot-<covered sequence>.snap          the state as of a sequence, as
-//                                             records in the same framing
+//                                             records in the same framing:
+//                                             a header frame with the record
+//                                             count, then the producer's
+//                                             records (images of the state's
+//                                             arrays: community_image.h,
+//                                             round_image.h)
 //
 // Group commit: appenders frame their records into a shared buffer under a
 // short lock; one writer thread swaps the buffer out, writes it, calls
@@ -16,7 +21,10 @@
 // after it, verifying every frame. A torn tail of the last segment is
 // truncated (and reported); a bad frame anywhere else, a sequence gap or a
 // missing segment is DATA_LOSS naming the file and offset: the operator
-// decides, the server does not guess.
+// decides, the server does not guess. In a snapshot, any bad frame, fewer
+// records than its header announces, or a record the replay refuses is
+// DATA_LOSS naming the file and offset (a snapshot written before the
+// header existed loads without the count check).
 //
 // Snapshots: WriteSnapshot writes the engine's state while appends go on.
 // It records `covered` = last_appended() first; every record up to it is

@@ -101,6 +101,10 @@ absl::string_view RecordTypeName(RecordType type) {
       return "CheckIn";
     case RecordType::kRoundReplanned:
       return "RoundReplanned";
+    case RecordType::kCommunityImage:
+      return "CommunityImage";
+    case RecordType::kRoundImage:
+      return "RoundImage";
   }
   return "unknown";
 }
@@ -109,7 +113,7 @@ absl::StatusOr<RecordType> TypeOf(absl::string_view record) {
   if (record.empty()) return absl::InvalidArgumentError("empty journal record");
   const uint8_t type = static_cast<uint8_t>(record[0]);
   if (type < static_cast<uint8_t>(RecordType::kCommunityImported) ||
-      type > static_cast<uint8_t>(RecordType::kRoundReplanned)) {
+      type > static_cast<uint8_t>(RecordType::kRoundImage)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown journal record type ", type));
   }
   return static_cast<RecordType>(type);

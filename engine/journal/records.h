@@ -34,6 +34,10 @@ enum class RecordType : uint8_t {
   kTubeSealed = 7,
   kCheckIn = 8,
   kRoundReplanned = 9,  // a new plan for a planned or open round (site change)
+  // Dense snapshot images (community_image.h, round_image.h): only in
+  // snapshot files, never appended to a segment.
+  kCommunityImage = 10,
+  kRoundImage = 11,
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or

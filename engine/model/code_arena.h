@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -38,6 +39,23 @@ class CodeArena {
     bytes_.reserve(bytes);
   }
   size_t MemoryBytes() const { return bytes_.capacity() + offsets_.capacity() * sizeof(uint32_t); }
+
+  // The arena as two arrays, for a dense snapshot image.
+  absl::string_view bytes() const { return bytes_; }
+  const std::vector<uint32_t>& offsets() const { return offsets_; }
+  // An arena from arrays read back from an image, or false (and `arena`
+  // untouched) unless the offsets are non-decreasing and within `bytes`:
+  // every Get stays inside the buffer.
+  static bool FromParts(std::string bytes, std::vector<uint32_t> offsets, CodeArena* arena) {
+    uint32_t previous = 0;
+    for (uint32_t offset : offsets) {
+      if (offset < previous || offset > bytes.size()) return false;
+      previous = offset;
+    }
+    arena->bytes_ = std::move(bytes);
+    arena->offsets_ = std::move(offsets);
+    return true;
+  }
 
  private:
   std::string bytes_;

@@ -117,9 +117,7 @@ absl::Status CommunityBuilder::AddResident(absl::string_view code, absl::string_
   return absl::OkStatus();
 }
 
-absl::Status CommunityBuilder::AddSite(Site site) {
-  if (absl::Status s = CheckId("site_id", site.id); !s.ok()) return s;
-  if (site_ids_.contains(site.id)) return Duplicate("site", site.id);
+absl::Status CheckSiteSettings(const Site& site) {
   if (site.desks < 1 || site.desks > kMaxDesksPerSite) {
     return absl::InvalidArgumentError(absl::StrCat("site '", site.id, "': desks is ", site.desks,
                                                    "; it must be 1..", kMaxDesksPerSite));
@@ -136,6 +134,13 @@ absl::Status CommunityBuilder::AddSite(Site site) {
     return absl::InvalidArgumentError(
         absl::StrCat("site '", site.id, "': location must be finite metres"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CommunityBuilder::AddSite(Site site) {
+  if (absl::Status s = CheckId("site_id", site.id); !s.ok()) return s;
+  if (site_ids_.contains(site.id)) return Duplicate("site", site.id);
+  if (absl::Status s = CheckSiteSettings(site); !s.ok()) return s;
   site_ids_.emplace(site.id, static_cast<SiteId>(community_.sites.size()));
   community_.sites.push_back(std::move(site));
   return absl::OkStatus();

@@ -107,6 +107,11 @@ struct Site {
   int closes_at_minute = 0;
 };
 
+// A site's desks, opening hours and location: INVALID_ARGUMENT naming the
+// site unless they are in range (CommunityBuilder::AddSite and the dense
+// snapshot's community image both check with it).
+[[nodiscard]] absl::Status CheckSiteSettings(const Site& site);
+
 struct StaffMember {
   std::string id;
   uint8_t roles = 0;  // StaffRole bits

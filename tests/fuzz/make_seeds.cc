@@ -295,6 +295,38 @@ int main(int argc, char** argv) {
     std::printf("%d records, %zu segment bytes\n", n, data.size());
   }
   fs::remove_all(journal_dir);
+  {
+    // The same world as a dense snapshot: one CommunityImage and one
+    // RoundImage record (journal/round_image.h), which no segment holds.
+    struct Sink final : swabwave::engine::journal::SnapshotSink {
+      absl::Status Add(absl::string_view payload) override {
+        std::ofstream(dir / absl::StrCat("seed-image-", n++), std::ios::binary) << payload;
+        return absl::OkStatus();
+      }
+      fs::path dir;
+      int n = 0;
+    } sink;
+    sink.dir = records;
+    swabwave::engine::Registry registry;
+    swabwave::engine::testing::Shape shape;
+    shape.mobility_limited_every = 5;
+    shape.exempt_every = 7;
+    if (!registry.ImportCommunity(swabwave::engine::testing::MakeCommunity(shape)).ok()) return 1;
+    swabwave::engine::RoundConfig config;
+    config.id = "r";
+    config.community_ids = {"tc"};
+    config.start = absl::FromUnixSeconds(1795762800);
+    config.pool_ratio = 5;
+    swabwave::engine::Round* round = *registry.CreateRound(config);
+    if (!round->MakePlan(swabwave::engine::plan::GreedyPlanner(), {}).ok() || !round->Open().ok() ||
+        !round->RackTube(0, "A-0").ok() || !round->RackTube(0, "A-1").ok()) {
+      return 1;
+    }
+    for (int n = 1; n <= 7; ++n) {
+      round->CheckIn(0, swabwave::engine::testing::ResidentCode("tc", n), 1795762900 + n, n);
+    }
+    if (!registry.WriteSnapshot(sink).ok()) return 1;
+  }
 
   const fs::path csv_dir = corpus / "tmp-csv";
   swabwave::engine::testing::Shape shape;

@@ -262,6 +262,55 @@ TEST(JournalTest, ADamagedSnapshotIsDataLoss) {
   EXPECT_THAT(opened->journal.status().message(), HasSubstr("snapshot"));
 }
 
+// A snapshot cut exactly at a frame boundary scans clean: the count its
+// header frame announces finds it out.
+TEST(JournalTest, ASnapshotCutShortAtAFrameBoundaryIsDataLoss) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "r", 2);
+    ASSERT_TRUE((*opened->journal)
+                    ->WriteSnapshot([](SnapshotSink& sink) {
+                      for (const char* record : {"state-a", "state-b"}) {
+                        if (absl::Status s = sink.Add(record); !s.ok()) return s;
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  const std::string snapshot = dir.Files("snapshot-")[0];
+  std::string data = ReadAll(snapshot);
+  data.resize(data.size() - (kFrameHeaderSize + std::string("state-b").size()));
+  WriteAll(snapshot, data);
+  auto opened = Open(dir.path());
+  ASSERT_FALSE(opened->journal.ok());
+  EXPECT_EQ(opened->journal.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(opened->journal.status().message(), HasSubstr(snapshot));
+  EXPECT_THAT(opened->journal.status().message(),
+              HasSubstr(absl::StrCat("ends at offset ", data.size())));
+}
+
+// Snapshots written before the header frame existed: the segment header,
+// then the records. They load as they did.
+TEST(JournalTest, ASnapshotWithoutAHeaderFrameStillLoads) {
+  TempDir dir;
+  {
+    auto opened = Open(dir.path());
+    ASSERT_TRUE(opened->journal.ok());
+    AppendDurably(**opened->journal, "r", 3);
+  }
+  std::string legacy;
+  AppendSegmentHeader(1, &legacy);
+  AppendFrame(1, "state-a", &legacy);
+  AppendFrame(2, "state-b", &legacy);
+  WriteAll(dir.path() + "/snapshot-00000000000000000002.snap", legacy);
+  auto opened = Open(dir.path());
+  ASSERT_TRUE(opened->journal.ok()) << opened->journal.status();
+  EXPECT_THAT(opened->replayed, ElementsAre("state-a", "state-b", "r3"));
+  EXPECT_EQ(opened->report.snapshot_records, 2u);
+}
+
 TEST(JournalTest, AReplayErrorStopsRecoveryAndPassesThrough) {
   TempDir dir;
   {

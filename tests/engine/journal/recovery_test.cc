@@ -4,10 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -299,6 +301,189 @@ TEST_F(RecoveryTest, ExtremeScanTimesAreRefusedWithoutOverflow) {
         << scan;
   }
   EXPECT_EQ(node->live().Read(1).state(), ResidentState::kUntested);
+}
+
+// ---------------------------------------------------------------- snapshot styles
+
+// Runs the same history in two directories, one with a snapshot of `style`
+// in the middle: both restart to the same state, which is the one before
+// the restart.
+class SnapshotStyleTest : public RecoveryTest,
+                          public ::testing::WithParamInterface<SnapshotStyle> {
+ protected:
+  // Residents 1-6 checked in, [snapshot], 7-22 checked in, a tube racked
+  // and one sealed by hand, a re-plan, 23 checked in.
+  void RunHistory(Node& node, bool snapshot) {
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(node));
+    for (int n = 1; n <= 6; ++n) CheckIn(node, n % 2, n);
+    if (snapshot) {
+      absl::StatusOr<uint64_t> covered = node.journal->WriteSnapshot(
+          [&](journal::SnapshotSink& sink) { return node.registry.WriteSnapshot(sink, GetParam()); });
+      ASSERT_TRUE(covered.ok()) << covered.status();
+    }
+    for (int n = 7; n <= 22; ++n) CheckIn(node, n % 2, n);
+    ASSERT_TRUE(node.round()->RackTube(0, "A-9").ok());
+    ASSERT_TRUE(node.round()->SealTube(0, "A-2").ok());
+    ASSERT_TRUE(node.round()->Replan({0, {{0, 1}}}, plan::PlanOptions{20, 0.85}).ok());
+    CheckIn(node, 1, 23);
+    node.Sync();
+  }
+};
+
+TEST_P(SnapshotStyleTest, ASnapshotAndTheJournalAfterItMatchTheJournalAlone) {
+  // Two directories under this test's own.
+  const std::string with_dir = dir_.path() + "/with-snapshot";
+  const std::string journal_only = dir_.path() + "/journal-only";
+  std::string before;
+  {
+    std::unique_ptr<Node> node = StartNode(with_dir);
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(RunHistory(*node, /*snapshot=*/true));
+    before = Fingerprint(*node);
+  }
+  {
+    std::unique_ptr<Node> node = StartNode(journal_only);
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(RunHistory(*node, /*snapshot=*/false));
+  }
+  std::unique_ptr<Node> with_snapshot = StartNode(with_dir);
+  std::unique_ptr<Node> without = StartNode(journal_only);
+  ASSERT_NE(with_snapshot, nullptr);
+  ASSERT_NE(without, nullptr);
+  EXPECT_GT(with_snapshot->report.snapshot_sequence, 0u);
+  EXPECT_EQ(without->report.snapshot_sequence, 0u);
+  EXPECT_EQ(Fingerprint(*with_snapshot), before);
+  EXPECT_EQ(Fingerprint(*without), before);
+  EXPECT_EQ(PlanCells(*with_snapshot), PlanCells(*without));
+  absl::StatusOr<ProgressReport> a = with_snapshot->round()->Progress(ProgressLevel::kWave, 0, 100);
+  absl::StatusOr<ProgressReport> b = without->round()->Progress(ProgressLevel::kWave, 0, 100);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->rows.size(), b->rows.size());
+  for (size_t i = 0; i < a->rows.size(); ++i) {
+    EXPECT_EQ(a->rows[i].counts.sampled, b->rows[i].counts.sampled) << i;
+    EXPECT_EQ(a->rows[i].counts.due, b->rows[i].counts.due) << i;
+  }
+  EXPECT_EQ(a->total.sampled, b->total.sampled);
+  EXPECT_EQ(a->tubes_sealed, b->tubes_sealed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Styles, SnapshotStyleTest,
+                         ::testing::Values(SnapshotStyle::kDense, SnapshotStyle::kRecords),
+                         [](const ::testing::TestParamInfo<SnapshotStyle>& style) {
+                           return style.param == SnapshotStyle::kDense ? "Dense" : "Records";
+                         });
+
+// Dense snapshots written while two threads check residents in and rack
+// tubes: whatever each snapshot caught mid-flight, the snapshot plus the
+// journal after it restart to the final state.
+TEST_F(RecoveryTest, DenseSnapshotsWrittenDuringCheckInsRestartToTheFinalState) {
+  constexpr int kResidents = 10 * 4 * 5 * 3;  // 600
+  std::string before;
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    Shape shape;
+    shape.id = "big";
+    shape.buildings = 10;
+    shape.units_per_building = 4;
+    shape.households_per_unit = 5;
+    shape.residents_per_household = 3;
+    shape.desks_per_site = 4;
+    shape.exempt_every = 11;
+    ASSERT_TRUE(node->registry.ImportCommunity(MakeCommunity(shape)).ok());
+    RoundConfig config;
+    config.id = "r";
+    config.community_ids = {"big"};
+    config.start = kStart;
+    config.pool_ratio = 10;
+    Round* round = *node->registry.CreateRound(config);
+    ASSERT_TRUE(round->MakePlan(plan::GreedyPlanner(), {}).ok());
+    ASSERT_TRUE(round->Open().ok());
+    for (DeskIndex d = 0; d < 4; ++d) ASSERT_TRUE(round->RackTube(d, absl::StrCat("T", d, "-0")).ok());
+    std::atomic<int> finished{0};
+    // Thread k checks in residents k+1, k+3, ... at desks 2k and 2k+1,
+    // racking the next tube whenever a desk runs out.
+    auto check_in = [&](int k) {
+      int tubes[2] = {1, 1};
+      for (int n = k + 1; n <= kResidents; n += 2) {
+        const int which = (n / 2) % 2;
+        const DeskIndex desk = static_cast<DeskIndex>(2 * k + which);
+        for (;;) {
+          const CheckInResult r = round->CheckIn(desk, ResidentCode("big", n), kScan + n, 5000 + n);
+          if (r.verdict != CheckInVerdict::kNoOpenTube) break;
+          EXPECT_TRUE(round->RackTube(desk, absl::StrCat("T", desk, "-", tubes[which]++)).ok());
+        }
+      }
+      finished.fetch_add(1);
+    };
+    std::thread a(check_in, 0), b(check_in, 1);
+    int snapshots = 0;
+    while (finished.load() < 2 || snapshots == 0) {
+      absl::StatusOr<uint64_t> covered = node->journal->WriteSnapshot(
+          [&](journal::SnapshotSink& sink) { return node->registry.WriteSnapshot(sink); });
+      ASSERT_TRUE(covered.ok()) << covered.status();
+      ++snapshots;
+    }
+    a.join();
+    b.join();
+    node->Sync();
+    before = Fingerprint(*node);
+  }
+  std::unique_ptr<Node> node = StartNode(dir_.path());
+  ASSERT_NE(node, nullptr);
+  EXPECT_GT(node->report.snapshot_sequence, 0u);
+  EXPECT_EQ(Fingerprint(*node), before);
+}
+
+// What Journal::Open says about the directory.
+absl::Status OpenStatus(const std::string& dir) {
+  Registry registry;
+  journal::JournalOptions options;
+  options.dir = dir;
+  return journal::Journal::Open(
+             options,
+             [&](uint64_t, absl::string_view record) { return registry.ApplyRecord(record); },
+             nullptr)
+      .status();
+}
+
+TEST_F(RecoveryTest, ADamagedDenseSnapshotIsDataLossNamingTheFileAndOffset) {
+  {
+    std::unique_ptr<Node> node = StartNode(dir_.path());
+    ASSERT_NE(node, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SetUpRound(*node));
+    for (int n = 1; n <= 9; ++n) CheckIn(*node, n % 2, n);
+    ASSERT_TRUE(node->journal
+                    ->WriteSnapshot([&](journal::SnapshotSink& sink) {
+                      return node->registry.WriteSnapshot(sink);
+                    })
+                    .ok());
+  }
+  const std::vector<std::string> snapshots = dir_.Files("snapshot-");
+  ASSERT_EQ(snapshots.size(), 1u);
+  const std::string good = ReadAll(snapshots[0]);
+  // Cut short anywhere (a sample of lengths, the frame boundaries among
+  // them), or one bit flipped anywhere in the images.
+  std::vector<std::string> damaged;
+  for (size_t size = 0; size < good.size(); size += size < 64 ? 1 : 37) {
+    damaged.push_back(good.substr(0, size));
+  }
+  for (size_t at = journal::kSegmentHeaderSize; at < good.size(); at += 53) {
+    std::string flipped = good;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    damaged.push_back(flipped);
+  }
+  for (const std::string& data : damaged) {
+    WriteAll(snapshots[0], data);
+    const absl::Status status = OpenStatus(dir_.path());
+    ASSERT_EQ(status.code(), absl::StatusCode::kDataLoss) << data.size() << " " << status;
+    EXPECT_THAT(status.message(), ::testing::HasSubstr(snapshots[0]));
+    if (data.size() >= journal::kSegmentHeaderSize) {
+      EXPECT_THAT(status.message(), ::testing::HasSubstr("offset")) << status;
+    }
+  }
+  WriteAll(snapshots[0], good);
+  EXPECT_TRUE(OpenStatus(dir_.path()).ok());
 }
 
 TEST_F(RecoveryTest, ARecordForAnUnknownRoundIsDataLoss) {
