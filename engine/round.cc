@@ -560,6 +560,16 @@ absl::Status Round::WriteRecordsLocked(journal::SnapshotSink& sink) const {
   return absl::OkStatus();
 }
 
+std::optional<Round::SampledCheckIn> Round::SampledAt(uint32_t resident) const {
+  const core::LiveRound* state = live();
+  if (state == nullptr || resident >= layout_.resident_count()) return std::nullopt;
+  const core::ResidentWord word = state->Read(resident);
+  if (!core::IsSampled(word.state()) || word.place() >= state->rack().tube_count()) {
+    return std::nullopt;
+  }
+  return SampledCheckIn{word.place(), state->epoch_unix_seconds() + word.scan_offset()};
+}
+
 Round::ScanTallies Round::ScanWords() const {
   ScanTallies tallies;
   tallies.sampled.assign(layout_.building_count(), 0);

@@ -175,6 +175,14 @@ class Round {
   [[nodiscard]] absl::StatusOr<core::TubeView> SealTube(DeskIndex desk, absl::string_view barcode);
   // REQUIRES: a planned round and a tube index it handed out.
   core::TubeView Tube(TubeIndex tube) const { return live()->rack().Tube(tube); }
+  // Where and when the state says `resident` was sampled into a tube; none
+  // when they are not (or the round has no plan yet). Lock-free, like a
+  // check-in's read of the word.
+  struct SampledCheckIn {
+    TubeIndex tube = 0;
+    int64_t scan_unix_seconds = 0;
+  };
+  std::optional<SampledCheckIn> SampledAt(uint32_t resident) const;
   // A tube's barcode, not copied: for answers on the check-in path.
   absl::string_view TubeBarcode(TubeIndex tube) const { return live()->rack().BarcodeOf(tube); }
 

@@ -1,11 +1,11 @@
 #include "engine/journal/records.h"
 
-#include <limits>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/byte_codec.h"
+#include "engine/journal/plan_staffing_codec.h"
 
 namespace swabwave::engine::journal {
 
@@ -330,57 +330,6 @@ absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
   return event;
 }
 
-namespace {
-
-// Availability bounds in whole seconds; the unbounded ends as the int64
-// limits, which no real time reaches.
-int64_t UnixSecondsOrLimit(absl::Time t) {
-  if (t == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
-  if (t == absl::InfiniteFuture()) return std::numeric_limits<int64_t>::max();
-  return absl::ToUnixSeconds(t);
-}
-absl::Time TimeOrInfinite(int64_t seconds) {
-  if (seconds == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
-  if (seconds == std::numeric_limits<int64_t>::max()) return absl::InfiniteFuture();
-  return absl::FromUnixSeconds(seconds);
-}
-
-// The staffing fields of a plan record; false when malformed. Values are
-// kept in range here (durations within a week, desks within a site's most)
-// so nothing downstream can overflow; the staffing options' own rules are
-// checked again when a roster is made.
-bool DecodeStaffing(ByteReader& in, plan::Plan& p) {
-  constexpr int64_t kWeekSeconds = 7 * 24 * 3600;
-  uint8_t within_staff;
-  int64_t waves_with_every_desk, max_in_gear, rest, gear_change;
-  uint64_t available;
-  if (!GetInts(in, &p.cell_desks) || (!p.cell_desks.empty() && p.cell_desks.size() != p.cell_count()) ||
-      !in.U8(&within_staff) || within_staff > 1 || !in.SignedVarint(&waves_with_every_desk) ||
-      waves_with_every_desk < 0 || waves_with_every_desk > p.wave_count ||
-      !in.SignedVarint(&max_in_gear) || !in.SignedVarint(&rest) ||
-      !in.SignedVarint(&gear_change) || !Count(in, &available)) {
-    return false;
-  }
-  for (int64_t seconds : {max_in_gear, rest, gear_change}) {
-    if (seconds < 0 || seconds > kWeekSeconds) return false;
-  }
-  for (int32_t desks : p.cell_desks) {
-    if (desks < 0 || desks > kMaxDesksPerSite) return false;
-  }
-  p.within_staff = within_staff == 1;
-  p.waves_with_every_desk = static_cast<int>(waves_with_every_desk);
-  p.staffing = {absl::Seconds(max_in_gear), absl::Seconds(rest), absl::Seconds(gear_change)};
-  p.availability.resize(available);
-  for (plan::Availability& a : p.availability) {
-    int64_t from, until;
-    if (!in.SignedVarint(&from) || !in.SignedVarint(&until)) return false;
-    a = {TimeOrInfinite(from), TimeOrInfinite(until)};
-  }
-  return true;
-}
-
-}  // namespace
-
 void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::string* out,
                         RecordType type) {
   Header(type, out);
@@ -423,17 +372,7 @@ void EncodeRoundPlanned(absl::string_view round_id, const plan::Plan& p, std::st
   w.SignedVarint(p.scattered_buildings);
   // Staffing (added with planning within the staff on hand: older records
   // end above).
-  PutInts(w, p.cell_desks);
-  w.U8(p.within_staff ? 1 : 0);
-  w.SignedVarint(p.waves_with_every_desk);
-  w.SignedVarint(absl::ToInt64Seconds(p.staffing.max_in_gear));
-  w.SignedVarint(absl::ToInt64Seconds(p.staffing.rest));
-  w.SignedVarint(absl::ToInt64Seconds(p.staffing.gear_change));
-  w.Varint(p.availability.size());
-  for (const plan::Availability& a : p.availability) {
-    w.SignedVarint(UnixSecondsOrLimit(a.from));
-    w.SignedVarint(UnixSecondsOrLimit(a.until));
-  }
+  PutPlanStaffing(w, p);
 }
 
 absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
@@ -513,7 +452,7 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
     }
     p.waves_optimum = static_cast<int>(waves_optimum);
   }
-  if (!in.empty() && !DecodeStaffing(in, p)) return Malformed(kType, "staffing");
+  if (!in.empty() && !GetPlanStaffing(in, p)) return Malformed(kType, "staffing");
   if (!in.empty()) return Malformed(kType, "trailing bytes");
   return event;
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/byte_codec.h"
+#include "engine/journal/plan_staffing_codec.h"
 
 namespace swabwave::engine::journal {
 
@@ -67,6 +68,7 @@ void PutPlan(ByteWriter& w, const plan::Plan& p) {
   w.Double(p.flow_walking_m);
   w.SignedVarint(p.scattered_buildings);
   w.SignedVarint(p.overloaded_cells);
+  PutPlanStaffing(w, p);
 }
 
 // The same checks as DecodeRoundPlanned: everything a later index uses.
@@ -131,6 +133,9 @@ absl::Status GetPlan(ByteReader& in, plan::Plan* p) {
       !in.SignedVarint(&p->scattered_buildings) || !in.SignedVarint(&p->overloaded_cells)) {
     return Damaged(totals_at, "plan totals");
   }
+  if (const size_t staffing_at = in.offset(); !GetPlanStaffing(in, *p)) {
+    return Damaged(staffing_at, "plan staffing");
+  }
   return absl::OkStatus();
 }
 
@@ -146,7 +151,8 @@ uint64_t EstimateRoundImageBytes(const RoundImageSource& source) {
     bytes += residents * (1 + sizeof(CellIndex)) + source.plan->door_to_door.size() * 4 +
              uint64_t{source.table->capacity()} * sizeof(CellIndex) +
              source.building_tallies.size() * 4 +
-             source.plan->cell_count() * 8 + source.plan->assignments.size() * 32;
+             source.plan->cell_count() * 12 + source.plan->availability.size() * 20 +
+             source.plan->assignments.size() * 32;
     for (const plan::UnitAssignment& a : source.plan->assignments) {
       bytes += a.households.size() * sizeof(uint32_t);
     }

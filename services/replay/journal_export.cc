@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/journal.h"
-#include "engine/journal/records.h"
 #include "engine/registry.h"
 
 namespace swabwave::services {
@@ -29,20 +28,12 @@ absl::StatusOr<std::vector<TraceRow>> ExportDay(const std::string& data_dir,
         absl::StrCat("cannot copy ", data_dir, " to ", scratch.string(), ": ", error.message()));
   }
 
-  // Recover a registry from the copy, keeping every check-in record seen
-  // (the snapshot's and the segments').
+  // Recover a registry from the copy. The check-ins are read from the
+  // recovered state, not from the records: a dense snapshot holds them as
+  // the resident table's words, not as check-in records.
   engine::Registry registry;
-  std::vector<engine::journal::CheckInRecord> check_ins;
   const engine::journal::ReplayFn replay = [&](uint64_t, absl::string_view record) {
-    if (absl::Status s = registry.ApplyRecord(record); !s.ok()) return s;
-    absl::StatusOr<engine::journal::RecordType> type = engine::journal::TypeOf(record);
-    if (type.ok() && *type == engine::journal::RecordType::kCheckIn) {
-      absl::StatusOr<engine::journal::CheckInRecord> check_in =
-          engine::journal::DecodeCheckIn(record);
-      if (!check_in.ok()) return check_in.status();
-      check_ins.push_back(*check_in);
-    }
-    return absl::OkStatus();
+    return registry.ApplyRecord(record);
   };
   engine::journal::RecoveryReport report;
   absl::StatusOr<std::unique_ptr<engine::journal::Journal>> journal =
@@ -54,24 +45,20 @@ absl::StatusOr<std::vector<TraceRow>> ExportDay(const std::string& data_dir,
   registry.FinishRecovery();
 
   const engine::Round* round = registry.FindRound(round_id);
-  const uint32_t index = round != nullptr ? round->index() : 0;
   std::vector<TraceRow> rows;
   if (round != nullptr) {
-    // A resident appears once in the state; the log may repeat it (a
-    // snapshot and the segments after it overlap only if applied twice).
-    std::vector<bool> seen(round->layout().resident_count(), false);
     const int64_t start = absl::ToUnixSeconds(round->config().start);
-    for (const engine::journal::CheckInRecord& c : check_ins) {
-      if (c.round != index || c.resident >= seen.size() || seen[c.resident]) continue;
-      seen[c.resident] = true;
-      const std::string desk = round->DeskName(round->Tube(c.tube).desk);
+    for (uint32_t r = 0; r < round->layout().resident_count(); ++r) {
+      const std::optional<engine::Round::SampledCheckIn> sampled = round->SampledAt(r);
+      if (!sampled.has_value()) continue;
+      const std::string desk = round->DeskName(round->Tube(sampled->tube).desk);
       TraceRow row;
-      row.send_at = absl::Seconds(std::max<int64_t>(0, c.scan_unix_seconds - start));
+      row.send_at = absl::Seconds(std::max<int64_t>(0, sampled->scan_unix_seconds - start));
       row.scanned_at = row.send_at;
       row.desk = desk;
       // "sites/{site}/desks/{n}"
       row.site_id = desk.substr(6, desk.find("/desks/") - 6);
-      row.code = std::string(round->resident_code(c.resident));
+      row.code = std::string(round->resident_code(r));
       rows.push_back(std::move(row));
     }
   }
