@@ -402,6 +402,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(progress, ListUntested);
     case Rpc::kWatchProgress:
       return WatchProgress(world, input);
+    case Rpc::kCount:
+      return;  // the input decoder never picks it: not an RPC
   }
 #undef SWABWAVE_UNARY
 }
