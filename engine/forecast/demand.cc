@@ -32,6 +32,11 @@ absl::StatusOr<std::vector<SiteDemand>> BuildDemand(const RoundLayout& layout,
                                      layout.resident_count()));
   }
 
+  if (!plan.cell_desks.empty() && plan.cell_desks.size() != plan.cell_count()) {
+    return PlanMismatch(absl::StrCat("has desks for ", plan.cell_desks.size(), " cells, not ",
+                                     plan.cell_count()));
+  }
+
   // Parties per cell first, in household order; numbered per cell after.
   std::vector<std::vector<int32_t>> party_sizes_of_cell(plan.cell_count());
   for (uint32_t c = 0; c < layout.community_count(); ++c) {
@@ -67,7 +72,11 @@ absl::StatusOr<std::vector<SiteDemand>> BuildDemand(const RoundLayout& layout,
   for (uint32_t s = 0; s < layout.site_count(); ++s) {
     SiteDemand& site = demand[s];
     site.site = s;
-    site.desks = layout.site(s).desks;
+    site.desks_by_wave.resize(static_cast<size_t>(plan.wave_count));
+    for (int w = 0; w < plan.wave_count; ++w) {
+      site.desks_by_wave[w] = plan.desks_of_cell(layout, plan.cell(s, w));
+      site.desks = std::max(site.desks, site.desks_by_wave[w]);
+    }
     for (int w = 0; w < plan.wave_count; ++w) {
       const std::vector<int32_t>& sizes = party_sizes_of_cell[plan.cell(s, w)];
       const int32_t parties = static_cast<int32_t>(sizes.size());

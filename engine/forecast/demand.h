@@ -28,7 +28,8 @@ struct PlannedParty {
 
 struct SiteDemand {
   uint32_t site = kNoId;  // round site index
-  int desks = 0;
+  int desks = 0;                       // the most open in any wave
+  std::vector<int32_t> desks_by_wave;  // [wave] the desks the plan's capacity counts
   int64_t residents = 0;              // the plan's load of the site over all waves
   std::vector<PlannedParty> parties;  // by wave, then in household order
 };

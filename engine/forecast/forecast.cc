@@ -101,7 +101,7 @@ const SiteDay& SiteForecaster::Replicate(const SiteDemand& demand, int r) {
   // them; the line is in order of arrival.
   std::sort(at_door_.begin(), at_door_.end(),
             [](const SiteArrival& a, const SiteArrival& b) { return a.at_s < b.at_s; });
-  return queue_.Run(at_door_, demand.desks, service_, random);
+  return queue_.Run(at_door_, demand.desks_by_wave, service_, random);
 }
 
 std::pair<int32_t, int32_t> SiteForecaster::MedianAndP95() {

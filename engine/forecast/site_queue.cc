@@ -27,6 +27,26 @@ size_t LastWindowBefore(double end, double width, size_t first) {
 
 const SiteDay& SiteQueue::Run(std::span<const SiteArrival> arrivals, int desks,
                               const ServiceTimeModel& service, Random& random) {
+  uniform_desks_.assign(static_cast<size_t>(windows_.wave_count), desks);
+  return Run(arrivals, uniform_desks_, service, random);
+}
+
+double SiteQueue::NextStart(size_t desk, double at_s,
+                            std::span<const int32_t> desks_by_wave) const {
+  double start_s = std::max(at_s, desk_free_s_[desk]);
+  const size_t waves = desks_by_wave.size();
+  for (size_t wave = static_cast<size_t>(start_s / windows_.wave_length_s); wave < waves;
+       ++wave) {
+    if (desk < static_cast<size_t>(desks_by_wave[wave])) return start_s;
+    start_s = std::max(start_s, static_cast<double>(wave + 1) * windows_.wave_length_s);
+  }
+  return start_s;  // past the last wave: open
+}
+
+const SiteDay& SiteQueue::Run(std::span<const SiteArrival> arrivals,
+                              std::span<const int32_t> desks_by_wave,
+                              const ServiceTimeModel& service, Random& random) {
+  const int desks = *std::max_element(desks_by_wave.begin(), desks_by_wave.end());
   day_.served = 0;
   day_.last_done_s = 0;
   day_.total_wait_s = 0;
@@ -39,11 +59,18 @@ const SiteDay& SiteQueue::Run(std::span<const SiteArrival> arrivals, int desks,
 
   for (const SiteArrival& party : arrivals) {
     for (int32_t person = 0; person < party.people; ++person) {
-      // min_element takes the first of equals: the lowest desk number.
-      const auto desk = std::min_element(desk_free_s_.begin(), desk_free_s_.end());
-      const double start_s = std::max(party.at_s, *desk);
+      // The desk that can start them first; the lowest number on a tie.
+      size_t desk = 0;
+      double start_s = NextStart(0, party.at_s, desks_by_wave);
+      for (size_t d = 1; d < desk_free_s_.size(); ++d) {
+        const double candidate_s = NextStart(d, party.at_s, desks_by_wave);
+        if (candidate_s < start_s) {
+          start_s = candidate_s;
+          desk = d;
+        }
+      }
       const double done_s = start_s + service.Draw(random);
-      *desk = done_s;
+      desk_free_s_[desk] = done_s;
       if (start_s > party.at_s) {
         day_.total_wait_s += start_s - party.at_s;
         day_.longest_wait_s = std::max(day_.longest_wait_s, start_s - party.at_s);

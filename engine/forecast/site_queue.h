@@ -58,6 +58,15 @@ class SiteQueue {
   // REQUIRES: arrivals sorted by at_s, every at_s >= 0, desks >= 1.
   const SiteDay& Run(std::span<const SiteArrival> arrivals, int desks,
                      const ServiceTimeModel& service, Random& random);
+  // The same with the desks open per wave (a plan made within the staff on
+  // hand opens fewer desks in some waves): desks 1..desks_by_wave[w] take
+  // people during wave w; a desk closed when it would next take someone
+  // waits for the next wave it is open in. Past the last wave, every desk
+  // ever open serves whoever is still in line.
+  // REQUIRES: as above, and desks_by_wave has one count per wave, some >= 1.
+  const SiteDay& Run(std::span<const SiteArrival> arrivals,
+                     std::span<const int32_t> desks_by_wave, const ServiceTimeModel& service,
+                     Random& random);
 
  private:
   // Records that `level` people wait throughout [from_s, to_s).
@@ -65,7 +74,12 @@ class SiteQueue {
 
   QueueWindows windows_;
   SiteDay day_;
+  // When desk d can next start someone who arrived at `at_s`: its free
+  // time, or the start of the next wave it is open in.
+  double NextStart(size_t desk, double at_s, std::span<const int32_t> desks_by_wave) const;
+
   std::vector<double> desk_free_s_;
+  std::vector<int32_t> uniform_desks_;  // scratch for the uniform Run
   // Of the people who had to wait: when they came and when a desk took them.
   // Both ascending: the line is first come, first served.
   std::vector<double> waited_from_s_;

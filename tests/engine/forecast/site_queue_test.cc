@@ -42,6 +42,29 @@ TEST(SiteQueueTest, OneDeskOverloadedByHand) {
   EXPECT_THAT(day.wave_peaks, ElementsAre(7, 6, 3, 0));
 }
 
+// Desks open per wave, as a plan made within the staff on hand has them:
+// 30-minute waves with two desks, none, then one. Fixed 10-minute service.
+// Three people at 0 take desks 1 and 2, the third desk-1 at 10 min; one
+// arriving at 35 min (wave 1: no desk) waits for wave 2 at 60 min; one at
+// 65 min finds desk 1 busy until 70 (desk 2 stays shut in wave 2).
+TEST(SiteQueueTest, DesksOpenPerWave) {
+  const std::vector<SiteArrival> arrivals = {{0, 3}, {2100, 1}, {3900, 1}};
+  SiteQueue queue({.bucket_s = 300, .wave_length_s = 1800, .wave_count = 3});
+  const ServiceTimeModel service({.per_desk_rate_per_hour = 6, .shape = ServiceTimeShape::kFixed});
+  Random random(1);
+  const std::vector<int32_t> desks = {2, 0, 1};
+  const SiteDay& day = queue.Run(arrivals, desks, service, random);
+  EXPECT_EQ(day.served, 5);
+  EXPECT_DOUBLE_EQ(day.last_done_s, 4800);  // 70 + 10 minutes
+  // Waits: 600 (the third at 0), 1500 (35 -> 60 min), 300 (65 -> 70 min).
+  EXPECT_DOUBLE_EQ(day.total_wait_s, 600 + 1500 + 300);
+  EXPECT_DOUBLE_EQ(day.longest_wait_s, 1500);
+  EXPECT_THAT(day.wave_peaks, ElementsAre(1, 1, 1));
+  // With two desks all along nobody but the third at 0 waits.
+  Random again(1);
+  EXPECT_DOUBLE_EQ(queue.Run(arrivals, 2, service, again).total_wait_s, 600);
+}
+
 TEST(SiteQueueTest, NobodyWaitsWhenDesksKeepUp) {
   std::vector<SiteArrival> arrivals;
   for (int k = 0; k < 10; ++k) arrivals.push_back({180.0 * k, 1});
