@@ -384,6 +384,7 @@ Journal::~Journal() {
 
 uint64_t Journal::Append(absl::Span<const absl::string_view> payloads) {
   uint64_t last;
+  bool wake;
   {
     std::lock_guard lock(mu_);
     last = last_appended_.load(std::memory_order_relaxed);
@@ -391,9 +392,10 @@ uint64_t Journal::Append(absl::Span<const absl::string_view> payloads) {
     pending_count_ += payloads.size();
     // Release inside the lock: sequences become visible in order.
     last_appended_.store(last, std::memory_order_release);
+    wake = pending_count_ >= wake_writer_at_;
   }
   pending_records_.fetch_add(payloads.size(), std::memory_order_relaxed);
-  wake_writer_.notify_one();
+  if (wake) wake_writer_.notify_one();
   return last;
 }
 
@@ -424,6 +426,7 @@ void Journal::WhenDurable(uint64_t sequence, DurableCallback done) {
 
 void Journal::WriterLoop() {
   std::string batch;
+  std::vector<Waiter> run_here;  // callbacks this thread runs itself
   uint64_t last_count = 0;                              // records in the last batch
   absl::Duration last_sync = absl::ZeroDuration();      // how long it took
   for (;;) {
@@ -432,6 +435,7 @@ void Journal::WriterLoop() {
     bool stopping;
     {
       std::unique_lock lock(mu_);
+      wake_writer_at_ = 1;
       wake_writer_.wait(lock, [&] { return stopping_ || pending_count_ > 0; });
       // Gather: the callers of the last batch are still waking up and will
       // append again within microseconds. Syncing now would sync a fraction
@@ -442,10 +446,12 @@ void Journal::WriterLoop() {
       if (!stopping_ && pending_count_ < last_count) {
         const absl::Duration gather =
             std::clamp(last_sync, absl::Microseconds(20), absl::Milliseconds(1));
+        wake_writer_at_ = last_count;
         wake_writer_.wait_for(lock, absl::ToChronoMicroseconds(gather), [&] {
           return stopping_ || pending_count_ >= last_count;
         });
       }
+      wake_writer_at_ = UINT64_MAX;  // writing: the loop looks at pending_ again
       stopping = stopping_;
       batch.clear();
       batch.swap(pending_);
@@ -457,26 +463,32 @@ void Journal::WriterLoop() {
       const absl::Time sync_start = absl::Now();
       const absl::Status status = WriteBatch(batch, last);
       last_sync = absl::Now() - sync_start;
+      writing_nanos_.fetch_add(absl::ToInt64Nanoseconds(last_sync), std::memory_order_relaxed);
       last_count = count;
       pending_records_.fetch_sub(count, std::memory_order_relaxed);
       if (status.ok()) durable_.store(last, std::memory_order_release);
       if (!status.ok()) failed_flag_.store(true, std::memory_order_release);
       // The completer runs the callbacks while this thread goes on to the
-      // next write: waking many waiters costs as much as an fdatasync. A
-      // few, this thread runs itself (one thread wake-up less per batch).
-      std::vector<Waiter> few;
+      // next write: waking many waiters costs as much as an fdatasync. This
+      // thread runs them itself when there are only a few, or when nothing
+      // was appended during this write, so there is no next write to go on
+      // to: every producer is waiting on this batch, and handing off would
+      // only add the completer's wake-up, and then this thread's, before the
+      // callbacks' appends could be written.
+      const bool more_to_write = pending_records_.load(std::memory_order_relaxed) > 0;
       bool hand_off;
       {
         std::lock_guard lock(waiters_mu_);
-        hand_off = waiters_.size() > kInlineCallbacks || !status.ok();
+        hand_off = !status.ok() || (waiters_.size() > kInlineCallbacks && more_to_write);
         if (hand_off) {
           completion_pending_ = true;
         } else {
-          TakeReadyLocked(last, &few);
+          TakeReadyLocked(last, &run_here);
         }
       }
       if (hand_off) wake_completer_.notify_one();
-      for (Waiter& waiter : few) waiter.done(absl::OkStatus());
+      for (Waiter& waiter : run_here) waiter.done(absl::OkStatus());
+      run_here.clear();
     }
     if (stopping && count == 0) return;
     // Keep the buffer's capacity for the next batch, but not a huge one.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,6 +114,46 @@ TEST(JournalTest, WhenDurableRunsEveryCallbackOnceTheRecordIsOnDisk) {
   bool inline_call = false;
   journal.WhenDurable(1, [&](absl::Status status) { inline_call = status.ok(); });
   EXPECT_TRUE(inline_call);
+}
+
+// Producers as the server's stream reactors are: each appends its next
+// message from the callback that says its last one is durable, so every
+// producer waits on the same batch and the writer runs their callbacks
+// itself. Every message must still be written, each callback run once and
+// never before its records are durable, and no append may be left
+// unwritten for want of a wake-up (the writer is woken only once a batch is
+// as full as the last one).
+TEST(JournalTest, ProducersChainedThroughCallbacksAllFinish) {
+  TempDir dir;
+  auto opened = Open(dir.path());
+  ASSERT_TRUE(opened->journal.ok());
+  Journal& journal = **opened->journal;
+  constexpr int kProducers = 16;
+  constexpr int kMessages = 60;
+  constexpr int kRecords = 8;
+  std::atomic<int> callbacks{0};
+  std::atomic<bool> too_early{false};
+  std::atomic<bool> stop{false};  // on failure: no appends from the destructor's callbacks
+  std::vector<std::string> message(kRecords, "check-in");
+  const std::vector<absl::string_view> views(message.begin(), message.end());
+  std::function<void(int)> send = [&](int left) {
+    const uint64_t sequence = journal.Append(views);
+    journal.WhenDurable(sequence, [&, sequence, left](absl::Status status) {
+      if (!status.ok() || journal.durable() < sequence) too_early = true;
+      ++callbacks;
+      if (left > 1 && !stop.load()) send(left - 1);
+    });
+  };
+  for (int p = 0; p < kProducers; ++p) send(kMessages);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (callbacks.load() < kProducers * kMessages && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  stop = true;
+  EXPECT_EQ(callbacks.load(), kProducers * kMessages);
+  EXPECT_FALSE(too_early.load());
+  EXPECT_EQ(journal.last_appended(), uint64_t{kProducers} * kMessages * kRecords);
+  EXPECT_EQ(journal.durable(), journal.last_appended());
 }
 
 TEST(JournalTest, AcceptingRefusesPastTheQueueBound) {
