@@ -22,6 +22,41 @@ namespace {
 
 constexpr size_t kMaxImportChunkEntities = 100000;
 
+// The plan of a round, or FAILED_PRECONDITION when it has none.
+absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> PlanOf(const engine::Round& round) {
+  std::shared_ptr<const engine::plan::Plan> plan = round.plan();
+  if (plan == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", round.config().id, " has no plan yet; call PlanRound first"));
+  }
+  return plan;
+}
+
+// Where every paged view of a plan starts (GetPlan, ListAssignments,
+// ForecastRound, GetRoster, ListDoorToDoorRoutes): the caller's round, its
+// plan and the page asked for, checked in that order.
+struct PlanPage {
+  engine::Round* round = nullptr;
+  std::shared_ptr<const engine::plan::Plan> plan;
+  uint64_t offset = 0;
+  size_t size = 0;
+};
+
+template <typename Request>
+absl::StatusOr<PlanPage> LookUpPlanPage(const ServiceContext& context, const Principal& caller,
+                                        Rpc rpc, const Request& request, size_t default_size,
+                                        size_t max_size) {
+  absl::StatusOr<engine::Round*> round = LookUpRoundFor(context, caller, rpc, request.round());
+  if (!round.ok()) return round.status();
+  absl::StatusOr<size_t> size = PageSize(request.page_size(), default_size, max_size);
+  if (!size.ok()) return size.status();
+  absl::StatusOr<uint64_t> offset = DecodePageToken(request.page_token());
+  if (!offset.ok()) return offset.status();
+  absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
+  if (!plan.ok()) return plan.status();
+  return PlanPage{*round, *std::move(plan), *offset, *size};
+}
+
 size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
   return c.compounds_size() + c.buildings_size() + c.units_size() + c.households_size() +
          c.residents_size() + c.sites_size() + c.staff_size();
@@ -409,28 +444,20 @@ grpc::ServerUnaryReactor* PlanningService::ForecastRound(grpc::CallbackServerCon
   const RpcTimer timer(context_.metrics, Rpc::kForecastRound);
   const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
   if (caller == nullptr) return reactor;
-  absl::StatusOr<engine::Round*> round =
-      LookUpRoundFor(context_, *caller, Rpc::kForecastRound, request->round());
-  absl::Status valid = round.status();
-  absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
-  if (valid.ok()) valid = size.status();
-  absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-  if (valid.ok()) valid = offset.status();
+  absl::StatusOr<PlanPage> page =
+      LookUpPlanPage(context_, *caller, Rpc::kForecastRound, *request, 50, 1000);
+  absl::Status valid = page.status();
   absl::StatusOr<engine::forecast::ForecastOptions> options =
       ForecastOptionsFromProto(request->options(), ForecastThreads());
   if (valid.ok()) valid = options.status();
-  std::shared_ptr<const engine::plan::Plan> plan = valid.ok() ? (*round)->plan() : nullptr;
-  if (valid.ok() && plan == nullptr) {
-    valid = absl::FailedPreconditionError(absl::StrCat(
-        "round ", (*round)->config().id, " has no plan yet; call PlanRound first"));
-  }
   if (!valid.ok()) {
     timer.Finish(reactor, ToGrpcStatus(valid));
     return reactor;
   }
   // A simulation takes up to minutes for a city: on the slow-path threads.
-  context_.slow->Submit([ctx, reactor, response, timer, r = *round, plan = std::move(plan),
-                         options = *options, offset = *offset, size = *size] {
+  context_.slow->Submit([ctx, reactor, response, timer, r = page->round,
+                         plan = std::move(page->plan), options = *options, offset = page->offset,
+                         size = page->size] {
     if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
       return timer.Finish(reactor, waits);
     }
@@ -452,26 +479,16 @@ grpc::ServerUnaryReactor* PlanningService::GetRoster(grpc::CallbackServerContext
   const RpcTimer timer(context_.metrics, Rpc::kGetRoster);
   const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
   if (caller == nullptr) return reactor;
-  absl::StatusOr<engine::Round*> round =
-      LookUpRoundFor(context_, *caller, Rpc::kGetRoster, request->round());
-  absl::Status valid = round.status();
-  absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
-  if (valid.ok()) valid = size.status();
-  absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-  if (valid.ok()) valid = offset.status();
-  std::shared_ptr<const engine::plan::Plan> plan = valid.ok() ? (*round)->plan() : nullptr;
-  if (valid.ok() && plan == nullptr) {
-    valid = absl::FailedPreconditionError(absl::StrCat(
-        "round ", (*round)->config().id, " has no plan yet; call PlanRound first"));
-  }
-  if (!valid.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(valid));
+  absl::StatusOr<PlanPage> page =
+      LookUpPlanPage(context_, *caller, Rpc::kGetRoster, *request, 50, 1000);
+  if (!page.ok()) {
+    timer.Finish(reactor, ToGrpcStatus(page.status()));
     return reactor;
   }
   // The roster of a city is made over every site and wave: off the
   // check-in threads.
-  context_.slow->Submit([ctx, reactor, response, timer, r = *round, plan = std::move(plan),
-                         offset = *offset, size = *size] {
+  context_.slow->Submit([ctx, reactor, response, timer, r = page->round,
+                         plan = std::move(page->plan), offset = page->offset, size = page->size] {
     if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
       return timer.Finish(reactor, waits);
     }
@@ -495,48 +512,26 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(
   const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
   if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kListDoorToDoorRoutes, request->round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
-    if (!size.ok()) return size.status();
-    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-    if (!offset.ok()) return offset.status();
+    absl::StatusOr<PlanPage> page =
+        LookUpPlanPage(context_, *caller, Rpc::kListDoorToDoorRoutes, *request, 50, 1000);
+    if (!page.ok()) return page.status();
     absl::StatusOr<engine::plan::DoorToDoorOptions> options =
         DoorToDoorOptionsFromProto(request->options());
     if (!options.ok()) return options.status();
-    std::shared_ptr<const engine::plan::Plan> plan = (*round)->plan();
-    if (plan == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "round ", (*round)->config().id, " has no plan yet; call PlanRound first"));
-    }
+    const engine::Round& round = *page->round;
     // Nearest-neighbour order over the round's door-to-door buildings:
     // quadratic per community in buildings with visits, which are few.
-    absl::StatusOr<engine::plan::DoorToDoorPlan> routes = engine::plan::PlanDoorToDoor(
-        (*round)->layout(), (*round)->config(), *plan, *options);
+    absl::StatusOr<engine::plan::DoorToDoorPlan> routes =
+        engine::plan::PlanDoorToDoor(round.layout(), round.config(), *page->plan, *options);
     if (!routes.ok()) return routes.status();
-    const size_t end = std::min<size_t>(routes->routes.size(), *offset + *size);
-    RoutesToProto(**round, *routes, std::min<size_t>(*offset, end), end, response);
+    const size_t end = std::min<size_t>(routes->routes.size(), page->offset + page->size);
+    RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end, response);
     if (end < routes->routes.size()) response->set_next_page_token(EncodePageToken(end));
     return absl::OkStatus();
   };
   timer.Finish(reactor, ToGrpcStatus(run()));
   return reactor;
 }
-
-namespace {
-
-// The plan of a round, or FAILED_PRECONDITION when it has none.
-absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> PlanOf(const engine::Round& round) {
-  std::shared_ptr<const engine::plan::Plan> plan = round.plan();
-  if (plan == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("round ", round.config().id, " has no plan yet; call PlanRound first"));
-  }
-  return plan;
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* ctx,
                                                    const v1::GetPlanRequest* request,
@@ -546,20 +541,14 @@ grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* 
   const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
   if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kGetPlan, request->round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
-    if (!size.ok()) return size.status();
-    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-    if (!offset.ok()) return offset.status();
-    absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
-    if (!plan.ok()) return plan.status();
-    const engine::plan::Plan& p = **plan;
-    const engine::RoundLayout& layout = (*round)->layout();
+    absl::StatusOr<PlanPage> page =
+        LookUpPlanPage(context_, *caller, Rpc::kGetPlan, *request, 50, 1000);
+    if (!page.ok()) return page.status();
+    const engine::plan::Plan& p = *page->plan;
+    const engine::RoundLayout& layout = page->round->layout();
     *response->mutable_summary() = PlanSummaryToProto(layout, p);
-    const size_t end = std::min<size_t>(layout.site_count(), *offset + *size);
-    for (size_t s = *offset; s < end; ++s) {
+    const size_t end = std::min<size_t>(layout.site_count(), page->offset + page->size);
+    for (size_t s = page->offset; s < end; ++s) {
       const uint32_t site = static_cast<uint32_t>(s);
       v1::SitePlan* out = response->add_sites();
       out->set_site_id(layout.site(site).id);
@@ -590,17 +579,12 @@ grpc::ServerUnaryReactor* PlanningService::ListAssignments(
   const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
   if (caller == nullptr) return reactor;
   const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kListAssignments, request->round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
-    if (!size.ok()) return size.status();
-    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-    if (!offset.ok()) return offset.status();
-    absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
-    if (!plan.ok()) return plan.status();
-    const engine::RoundLayout& layout = (*round)->layout();
-    const engine::RoundConfig& config = (*round)->config();
+    absl::StatusOr<PlanPage> page =
+        LookUpPlanPage(context_, *caller, Rpc::kListAssignments, *request, 100, 5000);
+    if (!page.ok()) return page.status();
+    const engine::Round& round = *page->round;
+    const engine::RoundLayout& layout = round.layout();
+    const engine::RoundConfig& config = round.config();
 
     // Filters: a community (its unit range) and optionally one building.
     uint32_t unit_begin = 0, unit_end = layout.unit_count();
@@ -618,26 +602,26 @@ grpc::ServerUnaryReactor* PlanningService::ListAssignments(
       if (absl::Status s = engine::CheckId("community_id", request->community_id()); !s.ok()) {
         return s;
       }
-      absl::StatusOr<uint32_t> c = (*round)->FindCommunity(request->community_id());
+      absl::StatusOr<uint32_t> c = round.FindCommunity(request->community_id());
       if (!c.ok()) return c.status();
       unit_begin = layout.unit_base(*c);
       unit_end = layout.unit_base(*c + 1);
       if (!request->building_id().empty()) {
-        absl::StatusOr<uint32_t> b = (*round)->FindBuilding(*c, request->building_id());
+        absl::StatusOr<uint32_t> b = round.FindBuilding(*c, request->building_id());
         if (!b.ok()) return b.status();
         building = *b - layout.building_base(*c);
       }
     }
     size_t matched = 0;
-    for (const engine::plan::UnitAssignment& a : (*plan)->assignments) {
+    for (const engine::plan::UnitAssignment& a : page->plan->assignments) {
       if (a.unit < unit_begin || a.unit >= unit_end) continue;
       const engine::RoundLayout::Local unit = layout.LocateUnit(a.unit);
       const engine::Community& community = layout.community(unit.community);
       const engine::Unit& u = community.units[unit.id];
       if (building != engine::kNoId && u.building != building) continue;
       const size_t position = matched++;
-      if (position < *offset) continue;
-      if (static_cast<size_t>(response->assignments_size()) == *size) {
+      if (position < page->offset) continue;
+      if (static_cast<size_t>(response->assignments_size()) == page->size) {
         response->set_next_page_token(EncodePageToken(position));
         break;
       }
