@@ -61,6 +61,11 @@ struct JournalOptions {
   // Records appended but not yet durable past which Accepting says no
   // (about 40 bytes each for a check-in: 1M is ~40 MB).
   uint64_t max_pending_records = uint64_t{1} << 20;
+  // Recovery maps each file; a snapshot at least this large has its pages
+  // touched ahead of the scan by a second thread, which also unmaps it
+  // afterwards (journal.cc, MappedFile). Tests set 0 to take that path for
+  // every snapshot.
+  uint64_t read_ahead_bytes = uint64_t{64} << 20;
 };
 
 struct RecoveryReport {
