@@ -1,7 +1,7 @@
-// Random: the forecast's own pseudo-random numbers (xoshiro256**, seeded
-// through splitmix64) and the few distributions it draws from, written out
-// here rather than taken from <random>, whose distributions differ between
-// standard libraries: a forecast seed gives the same figures everywhere.
+// Random: the forecast's pseudo-random numbers (engine/random/xoshiro.h)
+// and the few distributions it draws from, written out here rather than
+// taken from <random>, whose distributions differ between standard
+// libraries: a forecast seed gives the same figures everywhere.
 //
 // Streams: Random::ForStream(seed, a, b) gives an independent stream for
 // each (seed, a, b), so the forecast can give every (site, replication)
@@ -14,34 +14,22 @@
 #include <cmath>
 #include <cstdint>
 
+#include "engine/random/xoshiro.h"
+
 namespace swabwave::engine::forecast {
 
 class Random {
  public:
-  explicit Random(uint64_t seed) {
-    for (uint64_t& word : state_) {
-      seed += kGolden;
-      word = Mix(seed);
-    }
-  }
+  explicit Random(uint64_t seed) : bits_(seed) {}
 
   // An independent stream for (seed, a, b): the three are mixed through
   // splitmix64 so neighbouring sites or replications share nothing visible.
   static Random ForStream(uint64_t seed, uint64_t a, uint64_t b) {
-    return Random(Mix(Mix(Mix(seed + kGolden) ^ a) ^ b));
+    using random::SplitMix64;
+    return Random(SplitMix64(SplitMix64(SplitMix64(seed + random::kGoldenGamma) ^ a) ^ b));
   }
 
-  uint64_t Next() {
-    const uint64_t result = RotateLeft(state_[1] * 5, 7) * 9;
-    const uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = RotateLeft(state_[3], 45);
-    return result;
-  }
+  uint64_t Next() { return bits_.Next(); }
 
   // Uniform in [0, 1), 53 bits.
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
@@ -81,17 +69,7 @@ class Random {
  private:
   static constexpr double kPi = 3.14159265358979323846;
 
-  static uint64_t RotateLeft(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  static constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-
-  // splitmix64's output function.
-  static uint64_t Mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
-  uint64_t state_[4];
+  random::Xoshiro256 bits_;
 };
 
 }  // namespace swabwave::engine::forecast

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "engine/random/xoshiro.h"
 
 namespace swabwave::engine {
 
@@ -18,39 +19,15 @@ namespace {
 
 // --- Deterministic randomness ---------------------------------------------
 
-// The splitmix64 output function (Steele, Lea and Flood 2014). Each step is
-// invertible (xor with a right shift, multiplication by an odd constant), so
-// it is a bijection of 64-bit words, which the resident codes rely on.
-uint64_t Mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using random::SplitMix64;
 
-// xoshiro256** 1.0 (Blackman and Vigna), seeded through splitmix64. Written
-// out here because the standard library's distributions give different
-// numbers on different standard libraries, and output must be identical
-// everywhere for a seed.
+// The engine's xoshiro256** (engine/random/xoshiro.h) with the draws the
+// generator makes.
 class Rng {
  public:
-  explicit Rng(uint64_t seed) {
-    for (uint64_t& word : state_) {
-      seed += 0x9E3779B97F4A7C15ULL;
-      word = Mix64(seed);
-    }
-  }
+  explicit Rng(uint64_t seed) : bits_(seed) {}
 
-  uint64_t Next() {
-    const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
-    const uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = Rotl(state_[3], 45);
-    return result;
-  }
+  uint64_t Next() { return bits_.Next(); }
 
   // Uniform in [0, n). REQUIRES: n > 0. Rejecting the lowest 2^64 mod n
   // words keeps it exactly uniform.
@@ -75,8 +52,7 @@ class Rng {
   }
 
  private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::array<uint64_t, 4> state_;
+  random::Xoshiro256 bits_;
 };
 
 // --- Resident codes ---------------------------------------------------------
@@ -94,10 +70,11 @@ constexpr size_t kCodeLength = 16;
 class CodeMaker {
  public:
   explicit CodeMaker(uint64_t seed)
-      : key1_(Mix64(seed ^ 0x243F6A8885A308D3ULL)), key2_(Mix64(seed + 0x13198A2E03707344ULL)) {}
+      : key1_(SplitMix64(seed ^ 0x243F6A8885A308D3ULL)),
+        key2_(SplitMix64(seed + 0x13198A2E03707344ULL)) {}
 
   void Make(uint64_t index, uint64_t random, char (&out)[kCodeLength]) const {
-    uint64_t value = Mix64(Mix64(index + key1_) ^ key2_);
+    uint64_t value = SplitMix64(SplitMix64(index + key1_) ^ key2_);
     out[0] = 'S';
     out[1] = 'W';
     for (size_t i = 14; i >= 3; --i) {
@@ -546,7 +523,7 @@ absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan, const Cod
 #undef SWABWAVE_GENERATOR_CHECK
 
 uint64_t CommunitySeed(uint64_t seed, uint64_t index) {
-  return Mix64(seed ^ Mix64(index + 0xA4093822299F31D0ULL));
+  return SplitMix64(seed ^ SplitMix64(index + 0xA4093822299F31D0ULL));
 }
 
 absl::StatusOr<std::vector<CommunityPlan>> PlanCommunities(const GeneratorOptions& options) {
