@@ -17,6 +17,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <sys/resource.h>
+
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -189,6 +191,14 @@ double StreamRun(Client& client, const std::vector<DeskWork>& work, const std::s
   return report->check_ins_per_second();
 }
 
+// User and system CPU time of this whole process so far.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // Check-ins per second of one desk thread per desk, one CheckIn at a time
 // (tubes racked first, off the clock).
 double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
@@ -211,6 +221,7 @@ double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::st
   }
   std::atomic<int64_t> failures{0};
   std::vector<std::thread> desks;
+  const double cpu_before = ProcessCpuSeconds();
   const absl::Time start = absl::Now();
   for (size_t d = 0; d < work.size(); ++d) {
     desks.emplace_back([&, d] {
@@ -229,6 +240,12 @@ double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::st
   }
   for (std::thread& desk : desks) desk.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  // Client, servers and journal share this process: the share of the
+  // machine it kept busy says whether unary is CPU-bound or waits.
+  absl::PrintF("  unary on %s: %.0f%% of %u CPUs busy\n", round,
+               100 * (ProcessCpuSeconds() - cpu_before) /
+                   (seconds * std::thread::hardware_concurrency()),
+               std::thread::hardware_concurrency());
   if (failures > 0) {
     absl::FPrintF(stderr, "unary run on %s: %d failures\n", round, failures.load());
     std::exit(1);
