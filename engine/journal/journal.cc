@@ -290,7 +290,8 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
   if (snapshot > 0) {
     const std::string path =
         (fs::path(options_.dir) / NumberedName(kSnapshotPrefix, snapshot, kSnapshotSuffix)).string();
-    absl::StatusOr<std::unique_ptr<MappedFile>> data = MappedFile::Open(path, options_.read_ahead_bytes);
+    absl::StatusOr<std::unique_ptr<MappedFile>> data =
+        MappedFile::Open(path, options_.read_ahead_bytes);
     if (!data.ok()) return data.status();
     ScanResult scan;
     const absl::string_view file = (*data)->view();
