@@ -14,6 +14,10 @@
 //   BM_BareCas         one compare-and-swap on a random 64-bit word of as
 //                      many words as residents (on huge pages, like the
 //                      table): one cache miss a check-in.
+//   BM_LookupCas       the least any design with a code index and an
+//                      atomic claim does: hash the code, probe a resident
+//                      table like the core's, one CAS on the slot's word. No
+//                      tube, no result, no publish.
 //   BM_Memory          bytes per resident of the core state and index, and
 //                      the process's resident set size with the world built.
 //
@@ -45,6 +49,7 @@
 #include "absl/strings/str_split.h"
 #include "engine/core/huge_array.h"
 #include "engine/core/live_round.h"
+#include "engine/core/resident_table.h"
 #include "engine/io/generator.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry.h"
@@ -359,6 +364,43 @@ void BM_BareCas(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// The floor of a lookup plus a claim: its own table, so that the core's
+// words stay untouched.
+std::map<int64_t, std::unique_ptr<engine::core::ResidentTable>> g_lookup_tables;
+engine::core::ResidentTable* g_lookup_table = nullptr;
+
+void SetupLookupCas(const benchmark::State& state) {
+  const World& world = GetWorld(state.range(0));
+  std::unique_ptr<engine::core::ResidentTable>& table = g_lookup_tables[state.range(0)];
+  if (table == nullptr) {
+    table = *engine::core::ResidentTable::Build(
+        static_cast<uint32_t>(world.order.size()),
+        [&](uint32_t r) { return world.round->resident_code(r); },
+        [](uint32_t) { return 0u; });
+  }
+  for (uint32_t position = 0; position < table->capacity(); ++position) {
+    table->at(position).word.store(0, std::memory_order_relaxed);
+  }
+  g_lookup_table = table.get();
+}
+
+void BM_LookupCas(benchmark::State& state) {
+  const World& world = GetWorld(state.range(0));
+  size_t i = state.thread_index();
+  for (auto _ : state) {
+    const uint32_t position =
+        g_lookup_table->Find(engine::core::ResidentTable::MakeKey(world.scan(i)));
+    uint64_t expected = 0;
+    if (position == engine::kNoId ||
+        !g_lookup_table->at(position).word.compare_exchange_strong(expected, i + 1)) {
+      state.SkipWithError("a resident was not found or claimed twice");
+      break;
+    }
+    i += state.threads();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // ---------------------------------------------------------------- memory
 
 void BM_Memory(benchmark::State& state) {
@@ -429,6 +471,12 @@ void Register(const std::vector<int>& thread_counts) {
           ->Threads(threads)
           ->Iterations(iterations / kBatch)
           ->Setup(SetupBaseline)
+          ->UseRealTime();
+      benchmark::RegisterBenchmark("BM_LookupCas", BM_LookupCas)
+          ->Arg(residents)
+          ->Threads(threads)
+          ->Iterations(iterations)
+          ->Setup(SetupLookupCas)
           ->UseRealTime();
       benchmark::RegisterBenchmark("BM_BareCas", BM_BareCas)
           ->Arg(residents)

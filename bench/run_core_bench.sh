@@ -29,14 +29,17 @@ for b in json.load(open(sys.argv[1]))["benchmarks"]:
     rows[(name, size, threads)] = b["items_per_second"]
 for size in sorted({k[1] for k in rows}):
     print(f"\n{size:,} residents")
-    print(f"{'threads':>7} {'core':>9} {'core/32':>9} {'baseline':>9} {'base/32':>9} {'bare CAS':>9}"
-          f" {'core/base':>9} {'batch/base':>10} {'core/CAS':>8} {'batch/CAS':>9}")
+    print(f"{'threads':>7} {'core':>7} {'core/32':>7} {'baseline':>8} {'base/32':>7} {'lkup+CAS':>8}"
+          f" {'bare CAS':>8} {'core/base':>9} {'b32/b32':>7} {'core/CAS':>8} {'b32/CAS':>7}"
+          f" {'floor/base':>10} {'floor/CAS':>9}")
     for t in sorted({k[2] for k in rows if k[1] == size}):
         g = lambda n: rows.get((n, size, t), float("nan"))
         core, batch = g("BM_CoreCheckIn"), g("BM_CoreCheckInBatch")
-        base, base_b, cas = g("BM_MutexMapCheckIn"), g("BM_MutexMapCheckInBatch"), g("BM_BareCas")
-        print(f"{t:>7} {core/1e6:>8.1f}M {batch/1e6:>8.1f}M {base/1e6:>8.2f}M {base_b/1e6:>8.2f}M"
-              f" {cas/1e6:>8.1f}M {core/base:>8.1f}x {batch/base:>9.1f}x {core/cas:>7.0%} {batch/cas:>8.0%}")
+        base, base_b = g("BM_MutexMapCheckIn"), g("BM_MutexMapCheckInBatch")
+        floor, cas = g("BM_LookupCas"), g("BM_BareCas")
+        print(f"{t:>7} {core/1e6:>6.1f}M {batch/1e6:>6.1f}M {base/1e6:>7.2f}M {base_b/1e6:>6.2f}M"
+              f" {floor/1e6:>7.1f}M {cas/1e6:>7.1f}M {core/base:>8.1f}x {batch/base_b:>6.1f}x"
+              f" {core/cas:>7.0%} {batch/cas:>6.0%} {floor/base:>9.1f}x {floor/cas:>8.0%}")
     if size in memory:
         b = memory[size]
         print(f"memory: core state and index {b['core_B_per_resident']:.1f} B/resident "

@@ -54,26 +54,36 @@ absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_v
   return Tube(tube);
 }
 
-std::optional<TubePosition> DeskRack::TakePositionSlow(DeskIndex desk_index, uint64_t word) {
+uint32_t DeskRack::TakePositionsSlow(DeskIndex desk_index, uint32_t count, TubePosition* out,
+                                     uint64_t word) {
   Desk& desk = desks_[desk_index];
+  uint32_t taken = 0;
   int attempt = 0;
   for (;;) {
+    const uint32_t wanted = count - taken;  // what the last fetch-add added
     const TubeIndex tube = TubeOf(word);
     const uint32_t fill = FillOf(word);
     if (fill < ratio_) {
-      const bool filled = fill + 1 == ratio_;
-      if (filled) RotateFull(desk, tube);
-      return TubePosition{tube, fill, filled};
-    }
-    if (fill >= kSealedFill) {
+      // Positions [fill, fill + wanted) were ours; those past the ratio are
+      // nobody's (the tube rotates and the fill restarts at 0).
+      const uint32_t got = std::min(wanted, ratio_ - fill);
+      for (uint32_t j = 0; j < got; ++j) out[taken + j] = TubePosition{tube, fill + j, false};
+      taken += got;
+      if (fill + got == ratio_) {
+        // This take filled the tube: exactly one take covers its last position.
+        out[taken - 1].filled = true;
+        RotateFull(desk, tube);
+      }
+      if (taken == count) return taken;
+    } else if (fill >= kSealedFill) {
       // No open tube: open the next racked one if there is one, else give up.
-      if (!ActivateNext(desk)) return std::nullopt;
+      if (!ActivateNext(desk)) return taken;
     } else {
-      // Full but not yet rotated by the swab that filled it: help, then retry.
+      // Full but not yet rotated by the take that filled it: help, then retry.
       RotateFull(desk, tube);
       BackoffPause(attempt);
     }
-    word = desk.word.fetch_add(1, std::memory_order_acq_rel);
+    word = desk.word.fetch_add(count - taken, std::memory_order_acq_rel);
   }
 }
 

@@ -2,8 +2,8 @@
 // swabs in each tube (DESIGN.md §5, "tube racks").
 //
 // A desk's state is one atomic 64-bit word {current tube, fill}. A check-in
-// takes its position in the open tube with one fetch-add; the swab that
-// fills the tube seals it and rotates the desk to the next racked tube.
+// takes its position in the open tube with one fetch-add (a batch of them
+// takes all its positions with one); the swab that fills the tube seals it and rotates the desk to the next racked tube.
 // Racked tubes form a linked list per desk (TubeRecord::next), appended by
 // the tablet's OpenTube. When the desk has no tube to rotate to, its word
 // holds a fill of kSealedFill or more ("no open tube"), and racking a tube
@@ -14,7 +14,7 @@
 // Invariants (DESIGN.md §4.2): a tube never holds more than the pool ratio;
 // positions in a tube are handed out once each; a sealed tube takes no swab.
 //
-// Thread-safety: TakePosition, SetMember, Tube and the counters are
+// Thread-safety: TakePositions, SetMember, Tube and the counters are
 // lock-free and may be called from any thread. RackTube, SealTube and
 // FindTube take mu_ (rare paths: a tablet scanning a new tube or sealing by
 // hand) and may run concurrently with check-ins.
@@ -61,6 +61,10 @@ struct TubePosition {
 class DeskRack {
  public:
   static constexpr uint32_t kSealedFill = 1u << 31;
+  // The most positions one TakePositions asks for. A take that runs past a
+  // full tube leaves its surplus in the fill until the tube rotates; bounded
+  // takes keep that far below kSealedFill.
+  static constexpr uint32_t kMaxTake = 1024;
   static constexpr size_t kMaxTubes = size_t{1} << 24;
 
   // `desk_count` desks; every tube holds at most `pool_ratio` swabs.
@@ -82,15 +86,23 @@ class DeskRack {
   // racked, or empty).
   [[nodiscard]] absl::StatusOr<TubeView> SealTube(DeskIndex desk, absl::string_view barcode);
 
-  // Hands out the next position in the desk's open tube, or nullopt when the
-  // desk has no open tube. Lock-free. REQUIRES: desk < desk_count().
-  // Inline: the common case is one fetch-add and a compare.
-  std::optional<TubePosition> TakePosition(DeskIndex desk) {
+  // Hands out the next `count` positions at the desk, in order, into
+  // out[0, count): as many as its open tube holds, then, once that tube is
+  // full and sealed, the next racked tube's. Returns how many it handed out:
+  // fewer than `count` only when the desk ran out of tubes (the rest get no
+  // position). Lock-free. REQUIRES: desk < desk_count(), count <= kMaxTake.
+  // Inline: the common case is one fetch-add and a compare, for the whole
+  // count (a tablet's batch takes its positions with one locked instruction).
+  uint32_t TakePositions(DeskIndex desk, uint32_t count, TubePosition* out) {
     // Acquire pairs with the CAS that opened the tube: its record is visible.
-    const uint64_t word = desks_[desk].word.fetch_add(1, std::memory_order_acq_rel);
+    const uint64_t word = desks_[desk].word.fetch_add(count, std::memory_order_acq_rel);
     const uint32_t fill = FillOf(word);
-    if (fill + 1 < ratio_) [[likely]] return TubePosition{TubeOf(word), fill, false};
-    return TakePositionSlow(desk, word);
+    if (fill + count < ratio_) [[likely]] {
+      const TubeIndex tube = TubeOf(word);
+      for (uint32_t j = 0; j < count; ++j) out[j] = TubePosition{tube, fill + j, false};
+      return count;
+    }
+    return TakePositionsSlow(desk, count, out, word);
   }
 
   // Recovery from a dense snapshot, into an empty rack before any other
@@ -174,9 +186,10 @@ class DeskRack {
   static TubeIndex TubeOf(uint64_t word) { return static_cast<TubeIndex>(word >> 32); }
   static uint32_t FillOf(uint64_t word) { return static_cast<uint32_t>(word); }
 
-  // The rest of TakePosition: the swab that fills the tube, a desk without
-  // an open tube, a full tube not yet rotated. `word` is the fetch-add's.
-  std::optional<TubePosition> TakePositionSlow(DeskIndex desk, uint64_t word);
+  // The rest of TakePositions: a take that fills the tube (or runs past
+  // it), a desk without an open tube, a full tube not yet rotated. `word` is
+  // the first fetch-add's, which added `count`.
+  uint32_t TakePositionsSlow(DeskIndex desk, uint32_t count, TubePosition* out, uint64_t word);
   // Seals `tube` once it is full and opens the next racked tube (or marks
   // the desk as having none); any thread that sees a full tube may do it.
   void RotateFull(Desk& desk, TubeIndex tube);

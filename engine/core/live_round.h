@@ -7,9 +7,10 @@
 // resident, one fetch-add on the desk's word for the tube position, one
 // release store to publish. No lock, no allocation, no log, and no shared
 // counter: totals and per-site counts come from the tubes, and by building
-// or wave from a scan of the words (Scan), per site from the tubes. CheckInBatch does the same for a
-// tablet's message, prefetching every resident's line first so that their
-// cache misses overlap.
+// or wave from a scan of the words (Scan). CheckInBatch does the same for a
+// tablet's message: it prefetches every resident's line first so that their
+// cache misses overlap, claims the residents, then takes all their tube
+// positions with one fetch-add per desk.
 //
 // Example:
 //   LiveRound round(round->LiveSpec(plan));       // engine/round.h
@@ -213,23 +214,36 @@ class LiveRound {
     std::atomic<uint64_t> value{0};
   };
 
-  // Claims that a log has not yet seen, to be published together.
-  struct Unpublished {
+  // One call's check-ins in flight: the residents it claimed and has not
+  // yet settled (their words read kClaimed).
+  struct Batch {
+    absl::Span<const CheckInAttempt> attempts;
+    absl::Span<CheckInResult> results;
     CheckInLog* log = nullptr;
-    int count = 0;
+    int claimed = 0;
+    uint32_t index[kPrefetchWindow];  // into attempts and results
     ResidentTable::Slot* slots[kPrefetchWindow];
-    uint64_t words[kPrefetchWindow];
-    ResidentState before[kPrefetchWindow];
-    CheckInResult results[kPrefetchWindow];
+    uint64_t unclaimed[kPrefetchWindow];  // each word as it was before the claim
   };
 
-  // Without `pending`, publishes the check-in itself; with it, leaves the
-  // word claimed and queues it there.
-  CheckInResult CheckInOne(const CheckInAttempt& attempt, const ResidentTable::Key& key,
-                           Unpublished* pending);
-  // Hands the queued check-ins to the log, then publishes their words.
-  void Publish(Unpublished& pending);
+  // Looks attempts[i] up and claims its resident, or answers it at once
+  // (unknown, already sampled, no open tube...).
+  void Claim(size_t i, const ResidentTable::Key& key, Batch& batch);
+  // Gives the batch's claims their tube positions (one fetch-add per run of
+  // claims at one desk), hands the sampled ones to the log, then publishes
+  // their words. A claim left without a position (the desk ran out of
+  // tubes) is undone and answered kNoOpenTube.
+  void Settle(Batch& batch);
+  // A claim got `tube`: records the swab in the tube and fills `result`.
+  void Sample(uint32_t resident, const CheckInAttempt& attempt, const TubePosition& tube,
+              CheckInResult& result);
+  // Makes a sampled claim visible: its word (claimed from `unclaimed`)
+  // names the tube.
+  void Publish(ResidentTable::Slot& slot, uint64_t unclaimed, const CheckInAttempt& attempt,
+               const TubePosition& tube);
   void CountRareStanding(ResidentState before);
+  // A check-in that sampled no one (`resident` is kNoId when unknown).
+  static CheckInResult Refusal(CheckInVerdict verdict, uint32_t resident);
   CheckInResult Describe(CheckInVerdict verdict, uint32_t resident, ResidentWord word) const;
   ResidentWord ReadAt(uint32_t position) const;
 

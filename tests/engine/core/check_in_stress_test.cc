@@ -8,7 +8,8 @@
 // The second test does the same with the durable path: batches of 16
 // through a CheckInLog (the journal's hook), where claims stay unpublished
 // until the log has them, so two desks' batches routinely wait on each
-// other's residents. It checks that every sampled resident reaches the log
+// other's residents. Each batch mixes two desks and scans its first
+// resident twice. It checks that every sampled resident reaches the log
 // exactly once, while still claimed (never visible before it is logged).
 //
 // Short by default (CI runs it under ThreadSanitizer); set
@@ -142,11 +143,33 @@ void RunOnce(const StressShape& shape, uint32_t seed, bool batched_with_log) {
             attempts.clear();
             for (size_t i = first; i < end; ++i) {
               const int r = pending[i];
-              attempts.push_back({static_cast<DeskIndex>(d), codes_in_batch[i - first],
+              // Every fourth attempt goes to the next desk: a batch takes
+              // its positions per run of attempts at one desk.
+              const int desk = (i - first) % 4 == 3 ? (d + 1) % shape.desks : d;
+              attempts.push_back({static_cast<DeskIndex>(desk), codes_in_batch[i - first],
                                   kEpoch + r % 1000, static_cast<uint32_t>(d * 1'000'003 + r)});
             }
+            // The batch's first resident scanned again at its end (another
+            // request): the batch meets its own claim and must settle it
+            // before waiting.
+            CheckInAttempt again_in_batch = attempts.front();
+            again_in_batch.request_tag += 500'000;
+            attempts.push_back(again_in_batch);
             results.assign(attempts.size(), CheckInResult());
             round.CheckInBatch(attempts, absl::MakeSpan(results), &log);
+            const CheckInResult& repeat = results.back();
+            if (repeat.verdict == CheckInVerdict::kSampled) {
+              // The first scan found no tube and this one did.
+              wins[pending[first]].fetch_add(1);
+              sampled.fetch_add(1);
+            } else if (repeat.verdict == CheckInVerdict::kAlreadySampled ||
+                       repeat.verdict == CheckInVerdict::kReplayed) {
+              // (Replayed: this repeat sampled them in an earlier pass, while
+              // the first scan found no tube and came round again.)
+              ASSERT_NE(repeat.tube, kNoId);
+            } else {
+              ASSERT_EQ(repeat.verdict, CheckInVerdict::kNoOpenTube);
+            }
             for (size_t i = first; i < end; ++i) {
               const CheckInResult& result = results[i - first];
               if (result.verdict == CheckInVerdict::kSampled) {

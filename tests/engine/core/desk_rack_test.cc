@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -15,10 +17,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// One position at `desk`, or nullopt when the desk has no open tube.
+std::optional<TubePosition> TakePosition(DeskRack& rack, DeskIndex desk) {
+  TubePosition position;
+  if (rack.TakePositions(desk, 1, &position) == 0) return std::nullopt;
+  return position;
+}
+
 TEST(DeskRackTest, DeskWithoutTubeGivesNoPosition) {
   DeskRack rack(2, 10);
   EXPECT_FALSE(rack.HasOpenTube(0));
-  EXPECT_FALSE(rack.TakePosition(0).has_value());
+  EXPECT_FALSE(TakePosition(rack, 0).has_value());
 }
 
 TEST(DeskRackTest, FillsTubeThenRotatesToNextRacked) {
@@ -28,7 +37,7 @@ TEST(DeskRackTest, FillsTubeThenRotatesToNextRacked) {
   EXPECT_EQ(rack.Tube(0).state, TubeState::kOpen);
   EXPECT_EQ(rack.Tube(1).state, TubeState::kRacked);
   for (uint32_t slot = 0; slot < 5; ++slot) {
-    std::optional<TubePosition> p = rack.TakePosition(0);
+    std::optional<TubePosition> p = TakePosition(rack, 0);
     ASSERT_TRUE(p.has_value());
     EXPECT_EQ(p->tube, 0u);
     EXPECT_EQ(p->slot, slot);
@@ -39,7 +48,7 @@ TEST(DeskRackTest, FillsTubeThenRotatesToNextRacked) {
   EXPECT_EQ(rack.Tube(0).swabs, 5u);
   EXPECT_EQ(rack.Member(0, 3), 103u);
   EXPECT_EQ(rack.sealed_tubes(), 1u);
-  std::optional<TubePosition> next = rack.TakePosition(0);
+  std::optional<TubePosition> next = TakePosition(rack, 0);
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->tube, 1u);
   EXPECT_EQ(next->slot, 0u);
@@ -48,13 +57,13 @@ TEST(DeskRackTest, FillsTubeThenRotatesToNextRacked) {
 TEST(DeskRackTest, RackingAfterTheLastTubeFilledReopensTheDesk) {
   DeskRack rack(1, 1);
   ASSERT_TRUE(rack.RackTube(0, "ONLY-1").ok());
-  ASSERT_TRUE(rack.TakePosition(0).has_value());
+  ASSERT_TRUE(TakePosition(rack, 0).has_value());
   EXPECT_FALSE(rack.HasOpenTube(0));
-  EXPECT_FALSE(rack.TakePosition(0).has_value());
+  EXPECT_FALSE(TakePosition(rack, 0).has_value());
   absl::StatusOr<TubeView> second = rack.RackTube(0, "ONLY-2");
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->state, TubeState::kOpen);
-  std::optional<TubePosition> p = rack.TakePosition(0);
+  std::optional<TubePosition> p = TakePosition(rack, 0);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->tube, second->index);
 }
@@ -80,7 +89,7 @@ TEST(DeskRackTest, SealByHandRulesAndCounts) {
   EXPECT_THAT(racked.message(), HasSubstr("racked"));
   EXPECT_EQ(rack.SealTube(1, "OPEN-1").status().code(), absl::StatusCode::kFailedPrecondition);
 
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(rack.TakePosition(0).has_value());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(TakePosition(rack, 0).has_value());
   absl::StatusOr<TubeView> sealed = rack.SealTube(0, "OPEN-1");
   ASSERT_TRUE(sealed.ok()) << sealed.status();
   EXPECT_EQ(sealed->state, TubeState::kSealed);
@@ -89,14 +98,66 @@ TEST(DeskRackTest, SealByHandRulesAndCounts) {
   EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(twice.message(), HasSubstr("already sealed"));
   // The next racked tube took over at position 0.
-  std::optional<TubePosition> p = rack.TakePosition(0);
+  std::optional<TubePosition> p = TakePosition(rack, 0);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->tube, 1u);
   EXPECT_EQ(p->slot, 0u);
 }
 
-// Many threads take positions at one desk while another racks tubes: every
-// (tube, slot) is handed out exactly once, and no tube exceeds the ratio.
+TEST(DeskRackTest, OneTakeOfManyRunsIntoTheNextTube) {
+  DeskRack rack(1, 5);
+  ASSERT_TRUE(rack.RackTube(0, "TUBE-A").ok());
+  ASSERT_TRUE(rack.RackTube(0, "TUBE-B").ok());
+  TubePosition positions[8];
+  ASSERT_EQ(rack.TakePositions(0, 3, positions), 3u);
+  for (uint32_t j = 0; j < 3; ++j) {
+    EXPECT_EQ(positions[j].tube, 0u);
+    EXPECT_EQ(positions[j].slot, j);
+    EXPECT_FALSE(positions[j].filled);
+  }
+  // Two fit in tube A (the second fills it), two go to tube B.
+  ASSERT_EQ(rack.TakePositions(0, 4, positions), 4u);
+  const std::pair<TubeIndex, uint32_t> expected[] = {{0, 3}, {0, 4}, {1, 0}, {1, 1}};
+  for (int j = 0; j < 4; ++j) {
+    EXPECT_EQ(positions[j].tube, expected[j].first) << j;
+    EXPECT_EQ(positions[j].slot, expected[j].second) << j;
+    EXPECT_EQ(positions[j].filled, j == 1) << j;
+  }
+  EXPECT_EQ(rack.Tube(0).state, TubeState::kSealed);
+  EXPECT_EQ(rack.Tube(0).swabs, 5u);
+  EXPECT_EQ(rack.Tube(1).state, TubeState::kOpen);
+  EXPECT_EQ(rack.SwabsPerDesk()[0], 7u);
+  // The surplus of a take past the last tube is handed to no one.
+  ASSERT_EQ(rack.TakePositions(0, 8, positions), 3u);
+  EXPECT_EQ(positions[2].slot, 4u);
+  EXPECT_TRUE(positions[2].filled);
+  EXPECT_FALSE(rack.HasOpenTube(0));
+  EXPECT_EQ(rack.SwabsPerDesk()[0], 10u);
+  EXPECT_EQ(rack.sealed_tubes(), 2u);
+  ASSERT_TRUE(rack.RackTube(0, "TUBE-C").ok());
+  ASSERT_EQ(rack.TakePositions(0, 2, positions), 2u);
+  EXPECT_EQ(positions[0].tube, 2u);
+  EXPECT_EQ(positions[0].slot, 0u);
+}
+
+TEST(DeskRackTest, ATakeAfterASealByHandStartsTheNextTube) {
+  DeskRack rack(1, 10);
+  ASSERT_TRUE(rack.RackTube(0, "HAND-1").ok());
+  ASSERT_TRUE(rack.RackTube(0, "HAND-2").ok());
+  TubePosition positions[4];
+  ASSERT_EQ(rack.TakePositions(0, 4, positions), 4u);
+  absl::StatusOr<TubeView> sealed = rack.SealTube(0, "HAND-1");
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(sealed->swabs, 4u);
+  ASSERT_EQ(rack.TakePositions(0, 4, positions), 4u);
+  EXPECT_EQ(positions[0].tube, 1u);
+  EXPECT_EQ(positions[0].slot, 0u);
+  EXPECT_EQ(positions[3].slot, 3u);
+}
+
+// Many threads take positions at one desk, one or several at a time, while
+// another racks tubes: every (tube, slot) is handed out exactly once, and no
+// tube exceeds the ratio.
 TEST(DeskRackTest, ConcurrentTakersAndRackerNeverShareOrOverfill) {
   constexpr int kRatio = 5;
   constexpr int kThreads = 4;
@@ -116,11 +177,13 @@ TEST(DeskRackTest, ConcurrentTakersAndRackerNeverShareOrOverfill) {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       while (static_cast<int>(taken[i].size()) < kPerThread &&
              std::chrono::steady_clock::now() < deadline) {
-        if (std::optional<TubePosition> p = rack.TakePosition(0)) {
-          taken[i].push_back(*p);
-        } else {
-          std::this_thread::yield();  // the racker has not caught up yet
-        }
+        // Takes of 1 to 7 positions: single check-ins and batches mixed.
+        const uint32_t want = std::min<uint32_t>(1 + (i + taken[i].size()) % 7,
+                                                 kPerThread - taken[i].size());
+        TubePosition positions[7];
+        const uint32_t got = rack.TakePositions(0, want, positions);
+        taken[i].insert(taken[i].end(), positions, positions + got);
+        if (got < want) std::this_thread::yield();  // the racker has not caught up yet
       }
     });
   }
