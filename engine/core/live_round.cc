@@ -10,8 +10,8 @@
 namespace swabwave::engine::core {
 namespace {
 
-// An array left unconstructed until its elements are assigned: Settle's
-// scratch. Default-constructing a window's worth of results for every
+// An array left unconstructed until its elements are assigned: the batch
+// path's scratch. Default-constructing a window's worth of results for every
 // check-in would cost about as much as the check-in itself.
 template <typename T, size_t N>
 union Scratch {
@@ -83,7 +83,8 @@ CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
 
 void LiveRound::CheckInBatch(absl::Span<const CheckInAttempt> attempts,
                              absl::Span<CheckInResult> results, CheckInLog* log) {
-  ResidentTable::Key keys[kPrefetchWindow];
+  Scratch<ResidentTable::Key, kPrefetchWindow> window_keys;  // each assigned before use
+  ResidentTable::Key* const keys = window_keys.items;
   Batch batch;
   batch.attempts = attempts;
   batch.results = results;
