@@ -51,6 +51,8 @@ ABSL_FLAG(bool, echo, true,
           "measure the echo service too (false: the real server only, for profiling it)");
 ABSL_FLAG(bool, unary, true,
           "also measure unary CheckIn (one thread per desk: leave it off for a city)");
+ABSL_FLAG(int, unary_in_flight, 256,
+          "unary CheckIn calls in flight in the flat-out unary runs (0: skip them)");
 
 namespace swabwave::bench {
 namespace {
@@ -177,14 +179,39 @@ class EchoPlanning final : public v1::PlanningService::CallbackService {
 };
 
 // Check-ins per second of one run of the tablet fleet.
+// The journal's counters, to say per run how many records each fdatasync
+// carried and how long the disk took per sync.
+struct JournalUse {
+  uint64_t records = 0;
+  uint64_t syncs = 0;
+  absl::Duration writing;
+  absl::Time at;
+
+  static JournalUse Of(const engine::journal::Journal* journal) {
+    if (journal == nullptr) return {};
+    return {journal->durable(), journal->syncs(), journal->time_writing(), absl::Now()};
+  }
+  void Print(absl::string_view what, const JournalUse& before) const {
+    const double syncs_in_run = static_cast<double>(syncs - before.syncs);
+    if (syncs_in_run == 0) return;
+    absl::PrintF("  journal on %s: %.0f syncs, %.1f records each, %.0f us writing each, disk busy "
+                 "%.0f%%\n",
+                 what, syncs_in_run, (records - before.records) / syncs_in_run,
+                 absl::ToDoubleMicroseconds(writing - before.writing) / syncs_in_run,
+                 100 * absl::FDivDuration(writing - before.writing, at - before.at));
+  }
+};
+
 double StreamRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
-                 int series) {
+                 int series, const engine::journal::Journal* journal = nullptr) {
   FleetOptions options;
   options.round = round;
   options.batch = absl::GetFlag(FLAGS_batch);
   options.window = absl::GetFlag(FLAGS_window);
   options.tube_series = series;
+  const JournalUse before = JournalUse::Of(journal);
   absl::StatusOr<services::FleetReport> report = services::RunFleet(client, work, options);
+  JournalUse::Of(journal).Print(round, before);
   if (!report.ok() || report->errors > 0 || report->already_sampled > 0) {
     absl::FPrintF(stderr, "stream run on %s failed: %s\n", round,
                   report.ok() ? absl::StrCat(report->errors, " errors") : report.status().ToString());
@@ -201,10 +228,10 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Check-ins per second of one desk thread per desk, one CheckIn at a time
-// (tubes racked first, off the clock).
-double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
-                int series) {
+// Opens enough tubes at every desk for its scans (off the clock: a unary
+// check-in takes a position in a tube the desk has open).
+void RackTubes(Client& client, const std::vector<DeskWork>& work, const std::string& round,
+               int series) {
   for (size_t d = 0; d < work.size(); ++d) {
     const size_t tubes = (work[d].scans.size() + kPoolRatio - 1) / kPoolRatio;
     for (size_t n = 0; n < tubes; ++n) {
@@ -221,9 +248,17 @@ double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::st
       }
     }
   }
+}
+
+// Check-ins per second of one desk thread per desk, one CheckIn at a time
+// (tubes racked first, off the clock).
+double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
+                int series, const engine::journal::Journal* journal = nullptr) {
+  RackTubes(client, work, round, series);
   std::atomic<int64_t> failures{0};
   std::vector<std::thread> desks;
   const double cpu_before = ProcessCpuSeconds();
+  const JournalUse journal_before = JournalUse::Of(journal);
   const absl::Time start = absl::Now();
   for (size_t d = 0; d < work.size(); ++d) {
     desks.emplace_back([&, d] {
@@ -241,10 +276,91 @@ double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::st
     });
   }
   for (std::thread& desk : desks) desk.join();
+  JournalUse::Of(journal).Print(round, journal_before);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   // Client, servers and journal share this process: the share of the
   // machine it kept busy says whether unary is CPU-bound or waits.
   absl::PrintF("  unary on %s: %.0f%% of %u CPUs busy\n", round,
+               100 * (ProcessCpuSeconds() - cpu_before) /
+                   (seconds * std::thread::hardware_concurrency()),
+               std::thread::hardware_concurrency());
+  if (failures > 0) {
+    absl::FPrintF(stderr, "unary run on %s: %d failures\n", round, failures.load());
+    std::exit(1);
+  }
+  size_t total = 0;
+  for (const DeskWork& desk : work) total += desk.scans.size();
+  return static_cast<double>(total) / seconds;
+}
+
+// Check-ins per second of unary CheckIn calls kept `in_flight` at a time
+// over all desks (the callback client API: no thread per call). Where
+// UnaryRun is shaped like the tablets (one call per desk at a time, so it
+// measures latency as much as capacity and leaves the machine partly
+// idle), this saturates the server: the unary ceiling and the real path's
+// capacity. Each desk's scans are split over in_flight / desks lanes.
+double UnaryFlatOutRun(Client& client, const std::vector<DeskWork>& work, const std::string& round,
+                       int series, const engine::journal::Journal* journal = nullptr) {
+  RackTubes(client, work, round, series);
+  const int lanes_per_desk =
+      std::max<int>(1, absl::GetFlag(FLAGS_unary_in_flight) / static_cast<int>(work.size()));
+  struct Lane {
+    const DeskWork* desk = nullptr;
+    std::string request_prefix;
+    size_t next = 0;  // index into desk->scans
+    v1::CheckInRequest request;
+    v1::CheckInResponse response;
+    std::unique_ptr<grpc::ClientContext> context;
+    // The last call's context: its completion is running when the next
+    // call starts, so it is destroyed one call later.
+    std::unique_ptr<grpc::ClientContext> finished;
+  };
+  std::vector<Lane> lanes;
+  for (size_t d = 0; d < work.size(); ++d) {
+    for (int k = 0; k < lanes_per_desk && static_cast<size_t>(k) < work[d].scans.size(); ++k) {
+      Lane& lane = lanes.emplace_back();
+      lane.desk = &work[d];
+      lane.request_prefix = absl::StrCat("f", series, "-", d, "-");
+      lane.next = static_cast<size_t>(k);
+      lane.request.set_round(round);
+      lane.request.set_desk(work[d].desk);
+    }
+  }
+  absl::Mutex mu;
+  size_t lanes_running = lanes.size();
+  std::atomic<int64_t> failures{0};
+  // Sends the lane's next scan, or retires the lane; called again from the
+  // call's completion.
+  std::function<void(Lane&)> send_next = [&](Lane& lane) {
+    if (lane.next >= lane.desk->scans.size()) {
+      absl::MutexLock lock(&mu);
+      --lanes_running;
+      return;
+    }
+    lane.request.set_request_id(absl::StrCat(lane.request_prefix, lane.next));
+    lane.request.set_resident_code(lane.desk->scans[lane.next].code);
+    lane.next += static_cast<size_t>(lanes_per_desk);
+    lane.finished = std::move(lane.context);
+    lane.context = std::make_unique<grpc::ClientContext>();
+    lane.context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    client.checkin().async()->CheckIn(lane.context.get(), &lane.request, &lane.response,
+                                      [&](grpc::Status status) {
+                                        if (!status.ok()) ++failures;
+                                        send_next(lane);
+                                      });
+  };
+  const double cpu_before = ProcessCpuSeconds();
+  const JournalUse journal_before = JournalUse::Of(journal);
+  const absl::Time start = absl::Now();
+  for (Lane& lane : lanes) send_next(lane);
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(+[](size_t* running) { return *running == 0; }, &lanes_running));
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  JournalUse::Of(journal).Print(round, journal_before);
+  absl::PrintF("  unary flat out (%d in flight) on %s: %.0f%% of %u CPUs busy\n", lanes.size(),
+               round,
                100 * (ProcessCpuSeconds() - cpu_before) /
                    (seconds * std::thread::hardware_concurrency()),
                std::thread::hardware_concurrency());
@@ -334,38 +450,41 @@ int Main() {
   absl::PrintF("%d residents, %d desks, %d check-ins per run; journal in %s\n", residents,
                work->size(), check_ins, dir);
 
-  std::vector<double> echo_stream, real_stream, echo_unary, real_unary;
+  std::vector<double> echo_stream, real_stream, echo_unary, real_unary, echo_flat, real_flat;
+  const bool measure_echo = absl::GetFlag(FLAGS_echo);
+  const bool flat_out = absl::GetFlag(FLAGS_unary) && absl::GetFlag(FLAGS_unary_in_flight) > 0;
   for (int run = 0; run < runs; ++run) {
     if (absl::GetFlag(FLAGS_streams)) {
-      echo_stream.push_back(
-          absl::GetFlag(FLAGS_echo) ? StreamRun(echo_client, *work, "rounds/echo", run) : 0);
-      real_stream.push_back(StreamRun(real_client, *work, fresh_round(), run));
-    } else {
-      echo_stream.push_back(0);
-      real_stream.push_back(0);
+      echo_stream.push_back(measure_echo ? StreamRun(echo_client, *work, "rounds/echo", run) : 0);
+      real_stream.push_back(StreamRun(real_client, *work, fresh_round(), run, (*real)->journal()));
     }
     if (absl::GetFlag(FLAGS_unary)) {
-      echo_unary.push_back(
-          absl::GetFlag(FLAGS_echo) ? UnaryRun(echo_client, *work, "rounds/echo", run) : 0);
-      real_unary.push_back(UnaryRun(real_client, *work, fresh_round(), run));
-    } else {
-      echo_unary.push_back(0);
-      real_unary.push_back(0);
+      echo_unary.push_back(measure_echo ? UnaryRun(echo_client, *work, "rounds/echo", run) : 0);
+      real_unary.push_back(UnaryRun(real_client, *work, fresh_round(), run, (*real)->journal()));
     }
-    absl::PrintF("run %d: stream echo %.0f real %.0f; unary echo %.0f real %.0f check-ins/s\n",
-                 run + 1, echo_stream.back(), real_stream.back(), echo_unary.back(),
-                 real_unary.back());
+    if (flat_out) {
+      echo_flat.push_back(
+          measure_echo ? UnaryFlatOutRun(echo_client, *work, "rounds/echo", run) : 0);
+      real_flat.push_back(
+          UnaryFlatOutRun(real_client, *work, fresh_round(), run, (*real)->journal()));
+    }
+    const auto last = [](const std::vector<double>& v) { return v.empty() ? 0.0 : v.back(); };
+    absl::PrintF(
+        "run %d: stream echo %.0f real %.0f; unary echo %.0f real %.0f; unary flat out echo %.0f "
+        "real %.0f check-ins/s\n",
+        run + 1, last(echo_stream), last(real_stream), last(echo_unary), last(real_unary),
+        last(echo_flat), last(real_flat));
   }
-  const double es = Median(echo_stream), rs = Median(real_stream);
-  const double eu = Median(echo_unary), ru = Median(real_unary);
-  if (es > 0 || rs > 0) {
-    absl::PrintF("stream: echo %.0f, real %.0f check-ins/s (medians of %d): real/echo %.2f\n",
-                 es, rs, runs, rs / es);
-  }
-  if (eu > 0 || ru > 0) {
-    absl::PrintF("unary:  echo %.0f, real %.0f check-ins/s (medians of %d): real/echo %.2f\n", eu,
-                 ru, runs, ru / eu);
-  }
+  const auto report = [&](const char* what, const std::vector<double>& echo_runs,
+                          const std::vector<double>& real_runs) {
+    if (real_runs.empty()) return;
+    const double e = Median(echo_runs), r = Median(real_runs);
+    absl::PrintF("%s echo %.0f, real %.0f check-ins/s (medians of %d): real/echo %.2f\n", what, e,
+                 r, runs, r / e);
+  };
+  report("stream:         ", echo_stream, real_stream);
+  report("unary:          ", echo_unary, real_unary);
+  report("unary flat out: ", echo_flat, real_flat);
   echo->Shutdown();
   (*real)->Shutdown(absl::Seconds(1));
   real->reset();

@@ -576,11 +576,19 @@ absl::Status Journal::WriteBatch(const std::string& frames, uint64_t last_sequen
 }
 
 void Journal::TakeReadyLocked(uint64_t durable_through, std::vector<Waiter>* ready) {
-  auto split = std::partition(waiters_.begin(), waiters_.end(), [&](const Waiter& w) {
-    return w.sequence > durable_through;
-  });
-  for (auto it = split; it != waiters_.end(); ++it) ready->push_back(std::move(*it));
-  waiters_.erase(split, waiters_.end());
+  // Keeps the order the waiters came in (the order their records were
+  // appended, near enough): a stream's answers then complete in the order
+  // it must send them, without parking early ones.
+  size_t kept = 0;
+  for (Waiter& waiter : waiters_) {
+    if (waiter.sequence <= durable_through) {
+      ready->push_back(std::move(waiter));
+    } else {
+      if (&waiters_[kept] != &waiter) waiters_[kept] = std::move(waiter);
+      ++kept;
+    }
+  }
+  waiters_.erase(waiters_.begin() + static_cast<ptrdiff_t>(kept), waiters_.end());
 }
 
 void Journal::CompleterLoop() {

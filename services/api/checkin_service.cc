@@ -339,8 +339,7 @@ class CheckInStreamReactor final
         context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::ZeroDuration());
       }
       absl::MutexLock lock(&mu_);
-      QueueInOrderLocked(next_message_++, *answered);
-      KeepSpareLocked(std::move(answered));
+      QueueInOrderLocked(next_message_++, std::move(answered));
       ContinueReadingLocked();
       return;
     }
@@ -372,8 +371,7 @@ class CheckInStreamReactor final
                   absl::MutexLock lock(&mu_);
                   --awaiting_durable_;
                   awaiting_outcomes_ -= count;
-                  QueueInOrderLocked(message, *answered);
-                  KeepSpareLocked(std::move(answered));
+                  QueueInOrderLocked(message, std::move(answered));
                   if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
                     read_paused_ = false;
                     StartRead(&request_);
@@ -494,28 +492,39 @@ class CheckInStreamReactor final
   // Queues message `message`'s outcomes for writing once every earlier
   // message's are queued: answers leave in the order their messages came,
   // so a retry's answer follows the original's even though the journal may
-  // complete them in another order.
-  void QueueInOrderLocked(uint64_t message, v1::CheckInStreamResponse& answered)
+  // complete them in another order. An early message waits whole (its
+  // outcomes keep their allocations for the spare it becomes).
+  void QueueInOrderLocked(uint64_t message, std::unique_ptr<v1::CheckInStreamResponse> answered)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (message != next_to_queue_) {
-      ready_[message].Swap(&answered);
+      ready_.emplace(message, std::move(answered));
       return;
     }
-    Queue(answered);
+    Queue(std::move(answered));
     ++next_to_queue_;
     for (auto it = ready_.begin(); it != ready_.end() && it->first == next_to_queue_;
          it = ready_.erase(it)) {
-      Queue(it->second);
+      Queue(std::move(it->second));
       ++next_to_queue_;
     }
     MaybeWriteLocked();
   }
 
-  void Queue(v1::CheckInStreamResponse& answered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (write_failed_) return;
-    for (v1::CheckInOutcome& outcome : *answered.mutable_outcomes()) {
-      pending_.add_outcomes()->Swap(&outcome);
+  // Moves the answers into pending_ and keeps the emptied message as a spare.
+  void Queue(std::unique_ptr<v1::CheckInStreamResponse> answered)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (write_failed_) {
+      // Nothing more can be delivered.
+    } else if (pending_.outcomes_size() == 0) {
+      // The usual case (nothing waits to be written): the whole message
+      // changes places, without touching its outcomes.
+      pending_.Swap(answered.get());
+    } else {
+      for (v1::CheckInOutcome& outcome : *answered->mutable_outcomes()) {
+        pending_.add_outcomes()->Swap(&outcome);
+      }
     }
+    KeepSpareLocked(std::move(answered));
   }
 
   // Reads the next message unless too many outcomes are waiting (a slow
@@ -571,7 +580,8 @@ class CheckInStreamReactor final
   int awaiting_outcomes_ ABSL_GUARDED_BY(mu_) = 0;  // their outcomes
   uint64_t next_message_ ABSL_GUARDED_BY(mu_) = 0;   // number of the next message read
   uint64_t next_to_queue_ ABSL_GUARDED_BY(mu_) = 0;  // next message whose answers go out
-  std::map<uint64_t, v1::CheckInStreamResponse> ready_ ABSL_GUARDED_BY(mu_);  // durable, early
+  // Durable, but earlier messages are not yet.
+  std::map<uint64_t, std::unique_ptr<v1::CheckInStreamResponse>> ready_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<v1::CheckInStreamResponse>> spare_ ABSL_GUARDED_BY(mu_);
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
