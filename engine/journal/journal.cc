@@ -255,6 +255,13 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& opt
     return absl::InvalidArgumentError(
         "journal segments must be at least 4096 bytes and the queue at least one record");
   }
+  if (options.min_sync_interval < absl::ZeroDuration() ||
+      options.min_sync_interval > absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the sync interval must be between 0 and 100ms (it delays answers under "
+                     "load by up to that much), not ",
+                     absl::FormatDuration(options.min_sync_interval)));
+  }
   std::error_code error;
   fs::create_directories(options.dir, error);
   if (error) {
@@ -485,6 +492,7 @@ void Journal::WriterLoop() {
   std::vector<Waiter> run_here;  // callbacks this thread runs itself
   uint64_t last_count = 0;                              // records in the last batch
   absl::Duration last_sync = absl::ZeroDuration();      // how long it took
+  absl::Time last_start = absl::InfinitePast();        // when it began
   for (;;) {
     uint64_t last;
     uint64_t count;
@@ -507,6 +515,20 @@ void Journal::WriterLoop() {
           return stopping_ || pending_count_ >= last_count;
         });
       }
+      // Pace: the last batch was a big one, so records are streaming in;
+      // syncing the moment the last sync ended would spend a sync's CPU on
+      // whatever arrived meanwhile. Wait out the interval (or a full batch).
+      if (!stopping_ && last_count >= kPaceFromRecords &&
+          options_.min_sync_interval > absl::ZeroDuration()) {
+        const absl::Duration wait = last_start + options_.min_sync_interval - absl::Now();
+        if (wait > absl::ZeroDuration() && pending_count_ < kFullBatchRecords) {
+          wake_writer_at_ = kFullBatchRecords;
+          wake_writer_.wait_for(lock, absl::ToChronoMicroseconds(wait), [&] {
+            return stopping_ || pending_count_ >= kFullBatchRecords;
+          });
+        }
+      }
+      last_start = absl::Now();
       wake_writer_at_ = UINT64_MAX;  // writing: the loop looks at pending_ again
       stopping = stopping_;
       batch.clear();

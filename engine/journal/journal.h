@@ -66,6 +66,14 @@ struct JournalOptions {
   // afterwards (journal.cc, MappedFile). Tests set 0 to take that path for
   // every snapshot.
   uint64_t read_ahead_bytes = uint64_t{64} << 20;
+  // Group commit under streaming load: once a batch carries at least
+  // kPaceFromRecords records, the next sync starts no sooner than this
+  // after the last one started (or once kFullBatchRecords are waiting).
+  // A sync costs the CPU about the same whatever it carries (about 90 us
+  // on a virtual disk, bench/RESULTS.md), and back-to-back syncs under load
+  // spent that on hundreds of small batches a second. Small batches (a few
+  // tablets, one call each) are never held. Zero: sync back to back.
+  absl::Duration min_sync_interval = absl::Milliseconds(2);
 };
 
 struct RecoveryReport {
@@ -136,6 +144,10 @@ class Journal final : public Store {
   // Up to this many waiting callbacks the writer runs itself (and any
   // number when nothing else is waiting to be written).
   static constexpr size_t kInlineCallbacks = 4;
+  // Pacing (JournalOptions::min_sync_interval): from what batch size on,
+  // and what batch is worth syncing at once.
+  static constexpr uint64_t kPaceFromRecords = 64;
+  static constexpr uint64_t kFullBatchRecords = 4096;
 
   struct Waiter {
     uint64_t sequence;

@@ -134,6 +134,7 @@ absl::Status SwabwaveServer::OpenStore(const ServerOptions& options) {
   engine::journal::JournalOptions journal_options;
   journal_options.dir = options.data_dir;
   journal_options.max_pending_records = options.max_pending_records;
+  journal_options.min_sync_interval = options.sync_interval;
   absl::StatusOr<std::unique_ptr<engine::journal::Journal>> journal =
       engine::journal::Journal::Open(
           journal_options,

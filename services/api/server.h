@@ -46,6 +46,8 @@ struct ServerOptions {
   uint64_t snapshot_every = 5'000'000;
   // Records waiting for the disk past which check-ins get RESOURCE_EXHAUSTED.
   uint64_t max_pending_records = uint64_t{1} << 20;
+  // The journal's group-commit pacing (JournalOptions::min_sync_interval).
+  absl::Duration sync_interval = absl::Milliseconds(2);
 
   // Access (services/api/access_control.h). Empty: no tokens needed, every
   // caller may do everything (in-process tests; swabwaved --auth=none).

@@ -1,5 +1,7 @@
 #include "services/replay/tablet_fleet.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <map>
 #include <atomic>
@@ -16,6 +18,17 @@
 namespace swabwave::services {
 
 namespace {
+
+// CPU time this process has used so far.
+struct ProcessCpu {
+  absl::Duration user;
+  absl::Duration kernel;
+  static ProcessCpu Now() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return {absl::DurationFromTimeval(usage.ru_utime), absl::DurationFromTimeval(usage.ru_stime)};
+  }
+};
 
 // Desks racking their tubes at once before the day starts.
 constexpr size_t kRackingThreads = 32;
@@ -281,6 +294,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   report.tubes_racked = racked;
 
   std::vector<std::unique_ptr<DeskStream>> streams;
+  const ProcessCpu cpu_before = ProcessCpu::Now();
   const absl::Time start = absl::Now();
   for (size_t d = 0; d < work.size(); ++d) {
     streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options, start));
@@ -332,6 +346,9 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     report.outcomes[d] = streams[d]->outcomes();
   }
   report.elapsed = absl::Now() - start;
+  const ProcessCpu cpu_after = ProcessCpu::Now();
+  report.cpu_user = cpu_after.user - cpu_before.user;
+  report.cpu_kernel = cpu_after.kernel - cpu_before.kernel;
 
   // Each desk's last tube is partly filled unless its swabs divide evenly.
   for (size_t d = 0; d < work.size(); ++d) {

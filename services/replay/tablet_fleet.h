@@ -83,6 +83,12 @@ struct FleetReport {
   int64_t stream_failures = 0;
   std::vector<std::vector<ScanOutcome>> outcomes;  // [desk][scan]
   absl::Duration elapsed;  // streaming only (tubes racked before)
+  // CPU time this whole process used while streaming, in user space and in
+  // the kernel. A load generator that keeps its machine's cores busy is
+  // measuring itself, not the server (and with the server in the same
+  // process, as in bench/grpc_ceiling, it is the cost per check-in).
+  absl::Duration cpu_user;
+  absl::Duration cpu_kernel;
   // Per check-in, from its message's write to its outcome's arrival.
   LogLinearHistogram latency;
   double check_ins_per_second() const {

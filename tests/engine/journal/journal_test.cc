@@ -170,6 +170,45 @@ TEST(JournalTest, AcceptingRefusesPastTheQueueBound) {
   EXPECT_FALSE((*journal)->Accepting(101));
 }
 
+TEST(JournalTest, ASyncIntervalOutsideZeroTo100msIsInvalidArgument) {
+  TempDir dir;
+  for (absl::Duration interval : {absl::Milliseconds(-1), absl::Milliseconds(101)}) {
+    JournalOptions options;
+    options.dir = dir.path();
+    options.min_sync_interval = interval;
+    auto journal = Journal::Open(
+        options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
+    EXPECT_EQ(journal.status().code(), absl::StatusCode::kInvalidArgument) << interval;
+    EXPECT_THAT(journal.status().message(), HasSubstr("sync interval"));
+  }
+}
+
+// Under streaming load (the last batch was a big one) the writer waits out
+// the interval instead of syncing each burst as it comes: five bursts 2 ms
+// apart, inside a 100 ms interval, share one sync (two at most, if the
+// first sync had not begun). Syncing back to back gives each its own.
+TEST(JournalTest, UnderLoadBurstsShareASyncWithinTheInterval) {
+  TempDir dir;
+  JournalOptions options;
+  options.dir = dir.path();
+  options.min_sync_interval = absl::Milliseconds(100);
+  auto journal = Journal::Open(
+      options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
+  ASSERT_TRUE(journal.ok());
+  const std::vector<std::string> records(100, std::string(40, 'r'));
+  const std::vector<absl::string_view> burst(records.begin(), records.end());
+  ASSERT_TRUE((*journal)->WaitDurable((*journal)->Append(burst)).ok());
+  const uint64_t syncs_before = (*journal)->syncs();
+  uint64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    last = (*journal)->Append(burst);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE((*journal)->WaitDurable(last).ok());
+  EXPECT_LE((*journal)->syncs() - syncs_before, 2u);
+  EXPECT_EQ((*journal)->durable(), 600u);
+}
+
 TEST(JournalTest, SegmentsRotateAndReplayAcrossFiles) {
   TempDir dir;
   {
