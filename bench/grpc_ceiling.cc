@@ -46,6 +46,8 @@ ABSL_FLAG(int64_t, residents, 0, "residents for --preset city (e.g. 1000000)");
 ABSL_FLAG(int, runs, 3, "runs of each configuration (medians are reported)");
 ABSL_FLAG(int, batch, 32, "check-ins per stream message");
 ABSL_FLAG(int, window, 256, "check-ins in flight per desk (streams)");
+ABSL_FLAG(absl::Duration, sync_interval, absl::Milliseconds(2),
+          "the real server's journal sync interval under load (swabwaved --sync_interval)");
 ABSL_FLAG(bool, streams, true, "measure the tablet fleet's streams");
 ABSL_FLAG(bool, echo, true,
           "measure the echo service too (false: the real server only, for profiling it)");
@@ -405,6 +407,7 @@ int Main() {
           .string();
   services::ServerOptions real_options{.listen = "127.0.0.1:0", .http_listen = ""};
   real_options.data_dir = dir;  // the journal on: every answer waits for fdatasync
+  real_options.sync_interval = absl::GetFlag(FLAGS_sync_interval);
   absl::StatusOr<std::unique_ptr<services::SwabwaveServer>> real =
       services::SwabwaveServer::Start(real_options);
   if (!real.ok()) {
