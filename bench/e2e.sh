@@ -2,7 +2,8 @@
 # The end-to-end ceiling figures of issue 5: bench/grpc_ceiling (the real
 # check-in path, journal on, against an empty echo service of the same
 # message shapes, same load client, same run) on the reference community
-# (streams and unary) and on a 1-million-resident city slice (streams).
+# (streams; unary one call per desk, and flat out with 256 calls in flight:
+# the unary ceiling) and on a 1-million-resident city slice (streams).
 # Prints each run and the real/echo ratios; bench/RESULTS.md holds them.
 #   bench/e2e.sh [runs]     (default 3; about 5 minutes on 2 vCPUs)
 set -euo pipefail

@@ -7,9 +7,13 @@
 //     data directory), a generated community imported and a round open;
 // and drives both with the same load client, alternating: the replay
 // tool's tablet fleet (services/replay/tablet_fleet.h: one CheckInStream
-// per desk, `batch` per message, `window` in flight) and a unary client
-// (one thread per desk, one CheckIn call at a time). Every real run gets a
+// per desk, `batch` per message, `window` in flight) and two unary clients:
+// one thread per desk with one CheckIn call at a time (shaped like the
+// tablets: latency-bound), and `unary_in_flight` calls in flight through
+// the callback client (flat out: the unary ceiling). Every real run gets a
 // fresh round over the same community, so every check-in is a new swab.
+// Each run also prints the journal's syncs and, for streams, the CPU the
+// process used per check-in.
 //
 //   grpc_ceiling [--preset kangcheng|city] [--residents N] [--runs 3] [--unary=false]
 //
