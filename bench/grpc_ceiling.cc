@@ -50,6 +50,9 @@ ABSL_FLAG(int64_t, residents, 0, "residents for --preset city (e.g. 1000000)");
 ABSL_FLAG(int, runs, 3, "runs of each configuration (medians are reported)");
 ABSL_FLAG(int, batch, 32, "check-ins per stream message");
 ABSL_FLAG(int, window, 256, "check-ins in flight per desk (streams)");
+ABSL_FLAG(bool, journal, true,
+          "the real server keeps its journal (false: nothing on disk, to see what durability "
+          "costs; never a figure for the goal)");
 ABSL_FLAG(absl::Duration, sync_interval, absl::Milliseconds(2),
           "the real server's journal sync interval under load (swabwaved --sync_interval)");
 ABSL_FLAG(bool, streams, true, "measure the tablet fleet's streams");
@@ -410,7 +413,9 @@ int Main() {
       (std::filesystem::temp_directory_path() / absl::StrCat("swabwave-ceiling-", getpid()))
           .string();
   services::ServerOptions real_options{.listen = "127.0.0.1:0", .http_listen = ""};
-  real_options.data_dir = dir;  // the journal on: every answer waits for fdatasync
+  // The journal on: every answer waits for fdatasync. Off only to see what
+  // durability costs (--journal=false).
+  if (absl::GetFlag(FLAGS_journal)) real_options.data_dir = dir;
   real_options.sync_interval = absl::GetFlag(FLAGS_sync_interval);
   absl::StatusOr<std::unique_ptr<services::SwabwaveServer>> real =
       services::SwabwaveServer::Start(real_options);
