@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "engine/journal/frame.h"
 #include "tests/engine/journal/temp_dir.h"
 
@@ -207,6 +208,45 @@ TEST(JournalTest, UnderLoadBurstsShareASyncWithinTheInterval) {
   ASSERT_TRUE((*journal)->WaitDurable(last).ok());
   EXPECT_LE((*journal)->syncs() - syncs_before, 2u);
   EXPECT_EQ((*journal)->durable(), 600u);
+}
+
+// A stream answers in message order; when its messages become durable in
+// one sync, their callbacks must come in the order they were registered, or
+// the stream has to park the early ones. The paced interval holds all ten
+// records for one sync; a waiter for a later record, registered after
+// them, stays behind (picking the ready ones must not shuffle them).
+TEST(JournalTest, CallbacksOfOneSyncRunInTheOrderTheyWereRegistered) {
+  TempDir dir;
+  JournalOptions options;
+  options.dir = dir.path();
+  options.min_sync_interval = absl::Milliseconds(100);
+  auto journal = Journal::Open(
+      options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
+  ASSERT_TRUE(journal.ok());
+  const std::vector<std::string> records(100, std::string(40, 'r'));
+  const std::vector<absl::string_view> burst(records.begin(), records.end());
+  ASSERT_TRUE((*journal)->WaitDurable((*journal)->Append(burst)).ok());  // pacing from here
+  absl::Mutex mu;
+  std::vector<int> order;
+  uint64_t last = 0;
+  for (int i = 0; i < 10; ++i) {
+    last = (*journal)->Append(absl::StrCat("m", i));
+    (*journal)->WhenDurable(last, [&, i](const absl::Status&) {
+      absl::MutexLock lock(&mu);
+      order.push_back(i);
+    });
+  }
+  std::atomic<bool> later_done{false};
+  (*journal)->WhenDurable(last + 1, [&](const absl::Status&) { later_done = true; });
+  ASSERT_TRUE((*journal)->WaitDurable(last).ok());
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(+[](std::vector<int>* o) { return o->size() == 10; }, &order));
+    EXPECT_THAT(order, ElementsAre(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+  }
+  EXPECT_FALSE(later_done.load());
+  ASSERT_TRUE((*journal)->WaitDurable((*journal)->Append("later")).ok());
+  EXPECT_TRUE(later_done.load());
 }
 
 TEST(JournalTest, SegmentsRotateAndReplayAcrossFiles) {
