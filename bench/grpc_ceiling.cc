@@ -222,8 +222,17 @@ double StreamRun(Client& client, const std::vector<DeskWork>& work, const std::s
   absl::StatusOr<services::FleetReport> report = services::RunFleet(client, work, options);
   JournalUse::Of(journal).Print(round, before);
   if (!report.ok() || report->errors > 0 || report->already_sampled > 0) {
+    std::string what = report.ok() ? absl::StrCat(report->errors, " errors (") : "";
+    if (report.ok()) {
+      for (size_t code = 0; code < report->by_code.size(); ++code) {
+        if (code != 0 && report->by_code[code] > 0) {
+          absl::StrAppend(&what, "code ", code, ": ", report->by_code[code], "; ");
+        }
+      }
+      absl::StrAppend(&what, "first: ", report->first_error, ")");
+    }
     absl::FPrintF(stderr, "stream run on %s failed: %s\n", round,
-                  report.ok() ? absl::StrCat(report->errors, " errors") : report.status().ToString());
+                  report.ok() ? what : report.status().ToString());
     std::exit(1);
   }
   // Client and server share this process: CPU per check-in, all told.

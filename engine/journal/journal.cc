@@ -456,8 +456,12 @@ uint64_t Journal::Append(absl::Span<const absl::string_view> payloads) {
     // Release inside the lock: sequences become visible in order.
     last_appended_.store(last, std::memory_order_release);
     wake = pending_count_ >= wake_writer_at_;
+    // Counted before the writer can take these records (it takes them under
+    // this lock): counted after, an appender delayed past a whole write
+    // would let the writer subtract them first and wrap the count, and
+    // Accepting would refuse check-ins for a moment.
+    pending_records_.fetch_add(payloads.size(), std::memory_order_relaxed);
   }
-  pending_records_.fetch_add(payloads.size(), std::memory_order_relaxed);
   if (wake) wake_writer_.notify_one();
   return last;
 }

@@ -346,6 +346,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     report.outcomes[d] = streams[d]->outcomes();
   }
   report.elapsed = absl::Now() - start;
+  report.first_error = first_error;
   const ProcessCpu cpu_after = ProcessCpu::Now();
   report.cpu_user = cpu_after.user - cpu_before.user;
   report.cpu_kernel = cpu_after.kernel - cpu_before.kernel;

@@ -81,6 +81,7 @@ struct FleetReport {
   int64_t tubes_racked = 0;
   int64_t tubes_sealed_by_hand = 0;
   int64_t stream_failures = 0;
+  std::string first_error;  // the message of the first error answered, if any
   std::vector<std::vector<ScanOutcome>> outcomes;  // [desk][scan]
   absl::Duration elapsed;  // streaming only (tubes racked before)
   // CPU time this whole process used while streaming, in user space and in
