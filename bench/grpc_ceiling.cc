@@ -256,6 +256,26 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// Ends a unary run that started at `start`: prints how busy the process
+// kept the machine (client, servers and journal share it: busy says
+// whether unary is CPU-bound or waits), exits on failures, and returns the
+// check-ins per second.
+double UnaryRunRate(const std::vector<DeskWork>& work, const std::string& what, absl::Time start,
+                    double cpu_before, const std::atomic<int64_t>& failures) {
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  absl::PrintF("  %s: %.0f%% of %u CPUs busy\n", what,
+               100 * (ProcessCpuSeconds() - cpu_before) /
+                   (seconds * std::thread::hardware_concurrency()),
+               std::thread::hardware_concurrency());
+  if (failures > 0) {
+    absl::FPrintF(stderr, "%s: %d failures\n", what, failures.load());
+    std::exit(1);
+  }
+  size_t total = 0;
+  for (const DeskWork& desk : work) total += desk.scans.size();
+  return static_cast<double>(total) / seconds;
+}
+
 // Opens enough tubes at every desk for its scans (off the clock: a unary
 // check-in takes a position in a tube the desk has open).
 void RackTubes(Client& client, const std::vector<DeskWork>& work, const std::string& round,
@@ -305,20 +325,7 @@ double UnaryRun(Client& client, const std::vector<DeskWork>& work, const std::st
   }
   for (std::thread& desk : desks) desk.join();
   JournalUse::Of(journal).Print(round, journal_before);
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  // Client, servers and journal share this process: the share of the
-  // machine it kept busy says whether unary is CPU-bound or waits.
-  absl::PrintF("  unary on %s: %.0f%% of %u CPUs busy\n", round,
-               100 * (ProcessCpuSeconds() - cpu_before) /
-                   (seconds * std::thread::hardware_concurrency()),
-               std::thread::hardware_concurrency());
-  if (failures > 0) {
-    absl::FPrintF(stderr, "unary run on %s: %d failures\n", round, failures.load());
-    std::exit(1);
-  }
-  size_t total = 0;
-  for (const DeskWork& desk : work) total += desk.scans.size();
-  return static_cast<double>(total) / seconds;
+  return UnaryRunRate(work, absl::StrCat("unary on ", round), start, cpu_before, failures);
 }
 
 // Check-ins per second of unary CheckIn calls kept `in_flight` at a time
@@ -385,20 +392,9 @@ double UnaryFlatOutRun(Client& client, const std::vector<DeskWork>& work, const 
     absl::MutexLock lock(&mu);
     mu.Await(absl::Condition(+[](size_t* running) { return *running == 0; }, &lanes_running));
   }
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   JournalUse::Of(journal).Print(round, journal_before);
-  absl::PrintF("  unary flat out (%d in flight) on %s: %.0f%% of %u CPUs busy\n", lanes.size(),
-               round,
-               100 * (ProcessCpuSeconds() - cpu_before) /
-                   (seconds * std::thread::hardware_concurrency()),
-               std::thread::hardware_concurrency());
-  if (failures > 0) {
-    absl::FPrintF(stderr, "unary run on %s: %d failures\n", round, failures.load());
-    std::exit(1);
-  }
-  size_t total = 0;
-  for (const DeskWork& desk : work) total += desk.scans.size();
-  return static_cast<double>(total) / seconds;
+  return UnaryRunRate(work, absl::StrFormat("unary flat out (%d in flight) on %s", lanes.size(), round),
+                      start, cpu_before, failures);
 }
 
 double Median(std::vector<double> values) {

@@ -184,21 +184,34 @@ TEST(JournalTest, ASyncIntervalOutsideZeroTo100msIsInvalidArgument) {
   }
 }
 
+// A journal whose syncs are paced 100 ms apart, already under load: it has
+// synced a burst of 100 records, so the next sync waits out the interval.
+struct PacedJournal {
+  explicit PacedJournal(const std::string& dir) {
+    JournalOptions options;
+    options.dir = dir;
+    options.min_sync_interval = absl::Milliseconds(100);
+    journal = Journal::Open(
+        options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
+    if (!journal.ok()) return;
+    const std::vector<absl::string_view> burst(records.begin(), records.end());
+    const absl::Status synced = (*journal)->WaitDurable((*journal)->Append(burst));
+    if (!synced.ok()) journal = synced;
+  }
+  const std::vector<std::string> records = std::vector<std::string>(100, std::string(40, 'r'));
+  absl::StatusOr<std::unique_ptr<Journal>> journal;
+};
+
 // Under streaming load (the last batch was a big one) the writer waits out
 // the interval instead of syncing each burst as it comes: five bursts 2 ms
 // apart, inside a 100 ms interval, share one sync (two at most, if the
 // first sync had not begun). Syncing back to back gives each its own.
 TEST(JournalTest, UnderLoadBurstsShareASyncWithinTheInterval) {
   TempDir dir;
-  JournalOptions options;
-  options.dir = dir.path();
-  options.min_sync_interval = absl::Milliseconds(100);
-  auto journal = Journal::Open(
-      options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
-  ASSERT_TRUE(journal.ok());
-  const std::vector<std::string> records(100, std::string(40, 'r'));
-  const std::vector<absl::string_view> burst(records.begin(), records.end());
-  ASSERT_TRUE((*journal)->WaitDurable((*journal)->Append(burst)).ok());
+  PacedJournal paced(dir.path());
+  ASSERT_TRUE(paced.journal.ok()) << paced.journal.status();
+  auto& journal = paced.journal;
+  const std::vector<absl::string_view> burst(paced.records.begin(), paced.records.end());
   const uint64_t syncs_before = (*journal)->syncs();
   uint64_t last = 0;
   for (int i = 0; i < 5; ++i) {
@@ -217,15 +230,9 @@ TEST(JournalTest, UnderLoadBurstsShareASyncWithinTheInterval) {
 // them, stays behind (picking the ready ones must not shuffle them).
 TEST(JournalTest, CallbacksOfOneSyncRunInTheOrderTheyWereRegistered) {
   TempDir dir;
-  JournalOptions options;
-  options.dir = dir.path();
-  options.min_sync_interval = absl::Milliseconds(100);
-  auto journal = Journal::Open(
-      options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
-  ASSERT_TRUE(journal.ok());
-  const std::vector<std::string> records(100, std::string(40, 'r'));
-  const std::vector<absl::string_view> burst(records.begin(), records.end());
-  ASSERT_TRUE((*journal)->WaitDurable((*journal)->Append(burst)).ok());  // pacing from here
+  PacedJournal paced(dir.path());
+  ASSERT_TRUE(paced.journal.ok()) << paced.journal.status();
+  auto& journal = paced.journal;
   absl::Mutex mu;
   std::vector<int> order;
   uint64_t last = 0;
