@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
     spdlog::error("--snapshot_every must be at least 1");
     return EXIT_FAILURE;
   }
+  if (options.sync_interval < absl::ZeroDuration() ||
+      options.sync_interval > absl::Milliseconds(100)) {
+    spdlog::error("--sync_interval must be between 0 and 100ms (answers wait up to that long)");
+    return EXIT_FAILURE;
+  }
   auto server = swabwave::services::SwabwaveServer::Start(options);
   if (!server.ok()) {
     spdlog::error("{}", std::string(server.status().message()));
