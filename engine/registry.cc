@@ -26,17 +26,24 @@ absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) 
                        "'; site ids must be unique on the server"));
     }
   }
+  // Encoded and checked before anything changes: a community too large for
+  // the store is refused whole.
+  std::string record;
+  if (store_ != nullptr) {
+    journal::EncodeCommunity(community, &record);
+    if (absl::Status s = store_->CheckRecordSize(
+            absl::StrCat("community '", community.id, "'"), record.size());
+        !s.ok()) {
+      return s;
+    }
+  }
   auto stored = std::make_unique<Community>(std::move(community));
   const Community* pointer = stored.get();
   community_by_id_.emplace(pointer->id, pointer);
   for (const Site& site : pointer->sites) site_owner_.emplace(site.id, pointer);
   communities_.push_back(std::move(stored));
-  if (store_ != nullptr) {
-    // Under mu_: a round created from this community is journaled after it.
-    std::string record;
-    journal::EncodeCommunity(*pointer, &record);
-    store_->Append(record);
-  }
+  // Under mu_: a round created from this community is journaled after it.
+  if (store_ != nullptr) store_->Append(record);
   return pointer;
 }
 
@@ -261,10 +268,9 @@ absl::Status Registry::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle 
     record.clear();
     if (style == SnapshotStyle::kDense) {
       journal::EncodeCommunityImage(*community, &record);
-      // Too large for one frame (about 30 M residents): the record instead.
-      if (record.size() > journal::kMaxPayloadBytes) record.clear();
+    } else {
+      journal::EncodeCommunity(*community, &record);
     }
-    if (record.empty()) journal::EncodeCommunity(*community, &record);
     if (absl::Status s = sink.Add(record); !s.ok()) return s;
   }
   for (const Round* round : ListRounds()) {

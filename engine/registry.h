@@ -36,7 +36,9 @@ class Registry {
   Registry& operator=(const Registry&) = delete;
 
   // Stores a built community. ALREADY_EXISTS when its id or one of its site
-  // ids is taken (site ids address desks, so they are unique server-wide).
+  // ids is taken (site ids address desks, so they are unique server-wide);
+  // RESOURCE_EXHAUSTED, with nothing stored or written, when its record is
+  // past the store's record limit (Store::CheckRecordSize).
   [[nodiscard]] absl::StatusOr<const Community*> ImportCommunity(Community community);
   const Community* FindCommunity(absl::string_view id) const;
   size_t community_count() const;

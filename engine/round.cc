@@ -82,13 +82,18 @@ absl::StatusOr<std::shared_ptr<const plan::Plan>> Round::MakePlan(
     made->availability = staffing.availability;
   }
   auto new_plan = std::make_shared<const plan::Plan>(*std::move(made));
-  InstallPlanLocked(new_plan);
+  std::string record;
   if (store_ != nullptr) {
-    std::string record;
     journal::EncodeRoundPlanned(config_.id, *new_plan, &record);
-    store_->Append(record);
+    if (absl::Status s = CheckPlanRecord(record); !s.ok()) return s;
   }
+  InstallPlanLocked(new_plan);
+  if (store_ != nullptr) store_->Append(record);
   return new_plan;
+}
+
+absl::Status Round::CheckPlanRecord(absl::string_view record) const {
+  return store_->CheckRecordSize(absl::StrCat("the plan of round ", config_.id), record.size());
 }
 
 void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
@@ -147,13 +152,14 @@ absl::StatusOr<Round::Replanned> Round::Replan(const plan::ReplanRequest& reques
   replanned.plan = std::make_shared<const plan::Plan>(std::move(result->plan));
   replanned.moved = std::move(result->moved);
   replanned.moved_households = result->moved_households;
-  InstallReplanLocked(replanned.plan);
+  std::string record;
   if (store_ != nullptr) {
-    std::string record;
     journal::EncodeRoundPlanned(config_.id, *replanned.plan, &record,
                                 journal::RecordType::kRoundReplanned);
-    store_->Append(record);
+    if (absl::Status s = CheckPlanRecord(record); !s.ok()) return s;
   }
+  InstallReplanLocked(replanned.plan);
+  if (store_ != nullptr) store_->Append(record);
   return replanned;
 }
 

@@ -127,14 +127,17 @@ class Round {
   // Plans or re-plans (kDraft or kPlanned only; FAILED_PRECONDITION
   // otherwise), within the staff on hand when staffing.within_staff
   // (plan/staffed_planning.h); the plan keeps staffing's rules for its
-  // roster either way. Planner and staffing errors pass through.
+  // roster either way. Planner and staffing errors pass through;
+  // RESOURCE_EXHAUSTED (nothing changed) when the plan's record is past the
+  // store's record limit (Store::CheckRecordSize).
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const plan::Plan>> MakePlan(
       const plan::Planner& planner, const plan::PlanOptions& options,
       const plan::StaffingRequest& staffing = {});
   // After a site closes or its desks change: re-plans the households the
   // change displaces (plan/replan.h) and keeps every check-in, in a planned
   // or open round (FAILED_PRECONDITION otherwise). Whoever is sampled when
-  // it runs counts as tested. Journaled as kRoundReplanned.
+  // it runs counts as tested. Journaled as kRoundReplanned;
+  // RESOURCE_EXHAUSTED as MakePlan's.
   struct Replanned {
     std::shared_ptr<const plan::Plan> plan;
     std::vector<plan::MovedResident> moved;  // by resident
@@ -274,6 +277,9 @@ class Round {
   void JournalPhase(journal::RecordType type);
   // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
   // held exclusively, the round not open.
+  // RESOURCE_EXHAUSTED when a plan's record is past the store's limit
+  // (checked before the plan replaces anything). REQUIRES: store_ set.
+  absl::Status CheckPlanRecord(absl::string_view record) const;
   void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `plan`, its tallies and `live` the round's (phase kPlanned).
   // REQUIRES: mu_ held exclusively, no other live state using the table.

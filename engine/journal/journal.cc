@@ -191,14 +191,25 @@ bool ParseSnapshotHeader(absl::string_view payload, uint64_t* records) {
 
 // Writes a snapshot's frames to its file as they come: the header frame
 // first (with a count of zero), rewritten with the real count by Finish.
+// Records past `fragment_bytes` go in as fragments, as in segments; the
+// header's count is of frames.
 class FileSnapshotSink final : public SnapshotSink {
  public:
-  FileSnapshotSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+  FileSnapshotSink(int fd, std::string path, uint64_t fragment_bytes, uint64_t max_record_bytes)
+      : fd_(fd),
+        path_(std::move(path)),
+        fragment_bytes_(fragment_bytes),
+        max_record_bytes_(max_record_bytes) {
     AppendSegmentHeader(1, &buffer_);
     AppendFrame(++sequence_, SnapshotHeader(0), &buffer_);
   }
   absl::Status Add(absl::string_view payload) override {
-    AppendFrame(++sequence_, payload, &buffer_);
+    if (payload.size() > max_record_bytes_) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("a snapshot record of ", payload.size(), " bytes is past the journal's "
+                       "record limit of ", max_record_bytes_, " bytes; no snapshot written"));
+    }
+    AppendRecordFrames(payload, fragment_bytes_, &sequence_, &buffer_);
     if (buffer_.size() >= kSnapshotChunk) return Flush();
     return absl::OkStatus();
   }
@@ -223,27 +234,13 @@ class FileSnapshotSink final : public SnapshotSink {
  private:
   int fd_;
   std::string path_;
+  const uint64_t fragment_bytes_;
+  const uint64_t max_record_bytes_;
   std::string buffer_;
   uint64_t sequence_ = 0;
 };
 
 }  // namespace
-
-absl::Status Store::WaitDurable(uint64_t sequence) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  absl::Status result;
-  WhenDurable(sequence, [&](absl::Status status) {
-    std::lock_guard lock(mu);
-    result = std::move(status);
-    done = true;
-    cv.notify_one();
-  });
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return done; });
-  return result;
-}
 
 Journal::Journal(JournalOptions options) : options_(std::move(options)) {}
 
@@ -262,13 +259,23 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& opt
                      "load by up to that much), not ",
                      absl::FormatDuration(options.min_sync_interval)));
   }
+  if (options.fragment_bytes == 0 ||
+      options.fragment_bytes > kMaxPayloadBytes - kFragmentHeaderBytes ||
+      options.max_record_bytes == 0 || options.max_record_bytes > kMaxRecordBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "journal fragments must be 1..", kMaxPayloadBytes - kFragmentHeaderBytes,
+        " bytes and the record limit 1..", kMaxRecordBytes, " bytes"));
+  }
   std::error_code error;
   fs::create_directories(options.dir, error);
   if (error) {
     return absl::InternalError(
         absl::StrCat("cannot create data directory ", options.dir, ": ", error.message()));
   }
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = DirectoryLock::Acquire(options.dir);
+  if (!lock.ok()) return lock.status();
   std::unique_ptr<Journal> journal(new Journal(options));
+  journal->lock_ = *std::move(lock);
   RecoveryReport local;
   if (report == nullptr) report = &local;
   if (absl::Status s = journal->Recover(replay, report); !s.ok()) return s;
@@ -304,6 +311,7 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
     const absl::string_view file = (*data)->view();
     // Records announced by the header frame; unknown for an older snapshot.
     std::optional<uint64_t> announced;
+    RecordAssembler assembler;
     // Snapshot records are numbered from 1 in their own file. A record that
     // passed its CRC but does not apply (a damaged image, a record from a
     // newer format) is data loss too: say where it sits.
@@ -320,7 +328,7 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
             announced = records;
             return absl::OkStatus();
           }
-          absl::Status applied = replay(sequence, payload);
+          absl::Status applied = assembler.Add(sequence, payload, replay);
           if (applied.ok()) return applied;
           return absl::DataLossError(absl::StrCat("snapshot ", path, ": record ", sequence,
                                                   " at offset ", offset,
@@ -328,6 +336,11 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
         },
         &scan);
     if (!s.ok()) return s;
+    if (assembler.pending()) {
+      return absl::DataLossError(absl::StrCat(
+          "snapshot ", path, " ends inside a record written as fragments (from record ",
+          assembler.pending_first_sequence(), ")"));
+    }
     if (scan.end != ScanEnd::kClean) {
       // Snapshots are renamed into place only once complete and synced.
       return absl::DataLossError(absl::StrCat("snapshot ", path, " is damaged: ", scan.problem));
@@ -348,6 +361,8 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
   }
 
   uint64_t next = snapshot + 1;  // the sequence the next record must have
+  // A record's fragments never span segments (a batch is written to one).
+  RecordAssembler assembler;
   for (size_t i = 0; i < segments.size(); ++i) {
     const Segment& segment = segments[i];
     const bool last = i + 1 == segments.size();
@@ -364,16 +379,41 @@ absl::Status Journal::Recover(const ReplayFn& replay, RecoveryReport* report) {
     absl::StatusOr<std::unique_ptr<MappedFile>> data = MappedFile::Open(segment.path, UINT64_MAX);
     if (!data.ok()) return data.status();
     ScanResult scan;
+    const absl::string_view file = (*data)->view();
+    uint64_t unfinished_offset = 0;  // where the pending record's first fragment sits
     absl::Status s = ScanSegment(
-        (*data)->view(), segment.first_sequence,
+        file, segment.first_sequence,
         [&](uint64_t sequence, absl::string_view payload) -> absl::Status {
           if (sequence < next) return absl::OkStatus();  // covered by the snapshot
-          ++report->records;
-          return replay(sequence, payload);
+          if (!assembler.pending()) {
+            unfinished_offset = payload.data() - file.data() - kFrameHeaderSize;
+          }
+          return assembler.Add(sequence, payload,
+                               [&](uint64_t record_sequence, absl::string_view record) {
+                                 ++report->records;
+                                 return replay(record_sequence, record);
+                               });
         },
         &scan);
     if (!s.ok()) return s;
     ++report->segments;
+    if (assembler.pending()) {
+      if (!last || scan.end == ScanEnd::kCorrupt) {
+        return absl::DataLossError(absl::StrCat(
+            "journal segment ", segment.path, " ends inside a record written as fragments (from "
+            "record ", assembler.pending_first_sequence(), "); records after it exist, so this "
+            "is not a torn write: restore from a backup"));
+      }
+      // The record's last fragment never reached the disk, so it was never
+      // acknowledged: drop its fragments as a torn tail.
+      scan.end = ScanEnd::kTornTail;
+      scan.problem = absl::StrCat("a record written as fragments from record ",
+                                  assembler.pending_first_sequence(), " lacks its last fragment",
+                                  scan.problem.empty() ? "" : "; then ", scan.problem);
+      scan.good_bytes = unfinished_offset;
+      scan.last_sequence = assembler.pending_first_sequence() - 1;
+      assembler.Reset();
+    }
     if (scan.end == ScanEnd::kCorrupt || (scan.end == ScanEnd::kTornTail && !last)) {
       return absl::DataLossError(absl::StrCat("journal segment ", segment.path, " is corrupt (",
                                               scan.problem, "); records after it exist, so this "
@@ -451,8 +491,24 @@ uint64_t Journal::Append(absl::Span<const absl::string_view> payloads) {
   {
     std::lock_guard lock(mu_);
     last = last_appended_.load(std::memory_order_relaxed);
-    for (absl::string_view payload : payloads) AppendFrame(++last, payload, &pending_);
-    pending_count_ += payloads.size();
+    uint64_t frames = 0;
+    for (absl::string_view payload : payloads) {
+      if (payload.size() > options_.max_record_bytes) {
+        // A caller skipped CheckRecordSize. Writing the record would make
+        // the journal unrecoverable, and skipping it would leave a gap in
+        // the sequences: fail instead (the writer sees refused_).
+        if (refused_.ok()) {
+          refused_ = absl::InternalError(absl::StrCat(
+              "a record of ", payload.size(), " bytes, past the limit of ",
+              options_.max_record_bytes, ", reached the journal unchecked; it was not written"));
+        }
+        ++last;
+        ++frames;
+        continue;
+      }
+      frames += AppendRecordFrames(payload, options_.fragment_bytes, &last, &pending_);
+    }
+    pending_count_ += frames;
     // Release inside the lock: sequences become visible in order.
     last_appended_.store(last, std::memory_order_release);
     wake = pending_count_ >= wake_writer_at_;
@@ -460,7 +516,7 @@ uint64_t Journal::Append(absl::Span<const absl::string_view> payloads) {
     // this lock): counted after, an appender delayed past a whole write
     // would let the writer subtract them first and wrap the count, and
     // Accepting would refuse check-ins for a moment.
-    pending_records_.fetch_add(payloads.size(), std::memory_order_relaxed);
+    pending_records_.fetch_add(frames, std::memory_order_relaxed);
   }
   if (wake) wake_writer_.notify_one();
   return last;
@@ -501,6 +557,7 @@ void Journal::WriterLoop() {
     uint64_t last;
     uint64_t count;
     bool stopping;
+    absl::Status refused;
     {
       std::unique_lock lock(mu_);
       wake_writer_at_ = 1;
@@ -535,6 +592,7 @@ void Journal::WriterLoop() {
       last_start = absl::Now();
       wake_writer_at_ = UINT64_MAX;  // writing: the loop looks at pending_ again
       stopping = stopping_;
+      refused = refused_;
       batch.clear();
       batch.swap(pending_);
       count = pending_count_;
@@ -543,7 +601,7 @@ void Journal::WriterLoop() {
     }
     if (count > 0) {
       const absl::Time sync_start = absl::Now();
-      const absl::Status status = WriteBatch(batch, last);
+      const absl::Status status = refused.ok() ? WriteBatch(batch, last) : Fail(refused);
       last_sync = absl::Now() - sync_start;
       writing_nanos_.fetch_add(absl::ToInt64Nanoseconds(last_sync), std::memory_order_relaxed);
       last_count = count;
@@ -601,6 +659,16 @@ absl::Status Journal::WriteBatch(const std::string& frames, uint64_t last_sequen
   return absl::OkStatus();
 }
 
+absl::Status Journal::Fail(absl::Status why) {
+  std::lock_guard lock(file_mu_);
+  if (failed_.ok()) {
+    failed_ = absl::UnavailableError(absl::StrCat(
+        "the journal stopped (", why.message(),
+        "); the server takes no more changes until it is restarted"));
+  }
+  return failed_;
+}
+
 void Journal::TakeReadyLocked(uint64_t durable_through, std::vector<Waiter>* ready) {
   // Keeps the order the waiters came in (the order their records were
   // appended, near enough): a stream's answers then complete in the order
@@ -645,7 +713,7 @@ absl::StatusOr<uint64_t> Journal::WriteSnapshot(
   const std::string temp_path = final_path + ".tmp";
   const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("cannot create", temp_path);
-  FileSnapshotSink sink(fd, temp_path);
+  FileSnapshotSink sink(fd, temp_path, options_.fragment_bytes, options_.max_record_bytes);
   absl::Status status = produce(sink);
   if (status.ok()) status = sink.Finish();
   // Everything the snapshot shows must be durable in the journal before the

@@ -2,6 +2,9 @@
 // files in one directory, group commit, recovery and snapshots.
 //
 // Files:
+//   LOCK                                      held (flock) while a Journal is
+//                                             open: one process per directory
+//                                             (dir_lock.h)
 //   journal-<first sequence, 20 digits>.log   segments (frame.h), in order
 //   snapshot-<covered sequence>.snap          the state as of a sequence, as
 //                                             records in the same framing:
@@ -17,9 +20,14 @@
 // that were waiting for it while the writer goes on with the next batch.
 // Appenders never touch the disk.
 //
+// Records larger than JournalOptions::fragment_bytes are written as several
+// frames (fragments.h), in segments and snapshots alike, so no frame comes
+// near the reader's limit; a record past max_record_bytes is never written.
+//
 // Recovery (Open): replays the newest snapshot, then every segment record
 // after it, verifying every frame. A torn tail of the last segment is
-// truncated (and reported); a bad frame anywhere else, a sequence gap or a
+// truncated (and reported), and so are the fragments of a record whose last
+// fragment is missing there (it was never durable, so never acknowledged); a bad frame anywhere else, a sequence gap or a
 // missing segment is DATA_LOSS naming the file and offset: the operator
 // decides, the server does not guess. In a snapshot, any bad frame, fewer
 // records than its header announces, or a record the replay refuses is
@@ -50,6 +58,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/journal/dir_lock.h"
+#include "engine/journal/fragments.h"
 #include "engine/journal/store.h"
 
 namespace swabwave::engine::journal {
@@ -74,6 +84,12 @@ struct JournalOptions {
   // spent that on hundreds of small batches a second. Small batches (a few
   // tablets, one call each) are never held. Zero: sync back to back.
   absl::Duration min_sync_interval = absl::Milliseconds(2);
+  // Records longer than this are written as fragments of at most this many
+  // bytes (fragments.h). 1 .. kMaxPayloadBytes - kFragmentHeaderBytes.
+  uint64_t fragment_bytes = kDefaultFragmentBytes;
+  // The largest record Append takes (Store::CheckRecordSize).
+  // 1 .. kMaxRecordBytes; tests set it small.
+  uint64_t max_record_bytes = kMaxRecordBytes;
 };
 
 struct RecoveryReport {
@@ -99,9 +115,11 @@ class SnapshotSink {
 
 class Journal final : public Store {
  public:
-  // Opens (creating if needed) the journal in options.dir, replays it
-  // through `replay`, and starts the writer. INVALID_ARGUMENT for bad
-  // options, DATA_LOSS for corruption that is not a torn tail, INTERNAL
+  // Opens (creating if needed) the journal in options.dir, locks it for
+  // this Journal's life, replays it through `replay`, and starts the
+  // writer. INVALID_ARGUMENT for bad options, FAILED_PRECONDITION naming
+  // the holder's PID when another open Journal (any process) holds the
+  // directory, DATA_LOSS for corruption that is not a torn tail, INTERNAL
   // for I/O errors; errors from `replay` pass through.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Journal>> Open(const JournalOptions& options,
                                                                      const ReplayFn& replay,
@@ -112,6 +130,7 @@ class Journal final : public Store {
   uint64_t Append(absl::Span<const absl::string_view> payloads) override;
   using Store::Append;
   bool Accepting(uint64_t records) const override;
+  uint64_t max_record_bytes() const override { return options_.max_record_bytes; }
   uint64_t last_appended() const override {
     return last_appended_.load(std::memory_order_acquire);
   }
@@ -162,6 +181,8 @@ class Journal final : public Store {
   void WriterLoop();
   // Writes and syncs one batch; records the failure in failed_ on error.
   absl::Status WriteBatch(const std::string& frames, uint64_t last_sequence);
+  // Stops the journal for good: failed_ = `why` (what health() says).
+  absl::Status Fail(absl::Status why);
   // Runs the callbacks of records the writer made durable (or failed).
   void CompleterLoop();
   // Moves the waiters for sequences up to `durable_through` into `ready`.
@@ -169,6 +190,7 @@ class Journal final : public Store {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(waiters_mu_);
 
   const JournalOptions options_;
+  std::unique_ptr<DirectoryLock> lock_;  // released last (declared first)
 
   // Appenders' side.
   mutable std::mutex mu_;
@@ -182,6 +204,9 @@ class Journal final : public Store {
   // to wake, find the batch not yet full and sleep again 63 times a batch.
   uint64_t wake_writer_at_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Set when a record past max_record_bytes reached Append: the writer then
+  // writes nothing more and fails the journal (Store::Append's contract).
+  absl::Status refused_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> last_appended_{0};
   std::atomic<uint64_t> pending_records_{0};  // appended, not yet durable
 

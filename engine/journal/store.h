@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "engine/journal/fragments.h"
 
 namespace swabwave::engine::journal {
 
@@ -32,8 +33,12 @@ class Store {
 
   // Appends records (payloads, in order) and returns the last one's
   // sequence. Never waits for the disk, never fails: admission is decided
-  // before (Accepting), so an append inside a check-in cannot be refused
-  // after the check-in took effect in memory.
+  // before (Accepting, CheckRecordSize), so an append inside a check-in
+  // cannot be refused after the check-in took effect in memory. A record
+  // may take several sequence numbers (fragments.h); the one returned is
+  // its last. A record past max_record_bytes() that reaches Append anyway
+  // is not written: the store fails (health()), so that nothing is
+  // acknowledged that recovery would refuse.
   virtual uint64_t Append(absl::Span<const absl::string_view> payloads) = 0;
   uint64_t Append(absl::string_view payload) { return Append({&payload, 1}); }
 
@@ -41,6 +46,14 @@ class Store {
   // gets false refuses its work with RESOURCE_EXHAUSTED. Concurrent callers
   // may overshoot the bound by what they admitted at the same instant.
   virtual bool Accepting(uint64_t records) const = 0;
+
+  // The largest record Append takes.
+  virtual uint64_t max_record_bytes() const { return kMaxRecordBytes; }
+  // RESOURCE_EXHAUSTED naming `what` and both sizes when a record of
+  // `bytes` is past max_record_bytes(). Callers of a rare path whose record
+  // grows with its input (an import, a plan) check before they change any
+  // state, and refuse with this: nothing changed, nothing written.
+  [[nodiscard]] absl::Status CheckRecordSize(absl::string_view what, uint64_t bytes) const;
 
   // The sequence of the last record appended (0 before the first).
   virtual uint64_t last_appended() const = 0;

@@ -40,6 +40,9 @@ absl::Status Duplicate(absl::string_view entity, absl::string_view id) {
 CommunityBuilder::CommunityBuilder(std::string id, std::string name, int utc_offset_minutes)
     : codes_(0, CodeHash{&community_.resident_codes}, CodeEq{&community_.resident_codes}) {
   header_status_ = CheckId("community_id", id);
+  if (header_status_.ok()) {
+    header_status_ = InEntity("community", id, CheckName("name", name));
+  }
   if (header_status_.ok() && (utc_offset_minutes < -14 * 60 || utc_offset_minutes > 14 * 60)) {
     header_status_ = absl::InvalidArgumentError(absl::StrCat(
         "community '", id, "': utc_offset_minutes ", utc_offset_minutes, " is outside -840..840"));
@@ -51,6 +54,7 @@ CommunityBuilder::CommunityBuilder(std::string id, std::string name, int utc_off
 
 absl::Status CommunityBuilder::AddCompound(std::string id, std::string name, CompoundKind kind) {
   if (absl::Status s = CheckId("compound_id", id); !s.ok()) return s;
+  if (absl::Status s = CheckName("name", name); !s.ok()) return InEntity("compound", id, s);
   if (compound_ids_.contains(id)) return Duplicate("compound", id);
   compound_ids_.emplace(id, static_cast<CompoundId>(community_.compounds.size()));
   community_.compounds.push_back(Compound{std::move(id), std::move(name), kind});
@@ -60,6 +64,7 @@ absl::Status CommunityBuilder::AddCompound(std::string id, std::string name, Com
 absl::Status CommunityBuilder::AddBuilding(std::string id, absl::string_view compound_id,
                                            std::string name, Location location) {
   if (absl::Status s = CheckId("building_id", id); !s.ok()) return s;
+  if (absl::Status s = CheckName("name", name); !s.ok()) return InEntity("building", id, s);
   if (building_ids_.contains(id)) return Duplicate("building", id);
   auto compound = compound_ids_.find(compound_id);
   if (compound == compound_ids_.end()) {
@@ -78,6 +83,7 @@ absl::Status CommunityBuilder::AddBuilding(std::string id, absl::string_view com
 absl::Status CommunityBuilder::AddUnit(std::string id, absl::string_view building_id,
                                        std::string name) {
   if (absl::Status s = CheckId("unit_id", id); !s.ok()) return s;
+  if (absl::Status s = CheckName("name", name); !s.ok()) return InEntity("unit", id, s);
   if (unit_ids_.contains(id)) return Duplicate("unit", id);
   auto building = building_ids_.find(building_id);
   if (building == building_ids_.end()) {
@@ -134,7 +140,7 @@ absl::Status CheckSiteSettings(const Site& site) {
     return absl::InvalidArgumentError(
         absl::StrCat("site '", site.id, "': location must be finite metres"));
   }
-  return absl::OkStatus();
+  return InEntity("site", site.id, CheckName("name", site.name));
 }
 
 absl::Status CommunityBuilder::AddSite(Site site) {

@@ -24,6 +24,26 @@ bool IsValidCode(absl::string_view code) {
   return true;
 }
 
+bool IsValidName(absl::string_view name) {
+  if (name.size() > kMaxNameLength) return false;
+  for (char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return false;
+  }
+  return true;
+}
+
+absl::Status CheckName(absl::string_view what, absl::string_view name) {
+  if (IsValidName(name)) return absl::OkStatus();
+  if (name.size() > kMaxNameLength) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is ", name.size(), " bytes long; at most ",
+                                                   kMaxNameLength, " bytes of UTF-8 are kept"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " holds a control character (a line break or a tab?); names are one "
+                         "line of printable text"));
+}
+
 absl::Status CheckId(absl::string_view what, absl::string_view id) {
   if (IsValidId(id)) return absl::OkStatus();
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
