@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/api/proto_convert.h"
 #include "services/api/resource_names.h"
+#include "tests/services/server_process.h"
 #include "tests/services/test_server.h"
 
 #ifndef SWABWAVED_PATH
@@ -43,74 +44,6 @@ int CycleCount() {
   const char* cycles = std::getenv("SWABWAVE_CRASH_CYCLES");
   return cycles != nullptr && std::atoi(cycles) > 0 ? std::atoi(cycles) : 3;
 }
-
-// One swabwaved child process on a loopback port it picks itself.
-class ServerProcess {
- public:
-  ServerProcess(const std::string& data_dir, const std::string& work_dir, int generation)
-      : port_file_(absl::StrCat(work_dir, "/port-", generation)),
-        log_(absl::StrCat(work_dir, "/swabwaved-", generation, ".log")) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int log = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(log, 1);
-      dup2(log, 2);
-      const std::string data_flag = "--data_dir=" + data_dir;
-      const std::string port_flag = "--port_file=" + port_file_;
-      execl(SWABWAVED_PATH, SWABWAVED_PATH, "--listen=127.0.0.1:0", "--http_listen=",
-            data_flag.c_str(), port_flag.c_str(), "--snapshot_every=2000", "--auth=none",
-            nullptr);
-      _exit(127);
-    }
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) Kill();
-  }
-
-  // The gRPC port once listening (recovery done), or 0 after 60 s or if
-  // the process died.
-  int WaitForPort() {
-    const absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (absl::Now() < deadline) {
-      std::ifstream in(port_file_);
-      int grpc_port = 0;
-      if (in >> grpc_port && grpc_port > 0) return grpc_port;
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return 0;
-  }
-
-  void Kill() {
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  // SIGTERM: a graceful stop must exit 0.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::string Log() const {
-    std::ifstream in(log_);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  }
-
- private:
-  std::string port_file_;
-  std::string log_;
-  pid_t pid_ = -1;
-};
 
 // What the tablets sent and what they were told.
 struct Sent {
@@ -145,7 +78,11 @@ class CrashRecoveryTest : public ServerTest {
 
   void StartServer() {
     client_.reset();
-    process_ = std::make_unique<ServerProcess>(data_dir_, work_dir_, generation_++);
+    process_ = std::make_unique<ServerProcess>(
+        SWABWAVED_PATH,
+        std::vector<std::string>{"--http_listen=", "--data_dir=" + data_dir_,
+                                 "--snapshot_every=2000", "--auth=none"},
+        absl::StrCat(work_dir_, "/swabwaved-", generation_++, ".log"));
     const int port = process_->WaitForPort();
     ASSERT_GT(port, 0) << "swabwaved did not come up; its log:\n" << process_->Log();
     client_ = std::make_unique<Client>(absl::StrCat("127.0.0.1:", port));
