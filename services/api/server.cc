@@ -42,7 +42,12 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   // would start and the kernel would split connections between two
   // separate states (a resident sampled once in each). Refuse the port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.listen, *credentials, &server->port_);
+  // The port is accepted by a net::Listener, not by gRPC (net/grpc_port.h):
+  // it survives running out of descriptors and caps the connections.
+  absl::StatusOr<std::unique_ptr<net::GrpcPort>> port = net::GrpcPort::Bind(
+      options.listen, options.max_grpc_connections, *credentials, builder);
+  if (!port.ok()) return port.status();
+  server->grpc_port_ = *std::move(port);
   builder.RegisterService(server->planning_.get());
   builder.RegisterService(server->checkin_.get());
   builder.RegisterService(server->progress_.get());
@@ -56,16 +61,17 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options.listen,
-                                               " (address in use, or not a local address?)"));
+  if (server->server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot start the gRPC server on ", options.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->grpc_port_->Start();
 
   if (!options.http_listen.empty()) {
     SwabwaveServer* raw = server.get();
     absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
-        options.http_listen, [raw](const std::string& path) { return raw->ServeHttp(path); });
+        options.http_listen, [raw](const std::string& path) { return raw->ServeHttp(path); },
+        options.max_http_connections);
     if (!http.ok()) {
       server->Shutdown(absl::ZeroDuration());
       return http.status();
@@ -76,8 +82,10 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
     spdlog::warn("ACCESS CONTROL IS OFF: no tokens file, every caller may do everything. Use "
                  "this only on a closed network for tests and benchmarks.");
   }
-  spdlog::info("swabwaved listening: gRPC on port {}, HTTP on port {}", server->port_,
-               server->http_port());
+  spdlog::info("swabwaved listening: gRPC on port {} (at most {} connections), HTTP on port {} "
+               "(at most {})",
+               server->port(), options.max_grpc_connections, server->http_port(),
+               options.max_http_connections);
   return server;
 }
 
@@ -227,6 +235,10 @@ HttpResponse SwabwaveServer::ServeHttp(const std::string& path) {
                     "# HELP swabwave_journal_healthy Whether the store accepts writes (1) or "
                     "failed (0).\n# TYPE swabwave_journal_healthy gauge\nswabwave_journal_healthy ",
                     store.health().ok() ? 1 : 0, "\n");
+    std::vector<std::pair<std::string, const net::ListenerStats*>> listeners;
+    if (grpc_port_ != nullptr) listeners.emplace_back("grpc", grpc_port_->stats().get());
+    if (http_ != nullptr) listeners.emplace_back("http", http_->stats().get());
+    net::AppendListenerMetrics(listeners, &text);
     return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
   }
   return {404, "text/plain", "not found: try /healthz or /metrics\n"};
@@ -235,6 +247,7 @@ HttpResponse SwabwaveServer::ServeHttp(const std::string& path) {
 void SwabwaveServer::Shutdown(absl::Duration grace) {
   if (draining_.exchange(true)) return;
   spdlog::info("swabwaved draining (grace {})", absl::FormatDuration(grace));
+  if (grpc_port_ != nullptr) grpc_port_->Stop();
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

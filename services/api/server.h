@@ -28,6 +28,7 @@
 #include "services/api/request_cache.h"
 #include "services/api/service_support.h"
 #include "services/http/http_server.h"
+#include "services/net/grpc_port.h"
 
 namespace swabwave::services {
 
@@ -66,6 +67,10 @@ struct ServerOptions {
   size_t max_import_entities = 50'000'000;
   // Concurrent calls per connection: a tablet needs a handful.
   int max_concurrent_streams = 1000;
+  // Connections each port holds at once; more are closed as they come
+  // (net/listener.h). swabwaved fits them under its descriptor limit.
+  size_t max_grpc_connections = 8192;
+  size_t max_http_connections = 256;
 };
 
 class SwabwaveServer {
@@ -75,7 +80,7 @@ class SwabwaveServer {
       const ServerOptions& options);
   ~SwabwaveServer();
 
-  int port() const { return port_; }
+  int port() const { return grpc_port_ != nullptr ? grpc_port_->port() : 0; }
   int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   engine::Registry& registry() { return registry_; }
   ServerMetrics& metrics() { return metrics_; }
@@ -121,10 +126,10 @@ class SwabwaveServer {
   std::unique_ptr<PlanningService> planning_;
   std::unique_ptr<CheckInService> checkin_;
   std::unique_ptr<ProgressService> progress_;
+  std::unique_ptr<net::GrpcPort> grpc_port_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> draining_{false};
-  int port_ = 0;
 };
 
 }  // namespace swabwave::services

@@ -4,8 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/net/listener.h"
 
 namespace swabwave::services {
 
@@ -19,8 +19,9 @@ namespace {
 // One keep-alive connection: read a request, answer, repeat.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServer::Handler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, std::unique_ptr<net::ConnectionTicket> ticket,
+          const HttpServer::Handler& handler)
+      : stream_(std::move(socket)), ticket_(std::move(ticket)), handler_(handler) {}
 
   void Run() { Read(); }
 
@@ -67,6 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  std::unique_ptr<net::ConnectionTicket> ticket_;  // counted by the listener while it lives
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   const HttpServer::Handler& handler_;
@@ -76,53 +78,32 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   asio::io_context io{1};
-  tcp::acceptor acceptor{io};
+  std::shared_ptr<net::Listener> listener;
   Handler handler;
-
-  void Accept() {
-    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;  // the acceptor was closed
-      std::make_shared<Session>(std::move(socket), handler)->Run();
-      Accept();
-    });
-  }
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
-                                                              Handler handler) {
-  const size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("http address '", address, "' must be host:port"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+                                                              Handler handler,
+                                                              size_t max_connections) {
+  absl::StatusOr<tcp::endpoint> endpoint = net::ParseListenAddress(address);
+  if (!endpoint.ok()) return endpoint.status();
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
-  beast::error_code ec;
-  const asio::ip::address ip = asio::ip::make_address(host, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("http address '", address, "': '", host, "' is not an IP address"));
-  }
-  const tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for HTTP on ", address, ": ", ec.message()));
-  }
+  net::Listener::Handoff handoff;
+  handoff.socket = [impl = impl.get()](tcp::socket socket,
+                                        std::unique_ptr<net::ConnectionTicket> ticket) {
+    std::make_shared<Session>(std::move(socket), std::move(ticket), impl->handler)->Run();
+  };
+  absl::StatusOr<std::shared_ptr<net::Listener>> listener =
+      net::Listener::Bind(impl->io, *endpoint, "HTTP", max_connections, std::move(handoff));
+  if (!listener.ok()) return listener.status();
+  impl->listener = *std::move(listener);
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(impl)));
-  server->port_ = server->impl_->acceptor.local_endpoint().port();
-  server->impl_->Accept();
+  server->port_ = server->impl_->listener->port();
+  server->stats_ = server->impl_->listener->stats();
+  server->impl_->listener->Start();
   server->thread_ = std::thread([io = &server->impl_->io] { io->run(); });
   return server;
 }

@@ -16,6 +16,7 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/server.h"
+#include "services/net/descriptor_limit.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address, host:port (port 0 picks a free port)");
@@ -58,6 +59,12 @@ ABSL_FLAG(int, max_message_bytes, 64 * 1024 * 1024,
 ABSL_FLAG(uint64_t, max_import_entities, 50'000'000,
           "most entities (compounds, buildings, units, households, residents, sites, staff) one "
           "community import may carry");
+ABSL_FLAG(uint64_t, max_grpc_connections, 0,
+          "most connections the gRPC port holds at once (more are closed as they come); 0: "
+          "8192, or fewer so that both ports leave 64 of the process's descriptors free");
+ABSL_FLAG(uint64_t, max_http_connections, 0,
+          "most connections the HTTP port holds at once; 0: 256, or fewer to fit the process's "
+          "descriptors as --max_grpc_connections");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
 
@@ -140,6 +147,22 @@ int main(int argc, char** argv) {
       options.sync_interval > absl::Milliseconds(100)) {
     spdlog::error("--sync_interval must be between 0 and 100ms (answers wait up to that long)");
     return EXIT_FAILURE;
+  }
+  // Every connection costs a descriptor: take all the kernel allows, and
+  // cap the ports under it (services/net/descriptor_limit.h).
+  const uint64_t open_files = swabwave::services::net::RaiseOpenFileLimit();
+  const swabwave::services::net::ConnectionCaps caps = swabwave::services::net::FitConnectionCaps(
+      open_files, absl::GetFlag(FLAGS_max_grpc_connections),
+      absl::GetFlag(FLAGS_max_http_connections));
+  options.max_grpc_connections = caps.grpc;
+  options.max_http_connections = caps.http;
+  spdlog::info("open descriptors: at most {}", open_files);
+  if (caps.past_limit) {
+    spdlog::warn("--max_grpc_connections {} and --max_http_connections {} leave fewer than {} of "
+                 "the {} descriptors this process may open: past them, accepts fail and are "
+                 "retried until descriptors come free (raise the limit, e.g. LimitNOFILE= in "
+                 "the service unit, or lower the caps)",
+                 caps.grpc, caps.http, swabwave::services::net::kReservedDescriptors, open_files);
   }
   auto server = swabwave::services::SwabwaveServer::Start(options);
   if (!server.ok()) {
