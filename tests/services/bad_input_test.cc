@@ -1120,6 +1120,23 @@ std::vector<ImportRow> ImportRows() {
          }
        },
        kInvalid, "role 99 is not a known role"},
+      {"OverlongCompoundName",
+       [](Chunks& c) {
+         for (v1::ImportCommunityRequest& chunk : c) {
+           for (v1::Compound& x : *chunk.mutable_compounds()) x.set_name(Repeat('n', 257));
+         }
+       },
+       kInvalid, "compound 'c0': name is 257 bytes long; at most 256 bytes of UTF-8 are kept"},
+      {"OverlongCommunityName",
+       [](Chunks& c) { c[0].mutable_community()->set_name(Repeat('n', 100000)); }, kInvalid,
+       "community 'imp': name is 100000 bytes long; at most 256"},
+      {"SiteNameWithALineBreak",
+       [](Chunks& c) {
+         for (v1::ImportCommunityRequest& chunk : c) {
+           for (v1::Site& x : *chunk.mutable_sites()) x.set_name("Site\n[error] forged");
+         }
+       },
+       kInvalid, "site 'imp-s0': name holds a control character"},
       {"NoResidents",
        [](Chunks& c) {
          for (v1::ImportCommunityRequest& chunk : c) chunk.clear_residents();
