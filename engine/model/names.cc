@@ -28,7 +28,9 @@ bool IsValidName(absl::string_view name) {
   if (name.size() > kMaxNameLength) return false;
   for (char c : name) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) return false;
+    // Line breaks and tabs happen in spreadsheet cells; other control
+    // characters (NUL, terminal escapes) only ever garble what prints them.
+    if ((byte < 0x20 && c != '\n' && c != '\r' && c != '\t') || byte == 0x7f) return false;
   }
   return true;
 }
@@ -40,8 +42,8 @@ absl::Status CheckName(absl::string_view what, absl::string_view name) {
                                                    kMaxNameLength, " bytes of UTF-8 are kept"));
   }
   return absl::InvalidArgumentError(
-      absl::StrCat(what, " holds a control character (a line break or a tab?); names are one "
-                         "line of printable text"));
+      absl::StrCat(what, " holds a control character other than a line break or a tab; names "
+                         "are printable text"));
 }
 
 absl::Status CheckId(absl::string_view what, absl::string_view id) {

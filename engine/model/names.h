@@ -31,7 +31,8 @@ bool IsValidCode(absl::string_view code);
 [[nodiscard]] absl::Status CheckId(absl::string_view what, absl::string_view id);
 
 // A display name: at most kMaxNameLength bytes and no control characters
-// (they would break CSV exports, notices and log lines). May be empty.
+// but line breaks and tabs (NUL or a terminal escape would garble every
+// table, notice and export that prints it). May be empty.
 bool IsValidName(absl::string_view name);
 
 // INVALID_ARGUMENT naming `what` when `name` breaks IsValidName. The message

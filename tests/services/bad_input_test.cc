@@ -1130,13 +1130,13 @@ std::vector<ImportRow> ImportRows() {
       {"OverlongCommunityName",
        [](Chunks& c) { c[0].mutable_community()->set_name(Repeat('n', 100000)); }, kInvalid,
        "community 'imp': name is 100000 bytes long; at most 256"},
-      {"SiteNameWithALineBreak",
+      {"SiteNameWithATerminalEscape",
        [](Chunks& c) {
          for (v1::ImportCommunityRequest& chunk : c) {
-           for (v1::Site& x : *chunk.mutable_sites()) x.set_name("Site\n[error] forged");
+           for (v1::Site& x : *chunk.mutable_sites()) x.set_name("Site \x1b[2J\x1b[31mB");
          }
        },
-       kInvalid, "site 'imp-s0': name holds a control character"},
+       kInvalid, "site 'imp-s0': name holds a control character other than a line break"},
       {"NoResidents",
        [](Chunks& c) {
          for (v1::ImportCommunityRequest& chunk : c) chunk.clear_residents();

@@ -62,5 +62,20 @@ TEST(CheckCodeTest, NamesTheFieldButNeverShowsTheCode) {
   EXPECT_THAT(bad.message(), Not(HasSubstr("SECRET")));
 }
 
+TEST(CheckNameTest, UpTo256BytesOfPrintableTextWithLineBreaksAndTabs) {
+  EXPECT_TRUE(IsValidName(""));
+  EXPECT_TRUE(IsValidName(std::string(kMaxNameLength, 'n')));
+  EXPECT_TRUE(IsValidName("\xe6\xa2\x85\xe8\x8a\xb1 Garden\nPhase 2\t(east)\r"));
+  EXPECT_FALSE(IsValidName(std::string(kMaxNameLength + 1, 'n')));
+  EXPECT_FALSE(IsValidName(std::string("nul\0inside", 11)));
+  EXPECT_FALSE(IsValidName("escape \x1b[31m"));
+  EXPECT_FALSE(IsValidName("delete \x7f"));
+  const absl::Status long_name = CheckName("name", std::string(100000, 'n'));
+  EXPECT_EQ(long_name.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(long_name.message(),
+            "name is 100000 bytes long; at most 256 bytes of UTF-8 are kept");
+  EXPECT_THAT(CheckName("name", "a\x1b").message(), HasSubstr("control character"));
+}
+
 }  // namespace
 }  // namespace swabwave::engine
