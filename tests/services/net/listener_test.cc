@@ -112,6 +112,10 @@ class LowerOpenFileLimit {
   rlimit saved_{};
 };
 
+// Not in the sanitizer build: UBSan's vptr check probes memory through a
+// pipe, which fails while the process is out of descriptors, and it then
+// reports a bad vptr on the next virtual call (tests/services/CMakeLists.txt).
+#ifndef SWABWAVE_SANITIZED
 TEST(ListenerTest, AcceptsAgainOnceDescriptorsComeFreeAfterEmfile) {
   Served served(1000);
   // The clients' sockets come first; then every free descriptor is taken,
@@ -149,6 +153,8 @@ TEST(ListenerTest, AcceptsAgainOnceDescriptorsComeFreeAfterEmfile) {
   EXPECT_TRUE(Eventually([&] { return served.handed() == 4; }));
   ::close(late);
 }
+
+#endif  // SWABWAVE_SANITIZED
 
 TEST(ListenerTest, PastItsCapAConnectionIsClosedAtOnceAndCounted) {
   Served served(2);
