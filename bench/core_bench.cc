@@ -54,7 +54,7 @@
 #include "engine/core/resident_table.h"
 #include "engine/io/generator.h"
 #include "engine/plan/greedy_planner.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 
 namespace swabwave::bench {
 namespace {

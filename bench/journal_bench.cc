@@ -64,7 +64,7 @@
 #include "engine/journal/journal.h"
 #include "engine/journal/records.h"
 #include "engine/plan/greedy_planner.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 
 namespace swabwave::bench {
 namespace {

@@ -13,7 +13,7 @@
 // positions with one fetch-add per desk.
 //
 // Example:
-//   LiveRound round(round->LiveSpec(plan));       // engine/round.h
+//   LiveRound round(round->LiveSpec(plan));       // engine/round/round.h
 //   round.rack().RackTube(desk, "TB-000001");
 //   CheckInResult r = round.CheckIn(desk, "SW4KQ...", now_unix_s, RequestTag(id));
 //   if (r.verdict == CheckInVerdict::kSampled) ... r.tube, r.slot ...

@@ -14,25 +14,14 @@
 //                                             arrays: community_image.h,
 //                                             round_image.h)
 //
-// Group commit: appenders frame their records into a shared buffer under a
-// short lock; one writer thread swaps the buffer out, writes it, calls
-// fdatasync and advances durable(); a completer thread runs the callbacks
-// that were waiting for it while the writer goes on with the next batch.
-// Appenders never touch the disk.
-//
-// Records larger than JournalOptions::fragment_bytes are written as several
-// frames (fragments.h), in segments and snapshots alike, so no frame comes
-// near the reader's limit; a record past max_record_bytes is never written.
-//
-// Recovery (Open): replays the newest snapshot, then every segment record
-// after it, verifying every frame. A torn tail of the last segment is
-// truncated (and reported), and so are the fragments of a record whose last
-// fragment is missing there (it was never durable, so never acknowledged); a bad frame anywhere else, a sequence gap or a
-// missing segment is DATA_LOSS naming the file and offset: the operator
-// decides, the server does not guess. In a snapshot, any bad frame, fewer
-// records than its header announces, or a record the replay refuses is
-// DATA_LOSS naming the file and offset (a snapshot written before the
-// header existed loads without the count check).
+// The journal is three parts with one job each: GroupCommit
+// (group_commit.h) frames appends and batches their syncs, not knowing
+// about files; this class writes its batches into segment files
+// (segment_files.h, frame.h) and takes snapshots (snapshot_file.h); and
+// RecoverDirectory (recovery.h) replays the directory when it opens. A
+// record past JournalOptions::fragment_bytes is written as several frames
+// (fragments.h), in segments and snapshots alike; a record past
+// max_record_bytes is never written.
 //
 // Snapshots: WriteSnapshot writes the engine's state while appends go on.
 // It records `covered` = last_appended() first; every record up to it is
@@ -45,14 +34,11 @@
 #ifndef SWABWAVE_ENGINE_JOURNAL_JOURNAL_H_
 #define SWABWAVE_ENGINE_JOURNAL_JOURNAL_H_
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -60,6 +46,9 @@
 #include "absl/time/time.h"
 #include "engine/journal/dir_lock.h"
 #include "engine/journal/fragments.h"
+#include "engine/journal/group_commit.h"
+#include "engine/journal/recovery.h"
+#include "engine/journal/segment_files.h"
 #include "engine/journal/store.h"
 
 namespace swabwave::engine::journal {
@@ -73,7 +62,7 @@ struct JournalOptions {
   uint64_t max_pending_records = uint64_t{1} << 20;
   // Recovery maps each file; a snapshot at least this large has its pages
   // touched ahead of the scan by a second thread, which also unmaps it
-  // afterwards (journal.cc, MappedFile). Tests set 0 to take that path for
+  // afterwards (segment_files.h, MappedFile). Tests set 0 to take that path for
   // every snapshot.
   uint64_t read_ahead_bytes = uint64_t{64} << 20;
   // Group commit under streaming load: once a batch carries at least
@@ -92,28 +81,7 @@ struct JournalOptions {
   uint64_t max_record_bytes = kMaxRecordBytes;
 };
 
-struct RecoveryReport {
-  uint64_t snapshot_sequence = 0;  // what the snapshot covered; 0: none
-  uint64_t snapshot_records = 0;
-  uint64_t segments = 0;
-  uint64_t records = 0;  // segment records replayed (after the snapshot)
-  uint64_t last_sequence = 0;
-  uint64_t torn_bytes = 0;  // dropped from the tail of the last segment
-  std::string torn_detail;  // file, offset and why, when torn_bytes > 0
-  absl::Duration elapsed;
-};
-
-// Called for every record recovery replays, in sequence order.
-using ReplayFn = std::function<absl::Status(uint64_t sequence, absl::string_view payload)>;
-
-// Where WriteSnapshot's producer puts the records of the state.
-class SnapshotSink {
- public:
-  virtual ~SnapshotSink() = default;
-  virtual absl::Status Add(absl::string_view payload) = 0;
-};
-
-class Journal final : public Store {
+class Journal final : public Store, private BatchWriter {
  public:
   // Opens (creating if needed) the journal in options.dir, locks it for
   // this Journal's life, replays it through `replay`, and starts the
@@ -131,10 +99,8 @@ class Journal final : public Store {
   using Store::Append;
   bool Accepting(uint64_t records) const override;
   uint64_t max_record_bytes() const override { return options_.max_record_bytes; }
-  uint64_t last_appended() const override {
-    return last_appended_.load(std::memory_order_acquire);
-  }
-  uint64_t durable() const override { return durable_.load(std::memory_order_acquire); }
+  uint64_t last_appended() const override { return commit_->last_appended(); }
+  uint64_t durable() const override { return commit_->durable(); }
   void WhenDurable(uint64_t sequence, DurableCallback done) override;
   absl::Status health() const override;
 
@@ -147,91 +113,33 @@ class Journal final : public Store {
   size_t segment_count() const;
   // fdatasync calls that made records durable so far (group commit: many
   // records each).
-  uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+  uint64_t syncs() const { return commit_->writes(); }
   // Time the writer has spent in write + fdatasync so far. Against the wall
   // clock it says how busy the journal keeps the disk: the rest of the time
   // the disk waits for the journal (benchmarks report it).
-  absl::Duration time_writing() const {
-    return absl::Nanoseconds(writing_nanos_.load(std::memory_order_relaxed));
-  }
+  absl::Duration time_writing() const { return commit_->time_writing(); }
 
  private:
-  struct Segment {
-    uint64_t first_sequence = 0;
-    std::string path;
-  };
-  // Up to this many waiting callbacks the writer runs itself (and any
-  // number when nothing else is waiting to be written).
-  static constexpr size_t kInlineCallbacks = 4;
-  // Pacing (JournalOptions::min_sync_interval): from what batch size on,
-  // and what batch is worth syncing at once.
-  static constexpr uint64_t kPaceFromRecords = 64;
-  static constexpr uint64_t kFullBatchRecords = 4096;
-
-  struct Waiter {
-    uint64_t sequence;
-    DurableCallback done;
-  };
-
   explicit Journal(JournalOptions options);
 
-  absl::Status Recover(const ReplayFn& replay, RecoveryReport* report);
   // Creates segment `first_sequence` and makes it the one appended to.
   absl::Status StartSegment(uint64_t first_sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
-  void WriterLoop();
-  // Writes and syncs one batch; records the failure in failed_ on error.
-  absl::Status WriteBatch(const std::string& frames, uint64_t last_sequence);
-  // Stops the journal for good: failed_ = `why` (what health() says).
-  absl::Status Fail(absl::Status why);
-  // Runs the callbacks of records the writer made durable (or failed).
-  void CompleterLoop();
-  // Moves the waiters for sequences up to `durable_through` into `ready`.
-  void TakeReadyLocked(uint64_t durable_through, std::vector<Waiter>* ready)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(waiters_mu_);
+  // BatchWriter: writes and fdatasyncs one batch into the current segment,
+  // starting the next one past segment_bytes. Called by commit_'s writer.
+  absl::Status WriteBatch(const std::string& frames, uint64_t last_sequence) override;
 
   const JournalOptions options_;
   std::unique_ptr<DirectoryLock> lock_;  // released last (declared first)
 
-  // Appenders' side.
-  mutable std::mutex mu_;
-  std::condition_variable wake_writer_;
-  std::string pending_ ABSL_GUARDED_BY(mu_);  // framed, not yet written
-  uint64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;
-  // Append wakes the writer only once pending_count_ reaches this: 1 while
-  // it sleeps idle, the batch it gathers for while it gathers, never while
-  // it writes (it looks at pending_ again before it sleeps). One wake-up
-  // per batch instead of one per append: with 64 producers the writer used
-  // to wake, find the batch not yet full and sleep again 63 times a batch.
-  uint64_t wake_writer_at_ ABSL_GUARDED_BY(mu_) = 1;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Set when a record past max_record_bytes reached Append: the writer then
-  // writes nothing more and fails the journal (Store::Append's contract).
-  absl::Status refused_ ABSL_GUARDED_BY(mu_);
-  std::atomic<uint64_t> last_appended_{0};
-  std::atomic<uint64_t> pending_records_{0};  // appended, not yet durable
-
-  // Writer's side.
-  std::atomic<uint64_t> durable_{0};
-  std::atomic<uint64_t> syncs_{0};
-  std::atomic<int64_t> writing_nanos_{0};
-  mutable std::mutex file_mu_;  // segments_, fd_, segment_size_, failed_
-  std::vector<Segment> segments_ ABSL_GUARDED_BY(file_mu_);
+  mutable std::mutex file_mu_;  // segments_, fd_, segment_size_
+  std::vector<SegmentFile> segments_ ABSL_GUARDED_BY(file_mu_);
   int fd_ ABSL_GUARDED_BY(file_mu_) = -1;
   uint64_t segment_size_ ABSL_GUARDED_BY(file_mu_) = 0;
-  absl::Status failed_ ABSL_GUARDED_BY(file_mu_);
-
-  std::atomic<bool> failed_flag_{false};  // failed_ is set (readable without file_mu_)
-
-  // Completer's side.
-  std::mutex waiters_mu_;
-  std::condition_variable wake_completer_;
-  std::vector<Waiter> waiters_ ABSL_GUARDED_BY(waiters_mu_);
-  bool completion_pending_ ABSL_GUARDED_BY(waiters_mu_) = false;
-  bool completer_stopping_ ABSL_GUARDED_BY(waiters_mu_) = false;
-  std::thread completer_;
 
   std::mutex snapshot_mu_;  // one snapshot at a time
-  std::thread writer_;
+  // Declared last: destroyed (drained, its threads joined) before the
+  // files it writes into.
+  std::unique_ptr<GroupCommit> commit_;
 };
 
 }  // namespace swabwave::engine::journal

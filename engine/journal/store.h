@@ -15,6 +15,7 @@
 #define SWABWAVE_ENGINE_JOURNAL_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
@@ -24,6 +25,20 @@
 #include "engine/journal/fragments.h"
 
 namespace swabwave::engine::journal {
+
+// Called for every record recovery replays, in sequence order; an error
+// stops recovery and is returned (wrapped as DATA_LOSS where the store
+// names where the record sits).
+using ReplayFn = std::function<absl::Status(uint64_t sequence, absl::string_view payload)>;
+
+// Where a snapshot's producer (Registry::WriteSnapshot) puts the records of
+// the state. Used by one thread.
+class SnapshotSink {
+ public:
+  virtual ~SnapshotSink() = default;
+  // Takes the next record; an error ends the snapshot (nothing replaced).
+  virtual absl::Status Add(absl::string_view payload) = 0;
+};
 
 class Store {
  public:

@@ -31,7 +31,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "engine/round.h"
+#include "engine/round/round.h"
 #include "services/api/metrics.h"
 #include "services/api/tokens.h"
 

@@ -18,7 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/core/live_round.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 
 namespace swabwave::services {
 

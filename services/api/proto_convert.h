@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "engine/model/community.h"
 #include "engine/plan/plan.h"
-#include "engine/round.h"
+#include "engine/round/round.h"
 #include "swabwave/v1/planning.pb.h"
 
 namespace swabwave::services {

@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/journal/journal.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "services/api/access_control.h"
 #include "services/api/checkin_service.h"
 #include "services/api/metrics.h"

@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "engine/journal/store.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "services/api/access_control.h"
 #include "services/api/metrics.h"
 #include "services/api/request_cache.h"

@@ -12,7 +12,7 @@
 #include "engine/plan/door_to_door.h"
 #include "engine/plan/staffed_planning.h"
 #include "engine/plan/staffing.h"
-#include "engine/round.h"
+#include "engine/round/round.h"
 #include "swabwave/v1/planning.pb.h"
 
 namespace swabwave::services {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/journal.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 
 namespace swabwave::services {
 

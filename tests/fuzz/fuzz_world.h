@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "engine/plan/greedy_planner.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::fuzz {

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "engine/journal/frame.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace swabwave::engine::journal;

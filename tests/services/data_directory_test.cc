@@ -19,7 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/journal/journal.h"
 #include "engine/model/names.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "tests/services/server_process.h"
 #include "tests/services/test_server.h"
 

@@ -392,7 +392,7 @@ TEST(JournalTest, ADamagedSnapshotIsDataLoss) {
 }
 
 // A large snapshot's pages are touched ahead of the scan by a helper thread
-// that also unmaps the file (journal.cc, MappedFile): recovery reads the
+// that also unmaps the file (segment_files.h, MappedFile): recovery reads the
 // same records with it, and a damaged snapshot found out while the helper
 // is still touching pages stops it without a crash or a leak.
 TEST(JournalTest, ASnapshotReadAheadLoadsTheSameAndStopsOnDamage) {

@@ -16,7 +16,7 @@
 #include "engine/journal/frame.h"
 #include "engine/journal/journal.h"
 #include "engine/plan/greedy_planner.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "tests/engine/journal/temp_dir.h"
 #include "tests/engine/test_community.h"
 

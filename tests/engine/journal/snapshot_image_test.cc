@@ -15,7 +15,7 @@
 #include "engine/journal/records.h"
 #include "engine/journal/round_image.h"
 #include "engine/plan/greedy_planner.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine {

@@ -7,8 +7,8 @@
 //
 // Thread-safety: FindRound is lock-free (it is on the check-in path);
 // everything else takes mu_ (rare paths) and may run concurrently.
-#ifndef SWABWAVE_ENGINE_REGISTRY_H_
-#define SWABWAVE_ENGINE_REGISTRY_H_
+#ifndef SWABWAVE_ENGINE_REGISTRY_REGISTRY_H_
+#define SWABWAVE_ENGINE_REGISTRY_REGISTRY_H_
 
 #include <array>
 #include <atomic>
@@ -23,7 +23,7 @@
 #include "engine/model/community.h"
 #include "engine/journal/journal.h"
 #include "engine/model/round_config.h"
-#include "engine/round.h"
+#include "engine/round/round.h"
 
 namespace swabwave::engine {
 
@@ -99,4 +99,4 @@ class Registry {
 
 }  // namespace swabwave::engine
 
-#endif  // SWABWAVE_ENGINE_REGISTRY_H_
+#endif  // SWABWAVE_ENGINE_REGISTRY_REGISTRY_H_

@@ -1,4 +1,6 @@
-#include "engine/round.h"
+// Round's lifecycle: creation, planning and re-planning, opening and
+// closing; each change journaled as it is made.
+#include "engine/round/round.h"
 
 #include <utility>
 
@@ -223,105 +225,11 @@ std::shared_ptr<const plan::Plan> Round::plan() const {
   return plan_;
 }
 
-absl::StatusOr<DeskIndex> Round::ResolveDesk(absl::string_view site_id, int number) const {
-  const absl::StatusOr<uint32_t> site = FindSite(site_id);
-  if (!site.ok()) return site.status();
-  const int desks = layout_.site(*site).desks;
-  if (number < 1 || number > desks) {
-    return absl::NotFoundError(
-        absl::StrCat("site '", site_id, "' has desks 1..", desks, "; there is no desk ", number));
-  }
-  return layout_.first_desk(*site) + static_cast<DeskIndex>(number - 1);
-}
-
-std::string Round::DeskName(DeskIndex desk) const {
-  const uint32_t site = layout_.site_of_desk(desk);
-  return absl::StrCat("sites/", layout_.site(site).id, "/desks/",
-                      desk - layout_.first_desk(site) + 1);
-}
-
-core::CheckInResult Round::CheckIn(DeskIndex desk, absl::string_view code,
-                                   int64_t scan_unix_seconds, uint32_t request_tag) {
-  // Acquire pairs with Open's release: the live state is fully visible.
-  if (phase() != RoundPhase::kOpen) {
-    core::CheckInResult result;
-    result.verdict = core::CheckInVerdict::kRoundNotOpen;
-    return result;
-  }
-  return live()->CheckIn(desk, code, scan_unix_seconds, request_tag, log());
-}
-
-void Round::CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,
-                         absl::Span<core::CheckInResult> results) {
-  if (phase() != RoundPhase::kOpen) {
-    for (core::CheckInResult& result : results) {
-      result = core::CheckInResult();
-      result.verdict = core::CheckInVerdict::kRoundNotOpen;
-    }
-    return;
-  }
-  live()->CheckInBatch(attempts, results, log());
-}
-
-absl::Status Round::CheckOpen(absl::string_view what) const {
-  const RoundPhase current = phase();
-  if (current == RoundPhase::kOpen) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "round ", config_.id, " is ", PhaseName(current), "; ", what, " only while it is open"));
-}
-
-absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view barcode) {
-  if (absl::Status s = CheckOpen("tubes can be scanned in"); !s.ok()) return s;
-  if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
-  // Journaled under the rack's lock, so tube records are in index order.
-  return live()->rack().RackTube(desk, barcode, [&](TubeIndex tube) {
-    if (store_ == nullptr) return;
-    std::string record;
-    journal::EncodeTubeEvent(journal::RecordType::kTubeRacked,
-                             {config_.id, desk, tube, std::string(barcode)}, &record);
-    store_->Append(record);
-  });
-}
-
-absl::StatusOr<core::TubeView> Round::SealTube(DeskIndex desk, absl::string_view barcode) {
-  if (absl::Status s = CheckOpen("tubes can be sealed"); !s.ok()) return s;
-  if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
-  absl::StatusOr<core::TubeView> sealed = live()->rack().SealTube(desk, barcode);
-  if (sealed.ok() && store_ != nullptr) {
-    std::string record;
-    journal::EncodeTubeEvent(journal::RecordType::kTubeSealed,
-                             {config_.id, desk, sealed->index, sealed->barcode}, &record);
-    store_->Append(record);
-  }
-  return sealed;
-}
-
 void Round::JournalPhase(journal::RecordType type) {
   if (store_ == nullptr) return;
   std::string record;
   journal::EncodeRoundPhase(type, config_.id, &record);
   store_->Append(record);
-}
-
-void Round::JournalLog::Record(absl::Span<const core::CheckInResult> sampled) {
-  // One buffer per thread: no allocation once it has grown.
-  thread_local std::string buffer;
-  thread_local std::vector<size_t> ends;
-  buffer.clear();
-  ends.clear();
-  for (const core::CheckInResult& r : sampled) {
-    journal::EncodeCheckIn({round_->index_, r.resident, r.tube, r.slot, r.scan_unix_seconds,
-                            r.request_tag},
-                           &buffer);
-    ends.push_back(buffer.size());
-  }
-  absl::string_view records[core::LiveRound::kPrefetchWindow];
-  size_t begin = 0;
-  for (size_t i = 0; i < ends.size(); ++i) {
-    records[i] = absl::string_view(buffer).substr(begin, ends[i] - begin);
-    begin = ends[i];
-  }
-  round_->store_->Append(absl::MakeConstSpan(records, ends.size()));
 }
 
 }  // namespace swabwave::engine

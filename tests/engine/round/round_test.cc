@@ -1,4 +1,4 @@
-#include "engine/round.h"
+#include "engine/round/round.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/plan/greedy_planner.h"
-#include "engine/registry.h"
+#include "engine/registry/registry.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine {

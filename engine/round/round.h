@@ -2,6 +2,16 @@
 // layout over its communities, the code index, the plan, and (once planned)
 // the lock-free live state that takes check-ins.
 //
+// One class, one file per job in this folder:
+//   lifecycle.cc         creation, planning and re-planning, open and close
+//   check_in.cc          desks, check-ins and tubes (the lock-free path)
+//   recovery.cc          rebuilding from a snapshot's image or records, and
+//                        writing its snapshot
+//   progress_queries.cc  totals, progress by level, the untested and
+//                        door-to-door lists (progress.h)
+// State of later stages (boxes, lab results, recalls, visits) lives in
+// modules of its own beside this folder; Round only wires them.
+//
 // Lifecycle: kDraft --Plan--> kPlanned --Plan (again)--> kPlanned
 //            --Open--> kOpen --Close--> kClosed.
 //
@@ -19,8 +29,8 @@
 // paths) and may run concurrently with check-ins. Once the round is open,
 // its live state never changes identity, and it is never freed while the
 // process runs.
-#ifndef SWABWAVE_ENGINE_ROUND_H_
-#define SWABWAVE_ENGINE_ROUND_H_
+#ifndef SWABWAVE_ENGINE_ROUND_ROUND_H_
+#define SWABWAVE_ENGINE_ROUND_ROUND_H_
 
 #include <atomic>
 #include <memory>
@@ -44,7 +54,7 @@
 #include "engine/plan/plan.h"
 #include "engine/plan/replan.h"
 #include "engine/plan/staffed_planning.h"
-#include "engine/progress.h"
+#include "engine/round/progress.h"
 
 namespace swabwave::engine {
 
@@ -323,4 +333,4 @@ class Round {
 
 }  // namespace swabwave::engine
 
-#endif  // SWABWAVE_ENGINE_ROUND_H_
+#endif  // SWABWAVE_ENGINE_ROUND_ROUND_H_

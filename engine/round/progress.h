@@ -3,8 +3,8 @@
 // Computed by Round (round.h) from the plan and the live counters.
 //
 // Thread-safety: plain values.
-#ifndef SWABWAVE_ENGINE_PROGRESS_H_
-#define SWABWAVE_ENGINE_PROGRESS_H_
+#ifndef SWABWAVE_ENGINE_ROUND_PROGRESS_H_
+#define SWABWAVE_ENGINE_ROUND_PROGRESS_H_
 
 #include <cstdint>
 #include <string>
@@ -63,4 +63,4 @@ struct UntestedResident {
 
 }  // namespace swabwave::engine
 
-#endif  // SWABWAVE_ENGINE_PROGRESS_H_
+#endif  // SWABWAVE_ENGINE_ROUND_PROGRESS_H_

@@ -1,6 +1,6 @@
 // Round's read side: progress by level, the untested and door-to-door
-// lists, and the lookups they take (engine/progress.h).
-#include "engine/round.h"
+// lists, and the lookups they take (engine/round/progress.h).
+#include "engine/round/round.h"
 
 #include <algorithm>
 #include <utility>

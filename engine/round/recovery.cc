@@ -1,6 +1,6 @@
 // Round's durability side: rebuilding a round from a snapshot's image or
 // from journal records, and writing its snapshot (engine/journal).
-#include "engine/round.h"
+#include "engine/round/round.h"
 
 #include <utility>
 
