@@ -143,7 +143,14 @@ PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& c
     answer.status = ToGrpcStatus(s);
     return prepared;
   }
-  const absl::Time scan = request.has_scan_time() ? FromProto(request.scan_time()) : now;
+  absl::StatusOr<absl::Time> scan_time =
+      request.has_scan_time() ? TimeFromRequest("scan_time", request.scan_time()) : now;
+  if (!scan_time.ok()) {
+    answer.status = ToGrpcStatus(scan_time.status());
+    answer.label = CheckInResultLabel::kBadScanTime;
+    return prepared;
+  }
+  const absl::Time scan = *scan_time;
   if (scan < r.config().start - engine::kScanBeforeStartTolerance) {
     answer.status =
         Error(grpc::StatusCode::INVALID_ARGUMENT,
@@ -283,8 +290,11 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
 
 namespace {
 
+// Reads and writes serialized messages and parses them itself: gRPC reports
+// a message that does not parse like the client's half-close, and the
+// stream would end OK with the check-ins after it never answered.
 class CheckInStreamReactor final
-    : public grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // Outcomes waiting to be written past which the stream stops reading.
   static constexpr int kMaxPendingOutcomes = 4096;
@@ -301,13 +311,30 @@ class CheckInStreamReactor final
       return;
     }
     caller_ = *std::move(caller);
-    StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
       absl::MutexLock lock(&mu_);
       reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    ++messages_read_;
+    if (!grpc::SerializationTraits<v1::CheckInStreamRequest>::Deserialize(&read_buffer_, &request_)
+             .ok()) {
+      // Answers to earlier messages still go out; nothing after this one is
+      // read, and the tablet is told which message to look at.
+      absl::MutexLock lock(&mu_);
+      reads_done_ = true;
+      final_status_ = grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("stream message ", messages_read_,
+                       " (counting from 1) does not parse as a CheckInStreamRequest: a string "
+                       "field holds invalid UTF-8 (a resident_code straight from a QR reader?) "
+                       "or the bytes are not that message; the messages before it were "
+                       "answered, none after it was read: send them again on a new stream"));
       MaybeFinishLocked();
       return;
     }
@@ -374,7 +401,7 @@ class CheckInStreamReactor final
                   QueueInOrderLocked(message, std::move(answered));
                   if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
                     read_paused_ = false;
-                    StartRead(&request_);
+                    StartRead(&read_buffer_);
                   }
                   MaybeFinishLocked();
                 });
@@ -391,7 +418,7 @@ class CheckInStreamReactor final
     MaybeWriteLocked();
     if (read_paused_ && Backlog() < kMaxPendingOutcomes / 2 && !write_failed_) {
       read_paused_ = false;
-      StartRead(&request_);
+      StartRead(&read_buffer_);
     } else if (read_paused_ && write_failed_) {
       read_paused_ = false;
       reads_done_ = true;
@@ -531,7 +558,7 @@ class CheckInStreamReactor final
   // reader or a slow disk cannot make the server buffer without bound).
   void ContinueReadingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (Backlog() < kMaxPendingOutcomes) {
-      StartRead(&request_);
+      StartRead(&read_buffer_);
     } else {
       read_paused_ = true;  // resumed once the backlog drains
     }
@@ -541,8 +568,20 @@ class CheckInStreamReactor final
     if (writing_ || write_failed_ || pending_.outcomes_size() == 0) return;
     in_flight_.Clear();
     in_flight_.Swap(&pending_);
+    bool own_buffer;
+    write_buffer_.Clear();  // the last write's bytes: that write is done
+    if (!grpc::SerializationTraits<v1::CheckInStreamResponse>::Serialize(in_flight_,
+                                                                         &write_buffer_,
+                                                                         &own_buffer)
+             .ok()) {
+      // Only a message past 2 GiB fails to serialize, and the backlog is
+      // bounded far below that: treat it as a write that failed.
+      write_failed_ = true;
+      pending_.Clear();
+      return;
+    }
     writing_ = true;
-    StartWrite(&in_flight_);
+    StartWrite(&write_buffer_);
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -558,7 +597,9 @@ class CheckInStreamReactor final
   ServiceContext context_;
   const RpcTimer timer_;
   Caller caller_;
-  v1::CheckInStreamRequest request_;  // owned by the read in flight
+  grpc::ByteBuffer read_buffer_;       // owned by the read in flight
+  v1::CheckInStreamRequest request_;   // the last message read, parsed
+  uint64_t messages_read_ = 0;         // touched only by OnReadDone
   // Touched only by OnReadDone (one read at a time); kept to reuse storage.
   CheckInMemo memo_;
   std::vector<PreparedCheckIn> prepared_;
@@ -571,6 +612,7 @@ class CheckInStreamReactor final
   absl::Mutex mu_;
   v1::CheckInStreamResponse pending_ ABSL_GUARDED_BY(mu_);
   v1::CheckInStreamResponse in_flight_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);  // in_flight_, serialized
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
@@ -588,8 +630,8 @@ class CheckInStreamReactor final
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse>*
-CheckInService::CheckInStream(grpc::CallbackServerContext* ctx) {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CheckInService::CheckInStream(
+    grpc::CallbackServerContext* ctx) {
   return new CheckInStreamReactor(context_, context_.access->Admit(*ctx, Rpc::kCheckInStream));
 }
 

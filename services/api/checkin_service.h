@@ -60,7 +60,13 @@ CheckInAnswer ProcessCheckIn(const ServiceContext& context, const Principal& cal
                              const v1::CheckInRequest& request, absl::Time now, CheckInMemo* memo,
                              v1::CheckInResponse* result, v1::ExistingCheckIn* existing);
 
-class CheckInService final : public v1::CheckInService::CallbackService {
+// CheckInStream is a raw method (serialized messages in and out), parsed by
+// its reactor: see checkin_service.cc.
+class CheckInService final
+    : public v1::CheckInService::WithCallbackMethod_OpenTube<
+          v1::CheckInService::WithCallbackMethod_CheckIn<
+              v1::CheckInService::WithRawCallbackMethod_CheckInStream<
+                  v1::CheckInService::WithCallbackMethod_SealTube<v1::CheckInService::Service>>>> {
  public:
   explicit CheckInService(ServiceContext context) : context_(context) {}
 
@@ -70,7 +76,7 @@ class CheckInService final : public v1::CheckInService::CallbackService {
   grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
                                     const v1::CheckInRequest* request,
                                     v1::CheckInResponse* response) override;
-  grpc::ServerBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse>* CheckInStream(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CheckInStream(
       grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* SealTube(grpc::CallbackServerContext* ctx,
                                      const v1::SealTubeRequest* request,

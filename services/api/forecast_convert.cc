@@ -17,13 +17,21 @@ absl::StatusOr<engine::forecast::ForecastOptions> ForecastOptionsFromProto(
   if (o.seed() != 0) options.seed = o.seed();
   if (o.has_no_show_rate()) options.arrivals.no_show_rate = o.no_show_rate();
   if (o.has_late_share()) options.arrivals.late_share = o.late_share();
-  if (o.has_lateness()) options.arrivals.lateness = FromProto(o.lateness());
+  if (o.has_lateness()) {
+    absl::StatusOr<absl::Duration> lateness = DurationFromRequest("lateness", o.lateness());
+    if (!lateness.ok()) return lateness.status();
+    options.arrivals.lateness = *lateness;
+  }
   if (o.per_desk_rate_per_hour() != 0) {
     options.service.per_desk_rate_per_hour = o.per_desk_rate_per_hour();
   }
   if (o.has_service_cv()) options.service.cv = o.service_cv();
   if (o.crowding_limit() != 0) options.crowding_limit = o.crowding_limit();
-  if (o.has_bucket()) options.bucket = FromProto(o.bucket());
+  if (o.has_bucket()) {
+    absl::StatusOr<absl::Duration> bucket = DurationFromRequest("bucket", o.bucket());
+    if (!bucket.ok()) return bucket.status();
+    options.bucket = *bucket;
+  }
   options.threads = threads;
   if (absl::Status s = engine::forecast::ValidateForecastOptions(options); !s.ok()) return s;
   return options;

@@ -185,18 +185,20 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
   if (!r.has_start_time()) {
     return absl::InvalidArgumentError("start_time is required: when the round's first wave starts");
   }
-  // Outside google.protobuf.Timestamp's range (0001-01-01 .. 9999-12-31)
-  // the round's time arithmetic would saturate: refuse it by name here.
-  if (r.start_time().seconds() < -62135596800 || r.start_time().seconds() > 253402300799 ||
-      r.start_time().nanos() < 0 || r.start_time().nanos() > 999999999) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "start_time {seconds: ", r.start_time().seconds(), ", nanos: ", r.start_time().nanos(),
-        "} is not a valid timestamp: seconds from 0001-01-01 to 9999-12-31, nanos 0..999999999"));
-  }
-  config.start = FromProto(r.start_time());
+  absl::StatusOr<absl::Time> start = TimeFromRequest("start_time", r.start_time());
+  if (!start.ok()) return start.status();
+  config.start = *start;
   config.pool_ratio = r.pool_ratio();
-  if (r.has_wave_length()) config.wave_length = FromProto(r.wave_length());
-  if (r.has_duration()) config.duration = FromProto(r.duration());
+  if (r.has_wave_length()) {
+    absl::StatusOr<absl::Duration> wave_length = DurationFromRequest("wave_length", r.wave_length());
+    if (!wave_length.ok()) return wave_length.status();
+    config.wave_length = *wave_length;
+  }
+  if (r.has_duration()) {
+    absl::StatusOr<absl::Duration> duration = DurationFromRequest("duration", r.duration());
+    if (!duration.ok()) return duration.status();
+    config.duration = *duration;
+  }
   if (absl::Status s = engine::ValidateRoundConfig(config); !s.ok()) return s;
   return config;
 }

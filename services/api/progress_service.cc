@@ -54,8 +54,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResp
                     : caller.status();
     absl::Status valid = round.status();
     if (valid.ok() && request.has_interval()) {
-      interval_ = FromProto(request.interval());
-      if (interval_ < kMinWatchInterval) {
+      absl::StatusOr<absl::Duration> interval = DurationFromRequest("interval", request.interval());
+      if (interval.ok()) interval_ = *interval;
+      if (!interval.ok()) {
+        valid = interval.status();
+      } else if (interval_ < kMinWatchInterval) {
         valid = absl::InvalidArgumentError(absl::StrCat(
             "interval ", absl::FormatDuration(interval_), " is shorter than the 100ms minimum"));
       }

@@ -28,6 +28,37 @@ void ToProto(absl::Duration d, google::protobuf::Duration* out) {
   out->set_nanos(static_cast<int32_t>(d / absl::Nanoseconds(1)));
 }
 
+absl::StatusOr<absl::Time> TimeFromRequest(absl::string_view field,
+                                           const google::protobuf::Timestamp& t) {
+  // google/protobuf/timestamp.proto's range; outside it, time arithmetic on
+  // the value would saturate.
+  constexpr int64_t kMinSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  if (t.seconds() < kMinSeconds || t.seconds() > kMaxSeconds || t.nanos() < 0 ||
+      t.nanos() > 999999999) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " {seconds: ", t.seconds(), ", nanos: ", t.nanos(),
+        "} is not a valid timestamp: seconds from 0001-01-01 to 9999-12-31, nanos 0..999999999"));
+  }
+  return FromProto(t);
+}
+
+absl::StatusOr<absl::Duration> DurationFromRequest(absl::string_view field,
+                                                   const google::protobuf::Duration& d) {
+  // google/protobuf/duration.proto's range.
+  constexpr int64_t kMaxSeconds = 315576000000;  // about 10,000 years
+  const bool signs_agree = (d.seconds() >= 0 && d.nanos() >= 0) ||
+                           (d.seconds() <= 0 && d.nanos() <= 0);
+  if (d.seconds() < -kMaxSeconds || d.seconds() > kMaxSeconds || d.nanos() < -999999999 ||
+      d.nanos() > 999999999 || !signs_agree) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " {seconds: ", d.seconds(), ", nanos: ", d.nanos(),
+        "} is not a valid duration: seconds within +-315576000000, nanos within +-999999999 and "
+        "of the same sign"));
+  }
+  return FromProto(d);
+}
+
 namespace {
 
 v1::CompoundKind KindToProto(engine::CompoundKind kind) {

@@ -28,10 +28,22 @@ namespace swabwave::services {
 
 namespace v1 = ::swabwave::v1;
 
+// Times and durations the server wrote itself (clients reading answers).
 absl::Time FromProto(const google::protobuf::Timestamp& t);
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
 absl::Duration FromProto(const google::protobuf::Duration& d);
 void ToProto(absl::Duration d, google::protobuf::Duration* out);
+
+// Every time and duration a request carries comes in through these:
+// INVALID_ARGUMENT naming `field` when it is not what google.protobuf says
+// it must be (seconds 0001-01-01..9999-12-31 and nanos 0..999,999,999 for a
+// Timestamp; seconds within ±10,000 years and nanos of the same sign within
+// ±999,999,999 for a Duration), rather than a time silently off by the
+// excess nanos.
+[[nodiscard]] absl::StatusOr<absl::Time> TimeFromRequest(absl::string_view field,
+                                                         const google::protobuf::Timestamp& t);
+[[nodiscard]] absl::StatusOr<absl::Duration> DurationFromRequest(
+    absl::string_view field, const google::protobuf::Duration& d);
 
 // Splits a community into import chunks of at most `entities_per_chunk`
 // entities each, in dependency order. The first chunk carries the header

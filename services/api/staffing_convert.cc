@@ -1,5 +1,7 @@
 #include "services/api/staffing_convert.h"
 
+#include <tuple>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -56,8 +58,18 @@ absl::Status AvailabilityFromProto(const engine::RoundLayout& layout,
     }
     listed[*member] = 1;
     Availability& a = (*out)[*member];
-    if (window.has_available_from()) a.from = FromProto(window.available_from());
-    if (window.has_available_until()) a.until = FromProto(window.available_until());
+    if (window.has_available_from()) {
+      absl::StatusOr<absl::Time> from =
+          TimeFromRequest("staffing.availability.available_from", window.available_from());
+      if (!from.ok()) return from.status();
+      a.from = *from;
+    }
+    if (window.has_available_until()) {
+      absl::StatusOr<absl::Time> until =
+          TimeFromRequest("staffing.availability.available_until", window.available_until());
+      if (!until.ok()) return until.status();
+      a.until = *until;
+    }
     if (a.until <= a.from) {
       return absl::InvalidArgumentError(absl::StrCat(
           "staffing.availability of staff member '", window.staff_id(), "' of ",
@@ -89,9 +101,17 @@ absl::StatusOr<engine::plan::StaffingRequest> StaffingRequestFromProto(
           "staffing.mode ", options.mode(),
           " is not a mode: use STAFFING_MODE_WITHIN_STAFF or STAFFING_MODE_EVERY_DESK"));
   }
-  if (options.has_max_in_gear()) request.options.max_in_gear = FromProto(options.max_in_gear());
-  if (options.has_rest()) request.options.rest = FromProto(options.rest());
-  if (options.has_gear_change()) request.options.gear_change = FromProto(options.gear_change());
+  for (auto [field, has, value, into] :
+       {std::tuple("staffing.max_in_gear", options.has_max_in_gear(), &options.max_in_gear(),
+                   &request.options.max_in_gear),
+        std::tuple("staffing.rest", options.has_rest(), &options.rest(), &request.options.rest),
+        std::tuple("staffing.gear_change", options.has_gear_change(), &options.gear_change(),
+                   &request.options.gear_change)}) {
+    if (!has) continue;
+    absl::StatusOr<absl::Duration> duration = DurationFromRequest(field, *value);
+    if (!duration.ok()) return duration.status();
+    *into = *duration;
+  }
   // The rules must leave a whole wave at a desk in this round.
   if (absl::StatusOr<engine::plan::GearCycle> cycle =
           engine::plan::ComputeGearCycle(request.options, round.config());
@@ -159,7 +179,12 @@ absl::StatusOr<engine::plan::DoorToDoorOptions> DoorToDoorOptionsFromProto(
     const v1::DoorToDoorOptions& options) {
   engine::plan::DoorToDoorOptions out;
   if (options.teams_per_community() != 0) out.teams_per_community = options.teams_per_community();
-  if (options.has_per_visit()) out.per_visit = FromProto(options.per_visit());
+  if (options.has_per_visit()) {
+    absl::StatusOr<absl::Duration> per_visit =
+        DurationFromRequest("options.per_visit", options.per_visit());
+    if (!per_visit.ok()) return per_visit.status();
+    out.per_visit = *per_visit;
+  }
   if (options.walking_m_per_minute() != 0) {
     out.walking_m_per_minute = options.walking_m_per_minute();
   }

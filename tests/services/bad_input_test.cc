@@ -351,6 +351,16 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"CreateRoundStartTimeNanosOutOfRange",
                   Bad<Create>([](auto& r) { r.mutable_start_time()->set_nanos(-1); }), kInvalid,
                   "start_time {seconds: "});
+  rows.push_back({"CreateRoundWaveLengthNanosOutOfRange", Bad<Create>([](auto& r) {
+                    r.mutable_wave_length()->set_seconds(1800);
+                    r.mutable_wave_length()->set_nanos(1000000000);
+                  }),
+                  kInvalid, "wave_length {seconds: 1800, nanos: 1000000000} is not a valid duration"});
+  rows.push_back({"CreateRoundDurationSignsDisagree", Bad<Create>([](auto& r) {
+                    r.mutable_duration()->set_seconds(3600);
+                    r.mutable_duration()->set_nanos(-1);
+                  }),
+                  kInvalid, "duration {seconds: 3600, nanos: -1} is not a valid duration"});
   const auto wave = [](absl::Duration d) {
     return Bad<Create>([d](auto& r) { ToProto(d, r.mutable_wave_length()); });
   };
@@ -420,6 +430,20 @@ std::vector<Row> UnaryRows() {
                     r.mutable_options()->mutable_staffing()->mutable_rest()->set_seconds(-60);
                   }),
                   kInvalid, "staffing: rest"});
+  rows.push_back({"PlanRoundGearCapNanosOutOfRange", Bad<Plan>([](auto& r) {
+                    r.mutable_options()->mutable_staffing()->mutable_max_in_gear()->set_nanos(
+                        2000000000);
+                  }),
+                  kInvalid, "staffing.max_in_gear {seconds: 0, nanos: 2000000000} is not a valid"});
+  rows.push_back({"PlanRoundAvailabilityNanosOutOfRange", Bad<Plan>([](auto& r) {
+                    v1::StaffAvailability* a =
+                        r.mutable_options()->mutable_staffing()->add_availability();
+                    a->set_community_id("tc");
+                    a->set_staff_id("tc-st0");
+                    ToProto(kRoundStart, a->mutable_available_from());
+                    a->mutable_available_from()->set_nanos(-5);
+                  }),
+                  kInvalid, "staffing.availability.available_from {seconds: "});
   rows.push_back({"PlanRoundAvailabilityOfUnknownMember", Bad<Plan>([](auto& r) {
                     v1::StaffAvailability* a =
                         r.mutable_options()->mutable_staffing()->add_availability();
@@ -509,6 +533,10 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"ForecastRoundTooManyReplications",
                   Bad<Forecast>([](auto& r) { r.mutable_options()->set_replications(1001); }),
                   kInvalid, "replications 1001 must be between 1 and 1000"});
+  rows.push_back({"ForecastRoundLatenessNanosOutOfRange", Bad<Forecast>([](auto& r) {
+                    r.mutable_options()->mutable_lateness()->set_nanos(1000000000);
+                  }),
+                  kInvalid, "lateness {seconds: 0, nanos: 1000000000} is not a valid duration"});
   rows.push_back({"ForecastRoundNegativeReplications",
                   Bad<Forecast>([](auto& r) { r.mutable_options()->set_replications(-1); }),
                   kInvalid, "replications -1 must be between 1 and 1000"});
@@ -542,6 +570,11 @@ std::vector<Row> UnaryRows() {
                     r.mutable_options()->mutable_per_visit()->set_seconds(-60);
                   }),
                   kInvalid, "options.per_visit -1m must be more than 0"});
+  rows.push_back({"ListDoorToDoorRoutesVisitNanosOutOfRange", Bad<Routes>([](auto& r) {
+                    r.mutable_options()->mutable_per_visit()->set_seconds(60);
+                    r.mutable_options()->mutable_per_visit()->set_nanos(-1);
+                  }),
+                  kInvalid, "options.per_visit {seconds: 60, nanos: -1} is not a valid duration"});
   rows.push_back({"ListDoorToDoorRoutesWalkingTooFast", Bad<Routes>([](auto& r) {
                     r.mutable_options()->set_walking_m_per_minute(5000);
                   }),
@@ -678,17 +711,32 @@ std::vector<Row> UnaryRows() {
   AddCheckInRow(
       rows, "ScanTimeAtInt64Min",
       [](auto& r) { SetTime(r.mutable_scan_time(), std::numeric_limits<int64_t>::min()); },
-      kInvalid, "check the tablet's clock");
+      kInvalid, "is not a valid timestamp");
   AddCheckInRow(
       rows, "ScanTimeAtInt64Max",
       [](auto& r) {
         SetTime(r.mutable_scan_time(), std::numeric_limits<int64_t>::max(), 999999999);
       },
-      kInvalid, "check the tablet's clock");
+      kInvalid, "is not a valid timestamp");
 
   // --------------------------------------------------------------- SealTube
   using Seal = v1::SealTubeRequest;
   AddRequestIdRows(rows, "SealTube", [](auto m) { return Bad<Seal>(m); });
+  // A scan time with nanos past a second used to be recorded up to 2 s off.
+  AddCheckInRow(
+      rows, "ScanTimeNanosOverASecond",
+      [](auto& r) {
+        ToProto(absl::Now() - absl::Minutes(1), r.mutable_scan_time());
+        r.mutable_scan_time()->set_nanos(1999999999);
+      },
+      kInvalid, "} is not a valid timestamp: seconds from 0001-01-01 to 9999-12-31, nanos");
+  AddCheckInRow(
+      rows, "ScanTimeNegativeNanos",
+      [](auto& r) {
+        ToProto(absl::Now() - absl::Minutes(1), r.mutable_scan_time());
+        r.mutable_scan_time()->set_nanos(-1);
+      },
+      kInvalid, "scan_time {seconds: ");
   rows.push_back({"SealTubeMalformedDesk", Bad<Seal>([](auto& r) { r.set_desk("desk-1"); }),
                   kInvalid, "is not a desk name"});
   rows.push_back({"SealTubeInvalidBarcode",
@@ -754,6 +802,11 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"WatchProgressNegativeInterval",
                   Bad<Watch>([](auto& r) { ToProto(-absl::Seconds(1), r.mutable_interval()); }),
                   kInvalid, "interval -1s is shorter than the 100ms minimum"});
+  rows.push_back({"WatchProgressIntervalNanosOutOfRange", Bad<Watch>([](auto& r) {
+                    r.mutable_interval()->set_seconds(1);
+                    r.mutable_interval()->set_nanos(1000000000);
+                  }),
+                  kInvalid, "interval {seconds: 1, nanos: 1000000000} is not a valid duration"});
   rows.push_back({"WatchProgressOfADraftRound",
                   Bad<Watch>([](auto& r) { r.set_round("rounds/draft"); }), kFailedPrecondition,
                   "round draft has no plan yet"});
@@ -1325,6 +1378,58 @@ TEST_F(BadInputStreamTest, ClientCancellingMidStreamKeepsWhatWasAnswered) {
   }
   ASSERT_GE(answered.size(), 10u);
   ExpectAnsweredKept(answered);
+}
+
+// Raw bytes of a CheckInStreamRequest carrying one check-in whose
+// resident_code is not UTF-8 (what a raw QR read can produce): the
+// protobuf library refuses to serialize that, so the field is appended by
+// hand (the last occurrence of a field wins when parsing).
+std::string MessageWithInvalidUtf8(const v1::CheckInRequest& check_in) {
+  std::string request = check_in.SerializeAsString();
+  request += std::string("\x22\x02\xC3\x28", 4);  // field 4 (resident_code), 2 bytes
+  std::string message = "\x0A";                      // field 1 (check_ins)
+  message += static_cast<char>(request.size());      // one-byte length: under 128
+  return message + request;
+}
+
+grpc::ByteBuffer Bytes(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// gRPC reports a message that does not parse like the client's half-close;
+// the stream used to end OK with the check-ins after it never answered.
+TEST_F(BadInputStreamTest, MessageThatDoesNotParseFailsTheStreamNamingIt) {
+  const std::vector<v1::CheckInStreamRequest> messages = Messages(3);
+  const std::string bad = MessageWithInvalidUtf8(
+      CheckInRequest("r", kDesk1, Code("tc", 9), "k9"));
+  ASSERT_LT(bad.size(), 130u);
+  auto context = Ctx();
+  const grpc::internal::RpcMethod method("/swabwave.v1.CheckInService/CheckInStream",
+                                         grpc::internal::RpcMethod::BIDI_STREAMING);
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream(
+      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+          client_->channel().get(), method, context.get()));
+  ASSERT_TRUE(stream->Write(Bytes(messages[0].SerializeAsString())));
+  ASSERT_TRUE(stream->Write(Bytes(bad)));
+  stream->Write(Bytes(messages[2].SerializeAsString()));  // may fail: the server stopped reading
+  stream->WritesDone();
+  std::vector<v1::CheckInOutcome> answered;
+  grpc::ByteBuffer raw;
+  while (stream->Read(&raw)) {
+    v1::CheckInStreamResponse response;
+    ASSERT_TRUE(grpc::SerializationTraits<v1::CheckInStreamResponse>::Deserialize(&raw, &response)
+                    .ok());
+    for (const v1::CheckInOutcome& o : response.outcomes()) answered.push_back(o);
+  }
+  ExpectStatus(stream->Finish(), kInvalid,
+               "stream message 2 (counting from 1) does not parse as a CheckInStreamRequest");
+  // The message before it was answered and kept; the one after was not read.
+  ASSERT_EQ(answered.size(), 1u);
+  EXPECT_EQ(answered[0].request_id(), "k1");
+  EXPECT_EQ(answered[0].status().code(), 0) << answered[0].status().message();
+  EXPECT_EQ(Sampled(), 1);
+  ExpectHealthy();
 }
 
 // The tablet goes away without a word: its channel is destroyed mid-stream.

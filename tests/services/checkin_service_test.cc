@@ -219,6 +219,30 @@ TEST_F(CheckInServiceTest, AbsurdScanTimesAreInvalid) {
   EXPECT_EQ(Sampled(), 0);
 }
 
+// checkin.proto: scan times are recorded to the whole second, rounded down,
+// and every answer says the second recorded.
+TEST_F(CheckInServiceTest, ScanTimeIsRecordedToTheWholeSecondRoundedDown) {
+  const absl::Time whole = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) - 30);
+  v1::CheckInRequest request = CheckInRequest("r", kDesk1, Code("tc", 5));
+  ToProto(whole + absl::Milliseconds(999), request.mutable_scan_time());
+  v1::CheckInResponse response;
+  ASSERT_TRUE(CheckIn(request, &response).ok());
+  EXPECT_EQ(FromProto(response.scan_time()), whole);
+  EXPECT_EQ(response.scan_time().nanos(), 0);
+
+  // A second attempt for the same resident is told the same recorded second.
+  v1::CheckInRequest again = CheckInRequest("r", kDesk1, Code("tc", 5));
+  again.set_request_id("another-attempt");
+  const grpc::Status status = CheckIn(again);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << status.error_message();
+  v1::ErrorStatus details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  v1::ExistingCheckIn existing;
+  ASSERT_TRUE(details.details(0).UnpackTo(&existing));
+  EXPECT_EQ(FromProto(existing.scan_time()), whole);
+}
+
 TEST_F(CheckInServiceTest, RetryWithTheSameRequestIdIsReplayed) {
   v1::CheckInResponse original, retry;
   ASSERT_TRUE(CheckIn("r", kDesk1, Code("tc", 3), &original, "req-3").ok());
