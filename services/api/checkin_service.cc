@@ -253,39 +253,36 @@ CheckInAnswer ProcessCheckIn(const ServiceContext& context, const Principal& cal
 }
 
 grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* ctx,
-                                                  const v1::CheckInRequest* request,
-                                                  v1::CheckInResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kCheckIn);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const absl::Time start = absl::Now();
-  if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
-    context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::Now() - start);
-    timer.Finish(reactor, admission);
-    return reactor;
-  }
-  v1::ExistingCheckIn existing;
-  CheckInAnswer answer =
-      ProcessCheckIn(context_, *caller, *request, start, nullptr, response, &existing);
-  if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-    // The detail travels as a google.rpc.Status-compatible ErrorStatus in
-    // grpc-status-details-bin.
-    v1::ErrorStatus details;
-    details.set_code(grpc::StatusCode::ALREADY_EXISTS);
-    details.set_message(answer.status.error_message());
-    details.add_details()->PackFrom(existing);
-    answer.status = grpc::Status(answer.status.error_code(), answer.status.error_message(),
-                                 details.SerializeAsString());
-  }
-  // Whatever the answer says (sampled, replayed, already sampled) must be
-  // durable before the tablet hears it; the latency counts that wait.
-  WhenDurable(*context_.store, answer.status,
-              [this, reactor, timer, start, label = answer.label](const grpc::Status& status) {
-                context_.metrics->RecordCheckIn(label, absl::Now() - start);
-                timer.Finish(reactor, status);
-              });
-  return reactor;
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) {
+  return UnaryCall<v1::CheckInRequest, v1::CheckInResponse>::Start(
+      context_, Rpc::kCheckIn, ctx, request, response, [this](auto& call) {
+        const absl::Time start = absl::Now();
+        if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
+          context_.metrics->RecordCheckIn(CheckInResultLabel::kNotAdmitted, absl::Now() - start);
+          return call.Finish(admission);
+        }
+        v1::ExistingCheckIn existing;
+        CheckInAnswer answer = ProcessCheckIn(context_, call.caller(), call.request(), start,
+                                              nullptr, call.response(), &existing);
+        if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+          // The detail travels as a google.rpc.Status-compatible ErrorStatus
+          // in grpc-status-details-bin.
+          v1::ErrorStatus details;
+          details.set_code(grpc::StatusCode::ALREADY_EXISTS);
+          details.set_message(answer.status.error_message());
+          details.add_details()->PackFrom(existing);
+          answer.status = grpc::Status(answer.status.error_code(), answer.status.error_message(),
+                                       details.SerializeAsString());
+        }
+        // Whatever the answer says (sampled, replayed, already sampled) must
+        // be durable before the tablet hears it; the latency counts that wait.
+        WhenDurable(*context_.store, answer.status,
+                    [this, c = &call, start, label = answer.label](const grpc::Status& status) {
+                      context_.metrics->RecordCheckIn(label, absl::Now() - start);
+                      c->Finish(status);
+                    });
+      });
 }
 
 namespace {
@@ -635,64 +632,46 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CheckInService::Che
   return new CheckInStreamReactor(context_, context_.access->Admit(*ctx, Rpc::kCheckInStream));
 }
 
+namespace {
+
+// OpenTube and SealTube: one path; only the engine's change differs.
+template <class Call>
+void ChangeTube(Call& call, absl::string_view method,
+                absl::StatusOr<engine::core::TubeView> (engine::Round::*change)(
+                    engine::DeskIndex, absl::string_view)) {
+  const auto& r = call.request();
+  absl::StatusOr<TubeTarget> target = ResolveTubeTarget(
+      call.context(), call.caller(), call.rpc(), r.request_id(), r.round(), r.desk(),
+      r.tube_barcode());
+  if (!target.ok()) return call.Finish(target.status());
+  if (grpc::Status admission = StoreAdmission(*call.context().store, 1); !admission.ok()) {
+    return call.Finish(admission);
+  }
+  call.RunIdempotent(method, [&] {
+    absl::StatusOr<engine::core::TubeView> tube =
+        (target->round->*change)(target->desk, r.tube_barcode());
+    if (!tube.ok()) return ToGrpcStatus(tube.status());
+    TubeToProto(*target->round, *tube, call.response()->mutable_tube());
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* CheckInService::OpenTube(grpc::CallbackServerContext* ctx,
-                                                   const v1::OpenTubeRequest* request,
-                                                   v1::OpenTubeResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kOpenTube);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::StatusOr<TubeTarget> target =
-      ResolveTubeTarget(context_, *caller, Rpc::kOpenTube, request->request_id(), request->round(),
-                        request->desk(), request->tube_barcode());
-  if (!target.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(target.status()));
-    return reactor;
-  }
-  if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
-    timer.Finish(reactor, admission);
-    return reactor;
-  }
-  const grpc::Status status =
-      context_.cache->Run("OpenTube", request->request_id(), *request, response, [&] {
-        absl::StatusOr<engine::core::TubeView> tube =
-            target->round->RackTube(target->desk, request->tube_barcode());
-        if (!tube.ok()) return ToGrpcStatus(tube.status());
-        TubeToProto(*target->round, *tube, response->mutable_tube());
-        return grpc::Status::OK;
-      });
-  FinishDurably(context_, reactor, timer, status);
-  return reactor;
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  return UnaryCall<v1::OpenTubeRequest, v1::OpenTubeResponse>::Start(
+      context_, Rpc::kOpenTube, ctx, request, response,
+      [](auto& call) { ChangeTube(call, "OpenTube", &engine::Round::RackTube); });
 }
 
 grpc::ServerUnaryReactor* CheckInService::SealTube(grpc::CallbackServerContext* ctx,
-                                                   const v1::SealTubeRequest* request,
-                                                   v1::SealTubeResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kSealTube);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::StatusOr<TubeTarget> target =
-      ResolveTubeTarget(context_, *caller, Rpc::kSealTube, request->request_id(), request->round(),
-                        request->desk(), request->tube_barcode());
-  if (!target.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(target.status()));
-    return reactor;
-  }
-  if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
-    timer.Finish(reactor, admission);
-    return reactor;
-  }
-  const grpc::Status status =
-      context_.cache->Run("SealTube", request->request_id(), *request, response, [&] {
-        absl::StatusOr<engine::core::TubeView> tube =
-            target->round->SealTube(target->desk, request->tube_barcode());
-        if (!tube.ok()) return ToGrpcStatus(tube.status());
-        TubeToProto(*target->round, *tube, response->mutable_tube());
-        return grpc::Status::OK;
-      });
-  FinishDurably(context_, reactor, timer, status);
-  return reactor;
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  return UnaryCall<v1::SealTubeRequest, v1::SealTubeResponse>::Start(
+      context_, Rpc::kSealTube, ctx, request, response,
+      [](auto& call) { ChangeTube(call, "SealTube", &engine::Round::SealTube); });
 }
 
 }  // namespace swabwave::services

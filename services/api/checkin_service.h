@@ -15,6 +15,7 @@
 #define SWABWAVE_SERVICES_API_CHECKIN_SERVICE_H_
 
 #include "services/api/service_support.h"
+#include "services/api/unary_call.h"
 #include "swabwave/v1/checkin.grpc.pb.h"
 
 namespace swabwave::services {
@@ -60,27 +61,31 @@ CheckInAnswer ProcessCheckIn(const ServiceContext& context, const Principal& cal
                              const v1::CheckInRequest& request, absl::Time now, CheckInMemo* memo,
                              v1::CheckInResponse* result, v1::ExistingCheckIn* existing);
 
-// CheckInStream is a raw method (serialized messages in and out), parsed by
-// its reactor: see checkin_service.cc.
-class CheckInService final
-    : public v1::CheckInService::WithCallbackMethod_OpenTube<
-          v1::CheckInService::WithCallbackMethod_CheckIn<
-              v1::CheckInService::WithRawCallbackMethod_CheckInStream<
-                  v1::CheckInService::WithCallbackMethod_SealTube<v1::CheckInService::Service>>>> {
+// Every method is raw (serialized messages in and out) and parses its own
+// requests: gRPC answers a request that does not parse UNIMPLEMENTED with no
+// message, or, on a stream, as if the client had half-closed (unary_call.h,
+// and CheckInStream's reactor in checkin_service.cc).
+using CheckInServiceBase =
+    WithMethods<v1::CheckInService::Service, v1::CheckInService::WithRawCallbackMethod_OpenTube,
+                v1::CheckInService::WithRawCallbackMethod_CheckIn,
+                v1::CheckInService::WithRawCallbackMethod_CheckInStream,
+                v1::CheckInService::WithRawCallbackMethod_SealTube>;
+
+class CheckInService final : public CheckInServiceBase {
  public:
   explicit CheckInService(ServiceContext context) : context_(context) {}
 
   grpc::ServerUnaryReactor* OpenTube(grpc::CallbackServerContext* ctx,
-                                     const v1::OpenTubeRequest* request,
-                                     v1::OpenTubeResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
-                                    const v1::CheckInRequest* request,
-                                    v1::CheckInResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CheckInStream(
       grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* SealTube(grpc::CallbackServerContext* ctx,
-                                     const v1::SealTubeRequest* request,
-                                     v1::SealTubeResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

@@ -15,6 +15,7 @@
 #include "services/api/forecast_convert.h"
 #include "services/api/staffing_convert.h"
 #include "services/api/proto_convert.h"
+#include "services/api/unary_call.h"
 
 namespace swabwave::services {
 
@@ -42,19 +43,15 @@ struct PlanPage {
   size_t size = 0;
 };
 
-template <typename Request>
-absl::StatusOr<PlanPage> LookUpPlanPage(const ServiceContext& context, const Principal& caller,
-                                        Rpc rpc, const Request& request, size_t default_size,
-                                        size_t max_size) {
-  absl::StatusOr<engine::Round*> round = LookUpRoundFor(context, caller, rpc, request.round());
+template <typename Call>
+absl::StatusOr<PlanPage> LookUpPlanPage(const Call& call, size_t default_size, size_t max_size) {
+  absl::StatusOr<engine::Round*> round = call.LookUpRound();
   if (!round.ok()) return round.status();
-  absl::StatusOr<size_t> size = PageSize(request.page_size(), default_size, max_size);
-  if (!size.ok()) return size.status();
-  absl::StatusOr<uint64_t> offset = DecodePageToken(request.page_token());
-  if (!offset.ok()) return offset.status();
+  absl::StatusOr<PageRequest> page = call.Page(default_size, max_size);
+  if (!page.ok()) return page.status();
   absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
   if (!plan.ok()) return plan.status();
-  return PlanPage{*round, *std::move(plan), *offset, *size};
+  return PlanPage{*round, *std::move(plan), page->offset, page->size};
 }
 
 size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
@@ -238,120 +235,95 @@ grpc::ServerReadReactor<v1::ImportCommunityRequest>* PlanningService::ImportComm
 }
 
 grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerContext* ctx,
-                                                       const v1::CreateRoundRequest* request,
-                                                       v1::CreateRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kCreateRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::Status valid = CheckRequestId(request->request_id());
-  for (const std::string& community : request->community_ids()) {
-    if (!valid.ok()) break;
-    valid = context_.access->CheckCommunity(*caller, Rpc::kCreateRound, community);
-  }
-  if (!valid.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(valid));
-    return reactor;
-  }
-  context_.slow->Submit([this, ctx, reactor, request, response, timer] {
-    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
-      return timer.Finish(reactor, waits);
-    }
-    const grpc::Status status =
-        context_.cache->Run("CreateRound", request->request_id(), *request, response, [&] {
-          absl::StatusOr<engine::RoundConfig> config = RoundConfigFromRequest(*request);
-          if (!config.ok()) return ToGrpcStatus(config.status());
-          absl::StatusOr<engine::Round*> round = context_.registry->CreateRound(*std::move(config));
-          if (!round.ok()) return ToGrpcStatus(round.status());
-          *response->mutable_round() = RoundToProto(**round);
-          spdlog::info("created round {} ({} residents)", (*round)->config().id,
-                       (*round)->layout().resident_count());
-          return grpc::Status::OK;
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return UnaryCall<v1::CreateRoundRequest, v1::CreateRoundResponse>::Start(
+      context_, Rpc::kCreateRound, ctx, request, response, [this](auto& call) {
+        absl::Status valid = CheckRequestId(call.request().request_id());
+        for (const std::string& community : call.request().community_ids()) {
+          if (!valid.ok()) break;
+          valid = context_.access->CheckCommunity(call.caller(), Rpc::kCreateRound, community);
+        }
+        if (!valid.ok()) return call.Finish(valid);
+        call.OnSlowPath([this, &call] {
+          call.RunIdempotent("CreateRound", [&] {
+            absl::StatusOr<engine::RoundConfig> config = RoundConfigFromRequest(call.request());
+            if (!config.ok()) return ToGrpcStatus(config.status());
+            absl::StatusOr<engine::Round*> round =
+                context_.registry->CreateRound(*std::move(config));
+            if (!round.ok()) return ToGrpcStatus(round.status());
+            *call.response()->mutable_round() = RoundToProto(**round);
+            spdlog::info("created round {} ({} residents)", (*round)->config().id,
+                         (*round)->layout().resident_count());
+            return grpc::Status::OK;
+          });
         });
-    FinishDurably(context_, reactor, timer, status);
-  });
-  return reactor;
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::GetRound(grpc::CallbackServerContext* ctx,
-                                                    const v1::GetRoundRequest* request,
-                                                    v1::GetRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kGetRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::StatusOr<engine::Round*> round =
-      LookUpRoundFor(context_, *caller, Rpc::kGetRound, request->round());
-  if (round.ok()) *response->mutable_round() = RoundToProto(**round);
-  timer.Finish(reactor, ToGrpcStatus(round.status()));
-  return reactor;
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return UnaryCall<v1::GetRoundRequest, v1::GetRoundResponse>::Start(
+      context_, Rpc::kGetRound, ctx, request, response, [](auto& call) {
+        absl::StatusOr<engine::Round*> round = call.LookUpRound();
+        if (round.ok()) *call.response()->mutable_round() = RoundToProto(**round);
+        call.Finish(round.status());
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::ListRounds(grpc::CallbackServerContext* ctx,
-                                                      const v1::ListRoundsRequest* request,
-                                                      v1::ListRoundsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kListRounds);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::StatusOr<size_t> size = PageSize(request->page_size(), 50, 1000);
-  absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-  if (!size.ok() || !offset.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(!size.ok() ? size.status() : offset.status()));
-    return reactor;
-  }
-  // A command token sees only the rounds of its communities.
-  std::vector<engine::Round*> rounds = context_.registry->ListRounds();
-  std::erase_if(rounds, [&](const engine::Round* r) { return !AccessControl::MaySee(*caller, *r); });
-  const size_t end = std::min(rounds.size(), *offset + *size);
-  for (size_t i = *offset; i < end; ++i) *response->add_rounds() = RoundToProto(*rounds[i]);
-  if (end < rounds.size()) response->set_next_page_token(EncodePageToken(end));
-  timer.Finish(reactor, grpc::Status::OK);
-  return reactor;
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ListRoundsRequest, v1::ListRoundsResponse>::Start(
+      context_, Rpc::kListRounds, ctx, request, response, [this](auto& call) {
+        absl::StatusOr<PageRequest> page = call.Page(50, 1000);
+        if (!page.ok()) return call.Finish(page.status());
+        // A command token sees only the rounds of its communities.
+        std::vector<engine::Round*> rounds = context_.registry->ListRounds();
+        std::erase_if(rounds, [&](const engine::Round* r) {
+          return !AccessControl::MaySee(call.caller(), *r);
+        });
+        const size_t end = std::min<size_t>(rounds.size(), page->offset + page->size);
+        for (size_t i = page->offset; i < end; ++i) {
+          *call.response()->add_rounds() = RoundToProto(*rounds[i]);
+        }
+        if (end < rounds.size()) call.response()->set_next_page_token(EncodePageToken(end));
+        call.Finish(grpc::Status::OK);
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext* ctx,
-                                                     const v1::PlanRoundRequest* request,
-                                                     v1::PlanRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kPlanRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::Status valid = CheckRequestId(request->request_id());
-  absl::StatusOr<engine::Round*> round =
-      LookUpRoundFor(context_, *caller, Rpc::kPlanRound, request->round());
-  if (valid.ok()) valid = round.status();
-  const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
-  if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
-  if (valid.ok()) valid = CheckPlanner(request->options());
-  absl::StatusOr<engine::plan::StaffingRequest> staffing =
-      valid.ok() ? StaffingRequestFromProto(**round, request->options().staffing())
-                 : absl::StatusOr<engine::plan::StaffingRequest>(valid);
-  if (!staffing.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(staffing.status()));
-    return reactor;
-  }
-  context_.slow->Submit([this, ctx, reactor, request, response, timer, options, r = *round,
-                         staffing = *std::move(staffing)] {
-    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
-      return timer.Finish(reactor, waits);
-    }
-    const grpc::Status status =
-        context_.cache->Run("PlanRound", request->request_id(), *request, response, [&] {
-          absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan =
-              r->MakePlan(PlannerFor(request->options()), options, staffing);
-          if (!plan.ok()) return ToGrpcStatus(plan.status());
-          *response->mutable_summary() = PlanSummaryToProto(r->layout(), **plan);
-          spdlog::info("planned round {}: {} waves (bound {}, {} with every desk), {} due at "
-                       "sites, {} door-to-door, within staff: {}",
-                       r->config().id, (*plan)->waves_used, (*plan)->waves_lower_bound,
-                       (*plan)->waves_with_every_desk, (*plan)->due_at_sites,
-                       (*plan)->door_to_door_count, (*plan)->within_staff);
-          return grpc::Status::OK;
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return UnaryCall<v1::PlanRoundRequest, v1::PlanRoundResponse>::Start(
+      context_, Rpc::kPlanRound, ctx, request, response, [](auto& call) {
+        const v1::PlanRoundRequest& r = call.request();
+        absl::Status valid = CheckRequestId(r.request_id());
+        absl::StatusOr<engine::Round*> round = call.LookUpRound();
+        if (valid.ok()) valid = round.status();
+        const engine::plan::PlanOptions options = PlanOptionsFromProto(r.options());
+        if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
+        if (valid.ok()) valid = CheckPlanner(r.options());
+        absl::StatusOr<engine::plan::StaffingRequest> staffing =
+            valid.ok() ? StaffingRequestFromProto(**round, r.options().staffing())
+                       : absl::StatusOr<engine::plan::StaffingRequest>(valid);
+        if (!staffing.ok()) return call.Finish(staffing.status());
+        call.OnSlowPath([options, round = *round, staffing = *std::move(staffing), &call] {
+          call.RunIdempotent("PlanRound", [&] {
+            absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan =
+                round->MakePlan(PlannerFor(call.request().options()), options, staffing);
+            if (!plan.ok()) return ToGrpcStatus(plan.status());
+            *call.response()->mutable_summary() = PlanSummaryToProto(round->layout(), **plan);
+            spdlog::info("planned round {}: {} waves (bound {}, {} with every desk), {} due at "
+                         "sites, {} door-to-door, within staff: {}",
+                         round->config().id, (*plan)->waves_used, (*plan)->waves_lower_bound,
+                         (*plan)->waves_with_every_desk, (*plan)->due_at_sites,
+                         (*plan)->door_to_door_count, (*plan)->within_staff);
+            return grpc::Status::OK;
+          });
         });
-    FinishDurably(context_, reactor, timer, status);
-  });
-  return reactor;
+      });
 }
 
 namespace {
@@ -389,44 +361,33 @@ void MovedToProto(const engine::Round& round, const engine::Round::Replanned& re
 }  // namespace
 
 grpc::ServerUnaryReactor* PlanningService::ReplanRound(grpc::CallbackServerContext* ctx,
-                                                       const v1::ReplanRoundRequest* request,
-                                                       v1::ReplanRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kReplanRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::Status valid = CheckRequestId(request->request_id());
-  absl::StatusOr<engine::Round*> round =
-      LookUpRoundFor(context_, *caller, Rpc::kReplanRound, request->round());
-  if (valid.ok()) valid = round.status();
-  const engine::plan::PlanOptions options = PlanOptionsFromProto(request->options());
-  if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
-  absl::StatusOr<engine::plan::ReplanRequest> replan =
-      valid.ok() ? ReplanRequestFromProto(**round, *request)
-                 : absl::StatusOr<engine::plan::ReplanRequest>(valid);
-  if (!replan.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(replan.status()));
-    return reactor;
-  }
-  context_.slow->Submit([this, ctx, reactor, request, response, timer, options, r = *round,
-                         replan = *std::move(replan)] {
-    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
-      return timer.Finish(reactor, waits);
-    }
-    const grpc::Status status =
-        context_.cache->Run("ReplanRound", request->request_id(), *request, response, [&] {
-          absl::StatusOr<engine::Round::Replanned> replanned = r->Replan(replan, options);
-          if (!replanned.ok()) return ToGrpcStatus(replanned.status());
-          *response->mutable_summary() = PlanSummaryToProto(r->layout(), *replanned->plan);
-          response->set_moved_households(replanned->moved_households);
-          MovedToProto(*r, *replanned, response);
-          spdlog::info("re-planned round {} from wave {}: {} households moved", r->config().id,
-                       replan.from_wave, replanned->moved_households);
-          return grpc::Status::OK;
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ReplanRoundRequest, v1::ReplanRoundResponse>::Start(
+      context_, Rpc::kReplanRound, ctx, request, response, [](auto& call) {
+        absl::Status valid = CheckRequestId(call.request().request_id());
+        absl::StatusOr<engine::Round*> round = call.LookUpRound();
+        if (valid.ok()) valid = round.status();
+        const engine::plan::PlanOptions options = PlanOptionsFromProto(call.request().options());
+        if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
+        absl::StatusOr<engine::plan::ReplanRequest> replan =
+            valid.ok() ? ReplanRequestFromProto(**round, call.request())
+                       : absl::StatusOr<engine::plan::ReplanRequest>(valid);
+        if (!replan.ok()) return call.Finish(replan.status());
+        call.OnSlowPath([options, round = *round, replan = *std::move(replan), &call] {
+          call.RunIdempotent("ReplanRound", [&] {
+            absl::StatusOr<engine::Round::Replanned> replanned = round->Replan(replan, options);
+            if (!replanned.ok()) return ToGrpcStatus(replanned.status());
+            v1::ReplanRoundResponse* out = call.response();
+            *out->mutable_summary() = PlanSummaryToProto(round->layout(), *replanned->plan);
+            out->set_moved_households(replanned->moved_households);
+            MovedToProto(*round, *replanned, out);
+            spdlog::info("re-planned round {} from wave {}: {} households moved",
+                         round->config().id, replan.from_wave, replanned->moved_households);
+            return grpc::Status::OK;
+          });
         });
-    FinishDurably(context_, reactor, timer, status);
-  });
-  return reactor;
+      });
 }
 
 namespace {
@@ -440,305 +401,286 @@ int ForecastThreads() {
 }  // namespace
 
 grpc::ServerUnaryReactor* PlanningService::ForecastRound(grpc::CallbackServerContext* ctx,
-                                                         const v1::ForecastRoundRequest* request,
-                                                         v1::ForecastRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kForecastRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::StatusOr<PlanPage> page =
-      LookUpPlanPage(context_, *caller, Rpc::kForecastRound, *request, 50, 1000);
-  absl::Status valid = page.status();
-  absl::StatusOr<engine::forecast::ForecastOptions> options =
-      ForecastOptionsFromProto(request->options(), ForecastThreads());
-  if (valid.ok()) valid = options.status();
-  if (!valid.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(valid));
-    return reactor;
-  }
-  // A simulation takes up to minutes for a city: on the slow-path threads.
-  context_.slow->Submit([ctx, reactor, response, timer, r = page->round,
-                         plan = std::move(page->plan), options = *options, offset = page->offset,
-                         size = page->size] {
-    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
-      return timer.Finish(reactor, waits);
-    }
-    absl::StatusOr<engine::forecast::RoundForecast> forecast =
-        engine::forecast::ForecastRound(r->layout(), r->config(), *plan, options);
-    if (!forecast.ok()) return timer.Finish(reactor, ToGrpcStatus(forecast.status()));
-    const size_t end = std::min<size_t>(forecast->sites.size(), offset + size);
-    ForecastToProto(*forecast, offset, end, response);
-    if (end < forecast->sites.size()) response->set_next_page_token(EncodePageToken(end));
-    timer.Finish(reactor, grpc::Status::OK);
-  });
-  return reactor;
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ForecastRoundRequest, v1::ForecastRoundResponse>::Start(
+      context_, Rpc::kForecastRound, ctx, request, response, [](auto& call) {
+        absl::StatusOr<PlanPage> page = LookUpPlanPage(call, 50, 1000);
+        absl::Status valid = page.status();
+        absl::StatusOr<engine::forecast::ForecastOptions> options =
+            ForecastOptionsFromProto(call.request().options(), ForecastThreads());
+        if (valid.ok()) valid = options.status();
+        if (!valid.ok()) return call.Finish(valid);
+        // A simulation takes up to minutes for a city: on the slow-path threads.
+        call.OnSlowPath([page = *std::move(page), options = *options, &call] {
+          const engine::Round& round = *page.round;
+          absl::StatusOr<engine::forecast::RoundForecast> forecast =
+              engine::forecast::ForecastRound(round.layout(), round.config(), *page.plan, options);
+          if (!forecast.ok()) return call.Finish(forecast.status());
+          const size_t end = std::min<size_t>(forecast->sites.size(), page.offset + page.size);
+          ForecastToProto(*forecast, page.offset, end, call.response());
+          if (end < forecast->sites.size()) {
+            call.response()->set_next_page_token(EncodePageToken(end));
+          }
+          call.Finish(grpc::Status::OK);
+        });
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::GetRoster(grpc::CallbackServerContext* ctx,
-                                                     const v1::GetRosterRequest* request,
-                                                     v1::GetRosterResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kGetRoster);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  absl::StatusOr<PlanPage> page =
-      LookUpPlanPage(context_, *caller, Rpc::kGetRoster, *request, 50, 1000);
-  if (!page.ok()) {
-    timer.Finish(reactor, ToGrpcStatus(page.status()));
-    return reactor;
-  }
-  // The roster of a city is made over every site and wave: off the
-  // check-in threads.
-  context_.slow->Submit([ctx, reactor, response, timer, r = page->round,
-                         plan = std::move(page->plan), offset = page->offset, size = page->size] {
-    if (grpc::Status waits = CallerStillWaits(ctx); !waits.ok()) {
-      return timer.Finish(reactor, waits);
-    }
-    absl::StatusOr<engine::plan::Roster> roster =
-        engine::plan::StaffPlan(r->layout(), r->config(), *plan, plan->staffing, plan->availability);
-    if (!roster.ok()) return timer.Finish(reactor, ToGrpcStatus(roster.status()));
-    const size_t sites = r->layout().site_count();
-    const size_t end = std::min<size_t>(sites, offset + size);
-    RosterToProto(*r, *plan, *roster, offset, end, response);
-    if (end < sites) response->set_next_page_token(EncodePageToken(end));
-    timer.Finish(reactor, grpc::Status::OK);
-  });
-  return reactor;
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return UnaryCall<v1::GetRosterRequest, v1::GetRosterResponse>::Start(
+      context_, Rpc::kGetRoster, ctx, request, response, [](auto& call) {
+        absl::StatusOr<PlanPage> page = LookUpPlanPage(call, 50, 1000);
+        if (!page.ok()) return call.Finish(page.status());
+        // The roster of a city is made over every site and wave: off the
+        // check-in threads.
+        call.OnSlowPath([page = *std::move(page), &call] {
+          const engine::Round& round = *page.round;
+          const engine::plan::Plan& plan = *page.plan;
+          absl::StatusOr<engine::plan::Roster> roster = engine::plan::StaffPlan(
+              round.layout(), round.config(), plan, plan.staffing, plan.availability);
+          if (!roster.ok()) return call.Finish(roster.status());
+          const size_t sites = round.layout().site_count();
+          const size_t end = std::min<size_t>(sites, page.offset + page.size);
+          RosterToProto(round, plan, *roster, page.offset, end, call.response());
+          if (end < sites) call.response()->set_next_page_token(EncodePageToken(end));
+          call.Finish(grpc::Status::OK);
+        });
+      });
 }
 
-grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(
-    grpc::CallbackServerContext* ctx, const v1::ListDoorToDoorRoutesRequest* request,
-    v1::ListDoorToDoorRoutesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kListDoorToDoorRoutes);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> absl::Status {
-    absl::StatusOr<PlanPage> page =
-        LookUpPlanPage(context_, *caller, Rpc::kListDoorToDoorRoutes, *request, 50, 1000);
-    if (!page.ok()) return page.status();
-    absl::StatusOr<engine::plan::DoorToDoorOptions> options =
-        DoorToDoorOptionsFromProto(request->options());
-    if (!options.ok()) return options.status();
-    const engine::Round& round = *page->round;
-    // Nearest-neighbour order over the round's door-to-door buildings:
-    // quadratic per community in buildings with visits, which are few.
-    absl::StatusOr<engine::plan::DoorToDoorPlan> routes =
-        engine::plan::PlanDoorToDoor(round.layout(), round.config(), *page->plan, *options);
-    if (!routes.ok()) return routes.status();
-    const size_t end = std::min<size_t>(routes->routes.size(), page->offset + page->size);
-    RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end, response);
-    if (end < routes->routes.size()) response->set_next_page_token(EncodePageToken(end));
-    return absl::OkStatus();
-  };
-  timer.Finish(reactor, ToGrpcStatus(run()));
-  return reactor;
+grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackServerContext* ctx,
+                                                                const grpc::ByteBuffer* request,
+                                                                grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ListDoorToDoorRoutesRequest, v1::ListDoorToDoorRoutesResponse>::Start(
+      context_, Rpc::kListDoorToDoorRoutes, ctx, request, response, [](auto& call) {
+        call.Finish([&]() -> absl::Status {
+          absl::StatusOr<PlanPage> page = LookUpPlanPage(call, 50, 1000);
+          if (!page.ok()) return page.status();
+          absl::StatusOr<engine::plan::DoorToDoorOptions> options =
+              DoorToDoorOptionsFromProto(call.request().options());
+          if (!options.ok()) return options.status();
+          const engine::Round& round = *page->round;
+          // Nearest-neighbour order over the round's door-to-door buildings:
+          // quadratic per community in buildings with visits, which are few.
+          absl::StatusOr<engine::plan::DoorToDoorPlan> routes =
+              engine::plan::PlanDoorToDoor(round.layout(), round.config(), *page->plan, *options);
+          if (!routes.ok()) return routes.status();
+          const size_t end = std::min<size_t>(routes->routes.size(), page->offset + page->size);
+          RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end,
+                        call.response());
+          if (end < routes->routes.size()) {
+            call.response()->set_next_page_token(EncodePageToken(end));
+          }
+          return absl::OkStatus();
+        }());
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* ctx,
-                                                   const v1::GetPlanRequest* request,
-                                                   v1::GetPlanResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kGetPlan);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> absl::Status {
-    absl::StatusOr<PlanPage> page =
-        LookUpPlanPage(context_, *caller, Rpc::kGetPlan, *request, 50, 1000);
-    if (!page.ok()) return page.status();
-    const engine::plan::Plan& p = *page->plan;
-    const engine::RoundLayout& layout = page->round->layout();
-    *response->mutable_summary() = PlanSummaryToProto(layout, p);
-    const size_t end = std::min<size_t>(layout.site_count(), page->offset + page->size);
-    for (size_t s = page->offset; s < end; ++s) {
-      const uint32_t site = static_cast<uint32_t>(s);
-      v1::SitePlan* out = response->add_sites();
-      out->set_site_id(layout.site(site).id);
-      out->set_community_id(layout.community(layout.LocateSite(site).community).id);
-      out->set_desks(layout.site(site).desks);
-      for (int w = 0; w < p.wave_count; ++w) {
-        const int32_t load = p.cell_load[p.cell(site, w)];
-        if (load == 0) continue;
-        v1::WaveLoad* wave = out->add_waves();
-        wave->set_wave(w);
-        wave->set_load(load);
-        wave->set_capacity(p.cell_capacity[p.cell(site, w)]);
-        wave->set_desks(p.desks_of_cell(layout, p.cell(site, w)));
-      }
-    }
-    if (end < layout.site_count()) response->set_next_page_token(EncodePageToken(end));
-    return absl::OkStatus();
-  };
-  timer.Finish(reactor, ToGrpcStatus(run()));
-  return reactor;
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  return UnaryCall<v1::GetPlanRequest, v1::GetPlanResponse>::Start(
+      context_, Rpc::kGetPlan, ctx, request, response, [](auto& call) {
+        absl::StatusOr<PlanPage> page = LookUpPlanPage(call, 50, 1000);
+        if (!page.ok()) return call.Finish(page.status());
+        const engine::plan::Plan& p = *page->plan;
+        const engine::RoundLayout& layout = page->round->layout();
+        v1::GetPlanResponse* plan_page = call.response();
+        *plan_page->mutable_summary() = PlanSummaryToProto(layout, p);
+        const size_t end = std::min<size_t>(layout.site_count(), page->offset + page->size);
+        for (size_t s = page->offset; s < end; ++s) {
+          const uint32_t site = static_cast<uint32_t>(s);
+          v1::SitePlan* out = plan_page->add_sites();
+          out->set_site_id(layout.site(site).id);
+          out->set_community_id(layout.community(layout.LocateSite(site).community).id);
+          out->set_desks(layout.site(site).desks);
+          for (int w = 0; w < p.wave_count; ++w) {
+            const int32_t load = p.cell_load[p.cell(site, w)];
+            if (load == 0) continue;
+            v1::WaveLoad* wave = out->add_waves();
+            wave->set_wave(w);
+            wave->set_load(load);
+            wave->set_capacity(p.cell_capacity[p.cell(site, w)]);
+            wave->set_desks(p.desks_of_cell(layout, p.cell(site, w)));
+          }
+        }
+        if (end < layout.site_count()) plan_page->set_next_page_token(EncodePageToken(end));
+        call.Finish(grpc::Status::OK);
+      });
 }
 
-grpc::ServerUnaryReactor* PlanningService::ListAssignments(
-    grpc::CallbackServerContext* ctx, const v1::ListAssignmentsRequest* request,
-    v1::ListAssignmentsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kListAssignments);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> absl::Status {
-    absl::StatusOr<PlanPage> page =
-        LookUpPlanPage(context_, *caller, Rpc::kListAssignments, *request, 100, 5000);
-    if (!page.ok()) return page.status();
-    const engine::Round& round = *page->round;
-    const engine::RoundLayout& layout = round.layout();
-    const engine::RoundConfig& config = round.config();
+namespace {
 
-    // Filters: a community (its unit range) and optionally one building.
-    uint32_t unit_begin = 0, unit_end = layout.unit_count();
-    uint32_t building = engine::kNoId;
-    if (!request->building_id().empty() && request->community_id().empty()) {
-      return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+// One page of a plan's unit assignments, optionally of one community or
+// building of it.
+absl::Status AssignmentsPage(const PlanPage& page, const v1::ListAssignmentsRequest& request,
+                             v1::ListAssignmentsResponse* response) {
+  const engine::Round& round = *page.round;
+  const engine::RoundLayout& layout = round.layout();
+  const engine::RoundConfig& config = round.config();
+
+  // Filters: a community (its unit range) and optionally one building.
+  uint32_t unit_begin = 0, unit_end = layout.unit_count();
+  uint32_t building = engine::kNoId;
+  if (!request.building_id().empty() && request.community_id().empty()) {
+    return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+  }
+  // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
+  if (!request.building_id().empty()) {
+    if (absl::Status s = engine::CheckId("building_id", request.building_id()); !s.ok()) {
+      return s;
     }
-    // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
-    if (!request->building_id().empty()) {
-      if (absl::Status s = engine::CheckId("building_id", request->building_id()); !s.ok()) {
-        return s;
-      }
+  }
+  if (!request.community_id().empty()) {
+    if (absl::Status s = engine::CheckId("community_id", request.community_id()); !s.ok()) {
+      return s;
     }
-    if (!request->community_id().empty()) {
-      if (absl::Status s = engine::CheckId("community_id", request->community_id()); !s.ok()) {
-        return s;
-      }
-      absl::StatusOr<uint32_t> c = round.FindCommunity(request->community_id());
-      if (!c.ok()) return c.status();
-      unit_begin = layout.unit_base(*c);
-      unit_end = layout.unit_base(*c + 1);
-      if (!request->building_id().empty()) {
-        absl::StatusOr<uint32_t> b = round.FindBuilding(*c, request->building_id());
-        if (!b.ok()) return b.status();
-        building = *b - layout.building_base(*c);
-      }
+    absl::StatusOr<uint32_t> c = round.FindCommunity(request.community_id());
+    if (!c.ok()) return c.status();
+    unit_begin = layout.unit_base(*c);
+    unit_end = layout.unit_base(*c + 1);
+    if (!request.building_id().empty()) {
+      absl::StatusOr<uint32_t> b = round.FindBuilding(*c, request.building_id());
+      if (!b.ok()) return b.status();
+      building = *b - layout.building_base(*c);
     }
-    size_t matched = 0;
-    for (const engine::plan::UnitAssignment& a : page->plan->assignments) {
-      if (a.unit < unit_begin || a.unit >= unit_end) continue;
-      const engine::RoundLayout::Local unit = layout.LocateUnit(a.unit);
-      const engine::Community& community = layout.community(unit.community);
-      const engine::Unit& u = community.units[unit.id];
-      if (building != engine::kNoId && u.building != building) continue;
-      const size_t position = matched++;
-      if (position < page->offset) continue;
-      if (static_cast<size_t>(response->assignments_size()) == page->size) {
-        response->set_next_page_token(EncodePageToken(position));
-        break;
-      }
-      v1::Assignment* out = response->add_assignments();
-      out->set_community_id(community.id);
-      out->set_building_id(community.buildings[u.building].id);
-      out->set_unit_id(u.id);
-      out->set_site_id(layout.site(a.site).id);
-      out->set_wave(a.wave);
-      ToProto(config.WaveStart(a.wave), out->mutable_window_start());
-      ToProto(config.WaveEnd(a.wave), out->mutable_window_end());
-      out->set_residents(a.residents);
-      for (uint32_t h : a.households) {
-        out->add_household_ids(community.households[layout.LocateHousehold(h).id].id);
-      }
+  }
+  size_t matched = 0;
+  for (const engine::plan::UnitAssignment& a : page.plan->assignments) {
+    if (a.unit < unit_begin || a.unit >= unit_end) continue;
+    const engine::RoundLayout::Local unit = layout.LocateUnit(a.unit);
+    const engine::Community& community = layout.community(unit.community);
+    const engine::Unit& u = community.units[unit.id];
+    if (building != engine::kNoId && u.building != building) continue;
+    const size_t position = matched++;
+    if (position < page.offset) continue;
+    if (static_cast<size_t>(response->assignments_size()) == page.size) {
+      response->set_next_page_token(EncodePageToken(position));
+      break;
     }
-    return absl::OkStatus();
-  };
-  timer.Finish(reactor, ToGrpcStatus(run()));
-  return reactor;
+    v1::Assignment* out = response->add_assignments();
+    out->set_community_id(community.id);
+    out->set_building_id(community.buildings[u.building].id);
+    out->set_unit_id(u.id);
+    out->set_site_id(layout.site(a.site).id);
+    out->set_wave(a.wave);
+    ToProto(config.WaveStart(a.wave), out->mutable_window_start());
+    ToProto(config.WaveEnd(a.wave), out->mutable_window_end());
+    out->set_residents(a.residents);
+    for (uint32_t h : a.households) {
+      out->add_household_ids(community.households[layout.LocateHousehold(h).id].id);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One page of the round's door-to-door list, by building.
+absl::Status DoorToDoorPage(const engine::Round& round, const PageRequest& page,
+                            v1::ListDoorToDoorResponse* response) {
+  size_t total = 0;
+  absl::StatusOr<std::vector<engine::DoorToDoorBuilding>> buildings =
+      round.DoorToDoor(page.offset, page.size, &total);
+  if (!buildings.ok()) return buildings.status();
+  const engine::RoundLayout& layout = round.layout();
+  for (const engine::DoorToDoorBuilding& b : *buildings) {
+    const engine::RoundLayout::Local building = layout.LocateBuilding(b.building);
+    const engine::Community& community = layout.community(building.community);
+    v1::DoorToDoorBuilding* out = response->add_buildings();
+    out->set_community_id(community.id);
+    out->set_building_id(community.buildings[building.id].id);
+    for (uint32_t r : b.residents) {
+      const engine::RoundLayout::Local resident = layout.LocateResident(r);
+      const engine::Household& household =
+          community.households[community.residents[resident.id].household];
+      v1::DoorToDoorVisit* visit = out->add_visits();
+      visit->set_resident_id(r);
+      const absl::string_view code = round.resident_code(r);
+      visit->set_code(code.data(), code.size());
+      visit->set_household_id(household.id);
+      visit->set_unit_id(community.units[household.unit].id);
+    }
+  }
+  if (page.offset + buildings->size() < total) {
+    response->set_next_page_token(EncodePageToken(page.offset + buildings->size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PlanningService::ListAssignments(grpc::CallbackServerContext* ctx,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ListAssignmentsRequest, v1::ListAssignmentsResponse>::Start(
+      context_, Rpc::kListAssignments, ctx, request, response, [](auto& call) {
+        absl::StatusOr<PlanPage> page = LookUpPlanPage(call, 100, 5000);
+        if (!page.ok()) return call.Finish(page.status());
+        call.Finish(AssignmentsPage(*page, call.request(), call.response()));
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::ListDoorToDoor(grpc::CallbackServerContext* ctx,
-                                                          const v1::ListDoorToDoorRequest* request,
-                                                          v1::ListDoorToDoorResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kListDoorToDoor);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kListDoorToDoor, request->round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
-    if (!size.ok()) return size.status();
-    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-    if (!offset.ok()) return offset.status();
-    size_t total = 0;
-    absl::StatusOr<std::vector<engine::DoorToDoorBuilding>> page =
-        (*round)->DoorToDoor(*offset, *size, &total);
-    if (!page.ok()) return page.status();
-    const engine::RoundLayout& layout = (*round)->layout();
-    for (const engine::DoorToDoorBuilding& b : *page) {
-      const engine::RoundLayout::Local building = layout.LocateBuilding(b.building);
-      const engine::Community& community = layout.community(building.community);
-      v1::DoorToDoorBuilding* out = response->add_buildings();
-      out->set_community_id(community.id);
-      out->set_building_id(community.buildings[building.id].id);
-      for (uint32_t r : b.residents) {
-        const engine::RoundLayout::Local resident = layout.LocateResident(r);
-        const engine::Household& household =
-            community.households[community.residents[resident.id].household];
-        v1::DoorToDoorVisit* visit = out->add_visits();
-        visit->set_resident_id(r);
-        const absl::string_view code = (*round)->resident_code(r);
-        visit->set_code(code.data(), code.size());
-        visit->set_household_id(household.id);
-        visit->set_unit_id(community.units[household.unit].id);
-      }
-    }
-    if (*offset + page->size() < total) {
-      response->set_next_page_token(EncodePageToken(*offset + page->size()));
-    }
-    return absl::OkStatus();
-  };
-  timer.Finish(reactor, ToGrpcStatus(run()));
-  return reactor;
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ListDoorToDoorRequest, v1::ListDoorToDoorResponse>::Start(
+      context_, Rpc::kListDoorToDoor, ctx, request, response, [](auto& call) {
+        absl::StatusOr<engine::Round*> round = call.LookUpRound();
+        if (!round.ok()) return call.Finish(round.status());
+        absl::StatusOr<PageRequest> page = call.Page(100, 5000);
+        if (!page.ok()) return call.Finish(page.status());
+        call.Finish(DoorToDoorPage(**round, *page, call.response()));
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::OpenRound(grpc::CallbackServerContext* ctx,
-                                                     const v1::OpenRoundRequest* request,
-                                                     v1::OpenRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kOpenRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> grpc::Status {
-    if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return ToGrpcStatus(s);
-    // Scope first: a replayed request id must not show another community's round.
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kOpenRound, request->round());
-    if (!round.ok()) return ToGrpcStatus(round.status());
-    return context_.cache->Run("OpenRound", request->request_id(), *request, response, [&] {
-      if (absl::Status s = (*round)->Open(); !s.ok()) return ToGrpcStatus(s);
-      *response->mutable_round() = RoundToProto(**round);
-      spdlog::info("opened round {}", (*round)->config().id);
-      return grpc::Status::OK;
-    });
-  };
-  FinishDurably(context_, reactor, timer, run());
-  return reactor;
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return UnaryCall<v1::OpenRoundRequest, v1::OpenRoundResponse>::Start(
+      context_, Rpc::kOpenRound, ctx, request, response, [](auto& call) {
+        call.FinishDurably([&]() -> grpc::Status {
+          if (absl::Status s = CheckRequestId(call.request().request_id()); !s.ok()) {
+            return ToGrpcStatus(s);
+          }
+          // Scope first: a replayed request id must not show another
+          // community's round.
+          absl::StatusOr<engine::Round*> round = call.LookUpRound();
+          if (!round.ok()) return ToGrpcStatus(round.status());
+          return call.context().cache->Run("OpenRound", call.request().request_id(), call.request(),
+                                           call.response(), [&] {
+            if (absl::Status s = (*round)->Open(); !s.ok()) return ToGrpcStatus(s);
+            *call.response()->mutable_round() = RoundToProto(**round);
+            spdlog::info("opened round {}", (*round)->config().id);
+            return grpc::Status::OK;
+          });
+        }());
+      });
 }
 
 grpc::ServerUnaryReactor* PlanningService::CloseRound(grpc::CallbackServerContext* ctx,
-                                                      const v1::CloseRoundRequest* request,
-                                                      v1::CloseRoundResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kCloseRound);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> grpc::Status {
-    if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return ToGrpcStatus(s);
-    // Scope first: a replayed request id must not show another community's round.
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kCloseRound, request->round());
-    if (!round.ok()) return ToGrpcStatus(round.status());
-    return context_.cache->Run("CloseRound", request->request_id(), *request, response, [&] {
-      if (absl::Status s = (*round)->Close(); !s.ok()) return ToGrpcStatus(s);
-      *response->mutable_round() = RoundToProto(**round);
-      spdlog::info("closed round {}", (*round)->config().id);
-      return grpc::Status::OK;
-    });
-  };
-  FinishDurably(context_, reactor, timer, run());
-  return reactor;
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return UnaryCall<v1::CloseRoundRequest, v1::CloseRoundResponse>::Start(
+      context_, Rpc::kCloseRound, ctx, request, response, [](auto& call) {
+        call.FinishDurably([&]() -> grpc::Status {
+          if (absl::Status s = CheckRequestId(call.request().request_id()); !s.ok()) {
+            return ToGrpcStatus(s);
+          }
+          // Scope first: a replayed request id must not show another
+          // community's round.
+          absl::StatusOr<engine::Round*> round = call.LookUpRound();
+          if (!round.ok()) return ToGrpcStatus(round.status());
+          return call.context().cache->Run("CloseRound", call.request().request_id(), call.request(),
+                                           call.response(), [&] {
+            if (absl::Status s = (*round)->Close(); !s.ok()) return ToGrpcStatus(s);
+            *call.response()->mutable_round() = RoundToProto(**round);
+            spdlog::info("closed round {}", (*round)->config().id);
+            return grpc::Status::OK;
+          });
+        }());
+      });
 }
 
 }  // namespace swabwave::services

@@ -9,55 +9,75 @@
 #define SWABWAVE_SERVICES_API_PLANNING_SERVICE_H_
 
 #include "services/api/service_support.h"
+#include "services/api/unary_call.h"
 #include "swabwave/v1/planning.grpc.pb.h"
 
 namespace swabwave::services {
 
-class PlanningService final : public v1::PlanningService::CallbackService {
+// Every unary method is raw (serialized bytes in and out) and parses its
+// own request (unary_call.h); ImportCommunity reads typed chunks.
+using PlanningServiceBase =
+    WithMethods<v1::PlanningService::Service,
+                v1::PlanningService::WithCallbackMethod_ImportCommunity,
+                v1::PlanningService::WithRawCallbackMethod_CreateRound,
+                v1::PlanningService::WithRawCallbackMethod_GetRound,
+                v1::PlanningService::WithRawCallbackMethod_ListRounds,
+                v1::PlanningService::WithRawCallbackMethod_PlanRound,
+                v1::PlanningService::WithRawCallbackMethod_GetPlan,
+                v1::PlanningService::WithRawCallbackMethod_ListAssignments,
+                v1::PlanningService::WithRawCallbackMethod_ListDoorToDoor,
+                v1::PlanningService::WithRawCallbackMethod_OpenRound,
+                v1::PlanningService::WithRawCallbackMethod_CloseRound,
+                v1::PlanningService::WithRawCallbackMethod_ReplanRound,
+                v1::PlanningService::WithRawCallbackMethod_ForecastRound,
+                v1::PlanningService::WithRawCallbackMethod_GetRoster,
+                v1::PlanningService::WithRawCallbackMethod_ListDoorToDoorRoutes>;
+
+class PlanningService final : public PlanningServiceBase {
  public:
   explicit PlanningService(ServiceContext context) : context_(context) {}
 
   grpc::ServerReadReactor<v1::ImportCommunityRequest>* ImportCommunity(
       grpc::CallbackServerContext* ctx, v1::ImportCommunityResponse* response) override;
   grpc::ServerUnaryReactor* CreateRound(grpc::CallbackServerContext* ctx,
-                                        const v1::CreateRoundRequest* request,
-                                        v1::CreateRoundResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetRound(grpc::CallbackServerContext* ctx,
-                                     const v1::GetRoundRequest* request,
-                                     v1::GetRoundResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListRounds(grpc::CallbackServerContext* ctx,
-                                       const v1::ListRoundsRequest* request,
-                                       v1::ListRoundsResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* PlanRound(grpc::CallbackServerContext* ctx,
-                                      const v1::PlanRoundRequest* request,
-                                      v1::PlanRoundResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ReplanRound(grpc::CallbackServerContext* ctx,
-                                        const v1::ReplanRoundRequest* request,
-                                        v1::ReplanRoundResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ForecastRound(grpc::CallbackServerContext* ctx,
-                                          const v1::ForecastRoundRequest* request,
-                                          v1::ForecastRoundResponse* response) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetRoster(grpc::CallbackServerContext* ctx,
-                                      const v1::GetRosterRequest* request,
-                                      v1::GetRosterResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListDoorToDoorRoutes(grpc::CallbackServerContext* ctx,
-                                                 const v1::ListDoorToDoorRoutesRequest* request,
-                                                 v1::ListDoorToDoorRoutesResponse* response) override;
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* ctx,
-                                    const v1::GetPlanRequest* request,
-                                    v1::GetPlanResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListAssignments(grpc::CallbackServerContext* ctx,
-                                            const v1::ListAssignmentsRequest* request,
-                                            v1::ListAssignmentsResponse* response) override;
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListDoorToDoor(grpc::CallbackServerContext* ctx,
-                                           const v1::ListDoorToDoorRequest* request,
-                                           v1::ListDoorToDoorResponse* response) override;
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* OpenRound(grpc::CallbackServerContext* ctx,
-                                      const v1::OpenRoundRequest* request,
-                                      v1::OpenRoundResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CloseRound(grpc::CallbackServerContext* ctx,
-                                       const v1::CloseRoundRequest* request,
-                                       v1::CloseRoundResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

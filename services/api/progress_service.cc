@@ -154,114 +154,115 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResp
 
 }  // namespace
 
+namespace {
+
+// One page of the rows of `level`, and the round's totals.
+absl::Status ProgressPage(const engine::Round& round, engine::ProgressLevel level,
+                          const PageRequest& page, v1::GetProgressResponse* response) {
+  const absl::Time now = absl::Now();
+  absl::StatusOr<engine::ProgressReport> report = round.Progress(level, page.offset, page.size);
+  if (!report.ok()) return report.status();
+  CountsToProto(report->total, response->mutable_total());
+  for (const engine::ProgressRow& row : report->rows) {
+    v1::ProgressRow* out = response->add_rows();
+    out->set_key(row.key);
+    out->set_label(row.label);
+    CountsToProto(row.counts, out->mutable_counts());
+    out->set_check_ins_here(row.check_ins_here);
+    if (row.window_start != absl::InfinitePast()) {
+      ToProto(row.window_start, out->mutable_window_start());
+    }
+  }
+  if (page.offset + report->rows.size() < report->total_rows) {
+    response->set_next_page_token(EncodePageToken(page.offset + report->rows.size()));
+  }
+  ToProto(now, response->mutable_as_of());
+  response->set_tubes_sealed(static_cast<int64_t>(report->tubes_sealed));
+  return absl::OkStatus();
+}
+
+// One page of the untested, optionally of one community or building; the
+// page token is the next resident id to look at.
+absl::Status UntestedPage(const engine::Round& round, const v1::ListUntestedRequest& request,
+                          const PageRequest& page, v1::ListUntestedResponse* response) {
+  engine::Round::UntestedFilter filter;
+  if (!request.building_id().empty() && request.community_id().empty()) {
+    return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+  }
+  // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
+  if (!request.building_id().empty()) {
+    if (absl::Status s = engine::CheckId("building_id", request.building_id()); !s.ok()) {
+      return s;
+    }
+  }
+  if (!request.community_id().empty()) {
+    if (absl::Status s = engine::CheckId("community_id", request.community_id()); !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<uint32_t> c = round.FindCommunity(request.community_id());
+    if (!c.ok()) return c.status();
+    filter.community = *c;
+    if (!request.building_id().empty()) {
+      absl::StatusOr<uint32_t> b = round.FindBuilding(*c, request.building_id());
+      if (!b.ok()) return b.status();
+      filter.building = *b;
+    }
+  }
+  // The token is the next resident id to look at. Past every 32-bit id it
+  // is an empty last page (truncated, it would wrap to the first page).
+  if (page.offset > std::numeric_limits<uint32_t>::max()) return absl::OkStatus();
+  const uint32_t after = page.offset == 0 ? engine::kNoId : static_cast<uint32_t>(page.offset - 1);
+  absl::StatusOr<std::vector<engine::UntestedResident>> found =
+      round.ListUntested(filter, after, page.size + 1);
+  if (!found.ok()) return found.status();
+  const size_t shown = std::min(found->size(), page.size);
+  for (size_t i = 0; i < shown; ++i) {
+    const engine::UntestedResident& u = (*found)[i];
+    v1::UntestedResident* out = response->add_residents();
+    out->set_resident_id(u.resident);
+    out->set_code(u.code);
+    out->set_community_id(u.community_id);
+    out->set_building_id(u.building_id);
+    out->set_unit_id(u.unit_id);
+    out->set_household_id(u.household_id);
+    out->set_site_id(u.site_id);
+    out->set_wave(u.wave);
+    out->set_door_to_door(u.door_to_door);
+  }
+  if (found->size() > page.size) {
+    response->set_next_page_token(EncodePageToken(uint64_t{(*found)[page.size - 1].resident} + 1));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ProgressService::GetProgress(grpc::CallbackServerContext* ctx,
-                                                       const v1::GetProgressRequest* request,
-                                                       v1::GetProgressResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kGetProgress);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kGetProgress, request->round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<engine::ProgressLevel> level = LevelFromProto(request->level());
-    if (!level.ok()) return level.status();
-    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
-    if (!size.ok()) return size.status();
-    absl::StatusOr<uint64_t> offset = DecodePageToken(request->page_token());
-    if (!offset.ok()) return offset.status();
-    const absl::Time now = absl::Now();
-    absl::StatusOr<engine::ProgressReport> report = (*round)->Progress(*level, *offset, *size);
-    if (!report.ok()) return report.status();
-    CountsToProto(report->total, response->mutable_total());
-    for (const engine::ProgressRow& row : report->rows) {
-      v1::ProgressRow* out = response->add_rows();
-      out->set_key(row.key);
-      out->set_label(row.label);
-      CountsToProto(row.counts, out->mutable_counts());
-      out->set_check_ins_here(row.check_ins_here);
-      if (row.window_start != absl::InfinitePast()) {
-        ToProto(row.window_start, out->mutable_window_start());
-      }
-    }
-    if (*offset + report->rows.size() < report->total_rows) {
-      response->set_next_page_token(EncodePageToken(*offset + report->rows.size()));
-    }
-    ToProto(now, response->mutable_as_of());
-    response->set_tubes_sealed(static_cast<int64_t>(report->tubes_sealed));
-    return absl::OkStatus();
-  };
-  timer.Finish(reactor, ToGrpcStatus(run()));
-  return reactor;
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return UnaryCall<v1::GetProgressRequest, v1::GetProgressResponse>::Start(
+      context_, Rpc::kGetProgress, ctx, request, response, [](auto& call) {
+        absl::StatusOr<engine::Round*> round = call.LookUpRound();
+        if (!round.ok()) return call.Finish(round.status());
+        absl::StatusOr<engine::ProgressLevel> level = LevelFromProto(call.request().level());
+        if (!level.ok()) return call.Finish(level.status());
+        absl::StatusOr<PageRequest> page = call.Page(100, 5000);
+        if (!page.ok()) return call.Finish(page.status());
+        call.Finish(ProgressPage(**round, *level, *page, call.response()));
+      });
 }
 
 grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerContext* ctx,
-                                                        const v1::ListUntestedRequest* request,
-                                                        v1::ListUntestedResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const RpcTimer timer(context_.metrics, Rpc::kListUntested);
-  const Caller caller = AdmitUnary(context_, ctx, reactor, timer);
-  if (caller == nullptr) return reactor;
-  const auto run = [&]() -> absl::Status {
-    absl::StatusOr<engine::Round*> round =
-        LookUpRoundFor(context_, *caller, Rpc::kListUntested, request->round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<size_t> size = PageSize(request->page_size(), 100, 5000);
-    if (!size.ok()) return size.status();
-    absl::StatusOr<uint64_t> position = DecodePageToken(request->page_token());
-    if (!position.ok()) return position.status();
-    engine::Round::UntestedFilter filter;
-    if (!request->building_id().empty() && request->community_id().empty()) {
-      return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
-    }
-    // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
-    if (!request->building_id().empty()) {
-      if (absl::Status s = engine::CheckId("building_id", request->building_id()); !s.ok()) {
-        return s;
-      }
-    }
-    if (!request->community_id().empty()) {
-      if (absl::Status s = engine::CheckId("community_id", request->community_id()); !s.ok()) {
-        return s;
-      }
-      absl::StatusOr<uint32_t> c = (*round)->FindCommunity(request->community_id());
-      if (!c.ok()) return c.status();
-      filter.community = *c;
-      if (!request->building_id().empty()) {
-        absl::StatusOr<uint32_t> b = (*round)->FindBuilding(*c, request->building_id());
-        if (!b.ok()) return b.status();
-        filter.building = *b;
-      }
-    }
-    // The token is the next resident id to look at. Past every 32-bit id it
-    // is an empty last page (truncated, it would wrap to the first page).
-    if (*position > std::numeric_limits<uint32_t>::max()) return absl::OkStatus();
-    const uint32_t after = *position == 0 ? engine::kNoId : static_cast<uint32_t>(*position - 1);
-    absl::StatusOr<std::vector<engine::UntestedResident>> page =
-        (*round)->ListUntested(filter, after, *size + 1);
-    if (!page.ok()) return page.status();
-    const size_t shown = std::min(page->size(), *size);
-    for (size_t i = 0; i < shown; ++i) {
-      const engine::UntestedResident& u = (*page)[i];
-      v1::UntestedResident* out = response->add_residents();
-      out->set_resident_id(u.resident);
-      out->set_code(u.code);
-      out->set_community_id(u.community_id);
-      out->set_building_id(u.building_id);
-      out->set_unit_id(u.unit_id);
-      out->set_household_id(u.household_id);
-      out->set_site_id(u.site_id);
-      out->set_wave(u.wave);
-      out->set_door_to_door(u.door_to_door);
-    }
-    if (page->size() > *size) {
-      response->set_next_page_token(EncodePageToken(uint64_t{(*page)[*size - 1].resident} + 1));
-    }
-    return absl::OkStatus();
-  };
-  timer.Finish(reactor, ToGrpcStatus(run()));
-  return reactor;
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ListUntestedRequest, v1::ListUntestedResponse>::Start(
+      context_, Rpc::kListUntested, ctx, request, response, [](auto& call) {
+        absl::StatusOr<engine::Round*> round = call.LookUpRound();
+        if (!round.ok()) return call.Finish(round.status());
+        absl::StatusOr<PageRequest> page = call.Page(100, 5000);
+        if (!page.ok()) return call.Finish(page.status());
+        call.Finish(UntestedPage(**round, call.request(), *page, call.response()));
+      });
 }
 
 grpc::ServerWriteReactor<v1::WatchProgressResponse>* ProgressService::WatchProgress(

@@ -8,20 +8,28 @@
 #define SWABWAVE_SERVICES_API_PROGRESS_SERVICE_H_
 
 #include "services/api/service_support.h"
+#include "services/api/unary_call.h"
 #include "swabwave/v1/progress.grpc.pb.h"
 
 namespace swabwave::services {
 
-class ProgressService final : public v1::ProgressService::CallbackService {
+// GetProgress and ListUntested are raw and parse their own requests
+// (unary_call.h); WatchProgress takes a typed request.
+using ProgressServiceBase = WithMethods<v1::ProgressService::Service,
+                                        v1::ProgressService::WithRawCallbackMethod_GetProgress,
+                                        v1::ProgressService::WithRawCallbackMethod_ListUntested,
+                                        v1::ProgressService::WithCallbackMethod_WatchProgress>;
+
+class ProgressService final : public ProgressServiceBase {
  public:
   explicit ProgressService(ServiceContext context) : context_(context) {}
 
   grpc::ServerUnaryReactor* GetProgress(grpc::CallbackServerContext* ctx,
-                                        const v1::GetProgressRequest* request,
-                                        v1::GetProgressResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListUntested(grpc::CallbackServerContext* ctx,
-                                         const v1::ListUntestedRequest* request,
-                                         v1::ListUntestedResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<v1::WatchProgressResponse>* WatchProgress(
       grpc::CallbackServerContext* ctx, const v1::WatchProgressRequest* request) override;
 

@@ -69,6 +69,15 @@ absl::StatusOr<size_t> PageSize(int32_t page_size, size_t default_size, size_t m
   return static_cast<size_t>(page_size);
 }
 
+absl::StatusOr<PageRequest> ParsePageRequest(int32_t page_size, absl::string_view page_token,
+                                             size_t default_size, size_t max_size) {
+  absl::StatusOr<size_t> size = PageSize(page_size, default_size, max_size);
+  if (!size.ok()) return size.status();
+  absl::StatusOr<uint64_t> offset = DecodePageToken(page_token);
+  if (!offset.ok()) return offset.status();
+  return PageRequest{*offset, *size};
+}
+
 absl::Status CheckRequestId(absl::string_view request_id) {
   if (request_id.empty()) {
     return absl::InvalidArgumentError(

@@ -37,6 +37,18 @@ std::string EncodePageToken(uint64_t position);
 [[nodiscard]] absl::StatusOr<size_t> PageSize(int32_t page_size, size_t default_size,
                                               size_t max_size);
 
+// A page of a list: where it starts (what the token encodes) and how many
+// rows it may hold.
+struct PageRequest {
+  uint64_t offset = 0;
+  size_t size = 0;
+};
+// Every paged RPC's page_size and page_token, checked in that order
+// (PageSize, DecodePageToken).
+[[nodiscard]] absl::StatusOr<PageRequest> ParsePageRequest(int32_t page_size,
+                                                           absl::string_view page_token,
+                                                           size_t default_size, size_t max_size);
+
 // INVALID_ARGUMENT unless request_id is 1..128 bytes.
 [[nodiscard]] absl::Status CheckRequestId(absl::string_view request_id);
 

@@ -51,12 +51,6 @@ void WhenDurable(engine::journal::Store& store, grpc::Status status,
   });
 }
 
-void FinishDurably(const ServiceContext& context, grpc::ServerUnaryReactor* reactor,
-                   const RpcTimer& timer, grpc::Status status) {
-  WhenDurable(*context.store, std::move(status),
-              [reactor, timer](const grpc::Status& durable) { timer.Finish(reactor, durable); });
-}
-
 grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t records) {
   if (absl::Status health = store.health(); !health.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(health.message()));
@@ -100,14 +94,6 @@ grpc::Status CallerStillWaits(grpc::CallbackServerContext* ctx) {
                         "deadline");
   }
   return grpc::Status::OK;
-}
-
-Caller AdmitUnary(const ServiceContext& context, grpc::CallbackServerContext* ctx,
-                  grpc::ServerUnaryReactor* reactor, const RpcTimer& timer) {
-  absl::StatusOr<Caller> caller = context.access->Admit(*ctx, timer.rpc());
-  if (caller.ok()) return *std::move(caller);
-  timer.Finish(reactor, ToGrpcStatus(caller.status()));
-  return nullptr;
 }
 
 }  // namespace swabwave::services

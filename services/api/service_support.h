@@ -67,7 +67,7 @@ struct ServiceContext {
 class RpcTimer {
  public:
   RpcTimer(ServerMetrics* metrics, Rpc rpc) : metrics_(metrics), rpc_(rpc), start_(absl::Now()) {}
-  // Records and finishes a unary reactor with `status`.
+  // Records and finishes a unary reactor with `status` (UnaryCall).
   void Finish(grpc::ServerUnaryReactor* reactor, const grpc::Status& status) const {
     metrics_->RecordRpc(rpc_, status.error_code(), absl::Now() - start_);
     reactor->Finish(status);
@@ -90,10 +90,6 @@ class RpcTimer {
 void WhenDurable(engine::journal::Store& store, grpc::Status status,
                  absl::AnyInvocable<void(const grpc::Status&)> finish);
 
-// Finishes a unary call with `status` once its change is durable.
-void FinishDurably(const ServiceContext& context, grpc::ServerUnaryReactor* reactor,
-                   const RpcTimer& timer, grpc::Status status);
-
 // The status a call gets when the store cannot take its change: UNAVAILABLE
 // (failed store) or RESOURCE_EXHAUSTED (queue full, with a retry hint); OK
 // when it can.
@@ -115,11 +111,6 @@ grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t record
 // away. A queue of abandoned calls then drains without doing their work
 // (their retries carry the same request_id, so nothing is lost).
 grpc::Status CallerStillWaits(grpc::CallbackServerContext* ctx);
-
-// Admits a unary call's caller (AccessControl::Admit); on a refusal,
-// finishes the call with it and returns null.
-Caller AdmitUnary(const ServiceContext& context, grpc::CallbackServerContext* ctx,
-                  grpc::ServerUnaryReactor* reactor, const RpcTimer& timer);
 
 }  // namespace swabwave::services
 

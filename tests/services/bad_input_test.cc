@@ -10,6 +10,7 @@
 // stream cut short, a restarted server or a walk over every RPC are tests
 // of their own.
 #include <gmock/gmock.h>
+#include <grpcpp/impl/client_unary_call.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -1380,6 +1381,62 @@ TEST_F(BadInputStreamTest, ClientCancellingMidStreamKeepsWhatWasAnswered) {
   ExpectAnsweredKept(answered);
 }
 
+// ------------------------------------------- requests that do not parse
+
+grpc::ByteBuffer Bytes(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+
+// gRPC answered a unary request that does not parse UNIMPLEMENTED with an
+// empty message ("method missing"); every unary method parses its own now.
+TEST_F(BadInputTest, RequestThatDoesNotParseIsInvalidForEveryUnaryRpc) {
+  const std::vector<std::pair<std::string, std::string>> rpcs = {
+      {"PlanningService", "CreateRound"},     {"PlanningService", "GetRound"},
+      {"PlanningService", "ListRounds"},      {"PlanningService", "PlanRound"},
+      {"PlanningService", "GetPlan"},         {"PlanningService", "ListAssignments"},
+      {"PlanningService", "ListDoorToDoor"},  {"PlanningService", "OpenRound"},
+      {"PlanningService", "CloseRound"},      {"PlanningService", "ReplanRound"},
+      {"PlanningService", "ForecastRound"},   {"PlanningService", "GetRoster"},
+      {"PlanningService", "ListDoorToDoorRoutes"},
+      {"CheckInService", "OpenTube"},         {"CheckInService", "CheckIn"},
+      {"CheckInService", "SealTube"},         {"ProgressService", "GetProgress"},
+      {"ProgressService", "ListUntested"},
+  };
+  // A field tag followed by a length that runs past the end of the message.
+  const std::string garbage("\x0A\x7F\x01\x02", 4);
+  for (const auto& [service, rpc] : rpcs) {
+    auto context = Ctx();
+    const std::string name = absl::StrCat("/swabwave.v1.", service, "/", rpc);
+    const grpc::internal::RpcMethod method(name.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
+    grpc::ByteBuffer response;
+    const grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        client_->channel().get(), method, context.get(), Bytes(garbage), &response);
+    SCOPED_TRACE(rpc);
+    ExpectStatus(status, kInvalid,
+                 absl::StrCat("the ", rpc, " request does not parse as a swabwave.v1.", rpc,
+                              "Request"));
+  }
+  ExpectHealthy();
+}
+
+// A check-in whose resident_code is not UTF-8 (a raw QR read) is refused by
+// name, and nobody is sampled.
+TEST_F(BadInputTest, CheckInWithInvalidUtf8IsInvalidNotUnimplemented) {
+  std::string request = CheckInRequest("r", kDesk1, Code("tc", 9), "k9").SerializeAsString();
+  request += std::string("\x22\x02\xC3\x28", 4);  // field 4 (resident_code), 2 bytes
+  auto context = Ctx();
+  const grpc::internal::RpcMethod method("/swabwave.v1.CheckInService/CheckIn",
+                                         grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::ByteBuffer response;
+  ExpectStatus(grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+                   client_->channel().get(), method, context.get(), Bytes(request), &response),
+               kInvalid, "the CheckIn request does not parse as a swabwave.v1.CheckInRequest");
+  EXPECT_EQ(Sampled(), 0);
+  ExpectHealthy();
+}
+
 // Raw bytes of a CheckInStreamRequest carrying one check-in whose
 // resident_code is not UTF-8 (what a raw QR read can produce): the
 // protobuf library refuses to serialize that, so the field is appended by
@@ -1390,11 +1447,6 @@ std::string MessageWithInvalidUtf8(const v1::CheckInRequest& check_in) {
   std::string message = "\x0A";                      // field 1 (check_ins)
   message += static_cast<char>(request.size());      // one-byte length: under 128
   return message + request;
-}
-
-grpc::ByteBuffer Bytes(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
 }
 
 // gRPC reports a message that does not parse like the client's half-close;
