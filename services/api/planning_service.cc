@@ -60,20 +60,22 @@ size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
 }
 
 // Reads an import stream chunk by chunk; imports the community at the end.
-class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRequest> {
+// Raw, parsing its own chunks: gRPC reports a chunk that does not parse
+// like the client's half-close.
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   ImportReactor(ServiceContext context, grpc::CallbackServerContext* ctx,
-                absl::StatusOr<Caller> caller, v1::ImportCommunityResponse* response)
+                absl::StatusOr<Caller> caller, grpc::ByteBuffer* raw_response)
       : context_(context),
         ctx_(ctx),
-        response_(response),
+        raw_response_(raw_response),
         timer_(context.metrics, Rpc::kImportCommunity) {
     if (!caller.ok()) {
       Fail(caller.status());
       return;
     }
     caller_ = *std::move(caller);
-    StartRead(&chunk_);
+    StartRead(&raw_chunk_);
   }
 
   void OnReadDone(bool ok) override {
@@ -81,6 +83,13 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
       // The client closed its side: the stream is complete.
       context_.slow->Submit([this] { Import(); });
       return;
+    }
+    if (!grpc::SerializationTraits<v1::ImportCommunityRequest>::Deserialize(&raw_chunk_, &chunk_)
+             .ok()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "import chunk ", chunks_, " (counting from 0) does not parse as an "
+          "ImportCommunityRequest: a string field holds invalid UTF-8, or the bytes are not that "
+          "message; nothing was imported")));
     }
     if (ChunkEntities(chunk_) > kMaxImportChunkEntities) {
       return Fail(absl::InvalidArgumentError(
@@ -105,24 +114,27 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
     }
     if (absl::Status s = assembler_.Add(chunk_, chunks_); !s.ok()) return Fail(s);
     ++chunks_;
-    StartRead(&chunk_);
+    StartRead(&raw_chunk_);
   }
 
   void OnDone() override { delete this; }
 
  private:
-  void Fail(const absl::Status& status) {
-    const grpc::Status grpc_status = ToGrpcStatus(status);
-    timer_.Record(grpc_status);
-    Finish(grpc_status);
+  void Fail(const absl::Status& status) { Answer(ToGrpcStatus(status)); }
+
+  // Ends the call: the response on OK, the status alone otherwise.
+  void Answer(grpc::Status status) {
+    if (status.ok()) {
+      bool own_buffer;
+      status = grpc::SerializationTraits<v1::ImportCommunityResponse>::Serialize(
+          response_, raw_response_, &own_buffer);
+    }
+    timer_.Record(status);
+    Finish(status);
   }
 
   void Import() {
-    if (grpc::Status waits = CallerStillWaits(ctx_); !waits.ok()) {
-      timer_.Record(waits);
-      Finish(waits);
-      return;
-    }
+    if (grpc::Status waits = CallerStillWaits(ctx_); !waits.ok()) return Answer(waits);
     if (chunks_ == 0) {
       return Fail(absl::InvalidArgumentError("the import stream carried no chunks"));
     }
@@ -136,38 +148,38 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCommunityRe
     header_.clear_staff();
     header_.set_last(false);
     const grpc::Status status =
-        context_.cache->Run("ImportCommunity", assembler_.request_id(), header_, response_, [this] {
+        context_.cache->Run("ImportCommunity", assembler_.request_id(), header_, &response_, [this] {
           absl::StatusOr<engine::Community> community = assembler_.Finish();
           if (!community.ok()) return ToGrpcStatus(community.status());
           absl::StatusOr<const engine::Community*> stored =
               context_.registry->ImportCommunity(*std::move(community));
           if (!stored.ok()) return ToGrpcStatus(stored.status());
           const engine::Community& c = **stored;
-          response_->set_community(absl::StrCat("communities/", c.id));
-          response_->set_compounds(c.compounds.size());
-          response_->set_buildings(c.buildings.size());
-          response_->set_units(c.units.size());
-          response_->set_households(c.households.size());
-          response_->set_residents(c.residents.size());
-          response_->set_sites(c.sites.size());
-          response_->set_desks(c.TotalDesks());
-          response_->set_staff(c.staff.size());
+          response_.set_community(absl::StrCat("communities/", c.id));
+          response_.set_compounds(c.compounds.size());
+          response_.set_buildings(c.buildings.size());
+          response_.set_units(c.units.size());
+          response_.set_households(c.households.size());
+          response_.set_residents(c.residents.size());
+          response_.set_sites(c.sites.size());
+          response_.set_desks(c.TotalDesks());
+          response_.set_staff(c.staff.size());
           spdlog::info("imported community {} ({} residents, {} sites)", c.id, c.residents.size(),
                        c.sites.size());
           return grpc::Status::OK;
         });
     // Answer once the community's record is durable.
-    WhenDurable(*context_.store, status, [this](const grpc::Status& durable) {
-      timer_.Record(durable);
-      Finish(durable);
-    });
+    WhenDurable(*context_.store, status,
+                [this](const grpc::Status& durable) { Answer(durable); });
   }
 
   ServiceContext context_;
   grpc::CallbackServerContext* ctx_;
   Caller caller_;
-  v1::ImportCommunityResponse* response_;
+  grpc::ByteBuffer* raw_response_;
+  v1::ImportCommunityResponse response_;
   RpcTimer timer_;
+  grpc::ByteBuffer raw_chunk_;
   v1::ImportCommunityRequest chunk_;
   v1::ImportCommunityRequest header_;
   ImportAssembler assembler_;
@@ -228,8 +240,8 @@ const engine::plan::Planner& PlannerFor(const v1::PlanOptions& o) {
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::ImportCommunityRequest>* PlanningService::ImportCommunity(
-    grpc::CallbackServerContext* ctx, v1::ImportCommunityResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* PlanningService::ImportCommunity(
+    grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) {
   return new ImportReactor(context_, ctx, context_.access->Admit(*ctx, Rpc::kImportCommunity),
                            response);
 }

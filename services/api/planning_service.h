@@ -14,11 +14,11 @@
 
 namespace swabwave::services {
 
-// Every unary method is raw (serialized bytes in and out) and parses its
-// own request (unary_call.h); ImportCommunity reads typed chunks.
+// Every method is raw (serialized bytes in and out) and parses its own
+// requests (unary_call.h; ImportCommunity's reactor its chunks).
 using PlanningServiceBase =
     WithMethods<v1::PlanningService::Service,
-                v1::PlanningService::WithCallbackMethod_ImportCommunity,
+                v1::PlanningService::WithRawCallbackMethod_ImportCommunity,
                 v1::PlanningService::WithRawCallbackMethod_CreateRound,
                 v1::PlanningService::WithRawCallbackMethod_GetRound,
                 v1::PlanningService::WithRawCallbackMethod_ListRounds,
@@ -37,8 +37,8 @@ class PlanningService final : public PlanningServiceBase {
  public:
   explicit PlanningService(ServiceContext context) : context_(context) {}
 
-  grpc::ServerReadReactor<v1::ImportCommunityRequest>* ImportCommunity(
-      grpc::CallbackServerContext* ctx, v1::ImportCommunityResponse* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportCommunity(grpc::CallbackServerContext* ctx,
+                                                             grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CreateRound(grpc::CallbackServerContext* ctx,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;

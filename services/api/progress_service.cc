@@ -43,15 +43,25 @@ absl::StatusOr<engine::ProgressLevel> LevelFromProto(v1::ProgressLevel level) {
 }
 
 // Sends the round's totals every interval until the round closes or the
-// client goes away.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResponse> {
+// client goes away. Raw, parsing its own request and serializing its
+// updates: gRPC answers a request that does not parse UNIMPLEMENTED.
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(ServiceContext context, const absl::StatusOr<Caller>& caller,
-               const v1::WatchProgressRequest& request)
+               const grpc::ByteBuffer& raw_request)
       : timer_(context.metrics, Rpc::kWatchProgress) {
-    absl::StatusOr<engine::Round*> round =
-        caller.ok() ? LookUpRoundFor(context, **caller, Rpc::kWatchProgress, request.round())
-                    : caller.status();
+    v1::WatchProgressRequest request;
+    grpc::ByteBuffer bytes(raw_request);  // shares the slices; parsing consumes it
+    absl::StatusOr<engine::Round*> round = absl::UnknownError("not looked up");
+    if (!caller.ok()) {
+      round = caller.status();  // refused before the request is read
+    } else if (!grpc::SerializationTraits<v1::WatchProgressRequest>::Deserialize(&bytes, &request)
+                    .ok()) {
+      round = UnparsedRequest(Rpc::kWatchProgress,
+                              v1::WatchProgressRequest::descriptor()->full_name());
+    } else {
+      round = LookUpRoundFor(context, **caller, Rpc::kWatchProgress, request.round());
+    }
     absl::Status valid = round.status();
     if (valid.ok() && request.has_interval()) {
       absl::StatusOr<absl::Duration> interval = DurationFromRequest("interval", request.interval());
@@ -127,7 +137,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResp
     last_sampled_ = sampled;
     closed_ = round_->phase() == engine::RoundPhase::kClosed;
     update_.set_round_closed(closed_);
-    StartWrite(&update_);
+    bool own_buffer;
+    written_.Clear();  // the last update's bytes: that write is done
+    if (!grpc::SerializationTraits<v1::WatchProgressResponse>::Serialize(update_, &written_,
+                                                                         &own_buffer)
+             .ok()) {
+      FinishLocked(grpc::Status(grpc::StatusCode::INTERNAL, "an update did not serialize"));
+      return;
+    }
+    StartWrite(&written_);
   }
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -144,6 +162,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchProgressResp
   absl::Mutex mu_;
   grpc::Alarm alarm_ ABSL_GUARDED_BY(mu_);
   v1::WatchProgressResponse update_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer written_ ABSL_GUARDED_BY(mu_);  // update_, serialized
   absl::Time last_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t last_sampled_ ABSL_GUARDED_BY(mu_) = 0;
   bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
@@ -265,8 +284,8 @@ grpc::ServerUnaryReactor* ProgressService::ListUntested(grpc::CallbackServerCont
       });
 }
 
-grpc::ServerWriteReactor<v1::WatchProgressResponse>* ProgressService::WatchProgress(
-    grpc::CallbackServerContext* ctx, const v1::WatchProgressRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgressService::WatchProgress(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request) {
   return new WatchReactor(context_, context_.access->Admit(*ctx, Rpc::kWatchProgress), *request);
 }
 

@@ -13,12 +13,12 @@
 
 namespace swabwave::services {
 
-// GetProgress and ListUntested are raw and parse their own requests
-// (unary_call.h); WatchProgress takes a typed request.
+// Every method is raw and parses its own request (unary_call.h; the watch's
+// reactor its own).
 using ProgressServiceBase = WithMethods<v1::ProgressService::Service,
                                         v1::ProgressService::WithRawCallbackMethod_GetProgress,
                                         v1::ProgressService::WithRawCallbackMethod_ListUntested,
-                                        v1::ProgressService::WithCallbackMethod_WatchProgress>;
+                                        v1::ProgressService::WithRawCallbackMethod_WatchProgress>;
 
 class ProgressService final : public ProgressServiceBase {
  public:
@@ -30,8 +30,8 @@ class ProgressService final : public ProgressServiceBase {
   grpc::ServerUnaryReactor* ListUntested(grpc::CallbackServerContext* ctx,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
-  grpc::ServerWriteReactor<v1::WatchProgressResponse>* WatchProgress(
-      grpc::CallbackServerContext* ctx, const v1::WatchProgressRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchProgress(grpc::CallbackServerContext* ctx,
+                                                            const grpc::ByteBuffer* request) override;
 
  private:
   ServiceContext context_;

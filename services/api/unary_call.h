@@ -2,14 +2,14 @@
 // says only what differs from the others.
 //
 // Every unary method is registered raw (serialized bytes in and out; see
-// the services' class declarations). Start parses the request itself, so a
-// request that does not parse is INVALID_ARGUMENT naming the message (gRPC
-// answers those UNIMPLEMENTED with no message, which reads as "method
-// missing"); then admits the caller (AccessControl::Admit) and hands the
-// call to the handler's body. The body finishes it, at once or later from
-// another thread (the slow path, the journal's completer); Finish
-// serializes the response, records the RPC's time and status, and ends the
-// call.
+// the services' class declarations). Start admits the caller
+// (AccessControl::Admit), then parses the request itself, so a request that
+// does not parse is INVALID_ARGUMENT naming the message (gRPC answers those
+// UNIMPLEMENTED with no message, which reads as "method missing"); then it
+// hands the call to the handler's body. The body finishes it, at once or
+// later from another thread (the slow path, the journal's completer);
+// Finish serializes the response, records the RPC's time and status, and
+// ends the call.
 //
 // Example:
 //   return UnaryCall<v1::GetRoundRequest, v1::GetRoundResponse>::Start(
@@ -53,7 +53,7 @@ using WithMethods = typename ComposeMethods<Service, Mixins...>::type;
 
 // INVALID_ARGUMENT for a request of `rpc` that does not parse as
 // `message_type`.
-grpc::Status UnparsedRequest(Rpc rpc, absl::string_view message_type);
+absl::Status UnparsedRequest(Rpc rpc, absl::string_view message_type);
 
 template <class Request, class Response>
 class UnaryCall {
@@ -65,16 +65,19 @@ class UnaryCall {
                                          const grpc::ByteBuffer* raw_request,
                                          grpc::ByteBuffer* raw_response, Body&& body) {
     auto* call = new UnaryCall(context, rpc, ctx, raw_response);
+    grpc::ServerUnaryReactor* reactor = call->reactor_;  // `call` may be gone when body returns
+    // The caller first: who is refused learns nothing from parsing.
+    absl::StatusOr<Caller> caller = context.access->Admit(*ctx, rpc);
     grpc::ByteBuffer bytes(*raw_request);  // shares the slices; parsing consumes it
-    if (!grpc::SerializationTraits<Request>::Deserialize(&bytes, &call->request_).ok()) {
-      call->Finish(UnparsedRequest(rpc, Request::descriptor()->full_name()));
-    } else if (absl::StatusOr<Caller> caller = context.access->Admit(*ctx, rpc); !caller.ok()) {
+    if (!caller.ok()) {
       call->Finish(caller.status());
+    } else if (!grpc::SerializationTraits<Request>::Deserialize(&bytes, &call->request_).ok()) {
+      call->Finish(UnparsedRequest(rpc, Request::descriptor()->full_name()));
     } else {
       call->caller_ = *std::move(caller);
       body(*call);
     }
-    return call->reactor_;
+    return reactor;
   }
 
   const Request& request() const { return request_; }

@@ -1421,6 +1421,41 @@ TEST_F(BadInputTest, RequestThatDoesNotParseIsInvalidForEveryUnaryRpc) {
   ExpectHealthy();
 }
 
+// The streaming RPCs parse their own messages too.
+TEST_F(BadInputTest, RequestThatDoesNotParseIsInvalidForWatchProgress) {
+  auto context = Ctx();
+  const grpc::internal::RpcMethod method("/swabwave.v1.ProgressService/WatchProgress",
+                                         grpc::internal::RpcMethod::SERVER_STREAMING);
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
+      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+          client_->channel().get(), method, context.get(),
+          Bytes(std::string("\x0A\x7F\x01\x02", 4))));
+  grpc::ByteBuffer update;
+  EXPECT_FALSE(reader->Read(&update));
+  ExpectStatus(reader->Finish(), kInvalid,
+               "the WatchProgress request does not parse as a swabwave.v1.WatchProgressRequest");
+  ExpectHealthy();
+}
+
+TEST_F(BadInputTest, ImportChunkThatDoesNotParseIsInvalidAndImportsNothing) {
+  v1::ImportCommunityRequest first;
+  first.set_request_id("imp-unparsed");
+  first.mutable_community()->set_community_id("unparsed");
+  auto context = Ctx();
+  const grpc::internal::RpcMethod method("/swabwave.v1.PlanningService/ImportCommunity",
+                                         grpc::internal::RpcMethod::CLIENT_STREAMING);
+  grpc::ByteBuffer response;
+  std::unique_ptr<grpc::ClientWriter<grpc::ByteBuffer>> writer(
+      grpc::internal::ClientWriterFactory<grpc::ByteBuffer>::Create(
+          client_->channel().get(), method, context.get(), &response));
+  writer->Write(Bytes(first.SerializeAsString()));
+  writer->Write(Bytes(std::string("\x0A\x7F\x01\x02", 4)));
+  writer->WritesDone();
+  ExpectStatus(writer->Finish(), kInvalid,
+               "import chunk 1 (counting from 0) does not parse as an ImportCommunityRequest");
+  ExpectHealthy();
+}
+
 // A check-in whose resident_code is not UTF-8 (a raw QR read) is refused by
 // name, and nobody is sampled.
 TEST_F(BadInputTest, CheckInWithInvalidUtf8IsInvalidNotUnimplemented) {
