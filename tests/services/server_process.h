@@ -31,6 +31,8 @@ namespace swabwave::services::testing {
 struct ServerProcessOptions {
   // Soft and hard RLIMIT_NOFILE of the child; 0 leaves the test's own.
   rlim_t open_files = 0;
+  // NAME=value pairs added to the child's environment (LD_PRELOAD, ...).
+  std::vector<std::string> environment;
 };
 
 class ServerProcess {
@@ -58,6 +60,7 @@ class ServerProcess {
         const rlimit limit{options.open_files, options.open_files};
         ::setrlimit(RLIMIT_NOFILE, &limit);
       }
+      for (std::string& variable : options.environment) ::putenv(variable.data());
       ::execv(binary.c_str(), argv.data());
       _exit(127);
     }
