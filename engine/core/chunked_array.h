@@ -5,6 +5,10 @@
 // release store; a reader that learned an index through an acquire load (for
 // example from the desk word) sees the chunk and the element's contents.
 //
+// Ownership: the array owns its chunks and frees them when destroyed; a
+// reference from operator[] stays valid until then (elements never move).
+// EnsureSize reports running past kMaxSize by returning false.
+//
 // Thread-safety: EnsureSize must be serialized by the caller (the desk rack
 // calls it under its mutex); operator[] may run concurrently with it for any
 // index below a size that was published to the reader.

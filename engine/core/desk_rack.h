@@ -3,7 +3,8 @@
 //
 // A desk's state is one atomic 64-bit word {current tube, fill}. A check-in
 // takes its position in the open tube with one fetch-add (a batch of them
-// takes all its positions with one); the swab that fills the tube seals it and rotates the desk to the next racked tube.
+// takes all its positions with one); the swab that fills the tube seals it
+// and rotates the desk to the next racked tube.
 // Racked tubes form a linked list per desk (TubeRecord::next), appended by
 // the tablet's OpenTube. When the desk has no tube to rotate to, its word
 // holds a fill of kSealedFill or more ("no open tube"), and racking a tube
@@ -14,10 +15,19 @@
 // Invariants (DESIGN.md §4.2): a tube never holds more than the pool ratio;
 // positions in a tube are handed out once each; a sealed tube takes no swab.
 //
-// Thread-safety: TakePositions, SetMember, Tube and the counters are
-// lock-free and may be called from any thread. RackTube, SealTube and
-// FindTube take mu_ (rare paths: a tablet scanning a new tube or sealing by
-// hand) and may run concurrently with check-ins.
+// Ownership: the rack copies every barcode it is given (RackTube,
+// RestoreTubes); a TubeView holds its own copy. BarcodeOf's view points into
+// the rack and stays valid while the rack lives (a racked tube's barcode
+// never changes). LiveRound owns the rack.
+//
+// Thread-safety: TakePositions, SetMember, Member, Tube, HasOpenTube,
+// DeskOf, BarcodeOf and the counters are lock-free and may be called from
+// any thread. RackTube and FindTube take mu_, and SealTube takes it to find
+// the tube and then seals it with a CAS (rare paths: a tablet scanning a new
+// tube or sealing by hand); all may run concurrently with check-ins.
+// RackTube's `on_racked` runs under mu_ and must not call back into the
+// rack. RestoreTubes and RebuildAfterRestore are for recovery, before the
+// rack is shared.
 #ifndef SWABWAVE_ENGINE_CORE_DESK_RACK_H_
 #define SWABWAVE_ENGINE_CORE_DESK_RACK_H_
 
@@ -111,7 +121,8 @@ class DeskRack {
   // and a TubeView each). The barcode index is built by the first call that
   // needs it (RackTube, SealTube, FindTube: 0.1-0.7 s for a million
   // tubes, under the rack's lock; check-ins never wait for it). DATA_LOSS
-  // for a desk out of range or more than kMaxTubes tubes; a repeated
+  // for a rack that is not empty, barcodes and desks of different counts,
+  // a desk out of range or more than kMaxTubes tubes; a repeated
   // barcode is not looked for (the snapshot's CRC vouches for it) and finds
   // its first tube.
   [[nodiscard]] absl::Status RestoreTubes(absl::Span<const DeskIndex> desks,

@@ -4,6 +4,9 @@
 // 4 KiB pages nearly every random probe is also a TLB miss; on 2 MiB pages
 // almost none is. Falls back to ordinary pages silently.
 //
+// Ownership: move-only; the array owns its memory and destroys its elements
+// with it. Allocation failure throws std::bad_alloc, as a std::vector's would.
+//
 // Thread-safety: like a plain array; construction and destruction are
 // single-threaded.
 #ifndef SWABWAVE_ENGINE_CORE_HUGE_ARRAY_H_

@@ -25,11 +25,18 @@
 // appended: a caller that waits for "everything appended so far" to be
 // durable never answers with a check-in that a crash could lose.
 //
-// Thread-safety: CheckIn, CheckInBatch, Read, Scan and the counters may be
-// called from any number of threads; rack() documents its own rare locking
-// paths. Restore and FinishRestore are for recovery, before any other call.
-// The constructor writes the table's words: no other LiveRound may use the
-// same table at the same time.
+// Ownership: the round borrows its ResidentTable (LiveRoundSpec::table,
+// owned by Round), which must outlive it; it owns its DeskRack. The `log`
+// given to CheckIn or CheckInBatch, and an attempt's code, need only stay
+// valid for that call.
+//
+// Thread-safety: CheckIn, CheckInBatch, Read, RequestTagOf, Scan and the
+// counters may be called from any number of threads; rack() documents its
+// own rare locking paths. MoveToCell must not run alongside Scan (Round
+// keeps them apart with its lock). Restore, AdoptSnapshotWords and
+// FinishRestore are for recovery, before any other call. The constructor
+// writes the table's words: no other LiveRound may use the same table at
+// the same time.
 #ifndef SWABWAVE_ENGINE_CORE_LIVE_ROUND_H_
 #define SWABWAVE_ENGINE_CORE_LIVE_ROUND_H_
 
@@ -86,6 +93,9 @@ struct CheckInResult {
 // Receives every check-in that sampled a resident, while its word still
 // reads kClaimed (see the file comment). Called with a handful at a time
 // (at most LiveRound::kPrefetchWindow); must not call back into the round.
+// Record runs on each checking-in thread, so on many threads at once: an
+// implementation must be thread-safe. `sampled` is valid only during the
+// call.
 class CheckInLog {
  public:
   virtual ~CheckInLog() = default;

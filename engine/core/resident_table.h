@@ -12,9 +12,14 @@
 // the round lives); only the words and tags change. At most 70% full, with
 // linear probing from a multiply-shift home position.
 //
-// Thread-safety: Build is single-threaded. Find, Prefetch and the accessors
-// may be called from any number of threads; the slots' atomics are written
-// by LiveRound.
+// Ownership: Build and Adopt return a table the caller owns (Round keeps it;
+// LiveRound borrows it). Build copies every code (inline, or into the
+// table's own arena), so `code_of`'s views need only last the call. A Slot&
+// from at() is valid while the table lives (slots never move).
+//
+// Thread-safety: Build and Adopt are single-threaded. Find, Prefetch,
+// AppendSlotsImage and the accessors may be called from any number of
+// threads; the slots' atomics are written by LiveRound.
 #ifndef SWABWAVE_ENGINE_CORE_RESIDENT_TABLE_H_
 #define SWABWAVE_ENGINE_CORE_RESIDENT_TABLE_H_
 

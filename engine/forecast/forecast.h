@@ -26,8 +26,12 @@
 // Callers: the planning service and CLI (forecast of a planned round),
 // bench/forecast_bench.cc, tests.
 //
+// Ownership: the result is a value; nothing is kept of the arguments once
+// ForecastRound returns.
+//
 // Thread-safety: ForecastRound may be called concurrently; it runs on up
-// to `threads` threads of its own and returns when they are done.
+// to `threads` threads, the caller's among them, and returns when they are
+// done.
 #ifndef SWABWAVE_ENGINE_FORECAST_FORECAST_H_
 #define SWABWAVE_ENGINE_FORECAST_FORECAST_H_
 

@@ -5,11 +5,12 @@
 // exactly these columns, in this order:
 //
 //   community.csv   community_id,name,utc_offset_minutes   (one data row)
-//   compounds.csv   compound_id,name,kind        kind:
-//   residential|office|school buildings.csv
-//   building_id,compound_id,name,x_m,y_m  (metres, local plane) units.csv
-//   unit_id,building_id,name households.csv  household_id,unit_id residents.csv
-//   code,household_id,flags sites.csv site_id,name,x_m,y_m,desks,opens,closes
+//   compounds.csv   compound_id,name,kind   (kind: residential|office|school)
+//   buildings.csv   building_id,compound_id,name,x_m,y_m   (metres, local plane)
+//   units.csv       unit_id,building_id,name
+//   households.csv  household_id,unit_id
+//   residents.csv   code,household_id,flags
+//   sites.csv       site_id,name,x_m,y_m,desks,opens,closes
 //   staff.csv       staff_id,roles,home_site_id
 //
 // residents.flags is empty or a '|'-separated list of mobility_limited and
@@ -28,6 +29,9 @@
 //
 // Callers: the swabwave CLI (import/export/generate), the server's import
 // RPC and tests.
+//
+// Ownership: results are values (ReadCommunityDir's Community owns its
+// data); nothing is kept of the arguments.
 //
 // Thread-safety: the functions share no state; concurrent calls on
 // different directories are safe.
@@ -50,8 +54,9 @@ inline constexpr char kCommunityFileName[] = "community.csv";
 // returned. Returns NOT_FOUND when `dir` or one of the eight files is
 // missing ("dir/units.csv: file not found"), INVALID_ARGUMENT
 // "file.csv:LINE: column NAME: ..." for a malformed or inconsistent row or
-// header, and RESOURCE_EXHAUSTED when the community is too large to index
-// (over 4 GiB of resident codes or 2^32 of anything).
+// header, RESOURCE_EXHAUSTED when the community is too large to index
+// (over 4 GiB of resident codes or 2^32 of anything), and a code from errno
+// naming the path when a file exists but cannot be read.
 [[nodiscard]] absl::StatusOr<Community> ReadCommunityDir(const std::filesystem::path& dir);
 
 // Writes `community` into `dir` (created with its parents if missing),
@@ -67,7 +72,8 @@ inline constexpr char kCommunityFileName[] = "community.csv";
 // The community directories under `root`: `root` itself when it holds
 // community.csv, otherwise those immediate subdirectories of `root` that
 // do, sorted by path. Returns NOT_FOUND when `root` is not a directory or
-// no community directory is found there.
+// no community directory is found there, and a code from errno naming
+// `root` when it cannot be listed.
 [[nodiscard]] absl::StatusOr<std::vector<std::filesystem::path>> FindCommunityDirs(
     const std::filesystem::path& root);
 

@@ -123,6 +123,22 @@ absl::Status CsvReader::ReadHeader(absl::Span<const absl::string_view> expected)
   return absl::OkStatus();
 }
 
+CsvReader::FieldEnd CsvReader::EndField() {
+  const size_t n = text_.size();
+  if (pos_ >= n) return FieldEnd::kEndOfRecord;
+  const char c = text_[pos_];
+  if (c == ',') {
+    ++pos_;
+    return FieldEnd::kAnotherField;
+  }
+  if (c == '\n' || (c == '\r' && pos_ + 1 < n && text_[pos_ + 1] == '\n')) {
+    pos_ += c == '\n' ? 1 : 2;
+    ++line_;
+    return FieldEnd::kEndOfRecord;
+  }
+  return FieldEnd::kNeither;
+}
+
 absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
   if (failed_) return false;
   const size_t n = text_.size();
@@ -175,22 +191,9 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
         }
         break;
       }
-      if (pos_ >= n) break;
-      const char c = text_[pos_];
-      if (c == ',') {
-        ++pos_;
-        continue;
-      }
-      if (c == '\n') {
-        ++pos_;
-        ++line_;
-        break;
-      }
-      if (c == '\r' && pos_ + 1 < n && text_[pos_ + 1] == '\n') {
-        pos_ += 2;
-        ++line_;
-        break;
-      }
+      const FieldEnd quoted_end = EndField();
+      if (quoted_end == FieldEnd::kAnotherField) continue;
+      if (quoted_end == FieldEnd::kEndOfRecord) break;
       return fail(line_, column,
                   "text after the closing quote; a quoted field must end "
                   "with a quote followed by a comma or the end of the line "
@@ -203,23 +206,10 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
       ++pos_;
     }
     field.assign(text_.data() + start, pos_ - start);
-    if (pos_ >= n) break;
-    const char c = text_[pos_];
-    if (c == ',') {
-      ++pos_;
-      continue;
-    }
-    if (c == '\n') {
-      ++pos_;
-      ++line_;
-      break;
-    }
-    if (c == '\r') {
-      if (pos_ + 1 < n && text_[pos_ + 1] == '\n') {
-        pos_ += 2;
-        ++line_;
-        break;
-      }
+    const FieldEnd end = EndField();
+    if (end == FieldEnd::kAnotherField) continue;
+    if (end == FieldEnd::kEndOfRecord) break;
+    if (text_[pos_] == '\r') {
       return fail(line_, column,
                   "a carriage return not followed by a line feed; end lines "
                   "with LF or CRLF");

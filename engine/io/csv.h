@@ -95,6 +95,12 @@ class CsvReader {
   [[nodiscard]] absl::Status Annotate(const absl::Status& status) const;
 
  private:
+  // What follows a field at pos_: a comma (another field follows), a line
+  // end or the end of the text (the record ends; both are consumed), or
+  // anything else (kNeither, pos_ left at it). The one place a field ends.
+  enum class FieldEnd { kAnotherField, kEndOfRecord, kNeither };
+  FieldEnd EndField();
+
   std::string ColumnName(size_t column) const;
   absl::Status Error(int64_t line, absl::string_view message) const;
 

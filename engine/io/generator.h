@@ -66,7 +66,8 @@ struct GeneratorOptions {
 
 // Generates the communities `options` describe, in id order.
 // Returns INVALID_ARGUMENT for an unknown preset or a resident count the
-// preset does not take (the message says what it takes).
+// preset does not take (the message says what it takes); INTERNAL only if
+// the generator made a community CommunityBuilder rejects (a bug).
 [[nodiscard]] absl::StatusOr<std::vector<Community>> GenerateCommunities(
     const GeneratorOptions& options);
 

@@ -8,6 +8,9 @@
 // Times are RFC 3339 in the community's local offset; households is a
 // "|"-separated list, empty unless the unit was split.
 //
+// Ownership: rows are values (copies of the ids), not views into the
+// layout.
+//
 // Thread-safety: pure functions.
 #ifndef SWABWAVE_ENGINE_IO_SCHEDULE_CSV_H_
 #define SWABWAVE_ENGINE_IO_SCHEDULE_CSV_H_
@@ -35,7 +38,8 @@ struct ScheduleRow {
   int utc_offset_minutes = 0;              // the community's, for local times
 };
 
-// The rows of a plan, in the plan's order.
+// The rows of a plan, in the plan's order. REQUIRES: `plan` was made for
+// `layout` and `config` (not checked).
 std::vector<ScheduleRow> ScheduleRowsFromPlan(const RoundLayout& layout, const RoundConfig& config,
                                               const plan::Plan& plan);
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/byte_codec.h"
+#include "engine/journal/community_fields.h"
 #include "engine/journal/records.h"
 
 namespace swabwave::engine::journal {
@@ -45,29 +46,7 @@ void EncodeCommunityImage(const Community& c, std::string* out) {
   out->push_back(static_cast<char>(RecordType::kCommunityImage));
   ByteWriter w(out);
   w.Fixed32(kCommunityImageVersion);
-  w.String(c.id);
-  w.String(c.name);
-  w.SignedVarint(c.utc_offset_minutes);
-  w.Varint(c.compounds.size());
-  for (const Compound& x : c.compounds) {
-    w.String(x.id);
-    w.String(x.name);
-    w.U8(static_cast<uint8_t>(x.kind));
-  }
-  w.Varint(c.buildings.size());
-  for (const Building& x : c.buildings) {
-    w.String(x.id);
-    w.Varint(x.compound);
-    w.String(x.name);
-    w.Double(x.location.x_m);
-    w.Double(x.location.y_m);
-  }
-  w.Varint(c.units.size());
-  for (const Unit& x : c.units) {
-    w.String(x.id);
-    w.Varint(x.building);
-    w.String(x.name);
-  }
+  PutCommunityHousing(w, c);
   // The big arrays: households and residents.
   w.Varint(c.households.size());
   {
@@ -89,29 +68,13 @@ void EncodeCommunityImage(const Community& c, std::string* out) {
     flags.reserve(c.residents.size());
     for (const Resident& x : c.residents) {
       households.push_back(x.household);
-      flags.push_back(static_cast<uint8_t>((x.mobility_limited ? 1 : 0) |
-                                           (static_cast<uint8_t>(x.exemption) << 1)));
+      flags.push_back(ResidentFlags(x));
     }
     w.Array(households);
     w.Array(flags);
     PutArena(w, c.resident_codes);
   }
-  w.Varint(c.sites.size());
-  for (const Site& x : c.sites) {
-    w.String(x.id);
-    w.String(x.name);
-    w.Double(x.location.x_m);
-    w.Double(x.location.y_m);
-    w.SignedVarint(x.desks);
-    w.SignedVarint(x.opens_at_minute);
-    w.SignedVarint(x.closes_at_minute);
-  }
-  w.Varint(c.staff.size());
-  for (const StaffMember& x : c.staff) {
-    w.String(x.id);
-    w.U8(x.roles);
-    w.Varint(x.home_site);
-  }
+  PutCommunitySitesAndStaff(w, c);
 }
 
 absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {

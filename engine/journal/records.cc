@@ -5,7 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/byte_codec.h"
-#include "engine/journal/plan_staffing_codec.h"
+#include "engine/journal/community_fields.h"
+#include "engine/journal/plan_fields.h"
 
 namespace swabwave::engine::journal {
 
@@ -124,29 +125,7 @@ absl::StatusOr<RecordType> TypeOf(absl::string_view record) {
 void EncodeCommunity(const Community& c, std::string* out) {
   Header(RecordType::kCommunityImported, out);
   ByteWriter w(out);
-  w.String(c.id);
-  w.String(c.name);
-  w.SignedVarint(c.utc_offset_minutes);
-  w.Varint(c.compounds.size());
-  for (const Compound& x : c.compounds) {
-    w.String(x.id);
-    w.String(x.name);
-    w.U8(static_cast<uint8_t>(x.kind));
-  }
-  w.Varint(c.buildings.size());
-  for (const Building& x : c.buildings) {
-    w.String(x.id);
-    w.Varint(x.compound);
-    w.String(x.name);
-    w.Double(x.location.x_m);
-    w.Double(x.location.y_m);
-  }
-  w.Varint(c.units.size());
-  for (const Unit& x : c.units) {
-    w.String(x.id);
-    w.Varint(x.building);
-    w.String(x.name);
-  }
+  PutCommunityHousing(w, c);
   w.Varint(c.households.size());
   for (const Household& x : c.households) {
     w.String(x.id);
@@ -157,24 +136,9 @@ void EncodeCommunity(const Community& c, std::string* out) {
     const Resident& x = c.residents[r];
     w.String(c.resident_code(r));
     w.Varint(x.household);
-    w.U8(static_cast<uint8_t>((x.mobility_limited ? 1 : 0) | (static_cast<uint8_t>(x.exemption) << 1)));
+    w.U8(ResidentFlags(x));
   }
-  w.Varint(c.sites.size());
-  for (const Site& x : c.sites) {
-    w.String(x.id);
-    w.String(x.name);
-    w.Double(x.location.x_m);
-    w.Double(x.location.y_m);
-    w.SignedVarint(x.desks);
-    w.SignedVarint(x.opens_at_minute);
-    w.SignedVarint(x.closes_at_minute);
-  }
-  w.Varint(c.staff.size());
-  for (const StaffMember& x : c.staff) {
-    w.String(x.id);
-    w.U8(x.roles);
-    w.Varint(x.home_site);
-  }
+  PutCommunitySitesAndStaff(w, c);
 }
 
 absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
@@ -384,19 +348,14 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
   RoundPlanned event;
   plan::Plan& p = event.plan;
   int64_t wave_count, waves_used, lower_bound;
-  uint32_t sites;
   if (!Begin(kType, &in) || !in.String(&event.round_id) || !in.String(&p.planner) ||
       !in.SignedVarint(&wave_count) || !in.SignedVarint(&waves_used) ||
-      !in.SignedVarint(&lower_bound) || !in.Varint32(&sites) || wave_count <= 0 ||
-      wave_count > 1 << 20) {
+      !in.SignedVarint(&lower_bound) || !in.Varint32(&p.site_count) ||
+      !NarrowToInt(wave_count, &p.wave_count) || !NarrowToInt(waves_used, &p.waves_used) ||
+      !NarrowToInt(lower_bound, &p.waves_lower_bound)) {
     return Malformed(kType, "header");
   }
-  p.wave_count = static_cast<int>(wave_count);
-  p.waves_used = static_cast<int>(waves_used);
-  p.waves_lower_bound = static_cast<int>(lower_bound);
-  p.site_count = sites;
-  if (!GetInts(in, &p.cell_capacity) || !GetInts(in, &p.cell_load) ||
-      p.cell_capacity.size() != p.cell_count() || p.cell_load.size() != p.cell_count()) {
+  if (!GetInts(in, &p.cell_capacity) || !GetInts(in, &p.cell_load)) {
     return Malformed(kType, "cells");
   }
   uint64_t count;
@@ -404,17 +363,15 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
   p.resident_standing.resize(count);
   for (Standing& s : p.resident_standing) {
     uint8_t v;
-    if (!in.U8(&v) || v > 2) return Malformed(kType, "standing");
+    if (!in.U8(&v)) return Malformed(kType, "standing");
     s = static_cast<Standing>(v);
   }
-  if (!Count(in, &count) || count != p.resident_standing.size()) return Malformed(kType, "cells");
+  if (!Count(in, &count)) return Malformed(kType, "cells");
   p.resident_cell.resize(count);
   for (CellIndex& cell : p.resident_cell) {
     uint32_t v;
-    if (!in.Varint32(&v) || (v != 0 && v - 1 >= p.cell_count())) {
-      return Malformed(kType, "resident cell");
-    }
-    cell = static_cast<CellIndex>(v - 1);
+    if (!in.Varint32(&v)) return Malformed(kType, "resident cell");
+    cell = static_cast<CellIndex>(v - 1);  // 0 was kNoId
   }
   if (!Count(in, &count)) return Malformed(kType, "assignments");
   p.assignments.resize(count);
@@ -422,12 +379,10 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
     int64_t wave, residents;
     uint64_t households;
     if (!in.Varint32(&a.unit) || !in.Varint32(&a.site) || !in.SignedVarint(&wave) ||
-        !in.SignedVarint(&residents) || !Count(in, &households) || a.site >= sites || wave < 0 ||
-        wave >= wave_count) {
+        !in.SignedVarint(&residents) || !Count(in, &households) ||
+        !NarrowToInt(wave, &a.wave) || !NarrowToInt(residents, &a.residents)) {
       return Malformed(kType, "assignment");
     }
-    a.wave = static_cast<int>(wave);
-    a.residents = static_cast<int>(residents);
     a.households.resize(households);
     for (uint32_t& h : a.households) {
       if (!in.Varint32(&h)) return Malformed(kType, "assignment household");
@@ -436,7 +391,7 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
   if (!Count(in, &count)) return Malformed(kType, "door-to-door");
   p.door_to_door.resize(count);
   for (uint32_t& r : p.door_to_door) {
-    if (!in.Varint32(&r) || r >= p.resident_standing.size()) return Malformed(kType, "visit");
+    if (!in.Varint32(&r)) return Malformed(kType, "visit");
   }
   if (!in.SignedVarint(&p.residents) || !in.SignedVarint(&p.due_at_sites) ||
       !in.SignedVarint(&p.door_to_door_count) || !in.SignedVarint(&p.exempt) ||
@@ -446,12 +401,13 @@ absl::StatusOr<RoundPlanned> DecodeRoundPlanned(absl::string_view record) {
   }
   if (!in.empty()) {
     int64_t waves_optimum;
-    if (!in.SignedVarint(&waves_optimum) || waves_optimum < 0 || waves_optimum > wave_count ||
+    if (!in.SignedVarint(&waves_optimum) || !NarrowToInt(waves_optimum, &p.waves_optimum) ||
         !in.Double(&p.flow_walking_m) || !in.SignedVarint(&p.scattered_buildings)) {
       return Malformed(kType, "optimal planner's totals");
     }
-    p.waves_optimum = static_cast<int>(waves_optimum);
   }
+  // Staffing reads per-cell desks: only once the cells are known good.
+  if (absl::Status s = CheckDecodedPlan(p); !s.ok()) return Malformed(kType, s.message());
   if (!in.empty() && !GetPlanStaffing(in, p)) return Malformed(kType, "staffing");
   if (!in.empty()) return Malformed(kType, "trailing bytes");
   return event;

@@ -2,6 +2,10 @@
 // one buffer, addressed by a dense index. 10 million 16-byte codes take
 // 160 MB plus 4 bytes of offset each, instead of a std::string apiece.
 //
+// Ownership: the arena owns its bytes. A view from Get or bytes() points
+// into them: valid until the next Append or Reserve (either may move the
+// buffer), a move, or the arena's end.
+//
 // Thread-safety: Append is not thread-safe; Get may be called concurrently
 // once appends have stopped (the arena is immutable while a round is open).
 #ifndef SWABWAVE_ENGINE_MODEL_CODE_ARENA_H_

@@ -13,6 +13,12 @@
 //   ...
 //   absl::StatusOr<Community> community = std::move(b).Finish();
 //
+// Ownership: a Community is a value that owns all its data; the Registry
+// keeps imported ones and never frees them while it lives, so rounds hold
+// plain pointers. resident_code's view points into resident_codes.
+//
+// Errors: every error is INVALID_ARGUMENT naming the entity and field.
+//
 // Thread-safety: a built Community is immutable and may be read from any
 // thread; CommunityBuilder is single-threaded.
 #ifndef SWABWAVE_ENGINE_MODEL_COMMUNITY_H_
@@ -163,7 +169,8 @@ class CommunityBuilder {
                                       absl::string_view home_site_id);
 
   // Checks the community as a whole (header, at least one resident and one
-  // site) and hands it over. The builder is spent afterwards.
+  // site) and hands it over. The builder is spent afterwards. A bad header
+  // (the constructor's id, name or UTC offset) is reported here.
   [[nodiscard]] absl::StatusOr<Community> Finish() &&;
 
   size_t resident_count() const { return community_.residents.size(); }

@@ -3,6 +3,10 @@
 // Community's parent links. The planner walks it unit by unit; progress
 // queries walk a building's residents.
 //
+// Ownership: a Housing copies what it needs and keeps no reference to the
+// community; the spans it returns point into the Housing itself.
+// REQUIRES: ids passed in are in range (not checked).
+//
 // Thread-safety: immutable after construction.
 #ifndef SWABWAVE_ENGINE_MODEL_HOUSING_H_
 #define SWABWAVE_ENGINE_MODEL_HOUSING_H_

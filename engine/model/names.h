@@ -24,7 +24,7 @@ inline constexpr size_t kMaxNameLength = 256;
 bool IsValidId(absl::string_view id);
 
 // A resident code or tube barcode: 4-64 printable ASCII characters, no
-// spaces, no commas (so it survives CSV unquoted).
+// spaces, commas or double quotes (so it survives CSV unquoted).
 bool IsValidCode(absl::string_view code);
 
 // INVALID_ARGUMENT naming `what` when `id` breaks IsValidId.

@@ -4,8 +4,12 @@
 // The planner, the lock-free core and the progress queries all speak these
 // indices; Locate* maps one back to its community and local id.
 //
-// Thread-safety: immutable after construction; the communities must
-// outlive it (the registry never frees an imported community).
+// Ownership: the layout borrows its communities, which must outlive it
+// (the registry never frees an imported community); it owns one Housing per
+// community. References it returns point into the layout or a community.
+// REQUIRES: indices passed in are in range (not checked).
+//
+// Thread-safety: immutable after construction.
 #ifndef SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
 #define SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
 

@@ -16,6 +16,9 @@
 //   absl::StatusOr<DoorToDoorPlan> visits = PlanDoorToDoor(layout, config, *plan, {});
 //   if (!visits->all_fit) ... visits->late_routes ...
 //
+// Ownership: the result is a value. REQUIRES: `plan` was made for `layout`
+// and `config` (not checked).
+//
 // Thread-safety: a pure function; may run concurrently.
 #ifndef SWABWAVE_ENGINE_PLAN_DOOR_TO_DOOR_H_
 #define SWABWAVE_ENGINE_PLAN_DOOR_TO_DOOR_H_

@@ -102,14 +102,9 @@ absl::StatusOr<int> WavesWorthWalking(std::vector<CommunityPart>& parts, int few
 
 absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const RoundConfig& config,
                                            const PlanOptions& options) const {
-  if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
-  Plan plan;
-  plan.planner = std::string(name());
-  plan.wave_count = config.WaveCount();
-  plan.site_count = layout.site_count();
-  plan.cell_capacity = ComputeCellCapacities(layout, config, options);
-  plan.cell_load.assign(plan.cell_capacity.size(), 0);
-  ClassifyResidents(layout, plan);
+  absl::StatusOr<Plan> started = StartPlan(name(), layout, config, options);
+  if (!started.ok()) return started.status();
+  Plan plan = *std::move(started);
 
   // (a) W* per community; the round needs the largest.
   std::vector<CommunityPart> parts(layout.community_count());

@@ -30,7 +30,9 @@
 //   absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, config, {});
 //   // plan->waves_used == plan->waves_optimum unless the repair needed more.
 //
-// Thread-safety: stateless; MakePlan may run concurrently.
+// Thread-safety: stateless; MakePlan may run concurrently. Each call runs
+// on up to `options.threads` threads, the caller's among them, and returns
+// when they are done.
 #ifndef SWABWAVE_ENGINE_PLAN_FLOW_PLANNER_H_
 #define SWABWAVE_ENGINE_PLAN_FLOW_PLANNER_H_
 

@@ -59,13 +59,9 @@ class CommunityPlacer {
 
 absl::StatusOr<Plan> GreedyPlanner::MakePlan(const RoundLayout& layout, const RoundConfig& config,
                                              const PlanOptions& options) const {
-  if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
-  Plan plan;
-  plan.planner = std::string(name());
-  plan.wave_count = config.WaveCount();
-  plan.site_count = layout.site_count();
-  plan.cell_capacity = ComputeCellCapacities(layout, config, options);
-  ClassifyResidents(layout, plan);
+  absl::StatusOr<Plan> started = StartPlan(name(), layout, config, options);
+  if (!started.ok()) return started.status();
+  Plan plan = *std::move(started);
   std::vector<int32_t> room = plan.cell_capacity;
 
   int64_t unplaced = 0;

@@ -5,7 +5,12 @@
 // boundaries, each household placed the same way. Mobility-limited residents
 // go on the door-to-door list, exempt ones are not due.
 //
-// Thread-safety: stateless; MakePlan may run concurrently.
+// Errors: RESOURCE_EXHAUSTED when the waves cannot hold everyone due (the
+// message names the first short community and what to change);
+// INVALID_ARGUMENT for bad options.
+//
+// Thread-safety: stateless; MakePlan may run concurrently, on the caller's
+// thread only.
 #ifndef SWABWAVE_ENGINE_PLAN_GREEDY_PLANNER_H_
 #define SWABWAVE_ENGINE_PLAN_GREEDY_PLANNER_H_
 

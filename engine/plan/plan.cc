@@ -89,6 +89,19 @@ std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const Roun
   return capacity;
 }
 
+absl::StatusOr<Plan> StartPlan(absl::string_view planner, const RoundLayout& layout,
+                               const RoundConfig& config, const PlanOptions& options) {
+  if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
+  Plan plan;
+  plan.planner = std::string(planner);
+  plan.wave_count = config.WaveCount();
+  plan.site_count = layout.site_count();
+  plan.cell_capacity = ComputeCellCapacities(layout, config, options);
+  plan.cell_load.assign(plan.cell_capacity.size(), 0);
+  ClassifyResidents(layout, plan);
+  return plan;
+}
+
 void ClassifyResidents(const RoundLayout& layout, Plan& plan) {
   plan.resident_standing.assign(layout.resident_count(), Standing::kExempt);
   plan.resident_cell.assign(layout.resident_count(), kNoId);

@@ -9,8 +9,14 @@
 // Planners implement Planner; the greedy first planner is in
 // greedy_planner.h, and better ones (optimal waves, staffing) plug in here.
 //
+// Ownership: a Plan is a value and keeps no reference to the layout or
+// config it was made for. A function that takes a plan and a layout
+// REQUIRES the ones the plan was made for, unless it documents an error for
+// a mismatch.
+//
 // Thread-safety: a Plan is an immutable value once made; a Planner's
-// MakePlan may be called concurrently for different rounds.
+// MakePlan may be called concurrently for different rounds. The free
+// functions are pure, apart from writing the `plan` a caller passes.
 #ifndef SWABWAVE_ENGINE_PLAN_PLAN_H_
 #define SWABWAVE_ENGINE_PLAN_PLAN_H_
 
@@ -61,6 +67,8 @@ struct UnitAssignment {
   int residents = 0;
   // The households of this part; empty when the whole unit is in this cell.
   std::vector<uint32_t> households;
+
+  bool operator==(const UnitAssignment&) const = default;
 };
 
 struct Plan {
@@ -120,6 +128,10 @@ struct Plan {
   int desks_of_cell(const RoundLayout& layout, CellIndex cell) const {
     return cell_desks.empty() ? layout.site(site_of_cell(cell)).desks : cell_desks[cell];
   }
+
+  // Every field (a new one is compared without being listed): the journal's
+  // round-trip tests compare decoded plans whole.
+  bool operator==(const Plan&) const = default;
 };
 
 class Planner {
@@ -128,11 +140,20 @@ class Planner {
   virtual absl::string_view name() const = 0;
   // Plans the round. RESOURCE_EXHAUSTED when the sites cannot serve
   // everyone due within the round's waves (the message says how many
-  // places are missing and what to change).
+  // places are missing and what to change); INVALID_ARGUMENT for bad
+  // options (ValidatePlanOptions).
   [[nodiscard]] virtual absl::StatusOr<Plan> MakePlan(const RoundLayout& layout,
                                                       const RoundConfig& config,
                                                       const PlanOptions& options) const = 0;
 };
+
+// What every planner starts from: `options` validated (INVALID_ARGUMENT
+// otherwise), the plan named `planner`, its waves, sites and cell
+// capacities set, every cell's load zero, and every resident classified
+// (ClassifyResidents).
+[[nodiscard]] absl::StatusOr<Plan> StartPlan(absl::string_view planner, const RoundLayout& layout,
+                                             const RoundConfig& config,
+                                             const PlanOptions& options);
 
 // Capacities of every cell, [site * wave_count + wave].
 std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const RoundConfig& config,

@@ -16,7 +16,9 @@
 // than the households it already served in full (they came early and need
 // no place; counting them keeps every cell's load within its capacity).
 //
-// Thread-safety: a pure function of its arguments.
+// Thread-safety: a pure function of its arguments; `tested` is called on
+// the caller's thread, during the call only. The result is a value (a new
+// plan); `current` is not changed.
 #ifndef SWABWAVE_ENGINE_PLAN_REPLAN_H_
 #define SWABWAVE_ENGINE_PLAN_REPLAN_H_
 
@@ -58,9 +60,10 @@ struct ReplanResult {
 // Most desks a change may give a site (a typo guard, like the import's).
 inline constexpr int kMaxDesksPerSite = 1000;
 
-// INVALID_ARGUMENT for a wave or site out of range, a site named twice, or
-// desks out of [0, kMaxDesksPerSite]; FAILED_PRECONDITION when `current`
-// is not a plan of this layout and config; RESOURCE_EXHAUSTED, saying how
+// INVALID_ARGUMENT for bad options, no change, a wave or site out of
+// range, a site named twice, or desks out of [0, kMaxDesksPerSite];
+// FAILED_PRECONDITION when `current` is not a plan of this layout and
+// config (sites, residents or waves differ); RESOURCE_EXHAUSTED, saying how
 // many residents have no place, when the remaining waves cannot take
 // everyone who must move. `tested(r)` says whether round resident r has
 // been sampled.

@@ -16,8 +16,8 @@
 // under several rule sets with the best kept (internal/desk_cover.cc);
 // tests compare it with an exact integer program (COIN-OR CBC) on small
 // cases. Its per-cell result, Roster::cell_desks_staffed, is what a planner
-// may open; PlanWithinStaff (staffed_planning.h) re-plans with it. VerifyRoster (roster_check.h) checks a roster
-// against every rule.
+// may open; PlanWithinStaff (staffed_planning.h) re-plans with it.
+// VerifyRoster (roster_check.h) checks a roster against every rule.
 //
 // Example:
 //   absl::StatusOr<Roster> roster = StaffPlan(layout, config, *plan, {});
@@ -103,8 +103,9 @@ std::vector<int32_t> DesksNeeded(const RoundLayout& layout, const Plan& plan);
 
 // Staffs every open desk of `plan` it can. `availability` is indexed by
 // round staff (ListRoundStaff); empty: everyone all round.
-// INVALID_ARGUMENT for bad options or an availability list of the wrong
-// size; the desks it cannot staff are not an error but Roster::shortfalls.
+// INVALID_ARGUMENT for bad options, an availability list of the wrong
+// size, or a plan whose waves or sites are not the round's; the desks it
+// cannot staff are not an error but Roster::shortfalls.
 [[nodiscard]] absl::StatusOr<Roster> StaffPlan(const RoundLayout& layout,
                                                const RoundConfig& config, const Plan& plan,
                                                const StaffingOptions& options,

@@ -33,6 +33,8 @@ struct StaffingOptions {
   absl::Duration rest = absl::Minutes(30);
   // Time to put gear on, and again to take it off.
   absl::Duration gear_change = absl::Minutes(15);
+
+  bool operator==(const StaffingOptions&) const = default;
 };
 
 // When a member is on hand this round: their first gear change may not start
@@ -40,6 +42,8 @@ struct StaffingOptions {
 struct Availability {
   absl::Time from = absl::InfinitePast();
   absl::Time until = absl::InfiniteFuture();
+
+  bool operator==(const Availability&) const = default;
 };
 
 // Availability per round staff member (see RoundStaff in staffing.h); an

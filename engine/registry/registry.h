@@ -2,11 +2,21 @@
 // every round; the gRPC services (services/api) call nothing else.
 //
 // Communities are immutable once imported and never freed while the
-// process runs, so rounds hold plain pointers to them. Rounds are never
-// removed either (a closed round still answers progress queries).
+// registry lives (the server keeps it for the life of the process), so
+// rounds hold plain pointers to them. Rounds are never removed either (a
+// closed round still answers progress queries).
 //
-// Thread-safety: FindRound is lock-free (it is on the check-in path);
-// everything else takes mu_ (rare paths) and may run concurrently.
+// Ownership: the registry owns every community and round. The pointers it
+// hands out (ImportCommunity, FindCommunity, CreateRound, FindRound,
+// ListRounds) stay valid while it lives. The journal::Store given to
+// AttachStore is borrowed and must outlive it (or be detached first).
+//
+// Thread-safety: FindRound is lock-free (it is on the check-in path).
+// ImportCommunity, FindCommunity, community_count, CreateRound, ListRounds
+// and WriteSnapshot take mu_ (rare paths; CreateRound builds the round's
+// code index outside it) and may run concurrently with each other and with
+// check-ins. AttachStore, ApplyRecord and FinishRecovery are for startup:
+// one thread, before the registry is shared.
 #ifndef SWABWAVE_ENGINE_REGISTRY_REGISTRY_H_
 #define SWABWAVE_ENGINE_REGISTRY_REGISTRY_H_
 
@@ -56,6 +66,10 @@ class Registry {
   void AttachStore(journal::Store* store);
   // Recovery: applies one journaled record (Journal::Open's replay), with no
   // store attached. Idempotent per record (see Journal::WriteSnapshot).
+  // INVALID_ARGUMENT for a record that does not decode; DATA_LOSS for one
+  // that names a round the journal never created or contradicts the state
+  // (images included); a kCommunityImported or kRoundCreated record the
+  // registry refuses gets the error ImportCommunity or CreateRound returns.
   [[nodiscard]] absl::Status ApplyRecord(absl::string_view record);
   // Recovery: after the last record (rebuilds every round's desks).
   void FinishRecovery();
@@ -63,7 +77,7 @@ class Registry {
   // community and per round (journal/community_image.h, round_image.h);
   // with kRecords, the records that rebuild it. ApplyRecord reads both, so
   // a snapshot of either style recovers. Runs alongside check-ins and other
-  // changes.
+  // changes; the sink's errors pass through.
   [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink,
                                            SnapshotStyle style = SnapshotStyle::kDense) const;
 

@@ -12,23 +12,49 @@
 // State of later stages (boxes, lab results, recalls, visits) lives in
 // modules of its own beside this folder; Round only wires them.
 //
-// Lifecycle: kDraft --Plan--> kPlanned --Plan (again)--> kPlanned
+// Lifecycle: kDraft --MakePlan--> kPlanned --MakePlan (again)--> kPlanned
 //            --Open--> kOpen --Close--> kClosed.
+// Replan (kPlanned or kOpen) changes the plan and keeps the phase.
 //
 // Example:
 //   Round* round = registry.CreateRound(config).value();
-//   round->Plan(GreedyPlanner(), {}).value();
+//   round->MakePlan(GreedyPlanner(), {}).value();
 //   round->Open();
 //   DeskIndex desk = round->ResolveDesk("s1", 1).value();
 //   round->RackTube(desk, "TB0001");
 //   CheckInResult r = round->CheckIn(desk, code, now_s, RequestTag(request_id));
 //
-// Thread-safety: CheckIn, ResolveDesk, phase() and the accessors of
-// immutable parts are lock-free and may be called from any thread. Plan,
-// Open, Close, RackTube, SealTube and the progress queries take mu_ (rare
-// paths) and may run concurrently with check-ins. Once the round is open,
-// its live state never changes identity, and it is never freed while the
-// process runs.
+// Ownership: the round borrows its communities, which must outlive it (the
+// Registry keeps them while it lives), and the journal::Store given to
+// AttachStore.
+// It owns its resident table and live state. Plans are shared: a plan that
+// MakePlan, Replan or plan() returned stays valid after another replaces
+// it. resident_code's view points into a community; TubeBarcode's into the
+// live state's rack.
+//
+// Errors, across the calls below: FAILED_PRECONDITION for the wrong phase;
+// NOT_FOUND for an unknown site, desk, building, community or tube;
+// ALREADY_EXISTS for a barcode used before in the round; INVALID_ARGUMENT
+// for codes shared between communities (Create) or bad planner options;
+// RESOURCE_EXHAUSTED for waves that cannot hold everyone due, a record
+// past the store's limit or a full rack; DATA_LOSS for a snapshot or
+// journal record that does not fit the round (recovery). Each call's own
+// comment says which of these it returns.
+//
+// Thread-safety: CheckIn and CheckInBatch take no lock of the round (with a
+// store attached, the store's Append may take its own short lock) and may be
+// called from any thread; so may phase(), config(), layout(), ResolveDesk,
+// DeskName, resident_code and the Find* lookups, which read immutable parts.
+// MakePlan, Replan, Open and Close take mu_ exclusively; plan(), the
+// progress queries, SealedTubes, CheckInsPerSite and WriteSnapshot take it
+// shared; all are rare paths and may run concurrently with check-ins.
+// RackTube and SealTube take no round lock, only the rack's (DeskRack).
+// Tube, TubeBarcode and SampledAt read the live state without a lock: safe
+// once the round is open, after which its live state never changes
+// identity and is never freed while the round lives; before that, only
+// while no MakePlan runs. Close does not wait for check-ins already past
+// the phase check. AttachStore, the Restore* calls and FinishRestore are
+// for the Registry, before the round is shared.
 #ifndef SWABWAVE_ENGINE_ROUND_ROUND_H_
 #define SWABWAVE_ENGINE_ROUND_ROUND_H_
 
@@ -123,7 +149,8 @@ class Round {
   void FinishRestore();
   // Writes this round as it is now (Journal::WriteSnapshot): one RoundImage
   // record (kDense), or the records that rebuild it (kRecords, and kDense
-  // when the image would not fit one frame). Runs alongside check-ins.
+  // when the image would not fit one frame). Runs alongside check-ins,
+  // under mu_ shared; the sink's errors pass through.
   [[nodiscard]] absl::Status WriteSnapshot(journal::SnapshotSink& sink,
                                            SnapshotStyle style = SnapshotStyle::kDense) const;
 
@@ -147,7 +174,7 @@ class Round {
   // change displaces (plan/replan.h) and keeps every check-in, in a planned
   // or open round (FAILED_PRECONDITION otherwise). Whoever is sampled when
   // it runs counts as tested. Journaled as kRoundReplanned;
-  // RESOURCE_EXHAUSTED as MakePlan's.
+  // RESOURCE_EXHAUSTED as MakePlan's; plan::Replan's errors pass through.
   struct Replanned {
     std::shared_ptr<const plan::Plan> plan;
     std::vector<plan::MovedResident> moved;  // by resident
@@ -179,18 +206,22 @@ class Round {
   core::CheckInResult CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
                               uint32_t request_tag);
   // The same for a tablet's batch; results[i] answers attempts[i].
+  // REQUIRES: results.size() == attempts.size().
   void CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,
                     absl::Span<core::CheckInResult> results);
 
   // ---- tubes (rare; FAILED_PRECONDITION unless open)
 
+  // NOT_FOUND for a desk the round does not have; otherwise as
+  // DeskRack::RackTube and DeskRack::SealTube (the change is journaled).
   [[nodiscard]] absl::StatusOr<core::TubeView> RackTube(DeskIndex desk, absl::string_view barcode);
   [[nodiscard]] absl::StatusOr<core::TubeView> SealTube(DeskIndex desk, absl::string_view barcode);
-  // REQUIRES: a planned round and a tube index it handed out.
+  // REQUIRES: a planned round, no MakePlan running (see the file comment)
+  // and a tube index it handed out.
   core::TubeView Tube(TubeIndex tube) const { return live()->rack().Tube(tube); }
   // Where and when the state says `resident` was sampled into a tube; none
   // when they are not (or the round has no plan yet). Lock-free, like a
-  // check-in's read of the word.
+  // check-in's read of the word (and so unsafe alongside a MakePlan).
   struct SampledCheckIn {
     TubeIndex tube = 0;
     int64_t scan_unix_seconds = 0;
@@ -211,6 +242,7 @@ class Round {
   // Untested residents with round id > `after` (kNoId: from the start), in
   // id order, at most `limit`; optionally only of one community (its
   // position in config().community_ids) or one building (round-wide index).
+  // REQUIRES: a filter's index is in range (not checked).
   struct UntestedFilter {
     std::optional<uint32_t> community;
     std::optional<uint32_t> building;
@@ -219,6 +251,7 @@ class Round {
       const UntestedFilter& filter, uint32_t after, size_t limit) const;
 
   // The door-to-door list grouped by building: buildings [offset, offset + limit).
+  // `total_buildings`, if not null, receives how many buildings the list has.
   [[nodiscard]] absl::StatusOr<std::vector<DoorToDoorBuilding>> DoorToDoor(
       size_t offset, size_t limit, size_t* total_buildings) const;
 
@@ -227,6 +260,7 @@ class Round {
     return layout_.community(local.community).resident_code(local.id);
   }
   // Round-wide building index of (community position, building id), or NOT_FOUND.
+  // REQUIRES: community < layout().community_count().
   [[nodiscard]] absl::StatusOr<uint32_t> FindBuilding(uint32_t community,
                                                       absl::string_view building_id) const;
   // Round-wide index of the site `site_id`, or NOT_FOUND.
@@ -285,11 +319,11 @@ class Round {
   void InstallReplanLocked(std::shared_ptr<const plan::Plan> new_plan);
   // Appends kRoundOpened / kRoundClosed. REQUIRES: mu_ held.
   void JournalPhase(journal::RecordType type);
-  // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
-  // held exclusively, the round not open.
   // RESOURCE_EXHAUSTED when a plan's record is past the store's limit
   // (checked before the plan replaces anything). REQUIRES: store_ set.
   absl::Status CheckPlanRecord(absl::string_view record) const;
+  // Makes `plan` the round's plan with a fresh live state. REQUIRES: mu_
+  // held exclusively, the round not open.
   void InstallPlanLocked(std::shared_ptr<const plan::Plan> plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `plan`, its tallies and `live` the round's (phase kPlanned).
   // REQUIRES: mu_ held exclusively, no other live state using the table.

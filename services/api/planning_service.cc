@@ -535,30 +535,17 @@ absl::Status AssignmentsPage(const PlanPage& page, const v1::ListAssignmentsRequ
   const engine::RoundConfig& config = round.config();
 
   // Filters: a community (its unit range) and optionally one building.
+  absl::StatusOr<engine::Round::UntestedFilter> area =
+      ParseAreaFilter(round, request.community_id(), request.building_id());
+  if (!area.ok()) return area.status();
   uint32_t unit_begin = 0, unit_end = layout.unit_count();
-  uint32_t building = engine::kNoId;
-  if (!request.building_id().empty() && request.community_id().empty()) {
-    return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+  uint32_t building = engine::kNoId;  // within the community
+  if (area->community.has_value()) {
+    unit_begin = layout.unit_base(*area->community);
+    unit_end = layout.unit_base(*area->community + 1);
   }
-  // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
-  if (!request.building_id().empty()) {
-    if (absl::Status s = engine::CheckId("building_id", request.building_id()); !s.ok()) {
-      return s;
-    }
-  }
-  if (!request.community_id().empty()) {
-    if (absl::Status s = engine::CheckId("community_id", request.community_id()); !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<uint32_t> c = round.FindCommunity(request.community_id());
-    if (!c.ok()) return c.status();
-    unit_begin = layout.unit_base(*c);
-    unit_end = layout.unit_base(*c + 1);
-    if (!request.building_id().empty()) {
-      absl::StatusOr<uint32_t> b = round.FindBuilding(*c, request.building_id());
-      if (!b.ok()) return b.status();
-      building = *b - layout.building_base(*c);
-    }
+  if (area->building.has_value()) {
+    building = *area->building - layout.building_base(*area->community);
   }
   size_t matched = 0;
   for (const engine::plan::UnitAssignment& a : page.plan->assignments) {

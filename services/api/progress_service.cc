@@ -204,35 +204,15 @@ absl::Status ProgressPage(const engine::Round& round, engine::ProgressLevel leve
 // page token is the next resident id to look at.
 absl::Status UntestedPage(const engine::Round& round, const v1::ListUntestedRequest& request,
                           const PageRequest& page, v1::ListUntestedResponse* response) {
-  engine::Round::UntestedFilter filter;
-  if (!request.building_id().empty() && request.community_id().empty()) {
-    return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
-  }
-  // Checked first: a NOT_FOUND echoing a huge id would not fit in the trailers.
-  if (!request.building_id().empty()) {
-    if (absl::Status s = engine::CheckId("building_id", request.building_id()); !s.ok()) {
-      return s;
-    }
-  }
-  if (!request.community_id().empty()) {
-    if (absl::Status s = engine::CheckId("community_id", request.community_id()); !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<uint32_t> c = round.FindCommunity(request.community_id());
-    if (!c.ok()) return c.status();
-    filter.community = *c;
-    if (!request.building_id().empty()) {
-      absl::StatusOr<uint32_t> b = round.FindBuilding(*c, request.building_id());
-      if (!b.ok()) return b.status();
-      filter.building = *b;
-    }
-  }
+  absl::StatusOr<engine::Round::UntestedFilter> filter =
+      ParseAreaFilter(round, request.community_id(), request.building_id());
+  if (!filter.ok()) return filter.status();
   // The token is the next resident id to look at. Past every 32-bit id it
   // is an empty last page (truncated, it would wrap to the first page).
   if (page.offset > std::numeric_limits<uint32_t>::max()) return absl::OkStatus();
   const uint32_t after = page.offset == 0 ? engine::kNoId : static_cast<uint32_t>(page.offset - 1);
   absl::StatusOr<std::vector<engine::UntestedResident>> found =
-      round.ListUntested(filter, after, page.size + 1);
+      round.ListUntested(*filter, after, page.size + 1);
   if (!found.ok()) return found.status();
   const size_t shown = std::min(found->size(), page.size);
   for (size_t i = 0; i < shown; ++i) {

@@ -1,6 +1,7 @@
 #include "services/api/service_support.h"
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/names.h"
 
 namespace swabwave::services {
 
@@ -81,6 +82,28 @@ absl::StatusOr<engine::Round*> LookUpRoundFor(const ServiceContext& context,
   if (!round.ok()) return round;
   if (absl::Status s = context.access->CheckRound(caller, rpc, **round); !s.ok()) return s;
   return round;
+}
+
+absl::StatusOr<engine::Round::UntestedFilter> ParseAreaFilter(const engine::Round& round,
+                                                              absl::string_view community_id,
+                                                              absl::string_view building_id) {
+  engine::Round::UntestedFilter filter;
+  if (!building_id.empty() && community_id.empty()) {
+    return absl::InvalidArgumentError("building_id needs community_id (ids are per community)");
+  }
+  if (!building_id.empty()) {
+    if (absl::Status s = engine::CheckId("building_id", building_id); !s.ok()) return s;
+  }
+  if (community_id.empty()) return filter;
+  if (absl::Status s = engine::CheckId("community_id", community_id); !s.ok()) return s;
+  absl::StatusOr<uint32_t> community = round.FindCommunity(community_id);
+  if (!community.ok()) return community.status();
+  filter.community = *community;
+  if (building_id.empty()) return filter;
+  absl::StatusOr<uint32_t> building = round.FindBuilding(*community, building_id);
+  if (!building.ok()) return building.status();
+  filter.building = *building;
+  return filter;
 }
 
 grpc::Status CallerStillWaits(grpc::CallbackServerContext* ctx) {

@@ -106,6 +106,14 @@ grpc::Status StoreAdmission(const engine::journal::Store& store, uint64_t record
                                                             const Principal& caller, Rpc rpc,
                                                             absl::string_view name);
 
+// The part of a round a list asks for by community_id and (optionally,
+// within it) building_id: INVALID_ARGUMENT for a building without its
+// community or a malformed id (checked before the lookup: a NOT_FOUND
+// echoing a huge id would not fit in the trailers), NOT_FOUND for one not
+// in the round. Both empty: the whole round.
+[[nodiscard]] absl::StatusOr<engine::Round::UntestedFilter> ParseAreaFilter(
+    const engine::Round& round, absl::string_view community_id, absl::string_view building_id);
+
 // Slow work checks this before it starts: OK while the caller still waits,
 // DEADLINE_EXCEEDED once its deadline has passed, CANCELLED once it went
 // away. A queue of abandoned calls then drains without doing their work
