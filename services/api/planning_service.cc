@@ -14,14 +14,13 @@
 #include "engine/plan/greedy_planner.h"
 #include "services/api/forecast_convert.h"
 #include "services/api/staffing_convert.h"
+#include "services/api/import_reactor.h"
 #include "services/api/proto_convert.h"
 #include "services/api/unary_call.h"
 
 namespace swabwave::services {
 
 namespace {
-
-constexpr size_t kMaxImportChunkEntities = 100000;
 
 // The plan of a round, or FAILED_PRECONDITION when it has none.
 absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> PlanOf(const engine::Round& round) {
@@ -53,139 +52,6 @@ absl::StatusOr<PlanPage> LookUpPlanPage(const Call& call, size_t default_size, s
   if (!plan.ok()) return plan.status();
   return PlanPage{*round, *std::move(plan), page->offset, page->size};
 }
-
-size_t ChunkEntities(const v1::ImportCommunityRequest& c) {
-  return c.compounds_size() + c.buildings_size() + c.units_size() + c.households_size() +
-         c.residents_size() + c.sites_size() + c.staff_size();
-}
-
-// Reads an import stream chunk by chunk; imports the community at the end.
-// Raw, parsing its own chunks: gRPC reports a chunk that does not parse
-// like the client's half-close.
-class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
- public:
-  ImportReactor(ServiceContext context, grpc::CallbackServerContext* ctx,
-                absl::StatusOr<Caller> caller, grpc::ByteBuffer* raw_response)
-      : context_(context),
-        ctx_(ctx),
-        raw_response_(raw_response),
-        timer_(context.metrics, Rpc::kImportCommunity) {
-    if (!caller.ok()) {
-      Fail(caller.status());
-      return;
-    }
-    caller_ = *std::move(caller);
-    StartRead(&raw_chunk_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      // The client closed its side: the stream is complete.
-      context_.slow->Submit([this] { Import(); });
-      return;
-    }
-    if (!grpc::SerializationTraits<v1::ImportCommunityRequest>::Deserialize(&raw_chunk_, &chunk_)
-             .ok()) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "import chunk ", chunks_, " (counting from 0) does not parse as an "
-          "ImportCommunityRequest: a string field holds invalid UTF-8, or the bytes are not that "
-          "message; nothing was imported")));
-    }
-    if (ChunkEntities(chunk_) > kMaxImportChunkEntities) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("chunk ", chunks_, " holds ", ChunkEntities(chunk_), " entities; at most ",
-                       kMaxImportChunkEntities, " per chunk")));
-    }
-    entities_ += ChunkEntities(chunk_);
-    if (entities_ > context_.max_import_entities) {
-      return Fail(absl::ResourceExhaustedError(absl::StrCat(
-          "the import passed ", context_.max_import_entities,
-          " entities at chunk ", chunks_, ", the most one community may hold on this server "
-          "(swabwaved --max_import_entities); split the city into communities")));
-    }
-    if (chunks_ == 0) {
-      // The first chunk names the community: refuse before reading the rest.
-      if (absl::Status s = context_.access->CheckCommunity(*caller_, Rpc::kImportCommunity,
-                                                           chunk_.community().community_id());
-          !s.ok()) {
-        return Fail(s);
-      }
-      header_ = chunk_;
-    }
-    if (absl::Status s = assembler_.Add(chunk_, chunks_); !s.ok()) return Fail(s);
-    ++chunks_;
-    StartRead(&raw_chunk_);
-  }
-
-  void OnDone() override { delete this; }
-
- private:
-  void Fail(const absl::Status& status) { Answer(ToGrpcStatus(status)); }
-
-  // Ends the call: the response on OK, the status alone otherwise.
-  void Answer(grpc::Status status) {
-    if (status.ok()) {
-      bool own_buffer;
-      status = grpc::SerializationTraits<v1::ImportCommunityResponse>::Serialize(
-          response_, raw_response_, &own_buffer);
-    }
-    timer_.Record(status);
-    Finish(status);
-  }
-
-  void Import() {
-    if (grpc::Status waits = CallerStillWaits(ctx_); !waits.ok()) return Answer(waits);
-    if (chunks_ == 0) {
-      return Fail(absl::InvalidArgumentError("the import stream carried no chunks"));
-    }
-    // Fingerprint only the header chunk: a retry re-sends the same stream.
-    header_.clear_compounds();
-    header_.clear_buildings();
-    header_.clear_units();
-    header_.clear_households();
-    header_.clear_residents();
-    header_.clear_sites();
-    header_.clear_staff();
-    header_.set_last(false);
-    const grpc::Status status =
-        context_.cache->Run("ImportCommunity", assembler_.request_id(), header_, &response_, [this] {
-          absl::StatusOr<engine::Community> community = assembler_.Finish();
-          if (!community.ok()) return ToGrpcStatus(community.status());
-          absl::StatusOr<const engine::Community*> stored =
-              context_.registry->ImportCommunity(*std::move(community));
-          if (!stored.ok()) return ToGrpcStatus(stored.status());
-          const engine::Community& c = **stored;
-          response_.set_community(absl::StrCat("communities/", c.id));
-          response_.set_compounds(c.compounds.size());
-          response_.set_buildings(c.buildings.size());
-          response_.set_units(c.units.size());
-          response_.set_households(c.households.size());
-          response_.set_residents(c.residents.size());
-          response_.set_sites(c.sites.size());
-          response_.set_desks(c.TotalDesks());
-          response_.set_staff(c.staff.size());
-          spdlog::info("imported community {} ({} residents, {} sites)", c.id, c.residents.size(),
-                       c.sites.size());
-          return grpc::Status::OK;
-        });
-    // Answer once the community's record is durable.
-    WhenDurable(*context_.store, status,
-                [this](const grpc::Status& durable) { Answer(durable); });
-  }
-
-  ServiceContext context_;
-  grpc::CallbackServerContext* ctx_;
-  Caller caller_;
-  grpc::ByteBuffer* raw_response_;
-  v1::ImportCommunityResponse response_;
-  RpcTimer timer_;
-  grpc::ByteBuffer raw_chunk_;
-  v1::ImportCommunityRequest chunk_;
-  v1::ImportCommunityRequest header_;
-  ImportAssembler assembler_;
-  size_t chunks_ = 0;
-  size_t entities_ = 0;
-};
 
 absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRoundRequest& r) {
   engine::RoundConfig config;
@@ -242,7 +108,7 @@ const engine::plan::Planner& PlannerFor(const v1::PlanOptions& o) {
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* PlanningService::ImportCommunity(
     grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) {
-  return new ImportReactor(context_, ctx, context_.access->Admit(*ctx, Rpc::kImportCommunity),
+  return NewImportReactor(context_, ctx, context_.access->Admit(*ctx, Rpc::kImportCommunity),
                            response);
 }
 
@@ -634,52 +500,43 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoor(grpc::CallbackServerCo
       });
 }
 
+namespace {
+
+// OpenRound and CloseRound: one path; only the round's change differs.
+template <class Call>
+void ChangePhase(Call& call, absl::string_view method, absl::Status (engine::Round::*change)(),
+                 const char* done) {
+  if (absl::Status s = CheckRequestId(call.request().request_id()); !s.ok()) {
+    return call.FinishDurably(ToGrpcStatus(s));
+  }
+  // Scope first: a replayed request id must not show another community's
+  // round.
+  absl::StatusOr<engine::Round*> round = call.LookUpRound();
+  if (!round.ok()) return call.FinishDurably(ToGrpcStatus(round.status()));
+  call.RunIdempotent(method, [&] {
+    if (absl::Status s = ((*round)->*change)(); !s.ok()) return ToGrpcStatus(s);
+    *call.response()->mutable_round() = RoundToProto(**round);
+    spdlog::info("{} round {}", done, (*round)->config().id);
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* PlanningService::OpenRound(grpc::CallbackServerContext* ctx,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
   return UnaryCall<v1::OpenRoundRequest, v1::OpenRoundResponse>::Start(
-      context_, Rpc::kOpenRound, ctx, request, response, [](auto& call) {
-        call.FinishDurably([&]() -> grpc::Status {
-          if (absl::Status s = CheckRequestId(call.request().request_id()); !s.ok()) {
-            return ToGrpcStatus(s);
-          }
-          // Scope first: a replayed request id must not show another
-          // community's round.
-          absl::StatusOr<engine::Round*> round = call.LookUpRound();
-          if (!round.ok()) return ToGrpcStatus(round.status());
-          return call.context().cache->Run("OpenRound", call.request().request_id(), call.request(),
-                                           call.response(), [&] {
-            if (absl::Status s = (*round)->Open(); !s.ok()) return ToGrpcStatus(s);
-            *call.response()->mutable_round() = RoundToProto(**round);
-            spdlog::info("opened round {}", (*round)->config().id);
-            return grpc::Status::OK;
-          });
-        }());
-      });
+      context_, Rpc::kOpenRound, ctx, request, response,
+      [](auto& call) { ChangePhase(call, "OpenRound", &engine::Round::Open, "opened"); });
 }
 
 grpc::ServerUnaryReactor* PlanningService::CloseRound(grpc::CallbackServerContext* ctx,
                                                       const grpc::ByteBuffer* request,
                                                       grpc::ByteBuffer* response) {
   return UnaryCall<v1::CloseRoundRequest, v1::CloseRoundResponse>::Start(
-      context_, Rpc::kCloseRound, ctx, request, response, [](auto& call) {
-        call.FinishDurably([&]() -> grpc::Status {
-          if (absl::Status s = CheckRequestId(call.request().request_id()); !s.ok()) {
-            return ToGrpcStatus(s);
-          }
-          // Scope first: a replayed request id must not show another
-          // community's round.
-          absl::StatusOr<engine::Round*> round = call.LookUpRound();
-          if (!round.ok()) return ToGrpcStatus(round.status());
-          return call.context().cache->Run("CloseRound", call.request().request_id(), call.request(),
-                                           call.response(), [&] {
-            if (absl::Status s = (*round)->Close(); !s.ok()) return ToGrpcStatus(s);
-            *call.response()->mutable_round() = RoundToProto(**round);
-            spdlog::info("closed round {}", (*round)->config().id);
-            return grpc::Status::OK;
-          });
-        }());
-      });
+      context_, Rpc::kCloseRound, ctx, request, response,
+      [](auto& call) { ChangePhase(call, "CloseRound", &engine::Round::Close, "closed"); });
 }
 
 }  // namespace swabwave::services

@@ -25,6 +25,7 @@
 #define SWABWAVE_SERVICES_API_UNARY_CALL_H_
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 
 #include <string>
 #include <utility>

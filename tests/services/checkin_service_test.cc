@@ -4,6 +4,11 @@
 // late offline batches; ALREADY_EXISTS carries the first check-in), 2 (a
 // tube holds at most pool_ratio swabs, a sealed tube takes no more) and 6
 // (bad input gets a clear status and changes nothing).
+//
+// Why one file past 650 lines: every test here runs against the same open
+// round and its tubes, and the unary and stream forms of each invariant
+// sit side by side so that a change to one form is checked against the
+// other.
 #include <gmock/gmock.h>
 #include <google/protobuf/any.pb.h>
 #include <gtest/gtest.h>

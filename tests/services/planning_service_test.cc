@@ -2,6 +2,11 @@
 // a stream, creating, listing, planning, opening and closing rounds, and the
 // schedule (assignments, door-to-door list, plan by site). Every refusal is
 // checked for its code and for a message that names what to fix.
+//
+// Why one file past 650 lines: its tests share one fixture (a server with
+// a community imported) and follow the planning service's calls in the
+// order a command center makes them; the staffing, forecast and bad-input
+// cases already live in files of their own.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

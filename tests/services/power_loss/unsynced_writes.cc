@@ -141,29 +141,22 @@ int Sync(int fd, SyncFn real) {
 
 extern "C" {
 
-int open(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
-    va_list args;
-    va_start(args, flags);
-    mode = static_cast<mode_t>(va_arg(args, int));
-    va_end(args);
+// open and open64 are the same call on 64-bit Linux; either may be linked.
+#define SWABWAVE_HOLDING_OPEN(name)                                   \
+  int name(const char* path, int flags, ...) {                        \
+    mode_t mode = 0;                                                  \
+    if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) { \
+      va_list args;                                                   \
+      va_start(args, flags);                                          \
+      mode = static_cast<mode_t>(va_arg(args, int));                  \
+      va_end(args);                                                   \
+    }                                                                 \
+    static const OpenFn real = Real<OpenFn>(#name);                   \
+    return OpenWith(real, path, flags, mode);                         \
   }
-  static const OpenFn real = Real<OpenFn>("open");
-  return OpenWith(real, path, flags, mode);
-}
-
-int open64(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
-    va_list args;
-    va_start(args, flags);
-    mode = static_cast<mode_t>(va_arg(args, int));
-    va_end(args);
-  }
-  static const OpenFn real = Real<OpenFn>("open64");
-  return OpenWith(real, path, flags, mode);
-}
+SWABWAVE_HOLDING_OPEN(open)
+SWABWAVE_HOLDING_OPEN(open64)
+#undef SWABWAVE_HOLDING_OPEN
 
 ssize_t write(int fd, const void* data, size_t size) {
   if (Hold(fd, data, size, -1)) return static_cast<ssize_t>(size);
