@@ -1,13 +1,18 @@
 // Small hand-shaped communities for engine tests: every count is a
 // parameter, codes are predictable ("<community>-R<n>"), and the layout
-// is regular so expected numbers can be worked out by hand.
+// is regular so expected numbers can be worked out by hand; and the round
+// the plan tests plan over them.
 #ifndef SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
 #define SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "engine/model/community.h"
+#include "engine/model/round_config.h"
 
 namespace swabwave::engine::testing {
 
@@ -27,6 +32,24 @@ struct Shape {
   int mobility_limited_every = 0;
   int exempt_every = 0;
 };
+
+// 2026-11-27 07:00 UTC: when the test rounds start (the test communities'
+// sites are open all day).
+inline const absl::Time kRoundStart = absl::FromUnixSeconds(1795762800);
+
+// Round "r" over `communities` from kRoundStart: 30-minute waves for
+// `duration` (8 h: 16 waves), pools of 10.
+inline RoundConfig TestRound(absl::Duration duration = absl::Hours(8),
+                             std::vector<std::string> communities = {"tc"}) {
+  RoundConfig config;
+  config.id = "r";
+  config.community_ids = std::move(communities);
+  config.start = kRoundStart;
+  config.pool_ratio = 10;
+  config.wave_length = absl::Minutes(30);
+  config.duration = duration;
+  return config;
+}
 
 inline std::string ResidentCode(const std::string& community, int n) {
   return absl::StrCat(community, "-R", n);

@@ -14,22 +14,12 @@
 namespace swabwave::engine::plan {
 namespace {
 
+using ::swabwave::engine::testing::kRoundStart;
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TestRound;
 using ::testing::DoubleNear;
 using ::testing::HasSubstr;
-
-const absl::Time kStart = absl::FromUnixSeconds(1795762800);
-
-RoundConfig Config(absl::Duration duration) {
-  RoundConfig config;
-  config.id = "r";
-  config.community_ids = {"tc"};
-  config.start = kStart;
-  config.wave_length = absl::Minutes(30);
-  config.duration = duration;
-  return config;
-}
 
 // Three buildings at x = 0, 100, 200 m (y = 0), one mobility-limited
 // resident in each; the site at (0, 50). 10 minutes a visit, 50 m a minute.
@@ -45,7 +35,7 @@ struct ThreeBuildings {
     shape.mobility_limited_every = 2;
     community = MakeCommunity(shape);
     const RoundLayout layout({&community});
-    absl::StatusOr<Plan> made = GreedyPlanner().MakePlan(layout, Config(absl::Hours(1)), {});
+    absl::StatusOr<Plan> made = GreedyPlanner().MakePlan(layout, TestRound(absl::Hours(1)), {});
     if (!made.ok()) abort();
     plan = *std::move(made);
   }
@@ -69,7 +59,7 @@ TEST(DoorToDoorTest, OneTeamNearestNeighbourRoute) {
   ASSERT_EQ(t.plan.door_to_door.size(), 3u);
   const RoundLayout layout({&t.community});
   absl::StatusOr<DoorToDoorPlan> visits =
-      PlanDoorToDoor(layout, Config(absl::Minutes(30)), t.plan, Options(1));
+      PlanDoorToDoor(layout, TestRound(absl::Minutes(30)), t.plan, Options(1));
   ASSERT_TRUE(visits.ok()) << visits.status();
   ASSERT_EQ(visits->routes.size(), 1u);
   const DoorToDoorRoute& route = visits->routes[0];
@@ -83,9 +73,9 @@ TEST(DoorToDoorTest, OneTeamNearestNeighbourRoute) {
   EXPECT_THAT(Minutes(route.walking), DoubleNear(metres / 50, 1e-3));
   EXPECT_EQ(route.visiting, absl::Minutes(30));
   EXPECT_THAT(Minutes(route.total), DoubleNear(30 + metres / 50, 1e-3));
-  EXPECT_EQ(route.stops[0].arrives, kStart + absl::Minutes(1));
-  EXPECT_EQ(route.stops[1].arrives, kStart + absl::Minutes(13));  // 1 + 10 + 2
-  EXPECT_EQ(route.stops[2].arrives, kStart + absl::Minutes(25));  // 13 + 10 + 2
+  EXPECT_EQ(route.stops[0].arrives, kRoundStart + absl::Minutes(1));
+  EXPECT_EQ(route.stops[1].arrives, kRoundStart + absl::Minutes(13));  // 1 + 10 + 2
+  EXPECT_EQ(route.stops[2].arrives, kRoundStart + absl::Minutes(25));  // 13 + 10 + 2
   EXPECT_FALSE(route.fits);
   EXPECT_FALSE(visits->all_fit);
   EXPECT_EQ(visits->late_routes, std::vector<size_t>{0});
@@ -99,7 +89,7 @@ TEST(DoorToDoorTest, TwoTeamsBalancedCutFits) {
   const ThreeBuildings t;
   const RoundLayout layout({&t.community});
   absl::StatusOr<DoorToDoorPlan> visits =
-      PlanDoorToDoor(layout, Config(absl::Minutes(30)), t.plan, Options(2));
+      PlanDoorToDoor(layout, TestRound(absl::Minutes(30)), t.plan, Options(2));
   ASSERT_TRUE(visits.ok());
   ASSERT_EQ(visits->routes.size(), 2u);
   EXPECT_EQ(visits->routes[0].stops.size(), 2u);
@@ -113,7 +103,7 @@ TEST(DoorToDoorTest, TwoTeamsBalancedCutFits) {
   EXPECT_TRUE(visits->late_routes.empty());
   EXPECT_EQ(visits->longest, visits->routes[0].total);
   // More teams than buildings: one building each, no empty routes.
-  visits = PlanDoorToDoor(layout, Config(absl::Minutes(30)), t.plan, Options(5));
+  visits = PlanDoorToDoor(layout, TestRound(absl::Minutes(30)), t.plan, Options(5));
   ASSERT_TRUE(visits.ok());
   EXPECT_EQ(visits->routes.size(), 3u);
 }
@@ -122,15 +112,15 @@ TEST(DoorToDoorTest, RejectsBadOptions) {
   const ThreeBuildings t;
   const RoundLayout layout({&t.community});
   DoorToDoorOptions options = Options(0);
-  EXPECT_THAT(PlanDoorToDoor(layout, Config(absl::Hours(1)), t.plan, options).status().message(),
+  EXPECT_THAT(PlanDoorToDoor(layout, TestRound(absl::Hours(1)), t.plan, options).status().message(),
               HasSubstr("teams_per_community"));
   options = Options(1);
   options.walking_m_per_minute = 0;
-  EXPECT_THAT(PlanDoorToDoor(layout, Config(absl::Hours(1)), t.plan, options).status().message(),
+  EXPECT_THAT(PlanDoorToDoor(layout, TestRound(absl::Hours(1)), t.plan, options).status().message(),
               HasSubstr("walking_m_per_minute"));
   options = Options(1);
   options.per_visit = absl::ZeroDuration();
-  EXPECT_EQ(PlanDoorToDoor(layout, Config(absl::Hours(1)), t.plan, options).status().code(),
+  EXPECT_EQ(PlanDoorToDoor(layout, TestRound(absl::Hours(1)), t.plan, options).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -142,8 +132,8 @@ TEST(DoorToDoorTest, ReferenceCommunityEveryResidentOnce) {
   ASSERT_TRUE(generated.ok());
   const Community& community = (*generated)[0];
   const RoundLayout layout({&community});
-  RoundConfig config = Config(absl::Hours(24));
-  config.start = kStart - absl::Hours(8);
+  RoundConfig config = TestRound(absl::Hours(24));
+  config.start = kRoundStart - absl::Hours(8);
   config.community_ids = {"kangcheng"};
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, config, {});
   ASSERT_TRUE(plan.ok());

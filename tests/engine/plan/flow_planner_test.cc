@@ -17,16 +17,16 @@
 namespace swabwave::engine::plan {
 namespace {
 
+using ::swabwave::engine::testing::kRoundStart;
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TestRound;
 using ::testing::HasSubstr;
 
-// 2026-11-27 07:00 UTC.
-const absl::Time kStart = absl::FromUnixSeconds(1795762800);
 // 07:00 the same day in China Standard Time, the generator's time zone: a
 // round of generated communities that starts when their sites open, so its
 // open waves are consecutive (no night between them).
-const absl::Time kGeneratedStart = kStart - absl::Hours(8);
+const absl::Time kGeneratedStart = kRoundStart - absl::Hours(8);
 
 RoundConfig GeneratedConfig(std::vector<std::string> ids) {
   RoundConfig config;
@@ -36,18 +36,6 @@ RoundConfig GeneratedConfig(std::vector<std::string> ids) {
   config.pool_ratio = 10;
   config.wave_length = absl::Minutes(30);
   config.duration = absl::Hours(15);  // 07:00-22:00, the generated opening hours
-  return config;
-}
-
-RoundConfig Config(absl::Duration duration = absl::Hours(8),
-                   std::vector<std::string> ids = {"tc"}) {
-  RoundConfig config;
-  config.id = "r";
-  config.community_ids = std::move(ids);
-  config.start = kStart;
-  config.pool_ratio = 10;
-  config.wave_length = absl::Minutes(30);
-  config.duration = duration;
   return config;
 }
 
@@ -96,7 +84,7 @@ void ExpectHouseholdsWholeAndBuildingsInTwoWaves(const RoundLayout& layout, cons
 TEST(FlowPlannerTest, HandCheckedSingleSite) {
   const Community community = MakeCommunity(Shape{});
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, Config(), Options(20));
+  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, TestRound(), Options(20));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->waves_lower_bound, 2);
   EXPECT_EQ(plan->waves_optimum, 2);
@@ -118,7 +106,7 @@ TEST(FlowPlannerTest, HandCheckedNearestSitesInOneWave) {
   shape.sites = 2;
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, Config(), Options(20));
+  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, TestRound(), Options(20));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->waves_optimum, 1);
   EXPECT_EQ(plan->waves_used, 1);
@@ -146,14 +134,14 @@ TEST(FlowPlannerTest, NearestSitesDecideWStar) {
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
 
-  absl::StatusOr<Plan> nearest_only = FlowPlanner().MakePlan(layout, Config(), Options(24, 1));
+  absl::StatusOr<Plan> nearest_only = FlowPlanner().MakePlan(layout, TestRound(), Options(24, 1));
   ASSERT_TRUE(nearest_only.ok()) << nearest_only.status();
   EXPECT_EQ(nearest_only->waves_lower_bound, 1);
   EXPECT_EQ(nearest_only->waves_optimum, 2);
   EXPECT_EQ(nearest_only->waves_used, 2);
   EXPECT_TRUE(VerifyPlan(layout, *nearest_only).ok());
 
-  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, Config(), Options(24, 2));
+  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, TestRound(), Options(24, 2));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->waves_optimum, 1);
   EXPECT_EQ(plan->waves_used, 1);
@@ -175,7 +163,7 @@ TEST(FlowPlannerTest, NearestSitesDecideWStar) {
   EXPECT_NEAR(plan->total_walking_m, plan->flow_walking_m, 1e-6);
   ExpectHouseholdsWholeAndBuildingsInTwoWaves(layout, *plan);
 
-  absl::StatusOr<Plan> greedy = GreedyPlanner().MakePlan(layout, Config(), Options(24, 2));
+  absl::StatusOr<Plan> greedy = GreedyPlanner().MakePlan(layout, TestRound(), Options(24, 2));
   ASSERT_TRUE(greedy.ok());
   EXPECT_LE(plan->waves_used, greedy->waves_used);
 }
@@ -195,7 +183,7 @@ TEST(FlowPlannerTest, EveryCommunityUsesTheRoundsWStar) {
   const Community b = MakeCommunity(b_shape);
   const RoundLayout layout({&a, &b});
   absl::StatusOr<Plan> plan =
-      FlowPlanner().MakePlan(layout, Config(absl::Hours(8), {"a", "b"}), Options(24));
+      FlowPlanner().MakePlan(layout, TestRound(absl::Hours(8), {"a", "b"}), Options(24));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->waves_optimum, 2);
   EXPECT_EQ(plan->waves_used, 2);
@@ -226,7 +214,7 @@ TEST(FlowPlannerTest, SplitsOnlyAtHouseholdBoundaries) {
   shape.desks_per_site = 1;
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, Config(), Options(24));
+  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, TestRound(), Options(24));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->waves_optimum, 2);
   ASSERT_EQ(plan->assignments.size(), 2u);
@@ -252,7 +240,7 @@ TEST(FlowPlannerTest, HouseholdGranularityBeyondWStarIsReported) {
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
   // 1 x 15 x 0.5 x 0.85 = 6.375 -> 6 a wave.
-  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, Config(), Options(15));
+  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, TestRound(), Options(15));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->cell_capacity[0], 6);
   EXPECT_EQ(plan->waves_optimum, 2);
@@ -266,7 +254,7 @@ TEST(FlowPlannerTest, NotEnoughCapacityIsResourceExhausted) {
   const RoundLayout layout({&community});
   // One wave of 17 places for 24 people.
   absl::StatusOr<Plan> plan =
-      FlowPlanner().MakePlan(layout, Config(absl::Minutes(30)), Options(20));
+      FlowPlanner().MakePlan(layout, TestRound(absl::Minutes(30)), Options(20));
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(plan.status().message(), HasSubstr("7 of 24 residents"));
   EXPECT_THAT(plan.status().message(), HasSubstr("'tc'"));
@@ -276,9 +264,9 @@ TEST(FlowPlannerTest, NotEnoughCapacityIsResourceExhausted) {
 TEST(FlowPlannerTest, RejectsBadOptions) {
   const Community community = MakeCommunity(Shape{});
   const RoundLayout layout({&community});
-  EXPECT_EQ(FlowPlanner().MakePlan(layout, Config(), Options(20, 0)).status().code(),
+  EXPECT_EQ(FlowPlanner().MakePlan(layout, TestRound(), Options(20, 0)).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(FlowPlanner().MakePlan(layout, Config(), Options(20, 6, -1)).status().code(),
+  EXPECT_EQ(FlowPlanner().MakePlan(layout, TestRound(), Options(20, 6, -1)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -288,7 +276,7 @@ TEST(FlowPlannerTest, DoorToDoorAndExemptAreNotGivenASite) {
   shape.exempt_every = 7;
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, Config(), Options(110));
+  absl::StatusOr<Plan> plan = FlowPlanner().MakePlan(layout, TestRound(), Options(110));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->due_at_sites, 24 - 4 - 3);
   for (uint32_t r : plan->door_to_door) EXPECT_EQ(plan->resident_cell[r], kNoId);

@@ -11,23 +11,12 @@
 namespace swabwave::engine::plan {
 namespace {
 
+using ::swabwave::engine::testing::kRoundStart;
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TestRound;
 using ::testing::HasSubstr;
 
-// 2026-11-27 07:00 UTC: every site in these tests opens at 07:00 (UTC+0).
-const absl::Time kStart = absl::FromUnixSeconds(1795762800);
-
-RoundConfig Config(absl::Duration duration = absl::Hours(8)) {
-  RoundConfig config;
-  config.id = "r";
-  config.community_ids = {"tc"};
-  config.start = kStart;
-  config.pool_ratio = 10;
-  config.wave_length = absl::Minutes(30);
-  config.duration = duration;
-  return config;
-}
 
 TEST(OpenMinutesTest, CountsOverlapWithDailyHours) {
   const int64_t midnight = 1795737600;  // 2026-11-27 00:00 UTC
@@ -47,7 +36,7 @@ TEST(OpenMinutesTest, CountsOverlapWithDailyHours) {
 TEST(GreedyPlannerTest, HandCheckedWavesAndLowerBound) {
   const Community community = MakeCommunity(Shape{});
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {20, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {20, 0.85});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->cell_capacity[plan->cell(0, 0)], 17);
   ASSERT_EQ(plan->assignments.size(), 4u);
@@ -79,7 +68,7 @@ TEST(GreedyPlannerTest, SplitsOnlyAtHouseholdBoundaries) {
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
   // 1 x 24 x 0.5 x 0.85 = 10.2 -> 10 a wave.
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {24, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {24, 0.85});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->cell_capacity[0], 10);
   ASSERT_EQ(plan->assignments.size(), 2u);
@@ -102,7 +91,7 @@ TEST(GreedyPlannerTest, NotEnoughCapacityIsResourceExhausted) {
   const RoundLayout layout({&community});
   // One wave of 17 places for 24 people.
   absl::StatusOr<Plan> plan =
-      GreedyPlanner().MakePlan(layout, Config(absl::Minutes(30)), {20, 0.85});
+      GreedyPlanner().MakePlan(layout, TestRound(absl::Minutes(30)), {20, 0.85});
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(plan.status().message(), HasSubstr("no place"));
   EXPECT_THAT(plan.status().message(), HasSubstr("add desks"));
@@ -113,7 +102,7 @@ TEST(GreedyPlannerTest, NoWaveBeforeTheSiteOpens) {
   shape.opens_at_minute = 9 * 60;  // the round starts at 07:00
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {110, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {110, 0.85});
   ASSERT_TRUE(plan.ok()) << plan.status();
   for (int w = 0; w < 4; ++w) EXPECT_EQ(plan->cell_capacity[plan->cell(0, w)], 0);
   for (const UnitAssignment& a : plan->assignments) EXPECT_GE(a.wave, 4);
@@ -125,7 +114,7 @@ TEST(GreedyPlannerTest, DoorToDoorAndExemptAreNotGivenASite) {
   shape.exempt_every = 7;            // residents 7, 14, 21
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {110, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {110, 0.85});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->door_to_door_count, 4);
   EXPECT_EQ(plan->exempt, 3);
@@ -141,7 +130,7 @@ TEST(GreedyPlannerTest, PrefersTheNearestSiteWithRoom) {
   shape.sites = 2;  // site 0 at x=0, site 1 at x=150; buildings at x=0 and x=100
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {110, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {110, 0.85});
   ASSERT_TRUE(plan.ok()) << plan.status();
   for (const UnitAssignment& a : plan->assignments) {
     const uint32_t building = community.units[a.unit].building;
@@ -154,7 +143,7 @@ TEST(GreedyPlannerTest, ReferenceCommunityPlanHoldsEveryConstraint) {
   absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
   ASSERT_TRUE(generated.ok()) << generated.status();
   const RoundLayout layout({&(*generated)[0]});
-  RoundConfig config = Config(absl::Hours(24));
+  RoundConfig config = TestRound(absl::Hours(24));
   config.community_ids = {"kangcheng"};
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, config, {});
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -173,7 +162,7 @@ TEST(GreedyPlannerTest, ReferenceCommunityPlanHoldsEveryConstraint) {
 TEST(VerifyPlanTest, CatchesAnOverloadedCell) {
   const Community community = MakeCommunity(Shape{});
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {110, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {110, 0.85});
   ASSERT_TRUE(plan.ok());
   Plan broken = *plan;
   broken.cell_capacity[broken.cell(0, 0)] = 5;

@@ -13,23 +13,12 @@
 namespace swabwave::engine::plan {
 namespace {
 
+using ::swabwave::engine::testing::kRoundStart;
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TestRound;
 using ::testing::HasSubstr;
 
-// 2026-11-27 07:00 UTC; the test communities are open all day.
-const absl::Time kStart = absl::FromUnixSeconds(1795762800);
-
-RoundConfig Config() {
-  RoundConfig config;
-  config.id = "r";
-  config.community_ids = {"tc"};
-  config.start = kStart;
-  config.pool_ratio = 10;
-  config.wave_length = absl::Minutes(30);
-  config.duration = absl::Hours(8);  // 16 waves
-  return config;
-}
 
 // 96 residents: 8 buildings of 2 units of 3 households of 2; two sites of
 // two desks at 20 an hour: 17 places a wave each.
@@ -65,7 +54,7 @@ int ExpectHouseholdsWhole(const RoundLayout& layout, const Plan& plan) {
 TEST(ReplanTest, ClosingASiteMovesExactlyItsUntestedResidentsInTheRemainingWaves) {
   const Community community = MakeCommunity(TwoSites());
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), kOptions);
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
 
   // Residents 0, 1, 6, 7, 12, 13 ... (every third household) and every
@@ -73,7 +62,7 @@ TEST(ReplanTest, ClosingASiteMovesExactlyItsUntestedResidentsInTheRemainingWaves
   auto tested = [](uint32_t r) { return r % 6 < 2 || r % 6 == 4; };
   const ReplanRequest request{1, {SiteChange{1, 0}}};
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, Config(), kOptions, *plan, tested, request);
+      Replan(layout, TestRound(), kOptions, *plan, tested, request);
   ASSERT_TRUE(result.ok()) << result.status();
   const Plan& after = result->plan;
   EXPECT_TRUE(VerifyPlan(layout, after).ok());
@@ -126,10 +115,10 @@ TEST(ReplanTest, ClosingASiteMovesExactlyItsUntestedResidentsInTheRemainingWaves
 TEST(ReplanTest, AMovedHouseholdKeepsItsWaveWhenAnotherSiteHasRoom) {
   const Community community = MakeCommunity(TwoSites());
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), kOptions);
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, Config(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{1, 0}}});
+      Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{1, 0}}});
   ASSERT_TRUE(result.ok()) << result.status();
   const Plan& after = result->plan;
 
@@ -155,11 +144,11 @@ TEST(ReplanTest, AMovedHouseholdKeepsItsWaveWhenAnotherSiteHasRoom) {
 TEST(ReplanTest, FewerDesksMoveOnlyTheOverflowAndKeepTheFirstHouseholds) {
   const Community community = MakeCommunity(TwoSites());
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), kOptions);
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   // One desk instead of two at site 0: 8 places a wave instead of 17.
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, Config(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{0, 1}}});
+      Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{0, 1}}});
   ASSERT_TRUE(result.ok()) << result.status();
   const Plan& after = result->plan;
   EXPECT_TRUE(VerifyPlan(layout, after).ok());
@@ -192,7 +181,7 @@ TEST(ReplanTest, NoRoomLeftIsResourceExhaustedSayingHowManyHaveNoPlace) {
   Shape shape = TwoSites();
   const Community community = MakeCommunity(shape);
   const RoundLayout layout({&community});
-  RoundConfig config = Config();
+  RoundConfig config = TestRound();
   config.duration = absl::Hours(2);  // 4 waves of 17 + 17: 136 places for 96
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, config, kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -207,10 +196,10 @@ TEST(ReplanTest, NoRoomLeftIsResourceExhaustedSayingHowManyHaveNoPlace) {
 TEST(ReplanTest, ReopeningWithMoreDesksMovesNobody) {
   const Community community = MakeCommunity(TwoSites());
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), kOptions);
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, Config(), kOptions, *plan, NobodyTested(), ReplanRequest{2, {{0, 4}}});
+      Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{2, {{0, 4}}});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->moved.empty());
   EXPECT_EQ(result->plan.resident_cell, plan->resident_cell);
@@ -221,10 +210,10 @@ TEST(ReplanTest, ReopeningWithMoreDesksMovesNobody) {
 TEST(ReplanTest, BadRequestsAreRefusedNamingWhatIsWrong) {
   const Community community = MakeCommunity(TwoSites());
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), kOptions);
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   auto replan = [&](ReplanRequest request) {
-    return Replan(layout, Config(), kOptions, *plan, NobodyTested(), request).status();
+    return Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), request).status();
   };
   EXPECT_THAT(replan({16, {{0, 1}}}).message(), HasSubstr("from_wave 16 is outside"));
   EXPECT_THAT(replan({-1, {{0, 1}}}).message(), HasSubstr("from_wave -1"));
@@ -240,7 +229,7 @@ TEST(ReplanTest, BadRequestsAreRefusedNamingWhatIsWrong) {
   const Community other = MakeCommunity(Shape{});
   const RoundLayout other_layout({&other});
   absl::StatusOr<ReplanResult> foreign =
-      Replan(other_layout, Config(), kOptions, *plan, NobodyTested(), {0, {{0, 1}}});
+      Replan(other_layout, TestRound(), kOptions, *plan, NobodyTested(), {0, {{0, 1}}});
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -248,7 +237,7 @@ TEST(ReplanTest, ReferenceCommunityLosesItsBusiestSiteMidRound) {
   absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
   ASSERT_TRUE(generated.ok()) << generated.status();
   const RoundLayout layout({&(*generated)[0]});
-  RoundConfig config = Config();
+  RoundConfig config = TestRound();
   config.community_ids = {"kangcheng"};
   config.duration = absl::Hours(24);
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, config, {});

@@ -13,21 +13,12 @@
 namespace swabwave::engine::plan {
 namespace {
 
+using ::swabwave::engine::testing::kRoundStart;
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TestRound;
 using ::testing::HasSubstr;
 
-const absl::Time kStart = absl::FromUnixSeconds(1795762800);
-
-RoundConfig Config(absl::Duration duration = absl::Hours(8)) {
-  RoundConfig config;
-  config.id = "r";
-  config.community_ids = {"tc"};
-  config.start = kStart;
-  config.wave_length = absl::Minutes(30);
-  config.duration = duration;
-  return config;
-}
 
 StaffingOptions FourHours() {
   StaffingOptions options;
@@ -47,7 +38,7 @@ TEST(PlanWithinStaffTest, OnePairOneDeskTwoWavesLonger) {
   community.staff.push_back(StaffMember{"sc", kRoleScanner, 0});
   const RoundLayout layout({&community});
   absl::StatusOr<StaffedPlan> staffed =
-      PlanWithinStaff(GreedyPlanner(), layout, Config(), {20, 0.85}, FourHours());
+      PlanWithinStaff(GreedyPlanner(), layout, TestRound(), {20, 0.85}, FourHours());
   ASSERT_TRUE(staffed.ok()) << staffed.status();
   EXPECT_EQ(staffed->waves_with_every_desk, 2);
   EXPECT_EQ(staffed->waves, 4);
@@ -66,7 +57,7 @@ TEST(PlanWithinStaffTest, OnePairOneDeskTwoWavesLonger) {
   }
   EXPECT_TRUE(VerifyPlan(layout, staffed->plan).ok());
   EXPECT_TRUE(
-      VerifyRoster(layout, Config(), staffed->plan, FourHours(), {}, staffed->roster).ok());
+      VerifyRoster(layout, TestRound(), staffed->plan, FourHours(), {}, staffed->roster).ok());
 }
 
 // With 2 h in gear the pair works at most 3 waves in a row, then rests two
@@ -79,7 +70,7 @@ TEST(PlanWithinStaffTest, TheDeskClosesWhileItsCrewRests) {
   community.staff.push_back(StaffMember{"sc", kRoleScanner, 0});
   const RoundLayout layout({&community});
   absl::StatusOr<StaffedPlan> staffed =
-      PlanWithinStaff(GreedyPlanner(), layout, Config(), {20, 0.85}, {});
+      PlanWithinStaff(GreedyPlanner(), layout, TestRound(), {20, 0.85}, {});
   ASSERT_TRUE(staffed.ok()) << staffed.status();
   EXPECT_EQ(staffed->waves, 6);
   EXPECT_EQ(staffed->longer, absl::Hours(2));
@@ -90,8 +81,8 @@ TEST(PlanWithinStaffTest, TheDeskClosesWhileItsCrewRests) {
     EXPECT_EQ(plan.cell_desks[plan.cell(0, w)], 0) << "wave " << w;
   }
   EXPECT_TRUE(VerifyPlan(layout, plan).ok());
-  EXPECT_TRUE(VerifyRoster(layout, Config(), plan, {}, {}, staffed->roster).ok())
-      << VerifyRoster(layout, Config(), plan, {}, {}, staffed->roster);
+  EXPECT_TRUE(VerifyRoster(layout, TestRound(), plan, {}, {}, staffed->roster).ok())
+      << VerifyRoster(layout, TestRound(), plan, {}, {}, staffed->roster);
 }
 
 TEST(PlanWithinStaffTest, EnoughStaffChangesNothing) {
@@ -102,7 +93,7 @@ TEST(PlanWithinStaffTest, EnoughStaffChangesNothing) {
   }
   const RoundLayout layout({&community});
   absl::StatusOr<StaffedPlan> staffed =
-      PlanWithinStaff(GreedyPlanner(), layout, Config(), {20, 0.85}, {});
+      PlanWithinStaff(GreedyPlanner(), layout, TestRound(), {20, 0.85}, {});
   ASSERT_TRUE(staffed.ok());
   EXPECT_EQ(staffed->desk_waves_capped, 0);
   EXPECT_EQ(staffed->waves, 2);
@@ -115,7 +106,7 @@ TEST(PlanWithinStaffTest, NoScannersNoRound) {
   community.staff.push_back(StaffMember{"sa", kRoleSampler, 0});
   const RoundLayout layout({&community});
   absl::StatusOr<StaffedPlan> staffed =
-      PlanWithinStaff(GreedyPlanner(), layout, Config(), {20, 0.85}, {});
+      PlanWithinStaff(GreedyPlanner(), layout, TestRound(), {20, 0.85}, {});
   EXPECT_EQ(staffed.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(staffed.status().message(), HasSubstr("desk-waves (of 32) the staff on hand cannot open"));
 }
@@ -126,8 +117,8 @@ TEST(PlanWithinStaffTest, NoScannersNoRound) {
 TEST(PlanWithinStaffTest, ReferenceCommunity) {
   absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
   ASSERT_TRUE(generated.ok());
-  RoundConfig config = Config(absl::Hours(24));
-  config.start = kStart - absl::Hours(8);  // 07:00 in Kangcheng (UTC+8)
+  RoundConfig config = TestRound(absl::Hours(24));
+  config.start = kRoundStart - absl::Hours(8);  // 07:00 in Kangcheng (UTC+8)
   config.community_ids = {"kangcheng"};
   const RoundLayout layout({&(*generated)[0]});
   absl::StatusOr<StaffedPlan> staffed = PlanWithinStaff(GreedyPlanner(), layout, config, {}, {});

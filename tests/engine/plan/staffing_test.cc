@@ -17,22 +17,12 @@
 namespace swabwave::engine::plan {
 namespace {
 
+using ::swabwave::engine::testing::kRoundStart;
 using ::swabwave::engine::testing::MakeCommunity;
 using ::swabwave::engine::testing::Shape;
+using ::swabwave::engine::testing::TestRound;
 using ::testing::HasSubstr;
 
-// 2026-11-27 07:00 UTC; the test communities' sites are open all day.
-const absl::Time kStart = absl::FromUnixSeconds(1795762800);
-
-RoundConfig Config(absl::Duration duration = absl::Hours(8)) {
-  RoundConfig config;
-  config.id = "r";
-  config.community_ids = {"tc"};
-  config.start = kStart;
-  config.wave_length = absl::Minutes(30);
-  config.duration = duration;
-  return config;
-}
 
 void AddStaff(Community& community, const std::string& id, uint8_t roles, SiteId home = 0) {
   community.staff.push_back(StaffMember{id, roles, home});
@@ -45,7 +35,7 @@ StaffingOptions Summer() {
 }
 
 TEST(GearCycleTest, WavesFromTheGearRules) {
-  const RoundConfig config = Config();
+  const RoundConfig config = TestRound();
   // 2 h in gear: 15 min on + 3 waves of 30 + 15 off; then 15 + 30 + 15 off.
   absl::StatusOr<GearCycle> cycle = ComputeGearCycle({}, config);
   ASSERT_TRUE(cycle.ok()) << cycle.status();
@@ -67,15 +57,15 @@ TEST(GearCycleTest, WavesFromTheGearRules) {
 TEST(GearCycleTest, RejectsRulesOutOfRange) {
   StaffingOptions options;
   options.max_in_gear = absl::Minutes(30);
-  EXPECT_THAT(ComputeGearCycle(options, Config()).status().message(), HasSubstr("max_in_gear"));
+  EXPECT_THAT(ComputeGearCycle(options, TestRound()).status().message(), HasSubstr("max_in_gear"));
   options.max_in_gear = absl::Hours(5);
-  EXPECT_EQ(ComputeGearCycle(options, Config()).status().code(),
+  EXPECT_EQ(ComputeGearCycle(options, TestRound()).status().code(),
             absl::StatusCode::kInvalidArgument);
   options = {};
   options.gear_change = absl::Minutes(-1);
-  EXPECT_THAT(ComputeGearCycle(options, Config()).status().message(), HasSubstr("gear_change"));
+  EXPECT_THAT(ComputeGearCycle(options, TestRound()).status().message(), HasSubstr("gear_change"));
   // 1 h in gear cannot hold a 60-minute wave plus two changes.
-  RoundConfig hourly = Config();
+  RoundConfig hourly = TestRound();
   hourly.wave_length = absl::Hours(1);
   EXPECT_THAT(ComputeGearCycle(Summer(), hourly).status().message(),
               HasSubstr("no whole wave"));
@@ -88,13 +78,13 @@ TEST(GearCycleTest, RejectsRulesOutOfRange) {
 TEST(DesksNeededTest, FewestDesksThatHoldTheLoad) {
   const Community community = MakeCommunity(Shape{});
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {20, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {20, 0.85});
   ASSERT_TRUE(plan.ok());
   std::vector<int32_t> desks = DesksNeeded(layout, *plan);
   EXPECT_EQ(desks[plan->cell(0, 0)], 2);
   EXPECT_EQ(desks[plan->cell(0, 1)], 2);
   EXPECT_EQ(desks[plan->cell(0, 2)], 0);
-  plan = GreedyPlanner().MakePlan(layout, Config(), {100, 0.85});
+  plan = GreedyPlanner().MakePlan(layout, TestRound(), {100, 0.85});
   ASSERT_TRUE(plan.ok());
   desks = DesksNeeded(layout, *plan);
   EXPECT_EQ(desks[plan->cell(0, 0)], 1);
@@ -104,7 +94,7 @@ TEST(DesksNeededTest, FewestDesksThatHoldTheLoad) {
 // Two desks in waves 0 and 1 (see above).
 Plan TwoDesksTwoWaves(const Community& community) {
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {20, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {20, 0.85});
   if (!plan.ok()) abort();
   return *std::move(plan);
 }
@@ -118,10 +108,10 @@ TEST(StaffPlanTest, TwoPairsStaffTwoDesksForTwoWaves) {
   AddStaff(community, "marshal", kRoleMarshal);
   const RoundLayout layout({&community});
   const Plan plan = TwoDesksTwoWaves(community);
-  absl::StatusOr<Roster> roster = StaffPlan(layout, Config(), plan, {});
+  absl::StatusOr<Roster> roster = StaffPlan(layout, TestRound(), plan, {});
   ASSERT_TRUE(roster.ok()) << roster.status();
-  EXPECT_TRUE(VerifyRoster(layout, Config(), plan, {}, {}, *roster).ok())
-      << VerifyRoster(layout, Config(), plan, {}, {}, *roster);
+  EXPECT_TRUE(VerifyRoster(layout, TestRound(), plan, {}, {}, *roster).ok())
+      << VerifyRoster(layout, TestRound(), plan, {}, {}, *roster);
   // One stint each, waves 0-1 (07:00-08:00), a pair per desk.
   ASSERT_EQ(roster->shifts.size(), 4u);
   std::map<uint32_t, Shift> by_member;
@@ -131,8 +121,8 @@ TEST(StaffPlanTest, TwoPairsStaffTwoDesksForTwoWaves) {
     ASSERT_EQ(by_member.count(m), 1u);
     EXPECT_EQ(by_member[m].first_wave, 0);
     EXPECT_EQ(by_member[m].end_wave, 2);
-    EXPECT_EQ(by_member[m].starts, kStart);
-    EXPECT_EQ(by_member[m].ends, kStart + absl::Hours(1));
+    EXPECT_EQ(by_member[m].starts, kRoundStart);
+    EXPECT_EQ(by_member[m].ends, kRoundStart + absl::Hours(1));
     EXPECT_EQ(by_member[m].role, m < 2 ? kRoleSampler : kRoleScanner);
   }
   EXPECT_NE(by_member[0].desk, by_member[1].desk);
@@ -156,9 +146,9 @@ TEST(StaffPlanTest, ReportsDesksItCannotStaff) {
   AddStaff(community, "sc2", kRoleScanner);
   const RoundLayout layout({&community});
   const Plan plan = TwoDesksTwoWaves(community);
-  absl::StatusOr<Roster> roster = StaffPlan(layout, Config(), plan, {});
+  absl::StatusOr<Roster> roster = StaffPlan(layout, TestRound(), plan, {});
   ASSERT_TRUE(roster.ok());
-  EXPECT_TRUE(VerifyRoster(layout, Config(), plan, {}, {}, *roster).ok());
+  EXPECT_TRUE(VerifyRoster(layout, TestRound(), plan, {}, {}, *roster).ok());
   EXPECT_EQ(roster->desk_waves_staffed, 2);
   ASSERT_EQ(roster->shortfalls.size(), 2u);
   for (int w = 0; w < 2; ++w) {
@@ -182,9 +172,9 @@ TEST(StaffPlanTest, SummerGearCapForcesRelief) {
   AddStaff(community, "sc2", kRoleScanner);
   const RoundLayout layout({&community});
   const Plan plan = TwoDesksTwoWaves(community);
-  absl::StatusOr<Roster> roster = StaffPlan(layout, Config(), plan, Summer());
+  absl::StatusOr<Roster> roster = StaffPlan(layout, TestRound(), plan, Summer());
   ASSERT_TRUE(roster.ok());
-  EXPECT_TRUE(VerifyRoster(layout, Config(), plan, Summer(), {}, *roster).ok());
+  EXPECT_TRUE(VerifyRoster(layout, TestRound(), plan, Summer(), {}, *roster).ok());
   EXPECT_EQ(roster->cell_desks_staffed[plan.cell(0, 0)], 2);
   EXPECT_EQ(roster->cell_desks_staffed[plan.cell(0, 1)], 0);
   for (const Shift& shift : roster->shifts) EXPECT_EQ(shift.end_wave - shift.first_wave, 1);
@@ -203,12 +193,12 @@ TEST(StaffPlanTest, KeepsAvailabilityGearChangesIncluded) {
   const RoundLayout layout({&community});
   const Plan plan = TwoDesksTwoWaves(community);
   StaffAvailability availability(4);
-  availability[0].until = kStart + absl::Minutes(45);
-  availability[1].from = kStart + absl::Minutes(15);
-  absl::StatusOr<Roster> roster = StaffPlan(layout, Config(), plan, {}, availability);
+  availability[0].until = kRoundStart + absl::Minutes(45);
+  availability[1].from = kRoundStart + absl::Minutes(15);
+  absl::StatusOr<Roster> roster = StaffPlan(layout, TestRound(), plan, {}, availability);
   ASSERT_TRUE(roster.ok());
-  EXPECT_TRUE(VerifyRoster(layout, Config(), plan, {}, availability, *roster).ok())
-      << VerifyRoster(layout, Config(), plan, {}, availability, *roster);
+  EXPECT_TRUE(VerifyRoster(layout, TestRound(), plan, {}, availability, *roster).ok())
+      << VerifyRoster(layout, TestRound(), plan, {}, availability, *roster);
   EXPECT_EQ(roster->cell_desks_staffed[plan.cell(0, 0)], 1);
   EXPECT_EQ(roster->cell_desks_staffed[plan.cell(0, 1)], 1);
   for (const Shift& shift : roster->shifts) {
@@ -220,12 +210,12 @@ TEST(StaffPlanTest, KeepsAvailabilityGearChangesIncluded) {
     }
   }
   // The same availability with one 10-minute-earlier exit leaves wave 0 unstaffed.
-  availability[0].until = kStart + absl::Minutes(44);
-  roster = StaffPlan(layout, Config(), plan, {}, availability);
+  availability[0].until = kRoundStart + absl::Minutes(44);
+  roster = StaffPlan(layout, TestRound(), plan, {}, availability);
   ASSERT_TRUE(roster.ok());
   EXPECT_EQ(roster->cell_desks_staffed[plan.cell(0, 0)], 0);
   // A list that is not one entry per member is refused.
-  EXPECT_THAT(StaffPlan(layout, Config(), plan, {}, StaffAvailability(3)).status().message(),
+  EXPECT_THAT(StaffPlan(layout, TestRound(), plan, {}, StaffAvailability(3)).status().message(),
               HasSubstr("availability"));
 }
 
@@ -241,12 +231,12 @@ TEST(StaffPlanTest, HomeSiteMembersStayHome) {
   AddStaff(community, "sa-pool", kRoleSampler, kNoId);
   AddStaff(community, "sc-home0", kRoleScanner, 0);
   const RoundLayout layout({&community});
-  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, Config(), {40, 0.85});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {40, 0.85});
   ASSERT_TRUE(plan.ok());
-  absl::StatusOr<Roster> roster = StaffPlan(layout, Config(), *plan, {});
+  absl::StatusOr<Roster> roster = StaffPlan(layout, TestRound(), *plan, {});
   ASSERT_TRUE(roster.ok());
-  EXPECT_TRUE(VerifyRoster(layout, Config(), *plan, {}, {}, *roster).ok())
-      << VerifyRoster(layout, Config(), *plan, {}, {}, *roster);
+  EXPECT_TRUE(VerifyRoster(layout, TestRound(), *plan, {}, {}, *roster).ok())
+      << VerifyRoster(layout, TestRound(), *plan, {}, {}, *roster);
   for (const Shift& shift : roster->shifts) {
     if (shift.staff == 0 || shift.staff == 1) {
       EXPECT_EQ(shift.site, 1u);
@@ -265,7 +255,7 @@ TEST(VerifyRosterTest, CatchesBrokenRules) {
   AddStaff(community, "sc1", kRoleScanner);
   AddStaff(community, "sc2", kRoleScanner);
   const RoundLayout layout({&community});
-  const RoundConfig config = Config();
+  const RoundConfig config = TestRound();
   const Plan plan = TwoDesksTwoWaves(community);
   absl::StatusOr<Roster> roster = StaffPlan(layout, config, plan, {});
   ASSERT_TRUE(roster.ok());
