@@ -15,6 +15,15 @@
 
 namespace swabwave::engine {
 
+// Where a page of `limit` rows from `offset` ends in a list of `total`:
+// min(total, offset + limit), without the sum wrapping around for an
+// offset near 2^64 (a page token from a client), so a page past the end is
+// empty and has no next page.
+inline uint64_t PageEnd(uint64_t offset, uint64_t limit, uint64_t total) {
+  if (offset >= total) return total;
+  return total - offset <= limit ? total : offset + limit;
+}
+
 struct ProgressCounts {
   int64_t due = 0;           // expected to be sampled (exempt excluded)
   int64_t sampled = 0;       // of those due, sampled

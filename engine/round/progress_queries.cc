@@ -161,7 +161,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
   }
 
   report.total_rows = counts.size();
-  const size_t end = std::min(counts.size(), offset + limit);
+  const size_t end = PageEnd(offset, limit, counts.size());
   for (size_t i = offset; i < end; ++i) {
     ProgressRow row;
     row.counts = counts[i];
@@ -301,7 +301,7 @@ absl::StatusOr<std::vector<DoorToDoorBuilding>> Round::DoorToDoor(size_t offset,
     if (building != previous) {
       ++building_count;
       previous = building;
-      in_page = building_count > offset && building_count <= offset + limit;
+      in_page = building_count > offset && building_count - offset <= limit;
       if (in_page) page.push_back({building, {}});
     }
     if (in_page) page.back().residents.push_back(r);

@@ -162,7 +162,7 @@ grpc::ServerUnaryReactor* PlanningService::ListRounds(grpc::CallbackServerContex
         std::erase_if(rounds, [&](const engine::Round* r) {
           return !AccessControl::MaySee(call.caller(), *r);
         });
-        const size_t end = std::min<size_t>(rounds.size(), page->offset + page->size);
+        const size_t end = page->End(rounds.size());
         for (size_t i = page->offset; i < end; ++i) {
           *call.response()->add_rounds() = RoundToProto(*rounds[i]);
         }
@@ -295,7 +295,7 @@ grpc::ServerUnaryReactor* PlanningService::ForecastRound(grpc::CallbackServerCon
           absl::StatusOr<engine::forecast::RoundForecast> forecast =
               engine::forecast::ForecastRound(round.layout(), round.config(), *page.plan, options);
           if (!forecast.ok()) return call.Finish(forecast.status());
-          const size_t end = std::min<size_t>(forecast->sites.size(), page.offset + page.size);
+          const size_t end = engine::PageEnd(page.offset, page.size, forecast->sites.size());
           ForecastToProto(*forecast, page.offset, end, call.response());
           if (end < forecast->sites.size()) {
             call.response()->set_next_page_token(EncodePageToken(end));
@@ -321,7 +321,7 @@ grpc::ServerUnaryReactor* PlanningService::GetRoster(grpc::CallbackServerContext
               round.layout(), round.config(), plan, plan.staffing, plan.availability);
           if (!roster.ok()) return call.Finish(roster.status());
           const size_t sites = round.layout().site_count();
-          const size_t end = std::min<size_t>(sites, page.offset + page.size);
+          const size_t end = engine::PageEnd(page.offset, page.size, sites);
           RosterToProto(round, plan, *roster, page.offset, end, call.response());
           if (end < sites) call.response()->set_next_page_token(EncodePageToken(end));
           call.Finish(grpc::Status::OK);
@@ -346,7 +346,7 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
           absl::StatusOr<engine::plan::DoorToDoorPlan> routes =
               engine::plan::PlanDoorToDoor(round.layout(), round.config(), *page->plan, *options);
           if (!routes.ok()) return routes.status();
-          const size_t end = std::min<size_t>(routes->routes.size(), page->offset + page->size);
+          const size_t end = engine::PageEnd(page->offset, page->size, routes->routes.size());
           RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end,
                         call.response());
           if (end < routes->routes.size()) {
@@ -368,7 +368,7 @@ grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* 
         const engine::RoundLayout& layout = page->round->layout();
         v1::GetPlanResponse* plan_page = call.response();
         *plan_page->mutable_summary() = PlanSummaryToProto(layout, p);
-        const size_t end = std::min<size_t>(layout.site_count(), page->offset + page->size);
+        const size_t end = engine::PageEnd(page->offset, page->size, layout.site_count());
         for (size_t s = page->offset; s < end; ++s) {
           const uint32_t site = static_cast<uint32_t>(s);
           v1::SitePlan* out = plan_page->add_sites();

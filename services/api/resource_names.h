@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/round/progress.h"
 
 namespace swabwave::services {
 
@@ -42,6 +43,10 @@ std::string EncodePageToken(uint64_t position);
 struct PageRequest {
   uint64_t offset = 0;
   size_t size = 0;
+
+  // Where this page ends in a list of `total` rows (engine::PageEnd: a page
+  // past the end is empty and ends the list).
+  size_t End(size_t total) const { return engine::PageEnd(offset, size, total); }
 };
 // Every paged RPC's page_size and page_token, checked in that order
 // (PageSize, DecodePageToken).

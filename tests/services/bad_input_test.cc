@@ -361,7 +361,8 @@ std::vector<Row> UnaryRows() {
                     r.mutable_wave_length()->set_seconds(1800);
                     r.mutable_wave_length()->set_nanos(1000000000);
                   }),
-                  kInvalid, "wave_length {seconds: 1800, nanos: 1000000000} is not a valid duration"});
+                  kInvalid,
+                  "wave_length {seconds: 1800, nanos: 1000000000} is not a valid duration"});
   rows.push_back({"CreateRoundDurationSignsDisagree", Bad<Create>([](auto& r) {
                     r.mutable_duration()->set_seconds(3600);
                     r.mutable_duration()->set_nanos(-1);
@@ -499,16 +500,15 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"ReplanRoundWavePastTheRound",
                   Bad<Replan>([](auto& r) { r.set_from_wave(100000); }), kInvalid,
                   "from_wave 100000 is outside the round's waves 0.."});
-  rows.push_back({"ReplanRoundNoChange", Bad<Replan>([](auto& r) { r.clear_changes(); }),
-                  kInvalid, "a re-plan needs at least one site change"});
+  rows.push_back({"ReplanRoundNoChange", Bad<Replan>([](auto& r) { r.clear_changes(); }), kInvalid,
+                  "a re-plan needs at least one site change"});
   rows.push_back({"ReplanRoundUnknownSite",
                   Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_site_id("nope"); }),
                   kNotFound, "site 'nope' is not in round r"});
-  rows.push_back({"ReplanRoundOversizedSiteId",
-                  Bad<Replan>([](auto& r) {
-                    r.mutable_changes(0)->set_site_id(Repeat('s', 100000));
-                  }),
-                  kNotFound, "site 'ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' is"});
+  rows.push_back(
+      {"ReplanRoundOversizedSiteId",
+       Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_site_id(Repeat('s', 100000)); }),
+       kNotFound, "site 'ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' is"});
   rows.push_back({"ReplanRoundSiteTwice",
                   Bad<Replan>([](auto& r) { *r.add_changes() = r.changes(0); }), kInvalid,
                   "site 'tc-s1' is changed twice; give it once"});
@@ -519,16 +519,16 @@ std::vector<Row> UnaryRows() {
                   Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_desks(1001); }), kInvalid,
                   "desks 1001 for site 'tc-s1' must be between 0 (closed) and 1000"});
   rows.push_back({"ReplanRoundUtilizationAboveOne",
-                  Bad<Replan>([](auto& r) { r.mutable_options()->set_utilization(1.5); }),
-                  kInvalid, "utilization 1.5 must be in (0, 1]"});
+                  Bad<Replan>([](auto& r) { r.mutable_options()->set_utilization(1.5); }), kInvalid,
+                  "utilization 1.5 must be in (0, 1]"});
   rows.push_back({"ReplanRoundDraftRound",
                   Bad<Replan>([](auto& r) { r.set_round("rounds/draft"); }), kFailedPrecondition,
                   "round draft is draft; plan it first"});
   rows.push_back({"ReplanRoundClosedRound",
                   Bad<Replan>([](auto& r) { r.set_round("rounds/closed"); }), kFailedPrecondition,
                   "round closed is closed; a closed round cannot be re-planned"});
-  rows.push_back({"ReplanRoundRequestIdReused",
-                  Reused<Replan>([](auto& r) { r.set_from_wave(2); }), kInvalid,
+  rows.push_back({"ReplanRoundRequestIdReused", Reused<Replan>([](auto& r) { r.set_from_wave(2); }),
+                  kInvalid,
                   "request_id 'reused' was already used for a different ReplanRound request"});
 
   // ---------------------------------------------------------- ForecastRound
@@ -581,9 +581,8 @@ std::vector<Row> UnaryRows() {
                     r.mutable_options()->mutable_per_visit()->set_nanos(-1);
                   }),
                   kInvalid, "options.per_visit {seconds: 60, nanos: -1} is not a valid duration"});
-  rows.push_back({"ListDoorToDoorRoutesWalkingTooFast", Bad<Routes>([](auto& r) {
-                    r.mutable_options()->set_walking_m_per_minute(5000);
-                  }),
+  rows.push_back({"ListDoorToDoorRoutesWalkingTooFast",
+                  Bad<Routes>([](auto& r) { r.mutable_options()->set_walking_m_per_minute(5000); }),
                   kInvalid, "options.walking_m_per_minute 5000 must be between 1 and 1000"});
 
   // ------------------------------------------- GetPlan, ListAssignments, ...
@@ -1074,17 +1073,22 @@ TEST_F(BadInputPagingTest, ForeignPageTokenIsInvalidForEveryList) {
 }
 
 // A token past the end (as if the list had shrunk) is an empty last page,
-// never the first page again: a client paging on would loop forever.
+// never the first page again: a client paging on would loop forever. With
+// a page size of 1, offset + size used to wrap to 0 for the largest token,
+// and lists of a row or more answered next_page_token "p0".
 TEST_F(BadInputPagingTest, PageTokenPastTheEndIsAnEmptyLastPageForEveryList) {
   for (const ListRpc& list : ListRpcs()) {
-    for (const char* token : {"p1000000", "p4294967296", "p4294967297", "p18446744073709551615"}) {
-      SCOPED_TRACE(absl::StrCat(list.rpc, " ", token));
-      int rows = -1;
-      std::string next = "unset";
-      const grpc::Status status = list.call(*client_, 0, token, &rows, &next);
-      EXPECT_TRUE(status.ok()) << status.error_message();
-      EXPECT_EQ(rows, 0);
-      EXPECT_EQ(next, "");
+    for (const int32_t size : {0, 1}) {
+      for (const char* token :
+           {"p1000000", "p4294967296", "p4294967297", "p18446744073709551615"}) {
+        SCOPED_TRACE(absl::StrCat(list.rpc, " ", token, " page_size ", size));
+        int rows = -1;
+        std::string next = "unset";
+        const grpc::Status status = list.call(*client_, size, token, &rows, &next);
+        EXPECT_TRUE(status.ok()) << status.error_message();
+        EXPECT_EQ(rows, 0);
+        EXPECT_EQ(next, "");
+      }
     }
   }
   ExpectHealthy();
@@ -1393,20 +1397,27 @@ grpc::ByteBuffer Bytes(const std::string& bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-
 // gRPC answered a unary request that does not parse UNIMPLEMENTED with an
 // empty message ("method missing"); every unary method parses its own now.
 TEST_F(BadInputTest, RequestThatDoesNotParseIsInvalidForEveryUnaryRpc) {
   const std::vector<std::pair<std::string, std::string>> rpcs = {
-      {"PlanningService", "CreateRound"},     {"PlanningService", "GetRound"},
-      {"PlanningService", "ListRounds"},      {"PlanningService", "PlanRound"},
-      {"PlanningService", "GetPlan"},         {"PlanningService", "ListAssignments"},
-      {"PlanningService", "ListDoorToDoor"},  {"PlanningService", "OpenRound"},
-      {"PlanningService", "CloseRound"},      {"PlanningService", "ReplanRound"},
-      {"PlanningService", "ForecastRound"},   {"PlanningService", "GetRoster"},
+      {"PlanningService", "CreateRound"},
+      {"PlanningService", "GetRound"},
+      {"PlanningService", "ListRounds"},
+      {"PlanningService", "PlanRound"},
+      {"PlanningService", "GetPlan"},
+      {"PlanningService", "ListAssignments"},
+      {"PlanningService", "ListDoorToDoor"},
+      {"PlanningService", "OpenRound"},
+      {"PlanningService", "CloseRound"},
+      {"PlanningService", "ReplanRound"},
+      {"PlanningService", "ForecastRound"},
+      {"PlanningService", "GetRoster"},
       {"PlanningService", "ListDoorToDoorRoutes"},
-      {"CheckInService", "OpenTube"},         {"CheckInService", "CheckIn"},
-      {"CheckInService", "SealTube"},         {"ProgressService", "GetProgress"},
+      {"CheckInService", "OpenTube"},
+      {"CheckInService", "CheckIn"},
+      {"CheckInService", "SealTube"},
+      {"ProgressService", "GetProgress"},
       {"ProgressService", "ListUntested"},
   };
   // A field tag followed by a length that runs past the end of the message.
@@ -1416,12 +1427,13 @@ TEST_F(BadInputTest, RequestThatDoesNotParseIsInvalidForEveryUnaryRpc) {
     const std::string name = absl::StrCat("/swabwave.v1.", service, "/", rpc);
     const grpc::internal::RpcMethod method(name.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
     grpc::ByteBuffer response;
-    const grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-        client_->channel().get(), method, context.get(), Bytes(garbage), &response);
+    const grpc::Status status =
+        grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+            client_->channel().get(), method, context.get(), Bytes(garbage), &response);
     SCOPED_TRACE(rpc);
-    ExpectStatus(status, kInvalid,
-                 absl::StrCat("the ", rpc, " request does not parse as a swabwave.v1.", rpc,
-                              "Request"));
+    ExpectStatus(
+        status, kInvalid,
+        absl::StrCat("the ", rpc, " request does not parse as a swabwave.v1.", rpc, "Request"));
   }
   ExpectHealthy();
 }
@@ -1484,8 +1496,8 @@ TEST_F(BadInputTest, CheckInWithInvalidUtf8IsInvalidNotUnimplemented) {
 std::string MessageWithInvalidUtf8(const v1::CheckInRequest& check_in) {
   std::string request = check_in.SerializeAsString();
   request += std::string("\x22\x02\xC3\x28", 4);  // field 4 (resident_code), 2 bytes
-  std::string message = "\x0A";                      // field 1 (check_ins)
-  message += static_cast<char>(request.size());      // one-byte length: under 128
+  std::string message = "\x0A";                   // field 1 (check_ins)
+  message += static_cast<char>(request.size());   // one-byte length: under 128
   return message + request;
 }
 
@@ -1493,8 +1505,7 @@ std::string MessageWithInvalidUtf8(const v1::CheckInRequest& check_in) {
 // the stream used to end OK with the check-ins after it never answered.
 TEST_F(BadInputStreamTest, MessageThatDoesNotParseFailsTheStreamNamingIt) {
   const std::vector<v1::CheckInStreamRequest> messages = Messages(3);
-  const std::string bad = MessageWithInvalidUtf8(
-      CheckInRequest("r", kDesk1, Code("tc", 9), "k9"));
+  const std::string bad = MessageWithInvalidUtf8(CheckInRequest("r", kDesk1, Code("tc", 9), "k9"));
   ASSERT_LT(bad.size(), 130u);
   auto context = Ctx();
   const grpc::internal::RpcMethod method("/swabwave.v1.CheckInService/CheckInStream",
@@ -1510,8 +1521,8 @@ TEST_F(BadInputStreamTest, MessageThatDoesNotParseFailsTheStreamNamingIt) {
   grpc::ByteBuffer raw;
   while (stream->Read(&raw)) {
     v1::CheckInStreamResponse response;
-    ASSERT_TRUE(grpc::SerializationTraits<v1::CheckInStreamResponse>::Deserialize(&raw, &response)
-                    .ok());
+    ASSERT_TRUE(
+        grpc::SerializationTraits<v1::CheckInStreamResponse>::Deserialize(&raw, &response).ok());
     for (const v1::CheckInOutcome& o : response.outcomes()) answered.push_back(o);
   }
   ExpectStatus(stream->Finish(), kInvalid,
