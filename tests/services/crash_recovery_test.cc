@@ -70,11 +70,7 @@ class CrashRecoveryTest : public ServerTest {
   static constexpr int kDesks = 4;
 
   void SetUp() override {
-    work_dir_ = (std::filesystem::path(::testing::TempDir()) /
-                 absl::StrCat("swabwave-crash-", getpid()))
-                    .string();
-    std::filesystem::remove_all(work_dir_);
-    std::filesystem::create_directories(work_dir_);
+    work_dir_ = FreshWorkDir("swabwave-crash");
     data_dir_ = work_dir_ + "/data";
   }
   void TearDown() override {

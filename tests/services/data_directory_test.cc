@@ -36,11 +36,7 @@ class DataDirectoryTest : public ServerTest {
  protected:
   void SetUp() override {
     ServerTest::SetUp();
-    work_dir_ = (std::filesystem::path(::testing::TempDir()) /
-                 absl::StrCat("swabwave-datadir-", getpid()))
-                    .string();
-    std::filesystem::remove_all(work_dir_);
-    std::filesystem::create_directories(work_dir_);
+    work_dir_ = FreshWorkDir("swabwave-datadir");
     data_dir_ = work_dir_ + "/data";
   }
   void TearDown() override {

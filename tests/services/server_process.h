@@ -14,11 +14,13 @@
 #define SWABWAVE_TESTS_SERVICES_SERVER_PROCESS_H_
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -27,6 +29,17 @@
 #include "absl/time/time.h"
 
 namespace swabwave::services::testing {
+
+// An empty directory "<TempDir>/<prefix>-<pid>" for a test's server
+// processes (their data directory, logs and port files).
+inline std::string FreshWorkDir(const std::string& prefix) {
+  const std::string dir =
+      (std::filesystem::path(::testing::TempDir()) / (prefix + "-" + std::to_string(getpid())))
+          .string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
 struct ServerProcessOptions {
   // Soft and hard RLIMIT_NOFILE of the child; 0 leaves the test's own.

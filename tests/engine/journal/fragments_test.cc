@@ -13,11 +13,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/journal.h"
+#include "tests/engine/journal/opened_journal.h"
 #include "tests/engine/journal/temp_dir.h"
 
 namespace swabwave::engine::journal {
 namespace {
 
+using ::swabwave::engine::testing::OpenCollecting;
 using ::swabwave::engine::testing::ReadAll;
 using ::swabwave::engine::testing::TempDir;
 using ::swabwave::engine::testing::WriteAll;
@@ -26,26 +28,14 @@ using ::testing::HasSubstr;
 
 constexpr uint64_t kFragment = 64;
 
-struct Opened {
-  absl::StatusOr<std::unique_ptr<Journal>> journal;
-  std::vector<std::string> replayed;
-  RecoveryReport report;
-};
+using Opened = ::swabwave::engine::testing::OpenedJournal;
 
 std::unique_ptr<Opened> Open(const std::string& dir, uint64_t max_record_bytes = kMaxRecordBytes) {
-  auto opened = std::make_unique<Opened>();
   JournalOptions options;
   options.dir = dir;
   options.fragment_bytes = kFragment;
   options.max_record_bytes = max_record_bytes;
-  opened->journal = Journal::Open(
-      options,
-      [o = opened.get()](uint64_t, absl::string_view record) {
-        o->replayed.emplace_back(record);
-        return absl::OkStatus();
-      },
-      &opened->report);
-  return opened;
+  return OpenCollecting(options);
 }
 
 // A record of `size` bytes whose bytes say where they sit.

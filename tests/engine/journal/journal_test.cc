@@ -13,39 +13,28 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/journal/frame.h"
+#include "tests/engine/journal/opened_journal.h"
 #include "tests/engine/journal/temp_dir.h"
 
 namespace swabwave::engine::journal {
 namespace {
 
+using ::swabwave::engine::testing::OpenCollecting;
 using ::swabwave::engine::testing::ReadAll;
 using ::swabwave::engine::testing::TempDir;
 using ::swabwave::engine::testing::WriteAll;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Opens the journal in `dir`, collecting what recovery replays.
-struct Opened {
-  absl::StatusOr<std::unique_ptr<Journal>> journal;
-  std::vector<std::string> replayed;
-  RecoveryReport report;
-};
+using Opened = ::swabwave::engine::testing::OpenedJournal;
 
 std::unique_ptr<Opened> Open(const std::string& dir, uint64_t segment_bytes = 1 << 20,
                              uint64_t read_ahead_bytes = JournalOptions().read_ahead_bytes) {
-  auto opened = std::make_unique<Opened>();
   JournalOptions options;
   options.dir = dir;
   options.segment_bytes = segment_bytes;
   options.read_ahead_bytes = read_ahead_bytes;
-  opened->journal = Journal::Open(
-      options,
-      [o = opened.get()](uint64_t, absl::string_view record) {
-        o->replayed.emplace_back(record);
-        return absl::OkStatus();
-      },
-      &opened->report);
-  return opened;
+  return OpenCollecting(options);
 }
 
 // Appends records "<prefix>1" ... "<prefix>n" and waits for them.
