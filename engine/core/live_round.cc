@@ -1,6 +1,7 @@
 #include "engine/core/live_round.h"
 
 #include <algorithm>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -26,6 +27,7 @@ LiveRound::LiveRound(LiveRoundSpec spec)
     : epoch_(spec.epoch_unix_seconds),
       table_(spec.table),
       rack_(static_cast<uint32_t>(spec.desk_sites.size()), spec.pool_ratio),
+      requests_(spec.table),
       site_count_(spec.site_count) {
   if (spec.keep_words) {
     cells_ = std::move(spec.cells_by_position);
@@ -55,9 +57,10 @@ LiveRound::LiveRound(LiveRoundSpec spec)
 }
 
 CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
-                                 int64_t scan_unix_seconds, uint32_t request_tag,
+                                 int64_t scan_unix_seconds, uint64_t request,
                                  CheckInLog* log) {
-  const CheckInAttempt attempt{desk, code, scan_unix_seconds, request_tag};
+  const CheckInAttempt attempt{desk, code, scan_unix_seconds, request};
+  requests_.Prefetch(request);
   CheckInResult result;
   Batch batch;
   batch.attempts = absl::MakeConstSpan(&attempt, 1);
@@ -72,7 +75,7 @@ CheckInResult LiveRound::CheckIn(DeskIndex desk, absl::string_view code,
   TubePosition tube;
   if (rack_.TakePositions(desk, 1, &tube) == 0) {
     // The desk's last tube filled under us: undo the claim.
-    slot.word.store(batch.unclaimed[0], std::memory_order_release);
+    Undo(slot, batch.unclaimed[0], attempt);
     return Refusal(CheckInVerdict::kNoOpenTube, slot.resident);
   }
   Sample(slot.resident, attempt, tube, result);
@@ -96,6 +99,7 @@ void LiveRound::CheckInBatch(absl::Span<const CheckInAttempt> attempts,
     for (size_t i = begin; i < end; ++i) {
       keys[i - begin] = ResidentTable::MakeKey(attempts[i].code);
       table_->Prefetch(keys[i - begin]);
+      requests_.Prefetch(attempts[i].request);
     }
     for (size_t i = begin; i < end; ++i) Claim(i, keys[i - begin], batch);
     // One position take per desk and one log call per window (the
@@ -139,7 +143,7 @@ void LiveRound::Claim(size_t i, const ResidentTable::Key& key, Batch& batch) {
     const ResidentState state = word.state();
     if (IsSampled(state)) {
       const bool same_attempt =
-          slot.request_tag.load(std::memory_order_relaxed) == attempt.request_tag;
+          slot.request_tag.load(std::memory_order_relaxed) == LowHalf(attempt.request);
       result = Describe(same_attempt ? CheckInVerdict::kReplayed : CheckInVerdict::kAlreadySampled,
                         resident, word);
       return;
@@ -170,8 +174,17 @@ void LiveRound::Claim(size_t i, const ResidentTable::Key& key, Batch& batch) {
                                          std::memory_order_acquire)) {
       continue;
     }
-    // Relaxed: published together with the word's release store (Publish).
-    slot.request_tag.store(attempt.request_tag, std::memory_order_relaxed);
+    // Relaxed: published together with the word's release store (Publish),
+    // and before the request index entry (RequestIndex::Claim's release).
+    slot.request_tag.store(LowHalf(attempt.request), std::memory_order_relaxed);
+    // Claimed first, so that only one check-in of this resident is in the
+    // index at a time; the index is asked before a tube position is taken,
+    // because a position once taken cannot be given back.
+    if (const uint32_t holder = requests_.Claim(attempt.request, position); holder != kNoId) {
+      slot.word.store(bits, std::memory_order_release);
+      result = Refusal(CheckInVerdict::kRequestReused, table_->at(holder).resident);
+      return;
+    }
     const int c = batch.claimed++;
     batch.index[c] = static_cast<uint32_t>(i);
     batch.slots[c] = &slot;
@@ -204,7 +217,7 @@ void LiveRound::Settle(Batch& batch) {
       const uint32_t resident = batch.slots[c]->resident;
       if (!placed[c]) {
         // The desk's last tube filled under us: undo the claim.
-        batch.slots[c]->word.store(batch.unclaimed[c], std::memory_order_release);
+        Undo(*batch.slots[c], batch.unclaimed[c], attempt);
         result = Refusal(CheckInVerdict::kNoOpenTube, resident);
         continue;
       }
@@ -231,7 +244,7 @@ void LiveRound::Sample(uint32_t resident, const CheckInAttempt& attempt, const T
   result.slot = tube.slot;
   result.tube_full = tube.filled;
   result.scan_unix_seconds = attempt.scan_unix_seconds;
-  result.request_tag = attempt.request_tag;
+  result.request = attempt.request;
 }
 
 void LiveRound::Publish(ResidentTable::Slot& slot, uint64_t unclaimed,
@@ -255,7 +268,8 @@ void LiveRound::CountRareStanding(ResidentState before) {
 }
 
 absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot_index,
-                                int64_t scan_unix_seconds, uint32_t request_tag) {
+                                int64_t scan_unix_seconds, uint64_t request,
+                                bool request_whole) {
   // Compared before subtracting (found by journal_record_fuzzer: a record's
   // scan time near INT64_MIN overflowed the difference).
   if (resident >= resident_count() || tube >= rack_.tube_count() ||
@@ -265,7 +279,8 @@ absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot
                                             tube, " position ", slot_index,
                                             " is out of range for its round"));
   }
-  ResidentTable::Slot& slot = table_->at(table_->position_of(resident));
+  const uint32_t position = table_->position_of(resident);
+  ResidentTable::Slot& slot = table_->at(position);
   const ResidentWord word(slot.word.load(std::memory_order_relaxed));
   if (IsSampled(word.state())) {
     if (word.place() == tube && word.slot() == slot_index) return absl::OkStatus();  // replayed
@@ -279,15 +294,18 @@ absl::Status LiveRound::Restore(uint32_t resident, TubeIndex tube, uint32_t slot
   }
   const int64_t offset = scan_unix_seconds - epoch_;
   rack_.SetMember(tube, slot_index, resident);
-  slot.request_tag.store(request_tag, std::memory_order_relaxed);
+  slot.request_tag.store(LowHalf(request), std::memory_order_relaxed);
   slot.word.store(
       ResidentWord::Make(SampledFrom(word.state()), tube, slot_index, offset).bits(),
       std::memory_order_release);
+  // A second resident under the same request id can only come from a
+  // check-in taken unguarded (request_index.h): the first keeps the entry.
+  if (request_whole) (void)requests_.Claim(request, position);
   CountRareStanding(word.state());
   return absl::OkStatus();
 }
 
-absl::Status LiveRound::AdoptSnapshotWords() {
+absl::Status LiveRound::AdoptSnapshotWords(absl::string_view request_entries) {
   const uint32_t tubes = rack_.tube_count();
   const uint32_t ratio = static_cast<uint32_t>(rack_.pool_ratio());
   constexpr uint32_t kAhead = 8;  // slots whose tube member is fetched early
@@ -340,7 +358,7 @@ absl::Status LiveRound::AdoptSnapshotWords() {
     rack_.SetMember(word.place(), word.slot(), resident);
     CountRareStanding(before);
   }
-  return absl::OkStatus();
+  return requests_.Adopt(request_entries);
 }
 
 CheckInResult LiveRound::Refusal(CheckInVerdict verdict, uint32_t resident) {
@@ -388,8 +406,22 @@ uint64_t LiveRound::TotalCheckIns() const {
   return swabs;
 }
 
+LiveRound::Request LiveRound::RequestOf(uint32_t resident) const {
+  const uint32_t position = table_->position_of(resident);
+  const uint32_t tag = table_->at(position).request_tag.load(std::memory_order_relaxed);
+  const std::optional<uint32_t> high = requests_.HighHalfAt(position, tag);
+  return {uint64_t{high.value_or(0)} << 32 | tag, high.has_value()};
+}
+
+void LiveRound::Undo(ResidentTable::Slot& slot, uint64_t unclaimed, const CheckInAttempt& attempt) {
+  // The entry first: while it stands, the slot must still hold its tag.
+  requests_.Undo(attempt.request, table_->position_of(slot.resident));
+  slot.word.store(unclaimed, std::memory_order_release);
+}
+
 size_t LiveRound::MemoryBytes() const {
-  return table_->MemoryBytes() + cells_.capacity() * sizeof(CellIndex) + rack_.MemoryBytes();
+  return table_->MemoryBytes() + cells_.capacity() * sizeof(CellIndex) + rack_.MemoryBytes() +
+         requests_.MemoryBytes();
 }
 
 }  // namespace swabwave::engine::core

@@ -4,18 +4,19 @@
 //
 // CheckIn is the hot path: one probe of the resident table (one cache line
 // holds the code, the state word and the request tag), one CAS to claim the
-// resident, one fetch-add on the desk's word for the tube position, one
-// release store to publish. No lock, no allocation, no log, and no shared
+// resident, one CAS in the request index (a request id names one attempt:
+// request_index.h), one fetch-add on the desk's word for the tube position,
+// one release store to publish. No lock, no allocation, no log, and no shared
 // counter: totals and per-site counts come from the tubes, and by building
 // or wave from a scan of the words (Scan). CheckInBatch does the same for a
 // tablet's message: it prefetches every resident's line first so that their
-// cache misses overlap, claims the residents, then takes all their tube
+// cache misses overlap (and their request index lines), claims the residents, then takes all their tube
 // positions with one fetch-add per desk.
 //
 // Example:
 //   LiveRound round(round->LiveSpec(plan));       // engine/round/round.h
 //   round.rack().RackTube(desk, "TB-000001");
-//   CheckInResult r = round.CheckIn(desk, "SW4KQ...", now_unix_s, RequestTag(id));
+//   CheckInResult r = round.CheckIn(desk, "SW4KQ...", now_unix_s, RequestFingerprint(id));
 //   if (r.verdict == CheckInVerdict::kSampled) ... r.tube, r.slot ...
 //
 // Durability (DESIGN.md §4.3): given a CheckInLog, a check-in is handed to
@@ -30,7 +31,7 @@
 // given to CheckIn or CheckInBatch, and an attempt's code, need only stay
 // valid for that call.
 //
-// Thread-safety: CheckIn, CheckInBatch, Read, RequestTagOf, Scan and the
+// Thread-safety: CheckIn, CheckInBatch, Read, RequestOf, Scan and the
 // counters may be called from any number of threads; rack() documents its
 // own rare locking paths. MoveToCell must not run alongside Scan (Round
 // keeps them apart with its lock). Restore, AdoptSnapshotWords and
@@ -48,6 +49,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "engine/core/desk_rack.h"
+#include "engine/core/request_index.h"
 #include "engine/core/resident_table.h"
 #include "engine/core/resident_word.h"
 #include "engine/model/ids.h"
@@ -56,8 +58,9 @@ namespace swabwave::engine::core {
 
 enum class CheckInVerdict : uint8_t {
   kSampled,             // this attempt sampled the resident
-  kReplayed,            // same request tag sampled them before: the original answer
+  kReplayed,            // same request id sampled them before: the original answer
   kAlreadySampled,      // another attempt sampled them first (ALREADY_EXISTS)
+  kRequestReused,       // the request id sampled another resident (INVALID_ARGUMENT)
   kUnknownResident,     // code not in the round (NOT_FOUND)
   kUnknownDesk,         // desk index out of range (NOT_FOUND)
   kNoOpenTube,          // the desk has no open tube (FAILED_PRECONDITION)
@@ -65,20 +68,17 @@ enum class CheckInVerdict : uint8_t {
   kRoundNotOpen,        // the round is not open (set by Round, not LiveRound)
 };
 
-// The 32-bit tag a check-in's request id is stored as.
-inline uint32_t RequestTag(absl::string_view request_id) {
-  return static_cast<uint32_t>(HashCode(request_id));
-}
-
 struct CheckInAttempt {
   DeskIndex desk = kNoId;
   absl::string_view code;
   int64_t scan_unix_seconds = 0;
-  uint32_t request_tag = 0;
+  uint64_t request = 0;  // RequestFingerprint of the attempt's request id
 };
 
 // The outcome of a check-in. For kSampled and kReplayed the fields describe
-// this attempt's swab; for kAlreadySampled they describe the first one.
+// this attempt's swab; for kAlreadySampled they describe the first one; for
+// kRequestReused `resident` is the one the request id sampled (or is
+// sampling), and nothing else is set.
 struct CheckInResult {
   CheckInVerdict verdict = CheckInVerdict::kUnknownResident;
   uint32_t resident = kNoId;
@@ -87,7 +87,7 @@ struct CheckInResult {
   uint32_t slot = 0;  // 0-based
   bool tube_full = false;
   int64_t scan_unix_seconds = 0;
-  uint32_t request_tag = 0;  // kSampled: the attempt's tag (for the journal)
+  uint64_t request = 0;  // kSampled: the attempt's request fingerprint (for the journal)
 };
 
 // Receives every check-in that sampled a resident, while its word still
@@ -132,23 +132,28 @@ class LiveRound {
   LiveRound& operator=(const LiveRound&) = delete;
 
   // Checks the resident with `code` in at `desk`, scanned at
-  // `scan_unix_seconds`. `request_tag` identifies the attempt (a hash of its
-  // request id): a retry with the same tag gets kReplayed and the original
-  // answer. Lock-free; see the file comment.
+  // `scan_unix_seconds`. `request` identifies the attempt
+  // (RequestFingerprint of its request id): a retry with the same one gets
+  // kReplayed and the original answer; the same one for another resident,
+  // kRequestReused. Lock-free; see the file comment.
   // `log`, if not null, records the check-in before it is published.
   CheckInResult CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
-                        uint32_t request_tag, CheckInLog* log = nullptr);
+                        uint64_t request, CheckInLog* log = nullptr);
   // The same for many attempts; results[i] answers attempts[i].
   // REQUIRES: results.size() == attempts.size().
   void CheckInBatch(absl::Span<const CheckInAttempt> attempts, absl::Span<CheckInResult> results,
                     CheckInLog* log = nullptr);
 
   // Recovery: marks `resident` sampled in (tube, slot) as a journaled
-  // check-in says. A record already applied (a snapshot overlapping the
-  // journal) is skipped. DATA_LOSS when the record contradicts the state
-  // (out of range, or the resident sampled elsewhere).
+  // check-in says, by the request with fingerprint `request` (of which only
+  // the low half is known when `request_whole` is false: a record written
+  // before the request index, whose request id then guards nothing). A
+  // record already applied (a snapshot overlapping the journal) is skipped.
+  // DATA_LOSS when the record contradicts the state (out of range, or the
+  // resident sampled elsewhere).
   [[nodiscard]] absl::Status Restore(uint32_t resident, TubeIndex tube, uint32_t slot,
-                                     int64_t scan_unix_seconds, uint32_t request_tag);
+                                     int64_t scan_unix_seconds, uint64_t request,
+                                     bool request_whole);
   // Recovery from a dense snapshot (spec.keep_words), after the tubes the
   // image lists were racked again: takes over every word the image
   // carried. A sampled word in a tube this rack does not have (racked after
@@ -158,8 +163,9 @@ class LiveRound {
   // position past the pool ratio, or two residents in one place. (Words
   // are not checked against the plan's standings: a mismatch, which only a
   // forged image could carry, would miscount progress but reads nothing out
-  // of bounds.)
-  [[nodiscard]] absl::Status AdoptSnapshotWords();
+  // of bounds.) Then takes the image's request index entries
+  // (RequestIndex::Adopt; empty for an image written before the index).
+  [[nodiscard]] absl::Status AdoptSnapshotWords(absl::string_view request_entries);
   // The planned cell per table position (written into a dense snapshot).
   const std::vector<CellIndex>& cells_by_position() const { return cells_; }
   // A re-plan moved `resident` to `cell` (engine/plan/replan.h). Not
@@ -175,11 +181,13 @@ class LiveRound {
   // A resident's current word, waiting out a claim in flight (so never
   // kClaimed). REQUIRES: resident < resident_count().
   ResidentWord Read(uint32_t resident) const { return ReadAt(table_->position_of(resident)); }
-  // The request tag that sampled `resident`; meaningful once Read says
-  // sampled.
-  uint32_t RequestTagOf(uint32_t resident) const {
-    return table_->at(table_->position_of(resident)).request_tag.load(std::memory_order_relaxed);
-  }
+  // The fingerprint of the request that sampled `resident`, and whether it is
+  // whole (see Restore); meaningful once Read says sampled.
+  struct Request {
+    uint64_t fingerprint = 0;
+    bool whole = false;
+  };
+  Request RequestOf(uint32_t resident) const;
 
   // Calls visit(resident, word, building, cell) for every resident, in table
   // order. Words are read as they are at that instant (a claim in flight
@@ -196,6 +204,7 @@ class LiveRound {
 
   DeskRack& rack() { return rack_; }
   const DeskRack& rack() const { return rack_; }
+  const RequestIndex& requests() const { return requests_; }
   const ResidentTable& table() const { return *table_; }
   uint32_t resident_count() const { return table_->resident_count(); }
   int pool_ratio() const { return rack_.pool_ratio(); }
@@ -216,7 +225,8 @@ class LiveRound {
     return door_to_door_sampled_.value.load(std::memory_order_relaxed);
   }
 
-  // Bytes held by the words' table, the cells and the desks.
+  // Bytes held by the words' table, the cells, the request index and the
+  // desks.
   size_t MemoryBytes() const;
 
  private:
@@ -251,6 +261,9 @@ class LiveRound {
   // names the tube.
   void Publish(ResidentTable::Slot& slot, uint64_t unclaimed, const CheckInAttempt& attempt,
                const TubePosition& tube);
+  // Gives up a claim that did not sample (its desk ran out of tubes): its
+  // request index entry, then its word (claimed from `unclaimed`).
+  void Undo(ResidentTable::Slot& slot, uint64_t unclaimed, const CheckInAttempt& attempt);
   void CountRareStanding(ResidentState before);
   // A check-in that sampled no one (`resident` is kNoId when unknown).
   static CheckInResult Refusal(CheckInVerdict verdict, uint32_t resident);
@@ -261,6 +274,7 @@ class LiveRound {
   ResidentTable* const table_;
   std::vector<CellIndex> cells_;  // per table position
   DeskRack rack_;
+  RequestIndex requests_;
   const uint32_t site_count_;
   std::vector<DeskIndex> site_first_desk_;  // per site, plus one past the last
   PaddedCounter exempt_sampled_;

@@ -49,8 +49,9 @@ class ResidentTable {
 
   struct alignas(32) Slot {
     std::atomic<uint64_t> word{0};  // a ResidentWord
-    // Hash of the request id that sampled the resident; meaningful once the
-    // word says sampled (published by that release store).
+    // The low half of the fingerprint of the request id that sampled (or is
+    // sampling) the resident (request_index.h); meaningful once the word
+    // says sampled (published by that release store) or claimed.
     std::atomic<uint32_t> request_tag{0};
     uint32_t resident = kNoId;  // kNoId: an empty slot
     // The code, NUL-padded (codes are printable, so never contain NUL); or,

@@ -100,6 +100,8 @@ absl::string_view RecordTypeName(RecordType type) {
       return "TubeSealed";
     case RecordType::kCheckIn:
       return "CheckIn";
+    case RecordType::kCheckInBeforeRequestIndex:
+      return "CheckInBeforeRequestIndex";
     case RecordType::kRoundReplanned:
       return "RoundReplanned";
     case RecordType::kCommunityImage:
@@ -114,7 +116,7 @@ absl::StatusOr<RecordType> TypeOf(absl::string_view record) {
   if (record.empty()) return absl::InvalidArgumentError("empty journal record");
   const uint8_t type = static_cast<uint8_t>(record[0]);
   if (type < static_cast<uint8_t>(RecordType::kCommunityImported) ||
-      type > static_cast<uint8_t>(RecordType::kRoundImage)) {
+      type > static_cast<uint8_t>(RecordType::kLast)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown journal record type ", type));
   }
   return static_cast<RecordType>(type);
@@ -459,26 +461,40 @@ absl::StatusOr<TubeEvent> DecodeTubeEvent(absl::string_view record) {
 // ---------------------------------------------------------------- check-ins
 
 void EncodeCheckIn(const CheckInRecord& r, std::string* out) {
-  Header(RecordType::kCheckIn, out);
+  Header(r.request_whole ? RecordType::kCheckIn : RecordType::kCheckInBeforeRequestIndex, out);
   ByteWriter w(out);
   w.Varint(r.round);
   w.Varint(r.resident);
   w.Varint(r.tube);
   w.U8(static_cast<uint8_t>(r.slot));
   w.SignedVarint(r.scan_unix_seconds);
-  w.Fixed32(r.request_tag);
+  if (r.request_whole) {
+    w.Fixed64(r.request);
+  } else {
+    w.Fixed32(static_cast<uint32_t>(r.request));
+  }
 }
 
 absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record) {
-  constexpr RecordType kType = RecordType::kCheckIn;
+  absl::StatusOr<RecordType> type = TypeOf(record);
+  if (!type.ok()) return type.status();
+  const RecordType kType = *type;
   ByteReader in(record);
   CheckInRecord r;
+  uint8_t skip;
   uint8_t slot;
-  if (!Begin(kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&r.resident) ||
-      !in.Varint32(&r.tube) || !in.U8(&slot) || !in.SignedVarint(&r.scan_unix_seconds) ||
-      !in.Fixed32(&r.request_tag) || !in.empty()) {
+  if ((kType != RecordType::kCheckIn && kType != RecordType::kCheckInBeforeRequestIndex) ||
+      !in.U8(&skip) || !in.Varint32(&r.round) || !in.Varint32(&r.resident) ||
+      !in.Varint32(&r.tube) || !in.U8(&slot) || !in.SignedVarint(&r.scan_unix_seconds)) {
     return Malformed(kType, "fields");
   }
+  r.request_whole = kType == RecordType::kCheckIn;
+  uint32_t low = 0;
+  if (r.request_whole ? !in.Fixed64(&r.request) : !in.Fixed32(&low)) {
+    return Malformed(kType, "fields");
+  }
+  if (!r.request_whole) r.request = low;
+  if (!in.empty()) return Malformed(kType, "fields");
   r.slot = slot;
   return r;
 }

@@ -32,12 +32,16 @@ enum class RecordType : uint8_t {
   kRoundClosed = 5,
   kTubeRacked = 6,
   kTubeSealed = 7,
-  kCheckIn = 8,
+  // A check-in as written before the request index (issue 22): its request
+  // id as a 32-bit tag only. Still read, never written.
+  kCheckInBeforeRequestIndex = 8,
   kRoundReplanned = 9,  // a new plan for a planned or open round (site change)
   // Dense snapshot images (community_image.h, round_image.h): only in
   // snapshot files, never appended to a segment.
   kCommunityImage = 10,
   kRoundImage = 11,
+  kCheckIn = 12,  // with the request id's whole 64-bit fingerprint
+  kLast = kCheckIn,
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or
@@ -95,9 +99,17 @@ struct CheckInRecord {
   uint32_t tube = 0;
   uint32_t slot = 0;
   int64_t scan_unix_seconds = 0;
-  uint32_t request_tag = 0;
+  // The request id's fingerprint (core::RequestFingerprint). A
+  // kCheckInBeforeRequestIndex record holds only its low half:
+  // `request_whole` is then false and the high half zero.
+  uint64_t request = 0;
+  bool request_whole = true;
 };
+// Writes a kCheckIn record, or, for a check-in whose request is not whole
+// (restored from an old record and written again into a snapshot), a
+// kCheckInBeforeRequestIndex one.
 void EncodeCheckIn(const CheckInRecord& record, std::string* out);
+// Reads either kind.
 [[nodiscard]] absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record);
 
 }  // namespace swabwave::engine::journal

@@ -49,6 +49,9 @@ uint64_t EstimateRoundImageBytes(const RoundImageSource& source) {
     }
   }
   if (source.rack != nullptr) bytes += uint64_t{source.rack->tube_count()} * 64;
+  if (source.requests != nullptr) {
+    bytes += uint64_t{source.table->capacity()} * core::RequestIndex::kEntryImageBytes;
+  }
   return bytes;
 }
 
@@ -89,6 +92,14 @@ void EncodeRoundImage(const RoundImageSource& source, std::string* out) {
   PutArena(w, table.long_codes());
   w.Varint(table.capacity());
   table.AppendSlotsImage(out);
+  // After the slots: an entry whose word the slots caught sampled was
+  // placed before that word was published (RequestIndex::Adopt drops the
+  // rest).
+  if (source.requests != nullptr) {
+    source.requests->AppendImage(out);
+  } else {
+    w.Fixed32(0);
+  }
 }
 
 absl::StatusOr<RoundImage> DecodeRoundImage(absl::string_view record) {
@@ -100,9 +111,11 @@ absl::StatusOr<RoundImage> DecodeRoundImage(absl::string_view record) {
       !in.Fixed32(&version)) {
     return Damaged(0, "header");
   }
-  if (version != kRoundImageVersion) {
+  if (version != kRoundImageVersion && version != kRoundImageVersionBeforeRequestIndex) {
     return absl::DataLossError(absl::StrCat("RoundImage record of format version ", version,
-                                            "; this server reads version ", kRoundImageVersion));
+                                            "; this server reads versions ",
+                                            kRoundImageVersionBeforeRequestIndex, " and ",
+                                            kRoundImageVersion));
   }
   absl::string_view created;
   uint8_t has_plan;
@@ -146,6 +159,15 @@ absl::StatusOr<RoundImage> DecodeRoundImage(absl::string_view record) {
     return Damaged(at, "resident table");
   }
   image.slot_count = static_cast<uint32_t>(slots);
+  if (version != kRoundImageVersionBeforeRequestIndex) {
+    at = in.offset();
+    uint32_t entries;
+    if (!in.Fixed32(&entries) || entries > slots ||
+        !in.Bytes(uint64_t{entries} * core::RequestIndex::kEntryImageBytes,
+                  &image.request_entries)) {
+      return Damaged(at, "request index");
+    }
+  }
   if (!in.empty()) return Damaged(in.offset(), "trailing bytes");
   return image;
 }

@@ -23,6 +23,10 @@
 //   tubes: desks (array) | barcode arena offsets (array) | bytes | sealed (array of u8)
 //   table: positions (array) | buildings (array) | long-code arena |
 //          slot count (varint) | slots (ResidentTable::kSlotImageBytes each)
+//   request index (version 2 on): entry count (fixed32) | entries
+//          (core::RequestIndex::kEntryImageBytes each); none before a round
+//          opens. A version 1 image (before the index) is read with none:
+//          the request ids of its check-ins guard nothing.
 //
 // Thread-safety: pure functions; EncodeRoundImage reads the live state
 // concurrently with check-ins as described above.
@@ -37,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/core/desk_rack.h"
+#include "engine/core/request_index.h"
 #include "engine/core/resident_table.h"
 #include "engine/journal/records.h"
 #include "engine/model/code_arena.h"
@@ -44,7 +49,8 @@
 
 namespace swabwave::engine::journal {
 
-inline constexpr uint32_t kRoundImageVersion = 1;
+inline constexpr uint32_t kRoundImageVersion = 2;
+inline constexpr uint32_t kRoundImageVersionBeforeRequestIndex = 1;
 
 // What a round image is written from. The round's lock keeps plan and rack
 // from being replaced meanwhile.
@@ -57,6 +63,7 @@ struct RoundImageSource {
   const std::vector<CellIndex>* cells_by_position = nullptr;
   std::vector<int32_t> building_tallies;
   const core::DeskRack* rack = nullptr;    // null: no tubes yet (not open)
+  const core::RequestIndex* requests = nullptr;  // null: no live state yet
   const core::ResidentTable* table = nullptr;
 };
 
@@ -81,6 +88,7 @@ struct RoundImage {
   CodeArena long_codes;
   uint32_t slot_count = 0;
   absl::string_view slots;
+  absl::string_view request_entries;  // into the record, like `slots`
 };
 
 // DATA_LOSS naming the part at fault and its byte offset in the record for

@@ -242,7 +242,8 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
     }
     case journal::RecordType::kRoundImage:
       return RestoreRoundImage(record);
-    case journal::RecordType::kCheckIn: {
+    case journal::RecordType::kCheckIn:
+    case journal::RecordType::kCheckInBeforeRequestIndex: {
       absl::StatusOr<journal::CheckInRecord> event = journal::DecodeCheckIn(record);
       if (!event.ok()) return event.status();
       Round* round = RoundAt(event->round);

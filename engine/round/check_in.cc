@@ -26,14 +26,14 @@ std::string Round::DeskName(DeskIndex desk) const {
 }
 
 core::CheckInResult Round::CheckIn(DeskIndex desk, absl::string_view code,
-                                   int64_t scan_unix_seconds, uint32_t request_tag) {
+                                   int64_t scan_unix_seconds, uint64_t request) {
   // Acquire pairs with Open's release: the live state is fully visible.
   if (phase() != RoundPhase::kOpen) {
     core::CheckInResult result;
     result.verdict = core::CheckInVerdict::kRoundNotOpen;
     return result;
   }
-  return live()->CheckIn(desk, code, scan_unix_seconds, request_tag, log());
+  return live()->CheckIn(desk, code, scan_unix_seconds, request, log());
 }
 
 void Round::CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,
@@ -89,7 +89,7 @@ void Round::JournalLog::Record(absl::Span<const core::CheckInResult> sampled) {
   ends.clear();
   for (const core::CheckInResult& r : sampled) {
     journal::EncodeCheckIn({round_->index_, r.resident, r.tube, r.slot, r.scan_unix_seconds,
-                            r.request_tag},
+                            r.request, true},
                            &buffer);
     ends.push_back(buffer.size());
   }

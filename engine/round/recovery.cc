@@ -75,7 +75,9 @@ absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage imag
     if (round->restore_sealed_.empty()) round->restore_sealed_.resize(image.tube_sealed.size());
     round->restore_sealed_[t] = true;
   }
-  if (absl::Status s = state.AdoptSnapshotWords(); !s.ok()) return damaged(s.message());
+  if (absl::Status s = state.AdoptSnapshotWords(image.request_entries); !s.ok()) {
+    return damaged(s.message());
+  }
   return round;
 }
 
@@ -154,7 +156,7 @@ absl::Status Round::RestoreCheckIn(const journal::CheckInRecord& record) {
         absl::StrCat("the journal checks residents in to round ", config_.id, " before planning it"));
   }
   return state->Restore(record.resident, record.tube, record.slot, record.scan_unix_seconds,
-                        record.request_tag);
+                        record.request, record.request_whole);
 }
 
 void Round::FinishRestore() {
@@ -176,6 +178,7 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
     source.table = table_.get();
     if (state != nullptr) {
       source.rack = &state->rack();
+      source.requests = &state->requests();
       source.cells_by_position = &state->cells_by_position();
       source.building_tallies.reserve(building_plans_.size() * 3);
       for (const BuildingPlan& tally : building_plans_) {
@@ -233,8 +236,10 @@ absl::Status Round::WriteRecordsLocked(journal::SnapshotSink& sink) const {
     const core::ResidentWord word = state.Read(r);
     if (!core::IsSampled(word.state()) || word.place() >= tubes) continue;
     record.clear();
+    const core::LiveRound::Request request = state.RequestOf(r);
     journal::EncodeCheckIn({index_, r, word.place(), word.slot(),
-                            state.epoch_unix_seconds() + word.scan_offset(), state.RequestTagOf(r)},
+                            state.epoch_unix_seconds() + word.scan_offset(), request.fingerprint,
+                            request.whole},
                            &record);
     if (absl::Status s = sink.Add(record); !s.ok()) return s;
   }

@@ -22,7 +22,7 @@
 //   round->Open();
 //   DeskIndex desk = round->ResolveDesk("s1", 1).value();
 //   round->RackTube(desk, "TB0001");
-//   CheckInResult r = round->CheckIn(desk, code, now_s, RequestTag(request_id));
+//   CheckInResult r = round->CheckIn(desk, code, now_s, core::RequestFingerprint(request_id));
 //
 // Ownership: the round borrows its communities, which must outlive it (the
 // Registry keeps them while it lives), and the journal::Store given to
@@ -204,7 +204,7 @@ class Round {
 
   // Checks a resident in. kRoundNotOpen unless the round is open.
   core::CheckInResult CheckIn(DeskIndex desk, absl::string_view code, int64_t scan_unix_seconds,
-                              uint32_t request_tag);
+                              uint64_t request);
   // The same for a tablet's batch; results[i] answers attempts[i].
   // REQUIRES: results.size() == attempts.size().
   void CheckInBatch(absl::Span<const core::CheckInAttempt> attempts,

@@ -170,7 +170,7 @@ PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& c
   }
 
   prepared.attempt = {*desk, request.resident_code(), absl::ToUnixSeconds(scan),
-                      engine::core::RequestTag(request.request_id())};
+                      engine::core::RequestFingerprint(request.request_id())};
   prepared.valid = true;
   return prepared;
 }
@@ -211,6 +211,14 @@ CheckInAnswer DescribeCheckIn(const engine::Round& r, const engine::core::CheckI
                        ", ", outcome.slot + 1, "/", r.config().pool_ratio, "); do not swab again"));
       break;
     }
+    case CheckInVerdict::kRequestReused:
+      answer.status = Error(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request_id was already used for the check-in of resident ",
+                       outcome.resident, " in round ", r.config().id,
+                       "; a request_id names one attempt: send this check-in with a new one "
+                       "(nothing was recorded)"));
+      break;
     case CheckInVerdict::kUnknownResident:
       answer.status =
           Error(grpc::StatusCode::NOT_FOUND,
@@ -248,7 +256,7 @@ CheckInAnswer ProcessCheckIn(const ServiceContext& context, const Principal& cal
   if (!prepared.valid) return prepared.answer;
   const engine::core::CheckInAttempt& a = prepared.attempt;
   const engine::core::CheckInResult outcome =
-      prepared.round->CheckIn(a.desk, a.code, a.scan_unix_seconds, a.request_tag);
+      prepared.round->CheckIn(a.desk, a.code, a.scan_unix_seconds, a.request);
   return DescribeCheckIn(*prepared.round, a, outcome, result, existing);
 }
 

@@ -16,7 +16,7 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",
     "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request", "not_admitted",
-    "permission_denied"};
+    "permission_denied", "request_reused"};
 
 constexpr std::array<const char*, 17> kCodeNames = {
     "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
@@ -37,6 +37,8 @@ CheckInResultLabel LabelOf(engine::core::CheckInVerdict verdict) {
       return CheckInResultLabel::kReplayed;
     case CheckInVerdict::kAlreadySampled:
       return CheckInResultLabel::kAlreadySampled;
+    case CheckInVerdict::kRequestReused:
+      return CheckInResultLabel::kRequestReused;
     case CheckInVerdict::kUnknownResident:
       return CheckInResultLabel::kUnknownResident;
     case CheckInVerdict::kUnknownDesk:

@@ -60,6 +60,7 @@ enum class CheckInResultLabel : uint8_t {
   kInvalidRequest,
   kNotAdmitted,  // refused before the core: journal queue full or failed
   kPermissionDenied,  // a tablet token at another site's desk
+  kRequestReused,     // the request id sampled another resident
   kCount,
 };
 

@@ -46,9 +46,10 @@ class DeskStream final
     : public grpc::ClientBidiReactor<v1::CheckInStreamRequest, v1::CheckInStreamResponse> {
  public:
   DeskStream(Client& client, const DeskWork& work, size_t desk_index, const FleetOptions& options,
-             absl::Time start)
+             absl::Time start, const std::string& run_id)
       : work_(work),
         desk_index_(desk_index),
+        run_id_(run_id),
         options_(options),
         start_(start),
         sent_at_(work.scans.size()),
@@ -170,8 +171,9 @@ class DeskStream final
       const Scan& scan = scans[next_];
       sent_at_[next_] = now;
       v1::CheckInRequest* check_in = request_.add_check_ins();
-      check_in->set_request_id(scan.request_id.empty() ? absl::StrCat("d", desk_index_, "-", next_)
-                                                       : scan.request_id);
+      check_in->set_request_id(scan.request_id.empty()
+                                   ? absl::StrCat(run_id_, "-d", desk_index_, "-", next_)
+                                   : scan.request_id);
       check_in->set_round(options_.round);
       check_in->set_desk(work_.desk);
       check_in->set_resident_code(scan.code);
@@ -190,6 +192,7 @@ class DeskStream final
 
   const DeskWork& work_;
   const size_t desk_index_;
+  const std::string& run_id_;
   const FleetOptions& options_;
   const absl::Time start_;
   grpc::ClientContext context_;
@@ -293,11 +296,15 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   if (!failure.ok()) return FromGrpcStatus(failure);
   report.tubes_racked = racked;
 
+  // The ids the fleet makes are unique to this run: a request id names one
+  // attempt, and a second run over the same round sends new attempts (the
+  // server refuses an id already used for another resident).
+  const std::string run_id = Client::NewRequestId("fleet");
   std::vector<std::unique_ptr<DeskStream>> streams;
   const ProcessCpu cpu_before = ProcessCpu::Now();
   const absl::Time start = absl::Now();
   for (size_t d = 0; d < work.size(); ++d) {
-    streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options, start));
+    streams.push_back(std::make_unique<DeskStream>(client, work[d], d, options, start, run_id));
   }
   for (auto& stream : streams) stream->Start();
   // The pacer (every millisecond each desk sends what has become due) and

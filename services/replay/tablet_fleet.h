@@ -47,7 +47,7 @@ struct FleetOptions {
 // One scan a desk's tablet makes.
 struct Scan {
   std::string code;        // the resident's QR code
-  std::string request_id;  // empty: the fleet makes one
+  std::string request_id;  // empty: the fleet makes one, unique to the run
   // From the start of the day: when the tablet sends it, and when it was
   // scanned (earlier for a batch held while offline). With a speed the
   // scan time sent is the replay's start plus scanned_at / speed.

@@ -1605,21 +1605,56 @@ TEST_F(BadInputStreamTest, SameCheckInTwiceInOneMessageIsSampledOnce) {
   EXPECT_EQ(Sampled(), 1);
 }
 
-// A check-in's request id reused for another resident is not an error: the
-// server keys check-in idempotency by resident (DESIGN.md §4.1), so it is a
-// new check-in. Reused for the same resident at another desk it is a retry:
-// the original answer.
-TEST_F(BadInputStreamTest, CheckInRequestIdReusedIsKeyedByResident) {
-  v1::CheckInResponse first, other, retry;
+// A check-in's request id names one attempt (checkin.proto). Sent again
+// for another resident it is refused, naming the resident it sampled, and
+// nothing is recorded: the tablet sends that check-in again with a new id.
+// Sent again for the same resident, at any desk, it is a retry: the
+// original answer.
+TEST_F(BadInputStreamTest, CheckInRequestIdReusedForAnotherResidentIsRefused) {
+  v1::CheckInResponse first, other, retry, renewed;
   ASSERT_TRUE(CheckIn("r", kDesk1, Code("tc", 1), &first, "same-id").ok());
   ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 2), "TUBE-B1").ok());
-  ASSERT_TRUE(CheckIn("r", kDesk1, Code("tc", 2), &other, "same-id").ok());
-  EXPECT_FALSE(other.replayed());
-  EXPECT_EQ(other.position(), first.position() + 1);
+  const grpc::Status reused = CheckIn("r", kDesk1, Code("tc", 2), &other, "same-id");
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(reused.error_message(),
+            absl::StrCat("request_id was already used for the check-in of resident ",
+                         first.resident_id(),
+                         " in round r; a request_id names one attempt: send this check-in with a "
+                         "new one (nothing was recorded)"));
+  EXPECT_EQ(Sampled(), 1);
   ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 2), Code("tc", 1), &retry, "same-id").ok());
   EXPECT_TRUE(retry.replayed());
   EXPECT_EQ(retry.tube_barcode(), first.tube_barcode());
   EXPECT_EQ(retry.position(), first.position());
+  // With a new id the second resident is sampled, into the next position.
+  ASSERT_TRUE(CheckIn("r", kDesk1, Code("tc", 2), &renewed, "new-id").ok());
+  EXPECT_EQ(renewed.position(), first.position() + 1);
+  EXPECT_EQ(Sampled(), 2);
+}
+
+// The same on the stream, within one message: the reused id's outcome is
+// INVALID_ARGUMENT and the others are answered as usual.
+TEST_F(BadInputStreamTest, StreamRequestIdReusedForAnotherResidentIsRefused) {
+  std::vector<v1::CheckInOutcome> outcomes;
+  ASSERT_TRUE(Stream({Message({CheckInRequest("r", kDesk1, Code("tc", 1), "dup"),
+                               CheckInRequest("r", kDesk1, Code("tc", 2), "dup"),
+                               CheckInRequest("r", kDesk1, Code("tc", 3), "own")})},
+                     &outcomes)
+                  .ok());
+  ASSERT_EQ(outcomes.size(), 3u);
+  int refused = 0;
+  for (const v1::CheckInOutcome& outcome : outcomes) {
+    if (outcome.status().code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      ++refused;
+      EXPECT_EQ(outcome.request_id(), "dup");
+      EXPECT_NE(outcome.status().message().find("was already used for the check-in of resident"),
+                std::string::npos)
+          << outcome.status().message();
+    } else {
+      EXPECT_EQ(outcome.status().code(), 0) << outcome.status().message();
+    }
+  }
+  EXPECT_EQ(refused, 1);
   EXPECT_EQ(Sampled(), 2);
 }
 

@@ -147,13 +147,13 @@ void RunOnce(const StressShape& shape, uint32_t seed, bool batched_with_log) {
               // its positions per run of attempts at one desk.
               const int desk = (i - first) % 4 == 3 ? (d + 1) % shape.desks : d;
               attempts.push_back({static_cast<DeskIndex>(desk), codes_in_batch[i - first],
-                                  kEpoch + r % 1000, static_cast<uint32_t>(d * 1'000'003 + r)});
+                                  kEpoch + r % 1000, static_cast<uint64_t>(d * 1'000'003 + r)});
             }
             // The batch's first resident scanned again at its end (another
             // request): the batch meets its own claim and must settle it
             // before waiting.
             CheckInAttempt again_in_batch = attempts.front();
-            again_in_batch.request_tag += 500'000;
+            again_in_batch.request += 500'000'000;
             attempts.push_back(again_in_batch);
             results.assign(attempts.size(), CheckInResult());
             round.CheckInBatch(attempts, absl::MakeSpan(results), &log);

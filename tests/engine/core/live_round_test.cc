@@ -39,8 +39,8 @@ class LiveRoundTest : public ::testing::Test {
     round_ = std::make_unique<LiveRound>(std::move(spec));
   }
 
-  CheckInResult At(DeskIndex desk, int resident, uint32_t tag, int64_t when = kEpoch + 60) {
-    return round_->CheckIn(desk, absl::StrCat("CODE", resident), when, tag);
+  CheckInResult At(DeskIndex desk, int resident, uint64_t request, int64_t when = kEpoch + 60) {
+    return round_->CheckIn(desk, absl::StrCat("CODE", resident), when, request);
   }
 
   std::vector<std::string> codes_;
@@ -151,6 +151,64 @@ TEST_F(LiveRoundTest, BatchAnswersEachAttemptInPlace) {
   EXPECT_TRUE(results[3].tube_full);
   EXPECT_EQ(results[4].verdict, CheckInVerdict::kUnknownDesk);
   EXPECT_EQ(results[5].verdict, CheckInVerdict::kReplayed);
+}
+
+// A request id names one attempt: sent again for another resident it is
+// refused, naming the resident it sampled, and leaves no trace; the
+// resident is sampled with a new one, and the first resident's retry still
+// gets its original answer.
+TEST_F(LiveRoundTest, ARequestIdReusedForAnotherResidentIsRefused) {
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-0").ok());
+  const uint64_t request = RequestFingerprint("tablet-7-0001");
+  ASSERT_EQ(At(0, 0, request).verdict, CheckInVerdict::kSampled);
+  const CheckInResult reused = At(0, 1, request);
+  EXPECT_EQ(reused.verdict, CheckInVerdict::kRequestReused);
+  EXPECT_EQ(reused.resident, 0u);  // the resident the id sampled
+  EXPECT_EQ(round_->Read(1).state(), ResidentState::kUntested);
+  EXPECT_EQ(round_->TotalCheckIns(), 1u);
+  EXPECT_EQ(At(1, 0, request).verdict, CheckInVerdict::kReplayed);
+  const CheckInResult renewed = At(0, 1, RequestFingerprint("tablet-7-0002"));
+  EXPECT_EQ(renewed.verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(renewed.slot, 1u);  // the refusal took no tube position
+  EXPECT_EQ(round_->RequestOf(0).fingerprint, request);
+  EXPECT_TRUE(round_->RequestOf(0).whole);
+}
+
+// Only all 64 bits make two requests one: ids that share either half are
+// different attempts (the index keys on the low half and compares the high
+// half, then the slot's tag).
+TEST_F(LiveRoundTest, RequestIdsSharingHalfTheirFingerprintAreDifferentAttempts) {
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-0").ok());
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-1").ok());
+  constexpr uint64_t kHigh = uint64_t{0xABCD0123} << 32;
+  EXPECT_EQ(At(0, 0, kHigh | 5).verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(At(0, 1, kHigh | 6).verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(At(0, 2, (uint64_t{7} << 32) | 99).verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(At(0, 3, (uint64_t{8} << 32) | 99).verdict, CheckInVerdict::kSampled);
+  ASSERT_TRUE(round_->rack().RackTube(1, "TB-2").ok());
+  EXPECT_EQ(At(1, 4, kHigh | 6).verdict, CheckInVerdict::kRequestReused);
+  EXPECT_EQ(round_->TotalCheckIns(), 4u);
+}
+
+// In one batch, the second use of an id is refused; a claim undone because
+// its desk ran out of room gives its id back, so another resident may use it.
+TEST_F(LiveRoundTest, BatchRefusesAReusedIdAndAnUndoneClaimGivesItsIdBack) {
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-0").ok());
+  ASSERT_EQ(At(0, 2, 100).verdict, CheckInVerdict::kSampled);  // one place left at desk 0
+  const std::vector<CheckInAttempt> attempts = {{0, "CODE0", kEpoch + 1, 200},
+                                                {0, "CODE1", kEpoch + 1, 300},
+                                                {0, "CODE3", kEpoch + 1, 200}};
+  std::vector<CheckInResult> results(attempts.size());
+  round_->CheckInBatch(attempts, absl::MakeSpan(results));
+  EXPECT_EQ(results[0].verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(results[1].verdict, CheckInVerdict::kNoOpenTube);  // claimed, then undone
+  EXPECT_EQ(results[2].verdict, CheckInVerdict::kRequestReused);
+  EXPECT_EQ(results[2].resident, 0u);
+  EXPECT_EQ(round_->Read(1).state(), ResidentState::kUntested);
+  ASSERT_TRUE(round_->rack().RackTube(0, "TB-1").ok());
+  EXPECT_EQ(At(0, 3, 300).verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(At(0, 1, 300).verdict, CheckInVerdict::kRequestReused);
+  EXPECT_EQ(At(0, 1, 301).verdict, CheckInVerdict::kSampled);
 }
 
 TEST(ResidentWordTest, PacksAndUnpacksEveryField) {

@@ -72,7 +72,7 @@ TEST(RecordsTest, RoundEventsRoundTrip) {
   EXPECT_EQ(tube->barcode, "TB-000017");
 
   record.clear();
-  const CheckInRecord check_in{2, 123456, 789, 9, 1795762801, 0xDEADBEEF};
+  const CheckInRecord check_in{2, 123456, 789, 9, 1795762801, 0x0123456789ABCDEF, true};
   EncodeCheckIn(check_in, &record);
   absl::StatusOr<CheckInRecord> back = DecodeCheckIn(record);
   ASSERT_TRUE(back.ok());
@@ -81,9 +81,30 @@ TEST(RecordsTest, RoundEventsRoundTrip) {
   EXPECT_EQ(back->tube, 789u);
   EXPECT_EQ(back->slot, 9u);
   EXPECT_EQ(back->scan_unix_seconds, 1795762801);
-  EXPECT_EQ(back->request_tag, 0xDEADBEEFu);
-  // Short: a check-in is the journal's bulk.
-  EXPECT_LE(record.size(), 20u);
+  EXPECT_EQ(back->request, 0x0123456789ABCDEFu);
+  EXPECT_TRUE(back->request_whole);
+  // Short: a check-in is the journal's bulk (8 of these bytes are the
+  // request fingerprint that catches a request id reused for another
+  // resident).
+  EXPECT_LE(record.size(), 24u);
+}
+
+// A journal written before the request index holds check-ins with only a
+// 32-bit tag: they are still read, as requests that are not whole, and a
+// check-in restored from one is written back in the same form.
+TEST(RecordsTest, ACheckInWrittenBeforeTheRequestIndexIsStillRead) {
+  std::string record;
+  EncodeCheckIn({2, 123456, 789, 9, 1795762801, 0xDEADBEEF, false}, &record);
+  ASSERT_EQ(TypeOf(record).value(), RecordType::kCheckInBeforeRequestIndex);
+  absl::StatusOr<CheckInRecord> back = DecodeCheckIn(record);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->request, 0xDEADBEEFu);
+  EXPECT_FALSE(back->request_whole);
+  EXPECT_EQ(back->resident, 123456u);
+  EXPECT_EQ(back->scan_unix_seconds, 1795762801);
+  // The bytes an old server wrote, byte for byte.
+  EXPECT_EQ(record, std::string("\x08\x02\xc0\xc4\x07\x95\x06\x09", 8) +
+                        record.substr(8, record.size() - 12) + std::string("\xef\xbe\xad\xde", 4));
 }
 
 TEST(RecordsTest, APlanRoundTripsThroughItsRecord) {

@@ -76,7 +76,8 @@ std::string Fingerprint(Node& node) {
     absl::StrAppend(&out, r, ": ", static_cast<int>(word.state()));
     if (core::IsSampled(word.state())) {
       absl::StrAppend(&out, " tube ", word.place(), " slot ", word.slot(), " at ",
-                      word.scan_offset(), " tag ", live.RequestTagOf(r));
+                      word.scan_offset(), " request ", live.RequestOf(r).fingerprint,
+                      live.RequestOf(r).whole ? "" : " (low half)");
     }
     out += "\n";
   }

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "engine/journal/community_image.h"
 #include "engine/journal/records.h"
 #include "engine/journal/round_image.h"
@@ -84,8 +86,14 @@ std::string Fingerprint(Registry& registry) {
   if (live == nullptr) return out;
   for (uint32_t r = 0; r < live->resident_count(); ++r) {
     const core::ResidentWord word = live->Read(r);
-    absl::StrAppend(&out, r, ": ", word.bits(), " tag ", live->RequestTagOf(r), " cell ",
-                    round->plan()->resident_cell[r], "\n");
+    absl::StrAppend(&out, r, ": ", word.bits(), " cell ", round->plan()->resident_cell[r]);
+    if (core::IsSampled(word.state())) {
+      // The whole request fingerprint: the tag in the slot and the high
+      // half in the request index, both rebuilt by recovery.
+      const core::LiveRound::Request request = live->RequestOf(r);
+      absl::StrAppend(&out, " request ", request.fingerprint, request.whole ? "" : " (low half)");
+    }
+    out += "\n";
   }
   for (TubeIndex t = 0; t < live->rack().tube_count(); ++t) {
     const core::TubeView tube = live->rack().Tube(t);
@@ -197,6 +205,11 @@ TEST_P(RoundImageTest, ADenseSnapshotRestoresWhatARecordSnapshotDoes) {
                 core::CheckInVerdict::kReplayed);
       EXPECT_EQ(round->CheckIn(0, ResidentCode(id, 14), kScan, 114).verdict,
                 core::CheckInVerdict::kSampled);
+      // Both restores know which resident each request id sampled.
+      for (Registry* restored : {&from_dense, &from_records}) {
+        EXPECT_EQ(restored->FindRound("r")->CheckIn(0, ResidentCode(id, 16), kScan, 103).verdict,
+                  core::CheckInVerdict::kRequestReused);
+      }
       // The barcode index, built on first use after a dense restore.
       EXPECT_EQ(round->RackTube(0, "B-2").status().code(), absl::StatusCode::kAlreadyExists);
       EXPECT_TRUE(round->RackTube(0, "A-9").ok());
@@ -256,6 +269,62 @@ TEST_P(RoundImageTest, AFlippedBitIsDataLossOrAStateThatStaysInBounds) {
     }
   }
   EXPECT_GT(refused, 0);
+}
+
+// A snapshot written before the request index (a version 1 image, or
+// check-in records with a 32-bit tag) is still read: the round comes back
+// whole, and only its request ids guard nothing (a reused one is taken).
+TEST(RoundImageTest, SnapshotsWrittenBeforeTheRequestIndexAreStillRead) {
+  std::unique_ptr<Registry> source = MakeRegistry("tc", RoundPhase::kOpen);
+  RecordSink dense, records;
+  ASSERT_TRUE(source->WriteSnapshot(dense, SnapshotStyle::kDense).ok());
+  ASSERT_TRUE(source->WriteSnapshot(records, SnapshotStyle::kRecords).ok());
+  // Version 1: the same layout without the request index at the end.
+  std::string old_image = dense.records[1];
+  uint32_t entries;
+  std::memcpy(&entries, old_image.data() + old_image.size() - 4 - 8 * 13, 4);
+  ASSERT_EQ(entries, 13u);  // MakeRegistry's 13 check-ins
+  old_image.resize(old_image.size() - 4 - 8 * 13);
+  const uint32_t version_1 = journal::kRoundImageVersionBeforeRequestIndex;
+  std::memcpy(old_image.data() + 1, &version_1, 4);
+  std::vector<std::string> old_records;
+  for (const std::string& record : records.records) {
+    if (*journal::TypeOf(record) != journal::RecordType::kCheckIn) {
+      old_records.push_back(record);
+      continue;
+    }
+    journal::CheckInRecord check_in = *journal::DecodeCheckIn(record);
+    check_in.request_whole = false;
+    check_in.request &= 0xFFFFFFFF;
+    old_records.emplace_back();
+    journal::EncodeCheckIn(check_in, &old_records.back());
+  }
+
+  Registry from_image, from_records;
+  ASSERT_TRUE(Replay({dense.records[0], old_image}, &from_image).ok());
+  ASSERT_TRUE(Replay(old_records, &from_records).ok());
+  EXPECT_EQ(Fingerprint(from_image), Fingerprint(from_records));
+  // The same round, with each sampled resident's request known by half.
+  std::string expected;
+  for (absl::string_view line : absl::StrSplit(Fingerprint(*source), '\n', absl::SkipEmpty())) {
+    const size_t request = line.find(" request ");
+    if (request == absl::string_view::npos) {
+      absl::StrAppend(&expected, line, "\n");
+      continue;
+    }
+    uint64_t fingerprint = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(line.substr(request + 9), &fingerprint)) << line;
+    absl::StrAppend(&expected, line.substr(0, request), " request ", fingerprint & 0xFFFFFFFF,
+                    " (low half)\n");
+  }
+  EXPECT_EQ(Fingerprint(from_image), expected);
+  for (Registry* restored : {&from_image, &from_records}) {
+    Round* round = restored->FindRound("r");
+    EXPECT_EQ(round->CheckIn(1, ResidentCode("tc", 3), kScan, 103).verdict,
+              core::CheckInVerdict::kReplayed);
+    EXPECT_EQ(round->CheckIn(0, ResidentCode("tc", 16), kScan, 103).verdict,
+              core::CheckInVerdict::kSampled);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Phases, RoundImageTest,
