@@ -1,7 +1,9 @@
 // HashCode: the 64-bit hash swabwave uses for resident codes, request ids
 // and round ids in its in-memory tables. Multiply-xorshift over 8-byte
 // words with a splitmix64 finalizer: short keys hash in a few nanoseconds
-// with no call on the check-in path. Not persisted, not exposed.
+// with no call on the check-in path. Never exposed; but a request id's hash
+// is persisted (check-in records carry it: request_index.h), so this
+// function must never change.
 //
 // Thread-safety: pure function.
 #ifndef SWABWAVE_ENGINE_CORE_CODE_HASH_H_

@@ -102,7 +102,11 @@ class RequestIndex {
   }
   static uint32_t PositionOf(uint64_t entry) { return static_cast<uint32_t>(entry) - 1; }
   uint32_t Home(uint64_t fingerprint) const {
-    return static_cast<uint32_t>((uint64_t{LowHalf(fingerprint)} * capacity_) >> 32);
+    // Mixed first (Fibonacci hashing): a real fingerprint is already a hash,
+    // but a caller passing small or sequential numbers (tests, benchmarks)
+    // would otherwise send every one to slot 0 and probe quadratically.
+    const uint32_t mixed = LowHalf(fingerprint) * 0x9E3779B1u;
+    return static_cast<uint32_t>((uint64_t{mixed} * capacity_) >> 32);
   }
   uint32_t Next(uint32_t slot) const { return slot + 1 == capacity_ ? 0 : slot + 1; }
   // Whether `entry` (live) stands for `fingerprint`: same high half, and its
