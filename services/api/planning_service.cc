@@ -40,6 +40,9 @@ struct PlanPage {
   std::shared_ptr<const engine::plan::Plan> plan;
   uint64_t offset = 0;
   size_t size = 0;
+  uint32_t list = 0;  // PageRequest::list
+
+  std::string Token(uint64_t position) const { return EncodePageToken(position, list); }
 };
 
 template <typename Call>
@@ -50,7 +53,7 @@ absl::StatusOr<PlanPage> LookUpPlanPage(const Call& call, size_t default_size, s
   if (!page.ok()) return page.status();
   absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan = PlanOf(**round);
   if (!plan.ok()) return plan.status();
-  return PlanPage{*round, *std::move(plan), page->offset, page->size};
+  return PlanPage{*round, *std::move(plan), page->offset, page->size, page->list};
 }
 
 absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRoundRequest& r) {
@@ -166,7 +169,7 @@ grpc::ServerUnaryReactor* PlanningService::ListRounds(grpc::CallbackServerContex
         for (size_t i = page->offset; i < end; ++i) {
           *call.response()->add_rounds() = RoundToProto(*rounds[i]);
         }
-        if (end < rounds.size()) call.response()->set_next_page_token(EncodePageToken(end));
+        if (end < rounds.size()) call.response()->set_next_page_token(page->Token(end));
         call.Finish(grpc::Status::OK);
       });
 }
@@ -298,7 +301,7 @@ grpc::ServerUnaryReactor* PlanningService::ForecastRound(grpc::CallbackServerCon
           const size_t end = engine::PageEnd(page.offset, page.size, forecast->sites.size());
           ForecastToProto(*forecast, page.offset, end, call.response());
           if (end < forecast->sites.size()) {
-            call.response()->set_next_page_token(EncodePageToken(end));
+            call.response()->set_next_page_token(page.Token(end));
           }
           call.Finish(grpc::Status::OK);
         });
@@ -323,7 +326,7 @@ grpc::ServerUnaryReactor* PlanningService::GetRoster(grpc::CallbackServerContext
           const size_t sites = round.layout().site_count();
           const size_t end = engine::PageEnd(page.offset, page.size, sites);
           RosterToProto(round, plan, *roster, page.offset, end, call.response());
-          if (end < sites) call.response()->set_next_page_token(EncodePageToken(end));
+          if (end < sites) call.response()->set_next_page_token(page.Token(end));
           call.Finish(grpc::Status::OK);
         });
       });
@@ -350,7 +353,7 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
           RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end,
                         call.response());
           if (end < routes->routes.size()) {
-            call.response()->set_next_page_token(EncodePageToken(end));
+            call.response()->set_next_page_token(page->Token(end));
           }
           return absl::OkStatus();
         }());
@@ -385,7 +388,7 @@ grpc::ServerUnaryReactor* PlanningService::GetPlan(grpc::CallbackServerContext* 
             wave->set_desks(p.desks_of_cell(layout, p.cell(site, w)));
           }
         }
-        if (end < layout.site_count()) plan_page->set_next_page_token(EncodePageToken(end));
+        if (end < layout.site_count()) plan_page->set_next_page_token(page->Token(end));
         call.Finish(grpc::Status::OK);
       });
 }
@@ -423,7 +426,7 @@ absl::Status AssignmentsPage(const PlanPage& page, const v1::ListAssignmentsRequ
     const size_t position = matched++;
     if (position < page.offset) continue;
     if (static_cast<size_t>(response->assignments_size()) == page.size) {
-      response->set_next_page_token(EncodePageToken(position));
+      response->set_next_page_token(page.Token(position));
       break;
     }
     v1::Assignment* out = response->add_assignments();
@@ -469,7 +472,7 @@ absl::Status DoorToDoorPage(const engine::Round& round, const PageRequest& page,
     }
   }
   if (page.offset + buildings->size() < total) {
-    response->set_next_page_token(EncodePageToken(page.offset + buildings->size()));
+    response->set_next_page_token(page.Token(page.offset + buildings->size()));
   }
   return absl::OkStatus();
 }

@@ -193,7 +193,7 @@ absl::Status ProgressPage(const engine::Round& round, engine::ProgressLevel leve
     }
   }
   if (page.offset + report->rows.size() < report->total_rows) {
-    response->set_next_page_token(EncodePageToken(page.offset + report->rows.size()));
+    response->set_next_page_token(page.Token(page.offset + report->rows.size()));
   }
   ToProto(now, response->mutable_as_of());
   response->set_tubes_sealed(static_cast<int64_t>(report->tubes_sealed));
@@ -229,7 +229,7 @@ absl::Status UntestedPage(const engine::Round& round, const v1::ListUntestedRequ
     out->set_door_to_door(u.door_to_door);
   }
   if (found->size() > page.size) {
-    response->set_next_page_token(EncodePageToken(uint64_t{(*found)[page.size - 1].resident} + 1));
+    response->set_next_page_token(page.Token(uint64_t{(*found)[page.size - 1].resident} + 1));
   }
   return absl::OkStatus();
 }

@@ -46,38 +46,6 @@ absl::StatusOr<DeskName> ParseDeskName(absl::string_view name) {
   return desk;
 }
 
-std::string EncodePageToken(uint64_t position) { return absl::StrCat("p", position); }
-
-absl::StatusOr<uint64_t> DecodePageToken(absl::string_view token) {
-  if (token.empty()) return 0;
-  uint64_t position = 0;
-  if (!absl::StartsWith(token, "p") || !absl::SimpleAtoi(token.substr(1), &position)) {
-    return absl::InvalidArgumentError(
-        "page_token was not issued by this server; pass next_page_token unchanged, or "
-        "leave it empty for the first page");
-  }
-  return position;
-}
-
-absl::StatusOr<size_t> PageSize(int32_t page_size, size_t default_size, size_t max_size) {
-  if (page_size == 0) return default_size;
-  if (page_size < 0 || static_cast<size_t>(page_size) > max_size) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size ", page_size,
-                                                   " must be between 1 and ", max_size,
-                                                   " (0 for the default of ", default_size, ")"));
-  }
-  return static_cast<size_t>(page_size);
-}
-
-absl::StatusOr<PageRequest> ParsePageRequest(int32_t page_size, absl::string_view page_token,
-                                             size_t default_size, size_t max_size) {
-  absl::StatusOr<size_t> size = PageSize(page_size, default_size, max_size);
-  if (!size.ok()) return size.status();
-  absl::StatusOr<uint64_t> offset = DecodePageToken(page_token);
-  if (!offset.ok()) return offset.status();
-  return PageRequest{*offset, *size};
-}
-
 absl::Status CheckRequestId(absl::string_view request_id) {
   if (request_id.empty()) {
     return absl::InvalidArgumentError(

@@ -32,6 +32,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/api/paging.h"
 #include "services/api/service_support.h"
 
 namespace swabwave::services {
@@ -93,9 +94,14 @@ class UnaryCall {
   absl::StatusOr<engine::Round*> LookUpRound() const {
     return LookUpRoundFor(context_, *caller_, rpc(), request_.round());
   }
-  // The page the request asks for (ParsePageRequest).
+  // The page the request asks for (ParsePageRequest), its token checked
+  // against this RPC and the rest of the request (PageListKey).
   absl::StatusOr<PageRequest> Page(size_t default_size, size_t max_size) const {
-    return ParsePageRequest(request_.page_size(), request_.page_token(), default_size, max_size);
+    Request unpaged = request_;
+    unpaged.clear_page_size();
+    unpaged.clear_page_token();
+    return ParsePageRequest(request_.page_size(), request_.page_token(), default_size, max_size,
+                            PageListKey(RpcName(rpc()), unpaged));
   }
 
   // Ends the call: the response on OK, the status alone otherwise.

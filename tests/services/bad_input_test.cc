@@ -33,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/api/paging.h"
 #include "services/api/proto_convert.h"
 #include "tests/services/test_server.h"
 
@@ -954,6 +955,9 @@ struct ListRpc {
   // Sends page_size and page_token; sets *rows and *next from the answer.
   std::function<grpc::Status(Client&, int32_t, const std::string&, int* rows, std::string* next)>
       call;
+  // The token the server would hand out for `position` of this list, as
+  // `call` asks for it.
+  std::function<std::string(uint64_t position)> token_at;
 };
 
 template <typename Request, typename Response, typename Method, typename Rows>
@@ -972,6 +976,15 @@ auto Lister(Method method, Rows rows_of) {
   };
 }
 
+template <typename Request>
+std::function<std::string(uint64_t)> TokenAt(const std::string& rpc) {
+  return [rpc](uint64_t position) {
+    Request unpaged;
+    Fill(&unpaged);
+    return EncodePageToken(position, PageListKey(rpc, unpaged));
+  };
+}
+
 std::vector<ListRpc> ListRpcs() {
   return {
       {"ListRounds", 1000,
@@ -979,55 +992,64 @@ std::vector<ListRpc> ListRpcs() {
            [](Client& c, const auto& r, auto* out) {
              return c.planning().ListRounds(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.rounds_size(); })},
+           [](const auto& out) { return out.rounds_size(); }),
+       TokenAt<v1::ListRoundsRequest>("ListRounds")},
       {"GetPlan", 1000,
        Lister<v1::GetPlanRequest, v1::GetPlanResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().GetPlan(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.sites_size(); })},
+           [](const auto& out) { return out.sites_size(); }),
+       TokenAt<v1::GetPlanRequest>("GetPlan")},
       {"ForecastRound", 1000,
        Lister<v1::ForecastRoundRequest, v1::ForecastRoundResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().ForecastRound(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.sites_size(); })},
+           [](const auto& out) { return out.sites_size(); }),
+       TokenAt<v1::ForecastRoundRequest>("ForecastRound")},
       {"GetRoster", 1000,
        Lister<v1::GetRosterRequest, v1::GetRosterResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().GetRoster(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.shifts_size(); })},
+           [](const auto& out) { return out.shifts_size(); }),
+       TokenAt<v1::GetRosterRequest>("GetRoster")},
       {"ListDoorToDoorRoutes", 1000,
        Lister<v1::ListDoorToDoorRoutesRequest, v1::ListDoorToDoorRoutesResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().ListDoorToDoorRoutes(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.routes_size(); })},
+           [](const auto& out) { return out.routes_size(); }),
+       TokenAt<v1::ListDoorToDoorRoutesRequest>("ListDoorToDoorRoutes")},
       {"ListAssignments", 5000,
        Lister<v1::ListAssignmentsRequest, v1::ListAssignmentsResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().ListAssignments(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.assignments_size(); })},
+           [](const auto& out) { return out.assignments_size(); }),
+       TokenAt<v1::ListAssignmentsRequest>("ListAssignments")},
       {"ListDoorToDoor", 5000,
        Lister<v1::ListDoorToDoorRequest, v1::ListDoorToDoorResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.planning().ListDoorToDoor(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.buildings_size(); })},
+           [](const auto& out) { return out.buildings_size(); }),
+       TokenAt<v1::ListDoorToDoorRequest>("ListDoorToDoor")},
       {"GetProgress", 5000,
        Lister<v1::GetProgressRequest, v1::GetProgressResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.progress().GetProgress(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.rows_size(); })},
+           [](const auto& out) { return out.rows_size(); }),
+       TokenAt<v1::GetProgressRequest>("GetProgress")},
       {"ListUntested", 5000,
        Lister<v1::ListUntestedRequest, v1::ListUntestedResponse>(
            [](Client& c, const auto& r, auto* out) {
              return c.progress().ListUntested(Ctx().get(), r, out);
            },
-           [](const auto& out) { return out.residents_size(); })},
+           [](const auto& out) { return out.residents_size(); }),
+       TokenAt<v1::ListUntestedRequest>("ListUntested")},
   };
 }
 
@@ -1079,8 +1101,9 @@ TEST_F(BadInputPagingTest, ForeignPageTokenIsInvalidForEveryList) {
 TEST_F(BadInputPagingTest, PageTokenPastTheEndIsAnEmptyLastPageForEveryList) {
   for (const ListRpc& list : ListRpcs()) {
     for (const int32_t size : {0, 1}) {
-      for (const char* token :
-           {"p1000000", "p4294967296", "p4294967297", "p18446744073709551615"}) {
+      for (const uint64_t position : {uint64_t{1000000}, uint64_t{4294967296},
+                                      uint64_t{4294967297}, ~uint64_t{0}}) {
+        const std::string token = list.token_at(position);
         SCOPED_TRACE(absl::StrCat(list.rpc, " ", token, " page_size ", size));
         int rows = -1;
         std::string next = "unset";
@@ -1090,6 +1113,21 @@ TEST_F(BadInputPagingTest, PageTokenPastTheEndIsAnEmptyLastPageForEveryList) {
         EXPECT_EQ(next, "");
       }
     }
+  }
+  ExpectHealthy();
+}
+
+// A page token is bound to its list (paging.h): one handed back with
+// another list is refused, never read as a position in it.
+TEST_F(BadInputPagingTest, PageTokenOfAnotherListIsInvalidForEveryList) {
+  const std::vector<ListRpc> lists = ListRpcs();
+  for (size_t i = 0; i < lists.size(); ++i) {
+    const ListRpc& other = lists[(i + 1) % lists.size()];
+    SCOPED_TRACE(absl::StrCat(lists[i].rpc, " with a token of ", other.rpc));
+    int rows = 0;
+    std::string next;
+    ExpectStatus(lists[i].call(*client_, 0, other.token_at(0), &rows, &next), kInvalid,
+                 "page_token belongs to another list (another RPC, round, filter or option)");
   }
   ExpectHealthy();
 }

@@ -72,36 +72,6 @@ TEST(ParseDeskNameTest, MalformedNamesSayWhatIsExpected) {
   }
 }
 
-TEST(PageTokenTest, RoundTripsAndEmptyIsTheStart) {
-  EXPECT_EQ(*DecodePageToken(""), 0u);
-  for (uint64_t position : {uint64_t{0}, uint64_t{1}, uint64_t{1234}, ~uint64_t{0}}) {
-    absl::StatusOr<uint64_t> decoded = DecodePageToken(EncodePageToken(position));
-    ASSERT_TRUE(decoded.ok()) << decoded.status();
-    EXPECT_EQ(*decoded, position);
-  }
-}
-
-TEST(PageTokenTest, TokensNotIssuedHereAreInvalid) {
-  for (const char* bad : {"xyz", "p", "p-1", "p1x", "12", "P12", "p99999999999999999999999"}) {
-    const absl::Status status = DecodePageToken(bad).status();
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_THAT(status.message(), HasSubstr("pass next_page_token unchanged")) << bad;
-  }
-}
-
-TEST(PageSizeTest, ZeroIsTheDefaultAndTheRangeIsChecked) {
-  EXPECT_EQ(*PageSize(0, 50, 1000), 50u);
-  EXPECT_EQ(*PageSize(1, 50, 1000), 1u);
-  EXPECT_EQ(*PageSize(1000, 50, 1000), 1000u);
-  for (int32_t bad : {-1, -3, 1001, 1 << 30}) {
-    const absl::Status status = PageSize(bad, 50, 1000).status();
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("page_size ", bad))) << bad;
-    EXPECT_THAT(status.message(), HasSubstr("between 1 and 1000")) << bad;
-    EXPECT_THAT(status.message(), HasSubstr("default of 50")) << bad;
-  }
-}
-
 TEST(CheckRequestIdTest, OneTo128Bytes) {
   EXPECT_TRUE(CheckRequestId("a").ok());
   EXPECT_TRUE(CheckRequestId(std::string(128, 'x')).ok());
