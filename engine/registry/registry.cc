@@ -1,5 +1,6 @@
 #include "engine/registry/registry.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,10 @@
 namespace swabwave::engine {
 
 absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) {
+  return Import(std::move(community), code_check_ == CodeCheck::kServerWide);
+}
+
+absl::StatusOr<const Community*> Registry::Import(Community community, bool check_codes) {
   std::lock_guard lock(mu_);
   if (community_by_id_.contains(community.id)) {
     return absl::AlreadyExistsError(
@@ -24,6 +29,18 @@ absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) 
       return absl::AlreadyExistsError(
           absl::StrCat("site '", site.id, "' already belongs to community '", owner->second->id,
                        "'; site ids must be unique on the server"));
+    }
+  }
+  if (check_codes) {
+    // Communities recovered since the last checked import are indexed now.
+    for (uint32_t i = codes_.indexed(); i < communities_.size(); ++i) codes_.Add(i);
+    if (const std::optional<uint32_t> shared = codes_.FirstShared(community)) {
+      // The code itself is personal data, and the other community may be
+      // outside the caller's scope: say which row only.
+      return absl::AlreadyExistsError(absl::StrCat(
+          "resident #", *shared + 1, " of community '", community.id,
+          "': its code was already imported with another community; a resident code names one "
+          "person on the server, so this community is not imported"));
     }
   }
   // Encoded and checked before anything changes: a community too large for
@@ -42,6 +59,7 @@ absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) 
   community_by_id_.emplace(pointer->id, pointer);
   for (const Site& site : pointer->sites) site_owner_.emplace(site.id, pointer);
   communities_.push_back(std::move(stored));
+  if (check_codes) codes_.Add(static_cast<uint32_t>(communities_.size() - 1));
   // Under mu_: a round created from this community is journaled after it.
   if (store_ != nullptr) store_->Append(record);
   return pointer;
@@ -190,7 +208,7 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       absl::StatusOr<Community> community = journal::DecodeCommunity(record);
       if (!community.ok()) return community.status();
       if (FindCommunity(community->id) != nullptr) return absl::OkStatus();  // in the snapshot
-      return ImportCommunity(*std::move(community)).status();
+      return Import(*std::move(community), /*check_codes=*/false).status();
     }
     case journal::RecordType::kRoundCreated: {
       absl::StatusOr<journal::RoundCreated> event = journal::DecodeRoundCreated(record);
@@ -236,7 +254,8 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       absl::StatusOr<Community> community = journal::DecodeCommunityImage(record);
       if (!community.ok()) return community.status();
       if (FindCommunity(community->id) != nullptr) return absl::OkStatus();
-      absl::StatusOr<const Community*> imported = ImportCommunity(*std::move(community));
+      absl::StatusOr<const Community*> imported =
+          Import(*std::move(community), /*check_codes=*/false);
       if (!imported.ok()) return absl::DataLossError(imported.status().message());
       return absl::OkStatus();
     }

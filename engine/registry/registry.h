@@ -33,6 +33,7 @@
 #include "engine/model/community.h"
 #include "engine/journal/journal.h"
 #include "engine/model/round_config.h"
+#include "engine/registry/code_index.h"
 #include "engine/round/round.h"
 
 namespace swabwave::engine {
@@ -41,14 +42,23 @@ class Registry {
  public:
   static constexpr size_t kMaxRounds = 4096;
 
-  Registry() = default;
+  // Whether ImportCommunity checks resident codes against every community
+  // already imported. kNone exists only to measure what the check costs
+  // (bench/import_bench.cc), as --durability=none does for the journal.
+  enum class CodeCheck { kServerWide, kNone };
+
+  explicit Registry(CodeCheck code_check = CodeCheck::kServerWide) : code_check_(code_check) {}
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
   // Stores a built community. ALREADY_EXISTS when its id or one of its site
-  // ids is taken (site ids address desks, so they are unique server-wide);
+  // ids is taken (site ids address desks, so they are unique server-wide),
+  // or when one of its resident codes was imported with another community
+  // (naming the resident by its row, "resident #k", never by its code);
   // RESOURCE_EXHAUSTED, with nothing stored or written, when its record is
-  // past the store's record limit (Store::CheckRecordSize).
+  // past the store's record limit (Store::CheckRecordSize). The first import
+  // after a restart indexes every code already on the server (recovery does
+  // not, to stay fast): about a second per 10 million residents.
   [[nodiscard]] absl::StatusOr<const Community*> ImportCommunity(Community community);
   const Community* FindCommunity(absl::string_view id) const;
   size_t community_count() const;
@@ -89,6 +99,9 @@ class Registry {
  private:
   static constexpr size_t kTableSize = kMaxRounds * 2;  // at most half full
 
+  // ImportCommunity; recovery (`check_codes` false) takes the journal's
+  // communities as they were accepted.
+  absl::StatusOr<const Community*> Import(Community community, bool check_codes);
   // CreateRound with a given creation time (recovery keeps the original).
   absl::StatusOr<Round*> CreateRoundAt(RoundConfig config, absl::Time created);
   Round* RoundAt(uint32_t index) const;
@@ -102,6 +115,10 @@ class Registry {
   // but not Debian's prebuilt (uninstrumented) Abseil.
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Community>> communities_ ABSL_GUARDED_BY(mu_);
+  const CodeCheck code_check_;
+  // The codes of communities_[0, codes_.indexed()): caught up lazily by the
+  // first checked import (recovery adds nothing).
+  CodeIndex codes_ ABSL_GUARDED_BY(mu_){&communities_};
   absl::flat_hash_map<std::string, const Community*> community_by_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, const Community*> site_owner_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Round>> rounds_ ABSL_GUARDED_BY(mu_);
