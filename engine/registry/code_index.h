@@ -35,12 +35,15 @@ class CodeIndex {
   CodeIndex(const CodeIndex&) = delete;
   CodeIndex& operator=(const CodeIndex&) = delete;
 
-  // The first resident (dense id) of `community` whose code the index
-  // already holds, or nullopt.
-  std::optional<uint32_t> FirstShared(const Community& community) const;
-  // Adds every code of the community at `ordinal` in the communities. A code
-  // already held keeps its first owner (communities imported before codes
-  // were checked server-wide may share codes; nothing here can fix them).
+  // Adds every code of the community at `ordinal` in the communities, unless
+  // one is already held: then adds none and returns the first such resident
+  // (dense id). One pass: each code is hashed and probed once.
+  // REQUIRES: ordinal == indexed().
+  std::optional<uint32_t> AddUnlessShared(uint32_t ordinal);
+  // Adds every code of the community at `ordinal`; a code already held keeps
+  // its first owner (communities a journal accepted before codes were
+  // checked server-wide may share codes; nothing here can fix them).
+  // REQUIRES: ordinal == indexed().
   void Add(uint32_t ordinal);
   // Communities added so far: the first `indexed()` ordinals.
   uint32_t indexed() const { return indexed_; }

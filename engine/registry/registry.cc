@@ -31,18 +31,6 @@ absl::StatusOr<const Community*> Registry::Import(Community community, bool chec
                        "'; site ids must be unique on the server"));
     }
   }
-  if (check_codes) {
-    // Communities recovered since the last checked import are indexed now.
-    for (uint32_t i = codes_.indexed(); i < communities_.size(); ++i) codes_.Add(i);
-    if (const std::optional<uint32_t> shared = codes_.FirstShared(community)) {
-      // The code itself is personal data, and the other community may be
-      // outside the caller's scope: say which row only.
-      return absl::AlreadyExistsError(absl::StrCat(
-          "resident #", *shared + 1, " of community '", community.id,
-          "': its code was already imported with another community; a resident code names one "
-          "person on the server, so this community is not imported"));
-    }
-  }
   // Encoded and checked before anything changes: a community too large for
   // the store is refused whole.
   std::string record;
@@ -54,12 +42,26 @@ absl::StatusOr<const Community*> Registry::Import(Community community, bool chec
       return s;
     }
   }
-  auto stored = std::make_unique<Community>(std::move(community));
-  const Community* pointer = stored.get();
+  const auto ordinal = static_cast<uint32_t>(communities_.size());
+  communities_.push_back(std::make_unique<Community>(std::move(community)));
+  const Community* pointer = communities_.back().get();
+  if (check_codes) {
+    // Communities recovered since the last checked import are indexed now.
+    for (uint32_t i = codes_.indexed(); i < ordinal; ++i) codes_.Add(i);
+    // Last of the checks: the index reads the codes where they are stored.
+    if (const std::optional<uint32_t> shared = codes_.AddUnlessShared(ordinal)) {
+      const std::string id = pointer->id;
+      communities_.pop_back();
+      // The code itself is personal data, and the other community may be
+      // outside the caller's scope: say which row only.
+      return absl::AlreadyExistsError(absl::StrCat(
+          "resident #", *shared + 1, " of community '", id,
+          "': its code was already imported with another community; a resident code names one "
+          "person on the server, so this community is not imported"));
+    }
+  }
   community_by_id_.emplace(pointer->id, pointer);
   for (const Site& site : pointer->sites) site_owner_.emplace(site.id, pointer);
-  communities_.push_back(std::move(stored));
-  if (check_codes) codes_.Add(static_cast<uint32_t>(communities_.size() - 1));
   // Under mu_: a round created from this community is journaled after it.
   if (store_ != nullptr) store_->Append(record);
   return pointer;
