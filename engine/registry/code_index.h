@@ -6,7 +6,7 @@
 //
 // An entry is (community ordinal, resident) packed in 8 bytes, hashed and
 // compared by the code it names (the code stays in its community's arena,
-// not copied): about 14 bytes per resident with the table's free slots
+// not copied): about 15 bytes per resident with the table's free slots
 // (bench/RESULTS.md, "Codes unique on the server").
 //
 // Ownership: borrows the registry's communities, which must outlive it and
