@@ -68,9 +68,11 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
           !s.ok()) {
         return Fail(s);
       }
-      header_ = chunk_;
     }
     if (absl::Status s = assembler_.Add(chunk_, chunks_); !s.ok()) return Fail(s);
+    // The whole stream is the request: a retry re-sends every chunk, and a
+    // different stream under the same request_id is another request.
+    stream_fingerprint_ = RequestCache::ChainFingerprint(stream_fingerprint_, chunk_);
     ++chunks_;
     StartRead(&raw_chunk_);
   }
@@ -96,17 +98,8 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     if (chunks_ == 0) {
       return Fail(absl::InvalidArgumentError("the import stream carried no chunks"));
     }
-    // Fingerprint only the header chunk: a retry re-sends the same stream.
-    header_.clear_compounds();
-    header_.clear_buildings();
-    header_.clear_units();
-    header_.clear_households();
-    header_.clear_residents();
-    header_.clear_sites();
-    header_.clear_staff();
-    header_.set_last(false);
-    const grpc::Status status =
-        context_.cache->Run("ImportCommunity", assembler_.request_id(), header_, &response_, [this] {
+    const grpc::Status status = context_.cache->Run(
+        "ImportCommunity", assembler_.request_id(), stream_fingerprint_, &response_, [this] {
           absl::StatusOr<engine::Community> community = assembler_.Finish();
           if (!community.ok()) return ToGrpcStatus(community.status());
           absl::StatusOr<const engine::Community*> stored =
@@ -139,10 +132,10 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   RpcTimer timer_;
   grpc::ByteBuffer raw_chunk_;
   v1::ImportCommunityRequest chunk_;
-  v1::ImportCommunityRequest header_;
   ImportAssembler assembler_;
   size_t chunks_ = 0;
   size_t entities_ = 0;
+  uint64_t stream_fingerprint_ = 0;  // RequestCache::ChainFingerprint of every chunk
 };
 
 }  // namespace

@@ -11,10 +11,19 @@ grpc::Status RequestCache::Run(absl::string_view method, absl::string_view reque
                                const google::protobuf::Message& request,
                                google::protobuf::Message* response,
                                const std::function<grpc::Status()>& work) {
+  return Run(method, request_id, ChainFingerprint(0, request), response, work);
+}
+
+uint64_t RequestCache::ChainFingerprint(uint64_t so_far, const google::protobuf::Message& part) {
+  std::string serialized;
+  part.SerializeToString(&serialized);
+  return absl::HashOf(so_far, serialized);
+}
+
+grpc::Status RequestCache::Run(absl::string_view method, absl::string_view request_id,
+                               uint64_t fingerprint, google::protobuf::Message* response,
+                               const std::function<grpc::Status()>& work) {
   const std::string key = absl::StrCat(method, "\n", request_id);
-  std::string serialized_request;
-  request.SerializeToString(&serialized_request);
-  const uint64_t fingerprint = absl::HashOf(serialized_request);
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(key);

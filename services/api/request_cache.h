@@ -45,6 +45,13 @@ class RequestCache {
   grpc::Status Run(absl::string_view method, absl::string_view request_id,
                    const google::protobuf::Message& request, google::protobuf::Message* response,
                    const std::function<grpc::Status()>& work);
+  // The same with the request's fingerprint computed by the caller (an
+  // import stream folds in every chunk as it arrives: ChainFingerprint).
+  grpc::Status Run(absl::string_view method, absl::string_view request_id,
+                   uint64_t request_fingerprint, google::protobuf::Message* response,
+                   const std::function<grpc::Status()>& work);
+  // `so_far` with `part` folded in; 0 starts a chain.
+  static uint64_t ChainFingerprint(uint64_t so_far, const google::protobuf::Message& part);
 
   size_t size() const;
 

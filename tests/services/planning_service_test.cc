@@ -209,6 +209,30 @@ TEST_F(PlanningServiceTest, ImportRequestIdReusedForAnotherCommunityIsInvalid) {
   EXPECT_THAT(status.error_message(), HasSubstr("request_id 'imp-same' was already used"));
 }
 
+// The whole stream is the request: the same header with different rows under
+// the same request id is another request, not a retry to be answered with
+// the first one's OK (which left the second stream's rows silently dropped).
+// Re-sent unchanged it is a retry and gets the original answer. (Cut into
+// other chunks it counts as another stream.)
+TEST_F(PlanningServiceTest, ImportRequestIdReusedForAnotherStreamIsInvalid) {
+  const engine::Community community = MakeCommunity(CommunitySpec{});
+  v1::ImportCommunityResponse first, again;
+  ASSERT_TRUE(ImportChunks(CommunityToChunks(community, "imp-same", 7), &first).ok());
+  ASSERT_TRUE(ImportChunks(CommunityToChunks(community, "imp-same", 7), &again).ok());
+  EXPECT_EQ(again.residents(), first.residents());
+  std::vector<v1::ImportCommunityRequest> changed = CommunityToChunks(community, "imp-same", 7);
+  for (v1::ImportCommunityRequest& chunk : changed) {
+    for (v1::Resident& resident : *chunk.mutable_residents()) {
+      resident.set_mobility_limited(!resident.mobility_limited());
+    }
+  }
+  const grpc::Status status = ImportChunks(changed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("request_id 'imp-same' was already used for a different ImportCommunity "
+                        "request"));
+}
+
 // ---------------------------------------------------------------- CreateRound
 
 class CreateRoundTest : public PlanningServiceTest {
