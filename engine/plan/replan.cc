@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/plan/staffing.h"
 
 namespace swabwave::engine::plan {
 
@@ -115,27 +116,23 @@ CellIndex FindNewCell(const Plan& plan, const std::vector<int32_t>& room,
   return kNoId;
 }
 
-}  // namespace
-
-absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig& config,
-                                    const PlanOptions& options, const Plan& current,
-                                    const std::function<bool(uint32_t)>& tested,
-                                    const ReplanRequest& request) {
-  if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
-  if (absl::Status s = ValidateRequest(layout, current, request); !s.ok()) return s;
-  if (current.wave_count != config.WaveCount()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the current plan has ", current.wave_count, " waves but the round has ",
-                     config.WaveCount(), "; plan the round again"));
-  }
-
+// The re-plan for `request` with, per cell, at most `caps[cell]` desks open
+// from the first wave on (-1: no cap; the caps are the desks the staff on
+// hand can open, found by Replan). A capped cell is changed like a changed
+// site's: who no longer fits moves.
+absl::StatusOr<ReplanResult> PlaceMovers(const RoundLayout& layout, const RoundConfig& config,
+                                         const PlanOptions& options, const Plan& current,
+                                         const std::function<bool(uint32_t)>& tested,
+                                         const ReplanRequest& request,
+                                         const std::vector<int32_t>& caps) {
   ReplanResult result;
   Plan& plan = result.plan;
   plan = current;
-  std::vector<uint8_t> changed_site(layout.site_count(), 0);
-  for (const SiteChange& change : request.changes) changed_site[change.site] = 1;
+  std::vector<int> site_desks(layout.site_count(), -1);  // -1: unchanged
+  for (const SiteChange& change : request.changes) site_desks[change.site] = change.desks;
   auto changed = [&](CellIndex cell) {
-    return changed_site[plan.site_of_cell(cell)] && plan.wave_of_cell(cell) >= request.from_wave;
+    return (site_desks[plan.site_of_cell(cell)] >= 0 || caps[cell] >= 0) &&
+           plan.wave_of_cell(cell) >= request.from_wave;
   };
 
   // Households served in full never move. The changed cells get their new
@@ -151,16 +148,14 @@ absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig
       plan.cell_desks[cell] = layout.site(plan.site_of_cell(cell)).desks;
     }
   }
-  for (const SiteChange& change : request.changes) {
-    for (int wave = request.from_wave; wave < plan.wave_count; ++wave) {
-      const CellIndex cell = plan.cell(change.site, wave);
-      // More desks than the staffed plan opened: nobody has checked that
-      // staff can open them (GetRoster will say).
-      if (change.desks > plan.cell_desks[cell]) plan.within_staff = false;
-      plan.cell_desks[cell] = change.desks;
-      plan.cell_capacity[cell] = std::max(
-          CellCapacity(layout, config, options, change.site, wave, change.desks), room[cell]);
-    }
+  for (CellIndex cell = 0; cell < plan.cell_count(); ++cell) {
+    if (!changed(cell)) continue;
+    const uint32_t site = plan.site_of_cell(cell);
+    int desks = site_desks[site] >= 0 ? site_desks[site] : plan.cell_desks[cell];
+    if (caps[cell] >= 0) desks = std::min(desks, caps[cell]);
+    plan.cell_desks[cell] = desks;
+    plan.cell_capacity[cell] = std::max(
+        CellCapacity(layout, config, options, site, plan.wave_of_cell(cell), desks), room[cell]);
   }
   for (CellIndex cell = 0; cell < plan.cell_count(); ++cell) {
     room[cell] = plan.cell_capacity[cell] - room[cell];
@@ -224,6 +219,59 @@ absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig
   ComputePlanMetrics(layout, plan);
   if (absl::Status s = VerifyPlan(layout, plan); !s.ok()) return s;
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<ReplanResult> Replan(const RoundLayout& layout, const RoundConfig& config,
+                                    const PlanOptions& options, const Plan& current,
+                                    const std::function<bool(uint32_t)>& tested,
+                                    const ReplanRequest& request) {
+  if (absl::Status s = ValidatePlanOptions(options); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(layout, current, request); !s.ok()) return s;
+  if (current.wave_count != config.WaveCount()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the current plan has ", current.wave_count, " waves but the round has ",
+                     config.WaveCount(), "; plan the round again"));
+  }
+  // A plan made within the staff on hand stays so: the re-plan is staffed
+  // with the same rules and availability, every desk the roster cannot
+  // staff from the first wave on is closed, and those it sent there move
+  // again, until the roster has no shortfall (as PlanWithinStaff does for a
+  // first plan). Each pass lowers a cap, so the loop ends.
+  std::vector<int32_t> caps(current.cell_count(), -1);
+  int64_t desk_waves_closed = 0;
+  for (;;) {
+    absl::StatusOr<ReplanResult> result =
+        PlaceMovers(layout, config, options, current, tested, request, caps);
+    if (!result.ok()) {
+      if (desk_waves_closed == 0 || result.status().code() != absl::StatusCode::kResourceExhausted) {
+        return result.status();
+      }
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "without the ", desk_waves_closed, " desk-waves the staff on hand cannot open, ",
+          result.status().message(), "; add staff (GetRoster's shortfalls say where), or re-plan "
+          "with every desk open (staffing mode EVERY_DESK)"));
+    }
+    if (!current.within_staff) return result;  // planned with every desk open: the roster says
+    absl::StatusOr<Roster> roster =
+        StaffPlan(layout, config, result->plan, current.staffing, current.availability);
+    if (!roster.ok()) return roster.status();
+    bool lowered = false;
+    for (const DeskShortfall& shortfall : roster->shortfalls) {
+      if (shortfall.wave < request.from_wave) continue;  // a wave that has begun stays
+      int32_t& cap = caps[result->plan.cell(shortfall.site, shortfall.wave)];
+      const int open = result->plan.cell_desks[result->plan.cell(shortfall.site, shortfall.wave)];
+      if (cap >= 0 && cap <= shortfall.desks_staffed) continue;
+      desk_waves_closed += open - shortfall.desks_staffed;
+      cap = shortfall.desks_staffed;
+      lowered = true;
+    }
+    // Within the staff only with no shortfall at all (one in a wave that has
+    // begun cannot be re-planned away, and is said so).
+    result->plan.within_staff = roster->shortfalls.empty();
+    if (!lowered) return result;
+  }
 }
 
 void RebuildAssignments(const RoundLayout& layout, Plan& plan) {

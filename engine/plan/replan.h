@@ -16,6 +16,15 @@
 // than the households it already served in full (they came early and need
 // no place; counting them keeps every cell's load within its capacity).
 //
+// A plan made within the staff on hand (Plan::within_staff) stays within
+// it: the re-plan is staffed with the plan's rules and availability
+// (StaffPlan), every desk from `from_wave` on that the roster cannot staff
+// is closed, and whoever it would have served moves again, until the roster
+// has no shortfall; RESOURCE_EXHAUSTED (counting the desk-waves closed for
+// staff) when the rest cannot take everyone. `within_staff` is true exactly
+// when the re-plan's roster has no shortfall (one in a wave that has begun
+// cannot be re-planned away). A plan made with every desk open stays so.
+//
 // Thread-safety: a pure function of its arguments; `tested` is called on
 // the caller's thread, during the call only. The result is a value (a new
 // plan); `current` is not changed.

@@ -8,6 +8,8 @@
 
 #include "engine/io/generator.h"
 #include "engine/plan/greedy_planner.h"
+#include "engine/plan/staffed_planning.h"
+#include "engine/plan/staffing.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine::plan {
@@ -33,6 +35,26 @@ const PlanOptions kOptions{20, 0.85};
 
 auto NobodyTested() {
   return [](uint32_t) { return false; };
+}
+
+// Replan, then the promise of PlanSummary.within_staff: a re-plan that says
+// it is within the staff on hand has a roster without a shortfall (the same
+// rules and availability as the plan it changed).
+absl::StatusOr<ReplanResult> ReplanAndCheck(const RoundLayout& layout, const RoundConfig& config,
+                                            const PlanOptions& options, const Plan& current,
+                                            const std::function<bool(uint32_t)>& tested,
+                                            const ReplanRequest& request) {
+  absl::StatusOr<ReplanResult> result = Replan(layout, config, options, current, tested, request);
+  if (result.ok() && result->plan.within_staff) {
+    absl::StatusOr<Roster> roster = StaffPlan(layout, config, result->plan,
+                                              result->plan.staffing, result->plan.availability);
+    EXPECT_TRUE(roster.ok()) << roster.status();
+    if (roster.ok()) {
+      EXPECT_TRUE(roster->shortfalls.empty())
+          << roster->shortfalls.size() << " (site, wave) short of staff beside within_staff";
+    }
+  }
+  return result;
 }
 
 // Every round household's cell must be one cell for all its untested,
@@ -62,7 +84,7 @@ TEST(ReplanTest, ClosingASiteMovesExactlyItsUntestedResidentsInTheRemainingWaves
   auto tested = [](uint32_t r) { return r % 6 < 2 || r % 6 == 4; };
   const ReplanRequest request{1, {SiteChange{1, 0}}};
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, TestRound(), kOptions, *plan, tested, request);
+      ReplanAndCheck(layout, TestRound(), kOptions, *plan, tested, request);
   ASSERT_TRUE(result.ok()) << result.status();
   const Plan& after = result->plan;
   EXPECT_TRUE(VerifyPlan(layout, after).ok());
@@ -118,7 +140,7 @@ TEST(ReplanTest, AMovedHouseholdKeepsItsWaveWhenAnotherSiteHasRoom) {
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{1, 0}}});
+      ReplanAndCheck(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{1, 0}}});
   ASSERT_TRUE(result.ok()) << result.status();
   const Plan& after = result->plan;
 
@@ -148,7 +170,7 @@ TEST(ReplanTest, FewerDesksMoveOnlyTheOverflowAndKeepTheFirstHouseholds) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   // One desk instead of two at site 0: 8 places a wave instead of 17.
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{0, 1}}});
+      ReplanAndCheck(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{0, {{0, 1}}});
   ASSERT_TRUE(result.ok()) << result.status();
   const Plan& after = result->plan;
   EXPECT_TRUE(VerifyPlan(layout, after).ok());
@@ -187,7 +209,7 @@ TEST(ReplanTest, NoRoomLeftIsResourceExhaustedSayingHowManyHaveNoPlace) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   // Site 0 alone from wave 1 has 3 x 17 = 51 places left.
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, config, kOptions, *plan, NobodyTested(), ReplanRequest{1, {{1, 0}}});
+      ReplanAndCheck(layout, config, kOptions, *plan, NobodyTested(), ReplanRequest{1, {{1, 0}}});
   ASSERT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(result.status().message(), HasSubstr("residents have no place from wave 1"));
   EXPECT_THAT(result.status().message(), HasSubstr("open another site"));
@@ -199,7 +221,7 @@ TEST(ReplanTest, ReopeningWithMoreDesksMovesNobody) {
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{2, {{0, 4}}});
+      ReplanAndCheck(layout, TestRound(), kOptions, *plan, NobodyTested(), ReplanRequest{2, {{0, 4}}});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->moved.empty());
   EXPECT_EQ(result->plan.resident_cell, plan->resident_cell);
@@ -213,7 +235,7 @@ TEST(ReplanTest, BadRequestsAreRefusedNamingWhatIsWrong) {
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), kOptions);
   ASSERT_TRUE(plan.ok()) << plan.status();
   auto replan = [&](ReplanRequest request) {
-    return Replan(layout, TestRound(), kOptions, *plan, NobodyTested(), request).status();
+    return ReplanAndCheck(layout, TestRound(), kOptions, *plan, NobodyTested(), request).status();
   };
   EXPECT_THAT(replan({16, {{0, 1}}}).message(), HasSubstr("from_wave 16 is outside"));
   EXPECT_THAT(replan({-1, {{0, 1}}}).message(), HasSubstr("from_wave -1"));
@@ -229,7 +251,7 @@ TEST(ReplanTest, BadRequestsAreRefusedNamingWhatIsWrong) {
   const Community other = MakeCommunity(Shape{});
   const RoundLayout other_layout({&other});
   absl::StatusOr<ReplanResult> foreign =
-      Replan(other_layout, TestRound(), kOptions, *plan, NobodyTested(), {0, {{0, 1}}});
+      ReplanAndCheck(other_layout, TestRound(), kOptions, *plan, NobodyTested(), {0, {{0, 1}}});
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -257,7 +279,7 @@ TEST(ReplanTest, ReferenceCommunityLosesItsBusiestSiteMidRound) {
     return cell != kNoId && plan->wave_of_cell(cell) < from_wave;
   };
   absl::StatusOr<ReplanResult> result =
-      Replan(layout, config, {}, *plan, tested, ReplanRequest{from_wave, {{busiest, 0}}});
+      ReplanAndCheck(layout, config, {}, *plan, tested, ReplanRequest{from_wave, {{busiest, 0}}});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(VerifyPlan(layout, result->plan).ok());
   int64_t displaced = 0;
@@ -276,6 +298,55 @@ TEST(ReplanTest, ReferenceCommunityLosesItsBusiestSiteMidRound) {
     EXPECT_GE(result->plan.wave_of_cell(m.to), from_wave);
   }
   EXPECT_EQ(result->plan.overloaded_cells, 0);
+}
+
+// Issue 24's reproduction: the reference community planned within its
+// staff, then a site closed mid-round. The staffed planner leaves the cells
+// it did not use at every desk, and the re-plan used to fill them by
+// capacity alone while still saying "within the staff on hand", sending
+// people to waves where one desk of four could open. Now every such re-plan
+// either has a roster without a shortfall from its first wave on and says
+// so, or says it is not within the staff.
+TEST(ReplanTest, AReplanOfAStaffedPlanUsesOnlyDesksTheStaffCanOpen) {
+  absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  const RoundLayout layout({&(*generated)[0]});
+  RoundConfig config = TestRound();
+  config.community_ids = {"kangcheng"};
+  config.duration = absl::Hours(24);
+  absl::StatusOr<StaffedPlan> staffed =
+      PlanWithinStaff(GreedyPlanner(), layout, config, {}, StaffingOptions{}, {});
+  ASSERT_TRUE(staffed.ok()) << staffed.status();
+  ASSERT_TRUE(staffed->plan.within_staff);
+  int replans = 0, within = 0;
+  for (const int from_wave : {4, 12}) {
+    auto tested = [&](uint32_t r) {
+      const CellIndex cell = staffed->plan.resident_cell[r];
+      return cell != kNoId && staffed->plan.wave_of_cell(cell) < from_wave;
+    };
+    for (uint32_t site = 0; site < layout.site_count(); ++site) {
+      SCOPED_TRACE(::testing::Message() << "site " << site << " closes from wave " << from_wave);
+      absl::StatusOr<ReplanResult> result =
+          ReplanAndCheck(layout, config, {}, staffed->plan, tested,
+                         ReplanRequest{from_wave, {{site, 0}}});
+      if (!result.ok()) {
+        EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
+        continue;
+      }
+      ++replans;
+      absl::StatusOr<Roster> roster = StaffPlan(layout, config, result->plan,
+                                                staffed->plan.staffing, staffed->plan.availability);
+      ASSERT_TRUE(roster.ok()) << roster.status();
+      for (const DeskShortfall& shortfall : roster->shortfalls) {
+        EXPECT_LT(shortfall.wave, from_wave) << "a desk nobody can staff, at site "
+                                             << shortfall.site << " wave " << shortfall.wave;
+      }
+      EXPECT_EQ(result->plan.within_staff, roster->shortfalls.empty());
+      within += result->plan.within_staff;
+    }
+  }
+  EXPECT_GT(replans, 0);
+  EXPECT_GT(within, 0);
 }
 
 }  // namespace
