@@ -255,13 +255,22 @@ TEST(ReplanTest, BadRequestsAreRefusedNamingWhatIsWrong) {
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(ReplanTest, ReferenceCommunityLosesItsBusiestSiteMidRound) {
-  absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
-  ASSERT_TRUE(generated.ok()) << generated.status();
-  const RoundLayout layout({&(*generated)[0]});
+// The reference community (generated once) and a 24-hour round over it.
+const Community& ReferenceCommunity() {
+  static const Community* community =
+      new Community(std::move(GenerateCommunities({"kangcheng", 0, 1}).value().front()));
+  return *community;
+}
+RoundConfig ReferenceRound() {
   RoundConfig config = TestRound();
   config.community_ids = {"kangcheng"};
   config.duration = absl::Hours(24);
+  return config;
+}
+
+TEST(ReplanTest, ReferenceCommunityLosesItsBusiestSiteMidRound) {
+  const RoundLayout layout({&ReferenceCommunity()});
+  const RoundConfig config = ReferenceRound();
   absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, config, {});
   ASSERT_TRUE(plan.ok()) << plan.status();
 
@@ -308,12 +317,8 @@ TEST(ReplanTest, ReferenceCommunityLosesItsBusiestSiteMidRound) {
 // either has a roster without a shortfall from its first wave on and says
 // so, or says it is not within the staff.
 TEST(ReplanTest, AReplanOfAStaffedPlanUsesOnlyDesksTheStaffCanOpen) {
-  absl::StatusOr<std::vector<Community>> generated = GenerateCommunities({"kangcheng", 0, 1});
-  ASSERT_TRUE(generated.ok()) << generated.status();
-  const RoundLayout layout({&(*generated)[0]});
-  RoundConfig config = TestRound();
-  config.community_ids = {"kangcheng"};
-  config.duration = absl::Hours(24);
+  const RoundLayout layout({&ReferenceCommunity()});
+  const RoundConfig config = ReferenceRound();
   absl::StatusOr<StaffedPlan> staffed =
       PlanWithinStaff(GreedyPlanner(), layout, config, {}, StaffingOptions{}, {});
   ASSERT_TRUE(staffed.ok()) << staffed.status();
