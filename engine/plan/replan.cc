@@ -100,18 +100,39 @@ std::vector<uint32_t> SitesByDistance(const RoundLayout& layout, uint32_t commun
   return order;
 }
 
-// The cell a moving group goes to: its own wave at the nearest site with
-// room, else the earliest wave from `from_wave` on at the nearest site with
-// room; kNoId when nothing has room.
+// The cell at `site` with room for `size` from `from_wave` on whose wave is
+// closest to `own_wave` (the earlier of two as close); kNoId when none.
+CellIndex ClosestWaveWithRoom(const Plan& plan, const std::vector<int32_t>& room, uint32_t site,
+                              int own_wave, int from_wave, int size) {
+  const int widest = std::max(own_wave - from_wave, plan.wave_count - 1 - own_wave);
+  for (int shift = 0; shift <= widest; ++shift) {
+    for (const int wave : {own_wave - shift, own_wave + shift}) {
+      if (wave < from_wave || wave >= plan.wave_count) continue;
+      if (room[plan.cell(site, wave)] >= size) return plan.cell(site, wave);
+    }
+  }
+  return kNoId;
+}
+
+// The cell a moving group goes to under `placement` (see MoverPlacement);
+// `sites` are its community's, nearest first. kNoId when nothing has room.
 CellIndex FindNewCell(const Plan& plan, const std::vector<int32_t>& room,
-                      const std::vector<uint32_t>& sites, int own_wave, int from_wave, int size) {
+                      const std::vector<uint32_t>& sites, MoverPlacement placement, int own_wave,
+                      int from_wave, int size) {
   for (uint32_t site : sites) {
     if (room[plan.cell(site, own_wave)] >= size) return plan.cell(site, own_wave);
   }
-  for (int wave = from_wave; wave < plan.wave_count; ++wave) {
-    for (uint32_t site : sites) {
-      if (room[plan.cell(site, wave)] >= size) return plan.cell(site, wave);
+  if (placement == MoverPlacement::kEarliestWave) {
+    for (int wave = from_wave; wave < plan.wave_count; ++wave) {
+      for (uint32_t site : sites) {
+        if (room[plan.cell(site, wave)] >= size) return plan.cell(site, wave);
+      }
     }
+    return kNoId;
+  }
+  for (uint32_t site : sites) {
+    const CellIndex cell = ClosestWaveWithRoom(plan, room, site, own_wave, from_wave, size);
+    if (cell != kNoId) return cell;
   }
   return kNoId;
 }
@@ -189,8 +210,8 @@ absl::StatusOr<ReplanResult> PlaceMovers(const RoundLayout& layout, const RoundC
       sites_for = building;
     }
     const int size = static_cast<int>(group.residents.size());
-    const CellIndex to = FindNewCell(plan, room, sites, plan.wave_of_cell(group.cell),
-                                     request.from_wave, size);
+    const CellIndex to = FindNewCell(plan, room, sites, request.placement,
+                                     plan.wave_of_cell(group.cell), request.from_wave, size);
     if (to == kNoId) {
       unplaced += size;
       continue;

@@ -8,9 +8,11 @@
 // A household is the plan's atom, so a moving household takes its tested
 // members' planned cell along (their sample stays where it was taken; the
 // result flags them). Households whose members are all tested stay.
-// Where they go: the same wave at the nearest site of their community with
-// room; failing that, the earliest wave from `from_wave` on at the nearest
-// site with room (the first planner's rule).
+// Where they go (MoverPlacement): the same wave at the nearest site of
+// their community with room; failing that, by default the earliest wave
+// from `from_wave` on at the nearest site with room (the first planner's
+// rule), or on request the nearest site with room at the wave closest to
+// their own.
 //
 // Capacity of a changed cell is what its new desks serve, but never less
 // than the households it already served in full (they came early and need
@@ -48,9 +50,26 @@ struct SiteChange {
   int desks = 0;
 };
 
+// Where a displaced household goes. Both rules keep its wave at the
+// nearest site with room when any site has room in it; they differ in what
+// gives way when none does (nearly always: an optimal plan fills its waves;
+// bench/replan_quality measures both, docs/decisions.md says why the
+// default is the default).
+enum class MoverPlacement {
+  // Else the earliest remaining wave with room, at the nearest site with
+  // room in it: the round ends soonest and people come earliest, walking
+  // farther (the first planner's rule).
+  kEarliestWave,
+  // Else the nearest site with room in any remaining wave, at the wave
+  // closest to its own (the earlier of two as close): the shortest walk,
+  // later waves and a later end of the round.
+  kNearestSite,
+};
+
 struct ReplanRequest {
   int from_wave = 0;  // the first wave that has not started
   std::vector<SiteChange> changes;
+  MoverPlacement placement = MoverPlacement::kEarliestWave;
 };
 
 struct MovedResident {

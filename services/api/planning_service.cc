@@ -214,6 +214,20 @@ absl::StatusOr<engine::plan::ReplanRequest> ReplanRequestFromProto(
     const engine::Round& round, const v1::ReplanRoundRequest& request) {
   engine::plan::ReplanRequest replan;
   replan.from_wave = request.from_wave();
+  switch (request.placement()) {
+    case v1::REPLAN_PLACEMENT_UNSPECIFIED:
+    case v1::REPLAN_PLACEMENT_EARLIEST_WAVE:
+      replan.placement = engine::plan::MoverPlacement::kEarliestWave;
+      break;
+    case v1::REPLAN_PLACEMENT_NEAREST_SITE:
+      replan.placement = engine::plan::MoverPlacement::kNearestSite;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "placement ", request.placement(),
+          " is not a placement: use REPLAN_PLACEMENT_EARLIEST_WAVE (the default) or "
+          "REPLAN_PLACEMENT_NEAREST_SITE"));
+  }
   for (const v1::SiteChange& change : request.changes()) {
     absl::StatusOr<uint32_t> site = round.FindSite(change.site_id());
     if (!site.ok()) return site.status();

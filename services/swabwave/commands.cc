@@ -333,6 +333,15 @@ int Replan(const Options& options, const std::string& round) {
   request.set_request_id(Client::NewRequestId("replan"));
   request.set_round(RoundArg(round));
   request.set_from_wave(options.from_wave);
+  if (options.placement == "nearest-site") {
+    request.set_placement(v1::REPLAN_PLACEMENT_NEAREST_SITE);
+  } else if (options.placement.empty() || options.placement == "earliest-wave") {
+    request.set_placement(v1::REPLAN_PLACEMENT_EARLIEST_WAVE);
+  } else {
+    std::cerr << "swabwave replan: --placement is earliest-wave (the default) or nearest-site, "
+                 "not '" << options.placement << "'\n";
+    return 2;
+  }
   for (absl::string_view change : absl::StrSplit(options.changes, ',')) {
     const std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(change, '=');
     int desks = 0;

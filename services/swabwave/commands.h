@@ -47,6 +47,7 @@ struct Options {
   // replan
   int from_wave = -1;
   std::string changes;  // SITE=DESKS,...
+  std::string placement;  // earliest-wave (default) or nearest-site
   // queries
   std::string level;
   std::string community;

@@ -61,6 +61,9 @@ ABSL_FLAG(int, crowding_limit, 0,
           "forecast: people waiting at one site above which a wave is crowded (default 30)");
 ABSL_FLAG(int, from_wave, -1, "replan: the first wave not yet started (0-based)");
 ABSL_FLAG(std::string, changes, "", "replan: SITE=DESKS,... (0 desks closes the site)");
+ABSL_FLAG(std::string, placement, "",
+          "replan: where the displaced go when no site has room in their wave: earliest-wave "
+          "(the default: the round ends soonest) or nearest-site (the shortest walk)");
 ABSL_FLAG(std::string, level, "community", "progress: community, compound, building, site or wave");
 ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
 ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (needs --community)");
@@ -89,7 +92,8 @@ constexpr char kUsage[] =
     "  swabwave roster R [--csv FILE]\n"
     "  swabwave routes R [--teams 2] [--per_visit 10m] [--csv FILE]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
-    "  swabwave replan R --from_wave N --changes SITE=DESKS,... [--csv FILE]\n"
+    "  swabwave replan R --from_wave N --changes SITE=DESKS,...\n"
+    "                    [--placement earliest-wave|nearest-site] [--csv FILE]\n"
     "  swabwave forecast R [--replications 100] [--seed 1] [--rate 110] [--crowding_limit 30]\n"
     "  swabwave door-to-door R\n"
     "  swabwave progress R [--level community|compound|building|site|wave]\n"
@@ -142,6 +146,7 @@ int main(int argc, char** argv) {
   o.crowding_limit = absl::GetFlag(FLAGS_crowding_limit);
   o.from_wave = absl::GetFlag(FLAGS_from_wave);
   o.changes = absl::GetFlag(FLAGS_changes);
+  o.placement = absl::GetFlag(FLAGS_placement);
   o.level = absl::GetFlag(FLAGS_level);
   o.community = absl::GetFlag(FLAGS_community);
   o.building = absl::GetFlag(FLAGS_building);

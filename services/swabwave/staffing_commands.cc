@@ -39,10 +39,14 @@ void PrintRosterHeader(const v1::GetRosterResponse& r) {
                Span(r.max_in_gear()), Span(r.gear_change()), Span(r.rest()),
                r.max_waves_per_stint(), r.min_idle_waves());
   const v1::Headcount& h = r.headcount();
-  absl::PrintF("headcount          samplers %d needed, %d on hand; scanners %d needed, %d on "
-               "hand; %d staff on hand\n",
-               h.samplers_needed(), h.samplers_on_hand(), h.scanners_needed(),
-               h.scanners_on_hand(), h.staff_on_hand());
+  // "Needed" counts a pool member at every site it may serve: an upper
+  // bound, which a plan within the staff may exceed without a shortfall.
+  absl::PrintF("headcount          samplers %d on hand, at most %d needed; scanners %d on hand, "
+               "at most %d needed; %d staff on hand\n"
+               "                   (needed: with everyone on hand all round, an upper bound; "
+               "the shortfalls say where staff is missing)\n",
+               h.samplers_on_hand(), h.samplers_needed(), h.scanners_on_hand(),
+               h.scanners_needed(), h.staff_on_hand());
   absl::PrintF("desk-waves         %d of %d staffed; %d (site, wave) short of staff\n",
                r.desk_waves_staffed(), r.desk_waves_needed(), r.shortfalls_total());
 }

@@ -519,6 +519,9 @@ std::vector<Row> UnaryRows() {
   rows.push_back({"ReplanRoundTooManyDesks",
                   Bad<Replan>([](auto& r) { r.mutable_changes(0)->set_desks(1001); }), kInvalid,
                   "desks 1001 for site 'tc-s1' must be between 0 (closed) and 1000"});
+  rows.push_back({"ReplanRoundUnknownPlacement",
+                  Bad<Replan>([](auto& r) { r.set_placement(static_cast<v1::ReplanPlacement>(7)); }),
+                  kInvalid, "placement 7 is not a placement: use REPLAN_PLACEMENT_EARLIEST_WAVE"});
   rows.push_back({"ReplanRoundUtilizationAboveOne",
                   Bad<Replan>([](auto& r) { r.mutable_options()->set_utilization(1.5); }), kInvalid,
                   "utilization 1.5 must be in (0, 1]"});

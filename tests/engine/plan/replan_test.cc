@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/io/generator.h"
+#include "engine/plan/flow_planner.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/plan/staffed_planning.h"
 #include "engine/plan/staffing.h"
@@ -352,6 +353,96 @@ TEST(ReplanTest, AReplanOfAStaffedPlanUsesOnlyDesksTheStaffCanOpen) {
   }
   EXPECT_GT(replans, 0);
   EXPECT_GT(within, 0);
+}
+
+// Where each placement rule sends the households a closed site displaces,
+// checked against the room the re-plan left (room only shrinks while
+// households are placed, so room left at the end was there when each was
+// placed): a household that left its wave found no site with room in it;
+// under kEarliestWave no earlier wave had room for it anywhere, under
+// kNearestSite no nearer site had room in any wave and its site had none
+// in a wave closer to its own. And the trade the rules make, over all six
+// closures: nearest site walks less, earliest wave ends the rounds sooner.
+TEST(ReplanTest, EachPlacementRuleSendsHouseholdsWhereItSays) {
+  const RoundLayout layout({&ReferenceCommunity()});
+  const RoundConfig config = ReferenceRound();
+  static const StaffedPlan* staffed = new StaffedPlan(
+      PlanWithinStaff(FlowPlanner(), layout, config, {}, StaffingOptions{}, {}).value());
+  const Plan& plan = staffed->plan;
+  const Community& community = ReferenceCommunity();
+  std::vector<uint32_t> household_of(layout.resident_count()), building_of(layout.resident_count());
+  for (BuildingId b = 0; b < community.buildings.size(); ++b) {
+    for (UnitId u : layout.housing(0).units_of(b)) {
+      for (HouseholdId h : layout.housing(0).households_of(u)) {
+        for (ResidentId r : layout.housing(0).residents_of(h)) {
+          household_of[r] = h;
+          building_of[r] = b;
+        }
+      }
+    }
+  }
+  const int from_wave = 6;
+  auto tested = [&](uint32_t r) {
+    const CellIndex cell = plan.resident_cell[r];
+    return cell != kNoId && plan.wave_of_cell(cell) < from_wave;
+  };
+  double walked_m[2] = {0, 0};  // [nearest]: from the homes of all moved to their new sites
+  int64_t last_waves[2] = {0, 0};  // [nearest]: the sum of each re-plan's last wave
+  for (uint32_t closed = 0; closed < layout.site_count(); ++closed) {
+    SCOPED_TRACE(::testing::Message() << "site " << closed << " closes from wave " << from_wave);
+    for (const MoverPlacement placement :
+         {MoverPlacement::kEarliestWave, MoverPlacement::kNearestSite}) {
+      const bool nearest = placement == MoverPlacement::kNearestSite;
+      absl::StatusOr<ReplanResult> result = ReplanAndCheck(
+          layout, config, {}, plan, tested, ReplanRequest{from_wave, {{closed, 0}}, placement});
+      ASSERT_TRUE(result.ok()) << result.status();
+      const Plan& after = result->plan;
+      ASSERT_GT(result->moved_households, 0);
+      auto room = [&](uint32_t site, int wave) {
+        const CellIndex cell = after.cell(site, wave);
+        return after.cell_capacity[cell] - after.cell_load[cell];
+      };
+      std::map<std::pair<uint32_t, CellIndex>, int> sizes;  // (household, to) -> members
+      for (const MovedResident& m : result->moved) ++sizes[{household_of[m.resident], m.to}];
+      for (const MovedResident& m : result->moved) {
+        const int size = sizes[{household_of[m.resident], m.to}];
+        const int own = after.wave_of_cell(m.from), wave = after.wave_of_cell(m.to);
+        const uint32_t site = after.site_of_cell(m.to);
+        const Location home = community.buildings[building_of[m.resident]].location;
+        const double distance = Distance(home, layout.site(site).location);
+        walked_m[nearest] += distance;
+        if (wave == own) continue;
+        for (uint32_t s = 0; s < layout.site_count(); ++s) {
+          EXPECT_LT(room(s, own), size) << "resident " << m.resident << " left wave " << own
+                                        << " though site " << s << " had room in it";
+        }
+        for (int w = from_wave; w < after.wave_count; ++w) {
+          for (uint32_t s = 0; s < layout.site_count(); ++s) {
+            if (room(s, w) < size) continue;
+            if (!nearest) {
+              EXPECT_GE(w, wave) << "resident " << m.resident << " went to wave " << wave
+                                 << " though site " << s << " had room in wave " << w;
+            } else if (s != site) {
+              EXPECT_GE(Distance(home, layout.site(s).location), distance)
+                  << "resident " << m.resident << " walks past site " << s << " (room in wave "
+                  << w << ")";
+            } else {
+              EXPECT_GE(std::abs(w - own), std::abs(wave - own))
+                  << "resident " << m.resident << " went to wave " << wave << " of its site though "
+                  << "wave " << w << " is closer to its own " << own;
+            }
+          }
+        }
+      }
+      int last_wave = 0;
+      for (CellIndex cell = 0; cell < after.cell_count(); ++cell) {
+        if (after.cell_load[cell] > 0) last_wave = std::max(last_wave, after.wave_of_cell(cell));
+      }
+      last_waves[nearest] += last_wave;
+    }
+  }
+  EXPECT_LT(walked_m[1], walked_m[0]) << "nearest site must walk less";
+  EXPECT_LT(last_waves[0], last_waves[1]) << "earliest wave must end the rounds sooner";
 }
 
 }  // namespace

@@ -137,6 +137,16 @@ TEST(PlanWithinStaffTest, ReferenceCommunity) {
     EXPECT_LE(staffed->roster.cell_desks_needed[cell], staffed->plan.cell_desks[cell]);
     EXPECT_EQ(staffed->roster.cell_desks_staffed[cell], staffed->roster.cell_desks_needed[cell]);
   }
+  // Headcount's "needed" is an upper bound, not what the roster uses: the
+  // reference staff work this plan without a shortfall, yet a pool member
+  // who may serve several sites is counted at each, so a role "needs" more
+  // than are on hand (planning.proto, Headcount).
+  const Headcount& headcount = staffed->roster.headcount;
+  EXPECT_TRUE(headcount.samplers_needed > headcount.samplers_on_hand ||
+              headcount.scanners_needed > headcount.scanners_on_hand)
+      << "samplers " << headcount.samplers_needed << " needed, " << headcount.samplers_on_hand
+      << " on hand; scanners " << headcount.scanners_needed << " needed, "
+      << headcount.scanners_on_hand << " on hand";
   printf("reference: %d waves instead of %d (%s longer), %lld desk-waves capped, %d plans\n",
          staffed->waves, staffed->waves_with_every_desk,
          absl::FormatDuration(staffed->longer).c_str(),
