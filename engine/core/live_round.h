@@ -111,7 +111,9 @@ struct LiveRoundSpec {
   std::vector<ResidentState> initial;
   std::vector<CellIndex> cells;
   uint32_t site_count = 0;
-  std::vector<uint32_t> desk_sites;  // per desk: its round-wide site; a site's desks are adjacent
+  // Per desk: its round-wide site, or site_count for a door-to-door team's
+  // desk (those come after every site's); a site's desks are adjacent.
+  std::vector<uint32_t> desk_sites;
   // Recovery from a dense snapshot: the table's words and tags came from
   // the image; leave them for AdoptSnapshotWords instead of resetting them,
   // and take the cells per table position from `cells_by_position` (also

@@ -108,6 +108,8 @@ absl::string_view RecordTypeName(RecordType type) {
       return "CommunityImage";
     case RecordType::kRoundImage:
       return "RoundImage";
+    case RecordType::kVisit:
+      return "Visit";
   }
   return "unknown";
 }
@@ -272,6 +274,7 @@ void EncodeRoundCreated(const RoundCreated& event, std::string* out) {
   PutDuration(w, c.wave_length);
   PutDuration(w, c.duration);
   PutTime(w, event.created);
+  w.SignedVarint(c.door_to_door_teams);  // since issue 18; absent before: the default
 }
 
 absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
@@ -288,10 +291,14 @@ absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
     if (!in.String(&c.community_ids.emplace_back())) return Malformed(kType, "community id");
   }
   if (!GetTime(in, &c.start) || !in.SignedVarint(&ratio) || !GetDuration(in, &c.wave_length) ||
-      !GetDuration(in, &c.duration) || !GetTime(in, &event.created) || !in.empty()) {
+      !GetDuration(in, &c.duration) || !GetTime(in, &event.created)) {
     return Malformed(kType, "fields");
   }
+  int64_t teams = kDefaultDoorToDoorTeams;
+  if (!in.empty() && (!in.SignedVarint(&teams) || !in.empty())) return Malformed(kType, "teams");
   c.pool_ratio = static_cast<int>(ratio);
+  if (teams < 1 || teams > kMaxDoorToDoorTeams) return Malformed(kType, "teams out of range");
+  c.door_to_door_teams = static_cast<int>(teams);
   if (absl::Status s = ValidateRoundConfig(c); !s.ok()) return Malformed(kType, s.message());
   return event;
 }
@@ -496,6 +503,36 @@ absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record) {
   if (!r.request_whole) r.request = low;
   if (!in.empty()) return Malformed(kType, "fields");
   r.slot = slot;
+  return r;
+}
+
+// ------------------------------------------------------------------- visits
+
+void EncodeVisit(const VisitRecord& r, std::string* out) {
+  Header(RecordType::kVisit, out);
+  ByteWriter w(out);
+  w.Varint(r.round);
+  w.Varint(r.visit.resident);
+  w.Varint(r.visit.desk);
+  w.U8(static_cast<uint8_t>(r.visit.outcome));
+  w.SignedVarint(r.visit.at_unix_seconds);
+  w.Fixed64(r.visit.request);
+  w.String(r.visit.reason);
+}
+
+absl::StatusOr<VisitRecord> DecodeVisit(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kVisit;
+  ByteReader in(record);
+  VisitRecord r;
+  uint8_t outcome;
+  if (!Begin(kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&r.visit.resident) ||
+      !in.Varint32(&r.visit.desk) || !in.U8(&outcome) ||
+      !in.SignedVarint(&r.visit.at_unix_seconds) || !in.Fixed64(&r.visit.request) ||
+      !in.String(&r.visit.reason) || !in.empty()) {
+    return Malformed(kType, "fields");
+  }
+  r.visit.outcome = static_cast<visits::VisitOutcome>(outcome);
+  if (absl::Status s = visits::ValidateVisit(r.visit); !s.ok()) return Malformed(kType, s.message());
   return r;
 }
 

@@ -21,6 +21,7 @@
 #include "engine/model/community.h"
 #include "engine/model/round_config.h"
 #include "engine/plan/plan.h"
+#include "engine/visits/visit_book.h"
 
 namespace swabwave::engine::journal {
 
@@ -41,7 +42,8 @@ enum class RecordType : uint8_t {
   kCommunityImage = 10,
   kRoundImage = 11,
   kCheckIn = 12,  // with the request id's whole 64-bit fingerprint
-  kLast = kCheckIn,
+  kVisit = 13,    // a door-to-door visit that did not sample (engine/visits)
+  kLast = kVisit,
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or
@@ -111,6 +113,17 @@ struct CheckInRecord {
 void EncodeCheckIn(const CheckInRecord& record, std::string* out);
 // Reads either kind.
 [[nodiscard]] absl::StatusOr<CheckInRecord> DecodeCheckIn(absl::string_view record);
+
+// ---- door-to-door visits
+
+struct VisitRecord {
+  uint32_t round = 0;  // index in creation order
+  visits::Visit visit;
+};
+void EncodeVisit(const VisitRecord& record, std::string* out);
+// DATA_LOSS-free: a malformed record or one ValidateVisit refuses is
+// INVALID_ARGUMENT, like every decoder here.
+[[nodiscard]] absl::StatusOr<VisitRecord> DecodeVisit(absl::string_view record);
 
 }  // namespace swabwave::engine::journal
 

@@ -39,6 +39,11 @@ absl::Status ValidateRoundConfig(const RoundConfig& config) {
         absl::StrCat("duration ", absl::FormatDuration(config.duration),
                      " must be at least one wave and at most 7 days"));
   }
+  if (config.door_to_door_teams < 1 || config.door_to_door_teams > kMaxDoorToDoorTeams) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("door_to_door_teams ", config.door_to_door_teams, " must be between 1 and ",
+                     kMaxDoorToDoorTeams, " per community"));
+  }
   return absl::OkStatus();
 }
 

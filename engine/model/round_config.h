@@ -19,6 +19,10 @@ inline constexpr absl::Duration kDefaultRoundDuration = absl::Hours(24);
 inline constexpr absl::Duration kMinWaveLength = absl::Minutes(5);
 inline constexpr absl::Duration kMaxWaveLength = absl::Hours(4);
 inline constexpr absl::Duration kMaxRoundDuration = absl::Hours(24 * 7);
+// Door-to-door teams per community: each is a mobile desk of the round
+// (Round::ResolveTeam), numbered from 1.
+inline constexpr int kDefaultDoorToDoorTeams = 2;
+inline constexpr int kMaxDoorToDoorTeams = 64;
 
 struct RoundConfig {
   std::string id;
@@ -27,6 +31,7 @@ struct RoundConfig {
   int pool_ratio = 10;
   absl::Duration wave_length = kDefaultWaveLength;
   absl::Duration duration = kDefaultRoundDuration;
+  int door_to_door_teams = kDefaultDoorToDoorTeams;  // per community
 
   int WaveCount() const {
     absl::Duration rest;  // IDivDuration requires somewhere to put it

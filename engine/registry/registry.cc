@@ -271,6 +271,13 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
       return round->RestoreCheckIn(*event);
     }
+    case journal::RecordType::kVisit: {
+      absl::StatusOr<journal::VisitRecord> event = journal::DecodeVisit(record);
+      if (!event.ok()) return event.status();
+      Round* round = RoundAt(event->round);
+      if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
+      return round->RestoreVisit(event->visit);
+    }
   }
   return absl::InvalidArgumentError("unknown journal record type");
 }

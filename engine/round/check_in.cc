@@ -19,7 +19,37 @@ absl::StatusOr<DeskIndex> Round::ResolveDesk(absl::string_view site_id, int numb
   return layout_.first_desk(*site) + static_cast<DeskIndex>(number - 1);
 }
 
+absl::StatusOr<DeskIndex> Round::ResolveTeam(absl::string_view community_id, int number) const {
+  const absl::StatusOr<uint32_t> community = FindCommunity(community_id);
+  if (!community.ok()) return community.status();
+  if (number < 1 || number > config_.door_to_door_teams) {
+    return absl::NotFoundError(absl::StrCat("round ", config_.id, " has door-to-door teams 1..",
+                                            config_.door_to_door_teams, " in community '",
+                                            community_id, "'; there is no team ", number));
+  }
+  return layout_.desk_count() +
+         *community * static_cast<uint32_t>(config_.door_to_door_teams) +
+         static_cast<DeskIndex>(number - 1);
+}
+
+std::optional<Round::Team> Round::TeamOf(DeskIndex desk) const {
+  if (desk < layout_.desk_count() || desk >= desk_total()) return std::nullopt;
+  const uint32_t offset = desk - layout_.desk_count();
+  const auto teams = static_cast<uint32_t>(config_.door_to_door_teams);
+  return Team{offset / teams, static_cast<int>(offset % teams) + 1};
+}
+
+std::vector<uint32_t> Round::DeskSites() const {
+  std::vector<uint32_t> sites = layout_.desk_sites();
+  sites.resize(desk_total(), layout_.site_count());
+  return sites;
+}
+
 std::string Round::DeskName(DeskIndex desk) const {
+  if (const std::optional<Team> team = TeamOf(desk)) {
+    return absl::StrCat("communities/", config_.community_ids[team->community], "/teams/",
+                        team->number);
+  }
   const uint32_t site = layout_.site_of_desk(desk);
   return absl::StrCat("sites/", layout_.site(site).id, "/desks/",
                       desk - layout_.first_desk(site) + 1);
@@ -57,7 +87,7 @@ absl::Status Round::CheckOpen(absl::string_view what) const {
 
 absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view barcode) {
   if (absl::Status s = CheckOpen("tubes can be scanned in"); !s.ok()) return s;
-  if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
+  if (desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
   // Journaled under the rack's lock, so tube records are in index order.
   return live()->rack().RackTube(desk, barcode, [&](TubeIndex tube) {
     if (store_ == nullptr) return;
@@ -70,7 +100,7 @@ absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view
 
 absl::StatusOr<core::TubeView> Round::SealTube(DeskIndex desk, absl::string_view barcode) {
   if (absl::Status s = CheckOpen("tubes can be sealed"); !s.ok()) return s;
-  if (desk >= layout_.desk_count()) return absl::NotFoundError("no such desk in this round");
+  if (desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
   absl::StatusOr<core::TubeView> sealed = live()->rack().SealTube(desk, barcode);
   if (sealed.ok() && store_ != nullptr) {
     std::string record;

@@ -181,7 +181,7 @@ core::LiveRoundSpec Round::LiveSpec(const plan::Plan& plan) const {
   spec.epoch_unix_seconds = absl::ToUnixSeconds(config_.start - kScanBeforeStartTolerance);
   spec.table = table_.get();
   spec.site_count = layout_.site_count();
-  spec.desk_sites = layout_.desk_sites();
+  spec.desk_sites = DeskSites();
   spec.cells = plan.resident_cell;
   spec.initial.resize(layout_.resident_count());
   for (uint32_t r = 0; r < spec.initial.size(); ++r) {

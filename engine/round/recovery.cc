@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage imag
       absl::ToUnixSeconds(round->config_.start - kScanBeforeStartTolerance);
   spec.table = round->table_.get();
   spec.site_count = layout.site_count();
-  spec.desk_sites = layout.desk_sites();
+  spec.desk_sites = round->DeskSites();
   spec.keep_words = true;
   spec.cells_by_position = std::move(image.cells_by_position);
 
@@ -124,7 +124,7 @@ absl::Status Round::RestorePhase(RoundPhase target) {
 
 absl::Status Round::RestoreRack(DeskIndex desk, TubeIndex tube, absl::string_view barcode) {
   core::LiveRound* state = live();
-  if (state == nullptr || desk >= layout_.desk_count()) {
+  if (state == nullptr || desk >= desk_total()) {
     return absl::DataLossError(absl::StrCat("a journaled tube of round ", config_.id,
                                             " names a desk the round does not have"));
   }
@@ -194,10 +194,27 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
       std::string record;
       record.reserve(estimate);
       journal::EncodeRoundImage(source, &record);
-      if (record.size() <= journal::kMaxPayloadBytes) return sink.Add(record);
+      if (record.size() <= journal::kMaxPayloadBytes) {
+        if (absl::Status s = sink.Add(record); !s.ok()) return s;
+        return WriteVisits(sink);
+      }
     }
   }
-  return WriteRecordsLocked(sink);
+  if (absl::Status s = WriteRecordsLocked(sink); !s.ok()) return s;
+  return WriteVisits(sink);
+}
+
+absl::Status Round::WriteVisits(journal::SnapshotSink& sink) const {
+  // After the round: replaying a visit needs the round (and its teams).
+  // Visits recorded after the snapshot began are here and in the journal;
+  // the second replay finds its request recorded and changes nothing.
+  std::string record;
+  for (const visits::Visit& visit : visits_.History()) {
+    record.clear();
+    journal::EncodeVisit({index_, visit}, &record);
+    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Round::WriteRecordsLocked(journal::SnapshotSink& sink) const {

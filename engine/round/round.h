@@ -9,6 +9,8 @@
 //                        writing its snapshot
 //   progress_queries.cc  totals, progress by level, the untested and
 //                        door-to-door lists (progress.h)
+//   visits.cc            door-to-door visits that did not sample
+//                        (engine/visits/visit_book.h)
 // State of later stages (boxes, lab results, recalls, visits) lives in
 // modules of its own beside this folder; Round only wires them.
 //
@@ -81,6 +83,7 @@
 #include "engine/plan/replan.h"
 #include "engine/plan/staffed_planning.h"
 #include "engine/round/progress.h"
+#include "engine/visits/visit_book.h"
 
 namespace swabwave::engine {
 
@@ -199,7 +202,26 @@ class Round {
   // The round-wide desk index of desk `number` (from 1) at site `site_id`.
   // NOT_FOUND naming what is unknown.
   [[nodiscard]] absl::StatusOr<DeskIndex> ResolveDesk(absl::string_view site_id, int number) const;
-  // "sites/{site_id}/desks/{n}".
+  // Door-to-door teams are mobile desks, numbered after every site's desk:
+  // team n (from 1) of the community at position c is desk
+  // layout().desk_count() + c × config().door_to_door_teams + n - 1. They
+  // rack tubes and check residents in like a site's desks.
+  // NOT_FOUND naming what is unknown.
+  [[nodiscard]] absl::StatusOr<DeskIndex> ResolveTeam(absl::string_view community_id,
+                                                      int number) const;
+  struct Team {
+    uint32_t community = 0;  // position in config().community_ids
+    int number = 0;          // from 1
+  };
+  // The team whose desk `desk` is; none for a site's desk.
+  std::optional<Team> TeamOf(DeskIndex desk) const;
+  // Every desk of the round: the sites' and then the teams'.
+  uint32_t desk_total() const {
+    return layout_.desk_count() +
+           static_cast<uint32_t>(layout_.community_count()) *
+               static_cast<uint32_t>(config_.door_to_door_teams);
+  }
+  // "sites/{site_id}/desks/{n}", or "communities/{community_id}/teams/{n}".
   std::string DeskName(DeskIndex desk) const;
 
   // Checks a resident in. kRoundNotOpen unless the round is open.
@@ -229,6 +251,30 @@ class Round {
   std::optional<SampledCheckIn> SampledAt(uint32_t resident) const;
   // A tube's barcode, not copied: for answers on the check-in path.
   absl::string_view TubeBarcode(TubeIndex tube) const { return live()->rack().BarcodeOf(tube); }
+
+  // ---- door-to-door visits (visits.cc; the book takes its own lock)
+
+  // Round-wide index of the resident with `code`, or NOT_FOUND (the code is
+  // not in the message: it is personal data).
+  [[nodiscard]] absl::StatusOr<uint32_t> FindResident(absl::string_view code) const;
+  // Records what a team found at a resident's door when it did not sample
+  // them, journaled before it returns (the caller waits for the store).
+  // A request recorded before answers its first visit, `replayed`, even for
+  // another resident: that is INVALID_ARGUMENT (a request id names one
+  // visit). FAILED_PRECONDITION unless open, or when the resident is
+  // sampled already; NOT_FOUND when `visit.desk` is not a team's;
+  // INVALID_ARGUMENT as visits::ValidateVisit.
+  [[nodiscard]] absl::StatusOr<visits::VisitBook::Recorded> RecordVisit(visits::Visit visit);
+  // The latest visit of `resident`; none when never visited.
+  std::optional<visits::ResidentVisits> VisitsOf(uint32_t resident) const {
+    return visits_.Of(resident);
+  }
+  // Residents by their latest visit's outcome, the sampled left out.
+  // FAILED_PRECONDITION before the round is planned.
+  [[nodiscard]] absl::StatusOr<visits::VisitCounts> VisitTotals() const;
+  // Recovery: a journaled visit (idempotent by its request). DATA_LOSS when
+  // it names a resident or desk the round does not have.
+  [[nodiscard]] absl::Status RestoreVisit(const visits::Visit& visit);
 
   // ---- progress (FAILED_PRECONDITION before the round is planned)
 
@@ -309,9 +355,14 @@ class Round {
 
   // Fills site_index_ from the layout (Create, FromImage).
   void IndexSites();
+  // Per desk of desk_total(): its site, or site_count() for a team's
+  // (core::LiveRoundSpec::desk_sites).
+  std::vector<uint32_t> DeskSites() const;
   // The records of WriteSnapshot's kRecords style. REQUIRES: mu_ held.
   absl::Status WriteRecordsLocked(journal::SnapshotSink& sink) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Every visit, as kVisit records (after the round's own in a snapshot).
+  absl::Status WriteVisits(journal::SnapshotSink& sink) const;
 
   core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
   // Moves the live cells to `new_plan`'s and makes it the plan; keeps the
@@ -351,6 +402,8 @@ class Round {
   JournalLog log_{this};
   // Tubes sealed by hand, collected while recovering (RestoreSeal).
   std::vector<bool> restore_sealed_;
+  // Door-to-door visits; its own lock. Kept across a re-plan.
+  visits::VisitBook visits_;
   // Set (release) by MakePlan; never replaced once the round is open.
   std::atomic<core::LiveRound*> live_{nullptr};
 

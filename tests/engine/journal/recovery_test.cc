@@ -88,6 +88,13 @@ std::string Fingerprint(Node& node) {
   }
   absl::StrAppend(&out, "exempt ", live.exempt_sampled(), " d2d ", live.door_to_door_sampled(),
                   " total ", live.TotalCheckIns(), "\n");
+  for (uint32_t r = 0; r < live.resident_count(); ++r) {
+    if (const std::optional<visits::ResidentVisits> seen = round->VisitsOf(r)) {
+      absl::StrAppend(&out, "visits of ", r, ": ", seen->count, " last ",
+                      visits::VisitOutcomeName(seen->last), " at ", seen->last_at_unix_seconds,
+                      "\n");
+    }
+  }
   return out;
 }
 
@@ -113,6 +120,10 @@ class RecoveryTest : public ::testing::Test {
       ASSERT_TRUE((*round)->RackTube(0, absl::StrCat("A-", t)).ok());
       ASSERT_TRUE((*round)->RackTube(1, absl::StrCat("B-", t)).ok());
     }
+  }
+
+  static uint32_t Resident(Node& node, int n) {
+    return node.round()->FindResident(ResidentCode("tc", n)).value();
   }
 
   CheckInResult CheckIn(Node& node, DeskIndex desk, int n) {
@@ -312,17 +323,29 @@ TEST_F(RecoveryTest, ExtremeScanTimesAreRefusedWithoutOverflow) {
 class SnapshotStyleTest : public RecoveryTest,
                           public ::testing::WithParamInterface<SnapshotStyle> {
  protected:
-  // Residents 1-6 checked in, [snapshot], 7-22 checked in, a tube racked
-  // and one sealed by hand, a re-plan, 23 checked in.
+  // Residents 1-6 checked in, team 1 not finding 10 at home, [snapshot],
+  // 7-22 but 15 checked in, team 2 racking a tube, sampling 24 (a
+  // neighbour met on the way) and finding 15 moved away, a tube racked and
+  // one sealed by hand, a re-plan, 23 checked in.
   void RunHistory(Node& node, bool snapshot) {
     ASSERT_NO_FATAL_FAILURE(SetUpRound(node));
     for (int n = 1; n <= 6; ++n) CheckIn(node, n % 2, n);
+    const DeskIndex team1 = node.round()->ResolveTeam("tc", 1).value();
+    const DeskIndex team2 = node.round()->ResolveTeam("tc", 2).value();
+    ASSERT_TRUE(node.round()->RecordVisit({Resident(node, 10), team1, visits::VisitOutcome::kNotHome, kScan, "", 77}).ok());
     if (snapshot) {
       absl::StatusOr<uint64_t> covered = node.journal->WriteSnapshot(
           [&](journal::SnapshotSink& sink) { return node.registry.WriteSnapshot(sink, GetParam()); });
       ASSERT_TRUE(covered.ok()) << covered.status();
     }
-    for (int n = 7; n <= 22; ++n) CheckIn(node, n % 2, n);
+    for (int n = 7; n <= 22; ++n) {
+      if (n != 15) CheckIn(node, n % 2, n);
+    }
+    ASSERT_TRUE(node.round()->RackTube(team2, "T-1").ok());
+    ASSERT_EQ(CheckIn(node, team2, 24).verdict, CheckInVerdict::kSampled);
+    ASSERT_TRUE(node.round()->RecordVisit({Resident(node, 15), team2, visits::VisitOutcome::kMovedAway, kScan + 5,
+                                           "moved to another city", 78})
+                    .ok());
     ASSERT_TRUE(node.round()->RackTube(0, "A-9").ok());
     ASSERT_TRUE(node.round()->SealTube(0, "A-2").ok());
     ASSERT_TRUE(node.round()->Replan({0, {{0, 1}}}, plan::PlanOptions{20, 0.85}).ok());

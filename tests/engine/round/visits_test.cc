@@ -1,0 +1,250 @@
+// Door-to-door teams at the round: their desks, and the visits that did
+// not sample (engine/round/visits.cc, engine/visits/visit_book.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "engine/journal/records.h"
+#include "engine/plan/greedy_planner.h"
+#include "engine/registry/registry.h"
+#include "engine/round/round.h"
+#include "tests/engine/test_community.h"
+
+namespace swabwave::engine {
+namespace {
+
+using ::swabwave::engine::testing::MakeCommunity;
+using ::swabwave::engine::testing::ResidentCode;
+using ::swabwave::engine::testing::Shape;
+using ::testing::HasSubstr;
+using visits::Visit;
+using visits::VisitOutcome;
+
+const absl::Time kStart = absl::FromUnixSeconds(1795762800);
+const int64_t kAt = 1795762800 + 600;
+
+// "tc" (residents 1-24, every 5th mobility-limited: 5, 10, 15, 20; one
+// site of two desks) and "td"; round "r" with three teams per community.
+class TeamsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Shape tc;
+    tc.mobility_limited_every = 5;
+    ASSERT_TRUE(registry_.ImportCommunity(MakeCommunity(tc)).ok());
+    ASSERT_TRUE(registry_.ImportCommunity(MakeCommunity(Shape{.id = "td", .buildings = 1})).ok());
+    RoundConfig config;
+    config.id = "r";
+    config.community_ids = {"tc", "td"};
+    config.start = kStart;
+    config.pool_ratio = 5;
+    config.door_to_door_teams = 3;
+    absl::StatusOr<Round*> round = registry_.CreateRound(config);
+    ASSERT_TRUE(round.ok()) << round.status();
+    round_ = *round;
+    ASSERT_TRUE(round_->MakePlan(plan::GreedyPlanner(), {}).ok());
+    ASSERT_TRUE(round_->Open().ok());
+  }
+
+  uint32_t Resident(int n) { return round_->FindResident(ResidentCode("tc", n)).value(); }
+  Visit NotHome(int n, DeskIndex team, uint64_t request) {
+    return Visit{Resident(n), team, VisitOutcome::kNotHome, kAt, "", request};
+  }
+
+  Registry registry_;
+  Round* round_ = nullptr;
+};
+
+TEST_F(TeamsTest, TeamsAreDesksAfterEverySitesAndNamedByTheirCommunity) {
+  const uint32_t site_desks = round_->layout().desk_count();
+  EXPECT_EQ(round_->desk_total(), site_desks + 2 * 3);
+  EXPECT_EQ(round_->ResolveTeam("tc", 1).value(), site_desks);
+  EXPECT_EQ(round_->ResolveTeam("td", 3).value(), site_desks + 5);
+  EXPECT_EQ(round_->DeskName(site_desks + 4), "communities/td/teams/2");
+  EXPECT_FALSE(round_->TeamOf(0).has_value());
+  EXPECT_EQ(round_->TeamOf(site_desks + 4)->community, 1u);
+  EXPECT_EQ(round_->TeamOf(site_desks + 4)->number, 2);
+  EXPECT_THAT(round_->ResolveTeam("tc", 4).status().message(),
+              HasSubstr("has door-to-door teams 1..3 in community 'tc'; there is no team 4"));
+  EXPECT_EQ(round_->ResolveTeam("tc", 0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(round_->ResolveTeam("nope", 1).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TeamsTest, ATeamRacksTubesAndSamplesAtTheDoorLikeADesk) {
+  const DeskIndex team = round_->ResolveTeam("tc", 2).value();
+  ASSERT_TRUE(round_->RackTube(team, "TEAM-1").ok());
+  const core::CheckInResult r =
+      round_->CheckIn(team, ResidentCode("tc", 5), kAt, core::RequestFingerprint("v1"));
+  ASSERT_EQ(r.verdict, core::CheckInVerdict::kSampled);
+  EXPECT_EQ(r.desk, team);
+  EXPECT_EQ(round_->live()->door_to_door_sampled(), 1u);
+  // The site's counts are the site's desks' only; the total has the team's.
+  EXPECT_EQ(round_->CheckInsPerSite()[0], 0u);
+  EXPECT_EQ(round_->live()->TotalCheckIns(), 1u);
+  EXPECT_EQ(round_->Totals()->sampled, 1);
+  // A resident sampled at the door cannot be sampled again at a desk.
+  ASSERT_TRUE(round_->RackTube(0, "DESK-1").ok());
+  const core::CheckInResult again =
+      round_->CheckIn(0, ResidentCode("tc", 5), kAt + 60, core::RequestFingerprint("d1"));
+  EXPECT_EQ(again.verdict, core::CheckInVerdict::kAlreadySampled);
+  EXPECT_EQ(round_->DeskName(again.desk), "communities/tc/teams/2");
+}
+
+TEST_F(TeamsTest, TheLatestVisitCountsAndAnySwabOutranksIt) {
+  const DeskIndex team = round_->ResolveTeam("tc", 1).value();
+  ASSERT_TRUE(round_->RecordVisit(NotHome(10, team, 1)).ok());
+  ASSERT_TRUE(round_->RecordVisit(NotHome(15, team, 2)).ok());
+  ASSERT_TRUE(round_->RecordVisit(
+                        {Resident(20), team, VisitOutcome::kInHospital, kAt, "ward 3", 3})
+                  .ok());
+  visits::VisitCounts counts = round_->VisitTotals().value();
+  EXPECT_EQ(counts.not_home, 2);
+  EXPECT_EQ(counts.in_hospital, 1);
+  EXPECT_EQ(counts.visits, 3);
+
+  // The second visit finds 10 refusing: the latest counts.
+  ASSERT_TRUE(round_->RecordVisit(
+                        {Resident(10), team, VisitOutcome::kRefused, kAt + 3600, "said no", 4})
+                  .ok());
+  EXPECT_EQ(round_->VisitsOf(Resident(10))->count, 2u);
+  EXPECT_EQ(round_->VisitsOf(Resident(10))->last, VisitOutcome::kRefused);
+  // 15 came to the site after all: the swab outranks the visit.
+  ASSERT_TRUE(round_->RackTube(0, "DESK-1").ok());
+  ASSERT_EQ(round_->CheckIn(0, ResidentCode("tc", 15), kAt + 60, 99).verdict,
+            core::CheckInVerdict::kSampled);
+  counts = round_->VisitTotals().value();
+  EXPECT_EQ(counts.not_home, 0);
+  EXPECT_EQ(counts.refused, 1);
+  EXPECT_EQ(counts.in_hospital, 1);
+  EXPECT_EQ(counts.visits, 4);
+  EXPECT_FALSE(round_->VisitsOf(Resident(1)).has_value());
+}
+
+TEST_F(TeamsTest, AVisitIsRefusedWhereItCannotBeTrue) {
+  const DeskIndex team = round_->ResolveTeam("tc", 1).value();
+  // A site's desk does not visit.
+  EXPECT_THAT(round_->RecordVisit(NotHome(10, 0, 1)).status().message(),
+              HasSubstr("door-to-door team's desk"));
+  // Not home takes no reason; the others need one.
+  Visit with_reason = NotHome(10, team, 2);
+  with_reason.reason = "door shut";
+  EXPECT_EQ(round_->RecordVisit(with_reason).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(round_->RecordVisit({Resident(10), team, VisitOutcome::kMovedAway, kAt, "", 3})
+                  .status()
+                  .message(),
+              HasSubstr("needs a reason"));
+  EXPECT_THAT(round_->RecordVisit({Resident(10), team, VisitOutcome::kRefused, kAt,
+                                   std::string(201, 'x'), 4})
+                  .status()
+                  .message(),
+              HasSubstr("reason is 201 bytes; at most 200"));
+  EXPECT_THAT(
+      round_->RecordVisit({Resident(10), team, static_cast<VisitOutcome>(9), kAt, "", 5})
+          .status()
+          .message(),
+      HasSubstr("is not a visit outcome"));
+  // A sampled resident is not visited.
+  ASSERT_TRUE(round_->RackTube(0, "DESK-1").ok());
+  ASSERT_EQ(round_->CheckIn(0, ResidentCode("tc", 10), kAt, 6).verdict,
+            core::CheckInVerdict::kSampled);
+  const absl::Status after_swab = round_->RecordVisit(NotHome(10, team, 7)).status();
+  EXPECT_EQ(after_swab.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(after_swab.message(), HasSubstr("was sampled at sites/"));
+  EXPECT_EQ(round_->VisitTotals()->visits, 0);
+  // Closed: nothing more.
+  ASSERT_TRUE(round_->Close().ok());
+  EXPECT_EQ(round_->RecordVisit(NotHome(15, team, 8)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(TeamsTest, ARequestIdNamesOneVisit) {
+  const DeskIndex team = round_->ResolveTeam("tc", 1).value();
+  absl::StatusOr<visits::VisitBook::Recorded> first = round_->RecordVisit(NotHome(10, team, 42));
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->replayed);
+  // A retry (even one stamped later) answers the first visit.
+  Visit retry = NotHome(10, team, 42);
+  retry.at_unix_seconds = kAt + 30;
+  absl::StatusOr<visits::VisitBook::Recorded> again = round_->RecordVisit(retry);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->visit.at_unix_seconds, kAt);
+  EXPECT_EQ(round_->VisitsOf(Resident(10))->count, 1u);
+  // The same id for another resident records nothing.
+  const absl::Status reused = round_->RecordVisit(NotHome(15, team, 42)).status();
+  EXPECT_EQ(reused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reused.message(), HasSubstr("request_id was already used for the visit of resident"));
+  EXPECT_FALSE(round_->VisitsOf(Resident(15)).has_value());
+}
+
+// Teams recording visits and checking residents in from several threads at
+// once (the ThreadSanitizer build runs this): every visit is recorded once,
+// and the counts agree with what each thread did.
+TEST_F(TeamsTest, TeamsVisitingAtOnceRecordEachVisitOnce) {
+  constexpr int kThreads = 4, kRounds = 50;
+  const DeskIndex team = round_->ResolveTeam("tc", 1).value();
+  const std::vector<int> homebound = {5, 10, 15, 20};
+  std::vector<std::thread> threads;
+  std::atomic<int> replayed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        // Every thread sends every request: each is recorded once.
+        const int n = homebound[static_cast<size_t>(i) % homebound.size()];
+        absl::StatusOr<visits::VisitBook::Recorded> r =
+            round_->RecordVisit(NotHome(n, team, 1000 + static_cast<uint64_t>(i)));
+        ASSERT_TRUE(r.ok()) << r.status();
+        replayed += r->replayed;
+        if (t == 0 && i % 10 == 0) (void)round_->VisitTotals();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(replayed.load(), (kThreads - 1) * kRounds);
+  const visits::VisitCounts counts = round_->VisitTotals().value();
+  EXPECT_EQ(counts.visits, kRounds);
+  EXPECT_EQ(counts.not_home, static_cast<int64_t>(homebound.size()));
+}
+
+TEST(VisitRecordTest, AVisitRecordReadsBackAndABadOneIsRefused) {
+  journal::VisitRecord in{3, Visit{17, 40, VisitOutcome::kMovedAway, kAt, "left for Wuhan", 0xabc}};
+  std::string record;
+  journal::EncodeVisit(in, &record);
+  absl::StatusOr<journal::VisitRecord> out = journal::DecodeVisit(record);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->round, 3u);
+  EXPECT_EQ(out->visit.resident, 17u);
+  EXPECT_EQ(out->visit.desk, 40u);
+  EXPECT_EQ(out->visit.outcome, VisitOutcome::kMovedAway);
+  EXPECT_EQ(out->visit.at_unix_seconds, kAt);
+  EXPECT_EQ(out->visit.reason, "left for Wuhan");
+  EXPECT_EQ(out->visit.request, 0xabcu);
+  EXPECT_FALSE(journal::DecodeVisit(record.substr(0, record.size() - 1)).ok());
+  in.visit.reason.clear();  // moved away without a reason: not a visit
+  record.clear();
+  journal::EncodeVisit(in, &record);
+  EXPECT_FALSE(journal::DecodeVisit(record).ok());
+}
+
+// Rounds journaled before teams existed read back with the default.
+TEST(VisitRecordTest, ARoundRecordWithoutTeamsReadsWithTheDefault) {
+  RoundConfig config;
+  config.id = "r";
+  config.community_ids = {"tc"};
+  config.start = kStart;
+  config.door_to_door_teams = 7;
+  std::string record;
+  journal::EncodeRoundCreated({config, kStart}, &record);
+  EXPECT_EQ(journal::DecodeRoundCreated(record)->config.door_to_door_teams, 7);
+  // The record as written before: the same without its last field (one
+  // byte: 7 zig-zagged).
+  record.pop_back();
+  EXPECT_EQ(journal::DecodeRoundCreated(record)->config.door_to_door_teams,
+            kDefaultDoorToDoorTeams);
+}
+
+}  // namespace
+}  // namespace swabwave::engine
