@@ -24,12 +24,23 @@ inline uint64_t PageEnd(uint64_t offset, uint64_t limit, uint64_t total) {
   return total - offset <= limit ? total : offset + limit;
 }
 
+// The visit counts are of residents not sampled, by their latest visit
+// (engine/visits/visit_book.h). Moved away is off the due count; not home,
+// refused and in hospital stay due and remaining, accounted for. Rows by
+// site and wave follow the plan's cells and leave visits out.
 struct ProgressCounts {
-  int64_t due = 0;           // expected to be sampled (exempt excluded)
+  int64_t due = 0;           // expected to be sampled (exempt and moved away excluded)
   int64_t sampled = 0;       // of those due, sampled
   int64_t remaining = 0;     // due - sampled
   int64_t exempt = 0;        // exempt and not sampled
   int64_t door_to_door = 0;  // door-to-door residents not yet sampled
+  int64_t not_home = 0;      // visited, not home (visited again)
+  int64_t refused = 0;
+  int64_t in_hospital = 0;
+  int64_t moved_away = 0;    // not in `due`
+
+  // Remaining with no visit to account for them: nobody knows why yet.
+  int64_t unaccounted() const { return remaining - not_home - refused - in_hospital; }
 
   ProgressCounts& operator+=(const ProgressCounts& o) {
     due += o.due;
@@ -37,6 +48,10 @@ struct ProgressCounts {
     remaining += o.remaining;
     exempt += o.exempt;
     door_to_door += o.door_to_door;
+    not_home += o.not_home;
+    refused += o.refused;
+    in_hospital += o.in_hospital;
+    moved_away += o.moved_away;
     return *this;
   }
 };
@@ -68,6 +83,9 @@ struct UntestedResident {
   std::string site_id;  // empty for door-to-door
   int wave = -1;
   bool door_to_door = false;
+  // Visits by door-to-door teams, and the latest's outcome (when visits > 0).
+  uint32_t visits = 0;
+  uint8_t last_visit = 0;  // visits::VisitOutcome
 };
 
 }  // namespace swabwave::engine

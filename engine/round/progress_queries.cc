@@ -34,6 +34,13 @@ Round::ScanTallies Round::ScanWords() const {
     if (state == core::ResidentState::kSampledDoorToDoor) ++tallies.door_to_door_sampled[building];
     if (cell != kNoId) ++tallies.cell_sampled[cell];
   });
+  // Visits: a handful of residents, read from the book (a swab outranks a
+  // visit; a visit racing the scan lands in one of them).
+  visits_.ForEachVisited([&](uint32_t resident, const visits::ResidentVisits& seen) {
+    if (core::IsSampled(live()->Read(resident).state())) return;
+    if (tallies.visited.empty()) tallies.visited.resize(layout_.building_count());
+    ++tallies.visited[live()->building_of(resident)][static_cast<size_t>(seen.last)];
+  });
   return tallies;
 }
 
@@ -47,6 +54,16 @@ ProgressCounts Round::BuildingCounts(uint32_t building, const ScanTallies& talli
   counts.remaining = counts.due - counts.sampled;
   counts.exempt = planned.exempt - exempt_sampled;
   counts.door_to_door = planned.door_to_door - tallies.door_to_door_sampled[building];
+  if (!tallies.visited.empty()) {
+    const auto& visited = tallies.visited[building];
+    using visits::VisitOutcome;
+    counts.not_home = visited[static_cast<size_t>(VisitOutcome::kNotHome)];
+    counts.refused = visited[static_cast<size_t>(VisitOutcome::kRefused)];
+    counts.in_hospital = visited[static_cast<size_t>(VisitOutcome::kInHospital)];
+    counts.moved_away = visited[static_cast<size_t>(VisitOutcome::kMovedAway)];
+    counts.due -= counts.moved_away;
+    counts.remaining -= counts.moved_away;
+  }
   return counts;
 }
 
@@ -77,6 +94,14 @@ absl::StatusOr<ProgressCounts> Round::Totals() const {
   totals.exempt = plan_->exempt - exempt_sampled;
   totals.door_to_door =
       plan_->door_to_door_count - static_cast<int64_t>(live_round.door_to_door_sampled());
+  const visits::VisitCounts visited = visits_.Count(
+      [&](uint32_t resident) { return core::IsSampled(live_round.Read(resident).state()); });
+  totals.not_home = visited.not_home;
+  totals.refused = visited.refused;
+  totals.in_hospital = visited.in_hospital;
+  totals.moved_away = visited.moved_away;
+  totals.due -= visited.moved_away;
+  totals.remaining -= visited.moved_away;
   return totals;
 }
 
@@ -237,6 +262,8 @@ absl::StatusOr<std::vector<UntestedResident>> Round::ListUntested(const Untested
     if (state != core::ResidentState::kUntested && state != core::ResidentState::kDoorToDoor) {
       return;
     }
+    const std::optional<visits::ResidentVisits> seen = visits_.Of(r);
+    if (seen.has_value() && seen->last == visits::VisitOutcome::kMovedAway) return;  // not due
     const RoundLayout::Local local = layout_.LocateResident(r);
     const Community& community = layout_.community(local.community);
     const Household& household = community.households[community.residents[local.id].household];
@@ -249,6 +276,10 @@ absl::StatusOr<std::vector<UntestedResident>> Round::ListUntested(const Untested
     u.unit_id = unit.id;
     u.household_id = household.id;
     u.door_to_door = state == core::ResidentState::kDoorToDoor;
+    if (seen.has_value()) {
+      u.visits = seen->count;
+      u.last_visit = static_cast<uint8_t>(seen->last);
+    }
     if (const CellIndex cell = plan_->resident_cell[r]; cell != kNoId) {
       u.site_id = layout_.site(plan_->site_of_cell(cell)).id;
       u.wave = plan_->wave_of_cell(cell);

@@ -60,6 +60,7 @@
 #ifndef SWABWAVE_ENGINE_ROUND_ROUND_H_
 #define SWABWAVE_ENGINE_ROUND_ROUND_H_
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -339,6 +340,9 @@ class Round {
     std::vector<int32_t> exempt_sampled;        // per building
     std::vector<int32_t> door_to_door_sampled;  // per building
     std::vector<int32_t> cell_sampled;          // per plan cell
+    // Residents not sampled by their latest visit, per building (empty when
+    // nobody was visited).
+    std::vector<std::array<int32_t, visits::kLastVisitOutcome + 1>> visited;
   };
 
   // Hands a round's sampled check-ins to the store (core/live_round.h).

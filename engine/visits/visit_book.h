@@ -97,22 +97,29 @@ class VisitBook {
   std::optional<Visit> Find(uint64_t request) const;
   // The latest visit of `resident`; none when never visited.
   std::optional<ResidentVisits> Of(uint32_t resident) const;
+  // Calls visit(resident, ResidentVisits) for every resident visited, in
+  // no particular order, under the book's lock (the callee must not call
+  // back into the book).
+  template <typename Visitor>
+  void ForEachVisited(Visitor&& visit) const {
+    std::lock_guard lock(mu_);
+    for (const auto& [resident, seen] : residents_) visit(resident, seen);
+  }
   // Residents by their latest outcome, for those `sampled` says are not
   // sampled (a check-in outranks a visit).
   template <typename IsSampled>
   VisitCounts Count(IsSampled&& sampled) const {
-    std::lock_guard lock(mu_);
     VisitCounts counts;
-    counts.visits = static_cast<int64_t>(visits_.size());
-    for (const auto& [resident, seen] : residents_) {
-      if (sampled(resident)) continue;
+    ForEachVisited([&](uint32_t resident, const ResidentVisits& seen) {
+      if (sampled(resident)) return;
       switch (seen.last) {
         case VisitOutcome::kNotHome: ++counts.not_home; break;
         case VisitOutcome::kRefused: ++counts.refused; break;
         case VisitOutcome::kMovedAway: ++counts.moved_away; break;
         case VisitOutcome::kInHospital: ++counts.in_hospital; break;
       }
-    }
+    });
+    counts.visits = static_cast<int64_t>(size());
     return counts;
   }
   // Every visit in the order recorded (for a snapshot).

@@ -122,6 +122,59 @@ TEST_F(TeamsTest, TheLatestVisitCountsAndAnySwabOutranksIt) {
   EXPECT_FALSE(round_->VisitsOf(Resident(1)).has_value());
 }
 
+// Progress tells the untested apart: moved away is off the due count and
+// the list; not home, refused and in hospital stay due, counted, and the
+// untested list says who was visited and what the team found.
+TEST_F(TeamsTest, ProgressCountsEveryOutcomeAndTheListSaysWhoWasVisited) {
+  const DeskIndex team = round_->ResolveTeam("tc", 1).value();
+  const ProgressCounts before = round_->Totals().value();
+  ASSERT_TRUE(round_->RecordVisit(NotHome(5, team, 1)).ok());
+  ASSERT_TRUE(round_->RecordVisit(
+                        {Resident(10), team, VisitOutcome::kMovedAway, kAt, "moved out", 2})
+                  .ok());
+  ASSERT_TRUE(round_->RecordVisit({Resident(15), team, VisitOutcome::kRefused, kAt, "no", 3}).ok());
+  const ProgressCounts after = round_->Totals().value();
+  EXPECT_EQ(after.due, before.due - 1);
+  EXPECT_EQ(after.remaining, before.remaining - 1);
+  EXPECT_EQ(after.moved_away, 1);
+  EXPECT_EQ(after.not_home, 1);
+  EXPECT_EQ(after.refused, 1);
+  EXPECT_EQ(after.unaccounted(), before.remaining - 3);
+
+  // Per building, the same totals (the scan and the counters agree).
+  absl::StatusOr<ProgressReport> buildings = round_->Progress(ProgressLevel::kBuilding, 0, 100);
+  ASSERT_TRUE(buildings.ok());
+  ProgressCounts summed;
+  for (const ProgressRow& row : buildings->rows) summed += row.counts;
+  EXPECT_EQ(summed.due, after.due);
+  EXPECT_EQ(summed.remaining, after.remaining);
+  EXPECT_EQ(summed.moved_away, 1);
+  EXPECT_EQ(summed.not_home, 1);
+  EXPECT_EQ(summed.refused, 1);
+  EXPECT_EQ(buildings->total.due, after.due);
+
+  absl::StatusOr<std::vector<UntestedResident>> untested =
+      round_->ListUntested({.community = 0u}, kNoId, 100);
+  ASSERT_TRUE(untested.ok());
+  bool saw_5 = false, saw_15 = false;
+  for (const UntestedResident& u : *untested) {
+    EXPECT_NE(u.resident, Resident(10)) << "moved away is not due";
+    if (u.resident == Resident(5)) {
+      saw_5 = true;
+      EXPECT_EQ(u.visits, 1u);
+      EXPECT_EQ(u.last_visit, static_cast<uint8_t>(VisitOutcome::kNotHome));
+    }
+    if (u.resident == Resident(15)) {
+      saw_15 = true;
+      EXPECT_EQ(u.last_visit, static_cast<uint8_t>(VisitOutcome::kRefused));
+    }
+    if (u.resident == Resident(20)) {
+      EXPECT_EQ(u.visits, 0u) << "not yet visited";
+    }
+  }
+  EXPECT_TRUE(saw_5 && saw_15);
+}
+
 TEST_F(TeamsTest, AVisitIsRefusedWhereItCannotBeTrue) {
   const DeskIndex team = round_->ResolveTeam("tc", 1).value();
   // A site's desk does not visit.
