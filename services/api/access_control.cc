@@ -20,10 +20,13 @@ bool RoleMayCall(Role role, Rpc rpc) {
       return true;
     case Role::kCommand:
       return rpc != Rpc::kOpenTube && rpc != Rpc::kCheckIn && rpc != Rpc::kCheckInStream &&
-             rpc != Rpc::kSealTube;
+             rpc != Rpc::kSealTube && rpc != Rpc::kRecordVisit;
     case Role::kTablet:
       return rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn || rpc == Rpc::kCheckInStream ||
              rpc == Rpc::kSealTube;
+    case Role::kTeam:
+      return rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn || rpc == Rpc::kCheckInStream ||
+             rpc == Rpc::kSealTube || rpc == Rpc::kRecordVisit;
     case Role::kLab:
       return false;
   }
@@ -35,7 +38,9 @@ absl::string_view WhatRoleMayCall(Role role) {
     case Role::kCommand:
       return "command tokens may call PlanningService and ProgressService";
     case Role::kTablet:
-      return "tablet tokens may call CheckInService only";
+      return "tablet tokens may call CheckInService only, and not RecordVisit (a team's)";
+    case Role::kTeam:
+      return "team tokens may call CheckInService only";
     case Role::kLab:
       return "lab tokens have no RPCs yet";
     case Role::kUnrestricted:
@@ -149,12 +154,26 @@ absl::Status AccessControl::CheckCommunity(const Principal& caller, Rpc rpc,
                 absl::StrCat("this token may not act for community ", community_id));
 }
 
-absl::Status AccessControl::CheckSite(const Principal& caller, Rpc rpc,
-                                      absl::string_view site_id) const {
-  if (caller.role != Role::kTablet || caller.site_id == site_id) return absl::OkStatus();
-  return Refuse(kPermissionDenied, caller.Describe(), rpc,
-                absl::StrCat("this tablet token is bound to site ", caller.site_id,
-                             " and may not act at site ", site_id));
+absl::Status AccessControl::CheckDesk(const Principal& caller, Rpc rpc,
+                                      const DeskName& desk) const {
+  if (caller.role == Role::kTablet) {
+    if (!desk.team() && caller.site_id == desk.site_id) return absl::OkStatus();
+    return Refuse(kPermissionDenied, caller.Describe(), rpc,
+                  desk.team() ? absl::StrCat("this tablet token is bound to site ", caller.site_id,
+                                             " and may not act as a door-to-door team")
+                              : absl::StrCat("this tablet token is bound to site ", caller.site_id,
+                                             " and may not act at site ", desk.site_id));
+  }
+  if (caller.role == Role::kTeam) {
+    if (desk.team() && desk.community_id == caller.team_community &&
+        desk.number == caller.team_number) {
+      return absl::OkStatus();
+    }
+    return Refuse(kPermissionDenied, caller.Describe(), rpc,
+                  absl::StrCat("this team token is bound to team ", caller.number_name(),
+                               " and may act at no other desk"));
+  }
+  return absl::OkStatus();
 }
 
 bool AccessControl::MaySee(const Principal& caller, const engine::Round& round) {

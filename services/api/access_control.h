@@ -8,7 +8,8 @@
 //
 //   role      may call
 //   command   PlanningService.*, ProgressService.*   (its communities)
-//   tablet    CheckInService.*                       (its site)
+//   tablet    CheckInService.* but RecordVisit        (its site)
+//   team      CheckInService.*                       (its own team's desk)
 //   lab       nothing yet (results come with the lab service)
 //
 // Health checks and reflection stay open: they carry no round data. Every
@@ -33,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "engine/round/round.h"
 #include "services/api/metrics.h"
+#include "services/api/resource_names.h"
 #include "services/api/tokens.h"
 
 namespace swabwave::services {
@@ -61,11 +63,12 @@ class AccessControl {
   absl::Status Charge(const Caller& caller, Rpc rpc) const;
 
   // PERMISSION_DENIED unless the caller may act for every community of
-  // the round / for the community / at the site.
+  // the round / for the community / at the desk (a tablet at its site's
+  // desks only, a team at its own team's desk only).
   absl::Status CheckRound(const Principal& caller, Rpc rpc, const engine::Round& round) const;
   absl::Status CheckCommunity(const Principal& caller, Rpc rpc,
                               absl::string_view community_id) const;
-  absl::Status CheckSite(const Principal& caller, Rpc rpc, absl::string_view site_id) const;
+  absl::Status CheckDesk(const Principal& caller, Rpc rpc, const DeskName& desk) const;
   // Whether ListRounds shows the round to the caller.
   static bool MaySee(const Principal& caller, const engine::Round& round);
 

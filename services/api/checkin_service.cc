@@ -63,22 +63,6 @@ absl::StatusOr<engine::Round*> MemoRound(const engine::Registry& registry, const
   return round;
 }
 
-// The desk `name` names, if the caller may act at its site.
-absl::StatusOr<engine::DeskIndex> MemoDesk(const ServiceContext& context, const Principal& caller,
-                                           Rpc rpc, const engine::Round& round,
-                                           const std::string& name, CheckInMemo* memo) {
-  if (memo != nullptr && memo->desk != engine::kNoId && memo->desk_name == name) return memo->desk;
-  absl::StatusOr<DeskName> parsed = ParseDeskName(name);
-  if (!parsed.ok()) return parsed.status();
-  if (absl::Status s = context.access->CheckSite(caller, rpc, parsed->site_id); !s.ok()) return s;
-  absl::StatusOr<engine::DeskIndex> desk = round.ResolveDesk(parsed->site_id, parsed->number);
-  if (desk.ok() && memo != nullptr) {
-    memo->desk_name = name;
-    memo->desk = *desk;
-  }
-  return desk;
-}
-
 // Round and desk of a tube request.
 struct TubeTarget {
   engine::Round* round = nullptr;
@@ -95,7 +79,7 @@ absl::StatusOr<TubeTarget> ResolveTubeTarget(const ServiceContext& context,
   absl::StatusOr<engine::Round*> round = LookUpRound(*context.registry, round_name);
   if (!round.ok()) return round.status();
   absl::StatusOr<engine::DeskIndex> desk =
-      MemoDesk(context, caller, rpc, **round, desk_name, nullptr);
+      ResolveDeskFor(context, caller, rpc, **round, desk_name, nullptr);
   if (!desk.ok()) return desk.status();
   if (!engine::IsValidCode(barcode)) {
     return absl::InvalidArgumentError(
@@ -107,6 +91,39 @@ absl::StatusOr<TubeTarget> ResolveTubeTarget(const ServiceContext& context,
 }
 
 }  // namespace
+
+absl::StatusOr<engine::DeskIndex> ResolveDeskFor(const ServiceContext& context,
+                                                 const Principal& caller, Rpc rpc,
+                                                 const engine::Round& round,
+                                                 const std::string& name, CheckInMemo* memo) {
+  if (memo != nullptr && memo->desk != engine::kNoId && memo->desk_name == name) return memo->desk;
+  absl::StatusOr<DeskName> parsed = ParseDeskName(name);
+  if (!parsed.ok()) return parsed.status();
+  if (absl::Status s = context.access->CheckDesk(caller, rpc, *parsed); !s.ok()) return s;
+  absl::StatusOr<engine::DeskIndex> desk =
+      parsed->team() ? round.ResolveTeam(parsed->community_id, parsed->number)
+                     : round.ResolveDesk(parsed->site_id, parsed->number);
+  if (desk.ok() && memo != nullptr) {
+    memo->desk_name = name;
+    memo->desk = *desk;
+  }
+  return desk;
+}
+
+absl::Status CheckMomentInRound(const engine::Round& round, absl::string_view field,
+                                absl::Time at, absl::Time now) {
+  if (at < round.config().start - engine::kScanBeforeStartTolerance) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " ", LocalTime(round, at), " is more than 1 h before round ", round.config().id,
+        " starts (", LocalTime(round, round.config().start), "); check the tablet's clock"));
+  }
+  if (at > now + kScanFutureTolerance) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " ", LocalTime(round, at), " is in the future by the server's clock (",
+                     LocalTime(round, now), "); check the tablet's clock"));
+  }
+  return absl::OkStatus();
+}
 
 PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& caller, Rpc rpc,
                                const v1::CheckInRequest& request, absl::Time now,
@@ -124,7 +141,7 @@ PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& c
   }
   engine::Round& r = **round;
   prepared.round = &r;
-  absl::StatusOr<engine::DeskIndex> desk = MemoDesk(context, caller, rpc, r, request.desk(), memo);
+  absl::StatusOr<engine::DeskIndex> desk = ResolveDeskFor(context, caller, rpc, r, request.desk(), memo);
   if (!desk.ok()) {
     answer.status = ToGrpcStatus(desk.status());
     switch (desk.status().code()) {
@@ -151,20 +168,8 @@ PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& c
     return prepared;
   }
   const absl::Time scan = *scan_time;
-  if (scan < r.config().start - engine::kScanBeforeStartTolerance) {
-    answer.status =
-        Error(grpc::StatusCode::INVALID_ARGUMENT,
-              absl::StrCat("scan_time ", LocalTime(r, scan), " is more than 1 h before round ",
-                           r.config().id, " starts (", LocalTime(r, r.config().start),
-                           "); check the tablet's clock"));
-    answer.label = CheckInResultLabel::kBadScanTime;
-    return prepared;
-  }
-  if (scan > now + kScanFutureTolerance) {
-    answer.status = Error(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("scan_time ", LocalTime(r, scan), " is in the future by the server's clock (",
-                     LocalTime(r, now), "); check the tablet's clock"));
+  if (absl::Status s = CheckMomentInRound(r, "scan_time", scan, now); !s.ok()) {
+    answer.status = ToGrpcStatus(s);
     answer.label = CheckInResultLabel::kBadScanTime;
     return prepared;
   }

@@ -45,6 +45,17 @@ struct PreparedCheckIn {
   engine::core::CheckInAttempt attempt;
   CheckInAnswer answer;
 };
+// INVALID_ARGUMENT, naming `field`, for a moment at a desk or door more
+// than 1 h before the round starts or ahead of the server's clock `now` by
+// more than the tolerance a tablet's clock may drift.
+absl::Status CheckMomentInRound(const engine::Round& round, absl::string_view field,
+                                absl::Time at, absl::Time now);
+// The desk `name` names (a site's desk or a team's), if the caller may act
+// there; PERMISSION_DENIED otherwise. `memo` may be null.
+absl::StatusOr<engine::DeskIndex> ResolveDeskFor(const ServiceContext& context,
+                                                 const Principal& caller, Rpc rpc,
+                                                 const engine::Round& round,
+                                                 const std::string& name, CheckInMemo* memo);
 // PERMISSION_DENIED for a desk outside the caller's site.
 PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& caller, Rpc rpc,
                                const v1::CheckInRequest& request, absl::Time now,
@@ -69,7 +80,8 @@ using CheckInServiceBase =
     WithMethods<v1::CheckInService::Service, v1::CheckInService::WithRawCallbackMethod_OpenTube,
                 v1::CheckInService::WithRawCallbackMethod_CheckIn,
                 v1::CheckInService::WithRawCallbackMethod_CheckInStream,
-                v1::CheckInService::WithRawCallbackMethod_SealTube>;
+                v1::CheckInService::WithRawCallbackMethod_SealTube,
+                v1::CheckInService::WithRawCallbackMethod_RecordVisit>;
 
 class CheckInService final : public CheckInServiceBase {
  public:
@@ -86,6 +98,10 @@ class CheckInService final : public CheckInServiceBase {
   grpc::ServerUnaryReactor* SealTube(grpc::CallbackServerContext* ctx,
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) override;
+  // record_visit.cc
+  grpc::ServerUnaryReactor* RecordVisit(grpc::CallbackServerContext* ctx,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

@@ -44,6 +44,7 @@ enum class Rpc : uint8_t {
   kForecastRound,
   kGetRoster,
   kListDoorToDoorRoutes,
+  kRecordVisit,
   kCount,
 };
 

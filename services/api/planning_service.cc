@@ -77,6 +77,7 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
     if (!duration.ok()) return duration.status();
     config.duration = *duration;
   }
+  if (r.door_to_door_teams() != 0) config.door_to_door_teams = r.door_to_door_teams();
   if (absl::Status s = engine::ValidateRoundConfig(config); !s.ok()) return s;
   return config;
 }
@@ -358,6 +359,10 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
               DoorToDoorOptionsFromProto(call.request().options());
           if (!options.ok()) return options.status();
           const engine::Round& round = *page->round;
+          // One route per team of the round unless the request asks.
+          if (call.request().options().teams_per_community() == 0) {
+            options->teams_per_community = round.config().door_to_door_teams;
+          }
           // Nearest-neighbour order over the round's door-to-door buildings:
           // quadratic per community in buildings with visits, which are few.
           absl::StatusOr<engine::plan::DoorToDoorPlan> routes =

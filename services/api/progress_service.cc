@@ -22,6 +22,11 @@ void CountsToProto(const engine::ProgressCounts& c, v1::Counts* out) {
   out->set_remaining(c.remaining);
   out->set_exempt(c.exempt);
   out->set_door_to_door(c.door_to_door);
+  out->set_not_home(c.not_home);
+  out->set_refused(c.refused);
+  out->set_in_hospital(c.in_hospital);
+  out->set_moved_away(c.moved_away);
+  out->set_unaccounted(c.unaccounted());
 }
 
 absl::StatusOr<engine::ProgressLevel> LevelFromProto(v1::ProgressLevel level) {
@@ -227,6 +232,9 @@ absl::Status UntestedPage(const engine::Round& round, const v1::ListUntestedRequ
     out->set_site_id(u.site_id);
     out->set_wave(u.wave);
     out->set_door_to_door(u.door_to_door);
+    out->set_visits(static_cast<int32_t>(u.visits));
+    // VisitOutcome's values are the proto's (engine/visits/visit_book.h).
+    out->set_last_visit(static_cast<v1::VisitOutcome>(u.last_visit));
   }
   if (found->size() > page.size) {
     response->set_next_page_token(page.Token(uint64_t{(*found)[page.size - 1].resident} + 1));

@@ -342,6 +342,7 @@ v1::Round RoundToProto(const engine::Round& round) {
   ToProto(config.duration, out.mutable_duration());
   out.set_state(PhaseToProto(round.phase()));
   out.set_residents(round.layout().resident_count());
+  out.set_door_to_door_teams(round.config().door_to_door_teams);
   return out;
 }
 

@@ -33,16 +33,20 @@ absl::StatusOr<DeskName> ParseDeskName(absl::string_view name) {
   const std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   DeskName desk;
   if (name.empty()) {
-    return absl::InvalidArgumentError("desk is required, as \"sites/{site_id}/desks/{n}\"");
-  }
-  if (parts.size() != 4 || parts[0] != "sites" || parts[2] != "desks" ||
-      !engine::IsValidId(parts[1]) || !absl::SimpleAtoi(parts[3], &desk.number) ||
-      desk.number < 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("desk '", name.substr(0, 80),
-                     "' is not a desk name; expected \"sites/{site_id}/desks/{n}\" with n >= 1"));
+        "desk is required, as \"sites/{site_id}/desks/{n}\" (or a door-to-door team's "
+        "\"communities/{community_id}/teams/{n}\")");
   }
-  desk.site_id = std::string(parts[1]);
+  const bool site = parts.size() == 4 && parts[0] == "sites" && parts[2] == "desks";
+  const bool team = parts.size() == 4 && parts[0] == "communities" && parts[2] == "teams";
+  if ((!site && !team) || !engine::IsValidId(parts[1]) ||
+      !absl::SimpleAtoi(parts[3], &desk.number) || desk.number < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "desk '", name.substr(0, 80),
+        "' is not a desk name; expected \"sites/{site_id}/desks/{n}\" or a door-to-door "
+        "team's \"communities/{community_id}/teams/{n}\", with n >= 1"));
+  }
+  (site ? desk.site_id : desk.community_id) = std::string(parts[1]);
   return desk;
 }
 

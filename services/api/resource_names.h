@@ -3,6 +3,7 @@
 //
 //   rounds/{round_id}
 //   sites/{site_id}/desks/{n}          n from 1
+//   communities/{community_id}/teams/{n}   a door-to-door team, n from 1
 //
 // Thread-safety: pure functions.
 #ifndef SWABWAVE_SERVICES_API_RESOURCE_NAMES_H_
@@ -20,11 +21,15 @@ namespace swabwave::services {
 [[nodiscard]] absl::StatusOr<std::string> ParseRoundName(absl::string_view name);
 std::string RoundName(absl::string_view round_id);
 
+// A site's desk, or a door-to-door team (a mobile desk).
 struct DeskName {
-  std::string site_id;
+  std::string site_id;       // a site's desk
+  std::string community_id;  // a team's
   int number = 0;
+  bool team() const { return !community_id.empty(); }
 };
-// INVALID_ARGUMENT unless `name` is "sites/{site_id}/desks/{n}", n >= 1.
+// INVALID_ARGUMENT unless `name` is "sites/{site_id}/desks/{n}" or
+// "communities/{community_id}/teams/{n}", n >= 1.
 [[nodiscard]] absl::StatusOr<DeskName> ParseDeskName(absl::string_view name);
 
 // INVALID_ARGUMENT unless request_id is 1..128 bytes.

@@ -207,6 +207,9 @@ void RoutesToProto(const engine::Round& round, const engine::plan::DoorToDoorPla
     v1::DoorToDoorRoute* o = out->add_routes();
     o->set_community_id(layout.community(route.community).id);
     o->set_team(route.team + 1);
+    if (route.team < round.config().door_to_door_teams) {
+      o->set_desk(absl::StrCat("communities/", o->community_id(), "/teams/", route.team + 1));
+    }
     o->set_base_site_id(layout.site(route.base_site).id);
     for (const engine::plan::DoorToDoorStop& stop : route.stops) {
       v1::RouteStop* s = o->add_stops();

@@ -58,18 +58,37 @@ absl::Status ParseScope(const std::vector<absl::string_view>& fields, Principal&
       if (absl::Status s = engine::CheckId("site id", field.substr(5)); !s.ok()) return s;
       principal.site_id = std::string(field.substr(5));
       scoped = true;
+    } else if (principal.role == Role::kTeam && absl::StartsWith(field, "team=")) {
+      // team=<community id>/<n>: one door-to-door team of one community.
+      const std::pair<absl::string_view, absl::string_view> parts =
+          absl::StrSplit(field.substr(5), absl::MaxSplits('/', 1));
+      if (absl::Status s = engine::CheckId("community id", parts.first); !s.ok()) return s;
+      if (!absl::SimpleAtoi(parts.second, &principal.team_number) || principal.team_number < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", field, "' is not a team: use team=<community id>/<n>, n from 1"));
+      }
+      principal.team_community = std::string(parts.first);
+      scoped = true;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "'", field, "' is not a scope for a ", RoleName(principal.role),
           " token: command tokens take communities=<id>[,<id>...] or communities=*, tablet "
-          "tokens site=<id>, lab tokens nothing; any may end with rate=<per second>"));
+          "tokens site=<id>, team tokens team=<community id>/<n>, lab tokens nothing; any may "
+          "end with rate=<per second>"));
     }
   }
   if (!scoped && principal.role != Role::kLab) {
-    return absl::InvalidArgumentError(
-        principal.role == Role::kCommand
-            ? "a command token needs communities=<id>[,<id>...] (or communities=*)"
-            : "a tablet token needs site=<site id>: a tablet acts at one site only");
+    switch (principal.role) {
+      case Role::kCommand:
+        return absl::InvalidArgumentError(
+            "a command token needs communities=<id>[,<id>...] (or communities=*)");
+      case Role::kTeam:
+        return absl::InvalidArgumentError(
+            "a team token needs team=<community id>/<n>: a team acts as one team only");
+      default:
+        return absl::InvalidArgumentError(
+            "a tablet token needs site=<site id>: a tablet acts at one site only");
+    }
   }
   return absl::OkStatus();
 }
@@ -97,6 +116,8 @@ absl::string_view RoleName(Role role) {
       return "tablet";
     case Role::kLab:
       return "lab";
+    case Role::kTeam:
+      return "team";
     case Role::kUnrestricted:
       return "unrestricted";
   }
@@ -106,6 +127,9 @@ absl::string_view RoleName(Role role) {
 std::string Principal::Describe() const {
   std::string out = absl::StrCat(RoleName(role), " token ", fingerprint);
   if (role == Role::kTablet) absl::StrAppend(&out, " (site ", site_id, ")");
+  if (role == Role::kTeam) {
+    absl::StrAppend(&out, " (team ", team_community, "/", team_number, ")");
+  }
   return out;
 }
 
@@ -134,8 +158,11 @@ absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_vie
       role = Role::kTablet;
     } else if (fields[1] == "lab") {
       role = Role::kLab;
+    } else if (fields[1] == "team") {
+      role = Role::kTeam;
     } else {
-      return fail(absl::StrCat("unknown role '", fields[1], "': use command, tablet or lab"));
+      return fail(
+          absl::StrCat("unknown role '", fields[1], "': use command, tablet, team or lab"));
     }
     absl::StatusOr<double> rate = RateOf(fields, default_rate);
     if (!rate.ok()) return fail(rate.status().message());

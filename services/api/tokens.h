@@ -33,6 +33,7 @@ enum class Role : uint8_t {
   kCommand,  // a street command center: planning and progress of its communities
   kTablet,   // a sampling-site tablet: tubes and check-ins at its site
   kLab,      // a laboratory: results (no RPCs yet)
+  kTeam,     // a door-to-door team: its tubes, check-ins and visits
   // Only when the server runs without a tokens file: may do everything.
   kUnrestricted,
 };
@@ -46,6 +47,8 @@ struct Principal {
   Role role;
   std::string fingerprint;  // first 8 hex digits of the token's SHA-256
   std::string site_id;      // kTablet: the only site it may act at
+  std::string team_community;  // kTeam: the team's community...
+  int team_number = 0;         // ...and its number there, from 1
   bool all_communities = false;                  // kCommand with communities=*
   absl::flat_hash_set<std::string> communities;  // kCommand
   double rate_per_second;                        // 0: unlimited
@@ -54,6 +57,8 @@ struct Principal {
   bool MayActFor(absl::string_view community_id) const {
     return role == Role::kUnrestricted || all_communities || communities.contains(community_id);
   }
+  // "kangcheng/2" for a team token.
+  std::string number_name() const { return team_community + "/" + std::to_string(team_number); }
   // "tablet 3fa2c1d9 (site s1)": for messages and logs; no secret in it.
   std::string Describe() const;
 };

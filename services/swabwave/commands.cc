@@ -146,6 +146,7 @@ int RoundCreate(const Options& options) {
   }
   ToProto(start, request.mutable_start_time());
   request.set_pool_ratio(options.ratio);
+  request.set_door_to_door_teams(options.teams);
   if (options.wave_length > absl::ZeroDuration()) {
     ToProto(options.wave_length, request.mutable_wave_length());
   }
@@ -586,8 +587,14 @@ int NewToken(const Options& options) {
       return 2;
     }
     scope = absl::StrCat(" site=", options.site);
+  } else if (options.role == "team") {
+    if (options.team.empty()) {
+      std::cerr << "swabwave new-token: a team token needs --team COMMUNITY/N (N from 1)\n";
+      return 2;
+    }
+    scope = absl::StrCat(" team=", options.team);
   } else if (options.role != "lab") {
-    std::cerr << "swabwave new-token: --role must be command, tablet or lab\n";
+    std::cerr << "swabwave new-token: --role must be command, tablet, team or lab\n";
     return 2;
   }
   if (options.token_rate >= 0) absl::StrAppend(&scope, " rate=", options.token_rate);

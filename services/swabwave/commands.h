@@ -58,6 +58,7 @@ struct Options {
   // new-token
   std::string role;
   std::string site;
+  std::string team;  // new-token --role team: "community/n"
   double token_rate = -1;  // below 0: the server's default
   std::string tokens_file;
 };

@@ -53,7 +53,9 @@ ABSL_FLAG(absl::Duration, gear_change, absl::ZeroDuration(),
           "plan: time to put gear on, and to take it off (default 15m)");
 ABSL_FLAG(double, walking_m_per_wave, 0,
           "plan: resident-metres of walking one more wave is worth (default 0: fewest waves first)");
-ABSL_FLAG(int, teams, 0, "routes: door-to-door teams per community (default 2)");
+ABSL_FLAG(int, teams, 0,
+          "round create: door-to-door teams per community, each a mobile desk (default 2); "
+          "routes: teams to plan routes for (default: the round's)");
 ABSL_FLAG(absl::Duration, per_visit, absl::ZeroDuration(),
           "routes: time per resident visited (default 10m)");
 ABSL_FLAG(int, replications, 0, "forecast: seeded replications (default 100)");
@@ -71,7 +73,8 @@ ABSL_FLAG(std::string, csv, "",
           "schedule, replan: write the schedule (or the moved residents) as CSV to this file");
 ABSL_FLAG(int64_t, limit, 0, "untested: list at most this many (0: all)");
 ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(), "watch: update interval (default 1s)");
-ABSL_FLAG(std::string, role, "", "new-token: command, tablet or lab");
+ABSL_FLAG(std::string, role, "", "new-token: command, tablet, team or lab");
+ABSL_FLAG(std::string, team, "", "new-token: the one door-to-door team a team token acts as, C/N");
 ABSL_FLAG(std::string, site, "", "new-token: the one site a tablet token acts at");
 ABSL_FLAG(double, token_rate, -1,
           "new-token: requests per second for this token, 0 for no limit (default: the "
@@ -101,6 +104,7 @@ constexpr char kUsage[] =
     "  swabwave watch R [--interval 1s]\n"
     "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
     "  swabwave new-token --role tablet --site S [--token_rate N] [--tokens_file F]\n"
+    "  swabwave new-token --role team --team COMMUNITY/N [--token_rate N] [--tokens_file F]\n"
     "Global: --server host:port (default 127.0.0.1:50051), --token T (or $SWABWAVE_TOKEN),\n"
     "        --tls_ca CA.pem [--tls_cert C.pem --tls_key K.pem] for TLS";
 
@@ -155,6 +159,7 @@ int main(int argc, char** argv) {
   o.interval = absl::GetFlag(FLAGS_interval);
   o.role = absl::GetFlag(FLAGS_role);
   o.site = absl::GetFlag(FLAGS_site);
+  o.team = absl::GetFlag(FLAGS_team);
   o.token_rate = absl::GetFlag(FLAGS_token_rate);
   o.tokens_file = absl::GetFlag(FLAGS_tokens_file);
 

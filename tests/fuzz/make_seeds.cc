@@ -155,6 +155,15 @@ void WriteRequestSeeds(const fs::path& dir) {
   routes.set_page_size(1);
   write(Rpc::kListDoorToDoorRoutes, 0, {routes.SerializeAsString()});
 
+  v1::RecordVisitRequest visit;
+  visit.set_request_id("visit-1");
+  visit.set_round(open);
+  visit.set_desk("communities/tc/teams/1");
+  visit.set_resident_code(swabwave::engine::testing::ResidentCode("tc", 5));
+  visit.set_outcome(v1::VISIT_OUTCOME_REFUSED);
+  visit.set_reason("not today");
+  write(Rpc::kRecordVisit, 0, {visit.SerializeAsString()});
+
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);
   get_plan.set_page_size(1);

@@ -396,6 +396,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return CheckInStream(world, input);
     case Rpc::kSealTube:
       return SWABWAVE_UNARY(checkin, SealTube);
+    case Rpc::kRecordVisit:
+      return SWABWAVE_UNARY(checkin, RecordVisit);
     case Rpc::kGetProgress:
       return SWABWAVE_UNARY(progress, GetProgress);
     case Rpc::kListUntested:

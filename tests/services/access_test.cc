@@ -74,7 +74,10 @@ class AccessTest : public testing::ServerTest {
     other_tablet_ = MakeToken("tablet site=tc-s1");
     lab_ = MakeToken("lab");
     slow_ = MakeToken("command communities=tc rate=1");
-    WriteTokens({admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_});
+    team_ = MakeToken("team team=tc/1");
+    other_team_ = MakeToken("team team=tc/2");
+    WriteTokens({admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_, team_,
+                 other_team_});
     token_ = admin_.token;  // the fixture's helpers set the round up as an all-communities token
     StartServer(ServerOptions{.listen = "127.0.0.1:0",
                               .http_listen = "127.0.0.1:0",
@@ -110,7 +113,8 @@ class AccessTest : public testing::ServerTest {
   static std::map<std::string, RpcCall> EveryRpc(const engine::Community& community);
 
   std::string tokens_file_;
-  TestToken admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_;
+  TestToken admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_, team_,
+      other_team_;
 };
 
 std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
@@ -276,6 +280,17 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::SealTubeResponse response;
     return c.checkin().SealTube(context.get(), request, &response);
   };
+  calls["RecordVisit"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::RecordVisitRequest request;
+    request.set_request_id(Client::NewRequestId("visit"));
+    request.set_round("rounds/r");
+    request.set_desk("communities/tc/teams/1");
+    request.set_resident_code(Code("tc", 4));
+    request.set_outcome(v1::VISIT_OUTCOME_NOT_HOME);
+    v1::RecordVisitResponse response;
+    return c.checkin().RecordVisit(context.get(), request, &response);
+  };
   calls["GetProgress"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetProgressRequest request;
@@ -310,7 +325,8 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
 }
 
 bool IsCheckInRpc(const std::string& rpc) {
-  return rpc == "OpenTube" || rpc == "CheckIn" || rpc == "CheckInStream" || rpc == "SealTube";
+  return rpc == "OpenTube" || rpc == "CheckIn" || rpc == "CheckInStream" || rpc == "SealTube" ||
+         rpc == "RecordVisit";
 }
 
 // Every role (and no token, and an unknown token) against every RPC.
@@ -343,8 +359,16 @@ TEST_F(AccessTest, EveryRoleAgainstEveryRpc) {
        }},
       {"tablet at tc-s0", tablet_.token,
        [](const std::string& rpc) {
-         return IsCheckInRpc(rpc) ? Want::kAdmitted : Want::kPermissionDenied;
+         // Visits are the teams' (the call names team 1's desk).
+         return IsCheckInRpc(rpc) && rpc != "RecordVisit" ? Want::kAdmitted
+                                                          : Want::kPermissionDenied;
        }},
+      {"team tc/1", team_.token,
+       [](const std::string& rpc) {
+         // Every check-in call here names tc-s0's desk: not the team's.
+         return rpc == "RecordVisit" ? Want::kAdmitted : Want::kPermissionDenied;
+       }},
+      {"team tc/2", other_team_.token, [](const std::string&) { return Want::kPermissionDenied; }},
       {"tablet at tc-s1", other_tablet_.token,
        [](const std::string&) { return Want::kPermissionDenied; }},
       {"lab", lab_.token, [](const std::string&) { return Want::kPermissionDenied; }},
@@ -385,6 +409,81 @@ TEST_F(AccessTest, AdmittedCallsReallyWork) {
   EXPECT_TRUE(calls.at("GetProgress")(*command).ok());
   EXPECT_TRUE(calls.at("ListUntested")(*command).ok());
   EXPECT_TRUE(calls.at("GetRound")(*command).ok());
+}
+
+// A door-to-door team through the real server with its own token: it
+// racks a tube at its desk and samples at the door, records a visit (a
+// retry answers the same), the command center's progress and untested
+// list see it, and the team is refused at a site's desk and another
+// team's, a tablet at the team's.
+TEST_F(AccessTest, ATeamSamplesAndRecordsVisitsAtItsOwnDeskOnly) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::string desk = "communities/tc/teams/1";
+  UseToken(team_.token);
+  ASSERT_TRUE(OpenTube("r", desk, "TEAM-TUBE-1").ok());
+  v1::CheckInResponse sampled;
+  ASSERT_TRUE(CheckIn("r", desk, Code("tc", 2), &sampled).ok());
+  EXPECT_EQ(sampled.tube_barcode(), "TEAM-TUBE-1");
+
+  std::unique_ptr<Client> team = ClientWith(team_.token);
+  v1::RecordVisitRequest visit;
+  visit.set_request_id("visit-7");
+  visit.set_round("rounds/r");
+  visit.set_desk(desk);
+  visit.set_resident_code(Code("tc", 7));
+  visit.set_outcome(v1::VISIT_OUTCOME_MOVED_AWAY);
+  visit.set_reason("flat sold in October");
+  v1::RecordVisitResponse first, again;
+  {
+    auto context = Context();
+    ASSERT_TRUE(team->checkin().RecordVisit(context.get(), visit, &first).ok());
+  }
+  {
+    auto context = Context();
+    ASSERT_TRUE(team->checkin().RecordVisit(context.get(), visit, &again).ok());
+  }
+  EXPECT_FALSE(first.replayed());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(first.outcome(), v1::VISIT_OUTCOME_MOVED_AWAY);
+  EXPECT_EQ(again.visits(), 1);
+  // The sampled resident cannot be visited; a reasonless refusal is refused.
+  visit.set_request_id("visit-8");
+  visit.set_resident_code(Code("tc", 2));
+  v1::RecordVisitResponse refused;
+  {
+    auto context = Context();
+    EXPECT_EQ(team->checkin().RecordVisit(context.get(), visit, &refused).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  visit.set_request_id("visit-9");
+  visit.set_resident_code(Code("tc", 9));
+  visit.set_outcome(v1::VISIT_OUTCOME_REFUSED);
+  visit.clear_reason();
+  {
+    auto context = Context();
+    const grpc::Status status = team->checkin().RecordVisit(context.get(), visit, &refused);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("needs a reason"), std::string::npos);
+  }
+
+  UseToken(command_.token);
+  const v1::GetProgressResponse progress = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY);
+  EXPECT_EQ(progress.total().moved_away(), 1);
+  EXPECT_EQ(progress.total().sampled(), 1);
+  EXPECT_EQ(progress.total().due(), CommunitySpec{}.residents() - 1);
+
+  // Refusals: the team at a site's desk and at another team's, a tablet
+  // at the team's.
+  UseToken(team_.token);
+  EXPECT_EQ(CheckIn("r", Desk("tc-s0", 1), Code("tc", 3)).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const grpc::Status other_team = CheckIn("r", "communities/tc/teams/2", Code("tc", 3));
+  EXPECT_EQ(other_team.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(other_team.error_message().find("bound to team tc/1"), std::string::npos);
+  UseToken(tablet_.token);
+  const grpc::Status tablet = CheckIn("r", desk, Code("tc", 3));
+  EXPECT_EQ(tablet.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(tablet.error_message().find("may not act as a door-to-door team"), std::string::npos);
 }
 
 TEST_F(AccessTest, MessagesSayWhatIsAllowed) {

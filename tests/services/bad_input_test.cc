@@ -133,6 +133,10 @@ grpc::Status Send(Client& c, const v1::SealTubeRequest& r) {
   v1::SealTubeResponse out;
   return c.checkin().SealTube(Ctx().get(), r, &out);
 }
+grpc::Status Send(Client& c, const v1::RecordVisitRequest& r) {
+  v1::RecordVisitResponse out;
+  return c.checkin().RecordVisit(Ctx().get(), r, &out);
+}
 grpc::Status Send(Client& c, const v1::GetProgressRequest& r) {
   v1::GetProgressResponse out;
   return c.progress().GetProgress(Ctx().get(), r, &out);
@@ -235,6 +239,14 @@ void Fill(v1::SealTubeRequest* r) {
   r->set_round("rounds/r");
   r->set_desk(kDesk1);
   r->set_tube_barcode("TUBE-A1");
+}
+void Fill(v1::RecordVisitRequest* r) {
+  r->set_request_id(Fresh("visit"));
+  r->set_round("rounds/r");
+  r->set_desk("communities/tc/teams/1");
+  r->set_resident_code(Code("tc", 30));
+  r->set_outcome(v1::VISIT_OUTCOME_REFUSED);
+  r->set_reason("not today");
 }
 void Fill(v1::GetProgressRequest* r) {
   r->set_round("rounds/r");
@@ -646,7 +658,8 @@ std::vector<Row> UnaryRows() {
                   "desk is required, as \"sites/{site_id}/desks/{n}\""});
   rows.push_back({"OpenTubeMalformedDesk",
                   Bad<Tube>([](auto& r) { r.set_desk("sites/tc-s1/desks/0"); }), kInvalid,
-                  "is not a desk name; expected \"sites/{site_id}/desks/{n}\" with n >= 1"});
+                  "is not a desk name; expected \"sites/{site_id}/desks/{n}\" or a door-to-door "
+                  "team's \"communities/{community_id}/teams/{n}\", with n >= 1"});
   rows.push_back({"OpenTubeOversizedDesk",
                   Bad<Tube>([](auto& r) { r.set_desk(Desk(Repeat('s', 100000), 1)); }), kInvalid,
                   "is not a desk name"});
@@ -768,6 +781,48 @@ std::vector<Row> UnaryRows() {
                   },
                   kInvalid,
                   "request_id 'reused' was already used for a different SealTube request"});
+
+  // ------------------------------------------------------------ RecordVisit
+  using Visit = v1::RecordVisitRequest;
+  AddRequestIdRows(rows, "RecordVisit", [](auto m) { return Bad<Visit>(m); });
+  rows.push_back({"RecordVisitSiteDesk", Bad<Visit>([](auto& r) { r.set_desk(kDesk1); }), kInvalid,
+                  "desk names a site's desk; visits are recorded at a door-to-door team's desk"});
+  rows.push_back({"RecordVisitUnknownTeam",
+                  Bad<Visit>([](auto& r) { r.set_desk("communities/tc/teams/3"); }), kNotFound,
+                  "round r has door-to-door teams 1..2 in community 'tc'; there is no team 3"});
+  rows.push_back({"RecordVisitTeamOfAnotherCommunity",
+                  Bad<Visit>([](auto& r) { r.set_desk("communities/nowhere/teams/1"); }),
+                  kNotFound, "community 'nowhere' is not in round r"});
+  rows.push_back({"RecordVisitUnknownResident",
+                  Bad<Visit>([](auto& r) { r.set_resident_code("NOBODY-1"); }), kNotFound,
+                  "resident_code is not in round r"});
+  rows.push_back({"RecordVisitNoOutcome", Bad<Visit>([](auto& r) { r.clear_outcome(); }), kInvalid,
+                  "outcome 0 is not a visit outcome"});
+  rows.push_back({"RecordVisitUnknownOutcome",
+                  Bad<Visit>([](auto& r) { r.set_outcome(static_cast<v1::VisitOutcome>(9)); }),
+                  kInvalid, "outcome 9 is not a visit outcome"});
+  rows.push_back({"RecordVisitNoReason", Bad<Visit>([](auto& r) { r.clear_reason(); }), kInvalid,
+                  "a visit with outcome refused needs a reason"});
+  rows.push_back({"RecordVisitNotHomeWithAReason",
+                  Bad<Visit>([](auto& r) { r.set_outcome(v1::VISIT_OUTCOME_NOT_HOME); }), kInvalid,
+                  "a visit with outcome not home takes no reason"});
+  rows.push_back({"RecordVisitOverlongReason",
+                  Bad<Visit>([](auto& r) { r.set_reason(Repeat('x', 201)); }), kInvalid,
+                  "reason is 201 bytes; at most 200"});
+  rows.push_back({"RecordVisitReasonOnTwoLines",
+                  Bad<Visit>([](auto& r) { r.set_reason("no\nthanks"); }), kInvalid,
+                  "reason has a control character"});
+  rows.push_back({"RecordVisitInTheFuture",
+                  Bad<Visit>([](auto& r) {
+                    ToProto(absl::Now() + absl::Hours(2), r.mutable_visit_time());
+                  }),
+                  kInvalid, "is in the future by the server's clock"});
+  rows.push_back({"RecordVisitClosedRound",
+                  Bad<Visit>([](auto& r) { r.set_round("rounds/closed"); }), kFailedPrecondition,
+                  "round closed is closed; visits can be recorded only while it is open"});
+  rows.push_back({"RecordVisitRequestIdReused",
+                  Reused<Visit>([](auto& r) { r.set_resident_code(Code("tc", 31)); }), kInvalid,
+                  "request_id was already used for the visit of resident"});
 
   // ------------------------------------------------------------ GetProgress
   using Progress = v1::GetProgressRequest;

@@ -47,6 +47,11 @@ v1::Counts Sum(const v1::GetProgressResponse& response) {
     sum.set_remaining(sum.remaining() + row.counts().remaining());
     sum.set_exempt(sum.exempt() + row.counts().exempt());
     sum.set_door_to_door(sum.door_to_door() + row.counts().door_to_door());
+    sum.set_not_home(sum.not_home() + row.counts().not_home());
+    sum.set_refused(sum.refused() + row.counts().refused());
+    sum.set_in_hospital(sum.in_hospital() + row.counts().in_hospital());
+    sum.set_moved_away(sum.moved_away() + row.counts().moved_away());
+    sum.set_unaccounted(sum.unaccounted() + row.counts().unaccounted());
   }
   return sum;
 }

@@ -54,6 +54,16 @@ TEST(ParseDeskNameTest, AcceptsSitesDesks) {
   EXPECT_EQ(desk->number, 12);
 }
 
+TEST(ParseDeskNameTest, AcceptsTeams) {
+  absl::StatusOr<DeskName> desk = ParseDeskName("communities/kangcheng/teams/3");
+  ASSERT_TRUE(desk.ok()) << desk.status();
+  EXPECT_TRUE(desk->team());
+  EXPECT_EQ(desk->community_id, "kangcheng");
+  EXPECT_TRUE(desk->site_id.empty());
+  EXPECT_EQ(desk->number, 3);
+  EXPECT_FALSE(ParseDeskName("sites/s-01/desks/12")->team());
+}
+
 TEST(ParseDeskNameTest, EmptyIsRequired) {
   const absl::Status status = ParseDeskName("").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -64,7 +74,8 @@ TEST(ParseDeskNameTest, MalformedNamesSayWhatIsExpected) {
   for (const char* bad :
        {"sites/s1/desks/0", "sites/s1/desks/-1", "sites/s1/desks/x", "sites/s1/desk/1",
         "s1/desks/1", "sites//desks/1", "sites/s1/desks/", "sites/s1/desks/1/x",
-        "sites/s 1/desks/1", "sites/s1/desks/99999999999"}) {
+        "sites/s 1/desks/1", "sites/s1/desks/99999999999", "communities/c/teams/0",
+        "communities/c/desks/1", "sites/s1/teams/1", "communities//teams/1"}) {
     const absl::Status status = ParseDeskName(bad).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(status.message(), HasSubstr("sites/{site_id}/desks/{n}")) << bad;
