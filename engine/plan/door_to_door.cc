@@ -133,13 +133,16 @@ absl::Status ValidateDoorToDoorOptions(const DoorToDoorOptions& options) {
 
 absl::StatusOr<DoorToDoorPlan> PlanDoorToDoor(const RoundLayout& layout,
                                               const RoundConfig& config, const Plan& plan,
-                                              const DoorToDoorOptions& options) {
+                                              const DoorToDoorOptions& options,
+                                              const std::function<bool(uint32_t)>& to_visit) {
   if (absl::Status s = ValidateDoorToDoorOptions(options); !s.ok()) return s;
   DoorToDoorPlan result;
   const absl::Time round_end = config.start + config.duration;
+  const absl::Time leave = std::max(config.start, options.leave_at);
   // The list is grouped by building, communities in order: one stop per run.
   std::vector<std::vector<Stop>> stops(layout.community_count());
   for (uint32_t r : plan.door_to_door) {
+    if (to_visit && !to_visit(r)) continue;
     const RoundLayout::Local local = layout.LocateResident(r);
     const Community& community = layout.community(local.community);
     const BuildingId b = community.building_of(local.id);
@@ -168,9 +171,9 @@ absl::StatusOr<DoorToDoorPlan> PlanDoorToDoor(const RoundLayout& layout,
       route.community = c;
       route.team = static_cast<int>(t);
       route.base_site = layout.site_base(c);
-      route.starts = config.start;
+      route.starts = leave;
       Location here = base;
-      absl::Time clock = config.start;
+      absl::Time clock = leave;
       for (size_t i = starts[t]; i < starts[t + 1]; ++i) {
         const double metres = Distance(here, tour[i].location);
         route.walking_m += metres;

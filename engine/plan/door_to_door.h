@@ -24,6 +24,7 @@
 #define SWABWAVE_ENGINE_PLAN_DOOR_TO_DOOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +39,9 @@ struct DoorToDoorOptions {
   int teams_per_community = 2;                   // 1-1000
   absl::Duration per_visit = absl::Minutes(10);  // per resident, gear and paperwork included
   double walking_m_per_minute = 60;              // about 3.6 km/h, stairs averaged in
+  // When the routes leave; InfinitePast: the round's start. Routes planned
+  // during a round (the next routes, after visits) leave now.
+  absl::Time leave_at = absl::InfinitePast();
 };
 
 // INVALID_ARGUMENT naming the option when one is out of range.
@@ -71,13 +75,15 @@ struct DoorToDoorPlan {
   absl::Duration longest;               // the longest route's total
 };
 
-// Routes for every resident on `plan`'s door-to-door list.
+// Routes for every resident on `plan`'s door-to-door list for whom
+// `to_visit` is true (none given: all of them; a round passes
+// Round::AwaitsVisit, so the next routes leave out whoever was sampled or
+// accounted for and keep whoever was not home).
 // INVALID_ARGUMENT for bad options; FAILED_PRECONDITION when a community
 // has door-to-door residents but no site for its teams to leave from.
-[[nodiscard]] absl::StatusOr<DoorToDoorPlan> PlanDoorToDoor(const RoundLayout& layout,
-                                                            const RoundConfig& config,
-                                                            const Plan& plan,
-                                                            const DoorToDoorOptions& options);
+[[nodiscard]] absl::StatusOr<DoorToDoorPlan> PlanDoorToDoor(
+    const RoundLayout& layout, const RoundConfig& config, const Plan& plan,
+    const DoorToDoorOptions& options, const std::function<bool(uint32_t)>& to_visit = {});
 
 }  // namespace swabwave::engine::plan
 

@@ -266,6 +266,11 @@ class Round {
   // sampled already; NOT_FOUND when `visit.desk` is not a team's;
   // INVALID_ARGUMENT as visits::ValidateVisit.
   [[nodiscard]] absl::StatusOr<visits::VisitBook::Recorded> RecordVisit(visits::Visit visit);
+  // Whether a team still has to call on `resident`: not sampled, and no
+  // visit found them refusing, moved away or in hospital (not home: yes).
+  // False before the round is planned. Lock-free read of the word, like
+  // SampledAt; the book's own lock.
+  bool AwaitsVisit(uint32_t resident) const;
   // The latest visit of `resident`; none when never visited.
   std::optional<visits::ResidentVisits> VisitsOf(uint32_t resident) const {
     return visits_.Of(resident);

@@ -55,6 +55,14 @@ absl::StatusOr<visits::VisitBook::Recorded> Round::RecordVisit(visits::Visit vis
   return recorded;
 }
 
+bool Round::AwaitsVisit(uint32_t resident) const {
+  const core::LiveRound* state = live();
+  if (state == nullptr || resident >= layout_.resident_count()) return false;
+  if (core::IsSampled(state->Read(resident).state())) return false;
+  const std::optional<visits::ResidentVisits> seen = visits_.Of(resident);
+  return !seen.has_value() || seen->last == visits::VisitOutcome::kNotHome;
+}
+
 absl::StatusOr<visits::VisitCounts> Round::VisitTotals() const {
   std::shared_lock lock(mu_);
   const core::LiveRound* state = live();

@@ -365,8 +365,21 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
           }
           // Nearest-neighbour order over the round's door-to-door buildings:
           // quadratic per community in buildings with visits, which are few.
-          absl::StatusOr<engine::plan::DoorToDoorPlan> routes =
-              engine::plan::PlanDoorToDoor(round.layout(), round.config(), *page->plan, *options);
+          // Once the round is open, the next routes: over whoever a team
+          // still has to call on (the not-home among them), leaving at the
+          // start of the current wave (one time for every page of a wave).
+          const bool open = round.phase() == engine::RoundPhase::kOpen;
+          if (open) {
+            const engine::RoundConfig& config = round.config();
+            absl::Duration rest;  // IDivDuration writes the remainder somewhere
+            const int64_t wave = std::max<int64_t>(
+                0, absl::IDivDuration(absl::Now() - config.start, config.wave_length, &rest));
+            options->leave_at = config.start + wave * config.wave_length;
+          }
+          absl::StatusOr<engine::plan::DoorToDoorPlan> routes = engine::plan::PlanDoorToDoor(
+              round.layout(), round.config(), *page->plan, *options,
+              open ? [&](uint32_t r) { return round.AwaitsVisit(r); }
+                   : std::function<bool(uint32_t)>());
           if (!routes.ok()) return routes.status();
           const size_t end = engine::PageEnd(page->offset, page->size, routes->routes.size());
           RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end,

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "engine/journal/records.h"
+#include "engine/plan/door_to_door.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry/registry.h"
 #include "engine/round/round.h"
@@ -173,6 +175,44 @@ TEST_F(TeamsTest, ProgressCountsEveryOutcomeAndTheListSaysWhoWasVisited) {
     }
   }
   EXPECT_TRUE(saw_5 && saw_15);
+}
+
+// The next routes: whoever was sampled or accounted for drops out, the
+// not-home stay, and the routes leave when asked.
+TEST_F(TeamsTest, TheNextRoutesKeepTheNotHomeAndDropTheAccountedFor) {
+  const DeskIndex team = round_->ResolveTeam("tc", 1).value();
+  auto visited = [&] {
+    absl::StatusOr<plan::DoorToDoorPlan> routes = plan::PlanDoorToDoor(
+        round_->layout(), round_->config(), *round_->plan(), {},
+        [&](uint32_t r) { return round_->AwaitsVisit(r); });
+    EXPECT_TRUE(routes.ok()) << routes.status();
+    std::set<uint32_t> residents;
+    for (const plan::DoorToDoorRoute& route : routes.value().routes) {
+      for (const plan::DoorToDoorStop& stop : route.stops) {
+        residents.insert(stop.residents.begin(), stop.residents.end());
+      }
+    }
+    return residents;
+  };
+  EXPECT_EQ(visited(), (std::set<uint32_t>{Resident(5), Resident(10), Resident(15), Resident(20)}));
+  ASSERT_TRUE(round_->RecordVisit(NotHome(5, team, 1)).ok());
+  ASSERT_TRUE(round_->RecordVisit({Resident(10), team, VisitOutcome::kRefused, kAt, "no", 2}).ok());
+  ASSERT_TRUE(round_->RackTube(team, "TEAM-1").ok());
+  ASSERT_EQ(round_->CheckIn(team, ResidentCode("tc", 15), kAt, 3).verdict,
+            core::CheckInVerdict::kSampled);
+  EXPECT_EQ(visited(), (std::set<uint32_t>{Resident(5), Resident(20)}));
+  EXPECT_TRUE(round_->AwaitsVisit(Resident(5)));
+  EXPECT_FALSE(round_->AwaitsVisit(Resident(10)));
+  EXPECT_FALSE(round_->AwaitsVisit(Resident(15)));
+
+  plan::DoorToDoorOptions later;
+  later.leave_at = kStart + absl::Hours(3);
+  absl::StatusOr<plan::DoorToDoorPlan> routes =
+      plan::PlanDoorToDoor(round_->layout(), round_->config(), *round_->plan(), later);
+  ASSERT_TRUE(routes.ok());
+  ASSERT_FALSE(routes->routes.empty());
+  EXPECT_EQ(routes->routes[0].starts, kStart + absl::Hours(3));
+  EXPECT_EQ(routes->residents, 4) << "no filter: the plan's whole list";
 }
 
 TEST_F(TeamsTest, AVisitIsRefusedWhereItCannotBeTrue) {
