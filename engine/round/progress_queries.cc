@@ -20,6 +20,11 @@ std::optional<Round::SampledCheckIn> Round::SampledAt(uint32_t resident) const {
   return SampledCheckIn{word.place(), state->epoch_unix_seconds() + word.scan_offset()};
 }
 
+bool Round::DueAndUnsampled(uint32_t resident) const {
+  const core::ResidentState state = live()->Read(resident).state();
+  return state == core::ResidentState::kUntested || state == core::ResidentState::kDoorToDoor;
+}
+
 Round::ScanTallies Round::ScanWords() const {
   ScanTallies tallies;
   tallies.sampled.assign(layout_.building_count(), 0);
@@ -37,7 +42,7 @@ Round::ScanTallies Round::ScanWords() const {
   // Visits: a handful of residents, read from the book (a swab outranks a
   // visit; a visit racing the scan lands in one of them).
   visits_.ForEachVisited([&](uint32_t resident, const visits::ResidentVisits& seen) {
-    if (core::IsSampled(live()->Read(resident).state())) return;
+    if (!DueAndUnsampled(resident)) return;
     if (tallies.visited.empty()) tallies.visited.resize(layout_.building_count());
     ++tallies.visited[live()->building_of(resident)][static_cast<size_t>(seen.last)];
   });
@@ -94,8 +99,8 @@ absl::StatusOr<ProgressCounts> Round::Totals() const {
   totals.exempt = plan_->exempt - exempt_sampled;
   totals.door_to_door =
       plan_->door_to_door_count - static_cast<int64_t>(live_round.door_to_door_sampled());
-  const visits::VisitCounts visited = visits_.Count(
-      [&](uint32_t resident) { return core::IsSampled(live_round.Read(resident).state()); });
+  const visits::VisitCounts visited =
+      visits_.Count([&](uint32_t resident) { return !DueAndUnsampled(resident); });
   totals.not_home = visited.not_home;
   totals.refused = visited.refused;
   totals.in_hospital = visited.in_hospital;

@@ -392,6 +392,10 @@ class Round {
                          std::unique_ptr<core::LiveRound> live)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Whether `resident` is due (at a site or at home) and not yet sampled:
+  // whose visits count in progress (an exempt resident visited is not
+  // made due, nor taken off it). REQUIRES: planned.
+  bool DueAndUnsampled(uint32_t resident) const;
   // REQUIRES: mu_ held (shared or exclusive), planned.
   ScanTallies ScanWords() const;
   ProgressCounts BuildingCounts(uint32_t building, const ScanTallies& tallies) const;

@@ -70,8 +70,7 @@ absl::StatusOr<visits::VisitCounts> Round::VisitTotals() const {
     return absl::FailedPreconditionError(
         absl::StrCat("round ", config_.id, " has no plan yet; plan it first"));
   }
-  return visits_.Count(
-      [&](uint32_t resident) { return core::IsSampled(state->Read(resident).state()); });
+  return visits_.Count([&](uint32_t resident) { return !DueAndUnsampled(resident); });
 }
 
 absl::Status Round::RestoreVisit(const visits::Visit& visit) {

@@ -105,13 +105,14 @@ class VisitBook {
     std::lock_guard lock(mu_);
     for (const auto& [resident, seen] : residents_) visit(resident, seen);
   }
-  // Residents by their latest outcome, for those `sampled` says are not
-  // sampled (a check-in outranks a visit).
-  template <typename IsSampled>
-  VisitCounts Count(IsSampled&& sampled) const {
+  // Residents by their latest outcome, but those `left_out` names (a
+  // round leaves out the sampled, since a check-in outranks a visit, and
+  // whoever is not due).
+  template <typename LeftOut>
+  VisitCounts Count(LeftOut&& left_out) const {
     VisitCounts counts;
     ForEachVisited([&](uint32_t resident, const ResidentVisits& seen) {
-      if (sampled(resident)) return;
+      if (left_out(resident)) return;
       switch (seen.last) {
         case VisitOutcome::kNotHome: ++counts.not_home; break;
         case VisitOutcome::kRefused: ++counts.refused; break;

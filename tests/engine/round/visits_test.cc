@@ -28,13 +28,15 @@ using visits::VisitOutcome;
 const absl::Time kStart = absl::FromUnixSeconds(1795762800);
 const int64_t kAt = 1795762800 + 600;
 
-// "tc" (residents 1-24, every 5th mobility-limited: 5, 10, 15, 20; one
-// site of two desks) and "td"; round "r" with three teams per community.
+// "tc" (residents 1-24, every 5th mobility-limited: 5, 10, 15, 20; every
+// 7th exempt: 7, 14, 21; one site of two desks) and "td"; round "r" with
+// three teams per community.
 class TeamsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Shape tc;
     tc.mobility_limited_every = 5;
+    tc.exempt_every = 7;
     ASSERT_TRUE(registry_.ImportCommunity(MakeCommunity(tc)).ok());
     ASSERT_TRUE(registry_.ImportCommunity(MakeCommunity(Shape{.id = "td", .buildings = 1})).ok());
     RoundConfig config;
@@ -142,6 +144,12 @@ TEST_F(TeamsTest, ProgressCountsEveryOutcomeAndTheListSaysWhoWasVisited) {
   EXPECT_EQ(after.not_home, 1);
   EXPECT_EQ(after.refused, 1);
   EXPECT_EQ(after.unaccounted(), before.remaining - 3);
+  // An exempt resident found moved away was never due: nothing changes.
+  ASSERT_TRUE(round_->RecordVisit(
+                        {Resident(7), team, VisitOutcome::kMovedAway, kAt, "moved out", 4})
+                  .ok());
+  EXPECT_EQ(round_->Totals()->due, after.due);
+  EXPECT_EQ(round_->Totals()->moved_away, 1);
 
   // Per building, the same totals (the scan and the counters agree).
   absl::StatusOr<ProgressReport> buildings = round_->Progress(ProgressLevel::kBuilding, 0, 100);
