@@ -39,18 +39,18 @@ absl::StatusOr<visits::VisitBook::Recorded> Round::RecordVisit(visits::Visit vis
         DeskName(live()->rack().DeskOf(sampled->tube)), "; a visit after the swab is not recorded"));
   }
   const uint32_t resident = visit.resident;
-  visits::VisitBook::Recorded recorded = visits_.Record(std::move(visit));
-  if (recorded.replayed) {
-    if (recorded.visit.resident == resident) return recorded;
+  visits::VisitBook::Recorded recorded =
+      visits_.Record(std::move(visit), [&](const visits::Visit& added) {
+        if (store_ == nullptr) return;
+        std::string record;
+        journal::EncodeVisit({index_, added}, &record);
+        store_->Append(record);  // never waits for the disk
+      });
+  if (recorded.replayed && recorded.visit.resident != resident) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request_id was already used for the visit of resident ", recorded.visit.resident,
         " in round ", config_.id,
         "; a request_id names one visit: send this one with a new one (nothing was recorded)"));
-  }
-  if (store_ != nullptr) {
-    std::string record;
-    journal::EncodeVisit({index_, recorded.visit}, &record);
-    store_->Append(record);
   }
   return recorded;
 }

@@ -46,7 +46,8 @@ absl::Status ValidateVisit(const Visit& visit) {
   return absl::OkStatus();
 }
 
-VisitBook::Recorded VisitBook::Record(Visit visit) {
+VisitBook::Recorded VisitBook::Record(Visit visit,
+                                      const std::function<void(const Visit&)>& journal) {
   std::lock_guard lock(mu_);
   const auto [found, inserted] = by_request_.try_emplace(visit.request, visits_.size());
   if (!inserted) return Recorded{visits_[found->second], true};
@@ -58,6 +59,7 @@ VisitBook::Recorded VisitBook::Record(Visit visit) {
   }
   ++seen.count;
   visits_.push_back(std::move(visit));
+  if (journal) journal(visits_.back());
   return Recorded{visits_.back(), false};
 }
 

@@ -27,6 +27,7 @@
 #define SWABWAVE_ENGINE_VISITS_VISIT_BOOK_H_
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -91,8 +92,11 @@ class VisitBook {
     bool replayed = false;  // the request was recorded before: nothing changed
   };
   // Records `visit` (validated by the caller). A request recorded before
-  // answers with its first visit and `replayed`.
-  Recorded Record(Visit visit);
+  // answers with its first visit and `replayed`. `journal(visit)` runs for
+  // a new visit under the book's lock, so records reach the journal in the
+  // book's order and a racing retry, answered `replayed`, finds the record
+  // already appended (it must not call back into the book).
+  Recorded Record(Visit visit, const std::function<void(const Visit&)>& journal = {});
   // The visit recorded under `request`, if any.
   std::optional<Visit> Find(uint64_t request) const;
   // The latest visit of `resident`; none when never visited.
