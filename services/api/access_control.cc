@@ -33,6 +33,10 @@ bool RoleMayCall(Role role, Rpc rpc) {
   return false;
 }
 
+constexpr absl::string_view kRevokedMessage =
+    "this call's token was revoked when the server reloaded its tokens; answers to what was "
+    "already read were sent: go on with a current token on a new call";
+
 absl::string_view WhatRoleMayCall(Role role) {
   switch (role) {
     case Role::kCommand:
@@ -95,8 +99,14 @@ absl::Status AccessControl::Reload() {
     return tokens.status();
   }
   const size_t size = (*tokens)->size();
+  // Flags first, then the swap: a call that found an old principal just
+  // before the swap is refused at its next charge, and a stream registered
+  // meanwhile is ended by EndRevoked or by its own registration.
+  const int revoked = tokens_.load()->RevokeAllBut(**tokens);
   tokens_.store(*std::move(tokens));
-  spdlog::info("access: reloaded {} tokens from {}", size, tokens_file_);
+  const int ended = streams_.EndRevoked();
+  spdlog::info("access: reloaded {} tokens from {}; {} revoked, {} of their open streams ended",
+               size, tokens_file_, revoked, ended);
   return absl::OkStatus();
 }
 
@@ -127,6 +137,9 @@ absl::StatusOr<Caller> AccessControl::Admit(const grpc::CallbackServerContext& c
 }
 
 absl::Status AccessControl::Charge(const Caller& caller, Rpc rpc) const {
+  if (caller->revoked.load(std::memory_order_acquire)) {
+    return Refuse(kUnauthenticated, caller->Describe(), rpc, std::string(kRevokedMessage));
+  }
   const absl::Duration wait = caller->limiter.Take(absl::Now(), 1);
   if (wait == absl::ZeroDuration()) return absl::OkStatus();
   return Refuse(kRateLimited, caller->Describe(), rpc,

@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "engine/round/round.h"
 #include "services/api/metrics.h"
+#include "services/api/open_streams.h"
 #include "services/api/resource_names.h"
 #include "services/api/tokens.h"
 
@@ -53,13 +54,19 @@ class AccessControl {
 
   bool enabled() const { return !tokens_file_.empty(); }
   // Re-reads the tokens file (SIGHUP). On an error the old tokens stay.
+  // Tokens the new file drops, or lists with other rights, are revoked:
+  // their calls are refused from then on and their open streams end
+  // (UNAUTHENTICATED) before Reload returns.
   absl::Status Reload();
+  // Where streams register so that revoking their token ends them.
+  OpenStreams& streams() const { return streams_; }
 
   // The caller of `rpc`, or UNAUTHENTICATED (no, malformed or unknown
   // token), PERMISSION_DENIED (role may not call it) or RESOURCE_EXHAUSTED
   // (over its rate; the message says when to retry).
   absl::StatusOr<Caller> Admit(const grpc::CallbackServerContext& ctx, Rpc rpc) const;
-  // Charges one more request (a stream message) to the caller's rate.
+  // Charges one more request (a stream message) to the caller's rate;
+  // UNAUTHENTICATED once the caller's token is revoked.
   absl::Status Charge(const Caller& caller, Rpc rpc) const;
 
   // PERMISSION_DENIED unless the caller may act for every community of
@@ -83,6 +90,7 @@ class AccessControl {
   double default_rate_ = 0;
   std::atomic<std::shared_ptr<const TokenSet>> tokens_;
   Caller unrestricted_;
+  mutable OpenStreams streams_;
   mutable std::array<std::atomic<uint64_t>, kRefusals> refused_{};
   // Log lines written in the current second, and that second.
   mutable std::atomic<int64_t> log_second_{0};

@@ -36,15 +36,48 @@ class CheckInStreamReactor final
       return;
     }
     caller_ = *std::move(caller);
+    {
+      absl::MutexLock lock(&mu_);
+      read_outstanding_ = true;
+    }
     StartRead(&read_buffer_);
+    // Registered after the read starts: a revocation from now on ends the
+    // stream, even while it waits for the tablet's next message.
+    stream_id_ = context_.access->streams().Add(caller_, [this] { Revoke(); });
+  }
+
+  // The stream's token was revoked: answers to messages already read still
+  // go out, nothing more is read, and the stream ends UNAUTHENTICATED.
+  void Revoke() {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || revoked_) return;
+    revoked_ = true;
+    final_status_ = grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        "this stream's token was revoked when the server reloaded its tokens; the messages "
+        "already answered stand, none after them was read: send them again with a current "
+        "token on a new stream");
+    if (read_outstanding_ || read_paused_) {
+      // No message is being handled: the outstanding read (if any) is
+      // abandoned; it completes, without effect, once the call is finished.
+      read_paused_ = false;
+      reads_done_ = true;
+    }
+    // Otherwise OnReadDone is handling a message; it reads no further.
+    MaybeFinishLocked();
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {
+    {
       absl::MutexLock lock(&mu_);
-      reads_done_ = true;
-      MaybeFinishLocked();
-      return;
+      read_outstanding_ = false;
+      if (!ok || revoked_) {
+        // A message read after the revocation is dropped unanswered: the
+        // stream's status tells the tablet to send it again.
+        reads_done_ = true;
+        MaybeFinishLocked();
+        return;
+      }
     }
     ++messages_read_;
     if (!grpc::SerializationTraits<v1::CheckInStreamRequest>::Deserialize(&read_buffer_, &request_)
@@ -126,7 +159,7 @@ class CheckInStreamReactor final
                   QueueInOrderLocked(message, std::move(answered));
                   if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
                     read_paused_ = false;
-                    StartRead(&read_buffer_);
+                    StartReadLocked();
                   }
                   MaybeFinishLocked();
                 });
@@ -143,7 +176,7 @@ class CheckInStreamReactor final
     MaybeWriteLocked();
     if (read_paused_ && Backlog() < kMaxPendingOutcomes / 2 && !write_failed_) {
       read_paused_ = false;
-      StartRead(&read_buffer_);
+      StartReadLocked();
     } else if (read_paused_ && write_failed_) {
       read_paused_ = false;
       reads_done_ = true;
@@ -151,7 +184,10 @@ class CheckInStreamReactor final
     MaybeFinishLocked();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    context_.access->streams().Remove(stream_id_);
+    delete this;
+  }
 
  private:
   // Checks every request of request_, hands the valid ones to the core (one
@@ -282,11 +318,18 @@ class CheckInStreamReactor final
   // Reads the next message unless too many outcomes are waiting (a slow
   // reader or a slow disk cannot make the server buffer without bound).
   void ContinueReadingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (Backlog() < kMaxPendingOutcomes) {
-      StartRead(&read_buffer_);
+    if (revoked_) {
+      reads_done_ = true;  // the message just handled was the last
+    } else if (Backlog() < kMaxPendingOutcomes) {
+      StartReadLocked();
     } else {
       read_paused_ = true;  // resumed once the backlog drains
     }
+  }
+
+  void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    read_outstanding_ = true;
+    StartRead(&read_buffer_);
   }
 
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -322,6 +365,7 @@ class CheckInStreamReactor final
   ServiceContext context_;
   const RpcTimer timer_;
   Caller caller_;
+  OpenStreams::Id stream_id_ = 0;      // set in the constructor, before any reaction runs
   grpc::ByteBuffer read_buffer_;       // owned by the read in flight
   v1::CheckInStreamRequest request_;   // the last message read, parsed
   uint64_t messages_read_ = 0;         // touched only by OnReadDone
@@ -342,6 +386,8 @@ class CheckInStreamReactor final
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_outstanding_ ABSL_GUARDED_BY(mu_) = false;  // a StartRead not yet done
+  bool revoked_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   int awaiting_durable_ ABSL_GUARDED_BY(mu_) = 0;   // messages waiting for the journal
   int awaiting_outcomes_ ABSL_GUARDED_BY(mu_) = 0;  // their outcomes

@@ -85,34 +85,53 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       return;
     }
     round_ = *round;
-    absl::MutexLock lock(&mu_);
-    WriteUpdateLocked();
+    access_ = context.access;
+    {
+      absl::MutexLock lock(&mu_);
+      WriteUpdateLocked();
+    }
+    // A revoked token's watch ends within its interval, not when the
+    // client stops watching.
+    stream_id_ = access_->streams().Add(*caller, [this] { Revoke(); });
   }
 
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
-    if (!ok || cancelled_ || closed_) {
-      FinishLocked(grpc::Status::OK);
+    if (!ok || cancelled_ || closed_ || revoked_) {
+      FinishLocked(EndStatusLocked());
       return;
     }
     alarm_pending_ = true;
     alarm_.Set(absl::ToChronoTime(absl::Now() + interval_), [this](bool fired) {
+      grpc::Status status;
       {
         absl::MutexLock alarm_lock(&mu_);
         alarm_pending_ = false;
-        if (fired && !cancelled_) {
+        if (fired && !cancelled_ && !revoked_) {
           WriteUpdateLocked();
           return;
         }
         if (finished_) return;
         finished_ = true;
+        status = EndStatusLocked();
       }
       // The alarm's callback is not a reaction, so gRPC may run OnDone
       // (which deletes this reactor) as soon as Finish is called: Finish is
       // the last use of `this`, made after mu_ is released.
-      timer_.Record(grpc::Status::OK);
-      Finish(grpc::Status::OK);
+      timer_.Record(status);
+      Finish(status);
     });
+  }
+
+  // The watch's token was revoked: the update being written (if any) is
+  // the last, and the watch ends UNAUTHENTICATED.
+  void Revoke() {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    revoked_ = true;
+    // The alarm's callback (fired = false) finishes the call; a write in
+    // flight finishes it from OnWriteDone.
+    if (alarm_pending_) alarm_.Cancel();
   }
 
   void OnCancel() override {
@@ -122,9 +141,19 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     if (alarm_pending_) alarm_.Cancel();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (access_ != nullptr) access_->streams().Remove(stream_id_);
+    delete this;
+  }
 
  private:
+  grpc::Status EndStatusLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!revoked_) return grpc::Status::OK;
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this watch's token was revoked when the server reloaded its tokens; "
+                        "watch again with a current token");
+  }
+
   void WriteUpdateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const absl::Time now = absl::Now();
     absl::StatusOr<engine::ProgressCounts> totals = round_->Totals();
@@ -163,6 +192,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const RpcTimer timer_;
   engine::Round* round_ = nullptr;
   absl::Duration interval_ = kDefaultWatchInterval;
+  const AccessControl* access_ = nullptr;  // set once a watch starts streaming
+  OpenStreams::Id stream_id_ = 0;          // set in the constructor, before any reaction runs
 
   absl::Mutex mu_;
   grpc::Alarm alarm_ ABSL_GUARDED_BY(mu_);
@@ -172,6 +203,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   int64_t last_sampled_ ABSL_GUARDED_BY(mu_) = 0;
   bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool revoked_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -133,6 +133,12 @@ std::string Principal::Describe() const {
   return out;
 }
 
+bool Principal::SameRightsAs(const Principal& other) const {
+  return role == other.role && site_id == other.site_id &&
+         team_community == other.team_community && team_number == other.team_number &&
+         all_communities == other.all_communities && communities == other.communities;
+}
+
 absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_view text,
                                                                 absl::string_view source,
                                                                 double default_rate) {
@@ -190,6 +196,17 @@ absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Load(const std::string
 std::shared_ptr<const Principal> TokenSet::Find(absl::string_view token) const {
   const auto it = by_hash_.find(Sha256Hex(token));
   return it == by_hash_.end() ? nullptr : it->second;
+}
+
+int TokenSet::RevokeAllBut(const TokenSet& next) const {
+  int revoked = 0;
+  for (const auto& [hash, principal] : by_hash_) {
+    const auto kept = next.by_hash_.find(hash);
+    if (kept != next.by_hash_.end() && kept->second->SameRightsAs(*principal)) continue;
+    principal->revoked.store(true, std::memory_order_release);
+    ++revoked;
+  }
+  return revoked;
 }
 
 std::string Sha256Hex(absl::string_view data) {

@@ -17,6 +17,7 @@
 #ifndef SWABWAVE_SERVICES_API_TOKENS_H_
 #define SWABWAVE_SERVICES_API_TOKENS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,10 +54,16 @@ struct Principal {
   absl::flat_hash_set<std::string> communities;  // kCommand
   double rate_per_second;                        // 0: unlimited
   mutable RateLimiter limiter;                   // bursts of up to two seconds' worth
+  // Set when a reload drops this token or changes its rights: calls
+  // admitted as it are refused from then on, and its open streams end.
+  mutable std::atomic<bool> revoked{false};
 
   bool MayActFor(absl::string_view community_id) const {
     return role == Role::kUnrestricted || all_communities || communities.contains(community_id);
   }
+  // Same role and scope (the rate may differ): a reload that keeps a
+  // token with the same rights does not end its streams.
+  bool SameRightsAs(const Principal& other) const;
   // "kangcheng/2" for a team token.
   std::string number_name() const { return team_community + "/" + std::to_string(team_number); }
   // "tablet 3fa2c1d9 (site s1)": for messages and logs; no secret in it.
@@ -75,6 +82,10 @@ class TokenSet {
   // The principal of a presented token, or null for a token not listed.
   std::shared_ptr<const Principal> Find(absl::string_view token) const;
   size_t size() const { return by_hash_.size(); }
+  // Marks revoked every principal of this set that `next` does not list
+  // with the same rights (the reload from this set to `next`); returns how
+  // many it marked.
+  int RevokeAllBut(const TokenSet& next) const;
 
  private:
   absl::flat_hash_map<std::string, std::shared_ptr<const Principal>> by_hash_;  // hex SHA-256

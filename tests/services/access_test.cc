@@ -595,6 +595,86 @@ TEST_F(AccessTest, ReloadSwapsTokensAndKeepsThemOnABadFile) {
   EXPECT_TRUE(calls.at("GetRound")(*added).ok());  // the old set stays
 }
 
+// Issue 25 item 4: a reload ends the open streams of tokens it drops or
+// whose rights it changes, with UNAUTHENTICATED, and leaves the others
+// streaming. The revoked watch asks for updates a minute apart and the
+// check-in stream is idle, so only the revocation can end them before the
+// ten-second deadline.
+TEST_F(AccessTest, ARevokedTokensOpenStreamsEndAndOthersGoOn) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  UseToken(tablet_.token);
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-S0").ok());
+  UseToken(other_tablet_.token);
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s1", 1), "TUBE-S1").ok());
+
+  const auto watch = [](Client& client, grpc::ClientContext* context, absl::Duration interval) {
+    v1::WatchProgressRequest request;
+    request.set_round("rounds/r");
+    ToProto(interval, request.mutable_interval());
+    return client.progress().WatchProgress(context, request);
+  };
+  const auto one_check_in = [](const std::string& desk, int resident) {
+    v1::CheckInStreamRequest message;
+    *message.add_check_ins() = CheckInRequest("r", desk, Code("tc", resident));
+    return message;
+  };
+  std::unique_ptr<Client> command = ClientWith(command_.token);
+  std::unique_ptr<Client> admin = ClientWith(admin_.token);
+  std::unique_ptr<Client> tablet = ClientWith(tablet_.token);
+  std::unique_ptr<Client> kept_tablet = ClientWith(other_tablet_.token);
+  auto command_context = Context(absl::Seconds(10));
+  auto admin_context = Context(absl::Seconds(10));
+  auto tablet_context = Context(absl::Seconds(10));
+  auto kept_context = Context(absl::Seconds(10));
+  auto command_watch = watch(*command, command_context.get(), absl::Minutes(1));
+  auto admin_watch = watch(*admin, admin_context.get(), absl::Milliseconds(100));
+  auto tablet_stream = tablet->checkin().CheckInStream(tablet_context.get());
+  auto kept_stream = kept_tablet->checkin().CheckInStream(kept_context.get());
+  v1::WatchProgressResponse update;
+  ASSERT_TRUE(command_watch->Read(&update));
+  ASSERT_TRUE(admin_watch->Read(&update));
+  v1::CheckInStreamResponse answer;
+  ASSERT_TRUE(tablet_stream->Write(one_check_in(Desk("tc-s0", 1), 1)));
+  ASSERT_TRUE(tablet_stream->Read(&answer));
+  ASSERT_TRUE(answer.outcomes(0).has_result()) << answer.outcomes(0).status().message();
+  ASSERT_TRUE(kept_stream->Write(one_check_in(Desk("tc-s1", 1), 2)));
+  ASSERT_TRUE(kept_stream->Read(&answer));
+
+  // tablet_ is dropped, command_ keeps its token but loses community tc.
+  TestToken narrowed = command_;
+  narrowed.line = absl::StrCat(Sha256Hex(command_.token), " command communities=elsewhere");
+  WriteTokens({admin_, narrowed, other_tablet_, lab_});
+  ASSERT_TRUE(server_->ReloadTokens().ok());
+
+  while (command_watch->Read(&update)) {
+  }
+  const grpc::Status command_end = command_watch->Finish();
+  EXPECT_EQ(command_end.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << command_end.error_message();
+  EXPECT_NE(command_end.error_message().find("revoked"), std::string::npos);
+  EXPECT_FALSE(tablet_stream->Read(&answer));
+  const grpc::Status tablet_end = tablet_stream->Finish();
+  EXPECT_EQ(tablet_end.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << tablet_end.error_message();
+
+  // The tokens the reload kept as they were stream on.
+  ASSERT_TRUE(admin_watch->Read(&update));
+  ASSERT_TRUE(admin_watch->Read(&update));
+  admin_context->TryCancel();
+  while (admin_watch->Read(&update)) {
+  }
+  (void)admin_watch->Finish();
+  ASSERT_TRUE(kept_stream->Write(one_check_in(Desk("tc-s1", 1), 3)));
+  ASSERT_TRUE(kept_stream->Read(&answer));
+  EXPECT_TRUE(answer.outcomes(0).has_result()) << answer.outcomes(0).status().message();
+  kept_stream->WritesDone();
+  EXPECT_TRUE(kept_stream->Finish().ok());
+
+  // Residents 1, 2 and 3 were checked in; nothing else.
+  UseToken(admin_.token);
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 3);
+}
+
 TEST_F(AccessTest, RefusalsAreLoggedByFingerprintNeverByToken) {
   ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
   std::ostringstream log;

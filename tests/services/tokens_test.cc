@@ -2,9 +2,13 @@
 // (services/api/rate_limiter.h).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/api/open_streams.h"
 #include "services/api/rate_limiter.h"
 #include "services/api/tokens.h"
 
@@ -85,6 +89,79 @@ TEST(TokenSet, RefusesBadLinesWithTheirNumber) {
 
 TEST(TokenSet, MissingFileIsNotFound) {
   EXPECT_EQ(TokenSet::Load("/nonexistent/tokens", 0).status().code(), absl::StatusCode::kNotFound);
+}
+
+// A reload revokes what it drops and what it changes the rights of; a
+// changed rate alone is not a revocation.
+TEST(TokenSet, RevokeAllButMarksDroppedAndChangedTokens) {
+  const auto parse = [](const std::string& text) {
+    absl::StatusOr<std::shared_ptr<const TokenSet>> set = TokenSet::Parse(text, "tokens", 200);
+    EXPECT_TRUE(set.ok()) << set.status();
+    return *set;
+  };
+  const auto before = parse(absl::StrCat(
+      Sha256Hex("kept"), " command communities=tc\n", Sha256Hex("dropped"), " lab\n",
+      Sha256Hex("narrowed"), " command communities=tc,kc\n", Sha256Hex("moved"),
+      " tablet site=s1\n", Sha256Hex("rerated"), " team team=tc/1\n"));
+  const auto after = parse(absl::StrCat(
+      Sha256Hex("kept"), " command communities=tc\n", Sha256Hex("narrowed"),
+      " command communities=tc\n", Sha256Hex("moved"), " tablet site=s2\n",
+      Sha256Hex("rerated"), " team team=tc/1 rate=3\n", Sha256Hex("new"), " lab\n"));
+  EXPECT_EQ(before->RevokeAllBut(*after), 3);
+  EXPECT_FALSE(before->Find("kept")->revoked);
+  EXPECT_TRUE(before->Find("dropped")->revoked);
+  EXPECT_TRUE(before->Find("narrowed")->revoked);
+  EXPECT_TRUE(before->Find("moved")->revoked);
+  EXPECT_FALSE(before->Find("rerated")->revoked);
+  EXPECT_FALSE(after->Find("narrowed")->revoked);  // the new set's principals are fresh
+}
+
+// Streams register and leave from many threads while reloads revoke: every
+// stream of a revoked principal is ended exactly once, and none of a kept
+// one; a stream registered after its revocation is ended at once.
+TEST(OpenStreams, EndsEveryRevokedStreamOnceUnderConcurrency) {
+  auto kept = std::make_shared<Principal>(Role::kTablet, 0);
+  auto revoked = std::make_shared<Principal>(Role::kTablet, 0);
+  OpenStreams streams;
+  constexpr int kThreads = 4, kStreamsPerThread = 500;
+  std::vector<std::atomic<int>> ends(2 * kThreads * kStreamsPerThread);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kStreamsPerThread; ++i) {
+        const int slot = 2 * (t * kStreamsPerThread + i);
+        const OpenStreams::Id a = streams.Add(kept, [&ends, slot] { ++ends[slot]; });
+        const OpenStreams::Id b = streams.Add(revoked, [&ends, slot] { ++ends[slot + 1]; });
+        if (i % 2 == 0) {
+          streams.Remove(a);
+          streams.Remove(b);
+        }
+      }
+    });
+  }
+  std::thread revoker([&] {
+    revoked->revoked = true;
+    for (int i = 0; i < 50; ++i) streams.EndRevoked();
+  });
+  for (std::thread& thread : threads) thread.join();
+  revoker.join();
+  streams.EndRevoked();
+  int revoked_open = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kStreamsPerThread; ++i) {
+      const int slot = 2 * (t * kStreamsPerThread + i);
+      EXPECT_EQ(ends[slot].load(), 0) << "a kept token's stream was ended";
+      EXPECT_LE(ends[slot + 1].load(), 1) << "a stream was ended twice";
+      // A stream not removed by its owner must have been ended.
+      if (i % 2 == 1) {
+        EXPECT_EQ(ends[slot + 1].load(), 1);
+      }
+      revoked_open += ends[slot + 1].load();
+    }
+  }
+  EXPECT_GE(revoked_open, kThreads * kStreamsPerThread / 2);
+  // Only the kept token's unremoved streams are left.
+  EXPECT_EQ(streams.size(), static_cast<size_t>(kThreads * kStreamsPerThread / 2));
 }
 
 TEST(RateLimiter, AdmitsTheBurstThenTheRate) {
