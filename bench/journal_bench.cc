@@ -77,6 +77,7 @@ std::string FreshDir(const std::string& name) {
   const std::string dir = absl::StrCat(g_base_dir, "/swabwave-journal-bench-", getpid(), "-", name);
   fs::remove_all(dir);
   fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // a journal's mode
   return dir;
 }
 

@@ -1,5 +1,9 @@
 #include "engine/io/csv.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -365,9 +369,19 @@ absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path) 
 absl::Status WriteFileAtomically(const std::filesystem::path& path, absl::string_view contents) {
   std::filesystem::path temp = path;
   temp += ".tmp";
-  std::FILE* file = std::fopen(temp.c_str(), "wb");
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::FILE* file = fd < 0 ? nullptr : ::fdopen(fd, "wb");
   if (file == nullptr) {
-    return absl::ErrnoToStatus(errno, absl::StrCat(temp.string(), ": cannot create"));
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    return absl::ErrnoToStatus(error, absl::StrCat(temp.string(), ": cannot create"));
+  }
+  // A temporary file left by an earlier failure keeps its mode through
+  // O_CREAT: set it.
+  if (::fchmod(fd, 0600) != 0) {
+    const int error = errno;
+    std::fclose(file);
+    return absl::ErrnoToStatus(error, absl::StrCat(temp.string(), ": cannot make it private"));
   }
   const size_t wrote = std::fwrite(contents.data(), 1, contents.size(), file);
   int error = wrote == contents.size() ? 0 : errno;

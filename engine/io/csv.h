@@ -176,6 +176,8 @@ std::string QuoteForMessage(absl::string_view value);
 // Writes `contents` to `path` through a temporary file in the same
 // directory and a rename, so a reader sees the old file or the new one,
 // never half of it. Does not fsync (exports, not acknowledged check-ins).
+// The file is its owner's only (0600) whatever the umask: rosters, lists
+// and traces hold resident codes and addresses.
 [[nodiscard]] absl::Status WriteFileAtomically(const std::filesystem::path& path,
                                                absl::string_view contents);
 

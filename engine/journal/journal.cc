@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/frame.h"
+#include "engine/journal/private_dir.h"
 #include "engine/journal/snapshot_file.h"
 
 namespace swabwave::engine::journal {
@@ -39,12 +40,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& opt
         "journal fragments must be 1..", kMaxPayloadBytes - kFragmentHeaderBytes,
         " bytes and the record limit 1..", kMaxRecordBytes, " bytes"));
   }
-  std::error_code error;
-  fs::create_directories(options.dir, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot create data directory ", options.dir, ": ", error.message()));
-  }
+  if (absl::Status s = OpenPrivateDirectory(options.dir); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = DirectoryLock::Acquire(options.dir);
   if (!lock.ok()) return lock.status();
   std::unique_ptr<Journal> journal(new Journal(options));
@@ -82,7 +78,7 @@ Journal::~Journal() {
 absl::Status Journal::StartSegment(uint64_t first_sequence) {
   const std::string path = NumberedPath(options_.dir, kSegmentPrefix, first_sequence,
                                         kSegmentSuffix);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) return IoError("cannot create", path);
   std::string header;
   AppendSegmentHeader(first_sequence, &header);
@@ -130,7 +126,8 @@ absl::StatusOr<uint64_t> Journal::WriteSnapshot(
   const std::string final_path =
       NumberedPath(options_.dir, kSnapshotPrefix, covered, kSnapshotSuffix);
   const std::string temp_path = final_path + ".tmp";
-  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) return IoError("cannot create", temp_path);
   FileSnapshotSink sink(fd, temp_path, options_.fragment_bytes, options_.max_record_bytes);
   absl::Status status = produce(sink);

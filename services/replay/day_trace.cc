@@ -5,10 +5,12 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "engine/io/csv.h"
 #include "services/api/proto_convert.h"
 #include "services/api/status.h"
 #include "services/replay/round_reader.h"
@@ -116,17 +118,15 @@ absl::StatusOr<std::vector<TraceRow>> GenerateDay(Client& client, const std::str
 }
 
 absl::Status WriteTrace(const std::string& path, const std::vector<TraceRow>& rows) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  std::ostringstream out;
   out << kHeader << "\n";
   for (const TraceRow& row : rows) {
     out << absl::ToInt64Milliseconds(row.send_at) << ',' << row.site_id << ',' << row.desk << ','
         << row.code << ',' << row.request_id << ',' << absl::ToInt64Milliseconds(row.scanned_at)
         << "\n";
   }
-  out.close();
-  if (!out) return absl::UnavailableError(absl::StrCat("writing ", path, " failed"));
-  return absl::OkStatus();
+  // Owner-only: a trace holds resident codes.
+  return engine::WriteFileAtomically(path, out.str());
 }
 
 absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {

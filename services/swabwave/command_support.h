@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "engine/io/csv.h"
 #include "services/api/resource_names.h"
 
 namespace swabwave::services::cli {
@@ -27,6 +28,18 @@ inline int Fail(const grpc::Status& status, absl::string_view what) {
 inline int Fail(const absl::Status& status, absl::string_view what) {
   std::cerr << "swabwave: " << what << " failed: " << status.message() << "\n";
   return 1;
+}
+
+// Writes an export (a CSV of residents, units or staff) owner-only (0600)
+// and whole; 0, or 1 after saying why it could not.
+inline int WriteExport(absl::string_view command, const std::string& path,
+                       const std::string& text) {
+  if (absl::Status s = engine::WriteFileAtomically(path, text); !s.ok()) {
+    std::cerr << "swabwave " << command << ": cannot write " << path << ": " << s.message()
+              << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 // "R" or "rounds/R" on the command line; "rounds/R" on the wire.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -368,16 +369,13 @@ int Replan(const Options& options, const std::string& round) {
   absl::PrintF("moved              %d households, %d untested residents to notify\n",
                response.moved_households(), response.moved_size());
   if (!options.csv.empty()) {
-    std::ofstream out(options.csv, std::ios::binary | std::ios::trunc);
+    std::ostringstream out;
     out << "resident,resident_code,from_site,from_wave,to_site,to_wave\n";
     for (const v1::MovedResident& m : response.moved()) {
       out << m.resident() << ',' << m.resident_code() << ',' << m.from_site_id() << ','
           << m.from_wave() << ',' << m.to_site_id() << ',' << m.to_wave() << '\n';
     }
-    if (!out) {
-      std::cerr << "swabwave replan: cannot write " << options.csv << "\n";
-      return 1;
-    }
+    if (WriteExport("replan", options.csv, out.str()) != 0) return 1;
     absl::PrintF("wrote %d moved residents to %s\n", response.moved_size(), options.csv);
     return 0;
   }
@@ -433,12 +431,7 @@ int Schedule(const Options& options, const std::string& round) {
   } while (!request.page_token().empty());
 
   if (!options.csv.empty()) {
-    std::ofstream out(options.csv, std::ios::binary | std::ios::trunc);
-    out << engine::FormatScheduleCsv(rows);
-    if (!out) {
-      std::cerr << "swabwave schedule: cannot write " << options.csv << "\n";
-      return 1;
-    }
+    if (WriteExport("schedule", options.csv, engine::FormatScheduleCsv(rows)) != 0) return 1;
     absl::PrintF("wrote %d schedule rows to %s\n", rows.size(), options.csv);
     return 0;
   }

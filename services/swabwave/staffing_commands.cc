@@ -1,7 +1,7 @@
 // `swabwave roster` and `swabwave routes`: the staff and door-to-door side
 // of a plan, as tables for the command center and CSV for the sites.
-#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -82,17 +82,14 @@ int Roster(const Options& options, const std::string& round) {
                  s.desks_staffed(), s.desks_needed());
   }
   if (!options.csv.empty()) {
-    std::ofstream out(options.csv, std::ios::binary | std::ios::trunc);
+    std::ostringstream out;
     out << "community,staff,site,desk,role,first_wave,end_wave,starts,ends\n";
     for (const v1::RosterShift& s : shifts) {
       out << s.community_id() << ',' << s.staff_id() << ',' << s.site_id() << ',' << s.desk()
           << ',' << RoleName(s.role()) << ',' << s.first_wave() << ',' << s.end_wave() << ','
           << Rfc3339(s.starts()) << ',' << Rfc3339(s.ends()) << '\n';
     }
-    if (!out) {
-      std::cerr << "swabwave roster: cannot write " << options.csv << "\n";
-      return 1;
-    }
+    if (WriteExport("roster", options.csv, out.str()) != 0) return 1;
     absl::PrintF("wrote %d shifts to %s\n", shifts.size(), options.csv);
     return 0;
   }
@@ -117,11 +114,9 @@ int Routes(const Options& options, const std::string& round) {
     ToProto(options.per_visit, request.mutable_options()->mutable_per_visit());
   }
   request.set_page_size(1000);
-  std::ofstream csv;
-  if (!options.csv.empty()) {
-    csv.open(options.csv, std::ios::binary | std::ios::trunc);
-    csv << "community,team,base_site,stop,building,residents,arrives\n";
-  }
+  const bool to_csv = !options.csv.empty();
+  std::ostringstream csv;
+  if (to_csv) csv << "community,team,base_site,stop,building,residents,arrives\n";
   bool first_page = true;
   int64_t stops = 0;
   do {
@@ -147,7 +142,7 @@ int Routes(const Options& options, const std::string& round) {
                    Clock(r.ends()), r.fits() ? "" : "  LATE");
       for (int i = 0; i < r.stops_size(); ++i) {
         const v1::RouteStop& stop = r.stops(i);
-        if (csv.is_open()) {
+        if (to_csv) {
           csv << r.community_id() << ',' << r.team() << ',' << r.base_site_id() << ',' << i + 1
               << ',' << stop.building_id() << ',' << stop.resident_ids_size() << ','
               << Rfc3339(stop.arrives()) << '\n';
@@ -160,11 +155,8 @@ int Routes(const Options& options, const std::string& round) {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  if (csv.is_open()) {
-    if (!csv) {
-      std::cerr << "swabwave routes: cannot write " << options.csv << "\n";
-      return 1;
-    }
+  if (to_csv) {
+    if (WriteExport("routes", options.csv, csv.str()) != 0) return 1;
     absl::PrintF("wrote %d stops to %s\n", stops, options.csv);
   }
   return 0;

@@ -80,6 +80,30 @@ TEST_F(DataDirectoryTest, ASecondServerOnTheSameDirectoryRefusesToStartNamingThe
   EXPECT_EQ(third->Stop(), 0);
 }
 
+// Issue 25 item 5: swabwaved creates its data directory 0700 and refuses
+// to start on one other users may read, saying how to fix it.
+TEST_F(DataDirectoryTest, AServerRefusesADataDirectoryOthersMayRead) {
+  auto first = StartProcess();
+  ASSERT_GT(first->WaitForPort(), 0) << first->Log();
+  EXPECT_EQ(first->Stop(), 0);
+  EXPECT_EQ(std::filesystem::status(data_dir_).permissions(), std::filesystem::perms::owner_all);
+
+  std::filesystem::permissions(data_dir_, std::filesystem::perms::group_read |
+                                               std::filesystem::perms::group_exec |
+                                               std::filesystem::perms::others_read |
+                                               std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::add);
+  auto refused = StartProcess();
+  EXPECT_EQ(refused->WaitForExit(absl::Seconds(30)), 1);
+  EXPECT_THAT(refused->Log(), HasSubstr("chmod -R go-rwx " + data_dir_));
+
+  std::filesystem::permissions(data_dir_, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  auto fixed = StartProcess();
+  EXPECT_GT(fixed->WaitForPort(), 0) << fixed->Log();
+  EXPECT_EQ(fixed->Stop(), 0);
+}
+
 // Entities of a community that uses every byte the limits allow.
 constexpr int kLongCompounds = 20'000;
 constexpr int kLongBuildings = 20'000;

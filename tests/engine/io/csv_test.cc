@@ -1,5 +1,7 @@
 #include "engine/io/csv.h"
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -328,6 +330,25 @@ TEST(CsvFileTest, WritesAtomicallyAndReadsBack) {
   EXPECT_THAT(missing.status().message(), HasSubstr("nope.csv: file not found"));
 
   EXPECT_FALSE(WriteFileAtomically(dir / "no_dir" / "x.csv", "a").ok());
+}
+
+// Issue 25 item 5: exports hold resident codes and addresses, so they are
+// their owner's only, whatever the umask and whatever mode an older file
+// or a leftover temporary file had.
+TEST(CsvFileTest, ExportsAreOwnerOnlyWhateverTheUmask) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "csv_mode_test";
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path path = dir / "untested.csv";
+  const mode_t old_mask = ::umask(0);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(WriteFileAtomically(dir / "x.csv.tmp", "stale").ok());  // something left behind
+  std::filesystem::rename(dir / "x.csv.tmp", path.string() + ".tmp");
+  std::filesystem::permissions(path.string() + ".tmp", std::filesystem::perms::all);
+  const absl::Status written = WriteFileAtomically(path, "resident_code\nTC-0001\n");
+  ::umask(old_mask);
+  ASSERT_TRUE(written.ok()) << written;
+  EXPECT_EQ(std::filesystem::status(path).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ class TempDir {
                 .string();
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
+    // A journal refuses a directory others may read.
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
   TempDir(const TempDir&) = delete;
