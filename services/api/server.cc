@@ -6,11 +6,42 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/journal/memory_store.h"
+#include "services/net/loopback.h"
 
 namespace swabwave::services {
+
+// Issue 25 item 6: tokens and resident codes cross the network in clear
+// only where the operator said so.
+absl::Status CheckPlaintext(const ServerOptions& options) {
+  std::vector<std::string> plaintext;  // "gRPC on ADDRESS", off loopback and without TLS
+  if (options.tls_cert_file.empty() && !net::IsLoopbackAddress(options.listen)) {
+    plaintext.push_back(absl::StrCat("gRPC on ", options.listen));
+  }
+  // The HTTP side port has no TLS: off loopback it is always plaintext.
+  if (!options.http_listen.empty() && !net::IsLoopbackAddress(options.http_listen)) {
+    plaintext.push_back(absl::StrCat("HTTP on ", options.http_listen));
+  }
+  if (plaintext.empty()) return absl::OkStatus();
+  const std::string where = absl::StrJoin(plaintext, " and ");
+  if (!options.insecure) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to serve ", where,
+        " in plaintext off loopback: bearer tokens and resident codes would cross the network "
+        "in clear. Serve gRPC with --tls_cert and --tls_key, listen on 127.0.0.1 or [::1] "
+        "(the HTTP port has no TLS: keep it on loopback, or turn it off with --http_listen=), "
+        "or pass --insecure on a network you trust"));
+  }
+  spdlog::warn("INSECURE: serving {} in plaintext off loopback (--insecure): tokens and "
+               "resident codes cross the network in clear",
+               where);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
     const ServerOptions& options) {
@@ -26,6 +57,7 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       server->Credentials(options);
   if (!credentials.ok()) return credentials.status();
+  if (absl::Status s = CheckPlaintext(options); !s.ok()) return s;
   if (absl::Status s = server->OpenStore(options); !s.ok()) return s;
   server->slow_ = std::make_unique<SlowPathExecutor>(options.slow_path_threads);
   ServiceContext context{&server->registry_, server->store_.get(), &server->metrics_,

@@ -60,6 +60,10 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Plaintext is allowed on loopback only: a listen address off loopback
+  // needs TLS (gRPC; the HTTP port has none) or this, said out loud
+  // (swabwaved --insecure), and the server warns at start.
+  bool insecure = false;
 
   // Limits. The largest message the server reads (an import chunk of up to
   // 100,000 entities needs some megabytes).
@@ -72,6 +76,12 @@ struct ServerOptions {
   size_t max_grpc_connections = 8192;
   size_t max_http_connections = 256;
 };
+
+// OK when every listen address of `options` is on loopback or served over
+// TLS; otherwise FAILED_PRECONDITION saying how to fix it, or, with
+// `options.insecure`, OK after a warning in the log (issue 25 item 6).
+// SwabwaveServer::Start calls it before it binds anything.
+absl::Status CheckPlaintext(const ServerOptions& options);
 
 class SwabwaveServer {
  public:

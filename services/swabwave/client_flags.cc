@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/net/loopback.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
 ABSL_FLAG(std::string, token, "",
@@ -21,6 +22,9 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for servers that r
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_server_name, "",
           "name the server's certificate must carry, if not the host in --server");
+ABSL_FLAG(bool, insecure, false,
+          "send tokens without TLS to a server off loopback (its traffic, tokens included, "
+          "crosses the network in clear); without it such a call is refused");
 
 namespace swabwave::services {
 
@@ -56,6 +60,16 @@ absl::StatusOr<ClientOptions> ClientOptionsFromFlags() {
       }
       options.site_tokens[std::string(fields[0])] = std::string(fields[1]);
     }
+  }
+  // Issue 25 item 6: a bearer token never leaves the host in clear unless
+  // the user says so.
+  const bool sends_tokens = !options.token.empty() || !options.site_tokens.empty();
+  if (sends_tokens && options.tls_ca_file.empty() && !absl::GetFlag(FLAGS_insecure) &&
+      !net::IsLoopbackAddress(options.address)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to send a bearer token in clear to ", options.address,
+        ", which is not on loopback: give --tls_ca (the CA of the server's certificate), or "
+        "--insecure on a network you trust"));
   }
   return options;
 }

@@ -54,6 +54,10 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA certificates: with it, clients must present a certificate it signed (mutual "
           "TLS)");
+ABSL_FLAG(bool, insecure, false,
+          "allow plaintext off loopback: gRPC without --tls_cert, or the HTTP port (which has no "
+          "TLS), on an address other than 127.0.0.1 / [::1]; tokens and resident codes then "
+          "cross the network in clear. Without it such a server refuses to start");
 ABSL_FLAG(int, max_message_bytes, 64 * 1024 * 1024,
           "largest request message the server reads (import chunks are the largest)");
 ABSL_FLAG(uint64_t, max_import_entities, 50'000'000,
@@ -133,6 +137,7 @@ int main(int argc, char** argv) {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.insecure = absl::GetFlag(FLAGS_insecure);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.max_import_entities = absl::GetFlag(FLAGS_max_import_entities);
   if (options.max_message_bytes < 64 * 1024) {
