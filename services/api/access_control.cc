@@ -14,23 +14,56 @@ namespace {
 // At most this many refusals are logged per second; the counters count all.
 constexpr int kRefusalLogLinesPerSecond = 20;
 
-bool RoleMayCall(Role role, Rpc rpc) {
-  switch (role) {
-    case Role::kUnrestricted:
-      return true;
-    case Role::kCommand:
-      return rpc != Rpc::kOpenTube && rpc != Rpc::kCheckIn && rpc != Rpc::kCheckInStream &&
-             rpc != Rpc::kSealTube && rpc != Rpc::kRecordVisit;
-    case Role::kTablet:
-      return rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn || rpc == Rpc::kCheckInStream ||
-             rpc == Rpc::kSealTube;
-    case Role::kTeam:
-      return rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn || rpc == Rpc::kCheckInStream ||
-             rpc == Rpc::kSealTube || rpc == Rpc::kRecordVisit;
-    case Role::kLab:
-      return false;
+}  // namespace
+
+// Every RPC is listed here and there is no default: a new RPC does not
+// compile (-Wswitch, -Werror) until it is given its roles, so nothing is
+// open by default.
+uint32_t RolesThatMayCall(Rpc rpc) {
+  constexpr uint32_t kCommand = 1u << static_cast<int>(Role::kCommand);
+  constexpr uint32_t kTablet = 1u << static_cast<int>(Role::kTablet);
+  constexpr uint32_t kTeam = 1u << static_cast<int>(Role::kTeam);
+  switch (rpc) {
+    // PlanningService: the command center's.
+    case Rpc::kImportCommunity:
+    case Rpc::kCreateRound:
+    case Rpc::kGetRound:
+    case Rpc::kListRounds:
+    case Rpc::kPlanRound:
+    case Rpc::kGetPlan:
+    case Rpc::kListAssignments:
+    case Rpc::kListDoorToDoor:
+    case Rpc::kOpenRound:
+    case Rpc::kCloseRound:
+    case Rpc::kReplanRound:
+    case Rpc::kForecastRound:
+    case Rpc::kGetRoster:
+    case Rpc::kListDoorToDoorRoutes:
+    // ProgressService: the command center's.
+    case Rpc::kGetProgress:
+    case Rpc::kListUntested:
+    case Rpc::kWatchProgress:
+      return kCommand;
+    // CheckInService: the desks', a site's tablets' and the teams'.
+    case Rpc::kOpenTube:
+    case Rpc::kCheckIn:
+    case Rpc::kCheckInStream:
+    case Rpc::kSealTube:
+      return kTablet | kTeam;
+    // A visit at the door is a team's only.
+    case Rpc::kRecordVisit:
+      return kTeam;
+    case Rpc::kCount:
+      return 0;
   }
-  return false;
+  return 0;
+}
+
+namespace {
+
+bool RoleMayCall(Role role, Rpc rpc) {
+  if (role == Role::kUnrestricted) return true;
+  return (RolesThatMayCall(rpc) >> static_cast<int>(role)) & 1u;
 }
 
 constexpr absl::string_view kRevokedMessage =
@@ -94,10 +127,17 @@ absl::Status AccessControl::Reload() {
   absl::StatusOr<std::shared_ptr<const TokenSet>> tokens =
       TokenSet::Load(tokens_file_, default_rate_);
   if (!tokens.ok()) {
-    spdlog::error("access: kept the old tokens, the new file does not load: {}",
-                  std::string(tokens.status().message()));
+    // Loud: an operator who meant to revoke a token must not believe it
+    // done. /metrics says so too (swabwave_tokens_file_stale).
+    stale_.store(true, std::memory_order_relaxed);
+    reload_failures_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("access: THE TOKENS FILE DID NOT LOAD, NOTHING IN IT IS APPLIED: every old "
+                  "token stays valid and no revocation takes effect. Fix the file (`swabwave "
+                  "tokens check {}` names the line) and send SIGHUP again. {}",
+                  tokens_file_, std::string(tokens.status().message()));
     return tokens.status();
   }
+  stale_.store(false, std::memory_order_relaxed);
   const size_t size = (*tokens)->size();
   // Flags first, then the swap: a call that found an old principal just
   // before the swap is refused at its next charge, and a stream registered
@@ -108,6 +148,18 @@ absl::Status AccessControl::Reload() {
   spdlog::info("access: reloaded {} tokens from {}; {} revoked, {} of their open streams ended",
                size, tokens_file_, revoked, ended);
   return absl::OkStatus();
+}
+
+Caller AccessControl::FindBearer(absl::string_view authorization) const {
+  if (!enabled()) return unrestricted_;
+  constexpr absl::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !absl::StartsWithIgnoreCase(authorization, kScheme)) {
+    return nullptr;
+  }
+  Caller caller = tokens_.load()->Find(authorization.substr(kScheme.size()));
+  if (caller == nullptr || caller->revoked.load(std::memory_order_acquire)) return nullptr;
+  return caller;
 }
 
 absl::StatusOr<Caller> AccessControl::Admit(const grpc::CallbackServerContext& ctx,
@@ -231,6 +283,15 @@ void AccessControl::RenderMetrics(std::string& out) const {
   absl::StrAppend(&out, "# HELP swabwave_access_enabled Whether calls need a token (1) or not "
                         "(0: --auth=none).\n# TYPE swabwave_access_enabled gauge\n"
                         "swabwave_access_enabled ", enabled() ? 1 : 0, "\n");
+  absl::StrAppend(&out,
+                  "# HELP swabwave_tokens_file_stale Whether the last reload of the tokens file "
+                  "failed, leaving older tokens in force (1) or not (0).\n"
+                  "# TYPE swabwave_tokens_file_stale gauge\nswabwave_tokens_file_stale ",
+                  stale_.load(std::memory_order_relaxed) ? 1 : 0,
+                  "\n# HELP swabwave_tokens_reload_failures_total Reloads of the tokens file "
+                  "that failed.\n# TYPE swabwave_tokens_reload_failures_total counter\n"
+                  "swabwave_tokens_reload_failures_total ",
+                  reload_failures_.load(std::memory_order_relaxed), "\n");
 }
 
 }  // namespace swabwave::services

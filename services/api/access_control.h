@@ -43,6 +43,10 @@ namespace swabwave::services {
 // The principal a call was admitted as.
 using Caller = std::shared_ptr<const Principal>;
 
+// The roles that may call `rpc`, as bits 1 << Role (an allow-list per RPC;
+// kUnrestricted is not among them: it may call everything).
+uint32_t RolesThatMayCall(Rpc rpc);
+
 class AccessControl {
  public:
   // Everyone may do everything.
@@ -79,7 +83,14 @@ class AccessControl {
   // Whether ListRounds shows the round to the caller.
   static bool MaySee(const Principal& caller, const engine::Round& round);
 
-  // Appends the refusal counters in the Prometheus text format.
+  // The caller of an HTTP request by its Authorization header ("Bearer
+  // <token>"): the unrestricted caller without a tokens file; null for no
+  // header, a malformed one, or an unknown or revoked token. /metrics shows
+  // per-round series only to callers who may see the round.
+  Caller FindBearer(absl::string_view authorization) const;
+
+  // Appends the refusal counters and the tokens file's state in the
+  // Prometheus text format.
   void RenderMetrics(std::string& out) const;
 
  private:
@@ -92,6 +103,10 @@ class AccessControl {
   Caller unrestricted_;
   mutable OpenStreams streams_;
   mutable std::array<std::atomic<uint64_t>, kRefusals> refused_{};
+  // Whether the last reload failed (the tokens in force are older than the
+  // file), and how many reloads failed.
+  std::atomic<bool> stale_{false};
+  std::atomic<uint64_t> reload_failures_{0};
   // Log lines written in the current second, and that second.
   mutable std::atomic<int64_t> log_second_{0};
   mutable std::atomic<int> log_lines_{0};

@@ -93,7 +93,8 @@ void ServerMetrics::RecordCheckIn(CheckInResultLabel result, absl::Duration late
   check_in_latency_.Record(latency);
 }
 
-std::string ServerMetrics::Render(const engine::Registry& registry) const {
+std::string ServerMetrics::Render(const engine::Registry& registry,
+                                  const std::function<bool(const engine::Round&)>& shown) const {
   std::string out;
   out += "# HELP swabwave_check_ins_total Check-ins by result.\n";
   out += "# TYPE swabwave_check_ins_total counter\n";
@@ -122,30 +123,53 @@ std::string ServerMetrics::Render(const engine::Registry& registry) const {
                            out);
   }
 
+  // Totals over every round: no ids, for anyone who reaches the port.
+  int64_t rounds_open = 0, tubes_sealed = 0, sampled_all = 0, remaining_all = 0;
   // Per round: state, tubes, progress and check-ins per site (rate() of the
-  // latter is the per-site rate).
-  out += "# HELP swabwave_round_open Whether a round is open (1) or not (0).\n";
-  out += "# TYPE swabwave_round_open gauge\n";
-  std::string tubes, sampled, remaining, sites;
+  // latter is the per-site rate), for the rounds shown.
+  std::string open, tubes, sampled, remaining, sites;
   for (engine::Round* round : registry.ListRounds()) {
+    const bool is_open = round->phase() == engine::RoundPhase::kOpen;
+    const bool show = shown(*round);
     const std::string& id = round->config().id;
-    absl::StrAppendFormat(&out, "swabwave_round_open{round=\"%s\"} %d\n", id,
-                          round->phase() == engine::RoundPhase::kOpen ? 1 : 0);
+    rounds_open += is_open ? 1 : 0;
+    if (show) absl::StrAppendFormat(&open, "swabwave_round_open{round=\"%s\"} %d\n", id, is_open);
     if (round->phase() == engine::RoundPhase::kDraft) continue;
-    absl::StrAppendFormat(&tubes, "swabwave_tubes_sealed_total{round=\"%s\"} %d\n", id,
-                          round->SealedTubes());
-    if (absl::StatusOr<engine::ProgressCounts> totals = round->Totals(); totals.ok()) {
-      absl::StrAppendFormat(&sampled, "swabwave_round_sampled{round=\"%s\"} %d\n", id,
-                            totals->sampled);
-      absl::StrAppendFormat(&remaining, "swabwave_round_remaining{round=\"%s\"} %d\n", id,
-                            totals->remaining);
+    const uint64_t sealed = round->SealedTubes();
+    tubes_sealed += static_cast<int64_t>(sealed);
+    if (show) {
+      absl::StrAppendFormat(&tubes, "swabwave_tubes_sealed_total{round=\"%s\"} %d\n", id, sealed);
     }
+    if (absl::StatusOr<engine::ProgressCounts> totals = round->Totals(); totals.ok()) {
+      sampled_all += totals->sampled;
+      remaining_all += totals->remaining;
+      if (show) {
+        absl::StrAppendFormat(&sampled, "swabwave_round_sampled{round=\"%s\"} %d\n", id,
+                              totals->sampled);
+        absl::StrAppendFormat(&remaining, "swabwave_round_remaining{round=\"%s\"} %d\n", id,
+                              totals->remaining);
+      }
+    }
+    if (!show) continue;
     const std::vector<uint64_t> per_site = round->CheckInsPerSite();
     for (uint32_t s = 0; s < per_site.size(); ++s) {
       absl::StrAppendFormat(&sites, "swabwave_site_check_ins_total{round=\"%s\",site=\"%s\"} %d\n",
                             id, round->layout().site(s).id, per_site[s]);
     }
   }
+  absl::StrAppendFormat(&out,
+                        "# HELP swabwave_rounds_open Rounds open now.\n"
+                        "# TYPE swabwave_rounds_open gauge\nswabwave_rounds_open %d\n"
+                        "# HELP swabwave_tubes_sealed_all Tubes sealed in every round.\n"
+                        "# TYPE swabwave_tubes_sealed_all counter\nswabwave_tubes_sealed_all %d\n"
+                        "# HELP swabwave_residents_sampled Residents due and sampled, every round.\n"
+                        "# TYPE swabwave_residents_sampled gauge\nswabwave_residents_sampled %d\n"
+                        "# HELP swabwave_residents_remaining Residents due and not yet sampled, "
+                        "every round.\n# TYPE swabwave_residents_remaining gauge\n"
+                        "swabwave_residents_remaining %d\n",
+                        rounds_open, tubes_sealed, sampled_all, remaining_all);
+  out += "# HELP swabwave_round_open Whether a round is open (1) or not (0).\n";
+  out += "# TYPE swabwave_round_open gauge\n" + open;
   out += "# HELP swabwave_tubes_sealed_total Tubes sealed (full or by hand).\n";
   out += "# TYPE swabwave_tubes_sealed_total counter\n" + tubes;
   out += "# HELP swabwave_round_sampled Residents due and sampled.\n";

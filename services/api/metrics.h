@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -96,8 +97,11 @@ class ServerMetrics {
     return check_ins_[static_cast<size_t>(result)].value.load(std::memory_order_relaxed);
   }
 
-  // The whole Prometheus text page, including per-round figures.
-  std::string Render(const engine::Registry& registry) const;
+  // The whole Prometheus text page: totals over every round for anyone,
+  // and per-round (and per-site) series for the rounds `shown` accepts
+  // (ids are for those who may see the round).
+  std::string Render(const engine::Registry& registry,
+                     const std::function<bool(const engine::Round&)>& shown) const;
 
  private:
   struct alignas(64) PaddedCounter {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/journal/memory_store.h"
+#include "services/net/listener.h"
 #include "services/net/loopback.h"
 
 namespace swabwave::services {
@@ -19,6 +20,14 @@ namespace swabwave::services {
 // Issue 25 item 6: tokens and resident codes cross the network in clear
 // only where the operator said so.
 absl::Status CheckPlaintext(const ServerOptions& options) {
+  // A malformed address is the first thing to fix.
+  for (const std::string* address : {&options.listen, &options.http_listen}) {
+    if (address->empty()) continue;
+    if (absl::StatusOr<net::tcp::endpoint> parsed = net::ParseListenAddress(*address);
+        !parsed.ok()) {
+      return parsed.status();
+    }
+  }
   std::vector<std::string> plaintext;  // "gRPC on ADDRESS", off loopback and without TLS
   if (options.tls_cert_file.empty() && !net::IsLoopbackAddress(options.listen)) {
     plaintext.push_back(absl::StrCat("gRPC on ", options.listen));
@@ -102,7 +111,10 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   if (!options.http_listen.empty()) {
     SwabwaveServer* raw = server.get();
     absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
-        options.http_listen, [raw](const std::string& path) { return raw->ServeHttp(path); },
+        options.http_listen,
+        [raw](const std::string& path, const std::string& authorization) {
+          return raw->ServeHttp(path, authorization);
+        },
         options.max_http_connections);
     if (!http.ok()) {
       server->Shutdown(absl::ZeroDuration());
@@ -234,13 +246,19 @@ void SwabwaveServer::SnapshotLoop(uint64_t every) {
   }
 }
 
-HttpResponse SwabwaveServer::ServeHttp(const std::string& path) {
+HttpResponse SwabwaveServer::ServeHttp(const std::string& path,
+                                       const std::string& authorization) {
   if (path == "/healthz") {
     if (draining_.load(std::memory_order_acquire)) return {503, "text/plain", "draining\n"};
     return {200, "text/plain", "ok\n"};
   }
   if (path == "/metrics") {
-    std::string text = metrics_.Render(registry_);
+    // Anyone who reaches the port sees totals; round and site ids only a
+    // token that may see the round (issue 25 item 9).
+    const Caller caller = access_->FindBearer(authorization);
+    std::string text = metrics_.Render(registry_, [&caller](const engine::Round& round) {
+      return caller != nullptr && AccessControl::MaySee(*caller, round);
+    });
     access_->RenderMetrics(text);
     const engine::journal::Store& store = *store_;
     absl::StrAppend(&text,

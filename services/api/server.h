@@ -113,7 +113,7 @@ class SwabwaveServer {
 
  private:
   SwabwaveServer() = default;
-  HttpResponse ServeHttp(const std::string& path);
+  HttpResponse ServeHttp(const std::string& path, const std::string& authorization);
   absl::Status OpenStore(const ServerOptions& options);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
       const ServerOptions& options) const;

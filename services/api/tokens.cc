@@ -209,6 +209,22 @@ int TokenSet::RevokeAllBut(const TokenSet& next) const {
   return revoked;
 }
 
+size_t TokenSet::count(Role role) const {
+  size_t n = 0;
+  for (const auto& [hash, principal] : by_hash_) n += principal->role == role ? 1 : 0;
+  return n;
+}
+
+absl::StatusOr<std::string> CheckTokensFile(const std::string& path) {
+  // The rate does not change whether a file loads.
+  absl::StatusOr<std::shared_ptr<const TokenSet>> tokens = TokenSet::Load(path, 0);
+  if (!tokens.ok()) return tokens.status();
+  const TokenSet& set = **tokens;
+  return absl::StrCat(path, ": ", set.size(), " tokens: ", set.count(Role::kCommand),
+                      " command, ", set.count(Role::kTablet), " tablet, ",
+                      set.count(Role::kTeam), " team, ", set.count(Role::kLab), " lab");
+}
+
 std::string Sha256Hex(absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

@@ -82,6 +82,8 @@ class TokenSet {
   // The principal of a presented token, or null for a token not listed.
   std::shared_ptr<const Principal> Find(absl::string_view token) const;
   size_t size() const { return by_hash_.size(); }
+  // How many tokens have `role`.
+  size_t count(Role role) const;
   // Marks revoked every principal of this set that `next` does not list
   // with the same rights (the reload from this set to `next`); returns how
   // many it marked.
@@ -90,6 +92,12 @@ class TokenSet {
  private:
   absl::flat_hash_map<std::string, std::shared_ptr<const Principal>> by_hash_;  // hex SHA-256
 };
+
+// `swabwave tokens check FILE`: the file loaded as swabwaved would load it
+// on SIGHUP, described in a line ("tokens: 5 tokens: 1 command, 3 tablet,
+// 1 team, 0 lab"), or the error that would keep the old tokens in force,
+// with its line number.
+[[nodiscard]] absl::StatusOr<std::string> CheckTokensFile(const std::string& path);
 
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(absl::string_view data);

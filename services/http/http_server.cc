@@ -49,7 +49,10 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       std::string path(request_.target());
       if (const size_t query = path.find('?'); query != std::string::npos) path.resize(query);
-      HttpResponse answer = handler_(path);
+      const auto authorization = request_.find(http::field::authorization);
+      HttpResponse answer = handler_(
+          path, authorization == request_.end() ? std::string()
+                                                : std::string(authorization->value()));
       response->result(static_cast<http::status>(answer.status));
       response->set(http::field::content_type, answer.content_type);
       if (request_.method() == http::verb::get) response->body() = std::move(answer.body);

@@ -28,7 +28,10 @@ struct HttpResponse {
 
 class HttpServer {
  public:
-  using Handler = std::function<HttpResponse(const std::string& path)>;
+  // The request's path (without its query) and its Authorization header
+  // (empty without one).
+  using Handler =
+      std::function<HttpResponse(const std::string& path, const std::string& authorization)>;
 
   // Listens on `address` ("host:port", port 0 picks a free one), holding
   // at most `max_connections` connections (more are closed at once).

@@ -566,6 +566,17 @@ int Watch(const Options& options, const std::string& round) {
   return 0;
 }
 
+int TokensCheck(const std::string& path) {
+  absl::StatusOr<std::string> checked = CheckTokensFile(path);
+  if (!checked.ok()) {
+    std::cerr << "swabwave tokens check: " << checked.status().message()
+              << "\nswabwaved would keep its old tokens on SIGHUP: fix the line first\n";
+    return 1;
+  }
+  std::cout << *checked << "; swabwaved loads it on SIGHUP\n";
+  return 0;
+}
+
 int NewToken(const Options& options) {
   std::string scope;
   if (options.role == "command") {

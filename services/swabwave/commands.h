@@ -93,6 +93,10 @@ int Watch(const Options& options, const std::string& round);
 // Makes a bearer token: prints it on stdout (once) and the line for the
 // server's tokens file, appended to --tokens_file when given.
 int NewToken(const Options& options);
+// `tokens check FILE`: whether swabwaved would load FILE on SIGHUP (exit
+// 0, with the tokens per role) or keep its old tokens (exit 1, naming the
+// bad line).
+int TokensCheck(const std::string& path);
 
 }  // namespace swabwave::services::cli
 

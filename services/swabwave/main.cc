@@ -105,8 +105,10 @@ constexpr char kUsage[] =
     "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
     "  swabwave new-token --role tablet --site S [--token_rate N] [--tokens_file F]\n"
     "  swabwave new-token --role team --team COMMUNITY/N [--token_rate N] [--tokens_file F]\n"
+    "  swabwave tokens check FILE     (would swabwaved load it on SIGHUP?)\n"
     "Global: --server host:port (default 127.0.0.1:50051), --token T (or $SWABWAVE_TOKEN),\n"
-    "        --tls_ca CA.pem [--tls_cert C.pem --tls_key K.pem] for TLS";
+    "        --tls_ca CA.pem [--tls_cert C.pem --tls_key K.pem] for TLS (needed to send a\n"
+    "        token off loopback; --insecure sends it in clear)";
 
 int Usage(const std::string& problem) {
   std::cerr << "swabwave: " << problem << "\n" << kUsage << "\n";
@@ -170,6 +172,10 @@ int main(int argc, char** argv) {
   };
   if (command == "generate") return cli::Generate(o);
   if (command == "new-token") return cli::NewToken(o);
+  if (command == "tokens") {
+    if (args.size() != 3 || args[1] != "check") return Usage("tokens check needs one FILE");
+    return cli::TokensCheck(args[2]);
+  }
   if (command == "import") return cli::Import(o, {args.begin() + 1, args.end()});
   if (command == "round") {
     if (args.size() < 2) return Usage("round needs create, list, show, open or close");

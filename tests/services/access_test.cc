@@ -588,11 +588,57 @@ TEST_F(AccessTest, ReloadSwapsTokensAndKeepsThemOnABadFile) {
   std::unique_ptr<Client> added = ClientWith(fresh.token);
   EXPECT_TRUE(calls.at("GetRound")(*added).ok());
 
+  const auto stale = [&] {
+    const std::string metrics = testing::HttpGet(server_->http_port(), "/metrics").body;
+    if (metrics.find("swabwave_tokens_file_stale 1\n") != std::string::npos) return 1;
+    if (metrics.find("swabwave_tokens_file_stale 0\n") != std::string::npos) return 0;
+    return -1;
+  };
+  EXPECT_EQ(stale(), 0);
   WriteFile(tokens_file_, "not a tokens file\n");
   const absl::Status bad = server_->ReloadTokens();
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.message().find(":1:"), std::string::npos) << bad.message();
   EXPECT_TRUE(calls.at("GetRound")(*added).ok());  // the old set stays
+  // ...and /metrics says so until a reload succeeds (issue 25 item 9).
+  EXPECT_EQ(stale(), 1);
+  EXPECT_NE(testing::HttpGet(server_->http_port(), "/metrics")
+                .body.find("swabwave_tokens_reload_failures_total 1\n"),
+            std::string::npos);
+  WriteTokens({admin_, fresh});
+  ASSERT_TRUE(server_->ReloadTokens().ok());
+  EXPECT_EQ(stale(), 0);
+}
+
+// Issue 25 item 9: /metrics shows round and site ids only to a token that
+// may see the round; anyone else gets totals.
+TEST_F(AccessTest, MetricsShowIdsOnlyToTokensThatMaySeeTheRound) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  UseToken(tablet_.token);
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-S0").ok());
+  ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", 1)).ok());
+  const auto metrics_for = [&](const std::string& token) {
+    const testing::HttpReply reply = testing::HttpGet(
+        server_->http_port(), "/metrics", token.empty() ? "" : absl::StrCat("Bearer ", token));
+    EXPECT_EQ(reply.status, 200);
+    return reply.body;
+  };
+  for (const std::string& token :
+       {std::string(), other_command_.token, tablet_.token, std::string("swbw_unknown")}) {
+    const std::string metrics = metrics_for(token);
+    EXPECT_EQ(metrics.find("round=\""), std::string::npos) << "token " << token;
+    EXPECT_EQ(metrics.find("tc-s0"), std::string::npos) << "token " << token;
+    EXPECT_NE(metrics.find("swabwave_rounds_open 1\n"), std::string::npos);
+    EXPECT_NE(metrics.find("swabwave_residents_sampled 1\n"), std::string::npos);
+  }
+  for (const std::string& token : {admin_.token, command_.token}) {
+    const std::string metrics = metrics_for(token);
+    EXPECT_NE(metrics.find("swabwave_round_sampled{round=\"r\"} 1\n"), std::string::npos);
+    EXPECT_NE(metrics.find("swabwave_site_check_ins_total{round=\"r\",site=\"tc-s0\"} 1\n"),
+              std::string::npos);
+  }
+  // /healthz names nothing.
+  EXPECT_EQ(testing::HttpGet(server_->http_port(), "/healthz").body, "ok\n");
 }
 
 // Issue 25 item 4: a reload ends the open streams of tokens it drops or

@@ -28,6 +28,9 @@ namespace {
 using ::swabwave::services::testing::Code;
 using ::swabwave::services::testing::CommunitySpec;
 using ::swabwave::services::testing::Desk;
+using ::swabwave::services::testing::HttpGet;
+using ::swabwave::services::testing::HttpReply;
+using ::swabwave::services::testing::HttpRequest;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -145,52 +148,6 @@ grpc::Status HealthCheck(const std::shared_ptr<grpc::Channel>& channel, int* ser
   if (status.ok()) *serving_status = got ? HealthStatusOf(reply) : -1;
   return status;
 }
-
-struct HttpReply {
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-// One HTTP/1.1 request on loopback with Connection: close; every socket
-// operation times out after 10 s.
-HttpReply HttpRequest(int port, const std::string& method, const std::string& path) {
-  HttpReply reply;
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return reply;
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return reply;
-  }
-  const std::string request = absl::StrCat(method, " ", path,
-                                           " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                           "Content-Length: 0\r\nConnection: close\r\n\r\n");
-  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return reply;
-  }
-  std::string raw;
-  char buffer[16384];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) raw.append(buffer, n);
-  close(fd);
-  const size_t blank = raw.find("\r\n\r\n");
-  if (blank == std::string::npos) return reply;
-  reply.headers = raw.substr(0, blank);
-  reply.body = raw.substr(blank + 4);
-  // "HTTP/1.1 200 OK"
-  const std::vector<std::string> status_line = absl::StrSplit(raw.substr(0, raw.find("\r\n")), ' ');
-  if (status_line.size() >= 2) reply.status = std::stoi(status_line[1]);
-  return reply;
-}
-
-HttpReply HttpGet(int port, const std::string& path) { return HttpRequest(port, "GET", path); }
 
 // Whether a TCP connection to the loopback port is accepted.
 bool CanConnect(int port) {

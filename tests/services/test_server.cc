@@ -1,11 +1,17 @@
 #include "tests/services/test_server.h"
 
+#include <arpa/inet.h>
 #include <google/protobuf/any.pb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/api/proto_convert.h"
 #include "services/api/resource_names.h"
 #include "swabwave/v1/common.pb.h"
@@ -300,5 +306,48 @@ void ServerTest::OpenRound(const CommunitySpec& spec, const std::string& round_i
   status = Open(round_id);
   ASSERT_TRUE(status.ok()) << "open: " << status.error_message();
 }
+
+HttpReply HttpRequest(int port, const std::string& method, const std::string& path,
+                      const std::string& authorization) {
+  HttpReply reply;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return reply;
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return reply;
+  }
+  const std::string request = absl::StrCat(
+      method, " ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+      authorization.empty() ? "" : absl::StrCat("Authorization: ", authorization, "\r\n"),
+      "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return reply;
+  }
+  std::string raw;
+  char buffer[16384];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) raw.append(buffer, n);
+  close(fd);
+  const size_t blank = raw.find("\r\n\r\n");
+  if (blank == std::string::npos) return reply;
+  reply.headers = raw.substr(0, blank);
+  reply.body = raw.substr(blank + 4);
+  // "HTTP/1.1 200 OK"
+  const std::vector<std::string> status_line = absl::StrSplit(raw.substr(0, raw.find("\r\n")), ' ');
+  if (status_line.size() >= 2) reply.status = std::stoi(status_line[1]);
+  return reply;
+}
+
+HttpReply HttpGet(int port, const std::string& path, const std::string& authorization) {
+  return HttpRequest(port, "GET", path, authorization);
+}
+
 
 }  // namespace swabwave::services::testing

@@ -96,6 +96,20 @@ std::optional<v1::ExistingCheckIn> ExistingCheckInOf(const grpc::Status& status)
 // Outcomes keyed by request id (a repeated id keeps its last outcome).
 std::map<std::string, v1::CheckInOutcome> ById(const std::vector<v1::CheckInOutcome>& outcomes);
 
+// An HTTP reply as read off the socket.
+struct HttpReply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+// One HTTP/1.1 request on loopback with Connection: close (and an
+// Authorization header when given); every socket operation times out
+// after 10 s. A status of 0: no answer.
+HttpReply HttpRequest(int port, const std::string& method, const std::string& path,
+                      const std::string& authorization = "");
+HttpReply HttpGet(int port, const std::string& path, const std::string& authorization = "");
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/api/access_control.h"
 #include "services/api/open_streams.h"
 #include "services/api/rate_limiter.h"
 #include "services/api/tokens.h"
@@ -162,6 +165,47 @@ TEST(OpenStreams, EndsEveryRevokedStreamOnceUnderConcurrency) {
   EXPECT_GE(revoked_open, kThreads * kStreamsPerThread / 2);
   // Only the kept token's unremoved streams are left.
   EXPECT_EQ(streams.size(), static_cast<size_t>(kThreads * kStreamsPerThread / 2));
+}
+
+// Issue 25 item 9: every RPC has its own allow-list (RolesThatMayCall has
+// no default case, so a new RPC does not compile without one); command
+// tokens plan and watch, tablets and teams check in, only teams record
+// visits, labs have nothing yet.
+TEST(AccessPolicy, EveryRpcHasItsOwnAllowList) {
+  const auto may = [](Role role, Rpc rpc) {
+    return ((RolesThatMayCall(rpc) >> static_cast<int>(role)) & 1u) != 0;
+  };
+  for (int r = 0; r < static_cast<int>(Rpc::kCount); ++r) {
+    const Rpc rpc = static_cast<Rpc>(r);
+    const bool check_in = rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn ||
+                          rpc == Rpc::kCheckInStream || rpc == Rpc::kSealTube ||
+                          rpc == Rpc::kRecordVisit;
+    EXPECT_NE(RolesThatMayCall(rpc), 0u) << RpcName(rpc) << " is open to nobody";
+    EXPECT_EQ(may(Role::kCommand, rpc), !check_in) << RpcName(rpc);
+    EXPECT_EQ(may(Role::kTablet, rpc), check_in && rpc != Rpc::kRecordVisit) << RpcName(rpc);
+    EXPECT_EQ(may(Role::kTeam, rpc), check_in) << RpcName(rpc);
+    EXPECT_FALSE(may(Role::kLab, rpc)) << RpcName(rpc);
+    EXPECT_FALSE(may(Role::kUnrestricted, rpc)) << "the unrestricted caller is not on lists";
+  }
+  EXPECT_EQ(RolesThatMayCall(Rpc::kCount), 0u);
+}
+
+// `swabwave tokens check FILE` says whether a reload would take the file.
+TEST(TokenSet, CheckTokensFileDescribesAGoodFileAndNamesABadLine) {
+  const std::string path =
+      (std::filesystem::path(::testing::TempDir()) / "tokens-check").string();
+  std::ofstream(path) << "# tokens\n"
+                      << Sha256Hex("a") << " command communities=tc\n"
+                      << Sha256Hex("b") << " tablet site=s1\n"
+                      << Sha256Hex("c") << " tablet site=s2\n";
+  absl::StatusOr<std::string> good = CheckTokensFile(path);
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(*good, path + ": 3 tokens: 1 command, 2 tablet, 0 team, 0 lab");
+  std::ofstream(path, std::ios::app) << Sha256Hex("d") << " tablet sites=s3\n";
+  absl::StatusOr<std::string> bad = CheckTokensFile(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(path + ":5:"), std::string::npos) << bad.status();
+  std::filesystem::remove(path);
 }
 
 TEST(RateLimiter, AdmitsTheBurstThenTheRate) {
