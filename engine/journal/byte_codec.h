@@ -8,6 +8,7 @@
 #ifndef SWABWAVE_ENGINE_JOURNAL_BYTE_CODEC_H_
 #define SWABWAVE_ENGINE_JOURNAL_BYTE_CODEC_H_
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -17,6 +18,13 @@
 #include "absl/strings/string_view.h"
 
 namespace swabwave::engine::journal {
+
+// Fixed-width fields are copied as the host lays them out: a journal
+// written on this host must read the same on the next (issue 25 item 10).
+// A big-endian build stops here rather than at its first restart.
+static_assert(std::endian::native == std::endian::little,
+              "the journal's record format is little-endian; this host is not: byte-swap "
+              "ByteWriter::Raw and ByteReader before using swabwave here");
 
 class ByteWriter {
  public:
@@ -62,7 +70,7 @@ class ByteWriter {
 
  private:
   void Raw(const void* data, size_t size) {
-    out_->append(static_cast<const char*>(data), size);  // x86-64 and arm64: little-endian
+    out_->append(static_cast<const char*>(data), size);  // little-endian: checked above
   }
 
   std::string* out_;

@@ -195,11 +195,52 @@ void ComputePlanMetrics(const RoundLayout& layout, Plan& plan) {
   }
 }
 
-absl::Status VerifyPlan(const RoundLayout& layout, const Plan& plan) {
+absl::Status CheckPlanIndexes(const RoundLayout& layout, const Plan& plan) {
+  if (plan.wave_count <= 0 || plan.site_count != layout.site_count()) {
+    return absl::InternalError("plan: its sites or waves do not match the round");
+  }
   const size_t cells = plan.cell_count();
-  if (plan.cell_capacity.size() != cells || plan.cell_load.size() != cells) {
+  if (plan.cell_capacity.size() != cells || plan.cell_load.size() != cells ||
+      (!plan.cell_desks.empty() && plan.cell_desks.size() != cells)) {
     return absl::InternalError("plan: cell arrays do not match sites x waves");
   }
+  if (plan.resident_standing.size() != layout.resident_count() ||
+      plan.resident_cell.size() != layout.resident_count()) {
+    return absl::InternalError("plan: resident arrays do not match the round's residents");
+  }
+  for (const CellIndex cell : plan.resident_cell) {
+    if (cell != kNoId && cell >= cells) {
+      return absl::InternalError(absl::StrCat("plan: a resident is in cell ", cell,
+                                              ", past the round's ", cells, " cells"));
+    }
+  }
+  for (const UnitAssignment& a : plan.assignments) {
+    if (a.unit >= layout.unit_count()) {
+      return absl::InternalError(absl::StrCat("plan: unit ", a.unit, " is past the round's ",
+                                              layout.unit_count(), " units"));
+    }
+    const RoundLayout::Local unit = layout.LocateUnit(a.unit);
+    const uint32_t first = layout.household_base(unit.community);
+    const size_t community_households = layout.community(unit.community).households.size();
+    for (const uint32_t h : a.households) {
+      if (h < first || h - first >= community_households) {
+        return absl::InternalError(absl::StrCat("plan: household ", h, " of unit ", a.unit,
+                                                " is not a household of its community"));
+      }
+    }
+  }
+  for (const uint32_t r : plan.door_to_door) {
+    if (r >= layout.resident_count()) {
+      return absl::InternalError(absl::StrCat("plan: door-to-door resident ", r,
+                                              " is past the round's residents"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyPlan(const RoundLayout& layout, const Plan& plan) {
+  if (absl::Status s = CheckPlanIndexes(layout, plan); !s.ok()) return s;
+  const size_t cells = plan.cell_count();
   std::vector<int32_t> load(cells, 0);
   std::vector<uint8_t> covered(layout.resident_count(), 0);
   for (const UnitAssignment& a : plan.assignments) {

@@ -180,7 +180,15 @@ void ClassifyResidents(const RoundLayout& layout, Plan& plan);
 // served only by their own sites, so the round's bound is the largest).
 void ComputePlanMetrics(const RoundLayout& layout, Plan& plan);
 
-// Checks every invariant of DESIGN.md §4.4 over the whole plan: no cell
+// Checks that every index and array of `plan` fits `layout` (sites, waves,
+// cells, units, households, residents), so that nothing reading the plan
+// indexes out of range: a plan read back from a journal may hold anything
+// its CRC allowed. INTERNAL naming the first misfit. Linear in residents
+// and assignments, with no allocation: recovery runs it on every plan.
+[[nodiscard]] absl::Status CheckPlanIndexes(const RoundLayout& layout, const Plan& plan);
+
+// Checks every invariant of DESIGN.md §4.4 over the whole plan (its
+// indexes first, as CheckPlanIndexes): no cell
 // over capacity, every due resident in exactly one cell that matches its
 // unit's assignment, every door-to-door resident listed once. INTERNAL
 // naming the first violation; used by tests and after every plan.

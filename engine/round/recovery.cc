@@ -33,9 +33,8 @@ absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage imag
     }
     return round;
   }
-  if (image.plan->resident_standing.size() != layout.resident_count() ||
-      image.plan->site_count != layout.site_count()) {
-    return damaged("its plan does not fit its residents or sites");
+  if (absl::Status s = plan::CheckPlanIndexes(layout, *image.plan); !s.ok()) {
+    return damaged(s.message());
   }
   if (phase == RoundPhase::kPlanned && !image.tube_desks.empty()) {
     return damaged("a round not yet open has tubes");
@@ -86,10 +85,9 @@ absl::Status Round::RestorePlan(plan::Plan plan) {
   const RoundPhase current = phase();
   // A snapshot may already hold this plan and the round opened after it.
   if (current == RoundPhase::kOpen || current == RoundPhase::kClosed) return absl::OkStatus();
-  if (plan.resident_standing.size() != layout_.resident_count() ||
-      plan.site_count != layout_.site_count()) {
-    return absl::DataLossError(
-        absl::StrCat("the journaled plan of round ", config_.id, " does not fit its residents"));
+  if (absl::Status s = plan::CheckPlanIndexes(layout_, plan); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("the journaled plan of round ", config_.id,
+                                            " does not fit the round: ", s.message()));
   }
   InstallPlanLocked(std::make_shared<const plan::Plan>(std::move(plan)));
   return absl::OkStatus();
@@ -105,6 +103,10 @@ absl::Status Round::RestoreReplan(plan::Plan plan) {
       plan.wave_count != plan_->wave_count) {
     return absl::DataLossError(absl::StrCat("the journaled re-plan of round ", config_.id,
                                             " does not fit its residents or sites"));
+  }
+  if (absl::Status s = plan::CheckPlanIndexes(layout_, plan); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("the journaled re-plan of round ", config_.id,
+                                            " does not fit the round: ", s.message()));
   }
   InstallReplanLocked(std::make_shared<const plan::Plan>(std::move(plan)));
   return absl::OkStatus();

@@ -47,6 +47,8 @@ void CheckDecoders(absl::string_view record) {
   CheckRoundTrip(record, DecodeRoundPhase, [&](const std::string& id, std::string* out) {
     EncodeRoundPhase(static_cast<RecordType>(record[0]), id, out);
   });
+  CheckRoundTrip(record, DecodeVisit,
+                 [](const VisitRecord& v, std::string* out) { EncodeVisit(v, out); });
   CheckRoundTrip(record, DecodeCommunity,
                  [](const engine::Community& c, std::string* out) { EncodeCommunity(c, out); });
   // Dense snapshot images. A round image has no encoder from its decoded

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "engine/io/community_csv.h"
 #include "engine/journal/frame.h"
 #include "engine/journal/journal.h"
+#include "engine/journal/segment_files.h"
 #include "services/api/proto_convert.h"
 #include "swabwave/v1/checkin.pb.h"
 #include "swabwave/v1/planning.pb.h"
@@ -282,27 +284,82 @@ int main(int argc, char** argv) {
     for (int n = 1; n <= 7; ++n) {
       round->CheckIn(0, swabwave::engine::testing::ResidentCode("tc", n), 1795762900 + n, n);
     }
+    // A snapshot (record style) in the middle: the recovery target's seed
+    // starts from it. Then a visit at the door and a re-plan, record kinds
+    // of their own.
+    if (!(*journal)
+             ->WriteSnapshot([&](swabwave::engine::journal::SnapshotSink& sink) {
+               return registry.WriteSnapshot(sink, swabwave::engine::SnapshotStyle::kRecords);
+             })
+             .ok()) {
+      return 1;
+    }
+    const uint32_t homebound =
+        round->FindResident(swabwave::engine::testing::ResidentCode("tc", 10)).value();
+    const swabwave::engine::DeskIndex team = round->ResolveTeam("tc", 1).value();
+    if (!round->RecordVisit({homebound, team, swabwave::engine::visits::VisitOutcome::kNotHome,
+                             1795762950, "", 99})
+             .ok() ||
+        !round->Replan({0, {{0, 1}}}, swabwave::engine::plan::PlanOptions{20, 0.85}).ok()) {
+      return 1;
+    }
+    round->CheckIn(0, swabwave::engine::testing::ResidentCode("tc", 8), 1795762990, 8);
     if (!round->SealTube(0, "A-1").ok() || !round->Close().ok()) return 1;
     if (!(*journal)->WaitDurable((*journal)->last_appended()).ok()) return 1;
   }
   const fs::path records = corpus / "journal_record_fuzzer";
   const fs::path segments = corpus / "journal_segment_fuzzer";
+  const fs::path recoveries = corpus / "journal_recovery_fuzzer";
   fs::create_directories(records);
   fs::create_directories(segments);
+  fs::create_directories(recoveries);
+  const auto read = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::map<uint64_t, std::string> segment_files;  // by first sequence
+  std::string snapshot;
+  uint64_t covered = 0;
   for (const auto& entry : fs::directory_iterator(journal_dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string name = entry.path().filename().string();
+    uint64_t number = 0;
+    using namespace swabwave::engine::journal;
+    if (ParseNumberedName(name, kSegmentPrefix, kSegmentSuffix, &number)) {
+      segment_files[number] = read(entry.path());
+    } else if (ParseNumberedName(name, kSnapshotPrefix, kSnapshotSuffix, &number)) {
+      snapshot = read(entry.path());
+      covered = number;
+    }
+  }
+  int n = 0, segment_number = 0;
+  for (const auto& [first, data] : segment_files) {
     if (data.size() <= 16) continue;  // the empty segment a restart would start
-    std::ofstream(segments / "seed-segment", std::ios::binary) << data;
-    int n = 0;
+    std::ofstream(segments / absl::StrCat("seed-segment-", segment_number++), std::ios::binary)
+        << data;
     auto on_frame = [&](uint64_t, absl::string_view record) {
       std::ofstream(records / absl::StrCat("seed-", n++), std::ios::binary) << record;
       return absl::OkStatus();
     };
     swabwave::engine::journal::ScanResult result;
     if (!swabwave::engine::journal::ScanSegment(data, 0, on_frame, &result).ok()) return 1;
-    std::printf("%d records, %zu segment bytes\n", n, data.size());
+    // The recovery target: this segment alone (flag 0), and after the
+    // snapshot (flag 1, length, covered - 1) when it follows it.
+    if (first == 1) {
+      std::ofstream(recoveries / "seed-segment", std::ios::binary) << '\0' << data;
+    }
+    if (!snapshot.empty() && first == covered + 1) {
+      std::string input(1, '\1');
+      const uint32_t length = static_cast<uint32_t>(snapshot.size());
+      const uint64_t number = covered - 1;
+      input.append(reinterpret_cast<const char*>(&length), sizeof length);
+      input.append(reinterpret_cast<const char*>(&number), sizeof number);
+      input += snapshot;
+      input += data;
+      std::ofstream(recoveries / "seed-snapshot-and-segment", std::ios::binary) << input;
+    }
   }
+  std::printf("%d records in %d segments; a snapshot of %zu bytes covering %llu\n", n,
+              segment_number, snapshot.size(), static_cast<unsigned long long>(covered));
   fs::remove_all(journal_dir);
   {
     // The same world as a dense snapshot: one CommunityImage and one
