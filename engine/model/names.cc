@@ -1,5 +1,6 @@
 #include "engine/model/names.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace swabwave::engine {
@@ -50,8 +51,10 @@ absl::Status CheckId(absl::string_view what, absl::string_view id) {
   if (IsValidId(id)) return absl::OkStatus();
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
   return absl::InvalidArgumentError(
-      absl::StrCat(what, " '", id.substr(0, kMaxIdLength),
-                   "' is not a valid id: use 1-64 of the characters A-Z a-z 0-9 _ . : -"));
+      absl::StrCat(what, " '", absl::CHexEscape(id.substr(0, kMaxIdLength)),
+                   id.size() > kMaxIdLength ? absl::StrCat("...' (", id.size(), " bytes)")
+                                            : std::string("'"),
+                   " is not a valid id: use 1-64 of the characters A-Z a-z 0-9 _ . : -"));
 }
 
 absl::Status CheckCode(absl::string_view what, absl::string_view code) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/names.h"
 #include "services/api/proto_convert.h"
 
 namespace swabwave::services {
@@ -61,8 +62,10 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
           " entities at chunk ", chunks_, ", the most one community may hold on this server "
           "(swabwaved --max_import_entities); split the city into communities")));
     }
-    if (chunks_ == 0) {
+    if (chunks_ == 0 && engine::IsValidId(chunk_.community().community_id())) {
       // The first chunk names the community: refuse before reading the rest.
+      // (A chunk without a valid id is refused just below, with the
+      // assembler's message about the header.)
       if (absl::Status s = context_.access->CheckCommunity(*caller_, Rpc::kImportCommunity,
                                                            chunk_.community().community_id());
           !s.ok()) {

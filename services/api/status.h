@@ -7,10 +7,27 @@
 
 #include <grpcpp/support/status.h>
 
+#include <cstddef>
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace swabwave::services {
 
+// The most bytes of a message a client or the log is given
+// (docs/bad-input.md): an error that echoes a megabyte of input must not
+// become a megabyte answer, nor pass gRPC's metadata limit.
+inline constexpr size_t kMaxMessageBytes = 1000;
+
+// `message` as it may be shown: control characters escaped (\n, \xNN), so
+// an echoed input cannot forge a log line or a second line of an answer,
+// and cut at a UTF-8 boundary to at most kMaxMessageBytes with a note of
+// how much was cut. A short printable message is returned as it is.
+std::string BoundedMessage(absl::string_view message);
+
+// Bounds the message (BoundedMessage) as it crosses: every answer's message
+// is at most kMaxMessageBytes of printable text, whatever a handler echoed.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 

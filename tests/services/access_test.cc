@@ -742,5 +742,78 @@ TEST_F(AccessTest, RefusalsAreLoggedByFingerprintNeverByToken) {
   EXPECT_EQ(text.find(Code("tc", 1)), std::string::npos) << "a resident code in the log";
 }
 
+// Issue 25 item 8: whatever a scoped token sends, an answer's message is
+// at most 1,000 bytes of printable text and the log gets no line the
+// caller wrote. A 60 KB id ending in a forged log line used to reach the
+// log whole and make the answer pass gRPC's metadata limit.
+TEST_F(AccessTest, EchoedInputsAreCutAndEscapedForScopedTokensToo) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::string forged = "2026-12-05 10:00:00.000 [error] forged line";
+  const std::string evil = std::string(60'000, 'c') + "\n" + forged;
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+
+  std::map<std::string, grpc::Status> answers;
+  std::unique_ptr<Client> command = ClientWith(command_.token);
+  {
+    auto context = Context();
+    v1::CreateRoundResponse response;
+    answers["CreateRound"] = command->planning().CreateRound(
+        context.get(), RoundRequest("r2", {evil}), &response);
+  }
+  {
+    auto context = Context();
+    v1::ImportCommunityResponse response;
+    auto writer = command->planning().ImportCommunity(context.get(), &response);
+    v1::ImportCommunityRequest chunk;
+    chunk.set_request_id(Client::NewRequestId("import"));
+    chunk.mutable_community()->set_community_id(evil);
+    writer->Write(chunk);
+    writer->WritesDone();
+    answers["ImportCommunity"] = writer->Finish();
+  }
+  {
+    auto context = Context();
+    v1::GetRoundRequest request;
+    request.set_round("rounds/" + evil);
+    v1::GetRoundResponse response;
+    answers["GetRound"] = command->planning().GetRound(context.get(), request, &response);
+  }
+  {
+    auto context = Context();
+    v1::PlanRoundRequest request;
+    request.set_round("rounds/r");
+    request.set_request_id(Client::NewRequestId("plan"));
+    request.mutable_options()->mutable_staffing()->add_availability()->set_staff_id(evil);
+    v1::PlanRoundResponse response;
+    answers["PlanRound"] = command->planning().PlanRound(context.get(), request, &response);
+  }
+  std::unique_ptr<Client> tablet = ClientWith(tablet_.token);
+  {
+    auto context = Context();
+    v1::CheckInResponse response;
+    answers["CheckIn"] = tablet->checkin().CheckIn(
+        context.get(), CheckInRequest("r", Desk(evil, 1), Code("tc", 1)), &response);
+  }
+  spdlog::default_logger()->sinks().pop_back();
+
+  for (const auto& [rpc, status] : answers) {
+    EXPECT_FALSE(status.ok()) << rpc;
+    // Refused for what was sent, not by gRPC for what came back.
+    EXPECT_TRUE(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                status.error_code() == grpc::StatusCode::NOT_FOUND ||
+                status.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+        << rpc << ": " << status.error_code() << " " << status.error_message().substr(0, 300);
+    EXPECT_LE(status.error_message().size(), 1000u) << rpc;
+    EXPECT_EQ(status.error_message().find('\n'), std::string::npos) << rpc;
+  }
+  EXPECT_EQ(answers["CreateRound"].error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(answers["ImportCommunity"].error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const std::string text = log.str();
+  EXPECT_EQ(text.find("\n" + forged), std::string::npos) << "a forged line reached the log";
+  EXPECT_EQ(text.find(std::string(1'001, 'c')), std::string::npos) << "an id reached the log whole";
+}
+
 }  // namespace
 }  // namespace swabwave::services
