@@ -202,6 +202,24 @@ absl::Status AccessControl::Charge(const Caller& caller, Rpc rpc) const {
                              absl::ToInt64Milliseconds(wait) + 1, " ms"));
 }
 
+absl::StatusOr<StreamHold> AccessControl::HoldStream(const Caller& caller, Rpc rpc) const {
+  if (caller->role == Role::kUnrestricted) return StreamHold();
+  const bool import = rpc == Rpc::kImportCommunity;
+  std::atomic<int>& open = import ? caller->open_imports : caller->open_watches;
+  const int cap = import ? max_imports_ : max_watches_;
+  const int held = open.fetch_add(1, std::memory_order_relaxed);
+  if (cap > 0 && held >= cap) {
+    open.fetch_sub(1, std::memory_order_relaxed);
+    return Refuse(kRateLimited, caller->Describe(), rpc,
+                  absl::StrCat("this token already holds ", held, " open ",
+                               import ? "imports" : "watches", ", the most one token may (",
+                               import ? "swabwaved --max_imports_per_token"
+                                      : "swabwaved --max_watches_per_token",
+                               "): end one, or wait for one to finish"));
+  }
+  return StreamHold(caller, &open);
+}
+
 absl::Status AccessControl::CheckRound(const Principal& caller, Rpc rpc,
                                        const engine::Round& round) const {
   for (const std::string& community : round.config().community_ids) {

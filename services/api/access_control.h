@@ -30,6 +30,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "engine/round/round.h"
@@ -47,6 +48,33 @@ using Caller = std::shared_ptr<const Principal>;
 // kUnrestricted is not among them: it may call everything).
 uint32_t RolesThatMayCall(Rpc rpc);
 
+// One of a token's open imports or watches, held while the stream lives:
+// released when destroyed (AccessControl::HoldStream).
+class StreamHold {
+ public:
+  StreamHold() = default;
+  StreamHold(Caller caller, std::atomic<int>* count) : caller_(std::move(caller)), count_(count) {}
+  StreamHold(StreamHold&& other) noexcept
+      : caller_(std::move(other.caller_)), count_(std::exchange(other.count_, nullptr)) {}
+  StreamHold& operator=(StreamHold&& other) noexcept {
+    if (this != &other) {
+      Release();
+      caller_ = std::move(other.caller_);
+      count_ = std::exchange(other.count_, nullptr);
+    }
+    return *this;
+  }
+  ~StreamHold() { Release(); }
+
+ private:
+  void Release() {
+    if (count_ != nullptr) count_->fetch_sub(1, std::memory_order_relaxed);
+    count_ = nullptr;
+  }
+  Caller caller_;  // keeps the counter alive
+  std::atomic<int>* count_ = nullptr;
+};
+
 class AccessControl {
  public:
   // Everyone may do everything.
@@ -62,6 +90,19 @@ class AccessControl {
   // their calls are refused from then on and their open streams end
   // (UNAUTHENTICATED) before Reload returns.
   absl::Status Reload();
+  // How many imports and watches one token may hold open at once (issue
+  // 25 item 7): one token cannot hold the server's memory with streams.
+  // Set before the server serves; 0: no cap.
+  void set_stream_caps(int imports, int watches) {
+    max_imports_ = imports;
+    max_watches_ = watches;
+  }
+  // Holds one of the caller's imports (`rpc` kImportCommunity) or watches
+  // (kWatchProgress) until the hold is destroyed; RESOURCE_EXHAUSTED when
+  // the token holds its cap already. The unrestricted caller (no tokens
+  // file) is one for everyone and is not capped.
+  absl::StatusOr<StreamHold> HoldStream(const Caller& caller, Rpc rpc) const;
+
   // Where streams register so that revoking their token ends them.
   OpenStreams& streams() const { return streams_; }
 
@@ -102,6 +143,8 @@ class AccessControl {
   std::atomic<std::shared_ptr<const TokenSet>> tokens_;
   Caller unrestricted_;
   mutable OpenStreams streams_;
+  int max_imports_ = 0;
+  int max_watches_ = 0;
   mutable std::array<std::atomic<uint64_t>, kRefusals> refused_{};
   // Whether the last reload failed (the tokens in force are older than the
   // file), and how many reloads failed.

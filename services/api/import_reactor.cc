@@ -33,6 +33,12 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       Fail(caller.status());
       return;
     }
+    absl::StatusOr<StreamHold> hold = context_.access->HoldStream(*caller, Rpc::kImportCommunity);
+    if (!hold.ok()) {
+      Fail(hold.status());
+      return;
+    }
+    hold_ = *std::move(hold);
     caller_ = *std::move(caller);
     StartRead(&raw_chunk_);
   }
@@ -129,6 +135,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   ServiceContext context_;
   grpc::CallbackServerContext* ctx_;
+  StreamHold hold_;  // one of the token's open imports, while this one lives
   Caller caller_;
   grpc::ByteBuffer* raw_response_;
   v1::ImportCommunityResponse response_;

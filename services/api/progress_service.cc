@@ -58,8 +58,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     v1::WatchProgressRequest request;
     grpc::ByteBuffer bytes(raw_request);  // shares the slices; parsing consumes it
     absl::StatusOr<engine::Round*> round = absl::UnknownError("not looked up");
+    absl::StatusOr<StreamHold> hold =
+        caller.ok() ? context.access->HoldStream(*caller, Rpc::kWatchProgress)
+                    : absl::StatusOr<StreamHold>(caller.status());
     if (!caller.ok()) {
       round = caller.status();  // refused before the request is read
+    } else if (!hold.ok()) {
+      round = hold.status();  // the token watches too much already
     } else if (!grpc::SerializationTraits<v1::WatchProgressRequest>::Deserialize(&bytes, &request)
                     .ok()) {
       round = UnparsedRequest(Rpc::kWatchProgress,
@@ -85,6 +90,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       return;
     }
     round_ = *round;
+    hold_ = *std::move(hold);
     access_ = context.access;
     {
       absl::MutexLock lock(&mu_);
@@ -193,6 +199,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   engine::Round* round_ = nullptr;
   absl::Duration interval_ = kDefaultWatchInterval;
   const AccessControl* access_ = nullptr;  // set once a watch starts streaming
+  StreamHold hold_;                        // one of the token's open watches, while this lives
   OpenStreams::Id stream_id_ = 0;          // set in the constructor, before any reaction runs
 
   absl::Mutex mu_;

@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/journal/memory_store.h"
+#include "services/api/token_admission.h"
 #include "services/net/listener.h"
 #include "services/net/loopback.h"
 
@@ -63,6 +65,8 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
     if (!access.ok()) return access.status();
     server->access_ = *std::move(access);
   }
+  server->access_->set_stream_caps(options.max_imports_per_token, options.max_watches_per_token);
+  server->admission_ = std::make_shared<TokenAdmission>(server->access_.get());
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       server->Credentials(options);
   if (!credentials.ok()) return credentials.status();
@@ -93,6 +97,11 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   builder.RegisterService(server->checkin_.get());
   builder.RegisterService(server->progress_.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  // Bounds what gRPC holds for every connection and call together: past it
+  // gRPC stops reading and refuses new calls instead of growing.
+  grpc::ResourceQuota quota("swabwaved");
+  quota.Resize(static_cast<size_t>(options.max_grpc_memory_bytes));
+  builder.SetResourceQuota(quota);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   // Find clients that vanished without closing (a tablet out of range, a
   // crashed process): ping an idle connection every minute and drop it
@@ -173,7 +182,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> SwabwaveServer::Credent
   }
   spdlog::info("TLS on{}", options.tls_client_ca_file.empty() ? "" : ", client certificates "
                                                                      "required");
-  return grpc::SslServerCredentials(ssl);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(ssl);
+  // Calls without a valid token are refused before their message is read
+  // (token_admission.h); gRPC runs the processor on TLS credentials only.
+  credentials->SetAuthMetadataProcessor(admission_);
+  return credentials;
 }
 
 absl::Status SwabwaveServer::OpenStore(const ServerOptions& options) {
@@ -260,6 +273,12 @@ HttpResponse SwabwaveServer::ServeHttp(const std::string& path,
       return caller != nullptr && AccessControl::MaySee(*caller, round);
     });
     access_->RenderMetrics(text);
+    absl::StrAppend(&text,
+                    "# HELP swabwave_access_refused_before_read_total Calls refused for their "
+                    "token before their message was read (TLS only).\n"
+                    "# TYPE swabwave_access_refused_before_read_total counter\n"
+                    "swabwave_access_refused_before_read_total ",
+                    admission_ != nullptr ? admission_->refused() : 0, "\n");
     const engine::journal::Store& store = *store_;
     absl::StrAppend(&text,
                     "# HELP swabwave_journal_appended_records Records appended to the store.\n"

@@ -27,6 +27,7 @@
 #include "services/api/progress_service.h"
 #include "services/api/request_cache.h"
 #include "services/api/service_support.h"
+#include "services/api/token_admission.h"
 #include "services/http/http_server.h"
 #include "services/net/grpc_port.h"
 
@@ -64,6 +65,12 @@ struct ServerOptions {
   // needs TLS (gRPC; the HTTP port has none) or this, said out loud
   // (swabwaved --insecure), and the server warns at start.
   bool insecure = false;
+  // Imports and watches one token may hold open at once (0: no cap).
+  int max_imports_per_token = 2;
+  int max_watches_per_token = 16;
+  // Memory gRPC may use for its buffers (a ResourceQuota): what any number
+  // of clients can make the server hold in requests being read.
+  int64_t max_grpc_memory_bytes = int64_t{4} << 30;
 
   // Limits. The largest message the server reads (an import chunk of up to
   // 100,000 entities needs some megabytes).
@@ -136,6 +143,8 @@ class SwabwaveServer {
   std::unique_ptr<PlanningService> planning_;
   std::unique_ptr<CheckInService> checkin_;
   std::unique_ptr<ProgressService> progress_;
+  // Refuses calls without a valid token before their message is read (TLS).
+  std::shared_ptr<TokenAdmission> admission_;
   std::unique_ptr<net::GrpcPort> grpc_port_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;

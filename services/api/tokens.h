@@ -57,6 +57,9 @@ struct Principal {
   // Set when a reload drops this token or changes its rights: calls
   // admitted as it are refused from then on, and its open streams end.
   mutable std::atomic<bool> revoked{false};
+  // Imports and watches this token holds open now (AccessControl::HoldStream).
+  mutable std::atomic<int> open_imports{0};
+  mutable std::atomic<int> open_watches{0};
 
   bool MayActFor(absl::string_view community_id) const {
     return role == Role::kUnrestricted || all_communities || communities.contains(community_id);

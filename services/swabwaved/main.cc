@@ -58,6 +58,14 @@ ABSL_FLAG(bool, insecure, false,
           "allow plaintext off loopback: gRPC without --tls_cert, or the HTTP port (which has no "
           "TLS), on an address other than 127.0.0.1 / [::1]; tokens and resident codes then "
           "cross the network in clear. Without it such a server refuses to start");
+ABSL_FLAG(int, max_imports_per_token, 2,
+          "community imports one token may stream at once (more are RESOURCE_EXHAUSTED); 0: no "
+          "cap");
+ABSL_FLAG(int, max_watches_per_token, 16,
+          "WatchProgress streams one token may hold open at once; 0: no cap");
+ABSL_FLAG(int64_t, max_grpc_memory_bytes, int64_t{4} << 30,
+          "memory gRPC may hold for all connections and requests being read (a ResourceQuota); "
+          "past it the server stops reading instead of growing");
 ABSL_FLAG(int, max_message_bytes, 64 * 1024 * 1024,
           "largest request message the server reads (import chunks are the largest)");
 ABSL_FLAG(uint64_t, max_import_entities, 50'000'000,
@@ -138,6 +146,15 @@ int main(int argc, char** argv) {
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.max_imports_per_token = absl::GetFlag(FLAGS_max_imports_per_token);
+  options.max_watches_per_token = absl::GetFlag(FLAGS_max_watches_per_token);
+  options.max_grpc_memory_bytes = absl::GetFlag(FLAGS_max_grpc_memory_bytes);
+  if (options.max_imports_per_token < 0 || options.max_watches_per_token < 0 ||
+      options.max_grpc_memory_bytes < (int64_t{64} << 20)) {
+    spdlog::error("--max_imports_per_token and --max_watches_per_token must be 0 (no cap) or "
+                  "more, and --max_grpc_memory_bytes at least 64 MiB");
+    return EXIT_FAILURE;
+  }
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.max_import_entities = absl::GetFlag(FLAGS_max_import_entities);
   if (options.max_message_bytes < 64 * 1024) {

@@ -7,8 +7,10 @@
 //
 // Input: byte 0 bit 0 says whether a snapshot comes first; then, if so, a
 // little-endian u32 snapshot length and a u64 sequence the snapshot covers
-// (its file's number), the snapshot's bytes, and the rest is the segment,
-// numbered from the sequence after the snapshot's (from 1 without one).
+// (its file's number), the snapshot's bytes, and the rest is the segment.
+// The segment starts at sequence 1 (bit 1 clear: a snapshot taken in the
+// middle of it, as a running server takes them) or right after the
+// snapshot (bit 1 set: the segment a restart after the snapshot starts).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string& dir = Directory();
   for (const auto& entry : fs::directory_iterator(dir)) fs::remove(entry.path());
 
-  const bool with_snapshot = (Take<uint8_t>(input) & 1) != 0;
+  const uint8_t flags = Take<uint8_t>(input);
+  const bool with_snapshot = (flags & 1) != 0;
   uint64_t first_sequence = 1;
   if (with_snapshot) {
     const uint32_t length = Take<uint32_t>(input);
@@ -72,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const absl::string_view snapshot = input.substr(0, length);
     input.remove_prefix(snapshot.size());
     Write(NumberedPath(dir, kSnapshotPrefix, covered, kSnapshotSuffix), snapshot);
-    first_sequence = covered + 1;
+    if ((flags & 2) != 0) first_sequence = covered + 1;
   }
   if (!input.empty() || !with_snapshot) {
     Write(NumberedPath(dir, kSegmentPrefix, first_sequence, kSegmentSuffix), input);

@@ -331,23 +331,24 @@ int main(int argc, char** argv) {
       covered = number;
     }
   }
-  int n = 0, segment_number = 0;
+  int records_written = 0, segment_number = 0;
   for (const auto& [first, data] : segment_files) {
     if (data.size() <= 16) continue;  // the empty segment a restart would start
     std::ofstream(segments / absl::StrCat("seed-segment-", segment_number++), std::ios::binary)
         << data;
     auto on_frame = [&](uint64_t, absl::string_view record) {
-      std::ofstream(records / absl::StrCat("seed-", n++), std::ios::binary) << record;
+      std::ofstream(records / absl::StrCat("seed-", records_written++), std::ios::binary)
+          << record;
       return absl::OkStatus();
     };
     swabwave::engine::journal::ScanResult result;
     if (!swabwave::engine::journal::ScanSegment(data, 0, on_frame, &result).ok()) return 1;
-    // The recovery target: this segment alone (flag 0), and after the
-    // snapshot (flag 1, length, covered - 1) when it follows it.
+    // The recovery target: this segment alone (flags 0), and after the
+    // snapshot taken in its middle (flags 1, length, covered - 1).
     if (first == 1) {
       std::ofstream(recoveries / "seed-segment", std::ios::binary) << '\0' << data;
     }
-    if (!snapshot.empty() && first == covered + 1) {
+    if (!snapshot.empty() && first == 1 && covered > 0) {
       std::string input(1, '\1');
       const uint32_t length = static_cast<uint32_t>(snapshot.size());
       const uint64_t number = covered - 1;
@@ -358,8 +359,8 @@ int main(int argc, char** argv) {
       std::ofstream(recoveries / "seed-snapshot-and-segment", std::ios::binary) << input;
     }
   }
-  std::printf("%d records in %d segments; a snapshot of %zu bytes covering %llu\n", n,
-              segment_number, snapshot.size(), static_cast<unsigned long long>(covered));
+  std::printf("%d records in %d segments; a snapshot of %zu bytes covering %llu\n",
+              records_written, segment_number, snapshot.size(), static_cast<unsigned long long>(covered));
   fs::remove_all(journal_dir);
   {
     // The same world as a dense snapshot: one CommunityImage and one

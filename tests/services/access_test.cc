@@ -742,6 +742,89 @@ TEST_F(AccessTest, RefusalsAreLoggedByFingerprintNeverByToken) {
   EXPECT_EQ(text.find(Code("tc", 1)), std::string::npos) << "a resident code in the log";
 }
 
+// Issue 25 item 7: one token holds at most its cap of watches and of
+// imports at once; another token is not affected, and a stream that ends
+// gives its place back.
+TEST_F(AccessTest, ATokenHoldsAtMostItsCapOfWatchesAndImports) {
+  options_.max_watches_per_token = 2;
+  options_.max_imports_per_token = 1;
+  ASSERT_NO_FATAL_FAILURE(RestartServer());
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  std::unique_ptr<Client> command = ClientWith(command_.token);
+  std::unique_ptr<Client> admin = ClientWith(admin_.token);
+  struct Watch {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::WatchProgressResponse>> reader;
+  };
+  const auto watch = [](Client& client) {
+    Watch w{Context(absl::Seconds(20)), nullptr};
+    v1::WatchProgressRequest request;
+    request.set_round("rounds/r");
+    ToProto(absl::Milliseconds(100), request.mutable_interval());
+    w.reader = client.progress().WatchProgress(w.context.get(), request);
+    return w;
+  };
+  const auto end = [](Watch& w) {
+    w.context->TryCancel();
+    v1::WatchProgressResponse update;
+    while (w.reader->Read(&update)) {
+    }
+    return w.reader->Finish();
+  };
+  v1::WatchProgressResponse update;
+  Watch first = watch(*command), second = watch(*command);
+  ASSERT_TRUE(first.reader->Read(&update));
+  ASSERT_TRUE(second.reader->Read(&update));
+  Watch third = watch(*command);
+  EXPECT_FALSE(third.reader->Read(&update));
+  const grpc::Status refused = third.reader->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("--max_watches_per_token"), std::string::npos);
+  Watch other = watch(*admin);  // another token's watch
+  EXPECT_TRUE(other.reader->Read(&update));
+  (void)end(other);
+  // One ends: its place comes back once the server has let it go.
+  (void)end(first);
+  bool watched_again = false;
+  for (int attempt = 0; attempt < 50 && !watched_again; ++attempt) {
+    Watch again = watch(*command);
+    watched_again = again.reader->Read(&update);
+    (void)end(again);
+    if (!watched_again) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(watched_again);
+  (void)end(second);
+
+  // Imports (of a new community, by the all-communities token): the first
+  // stream is open, a chunk sent and not finished.
+  const engine::Community community = testing::MakeCommunity(CommunitySpec{.id = "imp"});
+  const std::vector<v1::ImportCommunityRequest> chunks =
+      CommunityToChunks(community, Client::NewRequestId("import"), 1000);
+  auto open_context = Context(absl::Seconds(20));
+  v1::ImportCommunityResponse open_response;
+  auto open_import = admin->planning().ImportCommunity(open_context.get(), &open_response);
+  ASSERT_TRUE(open_import->Write(chunks.front()));
+  // Writes may be buffered: the refusal shows once the server has taken the
+  // first stream's place, so try a few times.
+  grpc::Status second_import;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto context = Context(absl::Seconds(20));
+    v1::ImportCommunityResponse response;
+    auto writer = admin->planning().ImportCommunity(context.get(), &response);
+    writer->Write(chunks.front());
+    writer->WritesDone();
+    second_import = writer->Finish();
+    if (second_import.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(second_import.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << second_import.error_message();
+  EXPECT_NE(second_import.error_message().find("--max_imports_per_token"), std::string::npos);
+  for (size_t i = 1; i < chunks.size(); ++i) ASSERT_TRUE(open_import->Write(chunks[i]));
+  open_import->WritesDone();
+  EXPECT_TRUE(open_import->Finish().ok());
+}
+
 // Issue 25 item 8: whatever a scoped token sends, an answer's message is
 // at most 1,000 bytes of printable text and the log gets no line the
 // caller wrote. A 60 KB id ending in a forged log line used to reach the

@@ -2,6 +2,7 @@
 // TLS; a client needs the CA that signed it; with a client CA the server
 // also needs the client's certificate. The certificates are made fresh by
 // the openssl command line for each run (a short-lived test CA).
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,7 +12,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "services/api/server.h"
+#include "services/api/tokens.h"
 #include "services/swabwave/client.h"
 
 namespace swabwave::services {
@@ -53,8 +56,10 @@ class TlsTest : public ::testing::Test {
 
   static std::string File(const std::string& name) { return *dir_ + "/" + name; }
 
-  void Start(bool require_client_certificate) {
-    ServerOptions options{.listen = "127.0.0.1:0", .http_listen = ""};
+  void Start(bool require_client_certificate, const std::string& tokens_file = "",
+             int max_message_bytes = 64 << 20) {
+    ServerOptions options{.listen = "127.0.0.1:0", .http_listen = "", .tokens_file = tokens_file};
+    options.max_message_bytes = max_message_bytes;
     options.tls_cert_file = File("server.pem");
     options.tls_key_file = File("server.key");
     if (require_client_certificate) options.tls_client_ca_file = File("ca.pem");
@@ -106,6 +111,58 @@ TEST_F(TlsTest, MutualTlsNeedsTheClientsCertificate) {
                   .tls_key_file = File("other.key")})
                 .error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+// Issue 25 item 7: on TLS a call without a valid token is refused from its
+// initial metadata, before gRPC reads its message. A 2 MiB request is past
+// this server's 1 MiB limit: read first, it would be RESOURCE_EXHAUSTED;
+// refused first, it is UNAUTHENTICATED. Health checks stay open.
+TEST_F(TlsTest, ACallWithoutAValidTokenIsRefusedBeforeItsMessageIsRead) {
+  const std::string tokens = File("tokens");
+  absl::StatusOr<std::string> token = NewToken();
+  ASSERT_TRUE(token.ok());
+  std::ofstream(tokens) << Sha256Hex(*token) << " command communities=*\n";
+  ASSERT_NO_FATAL_FAILURE(Start(false, tokens, 1 << 20));
+
+  const auto get_round = [&](const std::string& with_token, size_t bytes) {
+    Client client(ClientOptions{.address = absl::StrCat("127.0.0.1:", server_->port()),
+                                .token = with_token,
+                                .tls_ca_file = File("ca.pem")});
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    v1::GetRoundRequest request;
+    request.set_round(std::string(bytes, 'r'));
+    v1::GetRoundResponse response;
+    return client.planning().GetRound(&context, request, &response);
+  };
+  constexpr size_t kPastTheLimit = size_t{2} << 20;
+  for (const std::string& bad : {std::string(), std::string("swbw_unknown")}) {
+    const grpc::Status small = get_round(bad, 10);
+    EXPECT_EQ(small.error_code(), grpc::StatusCode::UNAUTHENTICATED) << small.error_message();
+    const grpc::Status large = get_round(bad, kPastTheLimit);
+    EXPECT_EQ(large.error_code(), grpc::StatusCode::UNAUTHENTICATED) << large.error_message();
+  }
+  // With the token the same request is read, and refused for its size.
+  EXPECT_EQ(get_round(*token, kPastTheLimit).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(get_round(*token, 10).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Health checks need no token.
+  Client anonymous(ClientOptions{.address = absl::StrCat("127.0.0.1:", server_->port()),
+                                 .tls_ca_file = File("ca.pem")});
+  grpc::GenericStub health(anonymous.channel());
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::Slice nothing("", 0);
+  grpc::ByteBuffer empty(&nothing, 1), reply;  // an empty HealthCheckRequest: the whole server
+  grpc::Status checked;
+  absl::Notification done;
+  health.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &empty, &reply,
+                   [&](grpc::Status status) {
+                     checked = std::move(status);
+                     done.Notify();
+                   });
+  done.WaitForNotification();
+  EXPECT_TRUE(checked.ok()) << checked.error_message();
 }
 
 TEST_F(TlsTest, BadServerConfigurationIsAClearError) {
