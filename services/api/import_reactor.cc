@@ -1,11 +1,14 @@
 #include "services/api/import_reactor.h"
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <spdlog/spdlog.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "engine/model/names.h"
 #include "services/api/proto_convert.h"
 
@@ -40,7 +43,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     }
     hold_ = *std::move(hold);
     caller_ = *std::move(caller);
-    StartRead(&raw_chunk_);
+    StartRead(&raw_chunk_);  // the first chunk was charged with the call
   }
 
   void OnReadDone(bool ok) override {
@@ -83,13 +86,55 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     // different stream under the same request_id is another request.
     stream_fingerprint_ = RequestCache::ChainFingerprint(stream_fingerprint_, chunk_);
     ++chunks_;
-    StartRead(&raw_chunk_);
+    ReadNextWhenAdmitted();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    // The alarm's callback (fired = false) ends the call.
+    if (alarm_pending_) alarm_.Cancel();
   }
 
   void OnDone() override { delete this; }
 
  private:
   void Fail(const absl::Status& status) { Answer(ToGrpcStatus(status)); }
+
+  // Every chunk after the first is one request of the token's rate
+  // (docs/access.md): the next chunk is read once the rate admits it, so an
+  // import is paced by its token, not refused halfway through a city.
+  void ReadNextWhenAdmitted() {
+    if (caller_->revoked.load(std::memory_order_acquire)) {
+      return Fail(absl::UnauthenticatedError(
+          "this import's token was revoked when the server reloaded its tokens; nothing was "
+          "imported: import again with a current token"));
+    }
+    const absl::Duration wait = caller_->limiter.Take(absl::Now(), 1);
+    if (wait == absl::ZeroDuration()) {
+      StartRead(&raw_chunk_);
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (!cancelled_) {
+        alarm_pending_ = true;
+        alarm_.Set(absl::ToChronoTime(absl::Now() + wait), [this](bool fired) {
+          {
+            absl::MutexLock alarm_lock(&mu_);
+            alarm_pending_ = false;
+            fired = fired && !cancelled_;
+          }
+          // Not a reaction: Answer (Finish) is the last use of `this`.
+          if (!fired) return Answer(grpc::Status(grpc::StatusCode::CANCELLED,
+                                                 "the caller cancelled the import"));
+          ReadNextWhenAdmitted();
+        });
+        return;
+      }
+    }
+    Answer(grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the import"));
+  }
 
   // Ends the call: the response on OK, the status alone otherwise.
   void Answer(grpc::Status status) {
@@ -146,6 +191,12 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   size_t chunks_ = 0;
   size_t entities_ = 0;
   uint64_t stream_fingerprint_ = 0;  // RequestCache::ChainFingerprint of every chunk
+
+  // Pacing by the token's rate: an alarm stands in for the next read.
+  absl::Mutex mu_;
+  grpc::Alarm alarm_ ABSL_GUARDED_BY(mu_);
+  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -825,6 +825,34 @@ TEST_F(AccessTest, ATokenHoldsAtMostItsCapOfWatchesAndImports) {
   EXPECT_TRUE(open_import->Finish().ok());
 }
 
+// Issue 25 item 7: every import chunk after the first is one request of the
+// token's rate. A token of 2 requests a second (bursts of 4) imports 12
+// chunks whole, paced rather than refused, and its bucket is empty after
+// it: a call right after the import is over its rate. (Before, an import
+// cost one request whatever its size.)
+TEST_F(AccessTest, ImportChunksArePacedByTheTokensRate) {
+  const TestToken paced = MakeToken("command communities=* rate=2");
+  WriteTokens({admin_, paced});
+  ASSERT_TRUE(server_->ReloadTokens().ok());
+  std::unique_ptr<Client> client = ClientWith(paced.token);
+  const engine::Community community = testing::MakeCommunity(CommunitySpec{.id = "paced"});
+  const std::vector<v1::ImportCommunityRequest> chunks =
+      CommunityToChunks(community, Client::NewRequestId("import"), 7);
+  ASSERT_GE(chunks.size(), 12u);
+  auto context = Context(absl::Seconds(60));
+  v1::ImportCommunityResponse response;
+  auto writer = client->planning().ImportCommunity(context.get(), &response);
+  for (const v1::ImportCommunityRequest& chunk : chunks) ASSERT_TRUE(writer->Write(chunk));
+  writer->WritesDone();
+  const grpc::Status imported = writer->Finish();
+  ASSERT_TRUE(imported.ok()) << imported.error_message();
+  EXPECT_EQ(response.residents(), static_cast<int64_t>(community.residents.size()));
+  auto after = Context();
+  v1::ListRoundsResponse rounds;
+  const grpc::Status over = client->planning().ListRounds(after.get(), {}, &rounds);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << over.error_message();
+}
+
 // Issue 25 item 8: whatever a scoped token sends, an answer's message is
 // at most 1,000 bytes of printable text and the log gets no line the
 // caller wrote. A 60 KB id ending in a forged log line used to reach the
