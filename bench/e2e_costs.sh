@@ -7,15 +7,24 @@
 #   bench/e2e_costs.sh durability [runs]   journal (--data_dir) vs --durability=none
 #   bench/e2e_costs.sh access [runs]       tokens (every call authenticated) vs --auth=none,
 #                                          both with the journal
+#   bench/e2e_costs.sh versions [runs] OLD_BIN
+#                                          tokens and journal, this build's swabwaved vs
+#                                          OLD_BIN/swabwaved (a build/release/services of
+#                                          another revision): what a change costs
 # (default 3 runs; about 1 minute a run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-what="${1:?usage: bench/e2e_costs.sh durability|access [runs]}"
+what="${1:?usage: bench/e2e_costs.sh durability|access|versions [runs] [OLD_BIN]}"
 runs="${2:-3}"
+old_bin="${3:-}"
 case "$what" in
   durability) modes=(journal none) ;;
   access) modes=(tokens open) ;;
-  *) echo "bench/e2e_costs.sh: durability or access, not $what" >&2; exit 2 ;;
+  versions)
+    [ -x "$old_bin/swabwaved" ] || { echo "bench/e2e_costs.sh versions needs OLD_BIN" >&2; exit 2; }
+    modes=(tokens before)
+    ;;
+  *) echo "bench/e2e_costs.sh: durability, access or versions, not $what" >&2; exit 2 ;;
 esac
 bin=build/release/services
 work=$(mktemp -d /tmp/swabwave-e2e.XXXXXX)
@@ -38,17 +47,18 @@ done
 
 # run MODE: one server, one round, one replay; prints the replay's rate.
 run() {
-  local mode=$1 server_flags=() client_flags=()
+  local mode=$1 server_flags=() client_flags=() server_bin=$bin
   rm -rf "$work/journal" "$work/ports"
   case "$mode" in
     journal | open) server_flags=(--data_dir "$work/journal" --auth=none) ;;
     none) server_flags=(--durability=none --auth=none) ;;
-    tokens)
+    tokens | before)
       server_flags=(--data_dir "$work/journal" --tokens_file "$work/tokens")
       client_flags=(--token "$command_token")
+      if [ "$mode" = before ]; then server_bin=$old_bin; fi
       ;;
   esac
-  "$bin/swabwaved" --listen 127.0.0.1:0 --http_listen= --port_file "$work/ports" \
+  "$server_bin/swabwaved" --listen 127.0.0.1:0 --http_listen= --port_file "$work/ports" \
     "${server_flags[@]}" > "$work/server-$mode.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do [ -s "$work/ports" ] && break; sleep 0.1; done
