@@ -1,6 +1,7 @@
 #include "engine/journal/private_dir.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -14,7 +15,9 @@ namespace swabwave::engine::journal {
 
 absl::Status OpenPrivateDirectory(const std::string& dir) {
   namespace fs = std::filesystem;
-  const fs::path path(dir);
+  // "/x/data/" names /x/data: its parent is /x, not /x/data.
+  fs::path path = fs::path(dir).lexically_normal();
+  if (!path.has_filename() && path.has_parent_path()) path = path.parent_path();
   std::error_code error;
   if (!fs::exists(path, error)) {
     if (path.has_parent_path()) fs::create_directories(path.parent_path(), error);
@@ -32,6 +35,12 @@ absl::Status OpenPrivateDirectory(const std::string& dir) {
   if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(
         absl::StrCat("data directory ", dir, " is not a directory"));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "data directory %s is owned by uid %d, not by this process's uid %d: the journal's "
+        "owner alone may hold it; run `chown -R %d %s` or start as its owner",
+        dir, st.st_uid, ::geteuid(), ::geteuid(), dir));
   }
   if ((st.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(absl::StrFormat(

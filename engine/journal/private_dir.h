@@ -19,8 +19,9 @@ inline constexpr int kPrivateFileMode = 0600;
 
 // Creates `dir` 0700 if it does not exist (its missing parents with the
 // usual mode), then checks it: FAILED_PRECONDITION when its group or
-// others have any permission on it, or when it is not a directory;
-// INTERNAL when it cannot be created or read.
+// others have any permission on it, when another user owns it (as
+// PostgreSQL refuses a data directory with the wrong owner), or when it is
+// not a directory; INTERNAL when it cannot be created or read.
 absl::Status OpenPrivateDirectory(const std::string& dir);
 
 }  // namespace swabwave::engine::journal

@@ -196,7 +196,8 @@ void ComputePlanMetrics(const RoundLayout& layout, Plan& plan) {
 }
 
 absl::Status CheckPlanIndexes(const RoundLayout& layout, const Plan& plan) {
-  if (plan.wave_count <= 0 || plan.site_count != layout.site_count()) {
+  if (plan.wave_count <= 0 || plan.site_count != layout.site_count() ||
+      uint64_t{plan.site_count} * static_cast<uint64_t>(plan.wave_count) > kNoId) {
     return absl::InternalError("plan: its sites or waves do not match the round");
   }
   const size_t cells = plan.cell_count();

@@ -126,8 +126,9 @@ absl::StatusOr<std::unique_ptr<AccessControl>> AccessControl::Load(const std::st
 
 absl::Status AccessControl::Reload() {
   if (!enabled()) return absl::OkStatus();
+  const std::shared_ptr<const TokenSet> previous = tokens_.load();
   absl::StatusOr<std::shared_ptr<const TokenSet>> tokens =
-      TokenSet::Load(tokens_file_, default_rate_);
+      TokenSet::Load(tokens_file_, default_rate_, previous.get());
   if (!tokens.ok()) {
     // Loud: an operator who meant to revoke a token must not believe it
     // done. /metrics says so too (swabwave_tokens_file_stale).
@@ -144,7 +145,7 @@ absl::Status AccessControl::Reload() {
   // Flags first, then the swap: a call that found an old principal just
   // before the swap is refused at its next charge, and a stream registered
   // meanwhile is ended by EndRevoked or by its own registration.
-  const int revoked = tokens_.load()->RevokeAllBut(**tokens);
+  const int revoked = previous->RevokeAllBut(**tokens);
   tokens_.store(*std::move(tokens));
   const int ended = streams_.EndRevoked();
   spdlog::info("access: reloaded {} tokens from {}; {} revoked, {} of their open streams ended",
@@ -160,7 +161,7 @@ Caller AccessControl::FindBearer(absl::string_view authorization) const {
     return nullptr;
   }
   Caller caller = tokens_.load()->Find(authorization.substr(kScheme.size()));
-  if (caller == nullptr || caller->revoked.load(std::memory_order_acquire)) return nullptr;
+  if (caller == nullptr || caller->revoked()) return nullptr;
   return caller;
 }
 
@@ -191,7 +192,7 @@ absl::StatusOr<Caller> AccessControl::Admit(const grpc::CallbackServerContext& c
 }
 
 absl::Status AccessControl::Charge(const Caller& caller, Rpc rpc) const {
-  if (caller->revoked.load(std::memory_order_acquire)) {
+  if (caller->revoked()) {
     return Refuse(kUnauthenticated, caller->Describe(), rpc, std::string(kRevokedMessage));
   }
   const absl::Duration wait = caller->limiter.Take(absl::Now(), 1);
@@ -205,7 +206,7 @@ absl::Status AccessControl::Charge(const Caller& caller, Rpc rpc) const {
 absl::StatusOr<StreamHold> AccessControl::HoldStream(const Caller& caller, Rpc rpc) const {
   if (caller->role == Role::kUnrestricted) return StreamHold();
   const bool import = rpc == Rpc::kImportCommunity;
-  std::atomic<int>& open = import ? caller->open_imports : caller->open_watches;
+  std::atomic<int>& open = import ? caller->state->open_imports : caller->state->open_watches;
   const int cap = import ? max_imports_ : max_watches_;
   const int held = open.fetch_add(1, std::memory_order_relaxed);
   if (cap > 0 && held >= cap) {
@@ -217,7 +218,7 @@ absl::StatusOr<StreamHold> AccessControl::HoldStream(const Caller& caller, Rpc r
                                       : "swabwaved --max_watches_per_token",
                                "): end one, or wait for one to finish"));
   }
-  return StreamHold(caller, &open);
+  return StreamHold(caller->state, &open);
 }
 
 absl::Status AccessControl::CheckRound(const Principal& caller, Rpc rpc,

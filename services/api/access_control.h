@@ -53,13 +53,14 @@ uint32_t RolesThatMayCall(Rpc rpc);
 class StreamHold {
  public:
   StreamHold() = default;
-  StreamHold(Caller caller, std::atomic<int>* count) : caller_(std::move(caller)), count_(count) {}
+  StreamHold(std::shared_ptr<PrincipalState> state, std::atomic<int>* count)
+      : state_(std::move(state)), count_(count) {}
   StreamHold(StreamHold&& other) noexcept
-      : caller_(std::move(other.caller_)), count_(std::exchange(other.count_, nullptr)) {}
+      : state_(std::move(other.state_)), count_(std::exchange(other.count_, nullptr)) {}
   StreamHold& operator=(StreamHold&& other) noexcept {
     if (this != &other) {
       Release();
-      caller_ = std::move(other.caller_);
+      state_ = std::move(other.state_);
       count_ = std::exchange(other.count_, nullptr);
     }
     return *this;
@@ -71,7 +72,7 @@ class StreamHold {
     if (count_ != nullptr) count_->fetch_sub(1, std::memory_order_relaxed);
     count_ = nullptr;
   }
-  Caller caller_;  // keeps the counter alive
+  std::shared_ptr<PrincipalState> state_;  // keeps the counter alive
   std::atomic<int>* count_ = nullptr;
 };
 

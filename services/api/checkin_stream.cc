@@ -126,6 +126,8 @@ class CheckInStreamReactor final
       absl::MutexLock lock(&mu_);
       QueueInOrderLocked(next_message_++, std::move(answered));
       ContinueReadingLocked();
+      // A revocation meanwhile made this message the last.
+      MaybeFinishLocked();
       return;
     }
     const absl::Time received = absl::Now();
@@ -153,15 +155,23 @@ class CheckInStreamReactor final
                   for (CheckInResultLabel label : labels) {
                     context_.metrics->RecordCheckIn(label, latency);
                   }
-                  absl::MutexLock lock(&mu_);
-                  --awaiting_durable_;
-                  awaiting_outcomes_ -= count;
-                  QueueInOrderLocked(message, std::move(answered));
-                  if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
-                    read_paused_ = false;
-                    StartReadLocked();
+                  grpc::Status end;
+                  bool finish;
+                  {
+                    absl::MutexLock lock(&mu_);
+                    --awaiting_durable_;
+                    awaiting_outcomes_ -= count;
+                    QueueInOrderLocked(message, std::move(answered));
+                    if (read_paused_ && !write_failed_ && Backlog() < kMaxPendingOutcomes / 2) {
+                      read_paused_ = false;
+                      StartReadLocked();
+                    }
+                    finish = TakeFinishLocked(&end);
                   }
-                  MaybeFinishLocked();
+                  // Not a reaction (the journal's thread): gRPC may delete
+                  // this reactor as soon as Finish is called, so Finish is
+                  // the last use of `this`, after mu_ is released.
+                  if (finish) Finish(end);
                 });
   }
 
@@ -352,14 +362,25 @@ class CheckInStreamReactor final
     StartWrite(&write_buffer_);
   }
 
-  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Whether the stream is done (nothing more to read, write or wait for)
+  // and not yet finished; if so, marks it finished and gives its status.
+  bool TakeFinishLocked(grpc::Status* end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || !reads_done_ || writing_ || awaiting_durable_ > 0 ||
         (pending_.outcomes_size() > 0 && !write_failed_)) {
-      return;
+      return false;
     }
     finished_ = true;
     timer_.Record(final_status_);
-    Finish(final_status_);
+    *end = final_status_;
+    return true;
+  }
+
+  // Finishes under mu_: only from a reaction, the constructor or Revoke
+  // (gRPC runs OnDone only after the reaction returns; Revoke's caller
+  // holds the registry lock that OnDone's Remove waits for).
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    grpc::Status end;
+    if (TakeFinishLocked(&end)) Finish(end);
   }
 
   ServiceContext context_;

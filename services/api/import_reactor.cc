@@ -48,7 +48,9 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      // The client closed its side: the stream is complete.
+      // The client closed its side: the stream is complete, unless its
+      // token was revoked while the last read waited.
+      if (caller_->revoked()) return Fail(RevokedError());
       context_.slow->Submit([this] { Import(); });
       return;
     }
@@ -93,7 +95,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
     // The alarm's callback (fired = false) ends the call.
-    if (alarm_pending_) alarm_.Cancel();
+    if (pending_alarm_ != nullptr) pending_alarm_->Cancel();
   }
 
   void OnDone() override { delete this; }
@@ -101,15 +103,17 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  private:
   void Fail(const absl::Status& status) { Answer(ToGrpcStatus(status)); }
 
+  static absl::Status RevokedError() {
+    return absl::UnauthenticatedError(
+        "this import's token was revoked when the server reloaded its tokens; nothing was "
+        "imported: import again with a current token");
+  }
+
   // Every chunk after the first is one request of the token's rate
   // (docs/access.md): the next chunk is read once the rate admits it, so an
   // import is paced by its token, not refused halfway through a city.
   void ReadNextWhenAdmitted() {
-    if (caller_->revoked.load(std::memory_order_acquire)) {
-      return Fail(absl::UnauthenticatedError(
-          "this import's token was revoked when the server reloaded its tokens; nothing was "
-          "imported: import again with a current token"));
-    }
+    if (caller_->revoked()) return Fail(RevokedError());
     const absl::Duration wait = caller_->limiter.Take(absl::Now(), 1);
     if (wait == absl::ZeroDuration()) {
       StartRead(&raw_chunk_);
@@ -118,11 +122,15 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     {
       absl::MutexLock lock(&mu_);
       if (!cancelled_) {
-        alarm_pending_ = true;
-        alarm_.Set(absl::ToChronoTime(absl::Now() + wait), [this](bool fired) {
+        // Two alarms taking turns: this may run inside the other one's
+        // callback, and an alarm is not set again from its own.
+        grpc::Alarm& alarm = alarms_[next_alarm_];
+        next_alarm_ ^= 1;
+        pending_alarm_ = &alarm;
+        alarm.Set(absl::ToChronoTime(absl::Now() + wait), [this](bool fired) {
           {
             absl::MutexLock alarm_lock(&mu_);
-            alarm_pending_ = false;
+            pending_alarm_ = nullptr;
             fired = fired && !cancelled_;
           }
           // Not a reaction: Answer (Finish) is the last use of `this`.
@@ -194,8 +202,9 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   // Pacing by the token's rate: an alarm stands in for the next read.
   absl::Mutex mu_;
-  grpc::Alarm alarm_ ABSL_GUARDED_BY(mu_);
-  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Alarm alarms_[2];
+  int next_alarm_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::Alarm* pending_alarm_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 

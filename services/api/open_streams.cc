@@ -10,7 +10,7 @@ OpenStreams::Id OpenStreams::Add(std::shared_ptr<const Principal> caller,
   absl::MutexLock lock(&mu_);
   // Checked under the lock: a revocation that set the flag before this
   // point ends the stream here, one after it finds the stream registered.
-  if (caller->revoked.load(std::memory_order_acquire)) {
+  if (caller->revoked()) {
     end();
     return 0;
   }
@@ -29,7 +29,7 @@ int OpenStreams::EndRevoked() {
   absl::MutexLock lock(&mu_);
   std::vector<Id> ended;
   for (auto& [id, stream] : streams_) {
-    if (!stream.caller->revoked.load(std::memory_order_acquire)) continue;
+    if (!stream.caller->revoked()) continue;
     stream.end();
     ended.push_back(id);
   }

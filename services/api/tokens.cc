@@ -141,7 +141,8 @@ bool Principal::SameRightsAs(const Principal& other) const {
 
 absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_view text,
                                                                 absl::string_view source,
-                                                                double default_rate) {
+                                                                double default_rate,
+                                                                const TokenSet* previous) {
   auto set = std::shared_ptr<TokenSet>(new TokenSet());
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -175,7 +176,19 @@ absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_vie
     auto principal = std::make_shared<Principal>(role, *rate);
     principal->fingerprint = std::string(fields[0].substr(0, 8));
     if (absl::Status s = ParseScope(fields, *principal); !s.ok()) return fail(s.message());
-    if (!set->by_hash_.emplace(std::string(fields[0]), std::move(principal)).second) {
+    std::shared_ptr<const Principal> listed;
+    const auto before = previous == nullptr ? decltype(previous->by_hash_)::const_iterator()
+                                            : previous->by_hash_.find(fields[0]);
+    if (previous != nullptr && before != previous->by_hash_.end() &&
+        before->second->SameRightsAs(*principal)) {
+      if (before->second->rate_per_second == principal->rate_per_second) {
+        listed = before->second;  // unchanged: the same principal, limiter and all
+      } else {
+        principal->state = before->second->state;  // a new rate, the same token
+      }
+    }
+    if (listed == nullptr) listed = std::move(principal);
+    if (!set->by_hash_.emplace(std::string(fields[0]), std::move(listed)).second) {
       return fail(absl::StrCat("token ", fields[0].substr(0, 8), " is listed twice"));
     }
   }
@@ -183,14 +196,15 @@ absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_vie
 }
 
 absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Load(const std::string& path,
-                                                               double default_rate) {
+                                                               double default_rate,
+                                                               const TokenSet* previous) {
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(absl::StrCat("cannot read the tokens file ", path));
   }
   std::stringstream text;
   text << in.rdbuf();
-  return Parse(text.str(), path, default_rate);
+  return Parse(text.str(), path, default_rate, previous);
 }
 
 std::shared_ptr<const Principal> TokenSet::Find(absl::string_view token) const {
@@ -203,7 +217,7 @@ int TokenSet::RevokeAllBut(const TokenSet& next) const {
   for (const auto& [hash, principal] : by_hash_) {
     const auto kept = next.by_hash_.find(hash);
     if (kept != next.by_hash_.end() && kept->second->SameRightsAs(*principal)) continue;
-    principal->revoked.store(true, std::memory_order_release);
+    principal->state->revoked.store(true, std::memory_order_release);
     ++revoked;
   }
   return revoked;

@@ -40,6 +40,17 @@ enum class Role : uint8_t {
 };
 absl::string_view RoleName(Role role);
 
+// What a token keeps across reloads that keep it with the same rights:
+// streams opened before a reload hold the principal they were admitted
+// as, so its revocation and its open streams must be the token's, not one
+// load's.
+struct PrincipalState {
+  std::atomic<bool> revoked{false};
+  // Imports and watches the token holds open now (AccessControl::HoldStream).
+  std::atomic<int> open_imports{0};
+  std::atomic<int> open_watches{0};
+};
+
 // Who a token stands for.
 struct Principal {
   Principal(Role role_, double rate)
@@ -54,12 +65,12 @@ struct Principal {
   absl::flat_hash_set<std::string> communities;  // kCommand
   double rate_per_second;                        // 0: unlimited
   mutable RateLimiter limiter;                   // bursts of up to two seconds' worth
-  // Set when a reload drops this token or changes its rights: calls
-  // admitted as it are refused from then on, and its open streams end.
-  mutable std::atomic<bool> revoked{false};
-  // Imports and watches this token holds open now (AccessControl::HoldStream).
-  mutable std::atomic<int> open_imports{0};
-  mutable std::atomic<int> open_watches{0};
+  // Shared with the same token's principals of earlier loads (TokenSet::Parse
+  // with `previous`). Revoked when a reload drops the token or changes its
+  // rights: calls admitted as it are refused from then on, and its open
+  // streams end.
+  std::shared_ptr<PrincipalState> state = std::make_shared<PrincipalState>();
+  bool revoked() const { return state->revoked.load(std::memory_order_acquire); }
 
   bool MayActFor(absl::string_view community_id) const {
     return role == Role::kUnrestricted || all_communities || communities.contains(community_id);
@@ -76,11 +87,15 @@ struct Principal {
 class TokenSet {
  public:
   // Parses a tokens file's text; `source` names it in errors, which give
-  // the line number. `default_rate` applies to lines without rate=.
+  // the line number. `default_rate` applies to lines without rate=. With
+  // `previous` (a reload), a token listed there with the same rights keeps
+  // its state (PrincipalState), and with the same rate too its principal
+  // whole (its rate limiter included).
   [[nodiscard]] static absl::StatusOr<std::shared_ptr<const TokenSet>> Parse(
-      absl::string_view text, absl::string_view source, double default_rate);
+      absl::string_view text, absl::string_view source, double default_rate,
+      const TokenSet* previous = nullptr);
   [[nodiscard]] static absl::StatusOr<std::shared_ptr<const TokenSet>> Load(
-      const std::string& path, double default_rate);
+      const std::string& path, double default_rate, const TokenSet* previous = nullptr);
 
   // The principal of a presented token, or null for a token not listed.
   std::shared_ptr<const Principal> Find(absl::string_view token) const;

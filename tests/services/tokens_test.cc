@@ -111,12 +111,39 @@ TEST(TokenSet, RevokeAllButMarksDroppedAndChangedTokens) {
       " command communities=tc\n", Sha256Hex("moved"), " tablet site=s2\n",
       Sha256Hex("rerated"), " team team=tc/1 rate=3\n", Sha256Hex("new"), " lab\n"));
   EXPECT_EQ(before->RevokeAllBut(*after), 3);
-  EXPECT_FALSE(before->Find("kept")->revoked);
-  EXPECT_TRUE(before->Find("dropped")->revoked);
-  EXPECT_TRUE(before->Find("narrowed")->revoked);
-  EXPECT_TRUE(before->Find("moved")->revoked);
-  EXPECT_FALSE(before->Find("rerated")->revoked);
-  EXPECT_FALSE(after->Find("narrowed")->revoked);  // the new set's principals are fresh
+  EXPECT_FALSE(before->Find("kept")->revoked());
+  EXPECT_TRUE(before->Find("dropped")->revoked());
+  EXPECT_TRUE(before->Find("narrowed")->revoked());
+  EXPECT_TRUE(before->Find("moved")->revoked());
+  EXPECT_FALSE(before->Find("rerated")->revoked());
+  EXPECT_FALSE(after->Find("narrowed")->revoked());  // the new set's principals are fresh
+}
+
+// A stream holds the principal it was admitted as. A reload that keeps its
+// token, then one that drops it, must still revoke that principal; and the
+// token's open streams count across reloads (its caps cannot be reset by
+// a reload).
+TEST(TokenSet, ATokenKeptByOneReloadIsStillRevokedByTheNext) {
+  const auto parse = [](const std::string& text, const TokenSet* previous) {
+    absl::StatusOr<std::shared_ptr<const TokenSet>> set =
+        TokenSet::Parse(text, "tokens", 200, previous);
+    EXPECT_TRUE(set.ok()) << set.status();
+    return *set;
+  };
+  const std::string line = absl::StrCat(Sha256Hex("t"), " tablet site=s1\n");
+  const auto first = parse(line, nullptr);
+  const std::shared_ptr<const Principal> held = first->Find("t");  // an open stream's
+  held->state->open_watches = 3;
+  const auto kept = parse(line, first.get());
+  EXPECT_EQ(kept->Find("t"), held) << "an unchanged token keeps its principal";
+  const auto rerated = parse(absl::StrCat(Sha256Hex("t"), " tablet site=s1 rate=5\n"), kept.get());
+  EXPECT_NE(rerated->Find("t"), held);
+  EXPECT_EQ(rerated->Find("t")->state, held->state) << "a new rate keeps the token's state";
+  EXPECT_EQ(rerated->Find("t")->state->open_watches.load(), 3);
+  EXPECT_EQ(kept->RevokeAllBut(*rerated), 0);
+  const auto dropped = parse(absl::StrCat(Sha256Hex("other"), " lab\n"), rerated.get());
+  EXPECT_EQ(rerated->RevokeAllBut(*dropped), 1);
+  EXPECT_TRUE(held->revoked()) << "the stream's principal escaped the revocation";
 }
 
 // Streams register and leave from many threads while reloads revoke: every
@@ -143,7 +170,7 @@ TEST(OpenStreams, EndsEveryRevokedStreamOnceUnderConcurrency) {
     });
   }
   std::thread revoker([&] {
-    revoked->revoked = true;
+    revoked->state->revoked = true;
     for (int i = 0; i < 50; ++i) streams.EndRevoked();
   });
   for (std::thread& thread : threads) thread.join();

@@ -78,6 +78,15 @@ TEST(PrivateDirectoryTest, ADirectoryOthersMayReadIsRefusedWithTheFix) {
   EXPECT_TRUE(OpenJournal(dir.path()).ok());
 }
 
+// "--data_dir=/x/data/" is /x/data: made 0700 like any other spelling.
+TEST(PrivateDirectoryTest, ATrailingSlashNamesTheSameDirectory) {
+  TempDir parent;
+  const std::string dir = parent.path() + "/data/";
+  ASSERT_TRUE(OpenJournal(dir).ok());
+  EXPECT_EQ(ModeOf(parent.path() + "/data"), 0700);
+  EXPECT_TRUE(OpenJournal(dir).ok()) << "the second start refused its own directory";
+}
+
 TEST(PrivateDirectoryTest, AFileWhereTheDirectoryShouldBeIsRefused) {
   TempDir parent;
   const std::string path = parent.path() + "/not-a-directory";
