@@ -47,7 +47,9 @@ void ToProto(absl::Duration d, google::protobuf::Duration* out);
 
 // Splits a community into import chunks of at most `entities_per_chunk`
 // entities each, in dependency order. The first chunk carries the header
-// and `request_id`.
+// and `request_id`. An entity is at most about 420 bytes on the wire (ids
+// of 64 bytes, names of 256), so the default chunk is at most 8.4 MB:
+// under swabwaved's 16 MiB message limit with room to spare.
 std::vector<v1::ImportCommunityRequest> CommunityToChunks(const engine::Community& community,
                                                           const std::string& request_id,
                                                           size_t entities_per_chunk = 20000);

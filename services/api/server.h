@@ -72,9 +72,11 @@ struct ServerOptions {
   // of clients can make the server hold in requests being read.
   int64_t max_grpc_memory_bytes = int64_t{4} << 30;
 
-  // Limits. The largest message the server reads (an import chunk of up to
-  // 100,000 entities needs some megabytes).
-  int max_message_bytes = 64 * 1024 * 1024;
+  // Limits. The largest message the server reads, for every method (gRPC
+  // 1.51 has no per-method limit on a server). The largest message a
+  // swabwave client sends is an import chunk of 20,000 entities of at most
+  // about 420 bytes each (CommunityToChunks): 8.4 MB, half of this.
+  int max_message_bytes = 16 * 1024 * 1024;
   size_t max_import_entities = 50'000'000;
   // Concurrent calls per connection: a tablet needs a handful.
   int max_concurrent_streams = 1000;
