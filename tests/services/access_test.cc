@@ -804,14 +804,21 @@ TEST_F(AccessTest, ATokenHoldsAtMostItsCapOfWatchesAndImports) {
   v1::ImportCommunityResponse open_response;
   auto open_import = admin->planning().ImportCommunity(open_context.get(), &open_response);
   ASSERT_TRUE(open_import->Write(chunks.front()));
-  // Writes may be buffered: the refusal shows once the server has taken the
-  // first stream's place, so try a few times.
+  // The first stream takes its place when the server sees it, which may be
+  // after a second one started (they are separate calls): try a few times,
+  // each with a header-only chunk of its own request id and community, so
+  // that a try the server took before the first stream is refused as an
+  // empty import (INVALID_ARGUMENT) and changes nothing.
   grpc::Status second_import;
   for (int attempt = 0; attempt < 50; ++attempt) {
     auto context = Context(absl::Seconds(20));
     v1::ImportCommunityResponse response;
     auto writer = admin->planning().ImportCommunity(context.get(), &response);
-    writer->Write(chunks.front());
+    v1::ImportCommunityRequest header_only;
+    header_only.set_request_id(Client::NewRequestId("second"));
+    header_only.mutable_community()->set_community_id(absl::StrCat("second-", attempt));
+    header_only.mutable_community()->set_name("second");
+    writer->Write(header_only);
     writer->WritesDone();
     second_import = writer->Finish();
     if (second_import.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) break;
