@@ -835,8 +835,7 @@ TEST_F(AccessTest, ATokenHoldsAtMostItsCapOfWatchesAndImports) {
 // Issue 25 item 7: every import chunk after the first is one request of the
 // token's rate. A token of 2 requests a second (bursts of 4) imports 12
 // chunks whole, paced rather than refused, and its bucket is empty after
-// it: a call right after the import is over its rate. (Before, an import
-// cost one request whatever its size.)
+// it. (Before, an import cost one request whatever its size.)
 TEST_F(AccessTest, ImportChunksArePacedByTheTokensRate) {
   const TestToken paced = MakeToken("command communities=* rate=2");
   WriteTokens({admin_, paced});
@@ -854,10 +853,22 @@ TEST_F(AccessTest, ImportChunksArePacedByTheTokensRate) {
   const grpc::Status imported = writer->Finish();
   ASSERT_TRUE(imported.ok()) << imported.error_message();
   EXPECT_EQ(response.residents(), static_cast<int64_t>(community.residents.size()));
-  auto after = Context();
-  v1::ListRoundsResponse rounds;
-  const grpc::Status over = client->planning().ListRounds(after.get(), {}, &rounds);
-  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << over.error_message();
+  // Eight calls at once: a token that had paid one request for the import
+  // would still have three of its burst of four; one that paid per chunk
+  // has none, and at most two come back in the 1.5 s a loaded machine may
+  // take between the import's last chunk and these calls.
+  int admitted = 0;
+  for (int call = 0; call < 8; ++call) {
+    auto after = Context();
+    v1::ListRoundsResponse rounds;
+    const grpc::Status status = client->planning().ListRounds(after.get(), {}, &rounds);
+    if (status.ok()) {
+      ++admitted;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+    }
+  }
+  EXPECT_LE(admitted, 2);
 }
 
 // Issue 25 item 8: whatever a scoped token sends, an answer's message is
