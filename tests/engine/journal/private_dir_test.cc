@@ -11,21 +11,16 @@
 #include <string>
 
 #include "engine/journal/journal.h"
+#include "tests/engine/journal/open_journal.h"
 #include "tests/engine/journal/temp_dir.h"
 
 namespace swabwave::engine::journal {
 namespace {
 
+using ::swabwave::engine::testing::OpenJournal;
 using ::swabwave::engine::testing::TempDir;
 using ::swabwave::engine::testing::WriteAll;
 using ::testing::HasSubstr;
-
-absl::StatusOr<std::unique_ptr<Journal>> OpenJournal(const std::string& dir) {
-  JournalOptions options;
-  options.dir = dir;
-  return Journal::Open(
-      options, [](uint64_t, absl::string_view) { return absl::OkStatus(); }, nullptr);
-}
 
 int ModeOf(const std::string& path) {
   struct stat st;
