@@ -56,13 +56,20 @@ struct ProgressCounts {
   }
 };
 
-enum class ProgressLevel : uint8_t { kCommunity, kCompound, kBuilding, kSite, kWave };
+enum class ProgressLevel : uint8_t { kCommunity, kCompound, kBuilding, kSite, kWave, kTeam };
 
 struct ProgressRow {
   std::string key;    // e.g. "communities/kangcheng/buildings/c01-b03", "sites/s2", "waves/3"
   std::string label;  // a name for people
   ProgressCounts counts;
-  int64_t check_ins_here = 0;                      // site rows: check-ins performed there
+  // Site rows: check-ins performed there; the door-to-door row and team
+  // rows: check-ins at the door.
+  int64_t check_ins_here = 0;
+  // Of those, residents the plan put elsewhere. At a site: a walk-in
+  // planned for another site, for a home visit, or exempt. By a team: a
+  // neighbour met on the way, not on the door-to-door list (off route).
+  int64_t off_plan = 0;
+  int64_t visits_here = 0;                         // team rows: visits recorded
   absl::Time window_start = absl::InfinitePast();  // wave rows
 };
 

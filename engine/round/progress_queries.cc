@@ -31,6 +31,10 @@ Round::ScanTallies Round::ScanWords() const {
   tallies.exempt_sampled.assign(layout_.building_count(), 0);
   tallies.door_to_door_sampled.assign(layout_.building_count(), 0);
   tallies.cell_sampled.assign(plan_->cell_count(), 0);
+  tallies.off_plan.assign(desk_total(), 0);
+  const std::vector<uint32_t> desk_sites = DeskSites();
+  const core::DeskRack& rack = live()->rack();
+  const uint32_t tubes = rack.tube_count();
   live()->Scan([&](uint32_t, core::ResidentWord word, uint32_t building, CellIndex cell) {
     const core::ResidentState state = word.state();
     if (!core::IsSampled(state)) return;
@@ -38,6 +42,14 @@ Round::ScanTallies Round::ScanWords() const {
     if (state == core::ResidentState::kSampledExempt) ++tallies.exempt_sampled[building];
     if (state == core::ResidentState::kSampledDoorToDoor) ++tallies.door_to_door_sampled[building];
     if (cell != kNoId) ++tallies.cell_sampled[cell];
+    // A tube racked after this scan's read of the rack's size is skipped
+    // here and counted by the next question.
+    if (word.place() >= tubes) return;
+    const DeskIndex desk = rack.DeskOf(word.place());
+    if (desk >= desk_sites.size()) return;
+    const auto before = static_cast<core::ResidentState>(
+        static_cast<uint8_t>(state) - static_cast<uint8_t>(core::ResidentState::kSampled));
+    if (OffPlan(before, cell, desk_sites[desk])) ++tallies.off_plan[desk];
   });
   // Visits: a handful of residents, read from the book (a swab outranks a
   // visit; a visit racing the scan lands in one of them).
@@ -47,6 +59,38 @@ Round::ScanTallies Round::ScanWords() const {
     ++tallies.visited[live()->building_of(resident)][static_cast<size_t>(seen.last)];
   });
   return tallies;
+}
+
+bool Round::OffPlan(core::ResidentState before, CellIndex cell, uint32_t desk_site) const {
+  const bool at_a_team = desk_site >= layout_.site_count();
+  switch (before) {
+    case core::ResidentState::kUntested:
+      // Judged against the plan in force now: a re-plan that moved a
+      // household moves where its residents are expected.
+      return at_a_team || cell == kNoId || plan_->site_of_cell(cell) != desk_site;
+    case core::ResidentState::kDoorToDoor:
+      return !at_a_team;  // came to a site after all
+    default:
+      return true;  // exempt: expected nowhere
+  }
+}
+
+void Round::TeamRows(const ScanTallies& tallies, std::vector<ProgressRow>& rows) const {
+  const std::vector<uint64_t> swabs = live()->rack().SwabsPerDesk();
+  std::vector<int64_t> visits_by_desk(desk_total(), 0);
+  for (const visits::Visit& visit : visits_.History()) {
+    if (visit.desk < visits_by_desk.size()) ++visits_by_desk[visit.desk];
+  }
+  for (DeskIndex desk = layout_.desk_count(); desk < desk_total(); ++desk) {
+    const Team team = *TeamOf(desk);
+    ProgressRow row;
+    row.key = DeskName(desk);
+    row.label = absl::StrCat(layout_.community(team.community).name, " team ", team.number);
+    row.check_ins_here = static_cast<int64_t>(swabs[desk]);
+    row.off_plan = tallies.off_plan[desk];
+    row.visits_here = visits_by_desk[desk];
+    rows.push_back(std::move(row));
+  }
 }
 
 ProgressCounts Round::BuildingCounts(uint32_t building, const ScanTallies& tallies) const {
@@ -126,7 +170,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
   // Counts for every row of the level first (cheap); names only for the page.
   std::vector<ProgressCounts> counts;
   std::vector<uint32_t> row_building;  // building rows: first building of the row
-  std::vector<int64_t> check_ins;
+  std::vector<int64_t> check_ins, off_plan;  // site rows
   for (uint32_t c = 0; c < layout_.community_count(); ++c) {
     const Community& community = layout_.community(c);
     const uint32_t community_row = static_cast<uint32_t>(counts.size());
@@ -159,7 +203,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
       d2d_due += building_plans_[b].door_to_door;
       d2d_left += BuildingCounts(b, tallies).door_to_door;
     }
-    const std::vector<uint64_t> per_site = live_round.CheckInsPerSite();
+    const std::vector<uint64_t> per_desk = live_round.rack().SwabsPerDesk();
     for (uint32_t s = 0; s < layout_.site_count(); ++s) {
       ProgressCounts row;
       for (int w = 0; w < plan.wave_count; ++w) {
@@ -168,7 +212,14 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
       }
       row.remaining = row.due - row.sampled;
       counts.push_back(row);
-      check_ins.push_back(static_cast<int64_t>(per_site[s]));
+      int64_t here = 0, off = 0;
+      for (DeskIndex d = layout_.first_desk(s); d < layout_.first_desk(s) + layout_.site(s).desks;
+           ++d) {
+        here += static_cast<int64_t>(per_desk[d]);
+        off += tallies.off_plan[d];
+      }
+      check_ins.push_back(here);
+      off_plan.push_back(off);
     }
     ProgressCounts door_to_door;
     door_to_door.due = d2d_due;
@@ -176,7 +227,21 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
     door_to_door.remaining = d2d_left;
     door_to_door.door_to_door = d2d_left;
     counts.push_back(door_to_door);
-    check_ins.push_back(0);
+    int64_t at_doors = 0, off_route = 0;
+    for (DeskIndex d = layout_.desk_count(); d < desk_total(); ++d) {
+      at_doors += static_cast<int64_t>(per_desk[d]);
+      off_route += tallies.off_plan[d];
+    }
+    check_ins.push_back(at_doors);
+    off_plan.push_back(off_route);
+  }
+  if (level == ProgressLevel::kTeam) {
+    std::vector<ProgressRow> teams;
+    TeamRows(tallies, teams);
+    report.total_rows = teams.size();
+    const size_t end = PageEnd(offset, limit, teams.size());
+    for (size_t i = offset; i < end; ++i) report.rows.push_back(std::move(teams[i]));
+    return report;
   }
   if (level == ProgressLevel::kWave) {
     for (int w = 0; w < plan.wave_count; ++w) {
@@ -234,7 +299,10 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
           row.label = site.name;
         }
         row.check_ins_here = check_ins[i];
+        row.off_plan = off_plan[i];
         break;
+      case ProgressLevel::kTeam:
+        break;  // returned above
       case ProgressLevel::kWave: {
         const int wave = static_cast<int>(i);
         row.key = absl::StrCat("waves/", wave);

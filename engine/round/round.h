@@ -345,6 +345,9 @@ class Round {
     std::vector<int32_t> exempt_sampled;        // per building
     std::vector<int32_t> door_to_door_sampled;  // per building
     std::vector<int32_t> cell_sampled;          // per plan cell
+    // Check-ins of residents the plan put elsewhere, per desk of
+    // desk_total() (ProgressRow::off_plan).
+    std::vector<int32_t> off_plan;
     // Residents not sampled by their latest visit, per building (empty when
     // nobody was visited).
     std::vector<std::array<int32_t, visits::kLastVisitOutcome + 1>> visited;
@@ -398,6 +401,12 @@ class Round {
   bool DueAndUnsampled(uint32_t resident) const;
   // REQUIRES: mu_ held (shared or exclusive), planned.
   ScanTallies ScanWords() const;
+  // Whether a check-in of a resident standing at `before` (planned into
+  // `cell`) at a desk of site `desk_site` (site_count() for a team) was
+  // somewhere the plan did not put them.
+  bool OffPlan(core::ResidentState before, CellIndex cell, uint32_t desk_site) const;
+  // The rows of the team level: every team of every community.
+  void TeamRows(const ScanTallies& tallies, std::vector<ProgressRow>& rows) const;
   ProgressCounts BuildingCounts(uint32_t building, const ScanTallies& tallies) const;
   absl::Status CheckOpen(absl::string_view what) const;
 

@@ -41,9 +41,11 @@ absl::StatusOr<engine::ProgressLevel> LevelFromProto(v1::ProgressLevel level) {
       return engine::ProgressLevel::kSite;
     case v1::PROGRESS_LEVEL_WAVE:
       return engine::ProgressLevel::kWave;
+    case v1::PROGRESS_LEVEL_TEAM:
+      return engine::ProgressLevel::kTeam;
     default:
       return absl::InvalidArgumentError(
-          "level is required: COMMUNITY, COMPOUND, BUILDING, SITE or WAVE");
+          "level is required: COMMUNITY, COMPOUND, BUILDING, SITE, WAVE or TEAM");
   }
 }
 
@@ -232,6 +234,8 @@ absl::Status ProgressPage(const engine::Round& round, engine::ProgressLevel leve
     out->set_label(row.label);
     CountsToProto(row.counts, out->mutable_counts());
     out->set_check_ins_here(row.check_ins_here);
+    out->set_off_plan(row.off_plan);
+    out->set_visits_here(row.visits_here);
     if (row.window_start != absl::InfinitePast()) {
       ToProto(row.window_start, out->mutable_window_start());
     }

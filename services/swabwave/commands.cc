@@ -478,8 +478,8 @@ int Progress(const Options& options, const std::string& round) {
   v1::ProgressLevel level;
   const std::string name = absl::StrCat("PROGRESS_LEVEL_", absl::AsciiStrToUpper(options.level));
   if (!v1::ProgressLevel_Parse(name, &level) || level == v1::PROGRESS_LEVEL_UNSPECIFIED) {
-    std::cerr << "swabwave progress: --level must be community, compound, building, site or "
-                 "wave\n";
+    std::cerr << "swabwave progress: --level must be community, compound, building, site, "
+                 "wave or team\n";
     return 2;
   }
   Client client(options.client);
@@ -487,6 +487,7 @@ int Progress(const Options& options, const std::string& round) {
   request.set_round(RoundArg(round));
   request.set_level(level);
   request.set_page_size(5000);
+  const bool teams = level == v1::PROGRESS_LEVEL_TEAM;
   bool first = true;
   do {
     v1::GetProgressResponse response;
@@ -501,14 +502,28 @@ int Progress(const Options& options, const std::string& round) {
           "tubes sealed %d\n",
           t.due(), t.sampled(), t.remaining(), t.exempt(), t.door_to_door(),
           response.tubes_sealed());
-      absl::PrintF("%-44s %-22s %8s %8s %9s %6s %6s %9s\n", "key", "label", "due", "sampled",
-                   "remaining", "exempt", "d2d", "here");
+      absl::PrintF(
+          "visited: not home %d, refused %d, in hospital %d, moved away %d; unaccounted %d\n",
+          t.not_home(), t.refused(), t.in_hospital(), t.moved_away(), t.unaccounted());
+      if (teams) {
+        absl::PrintF("%-44s %-28s %9s %9s %7s\n", "key", "label", "sampled", "off route",
+                     "visits");
+      } else {
+        absl::PrintF("%-44s %-22s %8s %8s %9s %6s %6s %9s %8s\n", "key", "label", "due",
+                     "sampled", "remaining", "exempt", "d2d", "here", "off plan");
+      }
       first = false;
     }
     for (const v1::ProgressRow& row : response.rows()) {
       const v1::Counts& c = row.counts();
-      absl::PrintF("%-44s %-22s %8d %8d %9d %6d %6d %9d\n", row.key(), row.label(), c.due(),
-                   c.sampled(), c.remaining(), c.exempt(), c.door_to_door(), row.check_ins_here());
+      if (teams) {
+        absl::PrintF("%-44s %-28s %9d %9d %7d\n", row.key(), row.label(), row.check_ins_here(),
+                     row.off_plan(), row.visits_here());
+      } else {
+        absl::PrintF("%-44s %-22s %8d %8d %9d %6d %6d %9d %8d\n", row.key(), row.label(),
+                     c.due(), c.sampled(), c.remaining(), c.exempt(), c.door_to_door(),
+                     row.check_ins_here(), row.off_plan());
+      }
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());

@@ -66,7 +66,8 @@ ABSL_FLAG(std::string, changes, "", "replan: SITE=DESKS,... (0 desks closes the 
 ABSL_FLAG(std::string, placement, "",
           "replan: where the displaced go when no site has room in their wave: earliest-wave "
           "(the default: the round ends soonest) or nearest-site (the shortest walk)");
-ABSL_FLAG(std::string, level, "community", "progress: community, compound, building, site or wave");
+ABSL_FLAG(std::string, level, "community",
+          "progress: community, compound, building, site, wave or team");
 ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
 ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (needs --community)");
 ABSL_FLAG(std::string, csv, "",

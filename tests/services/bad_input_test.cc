@@ -827,7 +827,7 @@ std::vector<Row> UnaryRows() {
   // ------------------------------------------------------------ GetProgress
   using Progress = v1::GetProgressRequest;
   rows.push_back({"GetProgressLevelUnspecified", Bad<Progress>([](auto& r) { r.clear_level(); }),
-                  kInvalid, "level is required: COMMUNITY, COMPOUND, BUILDING, SITE or WAVE"});
+                  kInvalid, "level is required: COMMUNITY, COMPOUND, BUILDING, SITE, WAVE or TEAM"});
   rows.push_back({"GetProgressLevelOutOfRange",
                   Bad<Progress>([](auto& r) { r.set_level(static_cast<v1::ProgressLevel>(99)); }),
                   kInvalid, "level is required"});

@@ -187,6 +187,69 @@ TEST_F(TeamsTest, ProgressCountsEveryOutcomeAndTheListSaysWhoWasVisited) {
 
 // The next routes: whoever was sampled or accounted for drops out, the
 // not-home stay, and the routes leave when asked.
+// The plan is advice, not a gate: whoever turns up is sampled, and each
+// check-in somewhere the plan did not put its resident is counted where it
+// happened — a walk-in at a site, a neighbour met on a team's way.
+TEST_F(TeamsTest, CheckInsWhereThePlanDidNotPutTheResidentAreCountedWhereTheyHappened) {
+  // Residents 1 and 2 share a household, so a site: the plan's; the
+  // other site is where 2 walks in.
+  const std::shared_ptr<const plan::Plan> plan = round_->plan();
+  const uint32_t tc_site = plan->site_of_cell(plan->resident_cell[Resident(1)]);
+  ASSERT_EQ(plan->site_of_cell(plan->resident_cell[Resident(2)]), tc_site);
+  const uint32_t td_site = 1 - tc_site;
+  const DeskIndex tc_desk = round_->layout().first_desk(tc_site);
+  const DeskIndex td_desk = round_->layout().first_desk(td_site);
+  const DeskIndex team = round_->ResolveTeam("tc", 2).value();
+  ASSERT_TRUE(round_->RackTube(tc_desk, "TC-1").ok());
+  ASSERT_TRUE(round_->RackTube(td_desk, "TD-1").ok());
+  ASSERT_TRUE(round_->RackTube(team, "TEAM-1").ok());
+  auto sample = [&](DeskIndex desk, int n, uint64_t request) {
+    ASSERT_EQ(round_->CheckIn(desk, ResidentCode("tc", n), kAt, request).verdict,
+              core::CheckInVerdict::kSampled)
+        << n;
+  };
+  sample(tc_desk, 1, 1);   // where planned
+  sample(tc_desk, 5, 2);   // door-to-door, came to the site: off plan
+  sample(tc_desk, 7, 3);   // exempt, came anyway: off plan
+  sample(td_desk, 2, 4);   // walked into the other site: off plan there
+  sample(team, 10, 5);     // door-to-door, at the door: on route
+  sample(team, 3, 6);      // a neighbour met on the way: off route
+  sample(team, 14, 7);     // exempt, met on the way: off route
+  ASSERT_TRUE(round_->RecordVisit(NotHome(15, team, 8)).ok());
+  ASSERT_TRUE(round_->RecordVisit(NotHome(15, team, 9)).ok());
+
+  const ProgressReport sites = round_->Progress(ProgressLevel::kSite, 0, 100).value();
+  ASSERT_EQ(sites.rows.size(), 3u);  // two sites, then door-to-door
+  EXPECT_EQ(sites.rows[tc_site].check_ins_here, 3);
+  EXPECT_EQ(sites.rows[tc_site].off_plan, 2);
+  EXPECT_EQ(sites.rows[td_site].check_ins_here, 1);
+  EXPECT_EQ(sites.rows[td_site].off_plan, 1);
+  EXPECT_EQ(sites.rows[2].key, "door-to-door");
+  EXPECT_EQ(sites.rows[2].check_ins_here, 3);
+  EXPECT_EQ(sites.rows[2].off_plan, 2);
+
+  const ProgressReport teams = round_->Progress(ProgressLevel::kTeam, 0, 100).value();
+  ASSERT_EQ(teams.total_rows, 6u);  // three teams in each of two communities
+  ASSERT_EQ(teams.rows.size(), 6u);
+  const ProgressRow& second = teams.rows[1];
+  EXPECT_EQ(second.key, "communities/tc/teams/2");
+  EXPECT_THAT(second.label, HasSubstr("team 2"));
+  EXPECT_EQ(second.check_ins_here, 3);
+  EXPECT_EQ(second.off_plan, 2);
+  EXPECT_EQ(second.visits_here, 2);
+  for (size_t t = 0; t < teams.rows.size(); ++t) {
+    if (t == 1) continue;
+    EXPECT_EQ(teams.rows[t].check_ins_here + teams.rows[t].off_plan + teams.rows[t].visits_here,
+              0)
+        << teams.rows[t].key;
+  }
+  // Pages of teams, as of every level.
+  const ProgressReport page = round_->Progress(ProgressLevel::kTeam, 4, 10).value();
+  ASSERT_EQ(page.rows.size(), 2u);
+  EXPECT_EQ(page.rows[0].key, "communities/td/teams/2");
+  EXPECT_EQ(page.total.sampled, 7);
+}
+
 TEST_F(TeamsTest, TheNextRoutesKeepTheNotHomeAndDropTheAccountedFor) {
   const DeskIndex team = round_->ResolveTeam("tc", 1).value();
   auto visited = [&] {
