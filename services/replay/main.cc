@@ -12,6 +12,10 @@
 //   swabwave-replay play --round R --trace day.csv [--speed 1000] [--json report.json]
 //       replays a trace at a speed factor (0: flat out), then verifies the
 //       server's end state against it; exits 1 on any mismatch.
+//   swabwave-replay teams --round R --team_tokens FILE [--call N] [--seed N]
+//       sends the door-to-door teams on their routes (services/replay/
+//       door_teams.h): each samples at the door or records the visit; the
+//       Nth call finds other doors open than the first.
 #include <unistd.h>
 
 #include <cmath>
@@ -27,6 +31,7 @@
 #include "absl/strings/str_format.h"
 #include "services/api/status.h"
 #include "services/replay/day_trace.h"
+#include "services/replay/door_teams.h"
 #include "services/replay/journal_export.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
@@ -50,6 +55,13 @@ ABSL_FLAG(std::string, data_dir, "", "export: the server's journal directory");
 ABSL_FLAG(double, speed, 1000,
           "play: how many times faster than the day (1: real time; 0: flat out)");
 ABSL_FLAG(std::string, json, "", "play: also write the report as JSON to this file");
+ABSL_FLAG(int, call, 1, "teams: which time the teams are sent (from 1); each call draws anew");
+ABSL_FLAG(double, not_home, 0.15, "teams: share of doors where nobody answers");
+ABSL_FLAG(double, refused, 0.02, "teams: share of residents who refuse the swab");
+ABSL_FLAG(double, in_hospital, 0.02, "teams: share of residents found in hospital");
+ABSL_FLAG(double, moved_away, 0.02, "teams: share of residents found moved away");
+ABSL_FLAG(double, neighbours, 0.05,
+          "teams: share of route buildings where the team samples a neighbour due at a site");
 
 namespace {
 
@@ -134,6 +146,54 @@ absl::StatusOr<int64_t> SampledSoFar(swabwave::services::Client& client, const s
   return response.total().sampled();
 }
 
+// The teams' call: samples at the doors, then the other visits.
+int PlayTeams(swabwave::services::Client& client, swabwave::services::FleetOptions options) {
+  swabwave::services::TeamDayOptions day;
+  day.seed = absl::GetFlag(FLAGS_seed);
+  day.call = absl::GetFlag(FLAGS_call);
+  day.not_home = absl::GetFlag(FLAGS_not_home);
+  day.refused = absl::GetFlag(FLAGS_refused);
+  day.in_hospital = absl::GetFlag(FLAGS_in_hospital);
+  day.moved_away = absl::GetFlag(FLAGS_moved_away);
+  day.neighbours = absl::GetFlag(FLAGS_neighbours);
+  const double shares[] = {day.not_home, day.refused, day.in_hospital, day.moved_away,
+                           day.neighbours};
+  for (double share : shares) {
+    if (!(share >= 0 && share <= 1)) return Fail("each share (--not_home ...) must be in [0, 1]");
+  }
+  if (day.not_home + day.refused + day.in_hospital + day.moved_away > 1 || day.call < 1) {
+    return Fail("--not_home + --refused + --in_hospital + --moved_away must be at most 1, and "
+                "--call at least 1");
+  }
+  // The teams' tubes are their own: a prefix per call, so a second call
+  // racks new ones.
+  options.tube_prefix = absl::StrCat("D", day.call);
+  auto work = swabwave::services::TeamWorkFromServer(client, options.round, day);
+  if (!work.ok()) return Fail(absl::StrCat("reading the routes failed: ", work.status().message()));
+  auto report = swabwave::services::RunTeams(client, *work, options);
+  if (!report.ok()) return Fail(std::string(report.status().message()));
+  const swabwave::services::FleetReport& at_doors = report->check_ins;
+  const auto& by = report->by_outcome;
+  absl::PrintF("teams              %d on call %d (one CheckInStream each, RecordVisit for the rest)\n",
+               work->size(), day.call);
+  absl::PrintF("at the door        %d sent, %d sampled (%d neighbours off route), %d errors\n",
+               at_doors.sent, at_doors.sampled, report->off_route, at_doors.errors);
+  absl::PrintF("rate               %.0f check-ins/s (%s streaming)\n",
+               at_doors.check_ins_per_second(), absl::FormatDuration(at_doors.elapsed));
+  absl::PrintF("visits             %d recorded: not home %d, refused %d, in hospital %d, "
+               "moved away %d; %d errors\n",
+               report->visits, by[swabwave::v1::VISIT_OUTCOME_NOT_HOME],
+               by[swabwave::v1::VISIT_OUTCOME_REFUSED], by[swabwave::v1::VISIT_OUTCOME_IN_HOSPITAL],
+               by[swabwave::v1::VISIT_OUTCOME_MOVED_AWAY], report->visit_errors);
+  if (report->visit_errors > 0) {
+    absl::PrintF("first visit error  %s\n", report->first_visit_error);
+  }
+  if (at_doors.errors > 0) absl::PrintF("first error        %s\n", at_doors.first_error);
+  const bool clean = at_doors.errors == 0 && at_doors.already_sampled == 0 &&
+                     report->visit_errors == 0;
+  return clean ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,9 +202,9 @@ int main(int argc, char** argv) {
       "tablet against swabwaved (see the header of services/replay/main.cc)");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   const std::string mode = positional.size() > 1 ? positional[1] : "";
-  if (mode != "" && mode != "generate" && mode != "export" && mode != "play") {
+  if (mode != "" && mode != "generate" && mode != "export" && mode != "play" && mode != "teams") {
     std::cerr << "swabwave-replay: unknown mode '" << mode
-              << "': generate, export, play, or none\n";
+              << "': generate, export, play, teams, or none\n";
     return 2;
   }
   std::string round = absl::GetFlag(FLAGS_round);
@@ -203,6 +263,8 @@ int main(int argc, char** argv) {
     absl::PrintF("wrote %d scans to %s\n", rows->size(), out);
     return 0;
   }
+
+  if (mode == "teams") return PlayTeams(client, options);
 
   std::vector<swabwave::services::DeskWork> work;
   if (mode == "play") {

@@ -33,11 +33,12 @@ struct ProcessCpu {
 // Desks racking their tubes at once before the day starts.
 constexpr size_t kRackingThreads = 32;
 
-std::string TubeBarcode(const std::string& round, int series, size_t desk, int64_t n) {
+std::string TubeBarcode(const FleetOptions& options, size_t desk, int64_t n) {
   // Round ids are at most 64 characters; keep barcodes within 64 too.
-  const std::string id = round.substr(round.find('/') + 1);
-  if (series == 0) return absl::StrFormat("T%.24s-%d-%d", id, desk, n);
-  return absl::StrFormat("T%.24s-s%d-%d-%d", id, series, desk, n);
+  const std::string id = options.round.substr(options.round.find('/') + 1);
+  const std::string prefix = options.tube_prefix.substr(0, 8);
+  if (options.tube_series == 0) return absl::StrFormat("%s%.24s-%d-%d", prefix, id, desk, n);
+  return absl::StrFormat("%s%.24s-s%d-%d-%d", prefix, id, options.tube_series, desk, n);
 }
 
 // One desk's tablet: a bidirectional stream with up to `window` check-ins
@@ -275,7 +276,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
           open.set_request_id(Client::NewRequestId("rack"));
           open.set_round(options.round);
           open.set_desk(work[d].desk);
-          open.set_tube_barcode(TubeBarcode(options.round, options.tube_series, d, n));
+          open.set_tube_barcode(TubeBarcode(options, d, n));
           v1::OpenTubeResponse opened;
           const grpc::Status racked_one = Client::WithRetry([&](grpc::ClientContext& context) {
             client.AuthorizeAtSite(context, work[d].site_id);
@@ -365,7 +366,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     seal.set_request_id(Client::NewRequestId("seal"));
     seal.set_round(options.round);
     seal.set_desk(work[d].desk);
-    seal.set_tube_barcode(TubeBarcode(options.round, options.tube_series, d, sampled_at_desk[d] / ratio));
+    seal.set_tube_barcode(TubeBarcode(options, d, sampled_at_desk[d] / ratio));
     v1::SealTubeResponse sealed;
     status = Client::WithRetry([&](grpc::ClientContext& context) {
       client.AuthorizeAtSite(context, work[d].site_id);

@@ -36,6 +36,9 @@ struct FleetOptions {
   // Tube barcodes carry the series (when not 0), so a second run over the
   // same round scans new tubes rather than ones already used.
   int tube_series = 0;
+  // What tube barcodes start with: "T" for sites' desks, another for
+  // teams' (services/replay/door_teams.h), so neither scans the other's.
+  std::string tube_prefix = "T";
   // Scans are sent at their `send_at` divided by this; 0: flat out (all at
   // once, in order, with the server's clock as the scan time).
   double speed = 0;

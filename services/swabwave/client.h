@@ -27,7 +27,8 @@ struct ClientOptions {
   // Sent as "authorization: Bearer <token>" on every call that does not
   // carry its own (see AuthorizeAtSite). Empty: none.
   std::string token;
-  // Tablet tokens by site id, for tools that act at several sites.
+  // Tablet tokens by site id, and team tokens by the team's desk name
+  // ("communities/{c}/teams/{n}"), for tools that act at several desks.
   std::map<std::string, std::string> site_tokens;
   // TLS: the CA that signed the server's certificate (empty: plaintext);
   // for mutual TLS also this client's certificate and key.
@@ -50,7 +51,8 @@ class Client {
   v1::CheckInService::Stub& checkin() { return *checkin_; }
   v1::ProgressService::Stub& progress() { return *progress_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
-  // Puts the tablet token of `site_id` on the call, when one was given.
+  // Puts the tablet token of `site_id` (or the team token of a team's desk
+  // name) on the call, when one was given.
   void AuthorizeAtSite(grpc::ClientContext& context, const std::string& site_id) const;
 
   // A request id unique to this process run: "<prefix>-<random>-<counter>".

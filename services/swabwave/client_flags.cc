@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -17,6 +18,9 @@ ABSL_FLAG(std::string, token, "",
           "command lines are visible to other users");
 ABSL_FLAG(std::string, site_tokens, "",
           "file of \"<site id> <tablet token>\" lines: calls at a site's desks use its token");
+ABSL_FLAG(std::string, team_tokens, "",
+          "file of \"<community id>/<team number> <team token>\" lines: calls at a door-to-door "
+          "team's desk use its token");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signed the server's certificate: use TLS");
 ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for servers that require one");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
@@ -27,6 +31,35 @@ ABSL_FLAG(bool, insecure, false,
           "crosses the network in clear); without it such a call is refused");
 
 namespace swabwave::services {
+namespace {
+
+// Reads "<key> <token>" lines into `tokens`: keyed by site id, or (teams)
+// by the team's desk name, "communities/{community}/teams/{n}", from a
+// "{community}/{n}" key.
+absl::Status ReadDeskTokens(const std::string& path, absl::string_view flag,
+                            absl::string_view line_shape, bool teams,
+                            std::map<std::string, std::string>& tokens) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", flag, " ", path));
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || text.front() == '#') continue;
+    const std::vector<absl::string_view> fields =
+        absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    const std::vector<absl::string_view> team = absl::StrSplit(fields[0], '/');
+    if (fields.size() != 2 || (teams && team.size() != 2)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": expected \"", line_shape, "\""));
+    }
+    const std::string key =
+        teams ? absl::StrCat("communities/", team[0], "/teams/", team[1]) : std::string(fields[0]);
+    tokens[key] = std::string(fields[1]);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<ClientOptions> ClientOptionsFromFlags() {
   ClientOptions options;
@@ -46,19 +79,18 @@ absl::StatusOr<ClientOptions> ClientOptionsFromFlags() {
     return absl::InvalidArgumentError("--tls_cert needs --tls_ca (the server's CA)");
   }
   if (const std::string path = absl::GetFlag(FLAGS_site_tokens); !path.empty()) {
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read --site_tokens ", path));
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-      const absl::string_view text = absl::StripAsciiWhitespace(line);
-      if (text.empty() || text.front() == '#') continue;
-      const std::vector<absl::string_view> fields =
-          absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-      if (fields.size() != 2) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ":", number, ": expected \"<site id> <tablet token>\""));
-      }
-      options.site_tokens[std::string(fields[0])] = std::string(fields[1]);
+    if (absl::Status s = ReadDeskTokens(path, "--site_tokens", "<site id> <tablet token>",
+                                        /*teams=*/false, options.site_tokens);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_team_tokens); !path.empty()) {
+    if (absl::Status s = ReadDeskTokens(path, "--team_tokens",
+                                        "<community id>/<team number> <team token>",
+                                        /*teams=*/true, options.site_tokens);
+        !s.ok()) {
+      return s;
     }
   }
   // Issue 25 item 6: a bearer token never leaves the host in clear unless

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "engine/io/community_csv.h"
 #include "engine/io/generator.h"
@@ -21,6 +22,7 @@
 #include "services/api/resource_names.h"
 #include "services/api/tokens.h"
 #include "services/swabwave/command_support.h"
+#include "services/swabwave/table.h"
 
 namespace swabwave::services::cli {
 
@@ -488,6 +490,20 @@ int Progress(const Options& options, const std::string& round) {
   request.set_level(level);
   request.set_page_size(5000);
   const bool teams = level == v1::PROGRESS_LEVEL_TEAM;
+  Table table = teams ? Table({{"key"},
+                               {"label"},
+                               {"sampled", Table::kRight},
+                               {"off route", Table::kRight},
+                               {"visits", Table::kRight}})
+                      : Table({{"key"},
+                               {"label"},
+                               {"due", Table::kRight},
+                               {"sampled", Table::kRight},
+                               {"remaining", Table::kRight},
+                               {"exempt", Table::kRight},
+                               {"d2d", Table::kRight},
+                               {"here", Table::kRight},
+                               {"off plan", Table::kRight}});
   bool first = true;
   do {
     v1::GetProgressResponse response;
@@ -505,28 +521,23 @@ int Progress(const Options& options, const std::string& round) {
       absl::PrintF(
           "visited: not home %d, refused %d, in hospital %d, moved away %d; unaccounted %d\n",
           t.not_home(), t.refused(), t.in_hospital(), t.moved_away(), t.unaccounted());
-      if (teams) {
-        absl::PrintF("%-44s %-28s %9s %9s %7s\n", "key", "label", "sampled", "off route",
-                     "visits");
-      } else {
-        absl::PrintF("%-44s %-22s %8s %8s %9s %6s %6s %9s %8s\n", "key", "label", "due",
-                     "sampled", "remaining", "exempt", "d2d", "here", "off plan");
-      }
       first = false;
     }
     for (const v1::ProgressRow& row : response.rows()) {
       const v1::Counts& c = row.counts();
+      using absl::StrCat;
       if (teams) {
-        absl::PrintF("%-44s %-28s %9d %9d %7d\n", row.key(), row.label(), row.check_ins_here(),
-                     row.off_plan(), row.visits_here());
+        table.AddRow({row.key(), row.label(), StrCat(row.check_ins_here()), StrCat(row.off_plan()),
+                      StrCat(row.visits_here())});
       } else {
-        absl::PrintF("%-44s %-22s %8d %8d %9d %6d %6d %9d %8d\n", row.key(), row.label(),
-                     c.due(), c.sampled(), c.remaining(), c.exempt(), c.door_to_door(),
-                     row.check_ins_here(), row.off_plan());
+        table.AddRow({row.key(), row.label(), StrCat(c.due()), StrCat(c.sampled()),
+                      StrCat(c.remaining()), StrCat(c.exempt()), StrCat(c.door_to_door()),
+                      StrCat(row.check_ins_here()), StrCat(row.off_plan())});
       }
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  table.Print(stdout);
   return 0;
 }
 
@@ -548,10 +559,19 @@ int Untested(const Options& options, const std::string& round) {
     for (const v1::UntestedResident& u : response.residents()) {
       if (shown == limit) break;
       ++shown;
+      // "visited 2x, not home" tells a resident the teams found out from
+      // one nobody has called on yet.
+      std::string visited;
+      if (u.visits() > 0) {
+        visited = absl::StrCat("  visited ", u.visits(), "x, ",
+                               absl::AsciiStrToLower(absl::StrReplaceAll(
+                                   v1::VisitOutcome_Name(u.last_visit()).substr(14), {{"_", " "}})));
+      }
       absl::PrintF(
-          "%-9d %-18s %-12s %-16s %-20s %-24s %s\n", u.resident_id(), u.code(), u.community_id(),
-          u.building_id(), u.unit_id(), u.household_id(),
-          u.door_to_door() ? "door-to-door" : absl::StrCat(u.site_id(), " wave ", u.wave()));
+          "%-9d %-18s %-12s %-16s %-20s %-24s %s%s\n", u.resident_id(), u.code(),
+          u.community_id(), u.building_id(), u.unit_id(), u.household_id(),
+          u.door_to_door() ? "door-to-door" : absl::StrCat(u.site_id(), " wave ", u.wave()),
+          visited);
     }
     request.set_page_token(shown == limit ? "" : response.next_page_token());
   } while (!request.page_token().empty());

@@ -1,7 +1,8 @@
 // swabwave-replay's tablet fleet against a real server: the work comes from
 // the server (everyone due at a site, spread over the site's desks), every
 // desk streams at once, and each resident due at a site is sampled exactly
-// once; only the door-to-door residents remain.
+// once; only the door-to-door residents remain. Then the door-to-door
+// teams (door_teams.h) until everyone is accounted for.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/str_join.h"
 #include "services/replay/day_trace.h"
+#include "services/replay/door_teams.h"
 #include "services/replay/journal_export.h"
 #include "services/replay/tablet_fleet.h"
 #include "tests/services/test_server.h"
@@ -206,6 +208,90 @@ TEST_F(ReplayTest, AJournalExportsTheDayItTookAndTheExportReplays) {
 
 // VerifyDay finds what is wrong: a resident sampled twice, one never
 // answered, a tube position given twice, a server count that disagrees.
+// The door-to-door teams' path: each team walks its route, samples at the
+// door through its own desk's stream or records the visit, meets
+// neighbours on the way; the second call covers exactly the not-home; and
+// once the sites are done every due resident is sampled or accounted for.
+TEST_F(ReplayTest, TeamsWalkTheirRoutesUntilEveryoneIsSampledOrAccountedFor) {
+  // 96 residents in 8 buildings, every 3rd door-to-door: 32 on the routes.
+  const CommunitySpec spec{.buildings = 8, .mobility_limited_every = 3};
+  ASSERT_NO_FATAL_FAILURE(OpenRound(spec, "r", 5));
+  FleetOptions options;
+  options.round = "rounds/r";
+  options.timeout = absl::Seconds(30);
+  options.tube_prefix = "D1";
+  TeamDayOptions day;
+  day.not_home = 0.4;  // plenty of each outcome, even on a small route
+  day.refused = 0.1;
+  day.in_hospital = 0.1;
+  day.moved_away = 0.1;
+  day.neighbours = 1.0;  // a neighbour met in every building on a route
+
+  absl::StatusOr<std::vector<TeamWork>> first = TeamWorkFromServer(*client_, "rounds/r", day);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);  // the round's two teams
+  EXPECT_EQ(first->front().desk, "communities/tc/teams/1");
+  size_t on_routes = 0;
+  for (const TeamWork& team : *first) {
+    on_routes += team.samples.scans.size() + team.visits.size() - team.off_route;
+  }
+  EXPECT_EQ(on_routes, 32u);
+  absl::StatusOr<TeamReport> report = RunTeams(*client_, *first, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->check_ins.errors, 0) << report->check_ins.first_error;
+  EXPECT_EQ(report->visit_errors, 0) << report->first_visit_error;
+  EXPECT_GT(report->off_route, 0);
+  EXPECT_GT(report->by_outcome[v1::VISIT_OUTCOME_NOT_HOME], 0);
+  EXPECT_EQ(report->check_ins.sampled + report->visits, 32 + report->off_route);
+
+  // What the server counts is what the teams did.
+  v1::GetProgressResponse progress = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY);
+  const int64_t not_home = progress.total().not_home();
+  EXPECT_EQ(not_home, report->by_outcome[v1::VISIT_OUTCOME_NOT_HOME]);
+  EXPECT_EQ(progress.total().refused(), report->by_outcome[v1::VISIT_OUTCOME_REFUSED]);
+  EXPECT_EQ(progress.total().in_hospital(), report->by_outcome[v1::VISIT_OUTCOME_IN_HOSPITAL]);
+  EXPECT_EQ(progress.total().moved_away(), report->by_outcome[v1::VISIT_OUTCOME_MOVED_AWAY]);
+  const v1::GetProgressResponse teams = Progress("r", v1::PROGRESS_LEVEL_TEAM);
+  ASSERT_EQ(teams.rows_size(), 2);
+  int64_t at_doors = 0, off_route = 0, visits = 0;
+  for (const v1::ProgressRow& row : teams.rows()) {
+    at_doors += row.check_ins_here();
+    off_route += row.off_plan();
+    visits += row.visits_here();
+  }
+  EXPECT_EQ(at_doors, report->check_ins.sampled);
+  EXPECT_EQ(off_route, report->off_route);
+  EXPECT_EQ(visits, report->visits);
+
+  // The second call is sent to the not-home only, and finds everyone in.
+  day.call = 2;
+  day.not_home = 0;
+  day.neighbours = 0;
+  options.tube_prefix = "D2";
+  absl::StatusOr<std::vector<TeamWork>> second = TeamWorkFromServer(*client_, "rounds/r", day);
+  ASSERT_TRUE(second.ok()) << second.status();
+  size_t again = 0;
+  for (const TeamWork& team : *second) again += team.samples.scans.size() + team.visits.size();
+  EXPECT_EQ(again, static_cast<size_t>(not_home));
+  report = RunTeams(*client_, *second, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->check_ins.errors + report->visit_errors, 0);
+
+  // The sites check everyone else in: nobody is left unaccounted for.
+  absl::StatusOr<std::vector<DeskWork>> work = WorkFromServer(*client_, "rounds/r");
+  ASSERT_TRUE(work.ok()) << work.status();
+  options.tube_prefix = "T";
+  absl::StatusOr<FleetReport> sites = RunFleet(*client_, *work, options);
+  ASSERT_TRUE(sites.ok()) << sites.status();
+  EXPECT_EQ(sites->errors, 0);
+  progress = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY);
+  EXPECT_EQ(progress.total().unaccounted(), 0);
+  EXPECT_EQ(progress.total().not_home(), 0);
+  EXPECT_EQ(progress.total().remaining(),
+            progress.total().refused() + progress.total().in_hospital());
+  EXPECT_GT(progress.total().remaining(), 0);
+}
+
 TEST(VerifyDay, ReportsEachKindOfMismatch) {
   std::vector<DeskWork> work(1);
   work[0].desk = "sites/s/desks/1";
