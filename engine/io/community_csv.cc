@@ -14,6 +14,7 @@
 #include "absl/types/span.h"
 #include "engine/io/csv.h"
 #include "engine/model/ids.h"
+#include "engine/model/local_time.h"
 #include "engine/model/names.h"
 
 namespace swabwave::engine {
@@ -23,6 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr absl::string_view kCommunityColumns[] = {"community_id", "name", "utc_offset_minutes"};
+// Optional: files written before zones have three columns.
+constexpr absl::string_view kCommunityZoneColumn[] = {"time_zone"};
 constexpr absl::string_view kCompoundColumns[] = {"compound_id", "name", "kind"};
 constexpr absl::string_view kBuildingColumns[] = {"building_id", "compound_id", "name", "x_m",
                                                   "y_m"};
@@ -92,11 +95,12 @@ constexpr struct {
 // reader (for error messages) and the row's fields, one per header column.
 template <typename OnRow>
 absl::Status ForEachRow(const fs::path& dir, absl::string_view file_name,
-                        absl::Span<const absl::string_view> columns, OnRow&& on_row) {
+                        absl::Span<const absl::string_view> columns, OnRow&& on_row,
+                        absl::Span<const absl::string_view> optional_columns = {}) {
   absl::StatusOr<std::string> text = ReadFileToString(dir / std::string(file_name));
   if (!text.ok()) return text.status();
   CsvReader reader(std::string(file_name), *text);
-  if (absl::Status s = reader.ReadHeader(columns); !s.ok()) return s;
+  if (absl::Status s = reader.ReadHeader(columns, optional_columns); !s.ok()) return s;
   std::vector<std::string> row;
   uint64_t rows = 0;
   while (true) {
@@ -213,6 +217,7 @@ struct CommunityHeader {
   std::string id;
   std::string name;
   int utc_offset_minutes = 0;
+  std::string time_zone;  // empty: the fixed offset
   int64_t line = 0;
 };
 
@@ -233,10 +238,17 @@ absl::StatusOr<CommunityHeader> ReadCommunityFile(const fs::path& dir) {
         }
         absl::StatusOr<int> offset = IntColumn(reader, row, 2, "a whole number of minutes");
         if (!offset.ok()) return offset.status();
-        header =
-            CommunityHeader{std::move(row[0]), std::move(row[1]), *offset, reader.record_line()};
+        std::string zone = row.size() > 3 ? std::move(row[3]) : std::string();
+        if (!zone.empty()) {
+          if (absl::StatusOr<absl::TimeZone> z = LoadNamedZone(zone); !z.ok()) {
+            return reader.ColumnError(3, z.status().message());
+          }
+        }
+        header = CommunityHeader{std::move(row[0]), std::move(row[1]), *offset, std::move(zone),
+                                 reader.record_line()};
         return absl::OkStatus();
-      });
+      },
+      kCommunityZoneColumn);
   if (!status.ok()) return status;
   if (!seen) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -366,6 +378,7 @@ absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir) {
   // CommunityBuilder neither moves nor copies (it points into itself).
   auto builder =
       std::make_unique<CommunityBuilder>(header->id, header->name, header->utc_offset_minutes);
+  if (absl::Status s = builder->SetTimeZone(header->time_zone); !s.ok()) return s;
   if (absl::Status s = ReadEntities(dir, *builder); !s.ok()) return s;
   absl::StatusOr<Community> community = std::move(*builder).Finish();
   if (!community.ok()) {
@@ -387,9 +400,10 @@ absl::Status WriteCommunityDir(const Community& community, const fs::path& dir) 
 
   {
     CsvWriter w;
-    w.WriteRow(kCommunityColumns);
+    w.WriteRow({kCommunityColumns[0], kCommunityColumns[1], kCommunityColumns[2],
+                kCommunityZoneColumn[0]});
     const std::string offset = absl::StrCat(community.utc_offset_minutes);
-    w.WriteRow({community.id, community.name, offset});
+    w.WriteRow({community.id, community.name, offset, community.time_zone});
     absl::Status s = WriteFileAtomically(dir / kCommunityFileName, w.text());
     if (!s.ok()) return s;
   }

@@ -4,7 +4,7 @@
 // A community directory holds eight files, each with a header row naming
 // exactly these columns, in this order:
 //
-//   community.csv   community_id,name,utc_offset_minutes   (one data row)
+//   community.csv   community_id,name,utc_offset_minutes,time_zone   (one data row)
 //   compounds.csv   compound_id,name,kind   (kind: residential|office|school)
 //   buildings.csv   building_id,compound_id,name,x_m,y_m   (metres, local plane)
 //   units.csv       unit_id,building_id,name
@@ -13,6 +13,9 @@
 //   sites.csv       site_id,name,x_m,y_m,desks,opens,closes
 //   staff.csv       staff_id,roles,home_site_id
 //
+// community.time_zone is an IANA name ("Asia/Shanghai") and rules local
+// times when given; a file without the column (written before zones) or
+// with it empty keeps the fixed utc_offset_minutes (engine/model/local_time.h).
 // residents.flags is empty or a '|'-separated list of mobility_limited and
 // at most one of exempt:infant, exempt:medical, exempt:away, exempt:other.
 // sites.opens/closes are local "HH:MM"; closes may pass midnight ("25:30").

@@ -95,8 +95,11 @@ absl::Status CsvReader::Annotate(const absl::Status& status) const {
   return absl::Status(status.code(), absl::StrCat(Where(), status.message()));
 }
 
-absl::Status CsvReader::ReadHeader(absl::Span<const absl::string_view> expected) {
-  const std::string want = JoinColumns(expected);
+absl::Status CsvReader::ReadHeader(absl::Span<const absl::string_view> expected,
+                                   absl::Span<const absl::string_view> optional) {
+  std::vector<absl::string_view> all(expected.begin(), expected.end());
+  all.insert(all.end(), optional.begin(), optional.end());
+  const std::string want = JoinColumns(all);
   std::vector<std::string> found;
   absl::StatusOr<bool> more = Next(found);
   if (!more.ok()) return more.status();
@@ -118,12 +121,23 @@ absl::Status CsvReader::ReadHeader(absl::Span<const absl::string_view> expected)
     return RowError(absl::StrCat("header column ", i + 1, " must be '", expected[i],
                                  "' (expected header '", want, "'); is the header row missing?"));
   }
-  if (found.size() > expected.size()) {
-    return RowError(
-        absl::StrCat("header has ", found.size(), " columns; expected exactly '", want, "'"));
+  size_t columns = expected.size();
+  for (; columns < all.size() && columns < found.size(); ++columns) {
+    if (found[columns] == all[columns]) continue;
+    if (LooksLikeColumnName(found[columns], all)) {
+      return RowError(absl::StrCat("header column ", columns + 1, " is '", found[columns],
+                                   "' but must be '", all[columns], "' (expected header '", want,
+                                   "')"));
+    }
+    return RowError(absl::StrCat("header column ", columns + 1, " must be '", all[columns],
+                                 "' (expected header '", want, "')"));
+  }
+  if (found.size() > all.size()) {
+    return RowError(absl::StrCat("header has ", found.size(), " columns; expected ",
+                                 optional.empty() ? "exactly '" : "at most '", want, "'"));
   }
   header_.clear();
-  for (absl::string_view name : expected) header_.emplace_back(name);
+  for (size_t i = 0; i < columns; ++i) header_.emplace_back(all[i]);
   return absl::OkStatus();
 }
 

@@ -61,7 +61,11 @@ class CsvReader {
   // Returns INVALID_ARGUMENT "file:1: ..." for an empty file or a wrong,
   // missing or extra column. The message quotes a found column name only
   // when it looks like a misspelt header name, never a data value.
-  [[nodiscard]] absl::Status ReadHeader(absl::Span<const absl::string_view> expected);
+  // `optional`: columns that may follow `expected`, in order (a file
+  // written before they existed has fewer); each record then has as many
+  // fields as the header had.
+  [[nodiscard]] absl::Status ReadHeader(absl::Span<const absl::string_view> expected,
+                                        absl::Span<const absl::string_view> optional = {});
 
   // Reads the next record into `fields` (reusing its strings' storage).
   // Returns true when a record was read, false at the end of the input, or

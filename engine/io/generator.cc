@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "engine/model/local_time.h"
 #include "engine/random/xoshiro.h"
 
 namespace swabwave::engine {
@@ -340,6 +341,8 @@ absl::Status Bug(const absl::Status& status) {
 absl::StatusOr<Community> GenerateCommunity(const CommunityPlan& plan, const CodeMaker& codes) {
   Rng rng(plan.seed);
   CommunityBuilder builder(plan.id, plan.name, kUtcOffsetMinutes);
+  // Without tzdata the fixed offset (the same all year in China) serves.
+  if (!builder.SetTimeZone(kDefaultTimeZone).ok()) (void)builder.SetTimeZone("");
 
   // Scaled to the community's share of 17,000, rounded half up.
   auto scaled = [&](int64_t reference) {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/io/csv.h"
+#include "engine/model/local_time.h"
 
 namespace swabwave::engine {
 
@@ -26,6 +27,7 @@ std::vector<ScheduleRow> ScheduleRowsFromPlan(const RoundLayout& layout, const R
     for (uint32_t h : a.households) {
       row.household_ids.push_back(community.households[layout.LocateHousehold(h).id].id);
     }
+    row.time_zone = community.time_zone;
     row.utc_offset_minutes = community.utc_offset_minutes;
     rows.push_back(std::move(row));
   }
@@ -36,8 +38,18 @@ std::string FormatScheduleCsv(const std::vector<ScheduleRow>& rows) {
   CsvWriter out;
   out.WriteRow({"community_id", "building_id", "unit_id", "site_id", "wave", "window_start",
                 "window_end", "residents", "households"});
+  // Rows come community by community: load a zone once per run of them.
+  absl::TimeZone zone = absl::UTCTimeZone();
+  std::string zone_of;
+  int offset_of = 0;
+  bool loaded = false;
   for (const ScheduleRow& row : rows) {
-    const absl::TimeZone zone = absl::FixedTimeZone(row.utc_offset_minutes * 60);
+    if (!loaded || row.time_zone != zone_of || row.utc_offset_minutes != offset_of) {
+      zone = ZoneFor(row.time_zone, row.utc_offset_minutes);
+      zone_of = row.time_zone;
+      offset_of = row.utc_offset_minutes;
+      loaded = true;
+    }
     const std::string wave = absl::StrCat(row.wave);
     const std::string start = absl::FormatTime(absl::RFC3339_sec, row.window_start, zone);
     const std::string end = absl::FormatTime(absl::RFC3339_sec, row.window_end, zone);

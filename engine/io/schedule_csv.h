@@ -35,7 +35,10 @@ struct ScheduleRow {
   absl::Time window_end;
   int residents = 0;
   std::vector<std::string> household_ids;  // empty unless the unit was split
-  int utc_offset_minutes = 0;              // the community's, for local times
+  // Where the notices are read (engine/model/local_time.h): the
+  // community's zone name, or its fixed offset when it names none.
+  std::string time_zone;
+  int utc_offset_minutes = 0;
 };
 
 // The rows of a plan, in the plan's order. REQUIRES: `plan` was made for

@@ -47,6 +47,13 @@ void PutCommunitySitesAndStaff(ByteWriter& w, const Community& c) {
   }
 }
 
+void PutCommunityTrailer(ByteWriter& w, const Community& c) { w.String(c.time_zone); }
+
+bool GetCommunityTrailer(ByteReader& in, Community& c) {
+  if (in.empty()) return true;
+  return in.String(&c.time_zone) && c.time_zone.size() <= 64;
+}
+
 uint8_t ResidentFlags(const Resident& resident) {
   return static_cast<uint8_t>((resident.mobility_limited ? 1 : 0) |
                               (static_cast<uint8_t>(resident.exemption) << 1));

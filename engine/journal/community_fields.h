@@ -19,6 +19,14 @@ namespace swabwave::engine::journal {
 void PutCommunityHousing(ByteWriter& w, const Community& c);
 // Sites, then staff.
 void PutCommunitySitesAndStaff(ByteWriter& w, const Community& c);
+// Fields added after the first format, at the record's end so that older
+// records (without them) still read: the time zone.
+void PutCommunityTrailer(ByteWriter& w, const Community& c);
+// Reads what PutCommunityTrailer wrote into `c`, if the record has it
+// (nothing left: a record from before). False on a malformed trailer. The
+// zone is kept as written, even one tzdata no longer knows (local times
+// then fall back to the fixed offset): recovery never fails on it.
+[[nodiscard]] bool GetCommunityTrailer(ByteReader& in, Community& c);
 // A resident's flags byte: bit 0 mobility-limited, bits 1.. the exemption.
 uint8_t ResidentFlags(const Resident& resident);
 

@@ -75,6 +75,7 @@ void EncodeCommunityImage(const Community& c, std::string* out) {
     PutArena(w, c.resident_codes);
   }
   PutCommunitySitesAndStaff(w, c);
+  PutCommunityTrailer(w, c);
 }
 
 absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {
@@ -87,7 +88,7 @@ absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {
       !in.Fixed32(&version)) {
     return Damaged(0, "header");
   }
-  if (version != kCommunityImageVersion) {
+  if (version != kCommunityImageVersion && version != kCommunityImageVersionBeforeZones) {
     return absl::DataLossError(absl::StrCat("CommunityImage record of format version ", version,
                                             "; this server reads version ",
                                             kCommunityImageVersion));
@@ -193,6 +194,12 @@ absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {
         (x.home_site != kNoId && x.home_site >= c.sites.size())) {
       return Damaged(at, "staff member");
     }
+  }
+  at = in.offset();
+  // A current image always has the zone (maybe empty); a version 1 image
+  // ends here.
+  if (version == kCommunityImageVersion && (in.empty() || !GetCommunityTrailer(in, c))) {
+    return Damaged(at, "time zone");
   }
   if (!in.ok() || !in.empty()) return Damaged(in.offset(), "trailing bytes");
   if (c.residents.empty() || c.sites.empty()) {

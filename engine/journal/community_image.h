@@ -31,7 +31,9 @@
 
 namespace swabwave::engine::journal {
 
-inline constexpr uint32_t kCommunityImageVersion = 1;
+inline constexpr uint32_t kCommunityImageVersion = 2;
+// Version 1, from before time zones (no zone after the staff), still reads.
+inline constexpr uint32_t kCommunityImageVersionBeforeZones = 1;
 
 void EncodeCommunityImage(const Community& community, std::string* out);
 

@@ -143,6 +143,7 @@ void EncodeCommunity(const Community& c, std::string* out) {
     w.U8(ResidentFlags(x));
   }
   PutCommunitySitesAndStaff(w, c);
+  PutCommunityTrailer(w, c);
 }
 
 absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
@@ -256,8 +257,12 @@ absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
       return s;
     }
   }
+  Community trailer;
+  if (!GetCommunityTrailer(in, trailer)) return Malformed(kType, "time zone");
   if (!in.ok() || !in.empty()) return Malformed(kType, "trailing bytes");
-  return std::move(builder).Finish();
+  absl::StatusOr<Community> community = std::move(builder).Finish();
+  if (community.ok()) community->time_zone = std::move(trailer.time_zone);
+  return community;
 }
 
 // ---------------------------------------------------------------- rounds

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/local_time.h"
 #include "engine/model/names.h"
 
 namespace swabwave::engine {
@@ -50,6 +51,17 @@ CommunityBuilder::CommunityBuilder(std::string id, std::string name, int utc_off
   community_.id = std::move(id);
   community_.name = std::move(name);
   community_.utc_offset_minutes = utc_offset_minutes;
+}
+
+absl::Status CommunityBuilder::SetTimeZone(std::string name) {
+  if (!name.empty()) {
+    if (absl::StatusOr<absl::TimeZone> zone = LoadNamedZone(name); !zone.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("community '", community_.id, "': ", zone.status().message()));
+    }
+  }
+  community_.time_zone = std::move(name);
+  return absl::OkStatus();
 }
 
 absl::Status CommunityBuilder::AddCompound(std::string id, std::string name, CompoundKind kind) {

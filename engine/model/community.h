@@ -128,6 +128,10 @@ struct Community {
   std::string id;
   std::string name;
   int utc_offset_minutes = 0;
+  // An IANA zone ("Asia/Shanghai"); when set it rules local times and
+  // utc_offset_minutes is only its offset for older readers. Empty: the
+  // fixed offset (engine/model/local_time.h).
+  std::string time_zone;
 
   std::vector<Compound> compounds;
   std::vector<Building> buildings;
@@ -156,6 +160,9 @@ class CommunityBuilder {
   CommunityBuilder(const CommunityBuilder&) = delete;
   CommunityBuilder& operator=(const CommunityBuilder&) = delete;
 
+  // The community's IANA zone; INVALID_ARGUMENT naming the community when
+  // tzdata does not know it. Empty keeps the fixed offset.
+  [[nodiscard]] absl::Status SetTimeZone(std::string name);
   [[nodiscard]] absl::Status AddCompound(std::string id, std::string name, CompoundKind kind);
   [[nodiscard]] absl::Status AddBuilding(std::string id, absl::string_view compound_id,
                                          std::string name, Location location);

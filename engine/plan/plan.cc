@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/local_time.h"
 
 namespace swabwave::engine::plan {
 
@@ -64,9 +65,12 @@ int32_t CellCapacity(const RoundLayout& layout, const RoundConfig& config,
   const RoundLayout::Local local = layout.LocateSite(site);
   const Community& community = layout.community(local.community);
   const Site& where = community.sites[local.id];
+  // The offset at the wave's start: a zone's may change with daylight
+  // saving time (a wave across the change is off by the hour it moves).
   const int64_t minutes = OpenMinutesInWindow(
       absl::ToUnixSeconds(config.WaveStart(wave)), absl::ToUnixSeconds(config.WaveEnd(wave)),
-      community.utc_offset_minutes, where.opens_at_minute, where.closes_at_minute);
+      OffsetMinutesAt(community, config.WaveStart(wave)), where.opens_at_minute,
+      where.closes_at_minute);
   const double served = desks * options.per_desk_rate_per_hour *
                         (static_cast<double>(minutes) / 60.0) * options.utilization;
   return static_cast<int32_t>(std::floor(served + 1e-9));

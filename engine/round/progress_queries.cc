@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/local_time.h"
 #include "engine/model/names.h"
 
 namespace swabwave::engine {
@@ -308,8 +309,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
         row.key = absl::StrCat("waves/", wave);
         row.window_start = config_.WaveStart(wave);
         // Local clock of the first community: what residents read on notices.
-        const absl::TimeZone zone =
-            absl::FixedTimeZone(layout_.community(0).utc_offset_minutes * 60);
+        const absl::TimeZone zone = ZoneOf(layout_.community(0));
         row.label = absl::StrCat(absl::FormatTime("%H:%M", config_.WaveStart(wave), zone), "-",
                                  absl::FormatTime("%H:%M", config_.WaveEnd(wave), zone));
         break;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/model/local_time.h"
 #include "engine/model/names.h"
 #include "services/api/checkin_stream.h"
 #include "services/api/proto_convert.h"
@@ -24,8 +25,7 @@ grpc::Status Error(grpc::StatusCode code, std::string message) {
 
 // The time as the community reads it (the first community's offset).
 std::string LocalTime(const engine::Round& round, absl::Time t) {
-  const absl::TimeZone zone =
-      absl::FixedTimeZone(round.layout().community(0).utc_offset_minutes * 60);
+  const absl::TimeZone zone = engine::ZoneOf(round.layout().community(0));
   return absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez", t, zone);
 }
 
@@ -276,8 +276,9 @@ grpc::ServerUnaryReactor* CheckInService::CheckIn(grpc::CallbackServerContext* c
           return call.Finish(admission);
         }
         v1::ExistingCheckIn existing;
-        CheckInAnswer answer = ProcessCheckIn(context_, call.caller(), call.request(), start,
-                                              nullptr, call.response(), &existing);
+        CheckInAnswer answer =
+            ProcessCheckIn(context_, call.caller(), call.request(), context_.clock.Now(), nullptr,
+                           call.response(), &existing);
         if (answer.status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
           // The detail travels as a google.rpc.Status-compatible ErrorStatus
           // in grpc-status-details-bin.

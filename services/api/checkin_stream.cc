@@ -206,7 +206,7 @@ class CheckInStreamReactor final
   // `labels`.
   void ProcessMessage(v1::CheckInStreamResponse* answered,
                       std::vector<CheckInResultLabel>* labels) {
-    const absl::Time now = absl::Now();
+    const absl::Time now = context_.clock.Now();
     const int count = request_.check_ins_size();
     prepared_.clear();
     for (const v1::CheckInRequest& check_in : request_.check_ins()) {

@@ -351,7 +351,7 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
                                                                 const grpc::ByteBuffer* request,
                                                                 grpc::ByteBuffer* response) {
   return UnaryCall<v1::ListDoorToDoorRoutesRequest, v1::ListDoorToDoorRoutesResponse>::Start(
-      context_, Rpc::kListDoorToDoorRoutes, ctx, request, response, [](auto& call) {
+      context_, Rpc::kListDoorToDoorRoutes, ctx, request, response, [this](auto& call) {
         call.Finish([&]() -> absl::Status {
           absl::StatusOr<PlanPage> page = LookUpPlanPage(call, 50, 1000);
           if (!page.ok()) return page.status();
@@ -373,7 +373,8 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
             const engine::RoundConfig& config = round.config();
             absl::Duration rest;  // IDivDuration writes the remainder somewhere
             const int64_t wave = std::max<int64_t>(
-                0, absl::IDivDuration(absl::Now() - config.start, config.wave_length, &rest));
+                0, absl::IDivDuration(context_.clock.Now() - config.start, config.wave_length,
+                                      &rest));
             options->leave_at = config.start + wave * config.wave_length;
           }
           absl::StatusOr<engine::plan::DoorToDoorPlan> routes = engine::plan::PlanDoorToDoor(

@@ -56,7 +56,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(ServiceContext context, const absl::StatusOr<Caller>& caller,
                const grpc::ByteBuffer& raw_request)
-      : timer_(context.metrics, Rpc::kWatchProgress) {
+      : timer_(context.metrics, Rpc::kWatchProgress), clock_(context.clock) {
     v1::WatchProgressRequest request;
     grpc::ByteBuffer bytes(raw_request);  // shares the slices; parsing consumes it
     absl::StatusOr<engine::Round*> round = absl::UnknownError("not looked up");
@@ -163,7 +163,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void WriteUpdateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_.Now();
     absl::StatusOr<engine::ProgressCounts> totals = round_->Totals();
     update_.Clear();
     ToProto(now, update_.mutable_as_of());
@@ -198,6 +198,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   const RpcTimer timer_;
+  const RoundClock clock_;
   engine::Round* round_ = nullptr;
   absl::Duration interval_ = kDefaultWatchInterval;
   const AccessControl* access_ = nullptr;  // set once a watch starts streaming
@@ -223,8 +224,8 @@ namespace {
 
 // One page of the rows of `level`, and the round's totals.
 absl::Status ProgressPage(const engine::Round& round, engine::ProgressLevel level,
-                          const PageRequest& page, v1::GetProgressResponse* response) {
-  const absl::Time now = absl::Now();
+                          const PageRequest& page, absl::Time now,
+                          v1::GetProgressResponse* response) {
   absl::StatusOr<engine::ProgressReport> report = round.Progress(level, page.offset, page.size);
   if (!report.ok()) return report.status();
   CountsToProto(report->total, response->mutable_total());
@@ -291,14 +292,14 @@ grpc::ServerUnaryReactor* ProgressService::GetProgress(grpc::CallbackServerConte
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
   return UnaryCall<v1::GetProgressRequest, v1::GetProgressResponse>::Start(
-      context_, Rpc::kGetProgress, ctx, request, response, [](auto& call) {
+      context_, Rpc::kGetProgress, ctx, request, response, [this](auto& call) {
         absl::StatusOr<engine::Round*> round = call.LookUpRound();
         if (!round.ok()) return call.Finish(round.status());
         absl::StatusOr<engine::ProgressLevel> level = LevelFromProto(call.request().level());
         if (!level.ok()) return call.Finish(level.status());
         absl::StatusOr<PageRequest> page = call.Page(100, 5000);
         if (!page.ok()) return call.Finish(page.status());
-        call.Finish(ProgressPage(**round, *level, *page, call.response()));
+        call.Finish(ProgressPage(**round, *level, *page, context_.clock.Now(), call.response()));
       });
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/local_time.h"
 #include "services/api/resource_names.h"
 
 namespace swabwave::services {
@@ -169,6 +170,7 @@ std::vector<v1::ImportCommunityRequest> CommunityToChunks(const engine::Communit
   header->set_community_id(c.id);
   header->set_name(c.name);
   header->set_utc_offset_minutes(c.utc_offset_minutes);
+  header->set_time_zone(c.time_zone);
   ChunkWriter out(chunks, std::max<size_t>(1, entities_per_chunk));
   for (const engine::Compound& x : c.compounds) {
     v1::Compound* p = out.Next().add_compounds();
@@ -242,6 +244,9 @@ absl::Status ImportAssembler::Add(const v1::ImportCommunityRequest& chunk, size_
     builder_ = std::make_unique<engine::CommunityBuilder>(chunk.community().community_id(),
                                                           chunk.community().name(),
                                                           chunk.community().utc_offset_minutes());
+    if (absl::Status s = builder_->SetTimeZone(chunk.community().time_zone()); !s.ok()) {
+      return in_chunk(s);
+    }
   } else if (chunk.has_community() || !chunk.request_id().empty()) {
     return in_chunk(absl::InvalidArgumentError(
         "only the first chunk may carry request_id and the community header"));
@@ -343,6 +348,7 @@ v1::Round RoundToProto(const engine::Round& round) {
   out.set_state(PhaseToProto(round.phase()));
   out.set_residents(round.layout().resident_count());
   out.set_door_to_door_teams(round.config().door_to_door_teams);
+  out.set_time_zone(engine::ZoneLabel(round.layout().community(0)));
   return out;
 }
 

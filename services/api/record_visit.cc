@@ -69,7 +69,7 @@ grpc::ServerUnaryReactor* CheckInService::RecordVisit(grpc::CallbackServerContex
         absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, r.round());
         if (!round.ok()) return call.Finish(round.status());
         absl::StatusOr<engine::visits::Visit> visit =
-            VisitFromRequest(context_, call.caller(), **round, r, absl::Now());
+            VisitFromRequest(context_, call.caller(), **round, r, context_.clock.Now());
         if (!visit.ok()) return call.Finish(visit.status());
         if (grpc::Status admission = StoreAdmission(*context_.store, 1); !admission.ok()) {
           return call.Finish(admission);

@@ -76,6 +76,13 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   ServiceContext context{&server->registry_, server->store_.get(), &server->metrics_,
                          &server->cache_, server->slow_.get(), server->access_.get()};
   context.max_import_entities = options.max_import_entities;
+  context.clock = RoundClock(options.rehearsal_clock_shift);
+  if (options.rehearsal_clock_shift != absl::ZeroDuration()) {
+    spdlog::warn("REHEARSAL CLOCK: rounds run by the wall clock shifted by {} (it reads {} UTC); "
+                 "check-ins and visits are stamped and checked by it. Never in a real round.",
+                 absl::FormatDuration(options.rehearsal_clock_shift),
+                 absl::FormatTime("%Y-%m-%d %H:%M:%S", context.clock.Now(), absl::UTCTimeZone()));
+  }
   server->planning_ = std::make_unique<PlanningService>(context);
   server->checkin_ = std::make_unique<CheckInService>(context);
   server->progress_ = std::make_unique<ProgressService>(context);

@@ -78,6 +78,10 @@ struct ServerOptions {
   // about 420 bytes each (CommunityToChunks): 8.4 MB, half of this.
   int max_message_bytes = 16 * 1024 * 1024;
   size_t max_import_entities = 50'000'000;
+  // A rehearsal: rounds run by the wall clock shifted this far (RoundClock
+  // in service_support.h), so a round that starts at tomorrow's 07:00 takes
+  // check-ins today. Zero in production; logged loudly when not.
+  absl::Duration rehearsal_clock_shift;
   // Concurrent calls per connection: a tablet needs a handful.
   int max_concurrent_streams = 1000;
   // Connections each port holds at once; more are closed as they come

@@ -48,6 +48,22 @@ class SlowPathExecutor {
   std::vector<std::thread> threads_;
 };
 
+// The clock rounds run by: the wall clock, or for a rehearsal the wall
+// clock shifted (ServerOptions::rehearsal_clock_shift), so that a capacity
+// team can run tomorrow's 07:00 round today. Check-in and visit times
+// default to it and are checked against it; next routes leave by it.
+// Durations (latencies, timeouts, rates) keep the wall clock.
+class RoundClock {
+ public:
+  RoundClock() = default;
+  explicit RoundClock(absl::Duration shift) : shift_(shift) {}
+  absl::Time Now() const { return absl::Now() + shift_; }
+  absl::Duration shift() const { return shift_; }
+
+ private:
+  absl::Duration shift_;
+};
+
 struct ServiceContext {
   engine::Registry* registry = nullptr;
   // Where changes become durable; every mutation answers only once what it
@@ -61,6 +77,7 @@ struct ServiceContext {
   // Most entities (residents, units, ...) one community import may carry:
   // an import stream that never ends must not take all memory.
   size_t max_import_entities = 50'000'000;
+  RoundClock clock;
 };
 
 // Times one RPC and records it when the call finishes.

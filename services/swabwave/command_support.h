@@ -1,5 +1,5 @@
-// What every CLI subcommand shares: reporting a failed call and naming a
-// round.
+// What every CLI subcommand shares: reporting a failed call, naming a
+// round, and showing its times in its community's zone.
 //
 // Thread-safety: pure functions.
 #ifndef SWABWAVE_SERVICES_SWABWAVE_COMMAND_SUPPORT_H_
@@ -12,8 +12,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/io/csv.h"
+#include "engine/model/local_time.h"
 #include "services/api/resource_names.h"
+#include "services/swabwave/client.h"
 
 namespace swabwave::services::cli {
 
@@ -45,6 +48,29 @@ inline int WriteExport(absl::string_view command, const std::string& path,
 // "R" or "rounds/R" on the command line; "rounds/R" on the wire.
 inline std::string RoundArg(const std::string& round) {
   return round.rfind("rounds/", 0) == 0 ? round : RoundName(round);
+}
+
+// The round (GetRound), for its time zone and the like.
+inline grpc::Status FetchRound(Client& client, const std::string& round, v1::Round* out) {
+  v1::GetRoundRequest request;
+  request.set_round(RoundArg(round));
+  v1::GetRoundResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.planning().GetRound(&context, request, &response);
+  });
+  if (status.ok()) *out = response.round();
+  return status;
+}
+
+// Where people read the round's times (engine/model/local_time.h); a
+// server from before zones sends none: UTC.
+inline absl::TimeZone RoundZone(const v1::Round& round) {
+  return engine::ZoneFor(round.time_zone(), 0);
+}
+
+// "2026-12-06 07:00" in `zone`.
+inline std::string LocalClock(absl::Time t, absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", t, zone);
 }
 
 }  // namespace swabwave::services::cli

@@ -62,10 +62,10 @@ void PrintSummary(const v1::PlanSummary& s) {
 }
 
 void PrintRound(const v1::Round& r) {
-  absl::PrintF("%-24s %-8s ratio %2d  residents %8d  starts %s  communities %s\n", r.name(),
+  absl::PrintF("%-24s %-8s ratio %2d  residents %8d  starts %s %s  communities %s\n", r.name(),
                absl::AsciiStrToLower(v1::RoundState_Name(r.state()).substr(12)), r.pool_ratio(),
-               r.residents(),
-               absl::FormatTime(absl::RFC3339_sec, FromProto(r.start_time()), absl::UTCTimeZone()),
+               r.residents(), LocalClock(FromProto(r.start_time()), RoundZone(r)),
+               r.time_zone().empty() ? "UTC" : r.time_zone(),
                absl::StrJoin(r.community_ids(), ","));
 }
 
@@ -427,6 +427,7 @@ int Schedule(const Options& options, const std::string& round) {
       row.window_end = FromProto(a.window_end());
       row.residents = a.residents();
       row.household_ids.assign(a.household_ids().begin(), a.household_ids().end());
+      row.time_zone = round_response.round().time_zone();
       rows.push_back(std::move(row));
     }
     request.set_page_token(response.next_page_token());
@@ -437,16 +438,26 @@ int Schedule(const Options& options, const std::string& round) {
     absl::PrintF("wrote %d schedule rows to %s\n", rows.size(), options.csv);
     return 0;
   }
-  absl::PrintF("%-12s %-16s %-20s %-12s %5s  %-11s %9s\n", "community", "building", "unit", "site",
-               "wave", "window", "residents");
+  // The notices' local times, as residents read them.
+  const absl::TimeZone zone = RoundZone(round_response.round());
+  absl::PrintF("times %s\n", round_response.round().time_zone().empty()
+                                  ? "UTC"
+                                  : round_response.round().time_zone());
+  Table table({{"community"},
+               {"building"},
+               {"unit"},
+               {"site"},
+               {"wave", Table::kRight},
+               {"window"},
+               {"residents", Table::kRight}});
   for (const engine::ScheduleRow& row : rows) {
-    // Notices use UTC here; `--csv` writes local times with their offset.
-    absl::PrintF("%-12s %-16s %-20s %-12s %5d  %s-%s %9d%s\n", row.community_id, row.building_id,
-                 row.unit_id, row.site_id, row.wave,
-                 absl::FormatTime("%H:%M", row.window_start, absl::UTCTimeZone()),
-                 absl::FormatTime("%H:%M", row.window_end, absl::UTCTimeZone()), row.residents,
-                 row.household_ids.empty() ? "" : " (part)");
+    table.AddRow({row.community_id, row.building_id, row.unit_id, row.site_id,
+                  absl::StrCat(row.wave),
+                  absl::StrCat(absl::FormatTime("%H:%M", row.window_start, zone), "-",
+                               absl::FormatTime("%H:%M", row.window_end, zone)),
+                  absl::StrCat(row.residents, row.household_ids.empty() ? "" : " (part)")});
   }
+  table.Print(stdout);
   return 0;
 }
 
@@ -581,6 +592,10 @@ int Untested(const Options& options, const std::string& round) {
 
 int Watch(const Options& options, const std::string& round) {
   Client client(options.client);
+  v1::Round about;
+  if (const grpc::Status status = FetchRound(client, round, &about); !status.ok()) {
+    return Fail(status, "watch");
+  }
   v1::WatchProgressRequest request;
   request.set_round(RoundArg(round));
   if (options.interval > absl::ZeroDuration())
@@ -591,7 +606,7 @@ int Watch(const Options& options, const std::string& round) {
   while (reader->Read(&update)) {
     const v1::Counts& t = update.total();
     absl::PrintF("%s  sampled %d / %d due, remaining %d, %.0f check-ins/s, %d tubes sealed%s\n",
-                 absl::FormatTime("%H:%M:%S", FromProto(update.as_of()), absl::LocalTimeZone()),
+                 absl::FormatTime("%H:%M:%S", FromProto(update.as_of()), RoundZone(about)),
                  t.sampled(), t.due(), t.remaining(), update.check_ins_per_second(),
                  update.tubes_sealed(), update.round_closed() ? "  (round closed)" : "");
     std::fflush(stdout);

@@ -5,21 +5,24 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/api/proto_convert.h"
 #include "services/swabwave/command_support.h"
 #include "services/swabwave/commands.h"
+#include "services/swabwave/table.h"
 
 namespace swabwave::services::cli {
 
 namespace {
 
-std::string Clock(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", FromProto(t), absl::UTCTimeZone());
+std::string Clock(const google::protobuf::Timestamp& t, absl::TimeZone zone) {
+  return LocalClock(FromProto(t), zone);
 }
 
-std::string Rfc3339(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime(absl::RFC3339_sec, FromProto(t), absl::UTCTimeZone());
+// With its offset: what a spreadsheet reads back unambiguously.
+std::string Rfc3339(const google::protobuf::Timestamp& t, absl::TimeZone zone) {
+  return absl::FormatTime(absl::RFC3339_sec, FromProto(t), zone);
 }
 
 std::string Span(const google::protobuf::Duration& d) {
@@ -55,6 +58,11 @@ void PrintRosterHeader(const v1::GetRosterResponse& r) {
 
 int Roster(const Options& options, const std::string& round) {
   Client client(options.client);
+  v1::Round about;
+  if (const grpc::Status status = FetchRound(client, round, &about); !status.ok()) {
+    return Fail(status, "roster");
+  }
+  const absl::TimeZone zone = RoundZone(about);
   v1::GetRosterRequest request;
   request.set_round(RoundArg(round));
   request.set_page_size(1000);
@@ -87,26 +95,37 @@ int Roster(const Options& options, const std::string& round) {
     for (const v1::RosterShift& s : shifts) {
       out << s.community_id() << ',' << s.staff_id() << ',' << s.site_id() << ',' << s.desk()
           << ',' << RoleName(s.role()) << ',' << s.first_wave() << ',' << s.end_wave() << ','
-          << Rfc3339(s.starts()) << ',' << Rfc3339(s.ends()) << '\n';
+          << Rfc3339(s.starts(), zone) << ',' << Rfc3339(s.ends(), zone) << '\n';
     }
     if (WriteExport("roster", options.csv, out.str()) != 0) return 1;
     absl::PrintF("wrote %d shifts to %s\n", shifts.size(), options.csv);
     return 0;
   }
-  absl::PrintF("%d shifts (times UTC; a member's consecutive shifts are one stint in gear)\n",
-               shifts.size());
-  absl::PrintF("    %-12s %-12s %4s %-8s %-11s %-16s %-16s\n", "staff", "site", "desk", "role",
-               "waves", "starts", "ends");
+  absl::PrintF("%d shifts (times %s; a member's consecutive shifts are one stint in gear)\n",
+               shifts.size(), about.time_zone().empty() ? "UTC" : about.time_zone());
+  Table table({{"staff"},
+               {"site"},
+               {"desk", Table::kRight},
+               {"role"},
+               {"waves", Table::kRight},
+               {"starts"},
+               {"ends"}});
   for (const v1::RosterShift& s : shifts) {
-    absl::PrintF("    %-12s %-12s %4d %-8s %4d..%-5d %-16s %-16s\n", s.staff_id(), s.site_id(),
-                 s.desk(), RoleName(s.role()), s.first_wave(), s.end_wave() - 1,
-                 Clock(s.starts()), Clock(s.ends()));
+    table.AddRow({s.staff_id(), s.site_id(), absl::StrCat(s.desk()), RoleName(s.role()),
+                  absl::StrCat(s.first_wave(), "..", s.end_wave() - 1), Clock(s.starts(), zone),
+                  Clock(s.ends(), zone)});
   }
+  table.Print(stdout, "    ");
   return 0;
 }
 
 int Routes(const Options& options, const std::string& round) {
   Client client(options.client);
+  v1::Round about;
+  if (const grpc::Status status = FetchRound(client, round, &about); !status.ok()) {
+    return Fail(status, "routes");
+  }
+  const absl::TimeZone zone = RoundZone(about);
   v1::ListDoorToDoorRoutesRequest request;
   request.set_round(RoundArg(round));
   request.mutable_options()->set_teams_per_community(options.teams);
@@ -126,29 +145,30 @@ int Routes(const Options& options, const std::string& round) {
     });
     if (!status.ok()) return Fail(status, "routes");
     if (first_page) {
-      absl::PrintF("door-to-door       %d residents on %d routes; longest %s; %s\n",
+      absl::PrintF("door-to-door       %d residents on %d routes; longest %s; %s (times %s)\n",
                    response.residents(), response.total_routes(), Span(response.longest()),
                    response.all_fit()
                        ? "every route is back before the round ends"
                        : absl::StrFormat("%d routes run past the round's end: add teams",
-                                         response.late_routes()));
+                                         response.late_routes()),
+                   about.time_zone().empty() ? "UTC" : about.time_zone());
       first_page = false;
     }
     for (const v1::DoorToDoorRoute& r : response.routes()) {
       absl::PrintF("%s team %d from %s: %d stops, %.0f m; walking %s + visiting %s = %s; "
-                   "%s -> %s UTC%s\n",
+                   "%s -> %s%s\n",
                    r.community_id(), r.team(), r.base_site_id(), r.stops_size(), r.walking_m(),
-                   Span(r.walking()), Span(r.visiting()), Span(r.total()), Clock(r.starts()),
-                   Clock(r.ends()), r.fits() ? "" : "  LATE");
+                   Span(r.walking()), Span(r.visiting()), Span(r.total()), Clock(r.starts(), zone),
+                   Clock(r.ends(), zone), r.fits() ? "" : "  LATE");
       for (int i = 0; i < r.stops_size(); ++i) {
         const v1::RouteStop& stop = r.stops(i);
         if (to_csv) {
           csv << r.community_id() << ',' << r.team() << ',' << r.base_site_id() << ',' << i + 1
               << ',' << stop.building_id() << ',' << stop.resident_ids_size() << ','
-              << Rfc3339(stop.arrives()) << '\n';
+              << Rfc3339(stop.arrives(), zone) << '\n';
         } else {
           absl::PrintF("    %3d. %-20s %3d residents, arrives %s\n", i + 1, stop.building_id(),
-                       stop.resident_ids_size(), Clock(stop.arrives()));
+                       stop.resident_ids_size(), Clock(stop.arrives(), zone));
         }
       }
       stops += r.stops_size();

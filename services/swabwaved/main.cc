@@ -78,6 +78,10 @@ ABSL_FLAG(uint64_t, max_grpc_connections, 0,
 ABSL_FLAG(uint64_t, max_http_connections, 0,
           "most connections the HTTP port holds at once; 0: 256, or fewer to fit the process's "
           "descriptors as --max_grpc_connections");
+ABSL_FLAG(absl::Duration, rehearsal_clock_shift, absl::ZeroDuration(),
+          "a rehearsal only: rounds run by the wall clock shifted this far (e.g. 13h25m), so "
+          "tomorrow's 07:00 round takes check-ins today; logged as a warning. Never in a real "
+          "round");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
 
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.rehearsal_clock_shift = absl::GetFlag(FLAGS_rehearsal_clock_shift);
   options.max_imports_per_token = absl::GetFlag(FLAGS_max_imports_per_token);
   options.max_watches_per_token = absl::GetFlag(FLAGS_max_watches_per_token);
   options.max_grpc_memory_bytes = absl::GetFlag(FLAGS_max_grpc_memory_bytes);

@@ -1215,6 +1215,12 @@ std::vector<ImportRow> ImportRows() {
       {"UtcOffsetOutOfRange",
        [](Chunks& c) { c[0].mutable_community()->set_utc_offset_minutes(15 * 60); }, kInvalid,
        "utc_offset_minutes 900 is outside -840..840"},
+      {"UnknownTimeZone",
+       [](Chunks& c) { c[0].mutable_community()->set_time_zone("Asia/Atlantis"); }, kInvalid,
+       "chunk 0: community 'imp': time zone 'Asia/Atlantis' is not one tzdata knows"},
+      {"TimeZoneThatIsAPath",
+       [](Chunks& c) { c[0].mutable_community()->set_time_zone("/etc/passwd"); }, kInvalid,
+       "time zone '/etc/passwd' is not one tzdata knows"},
       {"OversizedUnknownParentId",
        [](Chunks& c) {
          for (v1::ImportCommunityRequest& chunk : c) {

@@ -746,5 +746,44 @@ TEST_F(CheckInServiceTest, ClientCancellingMidStreamLeavesTheServerServing) {
   EXPECT_EQ(Sampled(), 2);
 }
 
+// ------------------------------------------------------- the rehearsal clock
+
+// A capacity team rehearses tomorrow's 07:00 round today: with the clock
+// shifted, the server stamps and checks check-ins by the rehearsal's time;
+// without it, the same check-in is refused as before the round's start.
+class RehearsalClockTest : public testing::ServerTest {
+ protected:
+  // A round starting `ahead` from now, open, with a tube at kDesk1.
+  void OpenRoundAhead(absl::Duration ahead) {
+    ASSERT_TRUE(Import(MakeCommunity(CommunitySpec{})).ok());
+    v1::CreateRoundRequest request = RoundRequest("r", {"tc"});
+    ToProto(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + ahead) / 60 * 60),
+            request.mutable_start_time());
+    ASSERT_TRUE(CreateRound(request).ok());
+    ASSERT_TRUE(Plan("r").ok());
+    ASSERT_TRUE(Open("r").ok());
+    ASSERT_TRUE(OpenTube("r", kDesk1, "TUBE-A1").ok());
+  }
+};
+
+TEST_F(RehearsalClockTest, ARoundThatStartsTomorrowTakesCheckInsOnTheShiftedClock) {
+  ASSERT_NO_FATAL_FAILURE(OpenRoundAhead(absl::Hours(10)));
+  grpc::Status status = CheckIn("r", kDesk1, Code("tc", 1));
+  EXPECT_EQ(status.error_code(), kInvalid);
+  EXPECT_THAT(status.error_message(), HasSubstr("more than 1 h before round r starts"));
+
+  ServerOptions rehearsal = options_;
+  rehearsal.rehearsal_clock_shift = absl::Hours(10);
+  ASSERT_NO_FATAL_FAILURE(StartServer(rehearsal));  // a fresh, empty server
+  ASSERT_NO_FATAL_FAILURE(OpenRoundAhead(absl::Hours(10)));
+  const absl::Time before = absl::Now();
+  v1::CheckInResponse response;
+  status = CheckIn("r", kDesk1, Code("tc", 1), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const absl::Time stamped = FromProto(response.scan_time());
+  EXPECT_GE(stamped, absl::FromUnixSeconds(absl::ToUnixSeconds(before + absl::Hours(10))));
+  EXPECT_LE(stamped, absl::Now() + absl::Hours(10));
+}
+
 }  // namespace
 }  // namespace swabwave::services

@@ -374,6 +374,27 @@ TEST_F(CreateRoundTest, GetRoundReturnsTheRound) {
   EXPECT_EQ(response.round().state(), v1::ROUND_STATE_DRAFT);
 }
 
+// A community's IANA zone travels through the import to every round over
+// it: GetRound names it, and people's times (wave labels) are read in it.
+TEST_F(CreateRoundTest, ARoundCarriesItsCommunitysTimeZone) {
+  engine::Community shanghai = MakeCommunity(CommunitySpec{.id = "sh"});
+  shanghai.time_zone = "Asia/Shanghai";
+  ASSERT_TRUE(Import(shanghai).ok());
+  v1::CreateRoundRequest request = RoundRequest("east", {"sh"});
+  ToProto(absl::FromUnixSeconds(1795762800), request.mutable_start_time());  // 07:00 UTC
+  ASSERT_TRUE(CreateRound(request).ok());
+  ASSERT_TRUE(CreateRound("west", "tc").ok());
+  v1::GetRoundResponse east, west;
+  ASSERT_TRUE(GetRound("rounds/east", &east).ok());
+  ASSERT_TRUE(GetRound("rounds/west", &west).ok());
+  EXPECT_EQ(east.round().time_zone(), "Asia/Shanghai");
+  EXPECT_EQ(west.round().time_zone(), "UTC+00:00");  // given only an offset
+  ASSERT_TRUE(Plan("east").ok());
+  const v1::GetProgressResponse waves = Progress("east", v1::PROGRESS_LEVEL_WAVE);
+  ASSERT_GT(waves.rows_size(), 0);
+  EXPECT_EQ(waves.rows(0).label(), "15:00-15:30");
+}
+
 TEST_F(CreateRoundTest, ListRoundsWithPageSizeOneWalksEveryRoundInCreationOrder) {
   for (const char* id : {"b", "a", "c"}) ASSERT_TRUE(CreateRound(id, "tc").ok());
   v1::ListRoundsRequest request;

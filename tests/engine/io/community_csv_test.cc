@@ -381,6 +381,37 @@ TEST_F(CommunityCsvTest, CommunityRowErrors) {
                         "900 is outside -840..840"));
 }
 
+// community.csv may name an IANA zone in a fourth column; files from
+// before zones have three columns and keep their fixed offset.
+TEST_F(CommunityCsvTest, TheCommunityMayNameItsTimeZone) {
+  const std::string header = "community_id,name,utc_offset_minutes,time_zone\n";
+  Files files = SmallCommunity();
+  files["community.csv"] = header + "r,R,480,Asia/Shanghai\n";
+  absl::StatusOr<Community> named = ReadCommunityDir(Write(files));
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(named->time_zone, "Asia/Shanghai");
+  // Written with its zone, read back the same.
+  ASSERT_TRUE(WriteCommunityDir(*named, root_ / "copy").ok());
+  EXPECT_THAT(ReadFiles(root_ / "copy").at("community.csv"),
+              HasSubstr("time_zone\nr,R,480,Asia/Shanghai\n"));
+  EXPECT_EQ(ReadCommunityDir(root_ / "copy")->time_zone, "Asia/Shanghai");
+
+  files["community.csv"] = header + "r,R,480,\n";
+  EXPECT_EQ(ReadCommunityDir(Write(files))->time_zone, "");
+
+  files["community.csv"] = header + "r,R,480,Asia/Atlantis\n";
+  EXPECT_THAT(ReadCommunityDir(Write(files)).status().message(),
+              HasSubstr("community.csv:2: column time_zone: time zone 'Asia/Atlantis' is not "
+                        "one tzdata knows"));
+  files["community.csv"] = "community_id,name,utc_offset_minutes,zone\nr,R,480,Asia/Shanghai\n";
+  EXPECT_THAT(ReadCommunityDir(Write(files)).status().message(),
+              HasSubstr("community.csv:1: header column 4 must be 'time_zone'"));
+  files["community.csv"] = header.substr(0, header.size() - 1) + ",more\nr,R,480,,x\n";
+  EXPECT_THAT(ReadCommunityDir(Write(files)).status().message(),
+              HasSubstr("header has 5 columns; expected at most "
+                        "'community_id,name,utc_offset_minutes,time_zone'"));
+}
+
 TEST_F(CommunityCsvTest, LineNumbersArePhysicalLines) {
   // A quoted name over three lines pushes the bad row to line 7.
   const absl::Status status = ReadWith("compounds.csv",

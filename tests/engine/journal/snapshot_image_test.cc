@@ -125,7 +125,8 @@ TEST(CommunityImageTest, RoundTripsToTheSameCommunity) {
   for (const std::string id : {"tc", "a-community-with-a-long-id"}) {
     Shape shape = TestShape(id);
     shape.sites = 2;
-    const Community community = MakeCommunity(shape);
+    Community community = MakeCommunity(shape);
+    community.time_zone = "Asia/Shanghai";
     std::string image;
     journal::EncodeCommunityImage(community, &image);
     ASSERT_EQ(*journal::TypeOf(image), journal::RecordType::kCommunityImage);
@@ -140,6 +141,24 @@ TEST(CommunityImageTest, RoundTripsToTheSameCommunity) {
     journal::EncodeCommunityImage(*decoded, &again);
     EXPECT_EQ(again, image);
   }
+}
+
+// A snapshot written before time zones (version 1: no zone after the
+// staff) still reads, with the fixed offset.
+TEST(CommunityImageTest, AnImageFromBeforeTimeZonesStillReads) {
+  Community community = MakeCommunity(TestShape("tc"));
+  community.time_zone = "";
+  std::string image;
+  journal::EncodeCommunityImage(community, &image);
+  image.pop_back();  // the empty zone's length byte
+  image[1] = static_cast<char>(journal::kCommunityImageVersionBeforeZones);  // after the type
+  absl::StatusOr<Community> decoded = journal::DecodeCommunityImage(image);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->time_zone, "");
+  EXPECT_EQ(decoded->residents.size(), community.residents.size());
+  // A current image without its zone is damaged, not old.
+  image[1] = static_cast<char>(journal::kCommunityImageVersion);
+  EXPECT_EQ(journal::DecodeCommunityImage(image).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(CommunityImageTest, ATruncatedImageIsDataLossAtEveryLength) {

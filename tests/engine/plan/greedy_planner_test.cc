@@ -108,6 +108,23 @@ TEST(GreedyPlannerTest, NoWaveBeforeTheSiteOpens) {
   for (const UnitAssignment& a : plan->assignments) EXPECT_GE(a.wave, 4);
 }
 
+// Opening hours are the community's local time: named zone first. The
+// round starts at 07:00 UTC, which is 15:00 in Shanghai; sites open
+// 07:00-17:00 local, so four waves have room and the rest none.
+TEST(GreedyPlannerTest, OpeningHoursAreReadInTheCommunitysTimeZone) {
+  Shape shape;
+  shape.opens_at_minute = 7 * 60;
+  shape.closes_at_minute = 17 * 60;
+  Community community = MakeCommunity(shape);
+  community.time_zone = "Asia/Shanghai";  // utc_offset_minutes stays 0: ignored
+  const RoundLayout layout({&community});
+  absl::StatusOr<Plan> plan = GreedyPlanner().MakePlan(layout, TestRound(), {110, 0.85});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (int w = 0; w < 4; ++w) EXPECT_GT(plan->cell_capacity[plan->cell(0, w)], 0) << w;
+  for (int w = 4; w < 16; ++w) EXPECT_EQ(plan->cell_capacity[plan->cell(0, w)], 0) << w;
+  for (const UnitAssignment& a : plan->assignments) EXPECT_LT(a.wave, 4);
+}
+
 TEST(GreedyPlannerTest, DoorToDoorAndExemptAreNotGivenASite) {
   Shape shape;
   shape.mobility_limited_every = 5;  // residents 5, 10, 15, 20
