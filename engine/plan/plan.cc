@@ -31,6 +31,10 @@ absl::Status ValidatePlanOptions(const PlanOptions& options) {
         "walking_m_per_wave ", options.walking_m_per_wave, " must be between 0 (fewest waves "
         "first) and 1e12 resident-metres of walking one more wave is worth"));
   }
+  if (options.max_waves < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_waves ", options.max_waves, " must be 0 (every wave) or more"));
+  }
   if (options.threads < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("threads ", options.threads, " must be 0 (one per core) or more"));
@@ -84,9 +88,10 @@ std::vector<int32_t> ComputeCellCapacities(const RoundLayout& layout, const Roun
     const int desks = layout.site(site).desks;
     for (int w = 0; w < waves; ++w) {
       const size_t cell = size_t{site} * waves + w;
-      const int open = options.cell_desk_caps.empty()
-                           ? desks
-                           : std::min(desks, static_cast<int>(options.cell_desk_caps[cell]));
+      int open = options.cell_desk_caps.empty()
+                     ? desks
+                     : std::min(desks, static_cast<int>(options.cell_desk_caps[cell]));
+      if (options.max_waves > 0 && w >= options.max_waves) open = 0;  // past the finish
       capacity[cell] = CellCapacity(layout, config, options, site, w, open);
     }
   }

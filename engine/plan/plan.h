@@ -51,6 +51,9 @@ struct PlanOptions {
   // empty: every desk. Set by PlanWithinStaff (staffed_planning.h) to the
   // desks the staff can open; REQUIRES: empty or one per cell.
   std::vector<int32_t> cell_desk_caps;
+  // Only the first `max_waves` waves take anyone (a round that must finish
+  // by a time: engine/plan/finish_by.h); 0: every wave of the round.
+  int max_waves = 0;
 };
 
 inline constexpr int kMaxNearestSites = 64;
