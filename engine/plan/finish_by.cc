@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "engine/model/local_time.h"
 
 namespace swabwave::engine::plan {
 
@@ -65,6 +66,72 @@ absl::Status DescribeNeeds(const RoundLayout& layout, const RoundConfig& config,
   return absl::OkStatus();
 }
 
+// Not even every desk: the same sites with more desks, each added where a
+// desk serves most by then, until a plan fits in the waves allowed (a few
+// tries, each adding half as many again). Fills `advice` from the plan that
+// fits, as if those desks were there; extra_desks is how many it took.
+absl::Status WithMoreDesks(const Planner& planner, const RoundLayout& layout,
+                           const RoundConfig& config, const PlanOptions& options,
+                           const StaffingRequest& staffing, const ServedByThen& served,
+                           FinishAdvice& advice) {
+  std::vector<uint32_t> order;  // sites a desk serves most at, best first
+  for (uint32_t s = 0; s < layout.site_count(); ++s) {
+    if (layout.site(s).desks > 0 && served.per_site[s] > 0) order.push_back(s);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return served.per_site[a] * layout.site(b).desks > served.per_site[b] * layout.site(a).desks;
+  });
+  if (order.empty()) return absl::OkStatus();  // no site serves anyone by then
+  std::vector<Community> grown;
+  grown.reserve(layout.community_count());
+  for (uint32_t c = 0; c < layout.community_count(); ++c) grown.push_back(layout.community(c));
+  std::vector<const Community*> pointers;
+  for (const Community& c : grown) pointers.push_back(&c);
+
+  PlanOptions every_desk = options;
+  every_desk.cell_desk_caps.clear();
+  every_desk.max_waves = advice.waves_allowed;
+  constexpr int kTries = 6;
+  for (int attempt = 0, extra = advice.extra_desks; attempt < kTries;
+       ++attempt, extra += std::max(1, extra / 2)) {
+    int added = 0;
+    for (uint32_t s : order) {  // back to the sites' own desks
+      const RoundLayout::Local at = layout.LocateSite(s);
+      grown[at.community].sites[at.id].desks = layout.site(s).desks;
+    }
+    // Round robin over the best sites first, skipping those at their most.
+    for (size_t next = 0, full = 0; added < extra && full < order.size();
+         next = (next + 1) % order.size()) {
+      const RoundLayout::Local at = layout.LocateSite(order[next]);
+      int& desks = grown[at.community].sites[at.id].desks;
+      if (desks >= kMaxDesksPerSite) {
+        ++full;
+        continue;
+      }
+      full = 0;
+      ++desks;
+      ++added;
+    }
+    const RoundLayout bigger(pointers);
+    absl::StatusOr<Plan> plan = planner.MakePlan(bigger, config, every_desk);
+    if (!plan.ok() && !absl::IsResourceExhausted(plan.status())) return plan.status();
+    if (!plan.ok()) {
+      if (added < extra) break;  // every site at its most desks
+      continue;
+    }
+    advice.extra_desks = added;
+    advice.met_with_more_desks = true;
+    if (absl::Status s = DescribeNeeds(bigger, config, options, *plan, staffing, advice); !s.ok()) {
+      return s;
+    }
+    for (FinishAdvice::SiteNeed& need : advice.sites) {
+      need.desks_on_hand = layout.site(need.site).desks;  // what there is today
+    }
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<FinishAdvice> AdviseFinish(const Planner& planner, const RoundLayout& layout,
@@ -75,10 +142,10 @@ absl::StatusOr<FinishAdvice> AdviseFinish(const Planner& planner, const RoundLay
   advice.finish_by = finish_by;
   advice.waves_allowed = WavesEndingBy(config, finish_by);
   if (advice.waves_allowed == 0) {
+    const absl::TimeZone zone = ZoneOf(layout.community(0));  // as people read it
     return absl::InvalidArgumentError(absl::StrCat(
-        "finish_by ", absl::FormatTime("%Y-%m-%d %H:%M UTC", finish_by, absl::UTCTimeZone()),
-        " is before round ", config.id, "'s first wave ends (",
-        absl::FormatTime("%Y-%m-%d %H:%M UTC", config.WaveEnd(0), absl::UTCTimeZone()),
+        "finish_by ", absl::FormatTime("%Y-%m-%d %H:%M %Ez", finish_by, zone), " is before round ",
+        config.id, "'s first wave ends (", absl::FormatTime("%H:%M", config.WaveEnd(0), zone),
         "): nothing can be done by then"));
   }
   for (uint32_t s = 0; s < layout.site_count(); ++s) advice.desks_on_hand += layout.site(s).desks;
@@ -131,6 +198,13 @@ absl::StatusOr<FinishAdvice> AdviseFinish(const Planner& planner, const RoundLay
                                                          short_by, 1)) /
                                                      best_per_desk)))
             : 0;
+    if (advice.extra_desks > 0) {
+      if (absl::Status s =
+              WithMoreDesks(planner, layout, config, options, staffing, served, advice);
+          !s.ok()) {
+        return s;
+      }
+    }
   }
 
   // 3. Within the staff on hand: the earliest finish it allows.

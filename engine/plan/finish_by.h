@@ -15,8 +15,9 @@
 //   3. within the staff on hand (PlanWithinStaff): its waves, so the
 //      earliest finish the staff allow;
 //   4. when even every desk cannot finish by then: how many people every
-//      desk serves by then against those due, and about how many more
-//      desks would.
+//      desk serves by then against those due, and a plan of the same sites
+//      with more desks (added where a desk serves most by then) that fits,
+//      with its staff as in 2.
 //
 // Thread-safety: a pure function of its arguments.
 #ifndef SWABWAVE_ENGINE_PLAN_FINISH_BY_H_
@@ -64,10 +65,16 @@ struct FinishAdvice {
   int desks_on_hand = 0;        // every site's desks
   Headcount headcount;          // needed under the gear rules, and on hand
 
-  // When not even every desk finishes by then.
+  // When not even every desk finishes by then: how far short, and the
+  // desks to add (where a desk serves most by then) for a plan that fits.
+  // With met_with_more_desks, `sites`, the desk counts and `headcount`
+  // above describe that plan (desks_on_hand: today's), as if the desks
+  // were there; without it (every site at its most desks), extra_desks is
+  // the estimate short / the best site's people a desk by then.
   int64_t due_at_sites = 0;
   int64_t served_by_then = 0;  // people every desk can serve by finish_by
-  int extra_desks = 0;         // about this many more desks would
+  int extra_desks = 0;
+  bool met_with_more_desks = false;
 };
 
 // INVALID_ARGUMENT when finish_by is not after the end of the round's

@@ -41,6 +41,7 @@ uint32_t RolesThatMayCall(Rpc rpc) {
     case Rpc::kForecastRound:
     case Rpc::kGetRoster:
     case Rpc::kListDoorToDoorRoutes:
+    case Rpc::kAdviseFinish:
     // ProgressService: the command center's.
     case Rpc::kGetProgress:
     case Rpc::kListUntested:

@@ -11,7 +11,8 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
     "ImportCommunity", "CreateRound",    "GetRound",    "ListRounds",   "PlanRound",    "GetPlan",
     "ListAssignments", "ListDoorToDoor", "OpenRound",   "CloseRound",   "OpenTube",     "CheckIn",
     "CheckInStream",   "SealTube",       "GetProgress", "ListUntested", "WatchProgress",
-    "ReplanRound",     "ForecastRound",  "GetRoster",   "ListDoorToDoorRoutes", "RecordVisit"};
+    "ReplanRound",     "ForecastRound",  "GetRoster",   "ListDoorToDoorRoutes", "RecordVisit",
+    "AdviseFinish"};
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",

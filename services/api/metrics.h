@@ -46,6 +46,7 @@ enum class Rpc : uint8_t {
   kGetRoster,
   kListDoorToDoorRoutes,
   kRecordVisit,
+  kAdviseFinish,
   kCount,
 };
 

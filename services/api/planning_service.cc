@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/forecast/forecast.h"
+#include "engine/model/local_time.h"
 #include "engine/model/names.h"
-#include "engine/plan/flow_planner.h"
-#include "engine/plan/greedy_planner.h"
 #include "services/api/forecast_convert.h"
+#include "services/api/plan_options_convert.h"
 #include "services/api/staffing_convert.h"
 #include "services/api/import_reactor.h"
 #include "services/api/proto_convert.h"
@@ -80,32 +80,6 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
   if (r.door_to_door_teams() != 0) config.door_to_door_teams = r.door_to_door_teams();
   if (absl::Status s = engine::ValidateRoundConfig(config); !s.ok()) return s;
   return config;
-}
-
-engine::plan::PlanOptions PlanOptionsFromProto(const v1::PlanOptions& o) {
-  engine::plan::PlanOptions options;
-  if (o.per_desk_rate_per_hour() != 0) options.per_desk_rate_per_hour = o.per_desk_rate_per_hour();
-  if (o.utilization() != 0) options.utilization = o.utilization();
-  if (o.nearest_sites() != 0) options.nearest_sites = o.nearest_sites();
-  options.walking_m_per_wave = o.walking_m_per_wave();
-  return options;
-}
-
-// INVALID_ARGUMENT for a planner this server does not know (proto3 keeps
-// unknown enum numbers).
-absl::Status CheckPlanner(const v1::PlanOptions& o) {
-  if (v1::Planner_IsValid(o.planner())) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("options.planner ", o.planner(),
-                   " is not a planner: use PLANNER_OPTIMAL (the default) or PLANNER_GREEDY"));
-}
-
-// The optimal planner unless the request asks for the first one.
-const engine::plan::Planner& PlannerFor(const v1::PlanOptions& o) {
-  static const engine::plan::FlowPlanner optimal;
-  static const engine::plan::GreedyPlanner greedy;
-  if (o.planner() == v1::PLANNER_GREEDY) return greedy;
-  return optimal;
 }
 
 }  // namespace
@@ -184,9 +158,13 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
         absl::Status valid = CheckRequestId(r.request_id());
         absl::StatusOr<engine::Round*> round = call.LookUpRound();
         if (valid.ok()) valid = round.status();
-        const engine::plan::PlanOptions options = PlanOptionsFromProto(r.options());
+        engine::plan::PlanOptions options = PlanOptionsFromProto(r.options());
         if (valid.ok()) valid = engine::plan::ValidatePlanOptions(options);
         if (valid.ok()) valid = CheckPlanner(r.options());
+        if (valid.ok()) {
+          valid = ApplyFinishBy(r.options(), (*round)->config(),
+                                engine::ZoneOf((*round)->layout().community(0)), options);
+        }
         absl::StatusOr<engine::plan::StaffingRequest> staffing =
             valid.ok() ? StaffingRequestFromProto(**round, r.options().staffing())
                        : absl::StatusOr<engine::plan::StaffingRequest>(valid);
@@ -195,6 +173,13 @@ grpc::ServerUnaryReactor* PlanningService::PlanRound(grpc::CallbackServerContext
           call.RunIdempotent("PlanRound", [&] {
             absl::StatusOr<std::shared_ptr<const engine::plan::Plan>> plan =
                 round->MakePlan(PlannerFor(call.request().options()), options, staffing);
+            if (!plan.ok() && options.max_waves > 0 && absl::IsResourceExhausted(plan.status())) {
+              // A deadline the sites or staff cannot meet: say what would.
+              return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+                  "round ", round->config().id, " cannot finish in the ", options.max_waves,
+                  " waves before options.finish_by: ", plan.status().message(),
+                  " (AdviseFinish, `swabwave finish-by`, says what finishing by then takes)")));
+            }
             if (!plan.ok()) return ToGrpcStatus(plan.status());
             *call.response()->mutable_summary() = PlanSummaryToProto(round->layout(), **plan);
             spdlog::info("planned round {}: {} waves (bound {}, {} with every desk), {} due at "

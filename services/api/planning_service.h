@@ -31,7 +31,8 @@ using PlanningServiceBase =
                 v1::PlanningService::WithRawCallbackMethod_ReplanRound,
                 v1::PlanningService::WithRawCallbackMethod_ForecastRound,
                 v1::PlanningService::WithRawCallbackMethod_GetRoster,
-                v1::PlanningService::WithRawCallbackMethod_ListDoorToDoorRoutes>;
+                v1::PlanningService::WithRawCallbackMethod_ListDoorToDoorRoutes,
+                v1::PlanningService::WithRawCallbackMethod_AdviseFinish>;
 
 class PlanningService final : public PlanningServiceBase {
  public:
@@ -63,6 +64,10 @@ class PlanningService final : public PlanningServiceBase {
   grpc::ServerUnaryReactor* ListDoorToDoorRoutes(grpc::CallbackServerContext* ctx,
                                                  const grpc::ByteBuffer* request,
                                                  grpc::ByteBuffer* response) override;
+  // In advise_finish.cc.
+  grpc::ServerUnaryReactor* AdviseFinish(grpc::CallbackServerContext* ctx,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* ctx,
                                     const grpc::ByteBuffer* request,
                                     grpc::ByteBuffer* response) override;

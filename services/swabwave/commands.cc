@@ -221,30 +221,27 @@ int RoundClose(const Options& options, const std::string& round) {
   return 0;
 }
 
-int Plan(const Options& options, const std::string& round) {
-  Client client(options.client);
-  v1::PlanRoundRequest request;
-  request.set_request_id(Client::NewRequestId("plan"));
-  request.set_round(RoundArg(round));
-  request.mutable_options()->set_per_desk_rate_per_hour(options.rate);
-  request.mutable_options()->set_utilization(options.utilization);
-  request.mutable_options()->set_nearest_sites(options.nearest_sites);
+int PlanOptionsFromFlags(const Options& options, absl::string_view command,
+                         v1::PlanOptions* out) {
+  out->set_per_desk_rate_per_hour(options.rate);
+  out->set_utilization(options.utilization);
+  out->set_nearest_sites(options.nearest_sites);
   if (options.planner == "greedy") {
-    request.mutable_options()->set_planner(v1::PLANNER_GREEDY);
+    out->set_planner(v1::PLANNER_GREEDY);
   } else if (options.planner.empty() || options.planner == "optimal") {
-    request.mutable_options()->set_planner(v1::PLANNER_OPTIMAL);
+    out->set_planner(v1::PLANNER_OPTIMAL);
   } else {
-    std::cerr << "swabwave plan: --planner must be optimal or greedy\n";
+    std::cerr << "swabwave " << command << ": --planner must be optimal or greedy\n";
     return 2;
   }
-  request.mutable_options()->set_walking_m_per_wave(options.walking_m_per_wave);
-  v1::StaffingOptions* staffing = request.mutable_options()->mutable_staffing();
+  out->set_walking_m_per_wave(options.walking_m_per_wave);
+  v1::StaffingOptions* staffing = out->mutable_staffing();
   if (options.staffing == "within") {
     staffing->set_mode(v1::STAFFING_MODE_WITHIN_STAFF);
   } else if (options.staffing == "every-desk") {
     staffing->set_mode(v1::STAFFING_MODE_EVERY_DESK);
   } else if (!options.staffing.empty()) {
-    std::cerr << "swabwave plan: --staffing must be within or every-desk\n";
+    std::cerr << "swabwave " << command << ": --staffing must be within or every-desk\n";
     return 2;
   }
   if (options.max_in_gear != absl::ZeroDuration()) {
@@ -253,6 +250,27 @@ int Plan(const Options& options, const std::string& round) {
   if (options.rest != absl::ZeroDuration()) ToProto(options.rest, staffing->mutable_rest());
   if (options.gear_change != absl::ZeroDuration()) {
     ToProto(options.gear_change, staffing->mutable_gear_change());
+  }
+  return 0;
+}
+
+int Plan(const Options& options, const std::string& round) {
+  Client client(options.client);
+  v1::PlanRoundRequest request;
+  request.set_request_id(Client::NewRequestId("plan"));
+  request.set_round(RoundArg(round));
+  if (int bad = PlanOptionsFromFlags(options, "plan", request.mutable_options()); bad != 0) {
+    return bad;
+  }
+  if (!options.by.empty()) {
+    // --by: only the waves that end by then (the plan that meets it).
+    v1::Round about;
+    if (const grpc::Status status = FetchRound(client, round, &about); !status.ok()) {
+      return Fail(status, "plan");
+    }
+    absl::StatusOr<absl::Time> by = ParseFinishBy(options.by, about);
+    if (!by.ok()) return Fail(by.status(), "plan --by");
+    ToProto(*by, request.mutable_options()->mutable_finish_by());
   }
   v1::PlanRoundResponse response;
   const absl::Time start = absl::Now();

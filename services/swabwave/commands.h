@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/swabwave/client.h"
+#include "swabwave/v1/planning.pb.h"
 
 namespace swabwave::services::cli {
 
@@ -38,6 +41,7 @@ struct Options {
   absl::Duration rest;
   absl::Duration gear_change;
   double walking_m_per_wave = 0;
+  std::string by;  // plan, finish-by: when the round must be done
   // routes
   int teams = 0;
   absl::Duration per_visit;
@@ -71,6 +75,19 @@ int RoundList(const Options& options);
 int RoundOpen(const Options& options, const std::string& round);
 int RoundClose(const Options& options, const std::string& round);
 int Plan(const Options& options, const std::string& round);
+// What finishing the round by --by takes (AdviseFinish): the earliest
+// finish with every desk open and with the staff on hand, the desks and
+// staff the deadline needs, or how far short every desk falls. Exit 0
+// when the staff on hand finish in time, 4 when they do not.
+int FinishBy(const Options& options, const std::string& round);
+// The plan flags (--rate, --planner, --staffing, gear rules) into `out`;
+// 0, or 2 after saying which flag is wrong.
+int PlanOptionsFromFlags(const Options& options, absl::string_view command,
+                         v1::PlanOptions* out);
+// --by: RFC 3339, or HH:MM in the round's time zone (the first such time
+// after the round starts). INVALID_ARGUMENT saying what it reads.
+[[nodiscard]] absl::StatusOr<absl::Time> ParseFinishBy(const std::string& text,
+                                                       const v1::Round& round);
 int Schedule(const Options& options, const std::string& round);
 // Forecasts the round's plan (--replications, --seed, --rate, --crowding_limit)
 // and prints the completion, a table of sites and the crowded waves.

@@ -3,7 +3,8 @@
 //   swabwave generate --preset kangcheng --out DIR
 //   swabwave import DIR
 //   swabwave round create --round_id R --communities kangcheng --start 2026-11-27T07:00:00+08:00
-//   swabwave plan R
+//   swabwave plan R [--by 12:00]
+//   swabwave finish-by R --by 12:00
 //   swabwave round open R
 //   swabwave schedule R [--community C --building B] [--csv FILE]
 //   swabwave replan R --from_wave 6 --changes s3=0,s4=2 [--csv FILE]
@@ -66,6 +67,9 @@ ABSL_FLAG(std::string, changes, "", "replan: SITE=DESKS,... (0 desks closes the 
 ABSL_FLAG(std::string, placement, "",
           "replan: where the displaced go when no site has room in their wave: earliest-wave "
           "(the default: the round ends soonest) or nearest-site (the shortest walk)");
+ABSL_FLAG(std::string, by, "",
+          "plan, finish-by: when the round must be done: RFC 3339, or HH:MM in the round's time "
+          "zone (the first such time after the round starts)");
 ABSL_FLAG(std::string, level, "community",
           "progress: community, compound, building, site, wave or team");
 ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
@@ -92,7 +96,8 @@ constexpr char kUsage[] =
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
     "                  [--staffing within|every-desk] [--max_in_gear 2h] [--rest 30m]\n"
-    "                  [--gear_change 15m] [--walking_m_per_wave M]\n"
+    "                  [--gear_change 15m] [--walking_m_per_wave M] [--by TIME]\n"
+    "  swabwave finish-by R --by 12:00|RFC3339 [the plan flags]\n"
     "  swabwave roster R [--csv FILE]\n"
     "  swabwave routes R [--teams 2] [--per_visit 10m] [--csv FILE]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
@@ -100,7 +105,7 @@ constexpr char kUsage[] =
     "                    [--placement earliest-wave|nearest-site] [--csv FILE]\n"
     "  swabwave forecast R [--replications 100] [--seed 1] [--rate 110] [--crowding_limit 30]\n"
     "  swabwave door-to-door R\n"
-    "  swabwave progress R [--level community|compound|building|site|wave]\n"
+    "  swabwave progress R [--level community|compound|building|site|wave|team]\n"
     "  swabwave untested R [--community C [--building B]] [--limit N]\n"
     "  swabwave watch R [--interval 1s]\n"
     "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
@@ -147,6 +152,7 @@ int main(int argc, char** argv) {
   o.rest = absl::GetFlag(FLAGS_rest);
   o.gear_change = absl::GetFlag(FLAGS_gear_change);
   o.walking_m_per_wave = absl::GetFlag(FLAGS_walking_m_per_wave);
+  o.by = absl::GetFlag(FLAGS_by);
   o.teams = absl::GetFlag(FLAGS_teams);
   o.per_visit = absl::GetFlag(FLAGS_per_visit);
   o.replications = absl::GetFlag(FLAGS_replications);
@@ -193,6 +199,7 @@ int main(int argc, char** argv) {
   const std::string* round = round_arg(1);
   if (round == nullptr) return Usage(command + " needs a round id");
   if (command == "plan") return cli::Plan(o, *round);
+  if (command == "finish-by") return cli::FinishBy(o, *round);
   if (command == "schedule") return cli::Schedule(o, *round);
   if (command == "replan") return cli::Replan(o, *round);
   if (command == "forecast") return cli::Forecast(o, *round);

@@ -157,6 +157,12 @@ void WriteRequestSeeds(const fs::path& dir) {
   routes.set_page_size(1);
   write(Rpc::kListDoorToDoorRoutes, 0, {routes.SerializeAsString()});
 
+  v1::AdviseFinishRequest finish;
+  finish.set_round(open);
+  finish.mutable_finish_by()->set_seconds(1795762800 + 4 * 3600);
+  finish.mutable_options()->set_utilization(0.9);
+  write(Rpc::kAdviseFinish, 0, {finish.SerializeAsString()});
+
   v1::RecordVisitRequest visit;
   visit.set_request_id("visit-1");
   visit.set_round(open);

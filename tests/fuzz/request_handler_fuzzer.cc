@@ -378,6 +378,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(planning, GetRoster);
     case Rpc::kListDoorToDoorRoutes:
       return SWABWAVE_UNARY(planning, ListDoorToDoorRoutes);
+    case Rpc::kAdviseFinish:
+      return SWABWAVE_UNARY(planning, AdviseFinish);
     case Rpc::kGetPlan:
       return SWABWAVE_UNARY(planning, GetPlan);
     case Rpc::kListAssignments:

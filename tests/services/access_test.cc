@@ -191,6 +191,14 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::ListDoorToDoorRoutesResponse response;
     return c.planning().ListDoorToDoorRoutes(context.get(), request, &response);
   };
+  calls["AdviseFinish"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::AdviseFinishRequest request;
+    request.set_round("rounds/r");
+    ToProto(absl::Now() + absl::Hours(4), request.mutable_finish_by());
+    v1::AdviseFinishResponse response;
+    return c.planning().AdviseFinish(context.get(), request, &response);
+  };
   calls["GetPlan"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetPlanRequest request;

@@ -283,5 +283,112 @@ TEST_F(StaffingServiceTest, RoutesVisitEveryDoorToDoorResidentOnce) {
   EXPECT_EQ(visited.size(), listed.size()) << "a resident visited twice";
 }
 
+// ------------------------------------------------------------ finish by a time
+
+v1::AdviseFinishResponse Advise(Client& client, absl::Duration after_start,
+                                grpc::Status* status) {
+  v1::AdviseFinishRequest request;
+  request.set_round("rounds/r");
+  ToProto(kRoundStart + after_start, request.mutable_finish_by());
+  v1::AdviseFinishResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  *status = client.planning().AdviseFinish(&context, request, &response);
+  return response;
+}
+
+// Every desk does it in one wave; the two pairs on hand open two desks at
+// a time and need longer. The advice says both, and what one wave takes.
+TEST_F(StaffingServiceTest, AdviseFinishSaysWhatADeadlineTakesAndWhenTheStaffOnHandFinish) {
+  ASSERT_NO_FATAL_FAILURE(Start(ShortStaffedSpec()));
+  grpc::Status status;
+  v1::AdviseFinishResponse advice = Advise(*client_, absl::Minutes(30), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(advice.waves_allowed(), 1);
+  EXPECT_EQ(advice.waves_every_desk(), 1);
+  EXPECT_TRUE(advice.met_with_every_desk());
+  EXPECT_EQ(FromProto(advice.finish_every_desk()), kRoundStart + absl::Minutes(30));
+  EXPECT_EQ(advice.sites_size(), 2);
+  EXPECT_EQ(advice.desks_on_hand(), 8);
+  EXPECT_GT(advice.desks_open(), 2);
+  EXPECT_GT(advice.headcount().samplers_needed(), advice.headcount().samplers_on_hand());
+  EXPECT_EQ(advice.headcount().samplers_on_hand(), 2);
+  ASSERT_TRUE(advice.planned_on_hand()) << advice.on_hand_error();
+  EXPECT_GT(advice.waves_on_hand(), 1);
+  EXPECT_FALSE(advice.met_on_hand());
+  EXPECT_EQ(FromProto(advice.finish_on_hand()),
+            kRoundStart + advice.waves_on_hand() * absl::Minutes(30));
+
+  // By the time the staff on hand finish, they meet it.
+  advice = Advise(*client_, advice.waves_on_hand() * absl::Minutes(30), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(advice.met_on_hand());
+
+  // The plan that meets one wave needs every desk; within the staff it is
+  // refused with the way out, and nothing is planned.
+  v1::PlanOptions options;
+  ToProto(kRoundStart + absl::Minutes(30), options.mutable_finish_by());
+  options.mutable_staffing()->set_mode(v1::STAFFING_MODE_WITHIN_STAFF);
+  status = PlanWith(options);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("cannot finish in the 1 waves before options.finish_by"));
+  EXPECT_THAT(status.error_message(), HasSubstr("`swabwave finish-by`"));
+  options.mutable_staffing()->set_mode(v1::STAFFING_MODE_EVERY_DESK);
+  v1::PlanSummary summary;
+  status = PlanWith(options, &summary);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(summary.waves_used(), 1);
+}
+
+TEST_F(StaffingServiceTest, AdviseFinishPastEveryDeskSaysHowFarShort) {
+  CommunitySpec spec = ShortStaffedSpec();
+  spec.buildings = 60;  // 720 residents: two waves with every desk (187 a site a wave)
+  ASSERT_NO_FATAL_FAILURE(Start(spec));
+  grpc::Status status;
+  const v1::AdviseFinishResponse advice = Advise(*client_, absl::Minutes(30), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(advice.waves_every_desk(), 2);
+  EXPECT_FALSE(advice.met_with_every_desk());
+  EXPECT_FALSE(advice.met_on_hand());
+  EXPECT_EQ(advice.due_at_sites(), 720);
+  EXPECT_EQ(advice.served_by_then(), 2 * 187);
+  // 346 short at 46.75 a desk: at least 8 more, spread over both sites.
+  EXPECT_TRUE(advice.met_with_more_desks());
+  EXPECT_GE(advice.extra_desks(), 8);
+  ASSERT_EQ(advice.sites_size(), 2);
+  EXPECT_EQ(advice.sites(0).desks_on_hand(), 4);
+  EXPECT_EQ(advice.desks_on_hand(), 8);
+  EXPECT_GT(advice.desks_open(), 8);
+  EXPECT_GT(advice.headcount().samplers_needed(), advice.headcount().samplers_on_hand());
+}
+
+TEST_F(StaffingServiceTest, AdviseFinishRefusesWhatItCannotAnswer) {
+  ASSERT_NO_FATAL_FAILURE(Start(ShortStaffedSpec()));
+  grpc::Status status;
+  Advise(*client_, absl::Minutes(29), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("is before round r's first wave ends"));
+
+  v1::AdviseFinishRequest request;
+  request.set_round("rounds/r");
+  v1::AdviseFinishResponse response;
+  status = client_->planning().AdviseFinish(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("finish_by is required"));
+
+  v1::PlanOptions options;
+  ToProto(kRoundStart + absl::Minutes(10), options.mutable_finish_by());
+  status = PlanWith(options);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("options.finish_by"));
+
+  ASSERT_TRUE(PlanWith(v1::PlanOptions()).ok());
+  ASSERT_TRUE(Open("r").ok());
+  Advise(*client_, absl::Hours(2), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("round r is open"));
+}
+
 }  // namespace
 }  // namespace swabwave::services

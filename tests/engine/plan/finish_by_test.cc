@@ -78,7 +78,32 @@ TEST(FinishByTest, PastWhatEveryDeskCanDoItSaysHowFarShortAndHowManyDesksMore) {
   EXPECT_FALSE(advice->met_on_hand);
   EXPECT_EQ(advice->due_at_sites, 240);
   EXPECT_EQ(advice->served_by_then, 2 * 93);
-  EXPECT_EQ(advice->extra_desks, 1);  // 54 short, 93 a desk by then
+  // 54 short, 93 a desk by then: one more desk, and a plan with it fits.
+  EXPECT_EQ(advice->extra_desks, 1);
+  EXPECT_TRUE(advice->met_with_more_desks);
+  ASSERT_EQ(advice->sites.size(), 1u);
+  EXPECT_EQ(advice->sites[0].desks_open, 3);
+  EXPECT_EQ(advice->sites[0].desks_on_hand, 2);  // today's
+  EXPECT_EQ(advice->desks_on_hand, 2);
+  EXPECT_GE(advice->headcount.samplers_needed, 3);
+}
+
+TEST(FinishByTest, PastWhatTheSitesCanHoldItSaysSo) {
+  // 240 residents in the first wave, which the site is open for its last
+  // minute only: 1.56 people a desk, so even the 64 desks a site may have
+  // serve 99. The advice says how many desks that would take, past them.
+  Shape shape;
+  shape.buildings = 20;
+  shape.opens_at_minute = 7 * 60 + 29;  // the round starts 07:00 UTC
+  Community community = MakeCommunity(shape);
+  const RoundLayout layout({&community});
+  absl::StatusOr<FinishAdvice> advice = AdviseFinish(
+      FlowPlanner(), layout, TestRound(), PlanOptions{}, StaffingRequest{},
+      kRoundStart + absl::Minutes(30));
+  ASSERT_TRUE(advice.ok()) << advice.status();
+  EXPECT_FALSE(advice->met_with_every_desk);
+  EXPECT_FALSE(advice->met_with_more_desks);
+  EXPECT_GT(advice->extra_desks, kMaxDesksPerSite - 2);
   EXPECT_TRUE(advice->sites.empty());
 }
 
