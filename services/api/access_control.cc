@@ -46,6 +46,8 @@ uint32_t RolesThatMayCall(Rpc rpc) {
     case Rpc::kGetProgress:
     case Rpc::kListUntested:
     case Rpc::kWatchProgress:
+    case Rpc::kGetResidentHistory:
+    case Rpc::kListMissed:
       return kCommand;
     // CheckInService: the desks', a site's tablets' and the teams'.
     case Rpc::kOpenTube:

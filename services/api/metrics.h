@@ -47,6 +47,8 @@ enum class Rpc : uint8_t {
   kListDoorToDoorRoutes,
   kRecordVisit,
   kAdviseFinish,
+  kGetResidentHistory,
+  kListMissed,
   kCount,
 };
 

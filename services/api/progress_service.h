@@ -18,7 +18,9 @@ namespace swabwave::services {
 using ProgressServiceBase = WithMethods<v1::ProgressService::Service,
                                         v1::ProgressService::WithRawCallbackMethod_GetProgress,
                                         v1::ProgressService::WithRawCallbackMethod_ListUntested,
-                                        v1::ProgressService::WithRawCallbackMethod_WatchProgress>;
+                                        v1::ProgressService::WithRawCallbackMethod_WatchProgress,
+                                        v1::ProgressService::WithRawCallbackMethod_GetResidentHistory,
+                                        v1::ProgressService::WithRawCallbackMethod_ListMissed>;
 
 class ProgressService final : public ProgressServiceBase {
  public:
@@ -32,6 +34,13 @@ class ProgressService final : public ProgressServiceBase {
                                          grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchProgress(grpc::CallbackServerContext* ctx,
                                                             const grpc::ByteBuffer* request) override;
+  // In history_service.cc.
+  grpc::ServerUnaryReactor* GetResidentHistory(grpc::CallbackServerContext* ctx,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListMissed(grpc::CallbackServerContext* ctx,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

@@ -57,6 +57,8 @@ struct Options {
   std::string community;
   std::string building;
   std::string csv;
+  int last = 0;       // missed: the last N rounds
+  std::string pages;  // missed: a folder for the building captains' pages
   int64_t limit = 0;
   absl::Duration interval;
   // new-token
@@ -105,6 +107,11 @@ int Roster(const Options& options, const std::string& round);
 // --csv FILE writes one row per stop.
 int Routes(const Options& options, const std::string& round);
 int Progress(const Options& options, const std::string& round);
+// A resident's rounds: sampled where and when, missed, not due, visits.
+int History(const Options& options, const std::string& code);
+// Who in --community missed the last --last rounds they were due in, per
+// building; --csv FILE, and --pages DIR (a printable page per building).
+int Missed(const Options& options);
 int Untested(const Options& options, const std::string& round);
 int Watch(const Options& options, const std::string& round);
 // Makes a bearer token: prints it on stdout (once) and the line for the

@@ -14,6 +14,8 @@
 //   swabwave watch R
 //   swabwave door-to-door R
 //   swabwave round close R
+//   swabwave history CODE
+//   swabwave missed --community C --last 3 [--csv FILE] [--pages DIR]
 //   swabwave new-token --role tablet --site S --tokens_file FILE
 #include <iostream>
 #include <string>
@@ -70,9 +72,12 @@ ABSL_FLAG(std::string, placement, "",
 ABSL_FLAG(std::string, by, "",
           "plan, finish-by: when the round must be done: RFC 3339, or HH:MM in the round's time "
           "zone (the first such time after the round starts)");
+ABSL_FLAG(int, last, 3, "missed: the last N rounds a resident was due in");
+ABSL_FLAG(std::string, pages, "",
+          "missed: a folder to write a printable page per building into, for its captain");
 ABSL_FLAG(std::string, level, "community",
           "progress: community, compound, building, site, wave or team");
-ABSL_FLAG(std::string, community, "", "schedule/untested: only this community");
+ABSL_FLAG(std::string, community, "", "schedule/untested: only this community; missed: whose");
 ABSL_FLAG(std::string, building, "", "schedule/untested: only this building (needs --community)");
 ABSL_FLAG(std::string, csv, "",
           "schedule, replan: write the schedule (or the moved residents) as CSV to this file");
@@ -108,6 +113,8 @@ constexpr char kUsage[] =
     "  swabwave progress R [--level community|compound|building|site|wave|team]\n"
     "  swabwave untested R [--community C [--building B]] [--limit N]\n"
     "  swabwave watch R [--interval 1s]\n"
+    "  swabwave history CODE          (a resident's rounds)\n"
+    "  swabwave missed --community C [--last 3] [--csv FILE] [--pages DIR]\n"
     "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
     "  swabwave new-token --role tablet --site S [--token_rate N] [--tokens_file F]\n"
     "  swabwave new-token --role team --team COMMUNITY/N [--token_rate N] [--tokens_file F]\n"
@@ -164,6 +171,8 @@ int main(int argc, char** argv) {
   o.community = absl::GetFlag(FLAGS_community);
   o.building = absl::GetFlag(FLAGS_building);
   o.csv = absl::GetFlag(FLAGS_csv);
+  o.last = absl::GetFlag(FLAGS_last);
+  o.pages = absl::GetFlag(FLAGS_pages);
   o.limit = absl::GetFlag(FLAGS_limit);
   o.interval = absl::GetFlag(FLAGS_interval);
   o.role = absl::GetFlag(FLAGS_role);
@@ -184,6 +193,11 @@ int main(int argc, char** argv) {
     return cli::TokensCheck(args[2]);
   }
   if (command == "import") return cli::Import(o, {args.begin() + 1, args.end()});
+  if (command == "missed") return cli::Missed(o);
+  if (command == "history") {
+    if (args.size() != 2) return Usage("history needs one resident code");
+    return cli::History(o, args[1]);
+  }
   if (command == "round") {
     if (args.size() < 2) return Usage("round needs create, list, show, open or close");
     const std::string& verb = args[1];

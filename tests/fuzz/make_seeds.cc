@@ -163,6 +163,14 @@ void WriteRequestSeeds(const fs::path& dir) {
   finish.mutable_options()->set_utilization(0.9);
   write(Rpc::kAdviseFinish, 0, {finish.SerializeAsString()});
 
+  v1::GetResidentHistoryRequest history;
+  history.set_resident_code(swabwave::engine::testing::ResidentCode("tc", 3));
+  write(Rpc::kGetResidentHistory, 0, {history.SerializeAsString()});
+  v1::ListMissedRequest missed;
+  missed.set_community_id(swabwave::fuzz::kCommunity);
+  missed.set_last(2);
+  write(Rpc::kListMissed, 0, {missed.SerializeAsString()});
+
   v1::RecordVisitRequest visit;
   visit.set_request_id("visit-1");
   visit.set_round(open);

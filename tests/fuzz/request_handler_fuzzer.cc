@@ -404,6 +404,10 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(progress, GetProgress);
     case Rpc::kListUntested:
       return SWABWAVE_UNARY(progress, ListUntested);
+    case Rpc::kGetResidentHistory:
+      return SWABWAVE_UNARY(progress, GetResidentHistory);
+    case Rpc::kListMissed:
+      return SWABWAVE_UNARY(progress, ListMissed);
     case Rpc::kWatchProgress:
       return WatchProgress(world, input);
     case Rpc::kCount:

@@ -199,6 +199,21 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::AdviseFinishResponse response;
     return c.planning().AdviseFinish(context.get(), request, &response);
   };
+  calls["GetResidentHistory"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::GetResidentHistoryRequest request;
+    request.set_resident_code(testing::Code("tc", 1));
+    v1::GetResidentHistoryResponse response;
+    return c.progress().GetResidentHistory(context.get(), request, &response);
+  };
+  calls["ListMissed"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListMissedRequest request;
+    request.set_community_id("tc");
+    request.set_last(1);
+    v1::ListMissedResponse response;
+    return c.progress().ListMissed(context.get(), request, &response);
+  };
   calls["GetPlan"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetPlanRequest request;
@@ -361,9 +376,12 @@ TEST_F(AccessTest, EveryRoleAgainstEveryRpc) {
        }},
       {"command for another community", other_command_.token,
        [](const std::string& rpc) {
-         // It may list rounds (it sees none of tc's); everything else here
-         // is about tc.
-         return rpc == "ListRounds" ? Want::kAdmitted : Want::kPermissionDenied;
+         // It may list rounds (it sees none of tc's) and ask for a
+         // resident's history (NOT_FOUND: tc's rounds are not its, and
+         // PERMISSION_DENIED would say the code is someone's); everything
+         // else here is about tc.
+         return rpc == "ListRounds" || rpc == "GetResidentHistory" ? Want::kAdmitted
+                                                                   : Want::kPermissionDenied;
        }},
       {"tablet at tc-s0", tablet_.token,
        [](const std::string& rpc) {

@@ -24,6 +24,7 @@ using ::swabwave::services::testing::CommunitySpec;
 using ::swabwave::services::testing::Desk;
 using ::swabwave::services::testing::kRoundStart;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // 48 residents; every 5th mobility-limited, every 7th exempt (35 is both,
 // and exempt): exempt 7 14 21 28 35 42, door-to-door 5 10 15 20 25 30 40 45.
@@ -452,6 +453,100 @@ TEST_F(ProgressServiceTest, ManyWatchersEndByCancelOrClose) {
     }
   }
   ExpectCounts(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total(), 42, 5, 6, 7, "after");
+}
+
+// --------------------------------------------------------- history across rounds
+
+// Two closed rounds over "tc": resident 1 sampled in both, 2 in the first
+// only, everyone else in neither. History tells each round apart; the
+// missed list names who missed the last N they were due in.
+class HistoryServiceTest : public testing::ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    ASSERT_TRUE(Import(testing::MakeCommunity(CommunitySpec{})).ok());
+    for (const char* id : {"h1", "h2"}) {
+      ASSERT_TRUE(CreateRound(id, "tc").ok());
+      ASSERT_TRUE(Plan(id).ok());
+      ASSERT_TRUE(Open(id).ok());
+      ASSERT_TRUE(OpenTube(id, testing::Desk("tc-s0", 1), absl::StrCat("T-", id)).ok());
+      ASSERT_TRUE(CheckIn(id, testing::Desk("tc-s0", 1), Code("tc", 1)).ok());
+      if (std::string(id) == "h1") {
+        ASSERT_TRUE(CheckIn(id, testing::Desk("tc-s0", 1), Code("tc", 2)).ok());
+      }
+      ASSERT_TRUE(Close(id).ok());
+    }
+  }
+
+  v1::ListMissedResponse Missed(int last, grpc::Status* status) {
+    v1::ListMissedRequest request;
+    request.set_community_id("tc");
+    request.set_last(last);
+    v1::ListMissedResponse response;
+    *status = client_->progress().ListMissed(Context().get(), request, &response);
+    return response;
+  }
+};
+
+TEST_F(HistoryServiceTest, AResidentsHistoryHasEveryRoundTheyWereIn) {
+  v1::GetResidentHistoryRequest request;
+  request.set_resident_code(Code("tc", 2));
+  v1::GetResidentHistoryResponse response;
+  grpc::Status status =
+      client_->progress().GetResidentHistory(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.rounds_size(), 2);
+  EXPECT_EQ(response.rounds(0).round(), "rounds/h1");
+  EXPECT_EQ(response.rounds(0).outcome(), v1::ROUND_OUTCOME_SAMPLED);
+  EXPECT_EQ(response.rounds(0).desk(), "sites/tc-s0/desks/1");
+  EXPECT_EQ(response.rounds(0).tube_barcode(), "T-h1");
+  EXPECT_TRUE(response.rounds(0).has_scan_time());
+  EXPECT_EQ(response.rounds(1).outcome(), v1::ROUND_OUTCOME_MISSED);
+  EXPECT_EQ(response.rounds(1).community_id(), "tc");
+
+  request.set_resident_code("NOBODY-HERE");
+  status = client_->progress().GetResidentHistory(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("NOBODY")));
+  request.set_resident_code("not a code");
+  status = client_->progress().GetResidentHistory(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("not a code")));
+}
+
+TEST_F(HistoryServiceTest, TheMissedListNamesWhoMissedTheLastRoundsPerBuilding) {
+  const int residents = CommunitySpec{}.residents();
+  grpc::Status status;
+  v1::ListMissedResponse one = Missed(1, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(one.rounds_considered(), 2);
+  EXPECT_EQ(one.residents(), residents - 1);  // all but resident 1 missed h2
+  v1::ListMissedResponse two = Missed(2, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(two.residents(), residents - 2);  // 2 was sampled in h1
+  int64_t listed = 0;
+  for (const v1::MissedBuilding& b : two.buildings()) {
+    EXPECT_FALSE(b.label().empty());
+    for (const v1::MissedResident& r : b.residents()) {
+      ++listed;
+      EXPECT_NE(r.code(), Code("tc", 1));
+      EXPECT_NE(r.code(), Code("tc", 2));
+      ASSERT_EQ(r.rounds_size(), 2);
+      EXPECT_EQ(r.rounds(0), "rounds/h2");  // newest first
+    }
+  }
+  EXPECT_EQ(listed, two.residents());
+  EXPECT_EQ(Missed(3, &status).residents(), 0);  // only two closed rounds
+
+  Missed(0, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("last 0 must be between 1 and 100"));
+  v1::ListMissedRequest request;
+  request.set_community_id("elsewhere");
+  request.set_last(1);
+  v1::ListMissedResponse response;
+  status = client_->progress().ListMissed(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace
