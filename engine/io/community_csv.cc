@@ -94,12 +94,14 @@ constexpr struct {
 // Reads one CSV file of a community directory row by row; `on_row` gets the
 // reader (for error messages) and the row's fields, one per header column.
 template <typename OnRow>
-absl::Status ForEachRow(const fs::path& dir, absl::string_view file_name,
+absl::Status ForEachRow(const RosterTables& tables, absl::string_view file_name,
                         absl::Span<const absl::string_view> columns, OnRow&& on_row,
                         absl::Span<const absl::string_view> optional_columns = {}) {
-  absl::StatusOr<std::string> text = ReadFileToString(dir / std::string(file_name));
+  absl::StatusOr<std::string> text = tables.read(file_name);
   if (!text.ok()) return text.status();
-  CsvReader reader(std::string(file_name), *text);
+  CsvReader reader = tables.sheet_rows
+                         ? CsvReader(tables.name(file_name), *text, CsvReader::SheetRows{})
+                         : CsvReader(tables.name(file_name), *text);
   if (absl::Status s = reader.ReadHeader(columns, optional_columns); !s.ok()) return s;
   std::vector<std::string> row;
   uint64_t rows = 0;
@@ -221,11 +223,17 @@ struct CommunityHeader {
   int64_t line = 0;
 };
 
-absl::StatusOr<CommunityHeader> ReadCommunityFile(const fs::path& dir) {
+// "community.csv:2: " or "book.xlsx sheet community, row 2: ".
+std::string RowOf(const RosterTables& tables, absl::string_view file_name, int64_t line) {
+  return tables.sheet_rows ? absl::StrCat(tables.name(file_name), ", row ", line, ": ")
+                           : absl::StrCat(tables.name(file_name), ":", line, ": ");
+}
+
+absl::StatusOr<CommunityHeader> ReadCommunityFile(const RosterTables& tables) {
   CommunityHeader header;
   bool seen = false;
   absl::Status status = ForEachRow(
-      dir, kCommunityFileName, kCommunityColumns,
+      tables, kCommunityFileName, kCommunityColumns,
       [&](const CsvReader& reader, std::vector<std::string>& row) {
         if (seen) {
           return reader.RowError(
@@ -251,16 +259,17 @@ absl::StatusOr<CommunityHeader> ReadCommunityFile(const fs::path& dir) {
       kCommunityZoneColumn);
   if (!status.ok()) return status;
   if (!seen) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kCommunityFileName, ":2: no community row; expected one row after the header"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(RowOf(tables, kCommunityFileName, 2),
+                     "no community row; expected one row after the header"));
   }
   return header;
 }
 
 // Reads the other seven files into `builder`.
-absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
+absl::Status ReadEntities(const RosterTables& tables, CommunityBuilder& builder) {
   absl::Status s = ForEachRow(
-      dir, kCompoundsFile, kCompoundColumns,
+      tables, kCompoundsFile, kCompoundColumns,
       [&](const CsvReader& reader, std::vector<std::string>& row) {
         const std::optional<CompoundKind> kind = ParseKind(row[2]);
         if (!kind.has_value()) {
@@ -272,7 +281,7 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
       });
   if (!s.ok()) return s;
 
-  s = ForEachRow(dir, kBuildingsFile, kBuildingColumns,
+  s = ForEachRow(tables, kBuildingsFile, kBuildingColumns,
                  [&](const CsvReader& reader, std::vector<std::string>& row) {
                    absl::StatusOr<double> x = NumberColumn(reader, row, 3);
                    if (!x.ok()) return x.status();
@@ -284,12 +293,12 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
   if (!s.ok()) return s;
 
   s = ForEachRow(
-      dir, kUnitsFile, kUnitColumns, [&](const CsvReader& reader, std::vector<std::string>& row) {
+      tables, kUnitsFile, kUnitColumns, [&](const CsvReader& reader, std::vector<std::string>& row) {
         return reader.Annotate(builder.AddUnit(std::move(row[0]), row[1], std::move(row[2])));
       });
   if (!s.ok()) return s;
 
-  s = ForEachRow(dir, kHouseholdsFile, kHouseholdColumns,
+  s = ForEachRow(tables, kHouseholdsFile, kHouseholdColumns,
                  [&](const CsvReader& reader, std::vector<std::string>& row) {
                    return reader.Annotate(builder.AddHousehold(std::move(row[0]), row[1]));
                  });
@@ -297,7 +306,7 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
 
   uint64_t code_bytes = 0;
   s = ForEachRow(
-      dir, kResidentsFile, kResidentColumns,
+      tables, kResidentsFile, kResidentColumns,
       [&](const CsvReader& reader, std::vector<std::string>& row) {
         absl::StatusOr<ResidentFlags> flags = FlagsColumn(reader, row, 2);
         if (!flags.ok()) return flags.status();
@@ -315,7 +324,7 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
   }
 
   size_t sites = 0;
-  s = ForEachRow(dir, kSitesFile, kSiteColumns,
+  s = ForEachRow(tables, kSitesFile, kSiteColumns,
                  [&](const CsvReader& reader, std::vector<std::string>& row) {
                    absl::StatusOr<double> x = NumberColumn(reader, row, 2);
                    if (!x.ok()) return x.status();
@@ -356,7 +365,7 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
         absl::StrCat(kSitesFile, ":2: no sampling sites; a community needs at least one"));
   }
 
-  return ForEachRow(dir, kStaffFile, kStaffColumns,
+  return ForEachRow(tables, kStaffFile, kStaffColumns,
                     [&](const CsvReader& reader, std::vector<std::string>& row) {
                       absl::StatusOr<uint8_t> roles = RolesColumn(reader, row, 1);
                       if (!roles.ok()) return roles.status();
@@ -366,6 +375,25 @@ absl::Status ReadEntities(const fs::path& dir, CommunityBuilder& builder) {
 
 }  // namespace
 
+absl::StatusOr<Community> ReadCommunityTables(const RosterTables& tables) {
+  absl::StatusOr<CommunityHeader> header = ReadCommunityFile(tables);
+  if (!header.ok()) return header.status();
+  // CommunityBuilder neither moves nor copies (it points into itself).
+  auto builder =
+      std::make_unique<CommunityBuilder>(header->id, header->name, header->utc_offset_minutes);
+  if (absl::Status s = builder->SetTimeZone(header->time_zone); !s.ok()) return s;
+  if (absl::Status s = ReadEntities(tables, *builder); !s.ok()) return s;
+  absl::StatusOr<Community> community = std::move(*builder).Finish();
+  if (!community.ok()) {
+    // ReadEntities has ruled out the other reasons (no residents, no
+    // sites), so what is left is about community.csv's row.
+    return absl::Status(community.status().code(),
+                        absl::StrCat(RowOf(tables, kCommunityFileName, header->line),
+                                     community.status().message()));
+  }
+  return community;
+}
+
 absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -373,22 +401,12 @@ absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir) {
                                             ": not a directory (expected a community directory "
                                             "holding community.csv and the other files)"));
   }
-  absl::StatusOr<CommunityHeader> header = ReadCommunityFile(dir);
-  if (!header.ok()) return header.status();
-  // CommunityBuilder neither moves nor copies (it points into itself).
-  auto builder =
-      std::make_unique<CommunityBuilder>(header->id, header->name, header->utc_offset_minutes);
-  if (absl::Status s = builder->SetTimeZone(header->time_zone); !s.ok()) return s;
-  if (absl::Status s = ReadEntities(dir, *builder); !s.ok()) return s;
-  absl::StatusOr<Community> community = std::move(*builder).Finish();
-  if (!community.ok()) {
-    // ReadEntities has ruled out the other reasons (no residents, no
-    // sites), so what is left is about community.csv's row.
-    return absl::Status(
-        community.status().code(),
-        absl::StrCat(kCommunityFileName, ":", header->line, ": ", community.status().message()));
-  }
-  return community;
+  RosterTables tables;
+  tables.read = [&dir](absl::string_view file_name) {
+    return ReadFileToString(dir / std::string(file_name));
+  };
+  tables.name = [](absl::string_view file_name) { return std::string(file_name); };
+  return ReadCommunityTables(tables);
 }
 
 absl::Status WriteCommunityDir(const Community& community, const fs::path& dir) {

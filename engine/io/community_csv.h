@@ -42,6 +42,7 @@
 #define SWABWAVE_ENGINE_IO_COMMUNITY_CSV_H_
 
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,6 +62,18 @@ inline constexpr char kCommunityFileName[] = "community.csv";
 // (over 4 GiB of resident codes or 2^32 of anything), and a code from errno
 // naming the path when a file exists but cannot be read.
 [[nodiscard]] absl::StatusOr<Community> ReadCommunityDir(const std::filesystem::path& dir);
+
+// Where a community's tables come from: a directory's CSV files, or a
+// workbook's sheets (engine/io/community_xlsx.h). `read` gives a table's
+// CSV text by its file name ("sites.csv"), `name` what errors call it,
+// and with `sheet_rows` errors name rows and lettered columns.
+struct RosterTables {
+  std::function<absl::StatusOr<std::string>(absl::string_view file_name)> read;
+  std::function<std::string(absl::string_view file_name)> name;
+  bool sheet_rows = false;
+};
+// ReadCommunityDir's reading, from any tables: the same checks and errors.
+[[nodiscard]] absl::StatusOr<Community> ReadCommunityTables(const RosterTables& tables);
 
 // Writes `community` into `dir` (created with its parents if missing),
 // replacing the eight files if present; other files are left alone. Each

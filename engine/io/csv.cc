@@ -71,15 +71,31 @@ CsvReader::CsvReader(std::string file_name, absl::string_view text)
   if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
 }
 
-std::string CsvReader::Where() const { return absl::StrCat(file_name_, ":", record_line_, ": "); }
+CsvReader::CsvReader(std::string where, absl::string_view text, SheetRows)
+    : CsvReader(std::move(where), text) {
+  sheet_rows_ = true;
+}
+
+std::string CsvReader::Where() const {
+  return sheet_rows_ ? absl::StrCat(file_name_, ", row ", record_line_, ": ")
+                     : absl::StrCat(file_name_, ":", record_line_, ": ");
+}
 
 std::string CsvReader::ColumnName(size_t column) const {
-  if (column < header_.size()) return header_[column];
-  return absl::StrCat(column + 1);
+  std::string name = column < header_.size() ? header_[column] : absl::StrCat(column + 1);
+  if (!sheet_rows_) return name;
+  // A spreadsheet's letters, as its user sees them: A..Z, AA..
+  std::string letters;
+  for (size_t n = column + 1; n > 0; n = (n - 1) / 26) {
+    letters.insert(letters.begin(), static_cast<char>('A' + (n - 1) % 26));
+  }
+  return absl::StrCat(letters, " (", name, ")");
 }
 
 absl::Status CsvReader::Error(int64_t line, absl::string_view message) const {
-  return absl::InvalidArgumentError(absl::StrCat(file_name_, ":", line, ": ", message));
+  return absl::InvalidArgumentError(
+      sheet_rows_ ? absl::StrCat(file_name_, ", row ", line, ": ", message)
+                  : absl::StrCat(file_name_, ":", line, ": ", message));
 }
 
 absl::Status CsvReader::ColumnError(size_t column, absl::string_view message) const {

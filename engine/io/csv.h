@@ -53,6 +53,11 @@ class CsvReader {
   // `file_name` prefixes every error message ("sites.csv:3: ..."). `text` is
   // the whole file and must outlive the reader.
   CsvReader(std::string file_name, absl::string_view text);
+  // A spreadsheet's sheet as CSV, one record per sheet row: messages read
+  // "book.xlsx sheet sites, row 3: column C (x_m): ..." (`where` is
+  // "book.xlsx sheet sites").
+  struct SheetRows {};
+  CsvReader(std::string where, absl::string_view text, SheetRows);
 
   // Reads the first record and checks that it is exactly `expected`, in
   // order. Afterwards every record Next() returns has exactly that many
@@ -109,6 +114,7 @@ class CsvReader {
   absl::Status Error(int64_t line, absl::string_view message) const;
 
   std::string file_name_;
+  bool sheet_rows_ = false;  // rows and lettered columns, not lines
   absl::string_view text_;
   size_t pos_ = 0;
   int64_t line_ = 1;
