@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "engine/io/community_csv.h"
+#include "engine/io/community_xlsx.h"
 #include "engine/io/generator.h"
 #include "engine/io/schedule_csv.h"
 #include "services/api/proto_convert.h"
@@ -98,17 +100,21 @@ int Generate(const Options& options) {
 int Import(const Options& options, const std::vector<std::string>& roots) {
   if (roots.empty()) {
     std::cerr << "swabwave import: give a directory made by `swabwave generate` or with "
-                 "community CSV files\n";
+                 "community CSV files, or a roster workbook (.xlsx)\n";
     return 2;
   }
   Client client(options.client);
   for (const std::string& root : roots) {
-    absl::StatusOr<std::vector<std::filesystem::path>> dirs = engine::FindCommunityDirs(root);
+    // A workbook (.xlsx) is one community; a directory holds one or more.
+    const bool workbook = absl::EndsWithIgnoreCase(root, ".xlsx");
+    absl::StatusOr<std::vector<std::filesystem::path>> dirs =
+        workbook ? std::vector<std::filesystem::path>{root} : engine::FindCommunityDirs(root);
     if (!dirs.ok()) return Fail(dirs.status(), "import");
     for (const std::filesystem::path& dir : *dirs) {
       // Parse and validate everything locally first: a bad row stops the
       // import before anything is sent.
-      absl::StatusOr<engine::Community> community = engine::ReadCommunityDir(dir);
+      absl::StatusOr<engine::Community> community =
+          workbook ? engine::ReadCommunityXlsx(dir.string()) : engine::ReadCommunityDir(dir);
       if (!community.ok()) return Fail(community.status(), absl::StrCat("reading ", dir.string()));
       const std::vector<v1::ImportCommunityRequest> chunks =
           CommunityToChunks(*community, Client::NewRequestId("import"));

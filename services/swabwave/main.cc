@@ -96,7 +96,7 @@ namespace {
 constexpr char kUsage[] =
     "swabwave: the swabwave command-center CLI\n"
     "  swabwave generate --preset kangcheng|city [--residents N] [--seed S] --out DIR\n"
-    "  swabwave import DIR...\n"
+    "  swabwave import DIR|BOOK.xlsx...\n"
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
