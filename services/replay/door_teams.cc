@@ -5,7 +5,6 @@
 #include <thread>
 #include <utility>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/status.h"
@@ -16,9 +15,24 @@ namespace swabwave::services {
 namespace {
 
 // A number in [0, 1) fixed by the seed, the call and the resident's code:
-// the same run finds the same doors, another call others.
+// the same run finds the same doors, another call others. FNV-1a then a
+// splitmix finaliser: absl::Hash is salted per process, which would make
+// two runs of one seed differ.
 double Draw(uint64_t seed, int call, const std::string& code, absl::string_view what) {
-  const uint64_t h = absl::HashOf(seed, call, code, what);
+  uint64_t h = 0xcbf29ce484222325ULL ^ seed ^ (static_cast<uint64_t>(call) << 32);
+  const auto mix_in = [&h](absl::string_view bytes) {
+    for (const char c : bytes) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
+    }
+    h ^= 0xff;  // a separator, so "ab"+"c" differs from "a"+"bc"
+    h *= 0x100000001b3ULL;
+  };
+  mix_in(code);
+  mix_in(what);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  h ^= h >> 31;
   return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
