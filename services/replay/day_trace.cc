@@ -1,16 +1,16 @@
 #include "services/replay/day_trace.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/io/csv.h"
+#include "engine/random/xoshiro.h"
 #include "services/api/proto_convert.h"
 #include "services/api/status.h"
 #include "services/replay/round_reader.h"
@@ -47,24 +47,36 @@ std::string DeskName(const std::string& site, int n) {
   return absl::StrCat("sites/", site, "/desks/", n);
 }
 
+// The engine's seeded generator (engine/random/xoshiro.h): the same seed
+// draws the same day with any standard library, which std::mt19937_64 with
+// uniform_real_distribution does not promise.
+class Draws {
+ public:
+  explicit Draws(uint64_t seed) : bits_(seed) {}
+  double operator()() { return static_cast<double>(bits_.Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  uint64_t Below(uint64_t n) { return bits_.Next() % n; }
+
+ private:
+  engine::random::Xoshiro256 bits_;
+};
+
 // The misbehaviour on top of an honest day (rows sorted by send time).
-void Misbehave(const DayOptions& options, const RoundShape& shape, std::mt19937_64& random,
+void Misbehave(const DayOptions& options, const RoundShape& shape, Draws& unit,
                std::vector<TraceRow>& rows) {
-  std::uniform_real_distribution<double> unit(0, 1);
   std::vector<TraceRow> extra;
   int64_t serial = 0;
   for (const TraceRow& row : rows) {
-    if (unit(random) < options.retry) {
+    if (unit() < options.retry) {
       // The answer was lost; the tablet sends the same request again.
       TraceRow retry = row;
       retry.send_at += absl::Seconds(2);
       extra.push_back(std::move(retry));
     }
-    if (unit(random) < options.double_scan) {
+    if (unit() < options.double_scan) {
       // The person queues again, at another desk of the same site.
       const int desks = std::max(1, shape.desks_of_site.at(row.site_id));
       TraceRow again = row;
-      again.desk = DeskName(row.site_id, 1 + static_cast<int>(random() % desks));
+      again.desk = DeskName(row.site_id, 1 + static_cast<int>(unit.Below(desks)));
       again.request_id = absl::StrCat("x-", row.site_id, "-", serial++);
       again.send_at += absl::Seconds(30);
       again.scanned_at = again.send_at;
@@ -91,27 +103,26 @@ absl::StatusOr<std::vector<TraceRow>> GenerateDay(Client& client, const std::str
                                                  const DayOptions& options) {
   absl::StatusOr<RoundShape> shape = ShapeOf(client, round);
   if (!shape.ok()) return shape.status();
-  std::mt19937_64 random(options.seed);
-  std::uniform_real_distribution<double> unit(0, 1);
+  Draws unit(options.seed);
   std::vector<TraceRow> rows;
   std::map<std::string, int64_t> serial_of_site;
   const absl::Status listed = ForEachUntested(client, round, [&](const v1::UntestedResident& u) {
-    if (u.door_to_door() || unit(random) < options.no_show) return;
+    if (u.door_to_door() || unit() < options.no_show) return;
     // Arrivals spread evenly over the wave; some people come late.
-    absl::Duration at = shape->wave_length * (u.wave() + unit(random));
-    if (unit(random) < options.late) at += options.lateness * unit(random);
+    absl::Duration at = shape->wave_length * (u.wave() + unit());
+    if (unit() < options.late) at += options.lateness * unit();
     const int desks = std::max(1, shape->desks_of_site[u.site_id()]);
     TraceRow row;
     row.send_at = absl::Milliseconds(absl::ToInt64Milliseconds(at));
     row.scanned_at = row.send_at;
     row.site_id = u.site_id();
-    row.desk = DeskName(u.site_id(), 1 + static_cast<int>(random() % desks));
+    row.desk = DeskName(u.site_id(), 1 + static_cast<int>(unit.Below(desks)));
     row.code = u.code();
     row.request_id = absl::StrCat("g-", u.site_id(), "-", serial_of_site[u.site_id()]++);
     rows.push_back(std::move(row));
   });
   if (!listed.ok()) return listed;
-  if (options.misbehave) Misbehave(options, *shape, random, rows);
+  if (options.misbehave) Misbehave(options, *shape, unit, rows);
   std::stable_sort(rows.begin(), rows.end(),
                    [](const TraceRow& a, const TraceRow& b) { return a.send_at < b.send_at; });
   return rows;
@@ -130,17 +141,27 @@ absl::Status WriteTrace(const std::string& path, const std::vector<TraceRow>& ro
 }
 
 absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the trace ", path));
+  absl::StatusOr<std::string> text = engine::ReadFileToString(path);
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat("cannot read the trace ", path));
+  // The engine's CSV reader: a byte-order mark, CRLF line ends and quoted
+  // fields, as spreadsheets write them. The header row may be left out.
+  engine::CsvReader reader(path, *text);
+  absl::string_view body(*text);
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
+  if (absl::StartsWith(body, "offset_ms")) {
+    constexpr absl::string_view kColumns[] = {"offset_ms", "site", "desk", "resident_code"};
+    constexpr absl::string_view kOptional[] = {"request_id", "scan_offset_ms"};
+    if (absl::Status s = reader.ReadHeader(kColumns, kOptional); !s.ok()) return s;
+  }
   std::vector<TraceRow> rows;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (number == 1 && line == kHeader) continue;
-    if (line.empty()) continue;
-    const std::vector<absl::string_view> cells = absl::StrSplit(line, ',');
+  std::vector<std::string> cells;
+  for (;;) {
+    absl::StatusOr<bool> more = reader.Next(cells);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     int64_t send = 0, scanned = 0;
     const auto fail = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", why));
+      return absl::InvalidArgumentError(absl::StrCat(reader.Where(), why));
     };
     if (cells.size() != 4 && cells.size() != 6) {
       return fail(absl::StrCat("expected ", kHeader, " (the last two may be left out)"));
@@ -149,14 +170,14 @@ absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {
     TraceRow row;
     row.send_at = absl::Milliseconds(send);
     row.scanned_at = row.send_at;
-    row.site_id = std::string(cells[1]);
-    row.desk = std::string(cells[2]);
-    row.code = std::string(cells[3]);
+    row.site_id = cells[1];
+    row.desk = cells[2];
+    row.code = cells[3];
     if (row.desk.rfind(absl::StrCat("sites/", row.site_id, "/desks/"), 0) != 0) {
       return fail("desk must be a desk of the row's site: sites/<site>/desks/<n>");
     }
     if (cells.size() == 6) {
-      row.request_id = std::string(cells[4]);
+      row.request_id = cells[4];
       if (!cells[5].empty()) {
         if (!absl::SimpleAtoi(cells[5], &scanned) || scanned < 0 || scanned > send) {
           return fail("scan_offset_ms must be a number no later than offset_ms");

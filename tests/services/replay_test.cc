@@ -336,5 +336,51 @@ TEST(ReadTrace, RefusesARowWithItsLineNumber) {
   EXPECT_EQ(ReadTrace(path).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A trace saved by a spreadsheet: a byte-order mark, CRLF line ends and
+// quoted fields read as the plain file does (the engine's CSV reader).
+TEST(ReadTrace, ReadsWhatASpreadsheetSaves) {
+  const std::string path = ::testing::TempDir() + "/excel.csv";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "\xEF\xBB\xBFoffset_ms,site,desk,resident_code,request_id,scan_offset_ms\r\n"
+        << "100,s1,\"sites/s1/desks/1\",\"A,1\",r1,90\r\n"
+        << "200,\"s1\",sites/s1/desks/2,B,\"r \"\"2\"\"\",\r\n";
+  }
+  absl::StatusOr<std::vector<TraceRow>> rows = ReadTrace(path);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].send_at, absl::Milliseconds(100));
+  EXPECT_EQ((*rows)[0].scanned_at, absl::Milliseconds(90));
+  EXPECT_EQ((*rows)[0].code, "A,1");
+  EXPECT_EQ((*rows)[1].site_id, "s1");
+  EXPECT_EQ((*rows)[1].desk, "sites/s1/desks/2");
+  EXPECT_EQ((*rows)[1].request_id, "r \"2\"");
+  EXPECT_EQ((*rows)[1].scanned_at, absl::Milliseconds(200));  // left empty: when sent
+}
+
+// The same seed draws the same day (the engine's generator, the same with
+// any standard library), and another seed another.
+TEST_F(ReplayTest, TheSameSeedGeneratesTheSameDay) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(kSpec, "r", 5));
+  DayOptions day;
+  day.misbehave = true;
+  day.seed = 7;
+  absl::StatusOr<std::vector<TraceRow>> first = GenerateDay(*client_, "rounds/r", day);
+  absl::StatusOr<std::vector<TraceRow>> again = GenerateDay(*client_, "rounds/r", day);
+  day.seed = 8;
+  absl::StatusOr<std::vector<TraceRow>> other = GenerateDay(*client_, "rounds/r", day);
+  ASSERT_TRUE(first.ok() && again.ok() && other.ok());
+  const auto text = [](const std::vector<TraceRow>& rows) {
+    std::string out;
+    for (const TraceRow& r : rows) {
+      absl::StrAppend(&out, absl::ToInt64Milliseconds(r.send_at), ",", r.desk, ",", r.code, ",",
+                      r.request_id, ",", absl::ToInt64Milliseconds(r.scanned_at), "\n");
+    }
+    return out;
+  };
+  EXPECT_EQ(text(*first), text(*again));
+  EXPECT_NE(text(*first), text(*other));
+}
+
 }  // namespace
 }  // namespace swabwave::services
