@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/api/process_metrics.h"
 
 namespace swabwave::services {
 
@@ -123,6 +124,8 @@ std::string ServerMetrics::Render(const engine::Registry& registry,
     rpc_latency_[r].Render("swabwave_rpc_seconds", absl::StrCat("method=\"", kRpcNames[r], "\""),
                            out);
   }
+
+  RenderProcessMetrics(out);
 
   // Totals over every round: no ids, for anyone who reaches the port.
   int64_t rounds_open = 0, tubes_sealed = 0, sampled_all = 0, remaining_all = 0;

@@ -27,6 +27,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/str_cat.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "services/api/status.h"
@@ -35,6 +37,7 @@
 #include "services/replay/journal_export.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
+#include "swabwave/version.h"
 
 ABSL_FLAG(std::string, round, "", "round id (or rounds/{id}) to play");
 ABSL_FLAG(int, batch, 32, "check-ins per stream message");
@@ -197,6 +200,13 @@ int PlayTeams(swabwave::services::Client& client, swabwave::services::FleetOptio
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --version: the version and the source revision built (cmake/Version.cmake).
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] {
+    return absl::StrCat("swabwave-replay ", swabwave::kVersion, " (revision ", swabwave::kRevision,
+                        ")\n");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "swabwave-replay [generate|play] --round R [--server host:port]: plays every desk's "
       "tablet against swabwaved (see the header of services/replay/main.cc)");

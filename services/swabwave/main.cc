@@ -23,9 +23,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/str_cat.h"
 #include "absl/flags/usage.h"
 #include "services/swabwave/client_flags.h"
 #include "services/swabwave/commands.h"
+#include "swabwave/version.h"
 
 ABSL_FLAG(std::string, preset, "kangcheng", "generate: kangcheng or city");
 ABSL_FLAG(int64_t, residents, 0, "generate: residents for --preset city");
@@ -131,6 +134,13 @@ int Usage(const std::string& problem) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --version: the version and the source revision built (cmake/Version.cmake).
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] {
+    return absl::StrCat("swabwave ", swabwave::kVersion, " (revision ", swabwave::kRevision,
+                        ")\n");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(kUsage);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> args(positional.begin() + 1, positional.end());

@@ -13,10 +13,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/str_cat.h"
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/server.h"
 #include "services/net/descriptor_limit.h"
+#include "swabwave/version.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address, host:port (port 0 picks a free port)");
@@ -86,6 +89,13 @@ ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
 
 int main(int argc, char** argv) {
+  // --version: the version and the source revision built (cmake/Version.cmake).
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] {
+    return absl::StrCat("swabwaved ", swabwave::kVersion, " (revision ", swabwave::kRevision,
+                        ")\n");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage("swabwaved: the swabwave mass-testing server");
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil is built with mutex deadlock detection on: it keeps a
