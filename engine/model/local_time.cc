@@ -10,7 +10,27 @@
 
 namespace swabwave::engine {
 
+namespace {
+
+// absl's zone cache makes its lock and map on first use, in Debian's
+// prebuilt (uninstrumented) Abseil: ThreadSanitizer cannot see that first
+// use ordered before another thread's. Making it under a C++ static, which
+// every caller passes first, orders it: threads that generate communities
+// or plan in parallel then only ever take the cache's own lock.
+void WarmZoneCache() {
+  static const bool warmed = [] {
+    (void)absl::FixedTimeZone(0);
+    absl::TimeZone zone;
+    (void)absl::LoadTimeZone(kDefaultTimeZone, &zone);
+    return true;
+  }();
+  (void)warmed;
+}
+
+}  // namespace
+
 absl::StatusOr<absl::TimeZone> LoadNamedZone(absl::string_view name) {
+  WarmZoneCache();
   absl::TimeZone zone;
   // absl reads any path it is given: a zone name is a tzdata name, never a
   // file of the caller's choosing.
@@ -44,6 +64,7 @@ std::optional<int> FixedLabelMinutes(absl::string_view label) {
 }  // namespace
 
 absl::TimeZone ZoneFor(absl::string_view name, int utc_offset_minutes) {
+  WarmZoneCache();
   if (const std::optional<int> fixed = FixedLabelMinutes(name)) {
     return absl::FixedTimeZone(*fixed * 60);
   }
