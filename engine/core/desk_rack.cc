@@ -35,9 +35,14 @@ absl::StatusOr<TubeView> DeskRack::RackTube(DeskIndex desk_index, absl::string_v
     record.barcode = std::string(barcode);
     record.desk = desk_index;
     tube_by_barcode_.emplace(record.barcode, tube);
-    on_racked(tube);
     // Release: readers that learn the index from tube_count() see the record.
+    // Published before it is journaled: a snapshot that covers the record's
+    // sequence must find the tube in the rack it reads (the record is not
+    // replayed after it), and one that finds the tube before the record
+    // replays the record idempotently. No check-in can use the tube before
+    // ActivateNext below, so none is journaled before the tube's record.
     tube_count_.store(tube + 1, std::memory_order_release);
+    on_racked(tube);
 
     Desk& desk = desks_[desk_index];
     // seq_cst, paired with the seq_cst CAS in RotateFull/SealTube and the

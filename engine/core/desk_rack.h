@@ -86,7 +86,9 @@ class DeskRack {
   // Errors: ALREADY_EXISTS (barcode used in this round), RESOURCE_EXHAUSTED
   // (kMaxTubes). REQUIRES: desk < desk_count(), barcode validated.
   // `on_racked`, if given, runs under the rack's lock once the tube has its
-  // index, so that what it records (a journal append) is in index order.
+  // index and tube_count() shows it (before any check-in can use it), so
+  // that what it records (a journal append) is in index order and a
+  // snapshot covering the record sees the tube.
   [[nodiscard]] absl::StatusOr<TubeView> RackTube(
       DeskIndex desk, absl::string_view barcode,
       absl::FunctionRef<void(TubeIndex)> on_racked = [](TubeIndex) {});
