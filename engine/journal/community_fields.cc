@@ -47,11 +47,21 @@ void PutCommunitySitesAndStaff(ByteWriter& w, const Community& c) {
   }
 }
 
-void PutCommunityTrailer(ByteWriter& w, const Community& c) { w.String(c.time_zone); }
+void PutCommunityTrailer(ByteWriter& w, const Community& c) {
+  w.String(c.time_zone);
+  w.Varint(c.version);
+}
 
 bool GetCommunityTrailer(ByteReader& in, Community& c) {
+  c.version = 1;
   if (in.empty()) return true;
-  return in.String(&c.time_zone) && c.time_zone.size() <= 64;
+  if (!in.String(&c.time_zone) || c.time_zone.size() > 64) return false;
+  // Records from before roster versions end after the zone: version 1.
+  if (in.empty()) return true;
+  uint64_t version = 0;
+  if (!in.Varint(&version) || version == 0 || version > UINT32_MAX) return false;
+  c.version = static_cast<uint32_t>(version);
+  return true;
 }
 
 uint8_t ResidentFlags(const Resident& resident) {

@@ -20,7 +20,8 @@ void PutCommunityHousing(ByteWriter& w, const Community& c);
 // Sites, then staff.
 void PutCommunitySitesAndStaff(ByteWriter& w, const Community& c);
 // Fields added after the first format, at the record's end so that older
-// records (without them) still read: the time zone.
+// records (without them) still read: the time zone, then the roster
+// version (engine/model/community.h; absent: version 1).
 void PutCommunityTrailer(ByteWriter& w, const Community& c);
 // Reads what PutCommunityTrailer wrote into `c`, if the record has it
 // (nothing left: a record from before). False on a malformed trailer. The

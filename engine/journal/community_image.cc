@@ -88,7 +88,8 @@ absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {
       !in.Fixed32(&version)) {
     return Damaged(0, "header");
   }
-  if (version != kCommunityImageVersion && version != kCommunityImageVersionBeforeZones) {
+  if (version != kCommunityImageVersion && version != kCommunityImageVersionBeforeVersions &&
+      version != kCommunityImageVersionBeforeZones) {
     return absl::DataLossError(absl::StrCat("CommunityImage record of format version ", version,
                                             "; this server reads version ",
                                             kCommunityImageVersion));
@@ -196,10 +197,19 @@ absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {
     }
   }
   at = in.offset();
-  // A current image always has the zone (maybe empty); a version 1 image
-  // ends here.
-  if (version == kCommunityImageVersion && (in.empty() || !GetCommunityTrailer(in, c))) {
+  // A current image ends with the zone (maybe empty) and the roster
+  // version; a version 2 image with the zone; a version 1 image here.
+  if (version != kCommunityImageVersionBeforeZones &&
+      (!in.String(&c.time_zone) || c.time_zone.size() > 64)) {
     return Damaged(at, "time zone");
+  }
+  if (version == kCommunityImageVersion) {
+    at = in.offset();
+    uint64_t roster_version = 0;
+    if (!in.Varint(&roster_version) || roster_version == 0 || roster_version > UINT32_MAX) {
+      return Damaged(at, "roster version");
+    }
+    c.version = static_cast<uint32_t>(roster_version);
   }
   if (!in.ok() || !in.empty()) return Damaged(in.offset(), "trailing bytes");
   if (c.residents.empty() || c.sites.empty()) {

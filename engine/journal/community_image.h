@@ -31,8 +31,10 @@
 
 namespace swabwave::engine::journal {
 
-inline constexpr uint32_t kCommunityImageVersion = 2;
-// Version 1, from before time zones (no zone after the staff), still reads.
+inline constexpr uint32_t kCommunityImageVersion = 3;
+// Version 2, from before roster versions (the zone ends it), and version 1,
+// from before time zones (no zone after the staff), still read.
+inline constexpr uint32_t kCommunityImageVersionBeforeVersions = 2;
 inline constexpr uint32_t kCommunityImageVersionBeforeZones = 1;
 
 void EncodeCommunityImage(const Community& community, std::string* out);

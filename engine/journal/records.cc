@@ -261,7 +261,10 @@ absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
   if (!GetCommunityTrailer(in, trailer)) return Malformed(kType, "time zone");
   if (!in.ok() || !in.empty()) return Malformed(kType, "trailing bytes");
   absl::StatusOr<Community> community = std::move(builder).Finish();
-  if (community.ok()) community->time_zone = std::move(trailer.time_zone);
+  if (community.ok()) {
+    community->time_zone = std::move(trailer.time_zone);
+    community->version = trailer.version;
+  }
   return community;
 }
 

@@ -1,5 +1,6 @@
-// Community: one imported community (compounds, buildings, units,
-// households, residents, sampling sites, staff), immutable once built.
+// Community: one version of an imported community (compounds, buildings,
+// units, households, residents, sampling sites, staff), immutable once
+// built. A re-import makes a new version beside it (Registry::ImportVersion).
 //
 // Built through CommunityBuilder, which resolves the string ids the outside
 // world uses into dense ids (ids.h) and rejects inconsistent input with a
@@ -132,6 +133,11 @@ struct Community {
   // utc_offset_minutes is only its offset for older readers. Empty: the
   // fixed offset (engine/model/local_time.h).
   std::string time_zone;
+  // Which version of the community's roster this is: 1 when first
+  // imported, one more for each re-import (engine/roster/roster_diff.h).
+  // The registry keeps every version; a round pins the one it was created
+  // on.
+  uint32_t version = 1;
 
   std::vector<Compound> compounds;
   std::vector<Building> buildings;

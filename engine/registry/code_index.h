@@ -9,6 +9,11 @@
 // not copied): about 15 bytes per resident with the table's free slots
 // (bench/RESULTS.md, "Codes unique on the server").
 //
+// A community's versions share their codes: a new version takes over the
+// codes it keeps from the version before and gives up the ones it drops
+// (so a person who moved away can be imported with another community).
+// The index holds only the latest version of each community.
+//
 // Ownership: borrows the registry's communities, which must outlive it and
 // never move (they are held by unique_ptr).
 //
@@ -19,8 +24,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "engine/model/community.h"
@@ -36,8 +43,9 @@ class CodeIndex {
   CodeIndex& operator=(const CodeIndex&) = delete;
 
   // Adds every code of the community at `ordinal` in the communities, unless
-  // one is already held: then adds none and returns the first such resident
-  // (dense id). One pass: each code is hashed and probed once.
+  // one is already held by another community: then changes nothing and
+  // returns the first such resident (dense id). A later version of an
+  // indexed community replaces it (see above).
   // REQUIRES: ordinal == indexed().
   std::optional<uint32_t> AddUnlessShared(uint32_t ordinal);
   // Adds every code of the community at `ordinal`; a code already held keeps
@@ -71,8 +79,16 @@ class CodeIndex {
     }
   };
 
+  // The first resident of `community` whose code another community holds.
+  std::optional<uint32_t> FirstShared(const Community& community) const;
+  // Drops the codes of the version `ordinal` replaces, if any, and notes
+  // `ordinal` as its community's latest.
+  void ReplaceEarlierVersion(uint32_t ordinal);
+
   const Communities* const communities_;
   absl::flat_hash_set<uint64_t, Hash, Eq> codes_;
+  // Community id -> ordinal of its latest indexed version.
+  absl::flat_hash_map<std::string, uint32_t> latest_;
   uint32_t indexed_ = 0;
 };
 

@@ -9,23 +9,68 @@
 #include "engine/journal/frame.h"
 #include "engine/journal/records.h"
 #include "engine/journal/round_image.h"
+#include "engine/roster/sampled_removal.h"
 
 namespace swabwave::engine {
 
 absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) {
-  return Import(std::move(community), code_check_ == CodeCheck::kServerWide);
+  return Import(std::move(community), code_check_ == CodeCheck::kServerWide,
+                /*as_version=*/false, nullptr);
 }
 
-absl::StatusOr<const Community*> Registry::Import(Community community, bool check_codes) {
-  std::lock_guard lock(mu_);
-  if (community_by_id_.contains(community.id)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("community '", community.id,
-                     "' is already imported; communities cannot be changed "
-                     "once imported, import it under a new id"));
+absl::StatusOr<const Community*> Registry::ImportVersion(Community community,
+                                                         uint32_t base_version) {
+  const Community* latest = FindCommunity(community.id);
+  const uint32_t latest_version = latest == nullptr ? 0 : latest->version;
+  if (base_version != 0 && base_version != latest_version) {
+    return absl::AbortedError(absl::StrCat(
+        "community '", community.id, "' is at version ", latest_version, ", not ", base_version,
+        ": another import changed it since; preview the changes again"));
   }
+  if (latest != nullptr) {
+    // Outside the lock: versions are immutable, and Import checks that
+    // `latest` is still the latest before it stores anything.
+    const roster::RosterDiff diff = roster::DiffRosters(*latest, community);
+    if (absl::Status s = roster::CheckNoSampledRemoved(*latest, diff, ListRounds()); !s.ok()) {
+      return s;
+    }
+  }
+  return Import(std::move(community), code_check_ == CodeCheck::kServerWide,
+                /*as_version=*/true, latest);
+}
+
+Registry::VersionPreview Registry::PreviewVersion(const Community& community) const {
+  VersionPreview preview;
+  preview.base = FindCommunity(community.id);
+  if (preview.base == nullptr) return preview;
+  preview.diff = roster::DiffRosters(*preview.base, community);
+  preview.blocked = roster::CheckNoSampledRemoved(*preview.base, preview.diff, ListRounds());
+  return preview;
+}
+
+absl::StatusOr<const Community*> Registry::Import(Community community, bool check_codes,
+                                                  bool as_version,
+                                                  const Community* expected_latest) {
+  std::lock_guard lock(mu_);
+  auto by_id = community_by_id_.find(community.id);
+  const Community* previous = by_id == community_by_id_.end() ? nullptr : by_id->second;
+  if (!as_version && previous != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "community '", community.id, "' is already imported (version ", previous->version,
+        "); to change its roster, import it again as a new version (swabwave import shows the "
+        "changes, --apply makes them)"));
+  }
+  if (as_version) {
+    if (previous != expected_latest) {
+      return absl::AbortedError(absl::StrCat("community '", community.id,
+                                             "' changed while this import was checked; try again"));
+    }
+  }
+  // (Recovery's record says the same: RestoreCommunity checked it.)
+  community.version = previous == nullptr ? 1 : previous->version + 1;
   for (const Site& site : community.sites) {
-    if (auto owner = site_owner_.find(site.id); owner != site_owner_.end()) {
+    if (auto owner = site_owner_.find(site.id);
+        owner != site_owner_.end() && owner->second->id != community.id) {
       return absl::AlreadyExistsError(
           absl::StrCat("site '", site.id, "' already belongs to community '", owner->second->id,
                        "'; site ids must be unique on the server"));
@@ -60,17 +105,40 @@ absl::StatusOr<const Community*> Registry::Import(Community community, bool chec
           "person on the server, so this community is not imported"));
     }
   }
-  community_by_id_.emplace(pointer->id, pointer);
+  community_by_id_.insert_or_assign(pointer->id, pointer);
+  if (previous != nullptr) {
+    for (const Site& site : previous->sites) site_owner_.erase(site.id);
+  }
   for (const Site& site : pointer->sites) site_owner_.emplace(site.id, pointer);
   // Under mu_: a round created from this community is journaled after it.
   if (store_ != nullptr) store_->Append(record);
   return pointer;
 }
 
+absl::Status Registry::RestoreCommunity(Community community) {
+  const Community* latest = FindCommunity(community.id);
+  const uint32_t latest_version = latest == nullptr ? 0 : latest->version;
+  if (community.version <= latest_version) return absl::OkStatus();  // in the snapshot
+  if (community.version != latest_version + 1) {
+    return absl::DataLossError(absl::StrCat("the journal holds version ", community.version,
+                                            " of community '", community.id,
+                                            "' after version ", latest_version));
+  }
+  return Import(std::move(community), /*check_codes=*/false, /*as_version=*/true, latest).status();
+}
+
 const Community* Registry::FindCommunity(absl::string_view id) const {
   std::lock_guard lock(mu_);
   auto it = community_by_id_.find(id);
   return it == community_by_id_.end() ? nullptr : it->second;
+}
+
+const Community* Registry::FindCommunityVersion(absl::string_view id, uint32_t version) const {
+  std::lock_guard lock(mu_);
+  for (const auto& community : communities_) {
+    if (community->id == id && community->version == version) return community.get();
+  }
+  return nullptr;
 }
 
 size_t Registry::community_count() const {
@@ -114,9 +182,21 @@ absl::StatusOr<Round*> Registry::CreateRoundAt(RoundConfig config, absl::Time cr
     return absl::AlreadyExistsError(
         absl::StrCat("round '", config.id, "' already exists; pick another round_id"));
   }
+  // The round pins the versions it was built on; a snapshot restores it
+  // after exactly those (round_watermarks_), so none may have been replaced
+  // while it was built.
+  for (uint32_t c = 0; c < (*round)->layout().community_count(); ++c) {
+    const Community& pinned = (*round)->layout().community(c);
+    if (community_by_id_.at(pinned.id) != &pinned) {
+      return absl::AbortedError(absl::StrCat("community '", pinned.id,
+                                             "' got a new version while round ", config.id,
+                                             " was created; create it again"));
+    }
+  }
   Round* pointer = round->get();
   pointer->AttachStore(store_, static_cast<uint32_t>(rounds_.size()));
   rounds_.push_back(*std::move(round));
+  round_watermarks_.push_back(communities_.size());
   if (store_ != nullptr) {
     std::string record;
     journal::EncodeRoundCreated({config, created}, &record);
@@ -166,6 +246,7 @@ absl::Status Registry::RestoreRoundImage(absl::string_view record) {
   Round* pointer = round->get();
   pointer->AttachStore(store_, static_cast<uint32_t>(rounds_.size()));
   rounds_.push_back(*std::move(round));
+  round_watermarks_.push_back(communities_.size());
   PublishRoundLocked(pointer);
   return absl::OkStatus();
 }
@@ -209,8 +290,7 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
     case journal::RecordType::kCommunityImported: {
       absl::StatusOr<Community> community = journal::DecodeCommunity(record);
       if (!community.ok()) return community.status();
-      if (FindCommunity(community->id) != nullptr) return absl::OkStatus();  // in the snapshot
-      return Import(*std::move(community), /*check_codes=*/false).status();
+      return RestoreCommunity(*std::move(community));
     }
     case journal::RecordType::kRoundCreated: {
       absl::StatusOr<journal::RoundCreated> event = journal::DecodeRoundCreated(record);
@@ -255,10 +335,9 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
     case journal::RecordType::kCommunityImage: {
       absl::StatusOr<Community> community = journal::DecodeCommunityImage(record);
       if (!community.ok()) return community.status();
-      if (FindCommunity(community->id) != nullptr) return absl::OkStatus();
-      absl::StatusOr<const Community*> imported =
-          Import(*std::move(community), /*check_codes=*/false);
-      if (!imported.ok()) return absl::DataLossError(imported.status().message());
+      if (absl::Status s = RestoreCommunity(*std::move(community)); !s.ok()) {
+        return absl::DataLossError(s.message());
+      }
       return absl::OkStatus();
     }
     case journal::RecordType::kRoundImage:
@@ -288,24 +367,36 @@ void Registry::FinishRecovery() {
 
 absl::Status Registry::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle style) const {
   std::vector<const Community*> communities;
+  std::vector<const Round*> rounds;
+  std::vector<size_t> watermarks;
   {
     std::lock_guard lock(mu_);
     for (const auto& community : communities_) communities.push_back(community.get());
+    for (const auto& round : rounds_) rounds.push_back(round.get());
+    watermarks = round_watermarks_;
   }
   std::string record;
-  for (const Community* community : communities) {
-    record.clear();
-    if (style == SnapshotStyle::kDense) {
-      journal::EncodeCommunityImage(*community, &record);
-    } else {
-      journal::EncodeCommunity(*community, &record);
+  size_t written = 0;
+  // Community versions in import order, each round after the versions that
+  // were stored when it was created: recovery then finds, for each round,
+  // the versions it pinned as the latest.
+  auto write_communities_until = [&](size_t end) -> absl::Status {
+    for (; written < end; ++written) {
+      record.clear();
+      if (style == SnapshotStyle::kDense) {
+        journal::EncodeCommunityImage(*communities[written], &record);
+      } else {
+        journal::EncodeCommunity(*communities[written], &record);
+      }
+      if (absl::Status s = sink.Add(record); !s.ok()) return s;
     }
-    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+    return absl::OkStatus();
+  };
+  for (size_t r = 0; r < rounds.size(); ++r) {
+    if (absl::Status s = write_communities_until(watermarks[r]); !s.ok()) return s;
+    if (absl::Status s = rounds[r]->WriteSnapshot(sink, style); !s.ok()) return s;
   }
-  for (const Round* round : ListRounds()) {
-    if (absl::Status s = round->WriteSnapshot(sink, style); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return write_communities_until(communities.size());
 }
 
 }  // namespace swabwave::engine

@@ -1,9 +1,10 @@
 // Registry: the engine's front door. Holds every imported community and
 // every round; the gRPC services (services/api) call nothing else.
 //
-// Communities are immutable once imported and never freed while the
-// registry lives (the server keeps it for the life of the process), so
-// rounds hold plain pointers to them. Rounds are never removed either (a
+// A community is a series of versions (engine/roster): each is immutable
+// once imported and never freed while the registry lives (the server keeps
+// it for the life of the process), so rounds hold plain pointers to the
+// version they were created on. FindCommunity gives the latest. Rounds are never removed either (a
 // closed round still answers progress queries).
 //
 // Ownership: the registry owns every community and round. The pointers it
@@ -34,6 +35,7 @@
 #include "engine/journal/journal.h"
 #include "engine/model/round_config.h"
 #include "engine/registry/code_index.h"
+#include "engine/roster/roster_diff.h"
 #include "engine/round/round.h"
 
 namespace swabwave::engine {
@@ -60,7 +62,26 @@ class Registry {
   // after a restart indexes every code already on the server (recovery does
   // not, to stay fast): about a second per 10 million residents.
   [[nodiscard]] absl::StatusOr<const Community*> ImportCommunity(Community community);
+  // Stores `community` as the next version of its id (version 1 when the
+  // id is new), leaving earlier versions to the rounds that pinned them.
+  // ABORTED when `base_version` is not 0 and not the latest version (another
+  // import came between the caller's preview and this); FAILED_PRECONDITION
+  // when it removes a resident sampled in an open round
+  // (roster::CheckNoSampledRemoved); otherwise as ImportCommunity, except
+  // that its codes and sites may be the earlier version's.
+  [[nodiscard]] absl::StatusOr<const Community*> ImportVersion(Community community,
+                                                               uint32_t base_version);
+  // What ImportVersion would change, storing nothing.
+  struct VersionPreview {
+    const Community* base = nullptr;  // the latest version; null when the id is new
+    roster::RosterDiff diff;          // base -> community (empty when new)
+    absl::Status blocked;             // the removal check's answer now
+  };
+  VersionPreview PreviewVersion(const Community& community) const;
+  // The latest version of community `id`, or null.
   const Community* FindCommunity(absl::string_view id) const;
+  // Version `version` of community `id`, or null.
+  const Community* FindCommunityVersion(absl::string_view id, uint32_t version) const;
   size_t community_count() const;
 
   // Creates a round. INVALID_ARGUMENT (config, or codes shared between its
@@ -99,9 +120,16 @@ class Registry {
  private:
   static constexpr size_t kTableSize = kMaxRounds * 2;  // at most half full
 
-  // ImportCommunity; recovery (`check_codes` false) takes the journal's
-  // communities as they were accepted.
-  absl::StatusOr<const Community*> Import(Community community, bool check_codes);
+  // ImportCommunity (`as_version` false: the id must be new) and
+  // ImportVersion (`as_version`: the id's latest version must be
+  // `expected_latest`, null for a new id). Recovery (`check_codes` false)
+  // takes the journal's communities as they were accepted.
+  absl::StatusOr<const Community*> Import(Community community, bool check_codes, bool as_version,
+                                          const Community* expected_latest);
+  // Recovery of a community record or image: applies it unless the
+  // registry has that version already; DATA_LOSS for a version that does
+  // not follow the latest.
+  absl::Status RestoreCommunity(Community community);
   // CreateRound with a given creation time (recovery keeps the original).
   absl::StatusOr<Round*> CreateRoundAt(RoundConfig config, absl::Time created);
   Round* RoundAt(uint32_t index) const;
@@ -122,6 +150,10 @@ class Registry {
   absl::flat_hash_map<std::string, const Community*> community_by_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, const Community*> site_owner_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Round>> rounds_ ABSL_GUARDED_BY(mu_);
+  // Per round: how many community versions were stored when it was
+  // created. A snapshot writes those versions before the round, so the
+  // round's recovery finds the versions it pinned as the latest.
+  std::vector<size_t> round_watermarks_ ABSL_GUARDED_BY(mu_);
   journal::Store* store_ ABSL_GUARDED_BY(mu_) = nullptr;
   // Open addressing by hash of the round id; slots are written once (under
   // mu_, release) and read without a lock (acquire).

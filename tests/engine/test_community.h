@@ -5,6 +5,9 @@
 #ifndef SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
 #define SWABWAVE_TESTS_ENGINE_TEST_COMMUNITY_H_
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,6 +103,58 @@ inline Community MakeCommunity(const Shape& s) {
   absl::StatusOr<Community> community = std::move(b).Finish();
   must(community.status());
   return *std::move(community);
+}
+
+// Changes to a community's roster, as a re-import would bring them.
+// Rows count residents from 1, as the community holds them.
+struct RosterEdits {
+  std::vector<int> remove_rows;
+  std::vector<std::pair<int, std::string>> move_rows;  // row, new household id
+  std::vector<int> mobility_limited_rows;              // rows that become so
+  std::vector<std::pair<std::string, std::string>> add;  // code, household id
+};
+
+// `c` rebuilt with `edits` applied (through CommunityBuilder, as an import
+// would); aborts on a bad edit (the test's own bug).
+inline Community Rebuilt(const Community& c, const RosterEdits& edits) {
+  CommunityBuilder b(c.id, c.name, c.utc_offset_minutes);
+  auto must = [](absl::Status status) {
+    if (!status.ok()) {
+      fprintf(stderr, "Rebuilt: %s\n", std::string(status.message()).c_str());
+      abort();
+    }
+  };
+  must(b.SetTimeZone(c.time_zone));
+  for (const Compound& x : c.compounds) must(b.AddCompound(x.id, x.name, x.kind));
+  for (const Building& x : c.buildings) {
+    must(b.AddBuilding(x.id, c.compounds[x.compound].id, x.name, x.location));
+  }
+  for (const Unit& x : c.units) must(b.AddUnit(x.id, c.buildings[x.building].id, x.name));
+  for (const Household& x : c.households) must(b.AddHousehold(x.id, c.units[x.unit].id));
+  auto has = [](const std::vector<int>& rows, int row) {
+    return std::find(rows.begin(), rows.end(), row) != rows.end();
+  };
+  for (ResidentId r = 0; r < c.residents.size(); ++r) {
+    const int row = static_cast<int>(r) + 1;
+    if (has(edits.remove_rows, row)) continue;
+    std::string household = c.households[c.residents[r].household].id;
+    for (const auto& [moved_row, to] : edits.move_rows) {
+      if (moved_row == row) household = to;
+    }
+    must(b.AddResident(c.resident_code(r), household,
+                       c.residents[r].mobility_limited || has(edits.mobility_limited_rows, row),
+                       c.residents[r].exemption));
+  }
+  for (const auto& [code, household] : edits.add) {
+    must(b.AddResident(code, household, false, ExemptionReason::kNone));
+  }
+  for (const Site& site : c.sites) must(b.AddSite(site));
+  for (const StaffMember& x : c.staff) {
+    must(b.AddStaff(x.id, x.roles, x.home_site == kNoId ? "" : c.sites[x.home_site].id));
+  }
+  absl::StatusOr<Community> rebuilt = std::move(b).Finish();
+  must(rebuilt.status());
+  return *std::move(rebuilt);
 }
 
 }  // namespace swabwave::engine::testing

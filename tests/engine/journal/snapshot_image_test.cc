@@ -150,6 +150,7 @@ TEST(CommunityImageTest, AnImageFromBeforeTimeZonesStillReads) {
   community.time_zone = "";
   std::string image;
   journal::EncodeCommunityImage(community, &image);
+  image.pop_back();  // the roster version (1, one byte)
   image.pop_back();  // the empty zone's length byte
   image[1] = static_cast<char>(journal::kCommunityImageVersionBeforeZones);  // after the type
   absl::StatusOr<Community> decoded = journal::DecodeCommunityImage(image);
@@ -159,6 +160,34 @@ TEST(CommunityImageTest, AnImageFromBeforeTimeZonesStillReads) {
   // A current image without its zone is damaged, not old.
   image[1] = static_cast<char>(journal::kCommunityImageVersion);
   EXPECT_EQ(journal::DecodeCommunityImage(image).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A snapshot written before roster versions (version 2: the zone ends it)
+// reads as version 1 of its community.
+TEST(CommunityImageTest, AnImageFromBeforeRosterVersionsReadsAsVersionOne) {
+  Community community = MakeCommunity(TestShape("tc"));
+  community.version = 1;
+  std::string image;
+  journal::EncodeCommunityImage(community, &image);
+  image.pop_back();  // the roster version
+  image[1] = static_cast<char>(journal::kCommunityImageVersionBeforeVersions);
+  absl::StatusOr<Community> decoded = journal::DecodeCommunityImage(image);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->version, 1u);
+  EXPECT_EQ(decoded->time_zone, community.time_zone);
+  // The current format without it is damaged.
+  image[1] = static_cast<char>(journal::kCommunityImageVersion);
+  EXPECT_EQ(journal::DecodeCommunityImage(image).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(CommunityImageTest, AVersionRoundTrips) {
+  Community community = MakeCommunity(TestShape("tc"));
+  community.version = 300;
+  std::string image;
+  journal::EncodeCommunityImage(community, &image);
+  absl::StatusOr<Community> decoded = journal::DecodeCommunityImage(image);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->version, 300u);
 }
 
 TEST(CommunityImageTest, ATruncatedImageIsDataLossAtEveryLength) {
