@@ -19,7 +19,8 @@ absl::StatusOr<const Community*> Registry::ImportCommunity(Community community) 
 }
 
 absl::StatusOr<const Community*> Registry::ImportVersion(Community community,
-                                                         uint32_t base_version) {
+                                                         uint32_t base_version,
+                                                         roster::RosterDiff* diff_out) {
   const Community* latest = FindCommunity(community.id);
   const uint32_t latest_version = latest == nullptr ? 0 : latest->version;
   if (base_version != 0 && base_version != latest_version) {
@@ -30,10 +31,11 @@ absl::StatusOr<const Community*> Registry::ImportVersion(Community community,
   if (latest != nullptr) {
     // Outside the lock: versions are immutable, and Import checks that
     // `latest` is still the latest before it stores anything.
-    const roster::RosterDiff diff = roster::DiffRosters(*latest, community);
+    roster::RosterDiff diff = roster::DiffRosters(*latest, community);
     if (absl::Status s = roster::CheckNoSampledRemoved(*latest, diff, ListRounds()); !s.ok()) {
       return s;
     }
+    if (diff_out != nullptr) *diff_out = std::move(diff);
   }
   return Import(std::move(community), code_check_ == CodeCheck::kServerWide,
                 /*as_version=*/true, latest);

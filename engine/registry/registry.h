@@ -69,8 +69,11 @@ class Registry {
   // when it removes a resident sampled in an open round
   // (roster::CheckNoSampledRemoved); otherwise as ImportCommunity, except
   // that its codes and sites may be the earlier version's.
+  // `diff`, if not null, receives the changes from the version before
+  // (untouched for a new id).
   [[nodiscard]] absl::StatusOr<const Community*> ImportVersion(Community community,
-                                                               uint32_t base_version);
+                                                               uint32_t base_version,
+                                                               roster::RosterDiff* diff = nullptr);
   // What ImportVersion would change, storing nothing.
   struct VersionPreview {
     const Community* base = nullptr;  // the latest version; null when the id is new

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "engine/model/names.h"
 #include "services/api/proto_convert.h"
+#include "services/api/roster_convert.h"
 
 namespace swabwave::services {
 
@@ -164,26 +165,56 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
         "ImportCommunity", assembler_.request_id(), stream_fingerprint_, &response_, [this] {
           absl::StatusOr<engine::Community> community = assembler_.Finish();
           if (!community.ok()) return ToGrpcStatus(community.status());
-          absl::StatusOr<const engine::Community*> stored =
-              context_.registry->ImportCommunity(*std::move(community));
-          if (!stored.ok()) return ToGrpcStatus(stored.status());
-          const engine::Community& c = **stored;
-          response_.set_community(absl::StrCat("communities/", c.id));
-          response_.set_compounds(c.compounds.size());
-          response_.set_buildings(c.buildings.size());
-          response_.set_units(c.units.size());
-          response_.set_households(c.households.size());
-          response_.set_residents(c.residents.size());
-          response_.set_sites(c.sites.size());
-          response_.set_desks(c.TotalDesks());
-          response_.set_staff(c.staff.size());
-          spdlog::info("imported community {} ({} residents, {} sites)", c.id, c.residents.size(),
-                       c.sites.size());
-          return grpc::Status::OK;
+          return Store(*std::move(community));
         });
     // Answer once the community's record is durable.
     WhenDurable(*context_.store, status,
                 [this](const grpc::Status& durable) { Answer(durable); });
+  }
+
+  // Stores (or previews) the assembled community as the first chunk's mode
+  // says, filling response_.
+  grpc::Status Store(engine::Community community) {
+    const v1::ImportMode mode = assembler_.mode();
+    engine::Registry& registry = *context_.registry;
+    if (mode == v1::IMPORT_MODE_PREVIEW) {
+      const engine::Registry::VersionPreview preview = registry.PreviewVersion(community);
+      RosterDiffToProto(preview.base, community, preview.diff, response_.mutable_diff());
+      if (!preview.blocked.ok()) {
+        response_.mutable_diff()->set_blocked(std::string(preview.blocked.message()));
+      }
+      Count(community, 0);
+      return grpc::Status::OK;
+    }
+    engine::roster::RosterDiff diff;
+    absl::StatusOr<const engine::Community*> stored =
+        mode == v1::IMPORT_MODE_NEW_VERSION
+            ? registry.ImportVersion(std::move(community), assembler_.base_version(), &diff)
+            : registry.ImportCommunity(std::move(community));
+    if (!stored.ok()) return ToGrpcStatus(stored.status());
+    const engine::Community& c = **stored;
+    if (mode == v1::IMPORT_MODE_NEW_VERSION) {
+      const engine::Community* base =
+          c.version == 1 ? nullptr : registry.FindCommunityVersion(c.id, c.version - 1);
+      RosterDiffToProto(base, c, diff, response_.mutable_diff());
+    }
+    Count(c, c.version);
+    spdlog::info("imported community {} version {} ({} residents, {} sites)", c.id, c.version,
+                 c.residents.size(), c.sites.size());
+    return grpc::Status::OK;
+  }
+
+  void Count(const engine::Community& c, uint32_t version) {
+    response_.set_community(absl::StrCat("communities/", c.id));
+    response_.set_compounds(c.compounds.size());
+    response_.set_buildings(c.buildings.size());
+    response_.set_units(c.units.size());
+    response_.set_households(c.households.size());
+    response_.set_residents(c.residents.size());
+    response_.set_sites(c.sites.size());
+    response_.set_desks(c.TotalDesks());
+    response_.set_staff(c.staff.size());
+    response_.set_version(static_cast<int32_t>(version));
   }
 
   ServiceContext context_;

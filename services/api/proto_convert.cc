@@ -85,6 +85,8 @@ engine::CompoundKind KindFromProto(v1::CompoundKind kind) {
   }
 }
 
+}  // namespace
+
 v1::ExemptionReason ExemptionToProto(engine::ExemptionReason reason) {
   switch (reason) {
     case engine::ExemptionReason::kNone:
@@ -100,6 +102,8 @@ v1::ExemptionReason ExemptionToProto(engine::ExemptionReason reason) {
   }
   return v1::EXEMPTION_REASON_UNSPECIFIED;
 }
+
+namespace {
 
 absl::StatusOr<engine::ExemptionReason> ExemptionFromProto(v1::ExemptionReason reason) {
   switch (reason) {
@@ -240,6 +244,20 @@ absl::Status ImportAssembler::Add(const v1::ImportCommunityRequest& chunk, size_
           "the first chunk must carry the community header (community_id, name, "
           "utc_offset_minutes)"));
     }
+    if (!v1::ImportMode_IsValid(chunk.mode())) {
+      return in_chunk(absl::InvalidArgumentError(absl::StrCat(
+          "mode ", static_cast<int>(chunk.mode()),
+          " is not an import mode; leave it unset for a new community, or use "
+          "IMPORT_MODE_PREVIEW or IMPORT_MODE_NEW_VERSION")));
+    }
+    if (chunk.base_version() < 0 ||
+        (chunk.base_version() != 0 && chunk.mode() != v1::IMPORT_MODE_NEW_VERSION)) {
+      return in_chunk(absl::InvalidArgumentError(absl::StrCat(
+          "base_version ", chunk.base_version(),
+          ": give a version (1 or more) only with IMPORT_MODE_NEW_VERSION, or 0 for none")));
+    }
+    mode_ = chunk.mode();
+    base_version_ = static_cast<uint32_t>(chunk.base_version());
     request_id_ = chunk.request_id();
     builder_ = std::make_unique<engine::CommunityBuilder>(chunk.community().community_id(),
                                                           chunk.community().name(),
@@ -247,9 +265,11 @@ absl::Status ImportAssembler::Add(const v1::ImportCommunityRequest& chunk, size_
     if (absl::Status s = builder_->SetTimeZone(chunk.community().time_zone()); !s.ok()) {
       return in_chunk(s);
     }
-  } else if (chunk.has_community() || !chunk.request_id().empty()) {
+  } else if (chunk.has_community() || !chunk.request_id().empty() || chunk.mode() != 0 ||
+             chunk.base_version() != 0) {
     return in_chunk(absl::InvalidArgumentError(
-        "only the first chunk may carry request_id and the community header"));
+        "only the first chunk may carry request_id, the community header, mode and "
+        "base_version"));
   }
   if (saw_last_) {
     return in_chunk(absl::InvalidArgumentError("a chunk came after the chunk marked last"));
@@ -349,6 +369,9 @@ v1::Round RoundToProto(const engine::Round& round) {
   out.set_residents(round.layout().resident_count());
   out.set_door_to_door_teams(round.config().door_to_door_teams);
   out.set_time_zone(engine::ZoneLabel(round.layout().community(0)));
+  for (uint32_t c = 0; c < round.layout().community_count(); ++c) {
+    out.add_community_versions(static_cast<int32_t>(round.layout().community(c).version));
+  }
   return out;
 }
 

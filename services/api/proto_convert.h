@@ -55,6 +55,8 @@ std::vector<v1::ImportCommunityRequest> CommunityToChunks(const engine::Communit
                                                           size_t entities_per_chunk = 20000);
 
 // Rebuilds a community from a stream of import chunks.
+v1::ExemptionReason ExemptionToProto(engine::ExemptionReason reason);
+
 class ImportAssembler {
  public:
   // Adds chunk number `index` (0-based). INVALID_ARGUMENT naming the chunk
@@ -63,9 +65,14 @@ class ImportAssembler {
   // INVALID_ARGUMENT if no chunk came, or the community is incomplete.
   [[nodiscard]] absl::StatusOr<engine::Community> Finish();
   const std::string& request_id() const { return request_id_; }
+  // The first chunk's mode and base version (checked by Add).
+  v1::ImportMode mode() const { return mode_; }
+  uint32_t base_version() const { return base_version_; }
 
  private:
   std::string request_id_;
+  v1::ImportMode mode_ = v1::IMPORT_MODE_UNSPECIFIED;
+  uint32_t base_version_ = 0;
   bool saw_last_ = false;
   std::unique_ptr<engine::CommunityBuilder> builder_;
 };
