@@ -311,6 +311,7 @@ absl::Status ReadEntities(const RosterTables& tables, CommunityBuilder& builder)
         absl::StatusOr<ResidentFlags> flags = FlagsColumn(reader, row, 2);
         if (!flags.ok()) return flags.status();
         code_bytes += row[0].size();
+        if (tables.rows != nullptr) tables.rows->resident_lines.push_back(reader.record_line());
         if (code_bytes > kMaxCodeBytes) {
           return reader.RowError("resident codes exceed 4 GiB in one community; split it");
         }
@@ -375,7 +376,16 @@ absl::Status ReadEntities(const RosterTables& tables, CommunityBuilder& builder)
 
 }  // namespace
 
+std::string RosterRows::Where(ResidentId resident) const {
+  const int64_t line = resident < resident_lines.size() ? resident_lines[resident] : 0;
+  return sheet_rows ? absl::StrCat(residents_table, ", row ", line)
+                    : absl::StrCat(residents_table, ":", line);
+}
+
 absl::StatusOr<Community> ReadCommunityTables(const RosterTables& tables) {
+  if (tables.rows != nullptr) {
+    *tables.rows = RosterRows{tables.name(kResidentsFile), tables.sheet_rows, {}};
+  }
   absl::StatusOr<CommunityHeader> header = ReadCommunityFile(tables);
   if (!header.ok()) return header.status();
   // CommunityBuilder neither moves nor copies (it points into itself).
@@ -394,7 +404,7 @@ absl::StatusOr<Community> ReadCommunityTables(const RosterTables& tables) {
   return community;
 }
 
-absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir) {
+absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir, RosterRows* rows) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return absl::NotFoundError(absl::StrCat(dir.string(),
@@ -406,6 +416,7 @@ absl::StatusOr<Community> ReadCommunityDir(const fs::path& dir) {
     return ReadFileToString(dir / std::string(file_name));
   };
   tables.name = [](absl::string_view file_name) { return std::string(file_name); };
+  tables.rows = rows;
   return ReadCommunityTables(tables);
 }
 

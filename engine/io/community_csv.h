@@ -43,6 +43,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,7 +62,23 @@ inline constexpr char kCommunityFileName[] = "community.csv";
 // header, RESOURCE_EXHAUSTED when the community is too large to index
 // (over 4 GiB of resident codes or 2^32 of anything), and a code from errno
 // naming the path when a file exists but cannot be read.
-[[nodiscard]] absl::StatusOr<Community> ReadCommunityDir(const std::filesystem::path& dir);
+//
+// `rows`, if not null, learns where each resident came from (for messages
+// about rows, such as a re-import's changes).
+struct RosterRows;
+[[nodiscard]] absl::StatusOr<Community> ReadCommunityDir(const std::filesystem::path& dir,
+                                                         RosterRows* rows = nullptr);
+
+// Where each resident of a read community came from: its line in
+// residents.csv, or its row in the workbook's residents sheet.
+struct RosterRows {
+  std::string residents_table;  // "residents.csv", "book.xlsx sheet residents"
+  bool sheet_rows = false;
+  std::vector<int64_t> resident_lines;  // by resident id
+
+  // "residents.csv:17" or "book.xlsx sheet residents, row 17".
+  std::string Where(ResidentId resident) const;
+};
 
 // Where a community's tables come from: a directory's CSV files, or a
 // workbook's sheets (engine/io/community_xlsx.h). `read` gives a table's
@@ -71,6 +88,7 @@ struct RosterTables {
   std::function<absl::StatusOr<std::string>(absl::string_view file_name)> read;
   std::function<std::string(absl::string_view file_name)> name;
   bool sheet_rows = false;
+  RosterRows* rows = nullptr;  // filled when not null
 };
 // ReadCommunityDir's reading, from any tables: the same checks and errors.
 [[nodiscard]] absl::StatusOr<Community> ReadCommunityTables(const RosterTables& tables);

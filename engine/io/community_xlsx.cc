@@ -72,7 +72,7 @@ absl::StatusOr<std::string> SheetAsCsv(const std::string& where, const XlsxSheet
 
 }  // namespace
 
-absl::StatusOr<Community> ReadCommunityXlsx(const std::string& path) {
+absl::StatusOr<Community> ReadCommunityXlsx(const std::string& path, RosterRows* rows) {
   absl::StatusOr<std::vector<XlsxSheet>> sheets = ReadXlsx(path);
   if (!sheets.ok()) return sheets.status();
   const std::string book = std::filesystem::path(path).filename().string();
@@ -101,6 +101,7 @@ absl::StatusOr<Community> ReadCommunityXlsx(const std::string& path) {
     return absl::StrCat(book, " sheet ", file_name.substr(0, file_name.size() - 4));
   };
   tables.sheet_rows = true;
+  tables.rows = rows;
   return ReadCommunityTables(tables);
 }
 

@@ -22,13 +22,16 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "engine/io/community_csv.h"
 #include "engine/model/community.h"
 
 namespace swabwave::engine {
 
 // NOT_FOUND when the file cannot be opened; INVALID_ARGUMENT naming the
 // sheet, row and column otherwise.
-[[nodiscard]] absl::StatusOr<Community> ReadCommunityXlsx(const std::string& path);
+// `rows`, if not null, learns each resident's row (community_csv.h).
+[[nodiscard]] absl::StatusOr<Community> ReadCommunityXlsx(const std::string& path,
+                                                          RosterRows* rows = nullptr);
 
 }  // namespace swabwave::engine
 

@@ -97,48 +97,6 @@ int Generate(const Options& options) {
   return 0;
 }
 
-int Import(const Options& options, const std::vector<std::string>& roots) {
-  if (roots.empty()) {
-    std::cerr << "swabwave import: give a directory made by `swabwave generate` or with "
-                 "community CSV files, or a roster workbook (.xlsx)\n";
-    return 2;
-  }
-  Client client(options.client);
-  for (const std::string& root : roots) {
-    // A workbook (.xlsx) is one community; a directory holds one or more.
-    const bool workbook = absl::EndsWithIgnoreCase(root, ".xlsx");
-    absl::StatusOr<std::vector<std::filesystem::path>> dirs =
-        workbook ? std::vector<std::filesystem::path>{root} : engine::FindCommunityDirs(root);
-    if (!dirs.ok()) return Fail(dirs.status(), "import");
-    for (const std::filesystem::path& dir : *dirs) {
-      // Parse and validate everything locally first: a bad row stops the
-      // import before anything is sent.
-      absl::StatusOr<engine::Community> community =
-          workbook ? engine::ReadCommunityXlsx(dir.string()) : engine::ReadCommunityDir(dir);
-      if (!community.ok()) return Fail(community.status(), absl::StrCat("reading ", dir.string()));
-      const std::vector<v1::ImportCommunityRequest> chunks =
-          CommunityToChunks(*community, Client::NewRequestId("import"));
-      v1::ImportCommunityResponse response;
-      const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
-        response.Clear();
-        auto writer = client.planning().ImportCommunity(&context, &response);
-        for (const v1::ImportCommunityRequest& chunk : chunks) {
-          if (!writer->Write(chunk)) break;
-        }
-        writer->WritesDone();
-        return writer->Finish();
-      });
-      if (!status.ok()) return Fail(status, absl::StrCat("importing ", dir.string()));
-      absl::PrintF(
-          "imported %s: %d residents, %d households, %d units, %d buildings, %d sites "
-          "(%d desks), %d staff\n",
-          response.community(), response.residents(), response.households(), response.units(),
-          response.buildings(), response.sites(), response.desks(), response.staff());
-    }
-  }
-  return 0;
-}
-
 int RoundCreate(const Options& options) {
   v1::CreateRoundRequest request;
   request.set_request_id(Client::NewRequestId("create-round"));

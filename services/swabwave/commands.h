@@ -59,6 +59,7 @@ struct Options {
   std::string csv;
   int last = 0;       // missed: the last N rounds
   std::string pages;  // missed: a folder for the building captains' pages
+  bool apply = false;  // import: store a known community's changes as its next version
   int64_t limit = 0;
   absl::Duration interval;
   // new-token

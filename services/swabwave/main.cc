@@ -1,7 +1,7 @@
 // swabwave: the command center's CLI.
 //
 //   swabwave generate --preset kangcheng --out DIR
-//   swabwave import DIR
+//   swabwave import DIR [--apply]
 //   swabwave round create --round_id R --communities kangcheng --start 2026-11-27T07:00:00+08:00
 //   swabwave plan R [--by 12:00]
 //   swabwave finish-by R --by 12:00
@@ -75,6 +75,9 @@ ABSL_FLAG(std::string, placement, "",
 ABSL_FLAG(std::string, by, "",
           "plan, finish-by: when the round must be done: RFC 3339, or HH:MM in the round's time "
           "zone (the first such time after the round starts)");
+ABSL_FLAG(bool, apply, false,
+          "import: store a known community's changes as its next version (without it, import "
+          "only shows them)");
 ABSL_FLAG(int, last, 3, "missed: the last N rounds a resident was due in");
 ABSL_FLAG(std::string, pages, "",
           "missed: a folder to write a printable page per building into, for its captain");
@@ -99,7 +102,8 @@ namespace {
 constexpr char kUsage[] =
     "swabwave: the swabwave command-center CLI\n"
     "  swabwave generate --preset kangcheng|city [--residents N] [--seed S] --out DIR\n"
-    "  swabwave import DIR|BOOK.xlsx...\n"
+    "  swabwave import DIR|BOOK.xlsx... [--apply]   (a known community: shows the changes; "
+    "--apply stores them)\n"
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
@@ -183,6 +187,7 @@ int main(int argc, char** argv) {
   o.csv = absl::GetFlag(FLAGS_csv);
   o.last = absl::GetFlag(FLAGS_last);
   o.pages = absl::GetFlag(FLAGS_pages);
+  o.apply = absl::GetFlag(FLAGS_apply);
   o.limit = absl::GetFlag(FLAGS_limit);
   o.interval = absl::GetFlag(FLAGS_interval);
   o.role = absl::GetFlag(FLAGS_role);
