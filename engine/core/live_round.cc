@@ -159,6 +159,10 @@ void LiveRound::Claim(size_t i, const ResidentTable::Key& key, Batch& batch) {
       bits = slot.word.load(std::memory_order_acquire);
       continue;
     }
+    if (state == ResidentState::kNotTargeted) [[unlikely]] {
+      result = Refusal(CheckInVerdict::kNotTargeted, resident);
+      return;
+    }
     // Not sampled yet. Refuse early when the desk has no tube rather than
     // claiming and reverting.
     if (!rack_.HasOpenTube(desk)) {
@@ -325,7 +329,7 @@ absl::Status LiveRound::AdoptSnapshotWords(absl::string_view request_entries) {
     // Relaxed: recovery runs before the round is shared.
     const ResidentWord word(slot.word.load(std::memory_order_relaxed));
     const ResidentState state = word.state();
-    if (IsSampleable(state)) {
+    if (IsSampleable(state) || state == ResidentState::kNotTargeted) {
       slot.word.store(ResidentWord::Make(state, 0, 0, 0).bits(), std::memory_order_relaxed);
       slot.request_tag.store(0, std::memory_order_relaxed);
       continue;

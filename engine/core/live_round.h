@@ -65,6 +65,7 @@ enum class CheckInVerdict : uint8_t {
   kUnknownDesk,         // desk index out of range (NOT_FOUND)
   kNoOpenTube,          // the desk has no open tube (FAILED_PRECONDITION)
   kScanTimeOutOfRange,  // scan time outside the round's storable range
+  kNotTargeted,         // the resident is outside the targeted round (FAILED_PRECONDITION)
   kRoundNotOpen,        // the round is not open (set by Round, not LiveRound)
 };
 

@@ -26,9 +26,13 @@ enum class ResidentState : uint8_t {
   kSampled = 4,            // sampled; was due at a site
   kSampledDoorToDoor = 5,  // sampled; was on the door-to-door list
   kSampledExempt = 6,      // sampled; was exempt
+  kNotTargeted = 7,        // outside a targeted round: never sampled in it
 };
 
-inline bool IsSampled(ResidentState state) { return state >= ResidentState::kSampled; }
+inline bool IsSampled(ResidentState state) {
+  return static_cast<uint8_t>(static_cast<uint8_t>(state) -
+                              static_cast<uint8_t>(ResidentState::kSampled)) <= 2;
+}
 inline bool IsSampleable(ResidentState state) { return state <= ResidentState::kExempt; }
 
 // The sampled state for a resident who stood at `before`.

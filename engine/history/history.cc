@@ -30,7 +30,8 @@ RoundEntry EntryOf(const Round& round, uint32_t r) {
     // A planned round may be re-planned, which replaces its words: read the
     // plan (a shared copy) instead. Nobody is sampled before it opens.
     const std::shared_ptr<const plan::Plan> plan = round.plan();
-    entry.outcome = plan != nullptr && plan->resident_standing[r] == Standing::kExempt
+    entry.outcome = plan != nullptr && (plan->resident_standing[r] == Standing::kExempt ||
+                                        plan->resident_standing[r] == Standing::kNotTargeted)
                         ? RoundOutcome::kNotDue
                         : RoundOutcome::kAwaiting;
     return entry;
@@ -43,7 +44,9 @@ RoundEntry EntryOf(const Round& round, uint32_t r) {
     entry.tube_barcode = std::string(round.TubeBarcode(sampled->tube));
     return entry;
   }
-  const bool exempt = round.live()->Read(r).state() == core::ResidentState::kExempt;
+  const core::ResidentState state = round.live()->Read(r).state();
+  const bool exempt =
+      state == core::ResidentState::kExempt || state == core::ResidentState::kNotTargeted;
   const bool moved_away =
       entry.visits.has_value() && entry.visits->last == visits::VisitOutcome::kMovedAway;
   if (exempt || moved_away) {
@@ -78,13 +81,20 @@ absl::StatusOr<std::vector<MissedBuilding>> MissedLastRounds(const std::vector<R
   struct Closed {
     const Round* round;
     uint32_t base;
+    // The round pinned this very version, so the community's resident r is
+    // the round's base + r; otherwise residents are found by code (an
+    // earlier roster version numbers them differently, and may lack some).
+    bool same_version;
   };
   std::vector<Closed> closed;
   for (auto it = rounds.rbegin(); it != rounds.rend(); ++it) {
     const Round& round = **it;
     if (round.phase() != RoundPhase::kClosed) continue;
     absl::StatusOr<uint32_t> position = round.FindCommunity(community.id);
-    if (position.ok()) closed.push_back({&round, round.layout().resident_base(*position)});
+    if (position.ok()) {
+      closed.push_back({&round, round.layout().resident_base(*position),
+                        &round.layout().community(*position) == &community});
+    }
   }
   std::vector<MissedBuilding> buildings(community.buildings.size());
   for (BuildingId b = 0; b < buildings.size(); ++b) buildings[b].building = b;
@@ -93,10 +103,15 @@ absl::StatusOr<std::vector<MissedBuilding>> MissedLastRounds(const std::vector<R
     int due = 0;
     for (const Closed& c : closed) {
       if (due == last) break;
-      const uint32_t in_round = c.base + r;
+      uint32_t in_round = c.base + r;
+      if (!c.same_version) {
+        const absl::StatusOr<uint32_t> found = c.round->FindResident(community.resident_code(r));
+        if (!found.ok()) continue;  // not on the roster that round: not due in it
+        in_round = *found;
+      }
       const core::ResidentState state = c.round->live()->Read(in_round).state();
-      if (state == core::ResidentState::kExempt ||
-          state == core::ResidentState::kSampledExempt) {
+      if (state == core::ResidentState::kExempt || state == core::ResidentState::kSampledExempt ||
+          state == core::ResidentState::kNotTargeted) {
         continue;  // not due in that round
       }
       if (core::IsSampled(state)) break;  // sampled in one of the last rounds due

@@ -52,7 +52,8 @@ absl::Status CheckDecodedPlan(const plan::Plan& p) {
   const size_t residents = p.resident_standing.size();
   if (p.resident_cell.size() != residents) return bad("resident cells");
   for (size_t r = 0; r < residents; ++r) {
-    if (static_cast<uint8_t>(p.resident_standing[r]) > static_cast<uint8_t>(Standing::kExempt) ||
+    if (static_cast<uint8_t>(p.resident_standing[r]) >
+            static_cast<uint8_t>(Standing::kNotTargeted) ||
         (p.resident_cell[r] != kNoId && p.resident_cell[r] >= cells)) {
       return bad(absl::StrCat("plan of resident #", r));
     }

@@ -283,6 +283,13 @@ void EncodeRoundCreated(const RoundCreated& event, std::string* out) {
   PutDuration(w, c.duration);
   PutTime(w, event.created);
   w.SignedVarint(c.door_to_door_teams);  // since issue 18; absent before: the default
+  // A targeted round's target, after the teams (absent: the whole round).
+  if (c.target.whole()) return;
+  for (const std::vector<std::string>* ids : {&c.target.compound_ids, &c.target.building_ids,
+                                              &c.target.unit_ids, &c.target.resident_codes}) {
+    w.Varint(ids->size());
+    for (const std::string& id : *ids) w.String(id);
+  }
 }
 
 absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
@@ -303,7 +310,19 @@ absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
     return Malformed(kType, "fields");
   }
   int64_t teams = kDefaultDoorToDoorTeams;
-  if (!in.empty() && (!in.SignedVarint(&teams) || !in.empty())) return Malformed(kType, "teams");
+  if (!in.empty() && !in.SignedVarint(&teams)) return Malformed(kType, "teams");
+  if (!in.empty()) {
+    for (std::vector<std::string>* ids : {&c.target.compound_ids, &c.target.building_ids,
+                                          &c.target.unit_ids, &c.target.resident_codes}) {
+      if (!Count(in, &count) || count > kMaxTargetIds) return Malformed(kType, "target");
+      ids->resize(count);
+      for (std::string& id : *ids) {
+        if (!in.String(&id)) return Malformed(kType, "target id");
+      }
+    }
+    if (c.target.whole()) return Malformed(kType, "an empty target");
+  }
+  if (!in.empty()) return Malformed(kType, "trailing bytes");
   c.pool_ratio = static_cast<int>(ratio);
   if (teams < 1 || teams > kMaxDoorToDoorTeams) return Malformed(kType, "teams out of range");
   c.door_to_door_teams = static_cast<int>(teams);

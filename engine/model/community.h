@@ -92,9 +92,10 @@ struct Resident {
   ExemptionReason exemption = ExemptionReason::kNone;
 };
 
-// Where a resident stands in any round: due at a site, due at home
-// (door-to-door), or not due.
-enum class Standing : uint8_t { kDueAtSite, kDoorToDoor, kExempt };
+// Where a resident stands in a round: due at a site, due at home
+// (door-to-door), not due (exempt), or outside a targeted round (not
+// checked in at all; RoundConfig::target).
+enum class Standing : uint8_t { kDueAtSite, kDoorToDoor, kExempt, kNotTargeted };
 
 inline Standing StandingOf(const Resident& resident) {
   if (resident.exemption != ExemptionReason::kNone) return Standing::kExempt;

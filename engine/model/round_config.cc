@@ -44,6 +44,27 @@ absl::Status ValidateRoundConfig(const RoundConfig& config) {
         absl::StrCat("door_to_door_teams ", config.door_to_door_teams, " must be between 1 and ",
                      kMaxDoorToDoorTeams, " per community"));
   }
+  const RoundTarget& t = config.target;
+  if (t.compound_ids.size() + t.building_ids.size() + t.unit_ids.size() + t.resident_codes.size() >
+      kMaxTargetIds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "target: more than ", kMaxTargetIds, " ids and codes; target compounds or buildings"));
+  }
+  for (const auto& [what, ids] : {std::pair{"target.compound_ids[]", &t.compound_ids},
+                                  {"target.building_ids[]", &t.building_ids},
+                                  {"target.unit_ids[]", &t.unit_ids}}) {
+    for (const std::string& id : *ids) {
+      if (absl::Status s = CheckId(what, id); !s.ok()) return s;
+    }
+  }
+  for (size_t i = 0; i < t.resident_codes.size(); ++i) {
+    // CheckCode names the entry, never what it holds (personal data).
+    if (absl::Status s = CheckCode(absl::StrCat("target.resident_codes[", i, "]"),
+                                   t.resident_codes[i]);
+        !s.ok()) {
+      return s;
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -24,6 +24,25 @@ inline constexpr absl::Duration kMaxRoundDuration = absl::Hours(24 * 7);
 inline constexpr int kDefaultDoorToDoorTeams = 2;
 inline constexpr int kMaxDoorToDoorTeams = 64;
 
+// What a targeted round covers (a sealed building tested daily, a recall):
+// the residents of the listed compounds, buildings and units, and the
+// listed residents, in any of the round's communities. Empty: everyone.
+// The ids are the communities' own; a resident outside the target is not
+// due and cannot be checked in (engine/model/round_target.h).
+inline constexpr size_t kMaxTargetIds = 100'000;
+
+struct RoundTarget {
+  std::vector<std::string> compound_ids;
+  std::vector<std::string> building_ids;
+  std::vector<std::string> unit_ids;
+  std::vector<std::string> resident_codes;
+
+  bool whole() const {
+    return compound_ids.empty() && building_ids.empty() && unit_ids.empty() &&
+           resident_codes.empty();
+  }
+};
+
 struct RoundConfig {
   std::string id;
   std::vector<std::string> community_ids;
@@ -32,6 +51,7 @@ struct RoundConfig {
   absl::Duration wave_length = kDefaultWaveLength;
   absl::Duration duration = kDefaultRoundDuration;
   int door_to_door_teams = kDefaultDoorToDoorTeams;  // per community
+  RoundTarget target;
 
   int WaveCount() const {
     absl::Duration rest;  // IDivDuration requires somewhere to put it

@@ -9,7 +9,11 @@
 // community. References it returns point into the layout or a community.
 // REQUIRES: indices passed in are in range (not checked).
 //
-// Thread-safety: immutable after construction.
+// A targeted round's layout also says which residents it covers
+// (Target); a whole round's covers everyone.
+//
+// Thread-safety: immutable once the round is built (Target is set while it
+// is, before the round is shared).
 #ifndef SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
 #define SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
 
@@ -63,6 +67,16 @@ class RoundLayout {
   uint32_t site_of_desk(DeskIndex desk) const { return desk_sites_[desk]; }
   const std::vector<uint32_t>& desk_sites() const { return desk_sites_; }
 
+  // Whether the round covers `resident` (round-wide index).
+  bool targeted(uint32_t resident) const {
+    return targeted_.empty() || targeted_[resident];
+  }
+  bool whole() const { return targeted_.empty(); }
+  // Restricts the round to the residents marked true (engine/model/
+  // round_target.h); empty: everyone. Only while the round is built.
+  // REQUIRES: empty or one entry per resident.
+  void Target(std::vector<bool> targeted) { targeted_ = std::move(targeted); }
+
  private:
   static Local Locate(const std::vector<uint32_t>& bases, uint32_t index);
 
@@ -72,6 +86,7 @@ class RoundLayout {
   std::vector<uint32_t> residents_, buildings_, units_, households_, sites_;
   std::vector<DeskIndex> first_desks_;  // per round site
   std::vector<uint32_t> desk_sites_;    // per desk
+  std::vector<bool> targeted_;          // per resident; empty: every one
 };
 
 }  // namespace swabwave::engine

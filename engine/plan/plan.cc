@@ -126,7 +126,9 @@ void ClassifyResidents(const RoundLayout& layout, Plan& plan) {
         for (HouseholdId h : housing.households_of(u)) {
           for (ResidentId r : housing.residents_of(h)) {
             const uint32_t round_resident = layout.resident_base(c) + r;
-            const Standing standing = StandingOf(community.residents[r]);
+            const Standing standing = layout.targeted(round_resident)
+                                          ? StandingOf(community.residents[r])
+                                          : Standing::kNotTargeted;
             plan.resident_standing[round_resident] = standing;
             switch (standing) {
               case Standing::kDueAtSite:
@@ -138,6 +140,8 @@ void ClassifyResidents(const RoundLayout& layout, Plan& plan) {
                 break;
               case Standing::kExempt:
                 ++plan.exempt;
+                break;
+              case Standing::kNotTargeted:
                 break;
             }
           }
@@ -324,6 +328,7 @@ absl::Status VerifyPlan(const RoundLayout& layout, const Plan& plan) {
         }
         [[fallthrough]];
       case Standing::kExempt:
+      case Standing::kNotTargeted:
         if (plan.resident_cell[r] != kNoId) {
           return absl::InternalError(
               absl::StrCat("plan: resident ", r, " has a site cell but is not due at a site"));

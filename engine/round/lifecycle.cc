@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/records.h"
+#include "engine/model/round_target.h"
 
 namespace swabwave::engine {
 
@@ -32,6 +33,9 @@ absl::StatusOr<std::unique_ptr<Round>> Round::Create(RoundConfig config,
   std::unique_ptr<Round> round(
       new Round(std::move(config), std::move(communities), created));
   round->IndexSites();
+  absl::StatusOr<std::vector<bool>> targeted = TargetMask(round->layout_, round->config_.target);
+  if (!targeted.ok()) return targeted.status();
+  round->layout_.Target(*std::move(targeted));
   const RoundLayout& layout = round->layout_;
   // Residents are numbered community by community; walk them in order.
   uint32_t community = 0;
@@ -114,6 +118,7 @@ void Round::InstallPlanLocked(std::shared_ptr<const plan::Plan> new_plan) {
         ++tally.door_to_door;
         break;
       case Standing::kExempt: ++tally.exempt; break;
+      case Standing::kNotTargeted: break;
     }
   }
   // Free the old live state first: both write the same table's words.
@@ -189,6 +194,7 @@ core::LiveRoundSpec Round::LiveSpec(const plan::Plan& plan) const {
       case Standing::kDueAtSite: spec.initial[r] = core::ResidentState::kUntested; break;
       case Standing::kDoorToDoor: spec.initial[r] = core::ResidentState::kDoorToDoor; break;
       case Standing::kExempt: spec.initial[r] = core::ResidentState::kExempt; break;
+      case Standing::kNotTargeted: spec.initial[r] = core::ResidentState::kNotTargeted; break;
     }
   }
   return spec;

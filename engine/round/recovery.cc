@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/journal/frame.h"
 #include "engine/journal/records.h"
+#include "engine/model/round_target.h"
 
 namespace swabwave::engine {
 
@@ -19,6 +20,9 @@ absl::StatusOr<std::unique_ptr<Round>> Round::FromImage(journal::RoundImage imag
   std::unique_ptr<Round> round(new Round(std::move(image.round.config), std::move(communities),
                                          image.round.created));
   round->IndexSites();
+  absl::StatusOr<std::vector<bool>> targeted = TargetMask(round->layout_, round->config_.target);
+  if (!targeted.ok()) return damaged(targeted.status().message());
+  round->layout_.Target(*std::move(targeted));
   const RoundLayout& layout = round->layout_;
   absl::StatusOr<std::unique_ptr<core::ResidentTable>> table = core::ResidentTable::Adopt(
       layout.resident_count(), layout.building_count(), image.slots, std::move(image.positions),

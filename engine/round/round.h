@@ -411,7 +411,9 @@ class Round {
   absl::Status CheckOpen(absl::string_view what) const;
 
   const RoundConfig config_;
-  const RoundLayout layout_;
+  // Not const only so that Create and FromImage can set its target; fixed
+  // before the round is shared.
+  RoundLayout layout_;
   const absl::Time created_;
   // Codes -> residents, and the words the live state works on; positions
   // are immutable after Create.

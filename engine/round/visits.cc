@@ -28,6 +28,11 @@ absl::StatusOr<visits::VisitBook::Recorded> Round::RecordVisit(visits::Visit vis
     return absl::NotFoundError(absl::StrCat("round ", config_.id, " has no resident ",
                                             visit.resident));
   }
+  if (!layout_.targeted(visit.resident)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("resident ", visit.resident, " is outside round ", config_.id,
+                     "'s target; visits are recorded for the residents it covers"));
+  }
   if (absl::Status s = visits::ValidateVisit(visit); !s.ok()) return s;
   // Open: the live state is never replaced now. A check-in racing this
   // visit may land after the test; counts then take the check-in, which

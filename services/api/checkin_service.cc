@@ -244,6 +244,13 @@ CheckInAnswer DescribeCheckIn(const engine::Round& r, const engine::core::CheckI
       answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
                             "scan_time is outside the range this round can record");
       break;
+    case CheckInVerdict::kNotTargeted:
+      answer.status = Error(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          absl::StrCat("round ", r.config().id,
+                       " is targeted and does not cover this resident (see the round's target); "
+                       "nothing was recorded: they are tested in a round over their building"));
+      break;
     case CheckInVerdict::kRoundNotOpen:
       answer.status =
           Error(grpc::StatusCode::FAILED_PRECONDITION,

@@ -18,7 +18,7 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",
     "no_open_tube", "bad_scan_time", "round_not_open",  "invalid_request", "not_admitted",
-    "permission_denied", "request_reused"};
+    "permission_denied", "request_reused", "not_targeted"};
 
 constexpr std::array<const char*, 17> kCodeNames = {
     "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
@@ -51,6 +51,8 @@ CheckInResultLabel LabelOf(engine::core::CheckInVerdict verdict) {
       return CheckInResultLabel::kBadScanTime;
     case CheckInVerdict::kRoundNotOpen:
       return CheckInResultLabel::kRoundNotOpen;
+    case CheckInVerdict::kNotTargeted:
+      return CheckInResultLabel::kNotTargeted;
   }
   return CheckInResultLabel::kInvalidRequest;
 }

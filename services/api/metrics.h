@@ -66,6 +66,7 @@ enum class CheckInResultLabel : uint8_t {
   kNotAdmitted,  // refused before the core: journal queue full or failed
   kPermissionDenied,  // a tablet token at another site's desk
   kRequestReused,     // the request id sampled another resident
+  kNotTargeted,       // the resident is outside a targeted round
   kCount,
 };
 
