@@ -17,6 +17,7 @@
 #ifndef SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
 #define SWABWAVE_ENGINE_MODEL_ROUND_LAYOUT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -75,7 +76,15 @@ class RoundLayout {
   // Restricts the round to the residents marked true (engine/model/
   // round_target.h); empty: everyone. Only while the round is built.
   // REQUIRES: empty or one entry per resident.
-  void Target(std::vector<bool> targeted) { targeted_ = std::move(targeted); }
+  void Target(std::vector<bool> targeted) {
+    targeted_ = std::move(targeted);
+    targeted_count_ = targeted_.empty()
+                          ? resident_count()
+                          : static_cast<uint32_t>(
+                                std::count(targeted_.begin(), targeted_.end(), true));
+  }
+  // Residents the round covers.
+  uint32_t targeted_count() const { return targeted_.empty() ? resident_count() : targeted_count_; }
 
  private:
   static Local Locate(const std::vector<uint32_t>& bases, uint32_t index);
@@ -87,6 +96,7 @@ class RoundLayout {
   std::vector<DeskIndex> first_desks_;  // per round site
   std::vector<uint32_t> desk_sites_;    // per desk
   std::vector<bool> targeted_;          // per resident; empty: every one
+  uint32_t targeted_count_ = 0;
 };
 
 }  // namespace swabwave::engine

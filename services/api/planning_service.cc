@@ -78,6 +78,12 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
     config.duration = *duration;
   }
   if (r.door_to_door_teams() != 0) config.door_to_door_teams = r.door_to_door_teams();
+  const v1::RoundTarget& target = r.target();
+  config.target.compound_ids.assign(target.compound_ids().begin(), target.compound_ids().end());
+  config.target.building_ids.assign(target.building_ids().begin(), target.building_ids().end());
+  config.target.unit_ids.assign(target.unit_ids().begin(), target.unit_ids().end());
+  config.target.resident_codes.assign(target.resident_codes().begin(),
+                                      target.resident_codes().end());
   if (absl::Status s = engine::ValidateRoundConfig(config); !s.ok()) return s;
   return config;
 }

@@ -372,6 +372,15 @@ v1::Round RoundToProto(const engine::Round& round) {
   for (uint32_t c = 0; c < round.layout().community_count(); ++c) {
     out.add_community_versions(static_cast<int32_t>(round.layout().community(c).version));
   }
+  out.set_targeted(round.layout().targeted_count());
+  const engine::RoundTarget& target = config.target;
+  if (!target.whole()) {
+    v1::RoundTarget* t = out.mutable_target();
+    for (const std::string& id : target.compound_ids) t->add_compound_ids(id);
+    for (const std::string& id : target.building_ids) t->add_building_ids(id);
+    for (const std::string& id : target.unit_ids) t->add_unit_ids(id);
+    for (const std::string& code : target.resident_codes) t->add_resident_codes(code);
+  }
   return out;
 }
 

@@ -17,7 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "engine/io/community_csv.h"
-#include "engine/io/community_xlsx.h"
+#include "engine/io/csv.h"
 #include "engine/io/generator.h"
 #include "engine/io/schedule_csv.h"
 #include "services/api/proto_convert.h"
@@ -69,6 +69,49 @@ void PrintRound(const v1::Round& r) {
                r.residents(), LocalClock(FromProto(r.start_time()), RoundZone(r)),
                r.time_zone().empty() ? "UTC" : r.time_zone(),
                absl::StrJoin(r.community_ids(), ","));
+  if (!r.has_target()) return;
+  const v1::RoundTarget& t = r.target();
+  std::vector<std::string> parts;
+  if (t.compound_ids_size() > 0) parts.push_back("compounds " + absl::StrJoin(t.compound_ids(), ","));
+  if (t.building_ids_size() > 0) parts.push_back("buildings " + absl::StrJoin(t.building_ids(), ","));
+  if (t.unit_ids_size() > 0) parts.push_back("units " + absl::StrJoin(t.unit_ids(), ","));
+  // Codes are personal data: counted, not printed.
+  if (t.resident_codes_size() > 0) parts.push_back(absl::StrCat(t.resident_codes_size(), " listed residents"));
+  absl::PrintF("  targeted: %s; covers %d of its %d residents\n", absl::StrJoin(parts, "; "),
+               r.targeted(), r.residents());
+}
+
+// --target "building:b1,unit:b2-u1,compound:c1" and --target_codes FILE
+// (one code a line) into the request; false after printing what is wrong.
+bool ParseTarget(const Options& options, v1::RoundTarget* target) {
+  for (absl::string_view entry : absl::StrSplit(options.target, ',', absl::SkipEmpty())) {
+    const std::pair<absl::string_view, absl::string_view> kind_id =
+        absl::StrSplit(entry, absl::MaxSplits(':', 1));
+    const std::string id(absl::StripAsciiWhitespace(kind_id.second));
+    if (kind_id.first == "compound") {
+      target->add_compound_ids(id);
+    } else if (kind_id.first == "building") {
+      target->add_building_ids(id);
+    } else if (kind_id.first == "unit") {
+      target->add_unit_ids(id);
+    } else {
+      std::cerr << "swabwave round create: --target entry '" << entry
+                << "' is not compound:ID, building:ID or unit:ID (list residents with "
+                   "--target_codes FILE)\n";
+      return false;
+    }
+  }
+  if (options.target_codes.empty()) return true;
+  absl::StatusOr<std::string> text = engine::ReadFileToString(options.target_codes);
+  if (!text.ok()) {
+    std::cerr << "swabwave round create: --target_codes: " << text.status().message() << "\n";
+    return false;
+  }
+  for (absl::string_view line : absl::StrSplit(*text, absl::ByAnyChar("\r\n"), absl::SkipEmpty())) {
+    const absl::string_view code = absl::StripAsciiWhitespace(line);
+    if (!code.empty()) target->add_resident_codes(std::string(code));
+  }
+  return true;
 }
 
 }  // namespace
@@ -114,6 +157,7 @@ int RoundCreate(const Options& options) {
   ToProto(start, request.mutable_start_time());
   request.set_pool_ratio(options.ratio);
   request.set_door_to_door_teams(options.teams);
+  if (!ParseTarget(options, request.mutable_target())) return 2;
   if (options.wave_length > absl::ZeroDuration()) {
     ToProto(options.wave_length, request.mutable_wave_length());
   }

@@ -59,7 +59,9 @@ struct Options {
   std::string csv;
   int last = 0;       // missed: the last N rounds
   std::string pages;  // missed: a folder for the building captains' pages
-  bool apply = false;  // import: store a known community's changes as its next version
+  bool apply = false;
+  std::string target;        // round create: "building:b1,unit:u2,compound:c1"
+  std::string target_codes;  // round create: a file of resident codes, one a line  // import: store a known community's changes as its next version
   int64_t limit = 0;
   absl::Duration interval;
   // new-token

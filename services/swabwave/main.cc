@@ -59,6 +59,11 @@ ABSL_FLAG(absl::Duration, gear_change, absl::ZeroDuration(),
           "plan: time to put gear on, and to take it off (default 15m)");
 ABSL_FLAG(double, walking_m_per_wave, 0,
           "plan: resident-metres of walking one more wave is worth (default 0: fewest waves first)");
+ABSL_FLAG(std::string, target, "",
+          "round create: a targeted round over these places, e.g. building:c01-b03,unit:c02-b01-u1,"
+          "compound:c03 (ids as imported); default: everyone");
+ABSL_FLAG(std::string, target_codes, "",
+          "round create: a file of resident codes (one a line) the targeted round also covers");
 ABSL_FLAG(int, teams, 0,
           "round create: door-to-door teams per community, each a mobile desk (default 2); "
           "routes: teams to plan routes for (default: the round's)");
@@ -105,6 +110,7 @@ constexpr char kUsage[] =
     "  swabwave import DIR|BOOK.xlsx... [--apply]   (a known community: shows the changes; "
     "--apply stores them)\n"
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
+    "      [--target building:ID,unit:ID,compound:ID] [--target_codes FILE]\n"
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
     "                  [--staffing within|every-desk] [--max_in_gear 2h] [--rest 30m]\n"
@@ -175,6 +181,8 @@ int main(int argc, char** argv) {
   o.walking_m_per_wave = absl::GetFlag(FLAGS_walking_m_per_wave);
   o.by = absl::GetFlag(FLAGS_by);
   o.teams = absl::GetFlag(FLAGS_teams);
+  o.target = absl::GetFlag(FLAGS_target);
+  o.target_codes = absl::GetFlag(FLAGS_target_codes);
   o.per_visit = absl::GetFlag(FLAGS_per_visit);
   o.replications = absl::GetFlag(FLAGS_replications);
   o.crowding_limit = absl::GetFlag(FLAGS_crowding_limit);
