@@ -11,8 +11,13 @@
 // for people: SWABWAVE_SEASON=long, the reference community (17,000); it
 // prints the season's figures for bench/RESULTS.md.
 //
-// Not yet in the season: roster changes between rounds and walk-ins who
-// register at the desk (issue 18 builds them next).
+// The roster changes before every round after the first, as a new version
+// (about 1% of residents a week: some leave, as many join, some move
+// house), and one re-import that would remove someone sampled in an open
+// round is refused. Histories and the missed list are checked per code
+// against the rosters each round pinned.
+//
+// Not yet in the season: walk-ins who register at the desk (issue 18).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -30,6 +35,7 @@
 #include "services/replay/door_teams.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client.h"
+#include "tests/engine/test_community.h"
 #include "tests/services/server_process.h"
 #include "tests/services/test_server.h"
 
@@ -65,7 +71,39 @@ bool LongMode() {
 struct RoundPlay {
   std::map<std::string, std::string> sampled_at;  // code -> desk, from the answers
   int64_t sampled = 0;
+  std::set<std::string> roster;  // the codes of the version the round pinned
 };
+
+// The roster before round k (k >= 1): about 0.5% of residents leave (as
+// many new ones join existing households) and about 0.2% move house: 0.7%
+// of the roster changes a round, about 1.1% a week at a round every 4.5
+// days.
+engine::Community Churned(const engine::Community& c, int k) {
+  engine::testing::RosterEdits edits;
+  const auto household = [&](uint64_t h) { return c.households[h % c.households.size()].id; };
+  for (engine::ResidentId r = 0; r < c.residents.size(); ++r) {
+    const uint64_t h = Stable(std::string(c.resident_code(r)), 1000 + k);
+    const int row = static_cast<int>(r) + 1;
+    if (h % 200 == 0) {
+      edits.remove_rows.push_back(row);
+    } else if (h % 500 == 1) {
+      edits.move_rows.push_back({row, household(h >> 16)});
+    }
+  }
+  for (size_t i = 0; i < edits.remove_rows.size(); ++i) {
+    edits.add.push_back({absl::StrCat("SEASON-NEW-", k, "-", i),
+                         household(Stable(absl::StrCat("new-", i), k))});
+  }
+  return engine::testing::Rebuilt(c, edits);
+}
+
+std::set<std::string> CodesOf(const engine::Community& c) {
+  std::set<std::string> codes;
+  for (engine::ResidentId r = 0; r < c.residents.size(); ++r) {
+    codes.emplace(c.resident_code(r));
+  }
+  return codes;
+}
 
 class Season {
  public:
@@ -100,6 +138,20 @@ class Season {
 
 grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext&)>& call) {
   return Client::WithRetry(call, absl::Minutes(2));
+}
+
+grpc::Status ImportAs(Client& client, const engine::Community& community, v1::ImportMode mode,
+                      int base_version, const std::string& request_id,
+                      v1::ImportCommunityResponse* response) {
+  std::vector<v1::ImportCommunityRequest> chunks = CommunityToChunks(community, request_id);
+  chunks[0].set_mode(mode);
+  chunks[0].set_base_version(base_version);
+  return Call([&](grpc::ClientContext& c) {
+    auto writer = client.planning().ImportCommunity(&c, response);
+    for (const v1::ImportCommunityRequest& chunk : chunks) writer->Write(chunk);
+    writer->WritesDone();
+    return writer->Finish();
+  });
 }
 
 v1::Counts Totals(Client& client, const std::string& round) {
@@ -137,22 +189,21 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
   absl::StatusOr<std::vector<engine::Community>> generated =
       engine::GenerateCommunities(generate);
   ASSERT_TRUE(generated.ok()) << generated.status();
-  const engine::Community& community = generated->front();
+  // The roster's versions, latest last.
+  std::vector<engine::Community> versions;
+  versions.push_back(std::move(generated->front()));
 
   Season season(dir);
   ASSERT_NO_FATAL_FAILURE(season.StartAt(kSeasonStart));
   {
-    const std::vector<v1::ImportCommunityRequest> chunks =
-        CommunityToChunks(community, "season-import");
     v1::ImportCommunityResponse imported;
-    const grpc::Status status = Call([&](grpc::ClientContext& c) {
-      auto writer = season.client().planning().ImportCommunity(&c, &imported);
-      for (const v1::ImportCommunityRequest& chunk : chunks) writer->Write(chunk);
-      writer->WritesDone();
-      return writer->Finish();
-    });
+    const grpc::Status status = ImportAs(season.client(), versions.back(),
+                                         v1::IMPORT_MODE_UNSPECIFIED, 0, "season-import",
+                                         &imported);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
+  const std::string community_id = versions.back().id;
+  int64_t churned = 0;  // residents added, removed or moved over the season
 
   std::vector<RoundPlay> plays(kRounds);
   std::string after_kill;  // the journal's recovery line after the kill -9
@@ -167,10 +218,24 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
       ASSERT_NO_FATAL_FAILURE(season.StartAt(start + absl::Minutes(5)));
     }
     Client& client = season.client();
+    if (k > 0) {
+      // The roster changed since the last round: its next version.
+      versions.push_back(Churned(versions.back(), k));
+      v1::ImportCommunityResponse imported;
+      const grpc::Status status =
+          ImportAs(client, versions.back(), v1::IMPORT_MODE_NEW_VERSION, k,
+                   absl::StrCat("churn-", k), &imported);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      EXPECT_EQ(imported.version(), k + 1);
+      EXPECT_GT(imported.diff().removed(), 0);
+      EXPECT_EQ(imported.diff().added(), imported.diff().removed());
+      churned += imported.diff().added() + imported.diff().removed() + imported.diff().moved();
+    }
+    plays[k].roster = CodesOf(versions.back());
     v1::CreateRoundRequest create;
     create.set_request_id(absl::StrCat("create-", id));
     create.set_round_id(id);
-    create.add_community_ids(community.id);
+    create.add_community_ids(community_id);
     ToProto(start, create.mutable_start_time());
     create.set_pool_ratio(k % 5 == 4 ? 5 : 10);
     create.set_door_to_door_teams(2);
@@ -215,6 +280,21 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     ASSERT_TRUE(report.ok()) << report.status();
     EXPECT_EQ(report->errors, 0) << report->first_error;
     Remember(first, *report, plays[k]);
+    if (k == 2) {
+      // A re-import that drops someone sampled in this open round is refused.
+      const std::string sampled = plays[k].sampled_at.begin()->first;
+      const engine::Community& latest = versions.back();
+      engine::testing::RosterEdits drop;
+      for (engine::ResidentId r = 0; r < latest.residents.size(); ++r) {
+        if (latest.resident_code(r) == sampled) drop.remove_rows.push_back(static_cast<int>(r) + 1);
+      }
+      v1::ImportCommunityResponse refused;
+      const grpc::Status refusal =
+          ImportAs(client, engine::testing::Rebuilt(latest, drop), v1::IMPORT_MODE_NEW_VERSION,
+                   k + 1, "drop-sampled", &refused);
+      EXPECT_EQ(refusal.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << refusal.error_message();
+    }
     if (k + 1 == kKilledRound) {
       // kill -9 mid-round: every acknowledged check-in is there after.
       const v1::Counts before = Totals(client, round);
@@ -289,8 +369,9 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
   std::vector<std::map<v1::RoundOutcome, int64_t>> outcomes(kRounds);
   std::map<std::string, std::vector<v1::RoundOutcome>> history_of;
   Client& client = season.client();
-  for (engine::ResidentId r = 0; r < community.residents.size(); ++r) {
-    const std::string code(community.resident_code(r));
+  std::set<std::string> everyone;  // every code on any version
+  for (const RoundPlay& play : plays) everyone.insert(play.roster.begin(), play.roster.end());
+  for (const std::string& code : everyone) {
     v1::GetResidentHistoryRequest request;
     request.set_resident_code(code);
     v1::GetResidentHistoryResponse response;
@@ -298,20 +379,24 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
       return client.progress().GetResidentHistory(&c, request, &response);
     });
     ASSERT_TRUE(status.ok()) << status.error_message();
-    ASSERT_EQ(response.rounds_size(), kRounds);
+    // One entry for each round whose roster had them, in order.
+    int entry_index = 0;
     for (int k = 0; k < kRounds; ++k) {
-      const v1::ResidentRound& entry = response.rounds(k);
+      if (!plays[k].roster.contains(code)) continue;
+      ASSERT_LT(entry_index, response.rounds_size()) << code;
+      const v1::ResidentRound& entry = response.rounds(entry_index++);
       ASSERT_EQ(entry.round(), absl::StrCat("rounds/s", k + 1));
       ++outcomes[k][entry.outcome()];
       history_of[code].push_back(entry.outcome());
       const auto sampled = plays[k].sampled_at.find(code);
       if (sampled != plays[k].sampled_at.end()) {
-        EXPECT_EQ(entry.outcome(), v1::ROUND_OUTCOME_SAMPLED) << "resident " << r << " round " << k;
-        EXPECT_EQ(entry.desk(), sampled->second) << "resident " << r << " round " << k;
+        EXPECT_EQ(entry.outcome(), v1::ROUND_OUTCOME_SAMPLED) << "round " << k;
+        EXPECT_EQ(entry.desk(), sampled->second) << "round " << k;
       } else {
-        EXPECT_NE(entry.outcome(), v1::ROUND_OUTCOME_SAMPLED) << "resident " << r << " round " << k;
+        EXPECT_NE(entry.outcome(), v1::ROUND_OUTCOME_SAMPLED) << "round " << k;
       }
     }
+    EXPECT_EQ(entry_index, response.rounds_size());
   }
   for (int k = 0; k < kRounds; ++k) {
     const v1::Counts end = Totals(client, absl::StrCat("rounds/s", k + 1));
@@ -323,7 +408,7 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
   // The missed list agrees with the histories: missed the last two rounds
   // each resident was due in.
   v1::ListMissedRequest missed_request;
-  missed_request.set_community_id(community.id);
+  missed_request.set_community_id(community_id);
   missed_request.set_last(2);
   v1::ListMissedResponse missed;
   ASSERT_TRUE(Call([&](grpc::ClientContext& c) {
@@ -334,6 +419,8 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     for (const v1::MissedResident& m : b.residents()) listed.insert(m.code());
   }
   for (const auto& [code, rounds] : history_of) {
+    // The list is of the latest roster.
+    if (!plays.back().roster.contains(code)) continue;
     int due = 0, missed_rounds = 0;
     for (auto it = rounds.rbegin(); it != rounds.rend() && due < 2; ++it) {
       if (*it == v1::ROUND_OUTCOME_NOT_DUE) continue;
@@ -353,8 +440,9 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     if (entry.is_regular_file()) journal_bytes += entry.file_size();
   }
   const size_t recovered = journal_log.find("recovered");
-  std::cout << "season: " << kRounds << " rounds, " << community.residents.size()
-            << " residents, " << total_tests << " tests, " << absl::FormatDuration(absl::Now() - began)
+  std::cout << "season: " << kRounds << " rounds, " << versions.front().residents.size()
+            << " residents (" << churned << " added, removed or moved in " << versions.size()
+            << " roster versions), " << total_tests << " tests, " << absl::FormatDuration(absl::Now() - began)
             << " in all, journal " << journal_bytes / 1024 << " KiB\n  after the kill -9: "
             << after_kill << "\n  last start: "
             << (recovered == std::string::npos ? "" : journal_log.substr(recovered, 160)) << "\n";
