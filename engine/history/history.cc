@@ -64,7 +64,24 @@ std::vector<RoundEntry> ResidentHistory(const std::vector<Round*>& rounds,
   std::vector<RoundEntry> history;
   for (const Round* round : rounds) {
     absl::StatusOr<uint32_t> resident = round->FindResident(code);
-    if (resident.ok()) history.push_back(EntryOf(*round, *resident));
+    if (resident.ok()) {
+      RoundEntry entry = EntryOf(*round, *resident);
+      entry.community = round->layout().LocateResident(*resident).community;
+      history.push_back(std::move(entry));
+      continue;
+    }
+    if (const std::optional<roster::WalkInBook::Recorded> walk_in = round->FindWalkIn(code)) {
+      RoundEntry entry;
+      entry.round = round;
+      entry.resident = round->walk_in_member(walk_in->index);
+      entry.community = walk_in->walk_in.community;
+      entry.walk_in = true;
+      entry.outcome = RoundOutcome::kSampled;
+      entry.desk = round->DeskName(walk_in->walk_in.desk);
+      entry.scan_unix_seconds = walk_in->walk_in.scan_unix_seconds;
+      entry.tube_barcode = std::string(round->TubeBarcode(walk_in->walk_in.tube));
+      history.push_back(std::move(entry));
+    }
   }
   return history;
 }

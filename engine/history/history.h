@@ -35,7 +35,9 @@ absl::string_view RoundOutcomeName(RoundOutcome outcome);  // "sampled", ...
 // One round of a resident's history.
 struct RoundEntry {
   const Round* round = nullptr;
-  uint32_t resident = kNoId;  // round-wide
+  uint32_t resident = kNoId;  // round-wide; a walk-in's is past the residents
+  uint32_t community = 0;     // position in the round's communities
+  bool walk_in = false;       // registered (and sampled) at a desk in that round
   RoundOutcome outcome = RoundOutcome::kNotPlanned;
   // Sampled: where (the desk's name: a site's desk or a team's) and when.
   std::string desk;

@@ -50,6 +50,22 @@ void PutCommunitySitesAndStaff(ByteWriter& w, const Community& c) {
 void PutCommunityTrailer(ByteWriter& w, const Community& c) {
   w.String(c.time_zone);
   w.Varint(c.version);
+  PutWalkInsTakenIn(w, c);
+}
+
+void PutWalkInsTakenIn(ByteWriter& w, const Community& c) {
+  w.Varint(c.walk_ins_taken_in.size());
+  for (const uint64_t key : c.walk_ins_taken_in) w.Fixed64(key);
+}
+
+bool GetWalkInsTakenIn(ByteReader& in, Community& c) {
+  uint64_t count = 0;
+  if (!in.Varint(&count) || count > in.remaining() / 8) return false;
+  c.walk_ins_taken_in.resize(count);
+  for (uint64_t& key : c.walk_ins_taken_in) {
+    if (!in.Fixed64(&key)) return false;
+  }
+  return true;
 }
 
 bool GetCommunityTrailer(ByteReader& in, Community& c) {
@@ -61,7 +77,7 @@ bool GetCommunityTrailer(ByteReader& in, Community& c) {
   uint64_t version = 0;
   if (!in.Varint(&version) || version == 0 || version > UINT32_MAX) return false;
   c.version = static_cast<uint32_t>(version);
-  return true;
+  return GetWalkInsTakenIn(in, c);
 }
 
 uint8_t ResidentFlags(const Resident& resident) {

@@ -210,6 +210,7 @@ absl::StatusOr<Community> DecodeCommunityImage(absl::string_view record) {
       return Damaged(at, "roster version");
     }
     c.version = static_cast<uint32_t>(roster_version);
+    if (!GetWalkInsTakenIn(in, c)) return Damaged(at, "walk-ins taken in");
   }
   if (!in.ok() || !in.empty()) return Damaged(in.offset(), "trailing bytes");
   if (c.residents.empty() || c.sites.empty()) {

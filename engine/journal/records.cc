@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/journal/byte_codec.h"
+#include "engine/model/names.h"
 #include "engine/journal/community_fields.h"
 #include "engine/journal/plan_fields.h"
 
@@ -110,6 +111,8 @@ absl::string_view RecordTypeName(RecordType type) {
       return "RoundImage";
     case RecordType::kVisit:
       return "Visit";
+    case RecordType::kWalkIn:
+      return "WalkIn";
   }
   return "unknown";
 }
@@ -264,6 +267,7 @@ absl::StatusOr<Community> DecodeCommunity(absl::string_view record) {
   if (community.ok()) {
     community->time_zone = std::move(trailer.time_zone);
     community->version = trailer.version;
+    community->walk_ins_taken_in = std::move(trailer.walk_ins_taken_in);
   }
   return community;
 }
@@ -560,6 +564,45 @@ absl::StatusOr<VisitRecord> DecodeVisit(absl::string_view record) {
   }
   r.visit.outcome = static_cast<visits::VisitOutcome>(outcome);
   if (absl::Status s = visits::ValidateVisit(r.visit); !s.ok()) return Malformed(kType, s.message());
+  return r;
+}
+
+// ----------------------------------------------------------------- walk-ins
+
+void EncodeWalkIn(const WalkInRecord& r, std::string* out) {
+  Header(RecordType::kWalkIn, out);
+  ByteWriter w(out);
+  const roster::WalkIn& x = r.walk_in;
+  w.Varint(r.round);
+  w.Varint(x.community);
+  w.String(x.code);
+  w.String(x.unit_id);
+  w.String(x.household_id);
+  w.U8(x.new_household ? 1 : 0);
+  w.Varint(x.desk);
+  w.Varint(x.tube);
+  w.Varint(x.slot);
+  w.SignedVarint(x.scan_unix_seconds);
+  w.Fixed64(x.request);
+}
+
+absl::StatusOr<WalkInRecord> DecodeWalkIn(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kWalkIn;
+  ByteReader in(record);
+  WalkInRecord r;
+  roster::WalkIn& x = r.walk_in;
+  uint8_t new_household;
+  if (!Begin(kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&x.community) ||
+      !in.String(&x.code) || !in.String(&x.unit_id) || !in.String(&x.household_id) ||
+      !in.U8(&new_household) || new_household > 1 || !in.Varint32(&x.desk) ||
+      !in.Varint32(&x.tube) || !in.Varint32(&x.slot) || !in.SignedVarint(&x.scan_unix_seconds) ||
+      !in.Fixed64(&x.request) || !in.empty()) {
+    return Malformed(kType, "fields");
+  }
+  x.new_household = new_household == 1;
+  if (!IsValidCode(x.code) || !IsValidId(x.unit_id) || !IsValidId(x.household_id)) {
+    return Malformed(kType, "code or ids");
+  }
   return r;
 }
 

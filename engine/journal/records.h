@@ -21,6 +21,7 @@
 #include "engine/model/community.h"
 #include "engine/model/round_config.h"
 #include "engine/plan/plan.h"
+#include "engine/roster/walk_in_book.h"
 #include "engine/visits/visit_book.h"
 
 namespace swabwave::engine::journal {
@@ -43,7 +44,8 @@ enum class RecordType : uint8_t {
   kRoundImage = 11,
   kCheckIn = 12,  // with the request id's whole 64-bit fingerprint
   kVisit = 13,    // a door-to-door visit that did not sample (engine/visits)
-  kLast = kVisit,
+  kWalkIn = 14,   // someone on no roster, registered and sampled at a desk (engine/roster)
+  kLast = kWalkIn,
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or
@@ -124,6 +126,17 @@ void EncodeVisit(const VisitRecord& record, std::string* out);
 // DATA_LOSS-free: a malformed record or one ValidateVisit refuses is
 // INVALID_ARGUMENT, like every decoder here.
 [[nodiscard]] absl::StatusOr<VisitRecord> DecodeVisit(absl::string_view record);
+
+// ---- walk-ins
+
+struct WalkInRecord {
+  uint32_t round = 0;  // index in creation order
+  roster::WalkIn walk_in;
+};
+void EncodeWalkIn(const WalkInRecord& record, std::string* out);
+// INVALID_ARGUMENT for a malformed record, or one whose code or ids are not
+// well formed.
+[[nodiscard]] absl::StatusOr<WalkInRecord> DecodeWalkIn(absl::string_view record);
 
 }  // namespace swabwave::engine::journal
 

@@ -139,6 +139,10 @@ struct Community {
   // The registry keeps every version; a round pins the one it was created
   // on.
   uint32_t version = 1;
+  // The walk-ins this version took in (engine/roster/walk_in_roster.h),
+  // each as roster::WalkInKey of its round and request, so a later version
+  // never takes them in again (not even after a re-import dropped them).
+  std::vector<uint64_t> walk_ins_taken_in;
 
   std::vector<Compound> compounds;
   std::vector<Building> buildings;

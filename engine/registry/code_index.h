@@ -53,6 +53,8 @@ class CodeIndex {
   // checked server-wide may share codes; nothing here can fix them).
   // REQUIRES: ordinal == indexed().
   void Add(uint32_t ordinal);
+  // Whether a community added so far holds `code`.
+  bool Contains(absl::string_view code) const { return codes_.contains(code); }
   // Communities added so far: the first `indexed()` ordinals.
   uint32_t indexed() const { return indexed_; }
 

@@ -10,6 +10,7 @@
 #include "engine/journal/records.h"
 #include "engine/journal/round_image.h"
 #include "engine/roster/sampled_removal.h"
+#include "engine/roster/walk_in_roster.h"
 
 namespace swabwave::engine {
 
@@ -108,6 +109,7 @@ absl::StatusOr<const Community*> Registry::Import(Community community, bool chec
     }
   }
   community_by_id_.insert_or_assign(pointer->id, pointer);
+  walk_ins_taken_in_.insert(pointer->walk_ins_taken_in.begin(), pointer->walk_ins_taken_in.end());
   if (previous != nullptr) {
     for (const Site& site : previous->sites) site_owner_.erase(site.id);
   }
@@ -149,7 +151,52 @@ size_t Registry::community_count() const {
 }
 
 absl::StatusOr<Round*> Registry::CreateRound(RoundConfig config) {
+  for (const std::string& id : config.community_ids) {
+    if (absl::Status s = TakeInWalkIns(id); !s.ok()) return s;
+  }
   return CreateRoundAt(std::move(config), absl::Now());
+}
+
+absl::Status Registry::TakeInWalkIns(const std::string& id) {
+  const Community* latest = FindCommunity(id);
+  if (latest == nullptr) return absl::OkStatus();  // CreateRoundAt says NOT_FOUND
+  std::vector<roster::KeyedWalkIn> walk_ins;
+  const std::vector<Round*> rounds = ListRounds();
+  for (uint32_t index = 0; index < rounds.size(); ++index) {
+    const std::vector<std::string>& ids = rounds[index]->config().community_ids;
+    for (roster::WalkIn& w : rounds[index]->WalkIns()) {
+      if (ids[w.community] != id) continue;
+      const uint64_t key = roster::WalkInKey(index, w.request);
+      {
+        std::lock_guard lock(mu_);
+        if (walk_ins_taken_in_.contains(key)) continue;
+      }
+      walk_ins.push_back({std::move(w), key});
+    }
+  }
+  if (walk_ins.empty()) return absl::OkStatus();
+  absl::StatusOr<Community> with = roster::WithWalkIns(*latest, walk_ins);
+  if (!with.ok()) return with.status();
+  return ImportVersion(*std::move(with), latest->version).status();
+}
+
+absl::StatusOr<roster::WalkInBook::Recorded> Registry::RegisterWalkIn(
+    Round& round, const Round::WalkInRequest& request) {
+  auto code_taken = [&](absl::string_view code) {
+    std::vector<Round*> rounds;
+    {
+      std::lock_guard lock(mu_);
+      // Every community's codes, the ones recovery did not index included.
+      for (uint32_t i = codes_.indexed(); i < communities_.size(); ++i) codes_.Add(i);
+      if (codes_.Contains(code)) return true;
+      for (const auto& r : rounds_) rounds.push_back(r.get());
+    }
+    for (const Round* other : rounds) {
+      if (other != &round && other->FindWalkIn(code).has_value()) return true;
+    }
+    return false;
+  };
+  return round.RegisterWalkIn(request, code_taken);
 }
 
 absl::StatusOr<Round*> Registry::CreateRoundAt(RoundConfig config, absl::Time created) {
@@ -351,6 +398,13 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       Round* round = RoundAt(event->round);
       if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
       return round->RestoreCheckIn(*event);
+    }
+    case journal::RecordType::kWalkIn: {
+      absl::StatusOr<journal::WalkInRecord> event = journal::DecodeWalkIn(record);
+      if (!event.ok()) return event.status();
+      Round* round = RoundAt(event->round);
+      if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
+      return round->RestoreWalkIn(event->walk_in);
     }
     case journal::RecordType::kVisit: {
       absl::StatusOr<journal::VisitRecord> event = journal::DecodeVisit(record);

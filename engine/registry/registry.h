@@ -29,6 +29,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/model/community.h"
@@ -89,8 +90,15 @@ class Registry {
 
   // Creates a round. INVALID_ARGUMENT (config, or codes shared between its
   // communities), NOT_FOUND (a community), ALREADY_EXISTS (round id),
-  // RESOURCE_EXHAUSTED (kMaxRounds).
+  // RESOURCE_EXHAUSTED (kMaxRounds). Walk-ins registered in earlier rounds
+  // of its communities and not yet on their rosters join them first, as a
+  // new version of each (roster::WithWalkIns), which the round pins.
   [[nodiscard]] absl::StatusOr<Round*> CreateRound(RoundConfig config);
+
+  // Round::RegisterWalkIn, with the server's codes: a code any community or
+  // any round's walk-ins hold is taken.
+  [[nodiscard]] absl::StatusOr<roster::WalkInBook::Recorded> RegisterWalkIn(
+      Round& round, const Round::WalkInRequest& request);
 
   // ---- durability
 
@@ -139,6 +147,9 @@ class Registry {
   // Makes `round` findable by FindRound. REQUIRES: mu_ held, the round
   // already in rounds_.
   void PublishRoundLocked(Round* round) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The next version of community `id` with the walk-ins of every round not
+  // yet on its latest roster; nothing when there are none.
+  absl::Status TakeInWalkIns(const std::string& id);
   // Recovery of a RoundImage record (ApplyRecord).
   absl::Status RestoreRoundImage(absl::string_view record);
 
@@ -153,6 +164,8 @@ class Registry {
   absl::flat_hash_map<std::string, const Community*> community_by_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, const Community*> site_owner_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Round>> rounds_ ABSL_GUARDED_BY(mu_);
+  // Every walk-in a stored version took in (Community::walk_ins_taken_in).
+  absl::flat_hash_set<uint64_t> walk_ins_taken_in_ ABSL_GUARDED_BY(mu_);
   // Per round: how many community versions were stored when it was
   // created. A snapshot writes those versions before the round, so the
   // round's recovery finds the versions it pinned as the latest.

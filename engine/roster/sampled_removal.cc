@@ -22,7 +22,9 @@ absl::Status CheckNoSampledRemoved(const Community& before, const RosterDiff& di
     const absl::string_view code = before.resident_code(change.before);
     for (const Round* round : open) {
       const absl::StatusOr<uint32_t> resident = round->FindResident(code);
-      if (!resident.ok() || !round->SampledAt(*resident).has_value()) continue;
+      const bool sampled = resident.ok() ? round->SampledAt(*resident).has_value()
+                                         : round->FindWalkIn(code).has_value();
+      if (!sampled) continue;
       return absl::FailedPreconditionError(absl::StrCat(
           "this import removes resident #", change.before + 1, " of version ", before.version,
           " (household ", before.households[before.residents[change.before].household].id,

@@ -38,6 +38,7 @@ struct ProgressCounts {
   int64_t refused = 0;
   int64_t in_hospital = 0;
   int64_t moved_away = 0;    // not in `due`
+  int64_t walk_ins = 0;      // registered and sampled at a desk (in `due` and `sampled`)
 
   // Remaining with no visit to account for them: nobody knows why yet.
   int64_t unaccounted() const { return remaining - not_home - refused - in_hospital; }
@@ -52,6 +53,7 @@ struct ProgressCounts {
     refused += o.refused;
     in_hospital += o.in_hospital;
     moved_away += o.moved_away;
+    walk_ins += o.walk_ins;
     return *this;
   }
 };

@@ -152,6 +152,11 @@ absl::StatusOr<ProgressCounts> Round::Totals() const {
   totals.moved_away = visited.moved_away;
   totals.due -= visited.moved_away;
   totals.remaining -= visited.moved_away;
+  // A walk-in was due the moment they registered, and their swab is in the
+  // desks' counts already.
+  totals.walk_ins = static_cast<int64_t>(walk_ins_.size());
+  totals.due += totals.walk_ins;
+  totals.remaining -= totals.walk_ins;
   return totals;
 }
 
@@ -167,6 +172,7 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
   ProgressReport report;
   report.tubes_sealed = live_round.rack().sealed_tubes();
   const ScanTallies tallies = ScanWords();
+  const std::vector<int64_t> walk_ins = WalkInsByBuilding();
 
   // Counts for every row of the level first (cheap); names only for the page.
   std::vector<ProgressCounts> counts;
@@ -181,7 +187,10 @@ absl::StatusOr<ProgressReport> Round::Progress(ProgressLevel level, size_t offse
       counts.resize(counts.size() + community.compounds.size());
     for (BuildingId b = 0; b < community.buildings.size(); ++b) {
       const uint32_t building = layout_.building_base(c) + b;
-      const ProgressCounts building_counts = BuildingCounts(building, tallies);
+      ProgressCounts building_counts = BuildingCounts(building, tallies);
+      building_counts.walk_ins = walk_ins[building];
+      building_counts.due += walk_ins[building];
+      building_counts.sampled += walk_ins[building];
       report.total += building_counts;
       switch (level) {
         case ProgressLevel::kCommunity:

@@ -192,6 +192,9 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
                                        {tally.due, tally.exempt, tally.door_to_door});
       }
     }
+    // Read before the image: every walk-in appended before the snapshot
+    // began is in a tube below it (see WriteWalkIns).
+    const uint32_t tubes = state != nullptr ? state->rack().tube_count() : 0;
     const uint64_t estimate = journal::EstimateRoundImageBytes(source);
     // A round too large for one frame (about 20 M residents) falls back to
     // records below; the estimate avoids encoding it for nothing, the size
@@ -202,12 +205,15 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
       journal::EncodeRoundImage(source, &record);
       if (record.size() <= journal::kMaxPayloadBytes) {
         if (absl::Status s = sink.Add(record); !s.ok()) return s;
-        return WriteVisits(sink);
+        if (absl::Status s = WriteVisits(sink); !s.ok()) return s;
+        return WriteWalkIns(sink, tubes);
       }
     }
   }
+  const uint32_t tubes = live() != nullptr ? live()->rack().tube_count() : 0;
   if (absl::Status s = WriteRecordsLocked(sink); !s.ok()) return s;
-  return WriteVisits(sink);
+  if (absl::Status s = WriteVisits(sink); !s.ok()) return s;
+  return WriteWalkIns(sink, tubes);
 }
 
 absl::Status Round::WriteVisits(journal::SnapshotSink& sink) const {

@@ -61,6 +61,7 @@
 #define SWABWAVE_ENGINE_ROUND_ROUND_H_
 
 #include <array>
+#include <functional>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,7 @@
 #include "engine/plan/plan.h"
 #include "engine/plan/replan.h"
 #include "engine/plan/staffed_planning.h"
+#include "engine/roster/walk_in_book.h"
 #include "engine/round/progress.h"
 #include "engine/visits/visit_book.h"
 
@@ -253,6 +255,40 @@ class Round {
   // A tube's barcode, not copied: for answers on the check-in path.
   absl::string_view TubeBarcode(TubeIndex tube) const { return live()->rack().BarcodeOf(tube); }
 
+  // ---- walk-ins (walk_ins.cc; one registration at a time)
+
+  struct WalkInRequest {
+    std::string community_id;
+    std::string unit_id;
+    std::string household_id;  // an existing household of the unit, a new id, or empty (new)
+    std::string code;          // the code on the card handed out; empty: the round makes one
+    DeskIndex desk = kNoId;
+    int64_t scan_unix_seconds = 0;
+    uint64_t request = 0;  // RequestFingerprint of the request id
+  };
+  // Registers someone on no roster at `desk` and samples them into its
+  // open tube, journaled before it returns (the caller waits for the
+  // store). A request recorded before answers its first registration,
+  // `replayed`. `code_taken(code)` says whether the server holds the code
+  // outside this round (the registry's index). FAILED_PRECONDITION unless
+  // open or when the desk has no open tube; NOT_FOUND for an unknown desk
+  // or community; INVALID_ARGUMENT for a unit the community (as the round
+  // pinned it) lacks, a household of another unit, a malformed id or code,
+  // or a scan time out of range; ALREADY_EXISTS for a code already on a
+  // roster or registered (never repeating the code).
+  [[nodiscard]] absl::StatusOr<roster::WalkInBook::Recorded> RegisterWalkIn(
+      const WalkInRequest& request, const std::function<bool(absl::string_view)>& code_taken);
+  std::optional<roster::WalkInBook::Recorded> FindWalkIn(absl::string_view code) const {
+    return walk_ins_.FindCode(code);
+  }
+  std::vector<roster::WalkIn> WalkIns() const { return walk_ins_.All(); }
+  size_t walk_in_count() const { return walk_ins_.size(); }
+  // The tube member that stands for walk-in `index`: past the residents.
+  uint32_t walk_in_member(uint32_t index) const { return layout_.resident_count() + index; }
+  // Recovery: a journaled walk-in (idempotent by its request). DATA_LOSS
+  // when its community, desk, tube or position is not the round's.
+  [[nodiscard]] absl::Status RestoreWalkIn(const roster::WalkIn& walk_in);
+
   // ---- door-to-door visits (visits.cc; the book takes its own lock)
 
   // Round-wide index of the resident with `code`, or NOT_FOUND (the code is
@@ -375,6 +411,11 @@ class Round {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Every visit, as kVisit records (after the round's own in a snapshot).
   absl::Status WriteVisits(journal::SnapshotSink& sink) const;
+  // Walk-ins whose tube is below `tubes` (a later tube's walk-ins replay
+  // from the journal, like its check-ins).
+  absl::Status WriteWalkIns(journal::SnapshotSink& sink, uint32_t tubes) const;
+  // Walk-ins per round-wide building (of their unit, as the round pinned it).
+  std::vector<int64_t> WalkInsByBuilding() const;
 
   core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
   // Moves the live cells to `new_plan`'s and makes it the plan; keeps the
@@ -428,6 +469,8 @@ class Round {
   std::vector<bool> restore_sealed_;
   // Door-to-door visits; its own lock. Kept across a re-plan.
   visits::VisitBook visits_;
+  roster::WalkInBook walk_ins_;
+  std::mutex walk_in_mu_;  // one registration at a time (RegisterWalkIn)
   // Set (release) by MakePlan; never replaced once the round is open.
   std::atomic<core::LiveRound*> live_{nullptr};
 

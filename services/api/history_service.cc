@@ -44,8 +44,7 @@ grpc::ServerUnaryReactor* ProgressService::GetResidentHistory(grpc::CallbackServ
         for (const engine::history::RoundEntry& entry :
              engine::history::ResidentHistory(context_.registry->ListRounds(), code)) {
           const engine::Round& round = *entry.round;
-          const engine::RoundLayout::Local local = round.layout().LocateResident(entry.resident);
-          const std::string& community = round.layout().community(local.community).id;
+          const std::string& community = round.layout().community(entry.community).id;
           // Rounds of communities the caller may not see are not its history.
           if (!context_.access->CheckCommunity(call.caller(), Rpc::kGetResidentHistory, community)
                    .ok()) {

@@ -150,6 +150,7 @@ TEST(CommunityImageTest, AnImageFromBeforeTimeZonesStillReads) {
   community.time_zone = "";
   std::string image;
   journal::EncodeCommunityImage(community, &image);
+  image.pop_back();  // the walk-ins taken in (a zero count)
   image.pop_back();  // the roster version (1, one byte)
   image.pop_back();  // the empty zone's length byte
   image[1] = static_cast<char>(journal::kCommunityImageVersionBeforeZones);  // after the type
@@ -169,6 +170,7 @@ TEST(CommunityImageTest, AnImageFromBeforeRosterVersionsReadsAsVersionOne) {
   community.version = 1;
   std::string image;
   journal::EncodeCommunityImage(community, &image);
+  image.pop_back();  // the walk-ins taken in (a zero count)
   image.pop_back();  // the roster version
   image[1] = static_cast<char>(journal::kCommunityImageVersionBeforeVersions);
   absl::StatusOr<Community> decoded = journal::DecodeCommunityImage(image);
@@ -183,11 +185,13 @@ TEST(CommunityImageTest, AnImageFromBeforeRosterVersionsReadsAsVersionOne) {
 TEST(CommunityImageTest, AVersionRoundTrips) {
   Community community = MakeCommunity(TestShape("tc"));
   community.version = 300;
+  community.walk_ins_taken_in = {7, 1ULL << 63};
   std::string image;
   journal::EncodeCommunityImage(community, &image);
   absl::StatusOr<Community> decoded = journal::DecodeCommunityImage(image);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->version, 300u);
+  EXPECT_EQ(decoded->walk_ins_taken_in, community.walk_ins_taken_in);
 }
 
 TEST(CommunityImageTest, ATruncatedImageIsDataLossAtEveryLength) {
