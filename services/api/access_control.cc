@@ -54,6 +54,7 @@ uint32_t RolesThatMayCall(Rpc rpc) {
     case Rpc::kCheckIn:
     case Rpc::kCheckInStream:
     case Rpc::kSealTube:
+    case Rpc::kRegisterWalkIn:
       return kTablet | kTeam;
     // A visit at the door is a team's only.
     case Rpc::kRecordVisit:

@@ -225,6 +225,28 @@ CheckInAnswer DescribeCheckIn(const engine::Round& r, const engine::core::CheckI
                        "(nothing was recorded)"));
       break;
     case CheckInVerdict::kUnknownResident:
+      // Not on the round's roster: maybe registered here as a walk-in (a
+      // rare path: the book's lock, never on a sampled check-in's way).
+      if (const std::optional<engine::roster::WalkInBook::Recorded> walk_in =
+              r.FindWalkIn(attempt.code)) {
+        const engine::roster::WalkIn& w = walk_in->walk_in;
+        const std::string where = r.DeskName(w.desk);
+        const std::string barcode(r.TubeBarcode(w.tube));
+        const absl::Time when = absl::FromUnixSeconds(w.scan_unix_seconds);
+        existing->set_resident_id(r.walk_in_member(walk_in->index));
+        existing->set_desk(where);
+        existing->set_tube_barcode(barcode);
+        existing->set_position(static_cast<int32_t>(w.slot) + 1);
+        ToProto(when, existing->mutable_scan_time());
+        answer.label = CheckInResultLabel::kAlreadySampled;
+        answer.status = Error(
+            grpc::StatusCode::ALREADY_EXISTS,
+            absl::StrCat("this person registered as a walk-in in round ", r.config().id,
+                         " and was sampled at ", where, " at ", LocalTime(r, when), " (tube ",
+                         barcode, ", ", w.slot + 1, "/", r.config().pool_ratio,
+                         "); do not swab again"));
+        break;
+      }
       answer.status =
           Error(grpc::StatusCode::NOT_FOUND,
                 absl::StrCat("the resident code is not registered in round ", r.config().id,

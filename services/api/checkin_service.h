@@ -81,7 +81,8 @@ using CheckInServiceBase =
                 v1::CheckInService::WithRawCallbackMethod_CheckIn,
                 v1::CheckInService::WithRawCallbackMethod_CheckInStream,
                 v1::CheckInService::WithRawCallbackMethod_SealTube,
-                v1::CheckInService::WithRawCallbackMethod_RecordVisit>;
+                v1::CheckInService::WithRawCallbackMethod_RecordVisit,
+                v1::CheckInService::WithRawCallbackMethod_RegisterWalkIn>;
 
 class CheckInService final : public CheckInServiceBase {
  public:
@@ -102,6 +103,10 @@ class CheckInService final : public CheckInServiceBase {
   grpc::ServerUnaryReactor* RecordVisit(grpc::CallbackServerContext* ctx,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;
+  // register_walk_in.cc
+  grpc::ServerUnaryReactor* RegisterWalkIn(grpc::CallbackServerContext* ctx,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

@@ -13,7 +13,7 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
     "ListAssignments", "ListDoorToDoor", "OpenRound",   "CloseRound",   "OpenTube",     "CheckIn",
     "CheckInStream",   "SealTube",       "GetProgress", "ListUntested", "WatchProgress",
     "ReplanRound",     "ForecastRound",  "GetRoster",   "ListDoorToDoorRoutes", "RecordVisit",
-    "AdviseFinish", "GetResidentHistory", "ListMissed"};
+    "AdviseFinish", "GetResidentHistory", "ListMissed", "RegisterWalkIn"};
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",

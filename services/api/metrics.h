@@ -49,6 +49,7 @@ enum class Rpc : uint8_t {
   kAdviseFinish,
   kGetResidentHistory,
   kListMissed,
+  kRegisterWalkIn,
   kCount,
 };
 

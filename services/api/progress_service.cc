@@ -26,6 +26,7 @@ void CountsToProto(const engine::ProgressCounts& c, v1::Counts* out) {
   out->set_refused(c.refused);
   out->set_in_hospital(c.in_hospital);
   out->set_moved_away(c.moved_away);
+  out->set_walk_ins(c.walk_ins);
   out->set_unaccounted(c.unaccounted());
 }
 

@@ -60,6 +60,11 @@ struct Options {
   int last = 0;       // missed: the last N rounds
   std::string pages;  // missed: a folder for the building captains' pages
   bool apply = false;
+  // walk-in
+  std::string desk;
+  std::string unit;
+  std::string household;
+  std::string code;
   std::string target;        // round create: "building:b1,unit:u2,compound:c1"
   std::string target_codes;  // round create: a file of resident codes, one a line  // import: store a known community's changes as its next version
   int64_t limit = 0;
@@ -74,6 +79,9 @@ struct Options {
 
 int Generate(const Options& options);
 int Import(const Options& options, const std::vector<std::string>& dirs);
+// Registers someone on no roster at --desk and samples them
+// (RegisterWalkIn): prints their code and where the swab went.
+int WalkIn(const Options& options, const std::string& round);
 int RoundCreate(const Options& options);
 int RoundShow(const Options& options, const std::string& round);
 int RoundList(const Options& options);

@@ -1,7 +1,8 @@
 // swabwave import: a community's roster, new or changed. A new community is
 // imported; a known one is previewed against its latest version on the
 // server and its changes printed (with each row's line in the file), and
-// --apply stores them as the next version (issue 18).
+// --apply stores them as the next version (issue 18). And swabwave walk-in:
+// someone on no roster, registered and sampled at a desk.
 #include <filesystem>
 #include <iostream>
 
@@ -161,6 +162,30 @@ int Import(const Options& options, const std::vector<std::string>& roots) {
       PrintImported(stored);
     }
   }
+  return 0;
+}
+
+int WalkIn(const Options& options, const std::string& round) {
+  v1::RegisterWalkInRequest request;
+  request.set_request_id(Client::NewRequestId("walk-in"));
+  request.set_round(RoundArg(round));
+  request.set_desk(options.desk);
+  request.set_community_id(options.community);
+  request.set_unit_id(options.unit);
+  request.set_household_id(options.household);
+  request.set_code(options.code);
+  Client client(options.client);
+  v1::RegisterWalkInResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.checkin().RegisterWalkIn(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "walk-in");
+  // The code goes to the desk's operator, who writes it on the card: it is
+  // printed here, never logged.
+  absl::PrintF("registered %s in household %s%s; sampled into tube %s, position %d\n",
+               response.code(), response.household_id(),
+               response.new_household() ? " (new)" : "", response.tube_barcode(),
+               response.position());
   return 0;
 }
 

@@ -80,6 +80,13 @@ ABSL_FLAG(std::string, placement, "",
 ABSL_FLAG(std::string, by, "",
           "plan, finish-by: when the round must be done: RFC 3339, or HH:MM in the round's time "
           "zone (the first such time after the round starts)");
+ABSL_FLAG(std::string, desk, "",
+          "walk-in: the desk, sites/SITE/desks/N or communities/C/teams/N");
+ABSL_FLAG(std::string, unit, "", "walk-in: the person's unit (stairwell), as imported");
+ABSL_FLAG(std::string, household, "",
+          "walk-in: one of the unit's households, or a new household id (default: a new one)");
+ABSL_FLAG(std::string, code, "",
+          "walk-in: the code on the card handed out (default: the server makes one)");
 ABSL_FLAG(bool, apply, false,
           "import: store a known community's changes as its next version (without it, import "
           "only shows them)");
@@ -107,6 +114,8 @@ namespace {
 constexpr char kUsage[] =
     "swabwave: the swabwave command-center CLI\n"
     "  swabwave generate --preset kangcheng|city [--residents N] [--seed S] --out DIR\n"
+    "  swabwave walk-in ROUND --desk sites/S/desks/N --community C --unit U [--household H] "
+    "[--code CARD]\n"
     "  swabwave import DIR|BOOK.xlsx... [--apply]   (a known community: shows the changes; "
     "--apply stores them)\n"
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
@@ -196,6 +205,10 @@ int main(int argc, char** argv) {
   o.last = absl::GetFlag(FLAGS_last);
   o.pages = absl::GetFlag(FLAGS_pages);
   o.apply = absl::GetFlag(FLAGS_apply);
+  o.desk = absl::GetFlag(FLAGS_desk);
+  o.unit = absl::GetFlag(FLAGS_unit);
+  o.household = absl::GetFlag(FLAGS_household);
+  o.code = absl::GetFlag(FLAGS_code);
   o.limit = absl::GetFlag(FLAGS_limit);
   o.interval = absl::GetFlag(FLAGS_interval);
   o.role = absl::GetFlag(FLAGS_role);
@@ -246,5 +259,6 @@ int main(int argc, char** argv) {
   if (command == "progress") return cli::Progress(o, *round);
   if (command == "untested") return cli::Untested(o, *round);
   if (command == "watch") return cli::Watch(o, *round);
+  if (command == "walk-in") return cli::WalkIn(o, *round);
   return Usage("unknown command '" + command + "'");
 }

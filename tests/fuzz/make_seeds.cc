@@ -180,6 +180,14 @@ void WriteRequestSeeds(const fs::path& dir) {
   visit.set_reason("not today");
   write(Rpc::kRecordVisit, 0, {visit.SerializeAsString()});
 
+  v1::RegisterWalkInRequest walk_in;
+  walk_in.set_request_id("walk-in-1");
+  walk_in.set_round(open);
+  walk_in.set_desk("sites/tc-s0/desks/1");
+  walk_in.set_community_id("tc");
+  walk_in.set_unit_id("b0-u0");
+  write(Rpc::kRegisterWalkIn, 0, {walk_in.SerializeAsString()});
+
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);
   get_plan.set_page_size(1);

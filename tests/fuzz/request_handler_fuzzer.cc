@@ -400,6 +400,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(checkin, SealTube);
     case Rpc::kRecordVisit:
       return SWABWAVE_UNARY(checkin, RecordVisit);
+    case Rpc::kRegisterWalkIn:
+      return SWABWAVE_UNARY(checkin, RegisterWalkIn);
     case Rpc::kGetProgress:
       return SWABWAVE_UNARY(progress, GetProgress);
     case Rpc::kListUntested:

@@ -314,6 +314,17 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::RecordVisitResponse response;
     return c.checkin().RecordVisit(context.get(), request, &response);
   };
+  calls["RegisterWalkIn"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::RegisterWalkInRequest request;
+    request.set_request_id(Client::NewRequestId("walk-in"));
+    request.set_round("rounds/r");
+    request.set_desk(Desk("tc-s0", 1));
+    request.set_community_id("tc");
+    request.set_unit_id("b0-u0");
+    v1::RegisterWalkInResponse response;
+    return c.checkin().RegisterWalkIn(context.get(), request, &response);
+  };
   calls["GetProgress"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::GetProgressRequest request;
@@ -349,7 +360,7 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
 
 bool IsCheckInRpc(const std::string& rpc) {
   return rpc == "OpenTube" || rpc == "CheckIn" || rpc == "CheckInStream" || rpc == "SealTube" ||
-         rpc == "RecordVisit";
+         rpc == "RecordVisit" || rpc == "RegisterWalkIn";
 }
 
 // Every role (and no token, and an unknown token) against every RPC.

@@ -1,7 +1,9 @@
-// Re-importing a community through the server (issue 18): the preview
-// counts and lists the changes and stores nothing, the new version is
-// stored and answered with its diff, rounds keep their versions across a
-// restart, and each refusal names what to do.
+// Rosters that change through the server (issue 18). Re-importing: the
+// preview counts and lists the changes and stores nothing, the new version
+// is stored and answered with its diff, rounds keep their versions across a
+// restart, and each refusal names what to do. Walk-ins: registered and
+// sampled at a desk, counted, refused a second swab, kept across a
+// restart, and on the next round's roster.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -163,6 +165,105 @@ TEST_F(RosterImportTest, RefusalsSayWhatToDo) {
   status = ImportAs(MakeCommunity(CommunitySpec{}), v1::IMPORT_MODE_PREVIEW, 2, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("base_version 2"));
+}
+
+using WalkInServerTest = RosterImportTest;
+
+v1::RegisterWalkInRequest WalkIn(const std::string& request_id, const std::string& unit) {
+  v1::RegisterWalkInRequest request;
+  request.set_request_id(request_id);
+  request.set_round("rounds/r");
+  request.set_desk(Desk("tc-s0", 1));
+  request.set_community_id("tc");
+  request.set_unit_id(unit);
+  return request;
+}
+
+TEST_F(WalkInServerTest, AWalkInIsSampledCountedAndOnTheNextRoster) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+  ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", 1)).ok());
+  v1::RegisterWalkInResponse registered;
+  grpc::Status status = client_->checkin().RegisterWalkIn(
+      Context().get(), WalkIn("walk-1", "b2-u1"), &registered);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(registered.code(), ::testing::StartsWith("SW"));
+  EXPECT_EQ(registered.household_id(), "b2-u1-w1");
+  EXPECT_TRUE(registered.new_household());
+  EXPECT_EQ(registered.tube_barcode(), "TUBE-1");
+  EXPECT_EQ(registered.position(), 2);
+  EXPECT_FALSE(registered.replayed());
+
+  // A retry answers the same; a second swab of them is refused.
+  v1::RegisterWalkInResponse again;
+  ASSERT_TRUE(client_->checkin()
+                  .RegisterWalkIn(Context().get(), WalkIn("walk-1", "b2-u1"), &again)
+                  .ok());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.code(), registered.code());
+  status = CheckIn("r", Desk("tc-s0", 1), registered.code());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("registered as a walk-in"));
+  ASSERT_TRUE(ExistingCheckInOf(status).has_value());
+  EXPECT_EQ(ExistingCheckInOf(status)->tube_barcode(), "TUBE-1");
+
+  const v1::Counts totals = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total();
+  EXPECT_EQ(totals.walk_ins(), 1);
+  EXPECT_EQ(totals.sampled(), 2);
+  EXPECT_EQ(totals.due(), 49);
+
+  // Across a restart, and on the roster of the next round.
+  RestartServer();
+  status = CheckIn("r", Desk("tc-s0", 1), registered.code());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().walk_ins(), 1);
+  ASSERT_TRUE(Close("r").ok());
+  ASSERT_TRUE(CreateRound("next", "tc").ok());
+  v1::GetRoundResponse next;
+  ASSERT_TRUE(GetRound("rounds/next", &next).ok());
+  EXPECT_EQ(next.round().residents(), 49);
+  EXPECT_THAT(next.round().community_versions(), ::testing::ElementsAre(2));
+
+  v1::GetResidentHistoryRequest history_request;
+  history_request.set_resident_code(registered.code());
+  v1::GetResidentHistoryResponse history;
+  ASSERT_TRUE(
+      client_->progress().GetResidentHistory(Context().get(), history_request, &history).ok());
+  ASSERT_EQ(history.rounds_size(), 2);
+  EXPECT_EQ(history.rounds(0).outcome(), v1::ROUND_OUTCOME_SAMPLED);
+  EXPECT_EQ(history.rounds(0).desk(), Desk("tc-s0", 1));
+  EXPECT_EQ(history.rounds(1).round(), "rounds/next");
+}
+
+TEST_F(WalkInServerTest, ABadRegistrationSaysWhatIsWrong) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  v1::RegisterWalkInResponse response;
+  grpc::Status status =
+      client_->checkin().RegisterWalkIn(Context().get(), WalkIn("w-1", "b2-u1"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("no open tube"));
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+
+  status = client_->checkin().RegisterWalkIn(Context().get(), WalkIn("w-2", "b9-u9"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("unit 'b9-u9' is not a unit of community 'tc'"));
+
+  status = client_->checkin().RegisterWalkIn(Context().get(), WalkIn("w-3", ""), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("unit_id are required"));
+
+  v1::RegisterWalkInRequest taken = WalkIn("w-4", "b2-u1");
+  taken.set_code(Code("tc", 5));
+  status = client_->checkin().RegisterWalkIn(Context().get(), taken, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr(Code("tc", 5))));
+
+  v1::RegisterWalkInRequest elsewhere = WalkIn("w-5", "b2-u1");
+  elsewhere.set_household_id("b0-u0-h0");
+  status = client_->checkin().RegisterWalkIn(Context().get(), elsewhere, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("is in unit 'b0-u0'"));
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().walk_ins(), 0);
 }
 
 }  // namespace
