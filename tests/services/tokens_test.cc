@@ -206,7 +206,7 @@ TEST(AccessPolicy, EveryRpcHasItsOwnAllowList) {
     const Rpc rpc = static_cast<Rpc>(r);
     const bool check_in = rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn ||
                           rpc == Rpc::kCheckInStream || rpc == Rpc::kSealTube ||
-                          rpc == Rpc::kRecordVisit;
+                          rpc == Rpc::kRecordVisit || rpc == Rpc::kRegisterWalkIn;
     EXPECT_NE(RolesThatMayCall(rpc), 0u) << RpcName(rpc) << " is open to nobody";
     EXPECT_EQ(may(Role::kCommand, rpc), !check_in) << RpcName(rpc);
     EXPECT_EQ(may(Role::kTablet, rpc), check_in && rpc != Rpc::kRecordVisit) << RpcName(rpc);
