@@ -17,7 +17,10 @@
 // round is refused. Histories and the missed list are checked per code
 // against the rosters each round pinned.
 //
-// Not yet in the season: walk-ins who register at the desk (issue 18).
+// Three walk-ins register at a desk in every round (a new household, one
+// joining it, one with the card's code); the next round's roster has them.
+// The test keeps its own copy of each version and checks the server's
+// against it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -35,6 +38,7 @@
 #include "services/replay/door_teams.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client.h"
+#include "engine/roster/walk_in_roster.h"
 #include "tests/engine/test_community.h"
 #include "tests/services/server_process.h"
 #include "tests/services/test_server.h"
@@ -72,6 +76,7 @@ struct RoundPlay {
   std::map<std::string, std::string> sampled_at;  // code -> desk, from the answers
   int64_t sampled = 0;
   std::set<std::string> roster;  // the codes of the version the round pinned
+  std::set<std::string> walk_ins;  // registered (and sampled) at a desk
 };
 
 // The roster before round k (k >= 1): about 0.5% of residents leave (as
@@ -192,6 +197,7 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
   // The roster's versions, latest last.
   std::vector<engine::Community> versions;
   versions.push_back(std::move(generated->front()));
+  const size_t initial_residents = versions.back().residents.size();
 
   Season season(dir);
   ASSERT_NO_FATAL_FAILURE(season.StartAt(kSeasonStart));
@@ -204,6 +210,8 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
   }
   const std::string community_id = versions.back().id;
   int64_t churned = 0;  // residents added, removed or moved over the season
+  int latest_version = 1;  // the server's
+  int64_t walk_ins = 0;
 
   std::vector<RoundPlay> plays(kRounds);
   std::string after_kill;  // the journal's recovery line after the kill -9
@@ -223,13 +231,16 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
       versions.push_back(Churned(versions.back(), k));
       v1::ImportCommunityResponse imported;
       const grpc::Status status =
-          ImportAs(client, versions.back(), v1::IMPORT_MODE_NEW_VERSION, k,
+          ImportAs(client, versions.back(), v1::IMPORT_MODE_NEW_VERSION, latest_version,
                    absl::StrCat("churn-", k), &imported);
       ASSERT_TRUE(status.ok()) << status.error_message();
-      EXPECT_EQ(imported.version(), k + 1);
+      EXPECT_EQ(imported.version(), latest_version + 1);
+      latest_version = imported.version();
       EXPECT_GT(imported.diff().removed(), 0);
-      EXPECT_EQ(imported.diff().added(), imported.diff().removed());
-      churned += imported.diff().added() + imported.diff().removed() + imported.diff().moved();
+      // As many join as leave, and the last round's three walk-ins are
+      // added (the server takes them in only when the round is created).
+      EXPECT_EQ(imported.diff().added(), imported.diff().removed() + 3);
+      churned += 2 * imported.diff().removed() + imported.diff().moved();
     }
     plays[k].roster = CodesOf(versions.back());
     v1::CreateRoundRequest create;
@@ -243,6 +254,12 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     ASSERT_TRUE(Call([&](grpc::ClientContext& c) {
                   return client.planning().CreateRound(&c, create, &created);
                 }).ok());
+    // The round pins the latest version (one more when it took in the last
+    // round's walk-ins), which has exactly the test's copy's residents.
+    ASSERT_EQ(created.round().community_versions_size(), 1);
+    EXPECT_GE(created.round().community_versions(0), latest_version);
+    latest_version = created.round().community_versions(0);
+    EXPECT_EQ(created.round().residents(), static_cast<int64_t>(versions.back().residents.size()));
     v1::PlanRoundRequest plan;
     plan.set_request_id(absl::StrCat("plan-", id));
     plan.set_round(round);
@@ -291,7 +308,7 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
       v1::ImportCommunityResponse refused;
       const grpc::Status refusal =
           ImportAs(client, engine::testing::Rebuilt(latest, drop), v1::IMPORT_MODE_NEW_VERSION,
-                   k + 1, "drop-sampled", &refused);
+                   latest_version, "drop-sampled", &refused);
       EXPECT_EQ(refusal.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
           << refusal.error_message();
     }
@@ -342,6 +359,56 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     options.tube_prefix = "T";
     options.tube_series = 0;
 
+    // Three walk-ins at the first desk: a new household, one joining it,
+    // and one with the card's code. A fresh tube waits behind the desk's
+    // open one, so there is always a tube to take them.
+    {
+      const std::string desk = work->front().desk;
+      v1::OpenTubeRequest open_tube;
+      open_tube.set_request_id(absl::StrCat("walk-in-tube-", k));
+      open_tube.set_round(round);
+      open_tube.set_desk(desk);
+      open_tube.set_tube_barcode(absl::StrCat("WALKIN-", k + 1));
+      v1::OpenTubeResponse tube;
+      ASSERT_TRUE(Call([&](grpc::ClientContext& c) {
+                    return now.checkin().OpenTube(&c, open_tube, &tube);
+                  }).ok());
+      const engine::Community& roster = versions.back();
+      const std::string unit =
+          roster.units[Stable(absl::StrCat("unit-", k), k) % roster.units.size()].id;
+      std::vector<engine::roster::KeyedWalkIn> registered;
+      std::string household;
+      for (int i = 0; i < 3; ++i) {
+        v1::RegisterWalkInRequest walk_in;
+        walk_in.set_request_id(absl::StrCat("walk-in-", k, "-", i));
+        walk_in.set_round(round);
+        walk_in.set_desk(desk);
+        walk_in.set_community_id(community_id);
+        walk_in.set_unit_id(unit);
+        walk_in.set_household_id(household);
+        if (i == 2) walk_in.set_code(absl::StrCat("CARD-", k + 1, "-3"));
+        v1::RegisterWalkInResponse answer;
+        const grpc::Status registration = Call([&](grpc::ClientContext& c) {
+          return now.checkin().RegisterWalkIn(&c, walk_in, &answer);
+        });
+        ASSERT_TRUE(registration.ok()) << registration.error_message();
+        household = answer.household_id();
+        plays[k].sampled_at[answer.code()] = desk;
+        plays[k].walk_ins.insert(answer.code());
+        ++plays[k].sampled;
+        ++walk_ins;
+        engine::roster::WalkIn added;
+        added.code = answer.code();
+        added.unit_id = unit;
+        added.household_id = answer.household_id();
+        registered.push_back({added, 0});
+      }
+      // The test's copy takes them in as the next round's roster will.
+      absl::StatusOr<engine::Community> with = engine::roster::WithWalkIns(roster, registered);
+      ASSERT_TRUE(with.ok()) << with.status();
+      versions.back() = *std::move(with);
+    }
+
     v1::CloseRoundRequest close;
     close.set_request_id(absl::StrCat("close-", id));
     close.set_round(round);
@@ -370,7 +437,10 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
   std::map<std::string, std::vector<v1::RoundOutcome>> history_of;
   Client& client = season.client();
   std::set<std::string> everyone;  // every code on any version
-  for (const RoundPlay& play : plays) everyone.insert(play.roster.begin(), play.roster.end());
+  for (const RoundPlay& play : plays) {
+    everyone.insert(play.roster.begin(), play.roster.end());
+    everyone.insert(play.walk_ins.begin(), play.walk_ins.end());
+  }
   for (const std::string& code : everyone) {
     v1::GetResidentHistoryRequest request;
     request.set_resident_code(code);
@@ -382,7 +452,7 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     // One entry for each round whose roster had them, in order.
     int entry_index = 0;
     for (int k = 0; k < kRounds; ++k) {
-      if (!plays[k].roster.contains(code)) continue;
+      if (!plays[k].roster.contains(code) && !plays[k].walk_ins.contains(code)) continue;
       ASSERT_LT(entry_index, response.rounds_size()) << code;
       const v1::ResidentRound& entry = response.rounds(entry_index++);
       ASSERT_EQ(entry.round(), absl::StrCat("rounds/s", k + 1));
@@ -419,7 +489,8 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     for (const v1::MissedResident& m : b.residents()) listed.insert(m.code());
   }
   for (const auto& [code, rounds] : history_of) {
-    // The list is of the latest roster.
+    // The list is of the latest roster: the last round's (its own walk-ins
+    // join the roster when a round is next created).
     if (!plays.back().roster.contains(code)) continue;
     int due = 0, missed_rounds = 0;
     for (auto it = rounds.rbegin(); it != rounds.rend() && due < 2; ++it) {
@@ -440,9 +511,9 @@ TEST(SeasonTest, TwentyRoundsEndAsTheTabletsAndTeamsWereToldAndEveryHistorySaysS
     if (entry.is_regular_file()) journal_bytes += entry.file_size();
   }
   const size_t recovered = journal_log.find("recovered");
-  std::cout << "season: " << kRounds << " rounds, " << versions.front().residents.size()
-            << " residents (" << churned << " added, removed or moved in " << versions.size()
-            << " roster versions), " << total_tests << " tests, " << absl::FormatDuration(absl::Now() - began)
+  std::cout << "season: " << kRounds << " rounds, " << initial_residents
+            << " residents (" << churned << " added, removed or moved in " << latest_version
+            << " roster versions; " << walk_ins << " walk-ins), " << total_tests << " tests, " << absl::FormatDuration(absl::Now() - began)
             << " in all, journal " << journal_bytes / 1024 << " KiB\n  after the kill -9: "
             << after_kill << "\n  last start: "
             << (recovered == std::string::npos ? "" : journal_log.substr(recovered, 160)) << "\n";
