@@ -225,6 +225,27 @@ TEST_F(CommunityCsvTest, ReadsAValidDirectory) {
   EXPECT_EQ(c->staff[2].home_site, 1u);
 }
 
+// A re-import's changes name each resident's line (issue 18): the line
+// its row starts on, a quoted line break or a blank line included.
+TEST_F(CommunityCsvTest, RowsSayWhereEachResidentCameFrom) {
+  Files files = SmallCommunity();
+  files["residents.csv"] =
+      "code,household_id,flags\n"
+      "SWAAAA0001,h1,\n"
+      "\n"
+      "SWAAAA0002,\"h1\",\"mobility_limited\"\n"
+      "SWAAAA0003,h2,exempt:infant\n";
+  RosterRows rows;
+  absl::StatusOr<Community> c = ReadCommunityDir(Write(files), &rows);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(rows.residents_table, "residents.csv");
+  EXPECT_FALSE(rows.sheet_rows);
+  EXPECT_THAT(rows.resident_lines, ::testing::ElementsAre(2, 4, 5));
+  EXPECT_EQ(rows.Where(1), "residents.csv:4");
+  RosterRows sheet{"book.xlsx sheet residents", true, {2, 3}};
+  EXPECT_EQ(sheet.Where(1), "book.xlsx sheet residents, row 3");
+}
+
 TEST_F(CommunityCsvTest, AcceptsCrlfAndByteOrderMark) {
   Files files = SmallCommunity();
   for (auto& [name, text] : files) {
