@@ -49,6 +49,8 @@ void CheckDecoders(absl::string_view record) {
   });
   CheckRoundTrip(record, DecodeVisit,
                  [](const VisitRecord& v, std::string* out) { EncodeVisit(v, out); });
+  CheckRoundTrip(record, DecodeWalkIn,
+                 [](const WalkInRecord& w, std::string* out) { EncodeWalkIn(w, out); });
   CheckRoundTrip(record, DecodeCommunity,
                  [](const engine::Community& c, std::string* out) { EncodeCommunity(c, out); });
   // Dense snapshot images. A round image has no encoder from its decoded
