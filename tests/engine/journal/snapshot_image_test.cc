@@ -18,6 +18,7 @@
 #include "engine/journal/round_image.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry/registry.h"
+#include "tests/engine/journal/record_sink.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine {
@@ -30,15 +31,7 @@ using ::swabwave::engine::testing::Shape;
 const absl::Time kStart = absl::FromUnixSeconds(1795762800);
 const int64_t kScan = 1795762800 + 600;
 
-// Collects a snapshot's records in memory.
-class RecordSink final : public journal::SnapshotSink {
- public:
-  absl::Status Add(absl::string_view payload) override {
-    records.emplace_back(payload);
-    return absl::OkStatus();
-  }
-  std::vector<std::string> records;
-};
+using ::swabwave::engine::testing::RecordSink;
 
 Shape TestShape(const std::string& id) {
   Shape shape;

@@ -10,6 +10,7 @@
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry/registry.h"
 #include "engine/roster/roster_diff.h"
+#include "tests/engine/journal/record_sink.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine {
@@ -176,14 +177,7 @@ TEST(RosterVersionTest, AVersionKeepsItsOwnCodesAndFreesTheOnesItDrops) {
   EXPECT_EQ(registry.ImportVersion(Tc(), 2).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
-class RecordSink final : public journal::SnapshotSink {
- public:
-  absl::Status Add(absl::string_view payload) override {
-    records.emplace_back(payload);
-    return absl::OkStatus();
-  }
-  std::vector<std::string> records;
-};
+using ::swabwave::engine::testing::RecordSink;
 
 // Both snapshot styles restore every version, each round on its own.
 TEST(RosterVersionTest, SnapshotsRestoreEveryVersionUnderTheRoundsThatPinnedThem) {

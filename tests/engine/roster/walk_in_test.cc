@@ -9,6 +9,7 @@
 #include "engine/journal/store.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry/registry.h"
+#include "tests/engine/journal/record_sink.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine {
@@ -24,14 +25,7 @@ using ::testing::Not;
 
 const int64_t kScan = absl::ToUnixSeconds(testing::kRoundStart) + 600;
 
-class RecordSink final : public journal::SnapshotSink {
- public:
-  absl::Status Add(absl::string_view payload) override {
-    records.emplace_back(payload);
-    return absl::OkStatus();
-  }
-  std::vector<std::string> records;
-};
+using ::swabwave::engine::testing::RecordSink;
 
 class WalkInTest : public ::testing::Test {
  protected:

@@ -9,6 +9,7 @@
 #include "engine/model/round_target.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry/registry.h"
+#include "tests/engine/journal/record_sink.h"
 #include "tests/engine/test_community.h"
 
 namespace swabwave::engine {
@@ -107,14 +108,7 @@ TEST_F(TargetedRoundTest, OnlyTheTargetIsDueAndCheckedIn) {
 TEST_F(TargetedRoundTest, ItKeepsItsTargetThroughEverySnapshotStyle) {
   ASSERT_EQ(CheckIn(14), core::CheckInVerdict::kSampled);
   for (SnapshotStyle style : {SnapshotStyle::kDense, SnapshotStyle::kRecords}) {
-    class Sink final : public journal::SnapshotSink {
-     public:
-      absl::Status Add(absl::string_view payload) override {
-        records.emplace_back(payload);
-        return absl::OkStatus();
-      }
-      std::vector<std::string> records;
-    } sink;
+    testing::RecordSink sink;
     ASSERT_TRUE(registry_.WriteSnapshot(sink, style).ok());
     Registry restored;
     for (const std::string& record : sink.records) ASSERT_TRUE(restored.ApplyRecord(record).ok());
