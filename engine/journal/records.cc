@@ -113,6 +113,14 @@ absl::string_view RecordTypeName(RecordType type) {
       return "Visit";
     case RecordType::kWalkIn:
       return "WalkIn";
+    case RecordType::kBoxPacked:
+      return "BoxPacked";
+    case RecordType::kBoxPickedUp:
+      return "BoxPickedUp";
+    case RecordType::kBoxReceived:
+      return "BoxReceived";
+    case RecordType::kTubeResult:
+      return "TubeResult";
   }
   return "unknown";
 }
@@ -287,13 +295,16 @@ void EncodeRoundCreated(const RoundCreated& event, std::string* out) {
   PutDuration(w, c.duration);
   PutTime(w, event.created);
   w.SignedVarint(c.door_to_door_teams);  // since issue 18; absent before: the default
-  // A targeted round's target, after the teams (absent: the whole round).
-  if (c.target.whole()) return;
+  // A targeted round's target, after the teams (absent: the whole round,
+  // and the default box capacity; empty: the whole round, a capacity follows).
+  const bool default_boxes = c.box_capacity == kDefaultBoxCapacity;
+  if (c.target.whole() && default_boxes) return;
   for (const std::vector<std::string>* ids : {&c.target.compound_ids, &c.target.building_ids,
                                               &c.target.unit_ids, &c.target.resident_codes}) {
     w.Varint(ids->size());
     for (const std::string& id : *ids) w.String(id);
   }
+  if (!default_boxes) w.SignedVarint(c.box_capacity);  // since issue 17
 }
 
 absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
@@ -324,7 +335,11 @@ absl::StatusOr<RoundCreated> DecodeRoundCreated(absl::string_view record) {
         if (!in.String(&id)) return Malformed(kType, "target id");
       }
     }
-    if (c.target.whole()) return Malformed(kType, "an empty target");
+    int64_t boxes = kDefaultBoxCapacity;
+    if (!in.empty() && !in.SignedVarint(&boxes)) return Malformed(kType, "box capacity");
+    if (c.target.whole() && boxes == kDefaultBoxCapacity) return Malformed(kType, "an empty target");
+    if (boxes < 1 || boxes > kMaxBoxCapacity) return Malformed(kType, "box capacity");
+    c.box_capacity = static_cast<int>(boxes);
   }
   if (!in.empty()) return Malformed(kType, "trailing bytes");
   c.pool_ratio = static_cast<int>(ratio);
@@ -602,6 +617,151 @@ absl::StatusOr<WalkInRecord> DecodeWalkIn(absl::string_view record) {
   x.new_household = new_household == 1;
   if (!IsValidCode(x.code) || !IsValidId(x.unit_id) || !IsValidId(x.household_id)) {
     return Malformed(kType, "code or ids");
+  }
+  return r;
+}
+
+// -------------------------------------------------------------------- boxes
+
+namespace {
+
+void PutSignature(ByteWriter& w, const custody::Signature& s) {
+  w.String(s.by);
+  w.SignedVarint(s.at_unix_seconds);
+}
+
+bool GetSignature(ByteReader& in, custody::Signature* s) {
+  return in.String(&s->by) && s->by.size() <= custody::kMaxSignerBytes &&
+         in.SignedVarint(&s->at_unix_seconds);
+}
+
+RecordType BoxRecordType(custody::BoxState state) {
+  switch (state) {
+    case custody::BoxState::kPacked: return RecordType::kBoxPacked;
+    case custody::BoxState::kPickedUp: return RecordType::kBoxPickedUp;
+    case custody::BoxState::kReceived: return RecordType::kBoxReceived;
+  }
+  return RecordType::kBoxPacked;
+}
+
+}  // namespace
+
+void EncodeBox(const BoxRecord& r, std::string* out) {
+  const custody::Box& b = r.box;
+  Header(BoxRecordType(b.state), out);
+  ByteWriter w(out);
+  w.Varint(r.round);
+  w.String(b.barcode);
+  w.Varint(b.desk);
+  w.Varint(b.tubes.size());
+  for (TubeIndex tube : b.tubes) w.Varint(tube);
+  w.SignedVarint(b.oldest_swab_unix_seconds);
+  PutSignature(w, b.packed);
+  if (b.state == custody::BoxState::kPacked) return;
+  PutSignature(w, b.picked_up);
+  if (b.state == custody::BoxState::kPickedUp) return;
+  PutSignature(w, b.received);
+  w.String(b.lab_id);
+  w.Varint(b.missing.size());
+  for (TubeIndex tube : b.missing) w.Varint(tube);
+  w.Varint(b.unexpected.size());
+  for (const std::string& barcode : b.unexpected) w.String(barcode);
+}
+
+absl::StatusOr<BoxRecord> DecodeBox(absl::string_view record) {
+  absl::StatusOr<RecordType> type = TypeOf(record);
+  if (!type.ok()) return type.status();
+  const RecordType kType = *type;
+  if (kType != RecordType::kBoxPacked && kType != RecordType::kBoxPickedUp &&
+      kType != RecordType::kBoxReceived) {
+    return Malformed(kType, "not a box");
+  }
+  ByteReader in(record);
+  BoxRecord r;
+  custody::Box& b = r.box;
+  uint8_t skip;
+  uint64_t count;
+  if (!in.U8(&skip) || !in.Varint32(&r.round) || !in.String(&b.barcode) ||
+      !in.Varint32(&b.desk) || !Count(in, &count) || count == 0 || count > kMaxBoxCapacity) {
+    return Malformed(kType, "header");
+  }
+  b.tubes.resize(count);
+  for (TubeIndex& tube : b.tubes) {
+    if (!in.Varint32(&tube)) return Malformed(kType, "tubes");
+  }
+  if (!in.SignedVarint(&b.oldest_swab_unix_seconds) || !GetSignature(in, &b.packed)) {
+    return Malformed(kType, "packing");
+  }
+  b.state = custody::BoxState::kPacked;
+  if (kType != RecordType::kBoxPacked) {
+    if (!GetSignature(in, &b.picked_up)) return Malformed(kType, "pick-up");
+    b.state = custody::BoxState::kPickedUp;
+  }
+  if (kType == RecordType::kBoxReceived) {
+    if (!GetSignature(in, &b.received) || !in.String(&b.lab_id) || !IsValidId(b.lab_id) ||
+        !Count(in, &count) || count > b.tubes.size()) {
+      return Malformed(kType, "receipt");
+    }
+    b.missing.resize(count);
+    for (TubeIndex& tube : b.missing) {
+      if (!in.Varint32(&tube)) return Malformed(kType, "missing tubes");
+    }
+    if (!Count(in, &count) || count > kMaxBoxCapacity) return Malformed(kType, "unexpected tubes");
+    b.unexpected.resize(count);
+    for (std::string& barcode : b.unexpected) {
+      if (!in.String(&barcode) || !IsValidCode(barcode)) return Malformed(kType, "unexpected tube");
+    }
+    b.state = custody::BoxState::kReceived;
+  }
+  if (!in.empty()) return Malformed(kType, "trailing bytes");
+  if (!IsValidCode(b.barcode)) return Malformed(kType, "box barcode");
+  return r;
+}
+
+// ------------------------------------------------------------------ results
+
+void EncodeResult(const ResultRecord& r, std::string* out) {
+  Header(RecordType::kTubeResult, out);
+  ByteWriter w(out);
+  const lab::Report& x = r.report;
+  w.Varint(r.round);
+  w.Varint(x.tube);
+  w.U8(static_cast<uint8_t>(x.result));
+  w.U8(x.ct.has_value() ? 1 : 0);
+  if (x.ct.has_value()) w.Double(*x.ct);
+  w.String(x.run_id);
+  w.String(x.lab_id);
+  w.String(x.by);
+  w.SignedVarint(x.at_unix_seconds);
+  w.String(x.correction_reason);
+  w.Fixed64(x.request);
+}
+
+absl::StatusOr<ResultRecord> DecodeResult(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kTubeResult;
+  ByteReader in(record);
+  ResultRecord r;
+  lab::Report& x = r.report;
+  uint8_t result;
+  uint8_t has_ct;
+  if (!Begin(kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&x.tube) ||
+      !in.U8(&result) || !in.U8(&has_ct) || has_ct > 1) {
+    return Malformed(kType, "fields");
+  }
+  if (has_ct == 1) {
+    double ct;
+    if (!in.Double(&ct)) return Malformed(kType, "ct");
+    x.ct = ct;
+  }
+  if (!in.String(&x.run_id) || !in.String(&x.lab_id) || !in.String(&x.by) ||
+      !in.SignedVarint(&x.at_unix_seconds) || !in.String(&x.correction_reason) ||
+      !in.Fixed64(&x.request) || !in.empty()) {
+    return Malformed(kType, "fields");
+  }
+  x.result = static_cast<lab::TubeResult>(result);
+  if (absl::Status s = lab::ValidateReport(x); !s.ok()) return Malformed(kType, s.message());
+  if (!IsValidId(x.lab_id) || x.by.size() > custody::kMaxSignerBytes) {
+    return Malformed(kType, "lab");
   }
   return r;
 }

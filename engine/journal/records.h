@@ -18,6 +18,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "engine/custody/box_book.h"
+#include "engine/lab/result_book.h"
 #include "engine/model/community.h"
 #include "engine/model/round_config.h"
 #include "engine/plan/plan.h"
@@ -45,7 +47,13 @@ enum class RecordType : uint8_t {
   kCheckIn = 12,  // with the request id's whole 64-bit fingerprint
   kVisit = 13,    // a door-to-door visit that did not sample (engine/visits)
   kWalkIn = 14,   // someone on no roster, registered and sampled at a desk (engine/roster)
-  kLast = kWalkIn,
+  // A box as it stands after each hand-over (engine/custody): the whole
+  // box, so that any one of them rebuilds it.
+  kBoxPacked = 15,
+  kBoxPickedUp = 16,
+  kBoxReceived = 17,
+  kTubeResult = 18,  // a lab's result for a tube, or its correction (engine/lab)
+  kLast = kTubeResult,
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or
@@ -137,6 +145,28 @@ void EncodeWalkIn(const WalkInRecord& record, std::string* out);
 // INVALID_ARGUMENT for a malformed record, or one whose code or ids are not
 // well formed.
 [[nodiscard]] absl::StatusOr<WalkInRecord> DecodeWalkIn(absl::string_view record);
+
+// ---- boxes (custody)
+
+struct BoxRecord {
+  uint32_t round = 0;  // index in creation order
+  custody::Box box;
+};
+// The record's type follows box.state: kBoxPacked, kBoxPickedUp, kBoxReceived.
+void EncodeBox(const BoxRecord& record, std::string* out);
+// Reads any of the three. INVALID_ARGUMENT for a malformed record, more
+// tubes than kMaxBoxCapacity, or a barcode that is not one.
+[[nodiscard]] absl::StatusOr<BoxRecord> DecodeBox(absl::string_view record);
+
+// ---- lab results
+
+struct ResultRecord {
+  uint32_t round = 0;  // index in creation order
+  lab::Report report;
+};
+void EncodeResult(const ResultRecord& record, std::string* out);
+// INVALID_ARGUMENT for a malformed record or one ValidateReport refuses.
+[[nodiscard]] absl::StatusOr<ResultRecord> DecodeResult(absl::string_view record);
 
 }  // namespace swabwave::engine::journal
 

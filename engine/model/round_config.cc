@@ -44,6 +44,11 @@ absl::Status ValidateRoundConfig(const RoundConfig& config) {
         absl::StrCat("door_to_door_teams ", config.door_to_door_teams, " must be between 1 and ",
                      kMaxDoorToDoorTeams, " per community"));
   }
+  if (config.box_capacity < 1 || config.box_capacity > kMaxBoxCapacity) {
+    return absl::InvalidArgumentError(absl::StrCat("box_capacity ", config.box_capacity,
+                                                   " must be between 1 and ", kMaxBoxCapacity,
+                                                   " tubes per box"));
+  }
   const RoundTarget& t = config.target;
   if (t.compound_ids.size() + t.building_ids.size() + t.unit_ids.size() + t.resident_codes.size() >
       kMaxTargetIds) {

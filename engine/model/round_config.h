@@ -30,6 +30,9 @@ inline constexpr int kMaxDoorToDoorTeams = 64;
 // The ids are the communities' own; a resident outside the target is not
 // due and cannot be checked in (engine/model/round_target.h).
 inline constexpr size_t kMaxTargetIds = 100'000;
+// Tubes a transport box holds: a cold box in the field takes about 200.
+inline constexpr int kDefaultBoxCapacity = 200;
+inline constexpr int kMaxBoxCapacity = 1000;
 
 struct RoundTarget {
   std::vector<std::string> compound_ids;
@@ -51,6 +54,7 @@ struct RoundConfig {
   absl::Duration wave_length = kDefaultWaveLength;
   absl::Duration duration = kDefaultRoundDuration;
   int door_to_door_teams = kDefaultDoorToDoorTeams;  // per community
+  int box_capacity = kDefaultBoxCapacity;           // tubes per transport box
   RoundTarget target;
 
   int WaveCount() const {

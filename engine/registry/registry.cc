@@ -406,6 +406,22 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
       return round->RestoreWalkIn(event->walk_in);
     }
+    case journal::RecordType::kBoxPacked:
+    case journal::RecordType::kBoxPickedUp:
+    case journal::RecordType::kBoxReceived: {
+      absl::StatusOr<journal::BoxRecord> event = journal::DecodeBox(record);
+      if (!event.ok()) return event.status();
+      Round* round = RoundAt(event->round);
+      if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
+      return round->RestoreBox(event->box);
+    }
+    case journal::RecordType::kTubeResult: {
+      absl::StatusOr<journal::ResultRecord> event = journal::DecodeResult(record);
+      if (!event.ok()) return event.status();
+      Round* round = RoundAt(event->round);
+      if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
+      return round->RestoreResult(event->report);
+    }
     case journal::RecordType::kVisit: {
       absl::StatusOr<journal::VisitRecord> event = journal::DecodeVisit(record);
       if (!event.ok()) return event.status();

@@ -44,6 +44,12 @@ std::vector<WalkIn> WalkInBook::All() const {
   return walk_ins_;
 }
 
+std::optional<WalkIn> WalkInBook::At(uint32_t index) const {
+  std::lock_guard lock(mu_);
+  if (index >= walk_ins_.size()) return std::nullopt;
+  return walk_ins_[index];
+}
+
 size_t WalkInBook::size() const {
   std::lock_guard lock(mu_);
   return walk_ins_.size();

@@ -70,6 +70,8 @@ class WalkInBook {
   std::optional<std::string> UnitOfNewHousehold(uint32_t community, absl::string_view id) const;
   // Every walk-in in the order recorded.
   std::vector<WalkIn> All() const;
+  // The walk-in recorded `index`-th; none past the last.
+  std::optional<WalkIn> At(uint32_t index) const;
   size_t size() const;
 
  private:

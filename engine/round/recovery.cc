@@ -206,14 +206,18 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
       if (record.size() <= journal::kMaxPayloadBytes) {
         if (absl::Status s = sink.Add(record); !s.ok()) return s;
         if (absl::Status s = WriteVisits(sink); !s.ok()) return s;
-        return WriteWalkIns(sink, tubes);
+        if (absl::Status s = WriteWalkIns(sink, tubes); !s.ok()) return s;
+        if (absl::Status s = WriteBoxes(sink, tubes); !s.ok()) return s;
+        return WriteResults(sink, tubes);
       }
     }
   }
   const uint32_t tubes = live() != nullptr ? live()->rack().tube_count() : 0;
   if (absl::Status s = WriteRecordsLocked(sink); !s.ok()) return s;
   if (absl::Status s = WriteVisits(sink); !s.ok()) return s;
-  return WriteWalkIns(sink, tubes);
+  if (absl::Status s = WriteWalkIns(sink, tubes); !s.ok()) return s;
+  if (absl::Status s = WriteBoxes(sink, tubes); !s.ok()) return s;
+  return WriteResults(sink, tubes);
 }
 
 absl::Status Round::WriteVisits(journal::SnapshotSink& sink) const {

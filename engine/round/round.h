@@ -76,9 +76,11 @@
 #include "absl/strings/string_view.h"
 #include "engine/core/resident_table.h"
 #include "engine/core/live_round.h"
+#include "engine/custody/box_book.h"
 #include "engine/journal/journal.h"
 #include "engine/journal/records.h"
 #include "engine/journal/round_image.h"
+#include "engine/lab/result_book.h"
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
@@ -318,6 +320,85 @@ class Round {
   // it names a resident or desk the round does not have.
   [[nodiscard]] absl::Status RestoreVisit(const visits::Visit& visit);
 
+  // ---- boxes and their custody (custody.cc; engine/custody/box_book.h)
+  //
+  // From the round's opening on, and after it closes (boxes leave once
+  // the desks are done). Each hand-over is journaled before it returns
+  // (the caller waits for the store); signatures carry the server's time.
+
+  struct PackRequest {
+    std::string box_barcode;
+    DeskIndex desk = kNoId;  // any desk of the packing site, or the packing team's
+    std::vector<std::string> tube_barcodes;
+    custody::Signature signature;
+  };
+  // Packs sealed tubes of the desk's site (a team: of its own desk) into a
+  // box. INVALID_ARGUMENT for a malformed barcode, no tubes, more than
+  // config().box_capacity or a tube listed twice; NOT_FOUND for an unknown
+  // desk or tube; FAILED_PRECONDITION for a tube not sealed or of another
+  // site or team, or a round not yet open; ALREADY_EXISTS as
+  // BoxBook::Pack.
+  [[nodiscard]] absl::StatusOr<custody::BoxBook::Recorded> PackBox(const PackRequest& request);
+  // As BoxBook::PickUp and BoxBook::Receive (the lab's scan is of tube
+  // barcodes, at most box_capacity + kMaxUnexpectedScans of them).
+  [[nodiscard]] absl::StatusOr<custody::BoxBook::Recorded> PickUpBox(
+      absl::string_view box_barcode, custody::Signature courier);
+  static constexpr size_t kMaxUnexpectedScans = 100;
+  [[nodiscard]] absl::StatusOr<custody::BoxBook::Recorded> ReceiveBox(
+      absl::string_view box_barcode, absl::string_view lab_id, custody::Signature lab,
+      const std::vector<std::string>& scanned);
+  std::vector<custody::Box> Boxes() const { return boxes_.All(); }
+  std::optional<custody::Box> FindBox(absl::string_view barcode) const {
+    return boxes_.Find(barcode);
+  }
+  // The members of a tube (round-wide residents; a walk-in is
+  // walk_in_member(index)), in slot order, a slot whose check-in is still
+  // completing left out. REQUIRES: an open or closed round, tube <
+  // the rack's tube_count().
+  std::vector<uint32_t> TubeMembers(TubeIndex tube) const;
+  // When `member` was sampled (a resident or a walk-in); none when not.
+  std::optional<int64_t> SwabTime(uint32_t member) const;
+  // Recovery: a journaled box (idempotent). DATA_LOSS when it names a desk
+  // or tube the round does not have, or contradicts the book.
+  [[nodiscard]] absl::Status RestoreBox(const custody::Box& box);
+
+  // ---- lab results and recalls (lab.cc; engine/lab/result_book.h)
+
+  // Records a lab's result for the tube `tube_barcode` (report.tube is
+  // filled in here). NOT_FOUND for an unknown tube; FAILED_PRECONDITION
+  // when no lab received it (not in a received box, or missing from its
+  // box's scan), another lab received it, or its box reached the lab past
+  // the breach age (its members are resampled, never reported);
+  // INVALID_ARGUMENT as lab::ValidateReport; ALREADY_EXISTS as
+  // ResultBook::Record, with `conflict` receiving the current result.
+  [[nodiscard]] absl::StatusOr<lab::ResultBook::Recorded> ReportResult(
+      absl::string_view tube_barcode, lab::Report report, lab::Report* conflict = nullptr);
+  std::optional<lab::Report> ResultOf(TubeIndex tube) const { return results_.Of(tube); }
+  std::vector<lab::Report> ResultTrail() const { return results_.Trail(); }
+  // A positive tube and whom it recalls: exactly its members (DESIGN.md
+  // invariant 5).
+  struct Recall {
+    TubeIndex tube = kNoId;
+    lab::Report result;
+    std::vector<uint32_t> members;
+  };
+  // Every tube whose current result is positive, in the order they became
+  // positive. FAILED_PRECONDITION before the round opens.
+  [[nodiscard]] absl::StatusOr<std::vector<Recall>> Recalls() const;
+  // Where a member lives, for a recall list: ids as the round pinned them.
+  struct MemberPlace {
+    std::string code;
+    std::string community_id;
+    std::string household_id;
+    std::string unit_id;
+    std::string building_id;
+    bool walk_in = false;
+  };
+  MemberPlace PlaceOf(uint32_t member) const;
+  // Recovery: a journaled result (idempotent by its request). DATA_LOSS
+  // when it names a tube the round does not have.
+  [[nodiscard]] absl::Status RestoreResult(const lab::Report& report);
+
   // ---- progress (FAILED_PRECONDITION before the round is planned)
 
   // Round totals without a scan: the desks' counts and the plan's numbers.
@@ -414,6 +495,14 @@ class Round {
   // Walk-ins whose tube is below `tubes` (a later tube's walk-ins replay
   // from the journal, like its check-ins).
   absl::Status WriteWalkIns(journal::SnapshotSink& sink, uint32_t tubes) const;
+  // Boxes and results of tubes below `tubes` (later ones replay from the
+  // journal, like their tubes).
+  absl::Status WriteBoxes(journal::SnapshotSink& sink, uint32_t tubes) const;
+  absl::Status WriteResults(journal::SnapshotSink& sink, uint32_t tubes) const;
+  // OK once the round is open or closed (its live state fixed for good).
+  absl::Status CheckOpened(absl::string_view what) const;
+  // Journals `record` if the round has a store (never waits for the disk).
+  void Journal(absl::string_view record) const;
   // Walk-ins per round-wide building (of their unit, as the round pinned it).
   std::vector<int64_t> WalkInsByBuilding() const;
 
@@ -470,6 +559,10 @@ class Round {
   // Door-to-door visits; its own lock. Kept across a re-plan.
   visits::VisitBook visits_;
   roster::WalkInBook walk_ins_;
+  // Boxes and results; their own locks. Packing and reporting happen
+  // after the round opens, so a re-plan never meets them.
+  custody::BoxBook boxes_;
+  lab::ResultBook results_;
   std::mutex walk_in_mu_;  // one registration at a time (RegisterWalkIn)
   // Set (release) by MakePlan; never replaced once the round is open.
   std::atomic<core::LiveRound*> live_{nullptr};

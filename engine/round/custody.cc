@@ -1,0 +1,181 @@
+// Round's boxes: sealed tubes packed at their site, carried by a courier,
+// received by a lab tube by tube (engine/custody/box_book.h), checked
+// against the rack and journaled.
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/journal/records.h"
+#include "engine/model/names.h"
+#include "engine/round/round.h"
+
+namespace swabwave::engine {
+
+absl::Status Round::CheckOpened(absl::string_view what) const {
+  const RoundPhase current = phase();
+  if (current == RoundPhase::kOpen || current == RoundPhase::kClosed) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "round ", config_.id, " is ", PhaseName(current), "; ", what, " once it has opened"));
+}
+
+void Round::Journal(absl::string_view record) const {
+  if (store_ != nullptr) store_->Append(record);  // never waits for the disk
+}
+
+std::vector<uint32_t> Round::TubeMembers(TubeIndex tube) const {
+  const core::DeskRack& rack = live()->rack();
+  const core::TubeView view = rack.Tube(tube);
+  std::vector<uint32_t> members;
+  members.reserve(view.swabs);
+  for (uint32_t slot = 0; slot < static_cast<uint32_t>(rack.pool_ratio()); ++slot) {
+    const uint32_t member = rack.Member(tube, slot);
+    if (member != kNoId) members.push_back(member);
+  }
+  return members;
+}
+
+std::optional<int64_t> Round::SwabTime(uint32_t member) const {
+  if (member < layout_.resident_count()) {
+    std::optional<SampledCheckIn> sampled = SampledAt(member);
+    if (!sampled.has_value()) return std::nullopt;
+    return sampled->scan_unix_seconds;
+  }
+  std::optional<roster::WalkIn> walk_in = walk_ins_.At(member - layout_.resident_count());
+  if (!walk_in.has_value()) return std::nullopt;
+  return walk_in->scan_unix_seconds;
+}
+
+absl::StatusOr<custody::BoxBook::Recorded> Round::PackBox(const PackRequest& request) {
+  if (absl::Status s = CheckOpened("boxes can be packed"); !s.ok()) return s;
+  if (request.desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
+  if (absl::Status s = CheckCode("box_barcode", request.box_barcode); !s.ok()) return s;
+  if (request.tube_barcodes.empty()) {
+    return absl::InvalidArgumentError("tube_barcodes: a box holds at least one tube");
+  }
+  if (request.tube_barcodes.size() > static_cast<size_t>(config_.box_capacity)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tube_barcodes: ", request.tube_barcodes.size(), " tubes, but a box of round ",
+        config_.id, " holds at most ", config_.box_capacity, "; pack them into more boxes"));
+  }
+  const core::DeskRack& rack = live()->rack();
+  const bool team = TeamOf(request.desk).has_value();
+  custody::Box box;
+  box.barcode = request.box_barcode;
+  box.desk = request.desk;
+  box.packed = request.signature;
+  box.oldest_swab_unix_seconds = std::numeric_limits<int64_t>::max();
+  absl::flat_hash_set<TubeIndex> listed;
+  for (size_t i = 0; i < request.tube_barcodes.size(); ++i) {
+    const std::string& barcode = request.tube_barcodes[i];
+    const std::string what = absl::StrCat("tube_barcodes[", i, "]");
+    if (absl::Status s = CheckCode(what, barcode); !s.ok()) return s;
+    std::optional<TubeIndex> tube = rack.FindTube(barcode);
+    if (!tube.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat(what, ": no tube ", barcode, " was scanned in round ", config_.id));
+    }
+    if (!listed.insert(*tube).second) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": tube ", barcode, " is listed twice"));
+    }
+    const core::TubeView view = rack.Tube(*tube);
+    const bool same_place = team ? view.desk == request.desk
+                                 : view.desk < layout_.desk_count() &&
+                                       layout_.site_of_desk(view.desk) ==
+                                           layout_.site_of_desk(request.desk);
+    if (!same_place) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, ": tube ", barcode, " was filled at ", DeskName(view.desk),
+          "; a box is packed with its own ", team ? "team's" : "site's", " tubes"));
+    }
+    if (view.state != core::TubeState::kSealed) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, ": tube ", barcode, " is not sealed; seal it before packing it"));
+    }
+    for (uint32_t member : TubeMembers(*tube)) {
+      if (std::optional<int64_t> at = SwabTime(member); at.has_value()) {
+        box.oldest_swab_unix_seconds = std::min(box.oldest_swab_unix_seconds, *at);
+      }
+    }
+    box.tubes.push_back(*tube);
+  }
+  if (box.oldest_swab_unix_seconds == std::numeric_limits<int64_t>::max()) {
+    box.oldest_swab_unix_seconds = box.packed.at_unix_seconds;
+  }
+  return boxes_.Pack(std::move(box), [&](const custody::Box& added) {
+    std::string record;
+    journal::EncodeBox({index_, added}, &record);
+    Journal(record);
+  });
+}
+
+absl::StatusOr<custody::BoxBook::Recorded> Round::PickUpBox(absl::string_view box_barcode,
+                                                            custody::Signature courier) {
+  if (absl::Status s = CheckOpened("boxes can be picked up"); !s.ok()) return s;
+  return boxes_.PickUp(box_barcode, std::move(courier), [&](const custody::Box& box) {
+    std::string record;
+    journal::EncodeBox({index_, box}, &record);
+    Journal(record);
+  });
+}
+
+absl::StatusOr<custody::BoxBook::Recorded> Round::ReceiveBox(
+    absl::string_view box_barcode, absl::string_view lab_id, custody::Signature lab,
+    const std::vector<std::string>& scanned) {
+  if (absl::Status s = CheckOpened("boxes can be received"); !s.ok()) return s;
+  if (absl::Status s = CheckId("lab_id", lab_id); !s.ok()) return s;
+  const size_t most = static_cast<size_t>(config_.box_capacity) + kMaxUnexpectedScans;
+  if (scanned.size() > most) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tube_barcodes: ", scanned.size(), " scans, but a box holds at most ",
+        config_.box_capacity, " tubes; scan each tube of this box once"));
+  }
+  const core::DeskRack& rack = live()->rack();
+  std::vector<TubeIndex> tubes;
+  tubes.reserve(scanned.size());
+  for (size_t i = 0; i < scanned.size(); ++i) {
+    if (absl::Status s = CheckCode(absl::StrCat("tube_barcodes[", i, "]"), scanned[i]); !s.ok()) {
+      return s;
+    }
+    tubes.push_back(rack.FindTube(scanned[i]).value_or(kNoId));
+  }
+  return boxes_.Receive(box_barcode, lab_id, std::move(lab), scanned, tubes,
+                        [&](const custody::Box& box) {
+                          std::string record;
+                          journal::EncodeBox({index_, box}, &record);
+                          Journal(record);
+                        });
+}
+
+absl::Status Round::RestoreBox(const custody::Box& box) {
+  const core::LiveRound* state = live();
+  auto damaged = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("box ", box.barcode, " of round ", config_.id, " ",
+                                            what));
+  };
+  if (state == nullptr) return damaged("was packed before the round had a plan");
+  if (box.desk >= desk_total()) return damaged("names a desk the round does not have");
+  for (const std::vector<TubeIndex>* tubes : {&box.tubes, &box.missing}) {
+    for (TubeIndex tube : *tubes) {
+      if (tube >= state->rack().tube_count()) return damaged("names a tube never racked");
+    }
+  }
+  return boxes_.Restore(box);
+}
+
+absl::Status Round::WriteBoxes(journal::SnapshotSink& sink, uint32_t tubes) const {
+  std::string record;
+  for (const custody::Box& box : boxes_.All()) {
+    if (std::any_of(box.tubes.begin(), box.tubes.end(),
+                    [&](TubeIndex tube) { return tube >= tubes; })) {
+      continue;
+    }
+    record.clear();
+    journal::EncodeBox({index_, box}, &record);
+    if (absl::Status s = sink.Add(record); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace swabwave::engine
