@@ -51,6 +51,10 @@ void CheckDecoders(absl::string_view record) {
                  [](const VisitRecord& v, std::string* out) { EncodeVisit(v, out); });
   CheckRoundTrip(record, DecodeWalkIn,
                  [](const WalkInRecord& w, std::string* out) { EncodeWalkIn(w, out); });
+  CheckRoundTrip(record, DecodeBox,
+                 [](const BoxRecord& b, std::string* out) { EncodeBox(b, out); });
+  CheckRoundTrip(record, DecodeResult,
+                 [](const ResultRecord& r, std::string* out) { EncodeResult(r, out); });
   CheckRoundTrip(record, DecodeCommunity,
                  [](const engine::Community& c, std::string* out) { EncodeCommunity(c, out); });
   // Dense snapshot images. A round image has no encoder from its decoded

@@ -92,6 +92,85 @@ TEST(RecordsTest, RoundEventsRoundTrip) {
   EXPECT_LE(record.size(), 24u);
 }
 
+TEST(RecordsTest, ABoxCapacityRoundTripsWithAndWithoutATarget) {
+  RoundCreated created;
+  created.config = RoundConfig{.id = "r", .community_ids = {"tc"},
+                               .start = absl::FromUnixSeconds(1795762800)};
+  created.config.box_capacity = 150;
+  for (bool targeted : {false, true}) {
+    if (targeted) created.config.target.building_ids = {"b1"};
+    std::string record;
+    EncodeRoundCreated(created, &record);
+    absl::StatusOr<RoundCreated> decoded = DecodeRoundCreated(record);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->config.box_capacity, 150);
+    EXPECT_EQ(decoded->config.target.building_ids, created.config.target.building_ids);
+  }
+  // The default leaves the record as it was before boxes.
+  created.config.box_capacity = kDefaultBoxCapacity;
+  created.config.target = {};
+  std::string plain;
+  EncodeRoundCreated(created, &plain);
+  EXPECT_EQ(DecodeRoundCreated(plain)->config.box_capacity, kDefaultBoxCapacity);
+}
+
+TEST(RecordsTest, BoxesAtEachHandOverAndResultsRoundTrip) {
+  custody::Box box;
+  box.barcode = "BOX-0001";
+  box.desk = 4;
+  box.tubes = {7, 9, 300};
+  box.oldest_swab_unix_seconds = 1795762801;
+  box.packed = {"tablet 0a0b0c0d (site s1)", 1795766400};
+  for (custody::BoxState state : {custody::BoxState::kPacked, custody::BoxState::kPickedUp,
+                                  custody::BoxState::kReceived}) {
+    box.state = state;
+    if (state >= custody::BoxState::kPickedUp) box.picked_up = {"courier 01020304", 1795767000};
+    if (state == custody::BoxState::kReceived) {
+      box.received = {"lab 0f0e0d0c (lab lab-1)", 1795770000};
+      box.lab_id = "lab-1";
+      box.missing = {9};
+      box.unexpected = {"STRAY-01"};
+    }
+    std::string record;
+    EncodeBox({3, box}, &record);
+    absl::StatusOr<BoxRecord> back = DecodeBox(record);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->round, 3u);
+    EXPECT_EQ(back->box.state, state);
+    EXPECT_EQ(back->box.tubes, box.tubes);
+    EXPECT_EQ(back->box.oldest_swab_unix_seconds, box.oldest_swab_unix_seconds);
+    EXPECT_EQ(back->box.packed.by, box.packed.by);
+    EXPECT_EQ(back->box.picked_up.at_unix_seconds, box.picked_up.at_unix_seconds);
+    EXPECT_EQ(back->box.received.by, box.received.by);
+    EXPECT_EQ(back->box.missing, box.missing);
+    EXPECT_EQ(back->box.unexpected, box.unexpected);
+  }
+  lab::Report report;
+  report.tube = 300;
+  report.result = lab::TubeResult::kPositive;
+  report.ct = 28.25;
+  report.run_id = "RUN-2026-12-05-A";
+  report.lab_id = "lab-1";
+  report.by = "lab 0f0e0d0c (lab lab-1)";
+  report.at_unix_seconds = 1795771000;
+  report.correction_reason = "plate row swapped";
+  report.request = 0xFEEDFACECAFEBEEF;
+  std::string record;
+  EncodeResult({3, report}, &record);
+  absl::StatusOr<ResultRecord> back = DecodeResult(record);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->report.tube, 300u);
+  EXPECT_EQ(back->report.result, lab::TubeResult::kPositive);
+  EXPECT_EQ(back->report.ct, 28.25);
+  EXPECT_EQ(back->report.run_id, report.run_id);
+  EXPECT_EQ(back->report.correction_reason, report.correction_reason);
+  EXPECT_EQ(back->report.request, report.request);
+  report.ct.reset();
+  record.clear();
+  EncodeResult({3, report}, &record);
+  EXPECT_FALSE(DecodeResult(record)->report.ct.has_value());
+}
+
 // A journal written before the request index holds check-ins with only a
 // 32-bit tag: they are still read, as requests that are not whole, and a
 // check-in restored from one is written back in the same form.
@@ -260,7 +339,7 @@ TEST(RecordsTest, StaffedPlansRoundTrip) {
 // one byte here) is the record as written before the field existed.
 TEST(RecordsTest, EveryTruncationIsRefused) {
   const Community community = TestCommunity();
-  std::vector<std::string> records(5);
+  std::vector<std::string> records(7);
   EncodeCommunity(community, &records[0]);
   EncodeRoundCreated({RoundConfig{.id = "r", .community_ids = {"tc"},
                                   .start = absl::FromUnixSeconds(1795762800)},
@@ -270,6 +349,16 @@ TEST(RecordsTest, EveryTruncationIsRefused) {
   EncodeCheckIn({0, 1, 2, 3, 1795762801, 4}, &records[3]);
   EncodeVisit({0, visits::Visit{1, 2, visits::VisitOutcome::kRefused, 1795762801, "no", 5}},
               &records[4]);
+  EncodeBox({0, custody::Box{.barcode = "BOX-1", .desk = 1, .tubes = {2, 3},
+                             .oldest_swab_unix_seconds = 1795762801,
+                             .state = custody::BoxState::kReceived,
+                             .packed = {"t", 1}, .picked_up = {"c", 2}, .received = {"l", 3},
+                             .lab_id = "lab-1", .missing = {3}, .unexpected = {"TB-9"}}},
+            &records[5]);
+  lab::Report report;
+  report.ct = 30;
+  report.lab_id = "lab-1";
+  EncodeResult({0, report}, &records[6]);
   for (const std::string& record : records) {
     for (size_t cut = 0; cut < record.size(); ++cut) {
       const absl::string_view prefix = absl::string_view(record).substr(0, cut);
@@ -280,6 +369,8 @@ TEST(RecordsTest, EveryTruncationIsRefused) {
         case RecordType::kRoundCreated: status = DecodeRoundCreated(prefix).status(); break;
         case RecordType::kTubeRacked: status = DecodeTubeEvent(prefix).status(); break;
         case RecordType::kVisit: status = DecodeVisit(prefix).status(); break;
+        case RecordType::kBoxReceived: status = DecodeBox(prefix).status(); break;
+        case RecordType::kTubeResult: status = DecodeResult(prefix).status(); break;
         default: status = DecodeCheckIn(prefix).status(); break;
       }
       if (type == RecordType::kRoundCreated && cut + 1 == record.size()) {
