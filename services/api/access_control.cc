@@ -25,6 +25,8 @@ uint32_t RolesThatMayCall(Rpc rpc) {
   constexpr uint32_t kCommand = 1u << static_cast<int>(Role::kCommand);
   constexpr uint32_t kTablet = 1u << static_cast<int>(Role::kTablet);
   constexpr uint32_t kTeam = 1u << static_cast<int>(Role::kTeam);
+  constexpr uint32_t kCourier = 1u << static_cast<int>(Role::kCourier);
+  constexpr uint32_t kLab = 1u << static_cast<int>(Role::kLab);
   switch (rpc) {
     // PlanningService: the command center's.
     case Rpc::kImportCommunity:
@@ -48,7 +50,19 @@ uint32_t RolesThatMayCall(Rpc rpc) {
     case Rpc::kWatchProgress:
     case Rpc::kGetResidentHistory:
     case Rpc::kListMissed:
+    // The command center watches boxes and reads recall lists.
+    case Rpc::kListBoxes:
+    case Rpc::kListRecalls:
       return kCommand;
+    // Custody: a site or team packs its own tubes, a courier carries, a lab
+    // receives and reports (lab.proto).
+    case Rpc::kPackBox:
+      return kTablet | kTeam;
+    case Rpc::kPickUpBox:
+      return kCourier;
+    case Rpc::kReceiveBox:
+    case Rpc::kReportResults:
+      return kLab;
     // CheckInService: the desks', a site's tablets' and the teams'.
     case Rpc::kOpenTube:
     case Rpc::kCheckIn:
@@ -79,13 +93,17 @@ constexpr absl::string_view kRevokedMessage =
 absl::string_view WhatRoleMayCall(Role role) {
   switch (role) {
     case Role::kCommand:
-      return "command tokens may call PlanningService and ProgressService";
+      return "command tokens may call PlanningService, ProgressService, ListBoxes and "
+             "ListRecalls";
     case Role::kTablet:
-      return "tablet tokens may call CheckInService only, and not RecordVisit (a team's)";
+      return "tablet tokens may call CheckInService, but not RecordVisit (a team's), and "
+             "PackBox";
     case Role::kTeam:
-      return "team tokens may call CheckInService only";
+      return "team tokens may call CheckInService and PackBox";
+    case Role::kCourier:
+      return "courier tokens may call PickUpBox only";
     case Role::kLab:
-      return "lab tokens have no RPCs yet";
+      return "lab tokens may call ReceiveBox and ReportResults only";
     case Role::kUnrestricted:
       break;
   }

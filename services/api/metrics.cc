@@ -13,7 +13,9 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
     "ListAssignments", "ListDoorToDoor", "OpenRound",   "CloseRound",   "OpenTube",     "CheckIn",
     "CheckInStream",   "SealTube",       "GetProgress", "ListUntested", "WatchProgress",
     "ReplanRound",     "ForecastRound",  "GetRoster",   "ListDoorToDoorRoutes", "RecordVisit",
-    "AdviseFinish", "GetResidentHistory", "ListMissed", "RegisterWalkIn"};
+    "AdviseFinish", "GetResidentHistory", "ListMissed", "RegisterWalkIn",
+    "PackBox",      "PickUpBox",       "ReceiveBox",  "ListBoxes",    "ReportResults",
+    "ListRecalls"};
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",

@@ -50,6 +50,12 @@ enum class Rpc : uint8_t {
   kGetResidentHistory,
   kListMissed,
   kRegisterWalkIn,
+  kPackBox,
+  kPickUpBox,
+  kReceiveBox,
+  kListBoxes,
+  kReportResults,
+  kListRecalls,
   kCount,
 };
 

@@ -78,6 +78,7 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
     config.duration = *duration;
   }
   if (r.door_to_door_teams() != 0) config.door_to_door_teams = r.door_to_door_teams();
+  if (r.box_capacity() != 0) config.box_capacity = r.box_capacity();
   const v1::RoundTarget& target = r.target();
   config.target.compound_ids.assign(target.compound_ids().begin(), target.compound_ids().end());
   config.target.building_ids.assign(target.building_ids().begin(), target.building_ids().end());

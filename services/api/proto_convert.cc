@@ -368,6 +368,7 @@ v1::Round RoundToProto(const engine::Round& round) {
   out.set_state(PhaseToProto(round.phase()));
   out.set_residents(round.layout().resident_count());
   out.set_door_to_door_teams(round.config().door_to_door_teams);
+  out.set_box_capacity(round.config().box_capacity);
   out.set_time_zone(engine::ZoneLabel(round.layout().community(0)));
   for (uint32_t c = 0; c < round.layout().community_count(); ++c) {
     out.add_community_versions(static_cast<int32_t>(round.layout().community(c).version));

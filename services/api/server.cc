@@ -86,6 +86,8 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   server->planning_ = std::make_unique<PlanningService>(context);
   server->checkin_ = std::make_unique<CheckInService>(context);
   server->progress_ = std::make_unique<ProgressService>(context);
+  server->custody_ = std::make_unique<CustodyService>(context);
+  server->lab_ = std::make_unique<LabService>(context);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -103,6 +105,8 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
   builder.RegisterService(server->planning_.get());
   builder.RegisterService(server->checkin_.get());
   builder.RegisterService(server->progress_.get());
+  builder.RegisterService(server->custody_.get());
+  builder.RegisterService(server->lab_.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   // Bounds what gRPC holds for every connection and call together: past it
   // gRPC stops reading and refuses new calls instead of growing.

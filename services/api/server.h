@@ -24,6 +24,7 @@
 #include "services/api/checkin_service.h"
 #include "services/api/metrics.h"
 #include "services/api/planning_service.h"
+#include "services/api/lab_service.h"
 #include "services/api/progress_service.h"
 #include "services/api/request_cache.h"
 #include "services/api/service_support.h"
@@ -149,6 +150,8 @@ class SwabwaveServer {
   std::unique_ptr<PlanningService> planning_;
   std::unique_ptr<CheckInService> checkin_;
   std::unique_ptr<ProgressService> progress_;
+  std::unique_ptr<CustodyService> custody_;
+  std::unique_ptr<LabService> lab_;
   // Refuses calls without a valid token before their message is read (TLS).
   std::shared_ptr<TokenAdmission> admission_;
   std::unique_ptr<net::GrpcPort> grpc_port_;

@@ -69,16 +69,23 @@ absl::Status ParseScope(const std::vector<absl::string_view>& fields, Principal&
       }
       principal.team_community = std::string(parts.first);
       scoped = true;
+    } else if (principal.role == Role::kLab && absl::StartsWith(field, "lab=")) {
+      if (absl::Status s = engine::CheckId("lab id", field.substr(4)); !s.ok()) return s;
+      principal.lab_id = std::string(field.substr(4));
+      scoped = true;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "'", field, "' is not a scope for a ", RoleName(principal.role),
           " token: command tokens take communities=<id>[,<id>...] or communities=*, tablet "
-          "tokens site=<id>, team tokens team=<community id>/<n>, lab tokens nothing; any may "
-          "end with rate=<per second>"));
+          "tokens site=<id>, team tokens team=<community id>/<n>, lab tokens lab=<id>, courier "
+          "tokens nothing; any may end with rate=<per second>"));
     }
   }
-  if (!scoped && principal.role != Role::kLab) {
+  if (!scoped && principal.role != Role::kCourier) {
     switch (principal.role) {
+      case Role::kLab:
+        return absl::InvalidArgumentError(
+            "a lab token needs lab=<lab id>: a lab receives boxes and reports results as one lab");
       case Role::kCommand:
         return absl::InvalidArgumentError(
             "a command token needs communities=<id>[,<id>...] (or communities=*)");
@@ -118,6 +125,8 @@ absl::string_view RoleName(Role role) {
       return "lab";
     case Role::kTeam:
       return "team";
+    case Role::kCourier:
+      return "courier";
     case Role::kUnrestricted:
       return "unrestricted";
   }
@@ -130,12 +139,14 @@ std::string Principal::Describe() const {
   if (role == Role::kTeam) {
     absl::StrAppend(&out, " (team ", team_community, "/", team_number, ")");
   }
+  if (role == Role::kLab) absl::StrAppend(&out, " (lab ", lab_id, ")");
   return out;
 }
 
 bool Principal::SameRightsAs(const Principal& other) const {
   return role == other.role && site_id == other.site_id &&
          team_community == other.team_community && team_number == other.team_number &&
+         lab_id == other.lab_id &&
          all_communities == other.all_communities && communities == other.communities;
 }
 
@@ -167,9 +178,11 @@ absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_vie
       role = Role::kLab;
     } else if (fields[1] == "team") {
       role = Role::kTeam;
+    } else if (fields[1] == "courier") {
+      role = Role::kCourier;
     } else {
-      return fail(
-          absl::StrCat("unknown role '", fields[1], "': use command, tablet, team or lab"));
+      return fail(absl::StrCat("unknown role '", fields[1],
+                               "': use command, tablet, team, courier or lab"));
     }
     absl::StatusOr<double> rate = RateOf(fields, default_rate);
     if (!rate.ok()) return fail(rate.status().message());
@@ -236,7 +249,8 @@ absl::StatusOr<std::string> CheckTokensFile(const std::string& path) {
   const TokenSet& set = **tokens;
   return absl::StrCat(path, ": ", set.size(), " tokens: ", set.count(Role::kCommand),
                       " command, ", set.count(Role::kTablet), " tablet, ",
-                      set.count(Role::kTeam), " team, ", set.count(Role::kLab), " lab");
+                      set.count(Role::kTeam), " team, ", set.count(Role::kCourier), " courier, ",
+                      set.count(Role::kLab), " lab");
 }
 
 std::string Sha256Hex(absl::string_view data) {

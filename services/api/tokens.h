@@ -5,7 +5,9 @@
 //   # comment
 //   <sha256 hex> command communities=<id>[,<id>...]   (or communities=*)
 //   <sha256 hex> tablet  site=<site id>
-//   <sha256 hex> lab
+//   <sha256 hex> team    team=<community id>/<n>
+//   <sha256 hex> courier
+//   <sha256 hex> lab     lab=<lab id>
 //
 // and optionally, last, "rate=<requests per second>" (0: unlimited) to
 // override the server's default per-token rate. `swabwave new-token`
@@ -33,8 +35,9 @@ namespace swabwave::services {
 enum class Role : uint8_t {
   kCommand,  // a street command center: planning and progress of its communities
   kTablet,   // a sampling-site tablet: tubes and check-ins at its site
-  kLab,      // a laboratory: results (no RPCs yet)
+  kLab,      // a laboratory (one lab id): receives boxes, reports results
   kTeam,     // a door-to-door team: its tubes, check-ins and visits
+  kCourier,  // a courier: picks packed boxes up
   // Only when the server runs without a tokens file: may do everything.
   kUnrestricted,
 };
@@ -61,6 +64,7 @@ struct Principal {
   std::string site_id;      // kTablet: the only site it may act at
   std::string team_community;  // kTeam: the team's community...
   int team_number = 0;         // ...and its number there, from 1
+  std::string lab_id;          // kLab: the lab it receives and reports for
   bool all_communities = false;                  // kCommand with communities=*
   absl::flat_hash_set<std::string> communities;  // kCommand
   double rate_per_second;                        // 0: unlimited

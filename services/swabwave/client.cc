@@ -89,6 +89,8 @@ Client::Client(const ClientOptions& options) : site_tokens_(options.site_tokens)
   planning_ = v1::PlanningService::NewStub(channel_);
   checkin_ = v1::CheckInService::NewStub(channel_);
   progress_ = v1::ProgressService::NewStub(channel_);
+  custody_ = v1::CustodyService::NewStub(channel_);
+  lab_ = v1::LabService::NewStub(channel_);
 }
 
 void Client::AuthorizeAtSite(grpc::ClientContext& context, const std::string& site_id) const {

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "swabwave/v1/checkin.grpc.pb.h"
+#include "swabwave/v1/lab.grpc.pb.h"
 #include "swabwave/v1/planning.grpc.pb.h"
 #include "swabwave/v1/progress.grpc.pb.h"
 
@@ -50,6 +51,8 @@ class Client {
   v1::PlanningService::Stub& planning() { return *planning_; }
   v1::CheckInService::Stub& checkin() { return *checkin_; }
   v1::ProgressService::Stub& progress() { return *progress_; }
+  v1::CustodyService::Stub& custody() { return *custody_; }
+  v1::LabService::Stub& lab() { return *lab_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // Puts the tablet token of `site_id` (or the team token of a team's desk
   // name) on the call, when one was given.
@@ -70,6 +73,8 @@ class Client {
   std::unique_ptr<v1::PlanningService::Stub> planning_;
   std::unique_ptr<v1::CheckInService::Stub> checkin_;
   std::unique_ptr<v1::ProgressService::Stub> progress_;
+  std::unique_ptr<v1::CustodyService::Stub> custody_;
+  std::unique_ptr<v1::LabService::Stub> lab_;
 };
 
 }  // namespace swabwave::services

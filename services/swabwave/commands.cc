@@ -673,8 +673,14 @@ int NewToken(const Options& options) {
       return 2;
     }
     scope = absl::StrCat(" team=", options.team);
-  } else if (options.role != "lab") {
-    std::cerr << "swabwave new-token: --role must be command, tablet, team or lab\n";
+  } else if (options.role == "lab") {
+    if (options.lab.empty()) {
+      std::cerr << "swabwave new-token: a lab token needs --lab LAB_ID\n";
+      return 2;
+    }
+    scope = absl::StrCat(" lab=", options.lab);
+  } else if (options.role != "courier") {
+    std::cerr << "swabwave new-token: --role must be command, tablet, team, courier or lab\n";
     return 2;
   }
   if (options.token_rate >= 0) absl::StrAppend(&scope, " rate=", options.token_rate);

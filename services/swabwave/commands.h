@@ -73,6 +73,7 @@ struct Options {
   std::string role;
   std::string site;
   std::string team;  // new-token --role team: "community/n"
+  std::string lab;   // new-token --role lab: the lab id
   double token_rate = -1;  // below 0: the server's default
   std::string tokens_file;
 };

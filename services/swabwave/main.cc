@@ -101,7 +101,9 @@ ABSL_FLAG(std::string, csv, "",
           "schedule, replan: write the schedule (or the moved residents) as CSV to this file");
 ABSL_FLAG(int64_t, limit, 0, "untested: list at most this many (0: all)");
 ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(), "watch: update interval (default 1s)");
-ABSL_FLAG(std::string, role, "", "new-token: command, tablet, team or lab");
+ABSL_FLAG(std::string, role, "", "new-token: command, tablet, team, courier or lab");
+ABSL_FLAG(std::string, lab, "",
+          "new-token: the lab a lab token receives boxes and reports results for");
 ABSL_FLAG(std::string, team, "", "new-token: the one door-to-door team a team token acts as, C/N");
 ABSL_FLAG(std::string, site, "", "new-token: the one site a tablet token acts at");
 ABSL_FLAG(double, token_rate, -1,
@@ -214,6 +216,7 @@ int main(int argc, char** argv) {
   o.role = absl::GetFlag(FLAGS_role);
   o.site = absl::GetFlag(FLAGS_site);
   o.team = absl::GetFlag(FLAGS_team);
+  o.lab = absl::GetFlag(FLAGS_lab);
   o.token_rate = absl::GetFlag(FLAGS_token_rate);
   o.tokens_file = absl::GetFlag(FLAGS_tokens_file);
 

@@ -21,6 +21,7 @@
 #include "engine/journal/segment_files.h"
 #include "services/api/proto_convert.h"
 #include "swabwave/v1/checkin.pb.h"
+#include "swabwave/v1/lab.pb.h"
 #include "swabwave/v1/planning.pb.h"
 #include "swabwave/v1/progress.pb.h"
 #include "tests/fuzz/fuzz_world.h"
@@ -187,6 +188,43 @@ void WriteRequestSeeds(const fs::path& dir) {
   walk_in.set_community_id("tc");
   walk_in.set_unit_id("b0-u0");
   write(Rpc::kRegisterWalkIn, 0, {walk_in.SerializeAsString()});
+
+  // The sample's journey: a box of the world's first tube, its pick-up,
+  // its receipt by a lab (with a stray tube scanned) and a result.
+  v1::PackBoxRequest pack;
+  pack.set_round(open);
+  pack.set_desk("sites/tc-s0/desks/1");
+  pack.set_box_barcode("BOX-0001");
+  pack.add_tube_barcodes(swabwave::fuzz::kTube1);
+  write(Rpc::kPackBox, 0, {pack.SerializeAsString()});
+  v1::PickUpBoxRequest pick_up;
+  pick_up.set_round(open);
+  pick_up.set_box_barcode("BOX-0001");
+  write(Rpc::kPickUpBox, 0, {pick_up.SerializeAsString()});
+  v1::ReceiveBoxRequest receive;
+  receive.set_round(open);
+  receive.set_box_barcode("BOX-0001");
+  receive.set_lab_id("lab-1");
+  receive.add_tube_barcodes(swabwave::fuzz::kTube1);
+  receive.add_tube_barcodes("STRAY-0001");
+  write(Rpc::kReceiveBox, 0, {receive.SerializeAsString()});
+  v1::ReportResultsRequest results;
+  results.set_round(open);
+  results.set_lab_id("lab-1");
+  v1::ResultReport* result = results.add_results();
+  result->set_request_id("result-1");
+  result->set_tube_barcode(swabwave::fuzz::kTube1);
+  result->set_result(v1::TUBE_RESULT_POSITIVE);
+  result->set_ct(31.5);
+  result->set_run_id("RUN-1");
+  write(Rpc::kReportResults, 0, {results.SerializeAsString()});
+  v1::ListBoxesRequest boxes;
+  boxes.set_round(open);
+  boxes.set_with_tubes(true);
+  write(Rpc::kListBoxes, 0, {boxes.SerializeAsString()});
+  v1::ListRecallsRequest recalls;
+  recalls.set_round(open);
+  write(Rpc::kListRecalls, 0, {recalls.SerializeAsString()});
 
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);

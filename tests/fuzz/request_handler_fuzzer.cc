@@ -48,6 +48,7 @@
 #include "services/api/server.h"
 #include "swabwave/v1/checkin.grpc.pb.h"
 #include "swabwave/v1/planning.grpc.pb.h"
+#include "swabwave/v1/lab.grpc.pb.h"
 #include "swabwave/v1/progress.grpc.pb.h"
 #include "tests/engine/test_community.h"
 #include "tests/fuzz/request_input.h"
@@ -102,6 +103,8 @@ struct World {
   std::unique_ptr<v1::PlanningService::Stub> planning;
   std::unique_ptr<v1::CheckInService::Stub> checkin;
   std::unique_ptr<v1::ProgressService::Stub> progress;
+  std::unique_ptr<v1::CustodyService::Stub> custody;
+  std::unique_ptr<v1::LabService::Stub> lab;
   std::unique_ptr<BackgroundWatch> watch;  // at most one at a time
 };
 
@@ -191,6 +194,8 @@ void StartWorld(World& world) {
   world.planning = v1::PlanningService::NewStub(world.channel);
   world.checkin = v1::CheckInService::NewStub(world.channel);
   world.progress = v1::ProgressService::NewStub(world.channel);
+  world.custody = v1::CustodyService::NewStub(world.channel);
+  world.lab = v1::LabService::NewStub(world.channel);
 
   swabwave::engine::testing::Shape shape;
   shape.id = swabwave::fuzz::kCommunity;
@@ -229,6 +234,8 @@ void StopWorld(World& world) {
   world.planning.reset();
   world.checkin.reset();
   world.progress.reset();
+  world.custody.reset();
+  world.lab.reset();
   world.channel.reset();
   world.server->Shutdown(absl::ZeroDuration());
   world.server.reset();
@@ -353,6 +360,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
   v1::PlanningService::Stub& planning = *world.planning;
   v1::CheckInService::Stub& checkin = *world.checkin;
   v1::ProgressService::Stub& progress = *world.progress;
+  v1::CustodyService::Stub& custody = *world.custody;
+  v1::LabService::Stub& lab = *world.lab;
   // One line per unary RPC: its request and response types and stub method.
 #define SWABWAVE_UNARY(stub, Method)                                        \
   Unary<v1::Method##Request, v1::Method##Response>(                         \
@@ -412,6 +421,18 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(progress, ListMissed);
     case Rpc::kWatchProgress:
       return WatchProgress(world, input);
+    case Rpc::kPackBox:
+      return SWABWAVE_UNARY(custody, PackBox);
+    case Rpc::kPickUpBox:
+      return SWABWAVE_UNARY(custody, PickUpBox);
+    case Rpc::kReceiveBox:
+      return SWABWAVE_UNARY(custody, ReceiveBox);
+    case Rpc::kListBoxes:
+      return SWABWAVE_UNARY(custody, ListBoxes);
+    case Rpc::kReportResults:
+      return SWABWAVE_UNARY(lab, ReportResults);
+    case Rpc::kListRecalls:
+      return SWABWAVE_UNARY(lab, ListRecalls);
     case Rpc::kCount:
       return;  // the input decoder never picks it: not an RPC
   }

@@ -21,22 +21,8 @@ using ::swabwave::engine::testing::Rebuilt;
 using ::swabwave::engine::testing::RosterEdits;
 using ::testing::HasSubstr;
 
-class RosterImportTest : public ServerTest {
+class RosterImportTest : public JournaledServerTest {
  protected:
-  void SetUp() override {
-    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = (std::filesystem::path(::testing::TempDir()) /
-            absl::StrCat("swabwave-roster-", test->name(), "-", getpid()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    StartServer(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0",
-                              .data_dir = dir_});
-  }
-  void TearDown() override {
-    ServerTest::TearDown();
-    std::filesystem::remove_all(dir_);
-  }
-
   grpc::Status ImportAs(const engine::Community& community, v1::ImportMode mode,
                         int base_version, v1::ImportCommunityResponse* response) {
     std::vector<v1::ImportCommunityRequest> chunks =
@@ -46,7 +32,6 @@ class RosterImportTest : public ServerTest {
     return ImportChunks(chunks, response);
   }
 
-  std::string dir_;
   int request_counter_ = 0;
 };
 

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <thread>
 #include <utility>
 #include <vector>
@@ -349,5 +351,20 @@ HttpReply HttpGet(int port, const std::string& path, const std::string& authoriz
   return HttpRequest(port, "GET", path, authorization);
 }
 
+
+void JournaledServerTest::SetUp() {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = (std::filesystem::path(::testing::TempDir()) /
+          absl::StrCat("swabwave-", test->test_suite_name(), "-", test->name(), "-", getpid()))
+             .string();
+  std::filesystem::remove_all(dir_);
+  StartServer(ServerOptions{.listen = "127.0.0.1:0", .http_listen = "127.0.0.1:0",
+                            .data_dir = dir_});
+}
+
+void JournaledServerTest::TearDown() {
+  ServerTest::TearDown();
+  std::filesystem::remove_all(dir_);
+}
 
 }  // namespace swabwave::services::testing

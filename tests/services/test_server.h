@@ -187,6 +187,16 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Client> client_;
 };
 
+// A server journaling into a data directory of its own (removed after the
+// test), for tests that restart it and check what came back.
+class JournaledServerTest : public ServerTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  std::string dir_;
+};
+
 }  // namespace swabwave::services::testing
 
 #endif  // SWABWAVE_TESTS_SERVICES_TEST_SERVER_H_

@@ -36,10 +36,10 @@ TEST(TokenSet, ParsesRolesScopesAndRates) {
   const std::string text = absl::StrCat(
       "# comment\n\n", Sha256Hex("c"), " command communities=tc,kangcheng\n", Sha256Hex("all"),
       "\tcommand communities=*   rate=0\n", Sha256Hex("t"), " tablet site=s01 rate=5\n",
-      Sha256Hex("l"), " lab\n");
+      Sha256Hex("l"), " lab lab=lab-1\n", Sha256Hex("k"), " courier\n");
   absl::StatusOr<std::shared_ptr<const TokenSet>> set = TokenSet::Parse(text, "tokens", 200);
   ASSERT_TRUE(set.ok()) << set.status();
-  EXPECT_EQ((*set)->size(), 4u);
+  EXPECT_EQ((*set)->size(), 5u);
   const auto command = (*set)->Find("c");
   ASSERT_NE(command, nullptr);
   EXPECT_EQ(command->role, Role::kCommand);
@@ -58,6 +58,11 @@ TEST(TokenSet, ParsesRolesScopesAndRates) {
   EXPECT_FALSE(tablet->MayActFor("tc"));
   ASSERT_NE((*set)->Find("l"), nullptr);
   EXPECT_EQ((*set)->Find("l")->role, Role::kLab);
+  EXPECT_EQ((*set)->Find("l")->lab_id, "lab-1");
+  EXPECT_EQ((*set)->Find("l")->Describe(), absl::StrCat("lab token ", Sha256Hex("l").substr(0, 8),
+                                                        " (lab lab-1)"));
+  ASSERT_NE((*set)->Find("k"), nullptr);
+  EXPECT_EQ((*set)->Find("k")->role, Role::kCourier);
   EXPECT_EQ((*set)->Find("unknown"), nullptr);
   EXPECT_EQ((*set)->Find(Sha256Hex("c")), nullptr) << "the hash itself is not a token";
 }
@@ -74,10 +79,13 @@ TEST(TokenSet, RefusesBadLinesWithTheirNumber) {
       {absl::StrCat(h, " tablet"), "needs site="},
       {absl::StrCat(h, " tablet site=s1 communities=tc"), "not a scope for a tablet"},
       {absl::StrCat(h, " lab site=s1"), "not a scope for a lab"},
+      {absl::StrCat(h, " lab"), "needs lab="},
+      {absl::StrCat(h, " lab lab=bad/id"), "lab id"},
+      {absl::StrCat(h, " courier site=s1"), "not a scope for a courier"},
       {absl::StrCat(h, " tablet site=s1 rate=-3"), "not a rate"},
       {absl::StrCat(h, " tablet site=s1 rate=fast"), "not a rate"},
       {absl::StrCat(h, " command communities=bad/id"), "community id"},
-      {absl::StrCat(h, " lab\n", h, " lab"), "tokens:2: token"},
+      {absl::StrCat(h, " courier\n", h, " courier"), "tokens:2: token"},
       {absl::StrCat(h.substr(0, 63), " lab"), "expected"},
       {absl::StrCat(std::string(64, 'A'), " lab"), "lower-case hex"},
   };
@@ -103,13 +111,13 @@ TEST(TokenSet, RevokeAllButMarksDroppedAndChangedTokens) {
     return *set;
   };
   const auto before = parse(absl::StrCat(
-      Sha256Hex("kept"), " command communities=tc\n", Sha256Hex("dropped"), " lab\n",
+      Sha256Hex("kept"), " command communities=tc\n", Sha256Hex("dropped"), " lab lab=l1\n",
       Sha256Hex("narrowed"), " command communities=tc,kc\n", Sha256Hex("moved"),
       " tablet site=s1\n", Sha256Hex("rerated"), " team team=tc/1\n"));
   const auto after = parse(absl::StrCat(
       Sha256Hex("kept"), " command communities=tc\n", Sha256Hex("narrowed"),
       " command communities=tc\n", Sha256Hex("moved"), " tablet site=s2\n",
-      Sha256Hex("rerated"), " team team=tc/1 rate=3\n", Sha256Hex("new"), " lab\n"));
+      Sha256Hex("rerated"), " team team=tc/1 rate=3\n", Sha256Hex("new"), " lab lab=l1\n"));
   EXPECT_EQ(before->RevokeAllBut(*after), 3);
   EXPECT_FALSE(before->Find("kept")->revoked());
   EXPECT_TRUE(before->Find("dropped")->revoked());
@@ -141,7 +149,7 @@ TEST(TokenSet, ATokenKeptByOneReloadIsStillRevokedByTheNext) {
   EXPECT_EQ(rerated->Find("t")->state, held->state) << "a new rate keeps the token's state";
   EXPECT_EQ(rerated->Find("t")->state->open_watches.load(), 3);
   EXPECT_EQ(kept->RevokeAllBut(*rerated), 0);
-  const auto dropped = parse(absl::StrCat(Sha256Hex("other"), " lab\n"), rerated.get());
+  const auto dropped = parse(absl::StrCat(Sha256Hex("other"), " lab lab=l1\n"), rerated.get());
   EXPECT_EQ(rerated->RevokeAllBut(*dropped), 1);
   EXPECT_TRUE(held->revoked()) << "the stream's principal escaped the revocation";
 }
@@ -196,8 +204,9 @@ TEST(OpenStreams, EndsEveryRevokedStreamOnceUnderConcurrency) {
 
 // Issue 25 item 9: every RPC has its own allow-list (RolesThatMayCall has
 // no default case, so a new RPC does not compile without one); command
-// tokens plan and watch, tablets and teams check in, only teams record
-// visits, labs have nothing yet.
+// tokens plan and watch (boxes and recalls too), tablets and teams check
+// in and pack boxes, only teams record visits, couriers pick boxes up, labs
+// receive them and report results.
 TEST(AccessPolicy, EveryRpcHasItsOwnAllowList) {
   const auto may = [](Role role, Rpc rpc) {
     return ((RolesThatMayCall(rpc) >> static_cast<int>(role)) & 1u) != 0;
@@ -207,11 +216,16 @@ TEST(AccessPolicy, EveryRpcHasItsOwnAllowList) {
     const bool check_in = rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn ||
                           rpc == Rpc::kCheckInStream || rpc == Rpc::kSealTube ||
                           rpc == Rpc::kRecordVisit || rpc == Rpc::kRegisterWalkIn;
+    const bool pack = rpc == Rpc::kPackBox;
+    const bool lab = rpc == Rpc::kReceiveBox || rpc == Rpc::kReportResults;
+    const bool courier = rpc == Rpc::kPickUpBox;
     EXPECT_NE(RolesThatMayCall(rpc), 0u) << RpcName(rpc) << " is open to nobody";
-    EXPECT_EQ(may(Role::kCommand, rpc), !check_in) << RpcName(rpc);
-    EXPECT_EQ(may(Role::kTablet, rpc), check_in && rpc != Rpc::kRecordVisit) << RpcName(rpc);
-    EXPECT_EQ(may(Role::kTeam, rpc), check_in) << RpcName(rpc);
-    EXPECT_FALSE(may(Role::kLab, rpc)) << RpcName(rpc);
+    EXPECT_EQ(may(Role::kCommand, rpc), !check_in && !pack && !lab && !courier) << RpcName(rpc);
+    EXPECT_EQ(may(Role::kTablet, rpc), (check_in && rpc != Rpc::kRecordVisit) || pack)
+        << RpcName(rpc);
+    EXPECT_EQ(may(Role::kTeam, rpc), check_in || pack) << RpcName(rpc);
+    EXPECT_EQ(may(Role::kLab, rpc), lab) << RpcName(rpc);
+    EXPECT_EQ(may(Role::kCourier, rpc), courier) << RpcName(rpc);
     EXPECT_FALSE(may(Role::kUnrestricted, rpc)) << "the unrestricted caller is not on lists";
   }
   EXPECT_EQ(RolesThatMayCall(Rpc::kCount), 0u);
@@ -227,7 +241,7 @@ TEST(TokenSet, CheckTokensFileDescribesAGoodFileAndNamesABadLine) {
                       << Sha256Hex("c") << " tablet site=s2\n";
   absl::StatusOr<std::string> good = CheckTokensFile(path);
   ASSERT_TRUE(good.ok()) << good.status();
-  EXPECT_EQ(*good, path + ": 3 tokens: 1 command, 2 tablet, 0 team, 0 lab");
+  EXPECT_EQ(*good, path + ": 3 tokens: 1 command, 2 tablet, 0 team, 0 courier, 0 lab");
   std::ofstream(path, std::ios::app) << Sha256Hex("d") << " tablet sites=s3\n";
   absl::StatusOr<std::string> bad = CheckTokensFile(path);
   ASSERT_FALSE(bad.ok());

@@ -1,0 +1,93 @@
+#include "services/api/lab_convert.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/api/proto_convert.h"
+#include "services/api/resource_names.h"
+
+namespace swabwave::services {
+namespace {
+
+namespace custody = engine::custody;
+
+v1::BoxState StateToProto(custody::BoxState state) {
+  switch (state) {
+    case custody::BoxState::kPacked: return v1::BOX_STATE_PACKED;
+    case custody::BoxState::kPickedUp: return v1::BOX_STATE_PICKED_UP;
+    case custody::BoxState::kReceived: return v1::BOX_STATE_RECEIVED;
+  }
+  return v1::BOX_STATE_UNSPECIFIED;
+}
+
+v1::BoxAge AgeToProto(custody::BoxAge age) {
+  switch (age) {
+    case custody::BoxAge::kFresh: return v1::BOX_AGE_FRESH;
+    case custody::BoxAge::kWarning: return v1::BOX_AGE_WARNING;
+    case custody::BoxAge::kBreach: return v1::BOX_AGE_BREACH;
+  }
+  return v1::BOX_AGE_UNSPECIFIED;
+}
+
+void HandOverToProto(const custody::Signature& signature, v1::HandOver* out) {
+  out->set_by(signature.by);
+  ToProto(absl::FromUnixSeconds(signature.at_unix_seconds), out->mutable_at());
+}
+
+}  // namespace
+
+void BoxToProto(const engine::Round& round, const custody::Box& box, absl::Time now,
+                bool with_tubes, v1::Box* out) {
+  out->set_name(absl::StrCat(RoundName(round.config().id), "/boxes/", box.barcode));
+  out->set_barcode(box.barcode);
+  out->set_desk(round.DeskName(box.desk));
+  if (with_tubes) {
+    for (engine::TubeIndex tube : box.tubes) {
+      const absl::string_view barcode = round.TubeBarcode(tube);
+      out->add_tube_barcodes(barcode.data(), barcode.size());
+    }
+  }
+  out->set_tubes(static_cast<int32_t>(box.tubes.size()));
+  out->set_state(StateToProto(box.state));
+  ToProto(absl::FromUnixSeconds(box.oldest_swab_unix_seconds), out->mutable_oldest_swab());
+  const int64_t age = box.AgeSeconds(absl::ToUnixSeconds(now));
+  out->set_age_seconds(age);
+  out->set_age(AgeToProto(custody::AgeOf(age)));
+  HandOverToProto(box.packed, out->mutable_packed());
+  if (box.state >= custody::BoxState::kPickedUp) {
+    HandOverToProto(box.picked_up, out->mutable_picked_up());
+  }
+  if (box.state == custody::BoxState::kReceived) {
+    HandOverToProto(box.received, out->mutable_received());
+    out->set_lab_id(box.lab_id);
+    for (engine::TubeIndex tube : box.missing) {
+      const absl::string_view barcode = round.TubeBarcode(tube);
+      out->add_missing_tubes(barcode.data(), barcode.size());
+    }
+    for (const std::string& barcode : box.unexpected) out->add_unexpected_tubes(barcode);
+  }
+}
+
+void ReportToProto(const engine::Round& round, const engine::lab::Report& report,
+                   v1::ResultReport* out) {
+  const absl::string_view barcode = round.TubeBarcode(report.tube);
+  out->set_tube_barcode(barcode.data(), barcode.size());
+  out->set_result(static_cast<v1::TubeResult>(report.result));
+  if (report.ct.has_value()) out->set_ct(*report.ct);
+  out->set_run_id(report.run_id);
+  out->set_correction_reason(report.correction_reason);
+  out->set_lab_id(report.lab_id);
+  HandOverToProto({report.by, report.at_unix_seconds}, out->mutable_reported());
+}
+
+absl::StatusOr<engine::lab::TubeResult> ResultFromProto(v1::TubeResult result) {
+  switch (result) {
+    case v1::TUBE_RESULT_NEGATIVE: return engine::lab::TubeResult::kNegative;
+    case v1::TUBE_RESULT_POSITIVE: return engine::lab::TubeResult::kPositive;
+    case v1::TUBE_RESULT_INVALID: return engine::lab::TubeResult::kInvalid;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("result ", static_cast<int>(result),
+                       " is not a result: use TUBE_RESULT_NEGATIVE, _POSITIVE or _INVALID"));
+  }
+}
+
+}  // namespace swabwave::services

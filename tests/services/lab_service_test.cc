@@ -1,0 +1,199 @@
+// After the swab through a real server (issue 17): a box packed at its
+// site, picked up and received by a lab; results in a batch, each answered
+// in its own outcome; the recall list of a positive tube is exactly its
+// members; and all of it comes back after a restart.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tests/services/test_server.h"
+
+namespace swabwave::services::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAreArray;
+
+class LabServiceTest : public JournaledServerTest {
+ protected:
+  // Round "r": residents 1-10 fill TUBE-1, 11-12 go into TUBE-2 (sealed by
+  // hand); both packed into BOX-1, picked up and received by lab-1.
+  void ShipOneBox() {
+    ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+    ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+    ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-2").ok());
+    for (int n = 1; n <= 12; ++n) ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", n)).ok());
+    ASSERT_TRUE(SealTube("r", Desk("tc-s0", 1), "TUBE-2").ok());
+    v1::PackBoxRequest pack;
+    pack.set_round("rounds/r");
+    pack.set_desk(Desk("tc-s0", 2));  // any desk of the site packs its tubes
+    pack.set_box_barcode("BOX-1");
+    pack.add_tube_barcodes("TUBE-1");
+    pack.add_tube_barcodes("TUBE-2");
+    v1::PackBoxResponse packed;
+    grpc::Status status = client_->custody().PackBox(Context().get(), pack, &packed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(packed.box().state(), v1::BOX_STATE_PACKED);
+    EXPECT_EQ(packed.box().tubes(), 2);
+    EXPECT_EQ(packed.box().packed().by(), "server without tokens");
+    v1::PickUpBoxRequest pick_up;
+    pick_up.set_round("rounds/r");
+    pick_up.set_box_barcode("BOX-1");
+    v1::PickUpBoxResponse picked;
+    ASSERT_TRUE(client_->custody().PickUpBox(Context().get(), pick_up, &picked).ok());
+    v1::ReceiveBoxRequest receive;
+    receive.set_round("rounds/r");
+    receive.set_box_barcode("BOX-1");
+    receive.set_lab_id("lab-1");
+    receive.add_tube_barcodes("TUBE-1");
+    receive.add_tube_barcodes("TUBE-2");
+    v1::ReceiveBoxResponse received;
+    status = client_->custody().ReceiveBox(Context().get(), receive, &received);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(received.box().state(), v1::BOX_STATE_RECEIVED);
+    EXPECT_EQ(received.box().age(), v1::BOX_AGE_FRESH);
+    EXPECT_EQ(received.box().missing_tubes_size(), 0);
+  }
+
+  static v1::ResultReport Report(const std::string& request_id, const std::string& tube,
+                                 v1::TubeResult result) {
+    v1::ResultReport report;
+    report.set_request_id(request_id);
+    report.set_tube_barcode(tube);
+    report.set_result(result);
+    report.set_run_id("RUN-1");
+    return report;
+  }
+  grpc::Status Report(const std::vector<v1::ResultReport>& reports,
+                      v1::ReportResultsResponse* response) {
+    v1::ReportResultsRequest request;
+    request.set_round("rounds/r");
+    request.set_lab_id("lab-1");
+    for (const v1::ResultReport& report : reports) *request.add_results() = report;
+    return client_->lab().ReportResults(Context().get(), request, response);
+  }
+  v1::ListRecallsResponse Recalls() {
+    v1::ListRecallsRequest request;
+    request.set_round("rounds/r");
+    v1::ListRecallsResponse response;
+    const grpc::Status status = client_->lab().ListRecalls(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+};
+
+std::vector<std::string> CodesOf(const v1::RecallTube& tube) {
+  std::vector<std::string> codes;
+  for (const v1::RecalledResident& member : tube.members()) codes.push_back(member.resident_code());
+  return codes;
+}
+
+TEST_F(LabServiceTest, ResultsInABatchAndTheRecallListSurviveARestart) {
+  ASSERT_NO_FATAL_FAILURE(ShipOneBox());
+  v1::ResultReport positive = Report("res-1", "TUBE-1", v1::TUBE_RESULT_POSITIVE);
+  positive.set_ct(29.5);
+  v1::ReportResultsResponse answered;
+  grpc::Status status =
+      Report({positive, Report("res-2", "TUBE-2", v1::TUBE_RESULT_NEGATIVE),
+              Report("res-3", "TUBE-9", v1::TUBE_RESULT_NEGATIVE),
+              Report("res-4", "TUBE-2", v1::TUBE_RESULT_UNSPECIFIED)},
+             &answered);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(answered.outcomes_size(), 4);
+  EXPECT_FALSE(answered.outcomes(0).has_status());
+  EXPECT_EQ(answered.outcomes(0).current().result(), v1::TUBE_RESULT_POSITIVE);
+  EXPECT_EQ(answered.outcomes(0).current().lab_id(), "lab-1");
+  EXPECT_FALSE(answered.outcomes(1).has_status());
+  EXPECT_EQ(answered.outcomes(2).status().code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(answered.outcomes(3).status().code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(answered.outcomes(3).status().message(), HasSubstr("TUBE_RESULT_NEGATIVE"));
+
+  // A second, different result carries the first back.
+  v1::ReportResultsResponse conflict;
+  ASSERT_TRUE(Report({Report("res-5", "TUBE-1", v1::TUBE_RESULT_NEGATIVE)}, &conflict).ok());
+  EXPECT_EQ(conflict.outcomes(0).status().code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(conflict.outcomes(0).current().result(), v1::TUBE_RESULT_POSITIVE);
+  EXPECT_EQ(conflict.outcomes(0).current().ct(), 29.5);
+
+  std::vector<std::string> tube_one;
+  for (int n = 1; n <= 10; ++n) tube_one.push_back(Code("tc", n));
+  auto expect_recall = [&](const std::string& when) {
+    const v1::ListRecallsResponse recalls = Recalls();
+    EXPECT_EQ(recalls.total_tubes(), 1) << when;
+    ASSERT_EQ(recalls.tubes_size(), 1) << when;
+    EXPECT_EQ(recalls.tubes(0).tube_barcode(), "TUBE-1") << when;
+    EXPECT_THAT(CodesOf(recalls.tubes(0)), UnorderedElementsAreArray(tube_one)) << when;
+    const v1::RecalledResident& first = recalls.tubes(0).members(0);
+    EXPECT_EQ(first.community_id(), "tc") << when;
+    EXPECT_THAT(first.household_id(), ::testing::StartsWith(first.unit_id())) << when;
+    EXPECT_THAT(first.unit_id(), ::testing::StartsWith(first.building_id())) << when;
+  };
+  expect_recall("before the restart");
+
+  RestartServer();
+  expect_recall("after the restart");
+  v1::ReportResultsResponse retry;
+  ASSERT_TRUE(Report({positive}, &retry).ok());
+  EXPECT_TRUE(retry.outcomes(0).replayed());
+  v1::ListBoxesRequest list;
+  list.set_round("rounds/r");
+  list.set_with_tubes(true);
+  v1::ListBoxesResponse boxes;
+  ASSERT_TRUE(client_->custody().ListBoxes(Context().get(), list, &boxes).ok());
+  EXPECT_EQ(boxes.total(), 1);
+  EXPECT_EQ(boxes.breaches(), 0);
+  ASSERT_EQ(boxes.boxes_size(), 1);
+  EXPECT_EQ(boxes.boxes(0).state(), v1::BOX_STATE_RECEIVED);
+  EXPECT_EQ(boxes.boxes(0).lab_id(), "lab-1");
+  EXPECT_THAT(boxes.boxes(0).tube_barcodes(), ElementsAre("TUBE-1", "TUBE-2"));
+}
+
+TEST_F(LabServiceTest, BadCallsSayWhatIsWrong) {
+  ASSERT_NO_FATAL_FAILURE(ShipOneBox());
+  v1::ReportResultsResponse response;
+  grpc::Status status = Report({}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("send 1 to 1000"));
+  std::vector<v1::ResultReport> too_many(1001, Report("x", "TUBE-1", v1::TUBE_RESULT_NEGATIVE));
+  status = Report(too_many, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A server without tokens needs to be told which lab receives.
+  v1::ReceiveBoxRequest receive;
+  receive.set_round("rounds/r");
+  receive.set_box_barcode("BOX-1");
+  v1::ReceiveBoxResponse received;
+  status = client_->custody().ReceiveBox(Context().get(), receive, &received);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("lab_id is required"));
+
+  // Packing: an unsealed tube, a tube already in a box, an unknown box.
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-3").ok());
+  ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", 13)).ok());
+  v1::PackBoxRequest pack;
+  pack.set_round("rounds/r");
+  pack.set_desk(Desk("tc-s0", 1));
+  pack.set_box_barcode("BOX-2");
+  pack.add_tube_barcodes("TUBE-3");
+  v1::PackBoxResponse packed;
+  status = client_->custody().PackBox(Context().get(), pack, &packed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("not sealed"));
+  pack.set_tube_barcodes(0, "TUBE-1");
+  status = client_->custody().PackBox(Context().get(), pack, &packed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("in box BOX-1"));
+  v1::PickUpBoxRequest pick_up;
+  pick_up.set_round("rounds/r");
+  pick_up.set_box_barcode("BOX-404");
+  v1::PickUpBoxResponse picked;
+  status = client_->custody().PickUpBox(Context().get(), pick_up, &picked);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace swabwave::services::testing
