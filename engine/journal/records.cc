@@ -121,6 +121,8 @@ absl::string_view RecordTypeName(RecordType type) {
       return "BoxReceived";
     case RecordType::kTubeResult:
       return "TubeResult";
+    case RecordType::kFollowUp:
+      return "FollowUp";
   }
   return "unknown";
 }
@@ -763,6 +765,41 @@ absl::StatusOr<ResultRecord> DecodeResult(absl::string_view record) {
   if (!IsValidId(x.lab_id) || x.by.size() > custody::kMaxSignerBytes) {
     return Malformed(kType, "lab");
   }
+  return r;
+}
+
+// --------------------------------------------------------------- follow-ups
+
+void EncodeFollowUp(const FollowUpRecord& r, std::string* out) {
+  Header(RecordType::kFollowUp, out);
+  ByteWriter w(out);
+  const lab::Retest& x = r.retest;
+  w.Varint(r.round);
+  w.Varint(x.member);
+  w.U8(static_cast<uint8_t>(x.reason));
+  w.String(x.tube_barcode);
+  w.Varint(x.desk);
+  w.SignedVarint(x.at_unix_seconds);
+  w.Fixed64(x.request);
+}
+
+absl::StatusOr<FollowUpRecord> DecodeFollowUp(absl::string_view record) {
+  constexpr RecordType kType = RecordType::kFollowUp;
+  ByteReader in(record);
+  FollowUpRecord r;
+  lab::Retest& x = r.retest;
+  uint8_t reason;
+  if (!Begin(kType, &in) || !in.Varint32(&r.round) || !in.Varint32(&x.member) ||
+      !in.U8(&reason) || !in.String(&x.tube_barcode) || !in.Varint32(&x.desk) ||
+      !in.SignedVarint(&x.at_unix_seconds) || !in.Fixed64(&x.request) || !in.empty()) {
+    return Malformed(kType, "fields");
+  }
+  if (reason != static_cast<uint8_t>(lab::FollowUpReason::kRecall) &&
+      reason != static_cast<uint8_t>(lab::FollowUpReason::kResample)) {
+    return Malformed(kType, "reason");
+  }
+  x.reason = static_cast<lab::FollowUpReason>(reason);
+  if (!IsValidCode(x.tube_barcode)) return Malformed(kType, "tube barcode");
   return r;
 }
 

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "engine/custody/box_book.h"
 #include "engine/lab/result_book.h"
+#include "engine/lab/retest_book.h"
 #include "engine/model/community.h"
 #include "engine/model/round_config.h"
 #include "engine/plan/plan.h"
@@ -53,7 +54,8 @@ enum class RecordType : uint8_t {
   kBoxPickedUp = 16,
   kBoxReceived = 17,
   kTubeResult = 18,  // a lab's result for a tube, or its correction (engine/lab)
-  kLast = kTubeResult,
+  kFollowUp = 19,    // a recalled or called-back resident's own-tube swab (engine/lab)
+  kLast = kFollowUp,
 };
 
 // The type of an encoded record, or INVALID_ARGUMENT for an empty or
@@ -167,6 +169,17 @@ struct ResultRecord {
 void EncodeResult(const ResultRecord& record, std::string* out);
 // INVALID_ARGUMENT for a malformed record or one ValidateReport refuses.
 [[nodiscard]] absl::StatusOr<ResultRecord> DecodeResult(absl::string_view record);
+
+// ---- follow-up swabs
+
+struct FollowUpRecord {
+  uint32_t round = 0;  // index in creation order
+  lab::Retest retest;
+};
+void EncodeFollowUp(const FollowUpRecord& record, std::string* out);
+// INVALID_ARGUMENT for a malformed record, an unknown reason or a barcode
+// that is not one.
+[[nodiscard]] absl::StatusOr<FollowUpRecord> DecodeFollowUp(absl::string_view record);
 
 }  // namespace swabwave::engine::journal
 

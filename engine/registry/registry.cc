@@ -422,6 +422,13 @@ absl::Status Registry::ApplyRecord(absl::string_view record) {
       if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
       return round->RestoreResult(event->report);
     }
+    case journal::RecordType::kFollowUp: {
+      absl::StatusOr<journal::FollowUpRecord> event = journal::DecodeFollowUp(record);
+      if (!event.ok()) return event.status();
+      Round* round = RoundAt(event->round);
+      if (round == nullptr) return unknown_round(absl::StrCat("#", event->round));
+      return round->RestoreFollowUp(event->retest);
+    }
     case journal::RecordType::kVisit: {
       absl::StatusOr<journal::VisitRecord> event = journal::DecodeVisit(record);
       if (!event.ok()) return event.status();

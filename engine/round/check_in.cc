@@ -88,6 +88,13 @@ absl::Status Round::CheckOpen(absl::string_view what) const {
 absl::StatusOr<core::TubeView> Round::RackTube(DeskIndex desk, absl::string_view barcode) {
   if (absl::Status s = CheckOpen("tubes can be scanned in"); !s.ok()) return s;
   if (desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
+  // A barcode names one tube of the round: a follow-up swab's tube is not
+  // racked (engine/lab/retest_book.h), so the two are checked together.
+  std::lock_guard names(tube_names_mu_);
+  if (follow_ups_.FindBarcode(barcode).has_value()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "tube ", barcode, " holds a follow-up swab in round ", config_.id, "; use a new tube"));
+  }
   // Journaled under the rack's lock, so tube records are in index order.
   return live()->rack().RackTube(desk, barcode, [&](TubeIndex tube) {
     if (store_ == nullptr) return;

@@ -25,15 +25,30 @@ void Round::Journal(absl::string_view record) const {
 }
 
 std::vector<uint32_t> Round::TubeMembers(TubeIndex tube) const {
+  if (lab::IsFollowUpTube(tube)) {
+    std::optional<lab::Retest> retest = follow_ups_.At(tube);
+    if (!retest.has_value()) return {};
+    return {retest->member};
+  }
   const core::DeskRack& rack = live()->rack();
-  const core::TubeView view = rack.Tube(tube);
   std::vector<uint32_t> members;
-  members.reserve(view.swabs);
+  members.reserve(static_cast<size_t>(rack.pool_ratio()));
   for (uint32_t slot = 0; slot < static_cast<uint32_t>(rack.pool_ratio()); ++slot) {
     const uint32_t member = rack.Member(tube, slot);
     if (member != kNoId) members.push_back(member);
   }
   return members;
+}
+
+std::optional<TubeIndex> Round::FindAnyTube(absl::string_view barcode) const {
+  if (std::optional<TubeIndex> tube = live()->rack().FindTube(barcode)) return tube;
+  return follow_ups_.FindBarcode(barcode);
+}
+
+std::string Round::AnyTubeBarcode(TubeIndex tube) const {
+  if (!lab::IsFollowUpTube(tube)) return std::string(TubeBarcode(tube));
+  std::optional<lab::Retest> retest = follow_ups_.At(tube);
+  return retest.has_value() ? retest->tube_barcode : std::string();
 }
 
 std::optional<int64_t> Round::SwabTime(uint32_t member) const {
@@ -71,7 +86,7 @@ absl::StatusOr<custody::BoxBook::Recorded> Round::PackBox(const PackRequest& req
     const std::string& barcode = request.tube_barcodes[i];
     const std::string what = absl::StrCat("tube_barcodes[", i, "]");
     if (absl::Status s = CheckCode(what, barcode); !s.ok()) return s;
-    std::optional<TubeIndex> tube = rack.FindTube(barcode);
+    std::optional<TubeIndex> tube = FindAnyTube(barcode);
     if (!tube.has_value()) {
       return absl::NotFoundError(
           absl::StrCat(what, ": no tube ", barcode, " was scanned in round ", config_.id));
@@ -79,23 +94,31 @@ absl::StatusOr<custody::BoxBook::Recorded> Round::PackBox(const PackRequest& req
     if (!listed.insert(*tube).second) {
       return absl::InvalidArgumentError(absl::StrCat(what, ": tube ", barcode, " is listed twice"));
     }
-    const core::TubeView view = rack.Tube(*tube);
-    const bool same_place = team ? view.desk == request.desk
-                                 : view.desk < layout_.desk_count() &&
-                                       layout_.site_of_desk(view.desk) ==
+    // A follow-up tube is sealed with its one swab; a pooled one by the rack.
+    std::optional<lab::Retest> follow_up;
+    if (lab::IsFollowUpTube(*tube)) follow_up = follow_ups_.At(*tube);
+    const DeskIndex filled_at = follow_up.has_value() ? follow_up->desk : rack.DeskOf(*tube);
+    const bool same_place = team ? filled_at == request.desk
+                                 : filled_at < layout_.desk_count() &&
+                                       layout_.site_of_desk(filled_at) ==
                                            layout_.site_of_desk(request.desk);
     if (!same_place) {
       return absl::FailedPreconditionError(absl::StrCat(
-          what, ": tube ", barcode, " was filled at ", DeskName(view.desk),
+          what, ": tube ", barcode, " was filled at ", DeskName(filled_at),
           "; a box is packed with its own ", team ? "team's" : "site's", " tubes"));
     }
-    if (view.state != core::TubeState::kSealed) {
+    if (!follow_up.has_value() && rack.Tube(*tube).state != core::TubeState::kSealed) {
       return absl::FailedPreconditionError(absl::StrCat(
           what, ": tube ", barcode, " is not sealed; seal it before packing it"));
     }
-    for (uint32_t member : TubeMembers(*tube)) {
-      if (std::optional<int64_t> at = SwabTime(member); at.has_value()) {
-        box.oldest_swab_unix_seconds = std::min(box.oldest_swab_unix_seconds, *at);
+    if (follow_up.has_value()) {
+      box.oldest_swab_unix_seconds =
+          std::min(box.oldest_swab_unix_seconds, follow_up->at_unix_seconds);
+    } else {
+      for (uint32_t member : TubeMembers(*tube)) {
+        if (std::optional<int64_t> at = SwabTime(member); at.has_value()) {
+          box.oldest_swab_unix_seconds = std::min(box.oldest_swab_unix_seconds, *at);
+        }
       }
     }
     box.tubes.push_back(*tube);
@@ -131,14 +154,13 @@ absl::StatusOr<custody::BoxBook::Recorded> Round::ReceiveBox(
         "tube_barcodes: ", scanned.size(), " scans, but a box holds at most ",
         config_.box_capacity, " tubes; scan each tube of this box once"));
   }
-  const core::DeskRack& rack = live()->rack();
   std::vector<TubeIndex> tubes;
   tubes.reserve(scanned.size());
   for (size_t i = 0; i < scanned.size(); ++i) {
     if (absl::Status s = CheckCode(absl::StrCat("tube_barcodes[", i, "]"), scanned[i]); !s.ok()) {
       return s;
     }
-    tubes.push_back(rack.FindTube(scanned[i]).value_or(kNoId));
+    tubes.push_back(FindAnyTube(scanned[i]).value_or(kNoId));
   }
   return boxes_.Receive(box_barcode, lab_id, std::move(lab), scanned, tubes,
                         [&](const custody::Box& box) {
@@ -156,26 +178,13 @@ absl::Status Round::RestoreBox(const custody::Box& box) {
   };
   if (state == nullptr) return damaged("was packed before the round had a plan");
   if (box.desk >= desk_total()) return damaged("names a desk the round does not have");
+  const TubeMarks known = MarkTubes(state->rack().tube_count());
   for (const std::vector<TubeIndex>* tubes : {&box.tubes, &box.missing}) {
     for (TubeIndex tube : *tubes) {
-      if (tube >= state->rack().tube_count()) return damaged("names a tube never racked");
+      if (!known.Covers(tube)) return damaged("names a tube never racked");
     }
   }
   return boxes_.Restore(box);
-}
-
-absl::Status Round::WriteBoxes(journal::SnapshotSink& sink, uint32_t tubes) const {
-  std::string record;
-  for (const custody::Box& box : boxes_.All()) {
-    if (std::any_of(box.tubes.begin(), box.tubes.end(),
-                    [&](TubeIndex tube) { return tube >= tubes; })) {
-      continue;
-    }
-    record.clear();
-    journal::EncodeBox({index_, box}, &record);
-    if (absl::Status s = sink.Add(record); !s.ok()) return s;
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace swabwave::engine

@@ -195,6 +195,7 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
     // Read before the image: every walk-in appended before the snapshot
     // began is in a tube below it (see WriteWalkIns).
     const uint32_t tubes = state != nullptr ? state->rack().tube_count() : 0;
+    const TubeMarks marks = MarkTubes(tubes);
     const uint64_t estimate = journal::EstimateRoundImageBytes(source);
     // A round too large for one frame (about 20 M residents) falls back to
     // records below; the estimate avoids encoding it for nothing, the size
@@ -207,17 +208,16 @@ absl::Status Round::WriteSnapshot(journal::SnapshotSink& sink, SnapshotStyle sty
         if (absl::Status s = sink.Add(record); !s.ok()) return s;
         if (absl::Status s = WriteVisits(sink); !s.ok()) return s;
         if (absl::Status s = WriteWalkIns(sink, tubes); !s.ok()) return s;
-        if (absl::Status s = WriteBoxes(sink, tubes); !s.ok()) return s;
-        return WriteResults(sink, tubes);
+        return WriteLabState(sink, marks);
       }
     }
   }
   const uint32_t tubes = live() != nullptr ? live()->rack().tube_count() : 0;
+  const TubeMarks marks = MarkTubes(tubes);
   if (absl::Status s = WriteRecordsLocked(sink); !s.ok()) return s;
   if (absl::Status s = WriteVisits(sink); !s.ok()) return s;
   if (absl::Status s = WriteWalkIns(sink, tubes); !s.ok()) return s;
-  if (absl::Status s = WriteBoxes(sink, tubes); !s.ok()) return s;
-  return WriteResults(sink, tubes);
+  return WriteLabState(sink, marks);
 }
 
 absl::Status Round::WriteVisits(journal::SnapshotSink& sink) const {

@@ -81,6 +81,7 @@
 #include "engine/journal/records.h"
 #include "engine/journal/round_image.h"
 #include "engine/lab/result_book.h"
+#include "engine/lab/retest_book.h"
 #include "engine/model/round_config.h"
 #include "engine/model/round_layout.h"
 #include "engine/plan/plan.h"
@@ -348,6 +349,11 @@ class Round {
       absl::string_view box_barcode, absl::string_view lab_id, custody::Signature lab,
       const std::vector<std::string>& scanned);
   std::vector<custody::Box> Boxes() const { return boxes_.All(); }
+  // A tube of the round by barcode: a rack's pooled tube, or a follow-up
+  // tube (lab::IsFollowUpTube). Takes the rack's and the book's locks.
+  std::optional<TubeIndex> FindAnyTube(absl::string_view barcode) const;
+  // The barcode of a tube FindAnyTube found, or a box or result names.
+  std::string AnyTubeBarcode(TubeIndex tube) const;
   std::optional<custody::Box> FindBox(absl::string_view barcode) const {
     return boxes_.Find(barcode);
   }
@@ -385,6 +391,67 @@ class Round {
   // Every tube whose current result is positive, in the order they became
   // positive. FAILED_PRECONDITION before the round opens.
   [[nodiscard]] absl::StatusOr<std::vector<Recall>> Recalls() const;
+  // ---- follow-up swabs: retests of the recalled, resamples (lab.cc)
+
+  // Why `member` is called back for one more swab, if they are: a
+  // positive pool (recall), an invalid pool or a box past its age limit
+  // (resample).
+  std::optional<lab::FollowUpReason> CalledBack(uint32_t member, int64_t now_unix_seconds) const;
+  struct FollowUpRequest {
+    std::string code;  // the resident's (or walk-in's) code
+    std::string tube_barcode;  // a new tube, for this swab alone
+    DeskIndex desk = kNoId;
+    int64_t at_unix_seconds = 0;
+    uint64_t request = 0;  // RequestFingerprint of the request id
+  };
+  // Takes a called-back member's follow-up swab into a tube of its own
+  // (1-in-1), journaled before it returns (the caller waits). A request
+  // recorded before answers its first swab, `replayed`.
+  // FAILED_PRECONDITION before the round opens, or for someone not called
+  // back; NOT_FOUND for an unknown desk or code; INVALID_ARGUMENT for a
+  // malformed barcode; ALREADY_EXISTS for a member who gave theirs (with
+  // `first`) or a barcode used in the round.
+  [[nodiscard]] absl::StatusOr<lab::RetestBook::Recorded> RecordFollowUp(
+      const FollowUpRequest& request, lab::RetestBook::Recorded* first = nullptr);
+  std::optional<lab::RetestBook::Recorded> FollowUpOf(uint32_t member) const {
+    return follow_ups_.OfMember(member);
+  }
+  // Round-wide member of a code: a resident, or a walk-in
+  // (walk_in_member). NOT_FOUND otherwise (the code is not in the message).
+  [[nodiscard]] absl::StatusOr<uint32_t> FindMember(absl::string_view code) const;
+  // Recovery: a journaled follow-up swab (idempotent by its request).
+  [[nodiscard]] absl::Status RestoreFollowUp(const lab::Retest& retest);
+
+  // Where a member stands after the swab.
+  enum class LabState : uint8_t {
+    kNotSampled,
+    kResultPending,   // sampled; their pool has no result yet
+    kNegative,        // their pool is negative
+    kRecalled,        // their pool is positive: retest due
+    kResampleDue,     // their pool is invalid, or its box arrived too late
+    kRetestPending,   // follow-up swab taken, no result yet
+    kRetestNegative,  // follow-up negative
+    kCase,            // follow-up positive
+    kRetestInvalid,   // follow-up invalid: a new swab is the lab's call
+  };
+  static constexpr int kLabStateCount = 9;
+  static absl::string_view LabStateName(LabState state);
+  LabState LabStateOf(uint32_t member, int64_t now_unix_seconds) const;
+  struct LabTotals {
+    // Residents (walk-ins included) per LabState, by its value.
+    std::array<int64_t, kLabStateCount> members{};
+    int64_t tubes_sealed = 0;      // pooled tubes sealed
+    int64_t tubes_with_result = 0;
+    int64_t boxes_packed = 0;      // every box, whatever its state
+    int64_t boxes_received = 0;
+    int64_t box_warnings = 0;      // at warning age (received or not)
+    int64_t box_breaches = 0;
+    int64_t follow_ups = 0;        // follow-up swabs taken
+  };
+  // One pass over the tubes and boxes (a query path). `now` ages the
+  // boxes still travelling. FAILED_PRECONDITION before the round opens.
+  [[nodiscard]] absl::StatusOr<LabTotals> CountLab(int64_t now_unix_seconds) const;
+
   // Where a member lives, for a recall list: ids as the round pinned them.
   struct MemberPlace {
     std::string code;
@@ -495,10 +562,26 @@ class Round {
   // Walk-ins whose tube is below `tubes` (a later tube's walk-ins replay
   // from the journal, like its check-ins).
   absl::Status WriteWalkIns(journal::SnapshotSink& sink, uint32_t tubes) const;
-  // Boxes and results of tubes below `tubes` (later ones replay from the
-  // journal, like their tubes).
-  absl::Status WriteBoxes(journal::SnapshotSink& sink, uint32_t tubes) const;
-  absl::Status WriteResults(journal::SnapshotSink& sink, uint32_t tubes) const;
+  // The tubes a snapshot covers, read when it begins: a record about a
+  // later tube is newer than the snapshot and replays from the journal.
+  struct TubeMarks {
+    uint32_t rack = 0;        // pooled tubes below this
+    uint32_t follow_ups = 0;  // follow-up tubes below kFollowUpTubeBase + this
+    bool Covers(TubeIndex tube) const {
+      return lab::IsFollowUpTube(tube) ? tube - lab::kFollowUpTubeBase < follow_ups : tube < rack;
+    }
+  };
+  TubeMarks MarkTubes(uint32_t rack_tubes) const {
+    return {rack_tubes, static_cast<uint32_t>(follow_ups_.size())};
+  }
+  // Follow-up swabs, boxes and results the marks cover, in that order
+  // (a box may hold follow-up tubes; a result needs its tube).
+  absl::Status WriteLabState(journal::SnapshotSink& sink, TubeMarks marks) const;
+  // The pooled tube a member's swab went into; none when not sampled.
+  std::optional<TubeIndex> PooledTubeOf(uint32_t member) const;
+  // Why a pooled tube's members are called back, if they are (`now` ages
+  // its box).
+  std::optional<lab::FollowUpReason> CalledBackFor(TubeIndex pooled, int64_t now) const;
   // OK once the round is open or closed (its live state fixed for good).
   absl::Status CheckOpened(absl::string_view what) const;
   // Journals `record` if the round has a store (never waits for the disk).
@@ -563,6 +646,10 @@ class Round {
   // after the round opens, so a re-plan never meets them.
   custody::BoxBook boxes_;
   lab::ResultBook results_;
+  lab::RetestBook follow_ups_;
+  // A follow-up tube's barcode must not be a rack's: one registration at a
+  // time, and RackTube takes it too (both rare, by hand).
+  mutable std::mutex tube_names_mu_;
   std::mutex walk_in_mu_;  // one registration at a time (RegisterWalkIn)
   // Set (release) by MakePlan; never replaced once the round is open.
   std::atomic<core::LiveRound*> live_{nullptr};

@@ -41,8 +41,7 @@ void BoxToProto(const engine::Round& round, const custody::Box& box, absl::Time 
   out->set_desk(round.DeskName(box.desk));
   if (with_tubes) {
     for (engine::TubeIndex tube : box.tubes) {
-      const absl::string_view barcode = round.TubeBarcode(tube);
-      out->add_tube_barcodes(barcode.data(), barcode.size());
+      out->add_tube_barcodes(round.AnyTubeBarcode(tube));
     }
   }
   out->set_tubes(static_cast<int32_t>(box.tubes.size()));
@@ -59,8 +58,7 @@ void BoxToProto(const engine::Round& round, const custody::Box& box, absl::Time 
     HandOverToProto(box.received, out->mutable_received());
     out->set_lab_id(box.lab_id);
     for (engine::TubeIndex tube : box.missing) {
-      const absl::string_view barcode = round.TubeBarcode(tube);
-      out->add_missing_tubes(barcode.data(), barcode.size());
+      out->add_missing_tubes(round.AnyTubeBarcode(tube));
     }
     for (const std::string& barcode : box.unexpected) out->add_unexpected_tubes(barcode);
   }
@@ -68,8 +66,7 @@ void BoxToProto(const engine::Round& round, const custody::Box& box, absl::Time 
 
 void ReportToProto(const engine::Round& round, const engine::lab::Report& report,
                    v1::ResultReport* out) {
-  const absl::string_view barcode = round.TubeBarcode(report.tube);
-  out->set_tube_barcode(barcode.data(), barcode.size());
+  out->set_tube_barcode(round.AnyTubeBarcode(report.tube));
   out->set_result(static_cast<v1::TubeResult>(report.result));
   if (report.ct.has_value()) out->set_ct(*report.ct);
   out->set_run_id(report.run_id);

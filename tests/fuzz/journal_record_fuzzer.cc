@@ -55,6 +55,8 @@ void CheckDecoders(absl::string_view record) {
                  [](const BoxRecord& b, std::string* out) { EncodeBox(b, out); });
   CheckRoundTrip(record, DecodeResult,
                  [](const ResultRecord& r, std::string* out) { EncodeResult(r, out); });
+  CheckRoundTrip(record, DecodeFollowUp,
+                 [](const FollowUpRecord& f, std::string* out) { EncodeFollowUp(f, out); });
   CheckRoundTrip(record, DecodeCommunity,
                  [](const engine::Community& c, std::string* out) { EncodeCommunity(c, out); });
   // Dense snapshot images. A round image has no encoder from its decoded

@@ -169,6 +169,20 @@ TEST(RecordsTest, BoxesAtEachHandOverAndResultsRoundTrip) {
   record.clear();
   EncodeResult({3, report}, &record);
   EXPECT_FALSE(DecodeResult(record)->report.ct.has_value());
+
+  const lab::Retest retest{1234, lab::FollowUpReason::kResample, "RETEST-0001", 77, 1795772000,
+                           0x0102030405060708};
+  record.clear();
+  EncodeFollowUp({3, retest}, &record);
+  absl::StatusOr<FollowUpRecord> follow_up = DecodeFollowUp(record);
+  ASSERT_TRUE(follow_up.ok()) << follow_up.status();
+  EXPECT_EQ(follow_up->retest.member, 1234u);
+  EXPECT_EQ(follow_up->retest.reason, lab::FollowUpReason::kResample);
+  EXPECT_EQ(follow_up->retest.tube_barcode, "RETEST-0001");
+  EXPECT_EQ(follow_up->retest.desk, 77u);
+  EXPECT_EQ(follow_up->retest.request, retest.request);
+  record[4] = 9;  // the reason (after the type, round and two-byte member): no such reason
+  EXPECT_FALSE(DecodeFollowUp(record).ok());
 }
 
 // A journal written before the request index holds check-ins with only a
@@ -339,7 +353,7 @@ TEST(RecordsTest, StaffedPlansRoundTrip) {
 // one byte here) is the record as written before the field existed.
 TEST(RecordsTest, EveryTruncationIsRefused) {
   const Community community = TestCommunity();
-  std::vector<std::string> records(7);
+  std::vector<std::string> records(8);
   EncodeCommunity(community, &records[0]);
   EncodeRoundCreated({RoundConfig{.id = "r", .community_ids = {"tc"},
                                   .start = absl::FromUnixSeconds(1795762800)},
@@ -359,6 +373,8 @@ TEST(RecordsTest, EveryTruncationIsRefused) {
   report.ct = 30;
   report.lab_id = "lab-1";
   EncodeResult({0, report}, &records[6]);
+  EncodeFollowUp({0, lab::Retest{1, lab::FollowUpReason::kRecall, "RT-0001", 2, 3, 4}},
+                 &records[7]);
   for (const std::string& record : records) {
     for (size_t cut = 0; cut < record.size(); ++cut) {
       const absl::string_view prefix = absl::string_view(record).substr(0, cut);
@@ -371,6 +387,7 @@ TEST(RecordsTest, EveryTruncationIsRefused) {
         case RecordType::kVisit: status = DecodeVisit(prefix).status(); break;
         case RecordType::kBoxReceived: status = DecodeBox(prefix).status(); break;
         case RecordType::kTubeResult: status = DecodeResult(prefix).status(); break;
+        case RecordType::kFollowUp: status = DecodeFollowUp(prefix).status(); break;
         default: status = DecodeCheckIn(prefix).status(); break;
       }
       if (type == RecordType::kRoundCreated && cut + 1 == record.size()) {

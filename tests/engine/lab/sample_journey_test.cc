@@ -5,6 +5,7 @@
 // from both snapshot styles.
 #include <algorithm>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -355,6 +356,189 @@ TEST_F(SampleJourneyTest, RecordsThatContradictTheRoundAreDataLoss) {
   record.clear();
   journal::EncodeResult({0, report}, &record);
   EXPECT_EQ(registry_.ApplyRecord(record).code(), absl::StatusCode::kDataLoss);
+}
+
+// ---- follow-up swabs (invariant 5: every recalled resident is retested
+// one swab per tube exactly once)
+
+class FollowUpTest : public SampleJourneyTest {
+ protected:
+  Round::FollowUpRequest FollowUp(uint32_t member, const std::string& barcode,
+                                  const std::string& request) {
+    return {std::string(round_->PlaceOf(member).code), barcode, team_desk(),
+            kScan + 5 * 3600, core::RequestFingerprint(request)};
+  }
+  DeskIndex team_desk() const { return *round_->ResolveTeam("tc", 1); }
+  int64_t Later() const { return kScan + 5 * 3600; }
+};
+
+TEST_F(FollowUpTest, EveryRecalledResidentIsRetestedOncePerTube) {
+  Ship("BOX-1", {"TUBE-1", "TUBE-2", "TUBE-3"});
+  ASSERT_TRUE(round_->ReportResult("TUBE-1", Result("r1", lab::TubeResult::kNegative)).ok());
+  ASSERT_TRUE(round_->ReportResult("TUBE-2", Result("r2", lab::TubeResult::kPositive)).ok());
+  ASSERT_TRUE(round_->ReportResult("TUBE-3", Result("r3", lab::TubeResult::kInvalid)).ok());
+  const std::vector<uint32_t> recalled = round_->Recalls()->at(0).members;
+  const std::vector<uint32_t> negative = SampledInto("TUBE-1");
+  const std::vector<uint32_t> invalid = SampledInto("TUBE-3");
+  EXPECT_EQ(round_->LabStateOf(recalled[0], Later()), Round::LabState::kRecalled);
+  EXPECT_EQ(round_->LabStateOf(negative[0], Later()), Round::LabState::kNegative);
+  EXPECT_EQ(round_->LabStateOf(invalid[0], Later()), Round::LabState::kResampleDue);
+  EXPECT_EQ(round_->CalledBack(invalid[0], Later()), lab::FollowUpReason::kResample);
+
+  std::vector<std::string> barcodes;
+  for (size_t i = 0; i < recalled.size(); ++i) {
+    barcodes.push_back(absl::StrCat("RETEST-", i));
+    absl::StatusOr<lab::RetestBook::Recorded> taken = round_->RecordFollowUp(
+        FollowUp(recalled[i], barcodes.back(), absl::StrCat("retest-", i)));
+    ASSERT_TRUE(taken.ok()) << taken.status();
+    EXPECT_EQ(taken->retest.reason, lab::FollowUpReason::kRecall);
+    EXPECT_TRUE(lab::IsFollowUpTube(taken->tube));
+    EXPECT_THAT(round_->TubeMembers(taken->tube), ElementsAre(recalled[i]));  // 1-in-1
+  }
+  EXPECT_EQ(round_->LabStateOf(recalled[0], Later()), Round::LabState::kRetestPending);
+  // Exactly once: a retry answers the first; a second swab is refused.
+  EXPECT_TRUE(round_->RecordFollowUp(FollowUp(recalled[0], "RETEST-0", "retest-0"))->replayed);
+  lab::RetestBook::Recorded first;
+  absl::Status status =
+      round_->RecordFollowUp(FollowUp(recalled[0], "RETEST-X", "retest-x"), &first).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(first.retest.tube_barcode, "RETEST-0");
+  // Nobody else is called back; a tube's barcode names one tube.
+  status = round_->RecordFollowUp(FollowUp(negative[0], "RETEST-Y", "retest-y")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("not called back"));
+  status = round_->RecordFollowUp(FollowUp(invalid[0], "TUBE-1", "retest-z")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(round_->RackTube(desk_, "RETEST-1").status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(round_->RecordFollowUp(FollowUp(invalid[0], "RESAMPLE-0", "resample-0")).ok());
+
+  // The team packs its follow-up tubes (three to a box here); the lab
+  // reports each on its own.
+  barcodes.push_back("RESAMPLE-0");
+  for (size_t first_tube = 0; first_tube < barcodes.size(); first_tube += 3) {
+    const std::vector<std::string> tubes(
+        barcodes.begin() + first_tube,
+        barcodes.begin() + std::min(barcodes.size(), first_tube + 3));
+    const std::string box = absl::StrCat("BOX-RT-", first_tube);
+    ASSERT_TRUE(round_->PackBox({box, team_desk(), tubes, Signed("team", Later())}).ok());
+    EXPECT_EQ(round_->FindBox(box)->oldest_swab_unix_seconds, Later());
+    ASSERT_TRUE(round_->PickUpBox(box, Signed("courier", Later() + 60)).ok());
+    ASSERT_TRUE(round_->ReceiveBox(box, "lab-1", Signed("lab", Later() + 3600), tubes).ok());
+  }
+  for (size_t i = 0; i < barcodes.size(); ++i) {
+    const lab::TubeResult result = i == 3 ? lab::TubeResult::kPositive : lab::TubeResult::kNegative;
+    ASSERT_TRUE(round_->ReportResult(barcodes[i], Result(absl::StrCat("rt-", i), result)).ok());
+  }
+  EXPECT_EQ(round_->LabStateOf(recalled[3], Later()), Round::LabState::kCase);
+  EXPECT_EQ(round_->LabStateOf(recalled[4], Later()), Round::LabState::kRetestNegative);
+  EXPECT_EQ(round_->Recalls()->size(), 1u) << "a positive follow-up is a case, not a new recall";
+
+  const Round::LabTotals totals = *round_->CountLab(Later() + 3600);
+  auto count = [&](Round::LabState state) { return totals.members[static_cast<int>(state)]; };
+  EXPECT_EQ(count(Round::LabState::kNegative), 10);
+  EXPECT_EQ(count(Round::LabState::kCase), 1);
+  EXPECT_EQ(count(Round::LabState::kRetestNegative), 9 + 1);  // the recalled and the resampled
+  EXPECT_EQ(count(Round::LabState::kResampleDue), 3);
+  EXPECT_EQ(count(Round::LabState::kRecalled), 0);
+  EXPECT_EQ(count(Round::LabState::kNotSampled), 0);
+  EXPECT_EQ(totals.follow_ups, 11);
+  EXPECT_EQ(totals.boxes_packed, 1 + 4);
+  EXPECT_EQ(totals.tubes_with_result, 3);
+}
+
+TEST_F(FollowUpTest, ABoxStillTravellingPastFourHoursCallsItsMembersBack) {
+  ASSERT_TRUE(round_->PackBox(Pack("BOX-1", {"TUBE-1"})).ok());
+  const uint32_t member = SampledInto("TUBE-1")[0];
+  EXPECT_EQ(round_->LabStateOf(member, kScan + 3600), Round::LabState::kResultPending);
+  EXPECT_FALSE(round_->CalledBack(member, kScan + 3600).has_value());
+  EXPECT_EQ(round_->CalledBack(member, kScan + 4 * 3600), lab::FollowUpReason::kResample);
+  EXPECT_EQ(round_->CountLab(kScan + 3 * 3600)->box_warnings, 1);
+  EXPECT_EQ(round_->CountLab(kScan + 4 * 3600)->box_breaches, 1);
+}
+
+// Results arrive while teams take follow-up swabs, two teams racing for
+// the same residents: each recalled resident gets exactly one follow-up
+// swab, in a tube of its own, and the books agree (run under
+// ThreadSanitizer in CI).
+TEST_F(FollowUpTest, ResultsAndRacingRetestsKeepOneSwabPerRecalledResident) {
+  Ship("BOX-1", {"TUBE-1", "TUBE-2", "TUBE-3"});
+  ASSERT_TRUE(round_->ReportResult("TUBE-2", Result("p2", lab::TubeResult::kPositive)).ok());
+  const std::vector<uint32_t> recalled = round_->Recalls()->at(0).members;
+  std::atomic<int> taken{0};
+  auto team = [&](int number) {
+    for (size_t i = 0; i < recalled.size(); ++i) {
+      absl::StatusOr<lab::RetestBook::Recorded> r = round_->RecordFollowUp(FollowUp(
+          recalled[i], absl::StrCat("RT-", number, "-", i), absl::StrCat("t", number, "-", i)));
+      if (r.ok() && !r->replayed) taken.fetch_add(1);
+      if (!r.ok()) {
+        EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists) << r.status();
+      }
+    }
+  };
+  std::thread lab_thread([&] {
+    for (int round_trip = 0; round_trip < 200; ++round_trip) {
+      (void)round_->ReportResult("TUBE-1", Result(absl::StrCat("n", round_trip),
+                                                  lab::TubeResult::kNegative));
+      (void)round_->CountLab(Later());
+      (void)round_->Recalls();
+    }
+  });
+  std::thread first(team, 1);
+  std::thread second(team, 2);
+  first.join();
+  second.join();
+  lab_thread.join();
+  EXPECT_EQ(taken.load(), static_cast<int>(recalled.size()));
+  for (uint32_t member : recalled) {
+    std::optional<lab::RetestBook::Recorded> follow_up = round_->FollowUpOf(member);
+    ASSERT_TRUE(follow_up.has_value()) << member;
+    EXPECT_THAT(round_->TubeMembers(follow_up->tube), ElementsAre(member));
+  }
+  EXPECT_EQ(round_->CountLab(Later())->follow_ups, static_cast<int64_t>(recalled.size()));
+}
+
+TEST_F(FollowUpTest, FollowUpsAndTheirBoxesComeBackFromTheJournalAndBothSnapshots) {
+  Ship("BOX-1", {"TUBE-1", "TUBE-2"});
+  ASSERT_TRUE(round_->ReportResult("TUBE-2", Result("p2", lab::TubeResult::kPositive)).ok());
+  const std::vector<uint32_t> recalled = round_->Recalls()->at(0).members;
+  ASSERT_TRUE(round_->RecordFollowUp(FollowUp(recalled[0], "RT-0", "rt-0")).ok());
+  ASSERT_TRUE(round_->RecordFollowUp(FollowUp(recalled[1], "RT-1", "rt-1")).ok());
+  ASSERT_TRUE(
+      round_->PackBox({"BOX-RT", team_desk(), {"RT-0", "RT-1"}, Signed("team", Later())}).ok());
+  ASSERT_TRUE(round_->PickUpBox("BOX-RT", Signed("courier", Later())).ok());
+  ASSERT_TRUE(round_->ReceiveBox("BOX-RT", "lab-1", Signed("lab", Later() + 60), {"RT-0", "RT-1"})
+                  .ok());
+  ASSERT_TRUE(round_->ReportResult("RT-0", Result("c0", lab::TubeResult::kPositive)).ok());
+
+  auto expect_same = [&](const Registry& restored, const std::string& how) {
+    const Round* round = restored.FindRound("r");
+    ASSERT_NE(round, nullptr) << how;
+    EXPECT_EQ(round->LabStateOf(recalled[0], Later()), Round::LabState::kCase) << how;
+    EXPECT_EQ(round->LabStateOf(recalled[1], Later()), Round::LabState::kRetestPending) << how;
+    EXPECT_EQ(round->LabStateOf(recalled[2], Later()), Round::LabState::kRecalled) << how;
+    EXPECT_EQ(round->FindBox("BOX-RT")->state, custody::BoxState::kReceived) << how;
+    EXPECT_EQ(round->FindAnyTube("RT-1"), round_->FindAnyTube("RT-1")) << how;
+  };
+  const std::vector<std::string> journal = store_.records();
+  {
+    Registry restored;
+    for (const std::string& r : journal) ASSERT_TRUE(restored.ApplyRecord(r).ok());
+    restored.FinishRecovery();
+    expect_same(restored, "journal");
+  }
+  for (SnapshotStyle style : {SnapshotStyle::kDense, SnapshotStyle::kRecords}) {
+    RecordSink sink;
+    ASSERT_TRUE(registry_.WriteSnapshot(sink, style).ok());
+    Registry restored;
+    for (const std::string& r : sink.records) ASSERT_TRUE(restored.ApplyRecord(r).ok());
+    for (const std::string& r : journal) {
+      if (*journal::TypeOf(r) >= journal::RecordType::kBoxPacked) {
+        ASSERT_TRUE(restored.ApplyRecord(r).ok());
+      }
+    }
+    restored.FinishRecovery();
+    expect_same(restored, style == SnapshotStyle::kDense ? "dense" : "records");
+  }
 }
 
 }  // namespace
