@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/journal/records.h"
 #include "engine/model/names.h"
@@ -66,9 +67,30 @@ absl::StatusOr<std::vector<Round::Recall>> Round::Recalls() const {
     if (lab::IsFollowUpTube(tube)) continue;
     std::optional<lab::Report> result = results_.Of(tube);
     if (!result.has_value() || result->result != lab::TubeResult::kPositive) continue;
-    recalls.push_back({tube, *std::move(result), TubeMembers(tube)});
+    recalls.push_back({tube, std::move(result), TubeMembers(tube)});
   }
   return recalls;
+}
+
+absl::StatusOr<std::vector<Round::Recall>> Round::CallBacks(lab::FollowUpReason reason,
+                                                            int64_t now) const {
+  if (reason == lab::FollowUpReason::kRecall) return Recalls();
+  if (absl::Status s = CheckOpened("call-backs exist"); !s.ok()) return s;
+  std::vector<TubeIndex> tubes = results_.TubesWith(lab::TubeResult::kInvalid);
+  for (const custody::Box& box : boxes_.All()) {
+    if (custody::AgeOf(box.AgeSeconds(now)) != custody::BoxAge::kBreach) continue;
+    tubes.insert(tubes.end(), box.tubes.begin(), box.tubes.end());
+  }
+  std::vector<Recall> call_backs;
+  absl::flat_hash_set<TubeIndex> listed;
+  for (TubeIndex tube : tubes) {
+    if (lab::IsFollowUpTube(tube) || !listed.insert(tube).second ||
+        CalledBackFor(tube, now) != lab::FollowUpReason::kResample) {
+      continue;
+    }
+    call_backs.push_back({tube, results_.Of(tube), TubeMembers(tube)});
+  }
+  return call_backs;
 }
 
 Round::MemberPlace Round::PlaceOf(uint32_t member) const {

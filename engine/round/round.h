@@ -385,12 +385,17 @@ class Round {
   // invariant 5).
   struct Recall {
     TubeIndex tube = kNoId;
-    lab::Report result;
+    std::optional<lab::Report> result;  // none for a late box's tube
     std::vector<uint32_t> members;
   };
-  // Every tube whose current result is positive, in the order they became
-  // positive. FAILED_PRECONDITION before the round opens.
+  // Every pooled tube whose current result is positive, in the order they
+  // became positive. FAILED_PRECONDITION before the round opens.
   [[nodiscard]] absl::StatusOr<std::vector<Recall>> Recalls() const;
+  // The pooled tubes whose members are called back for `reason` (kRecall:
+  // Recalls(); kResample: invalid pools, then tubes of boxes past the age
+  // limit at `now` without a result), with their members.
+  [[nodiscard]] absl::StatusOr<std::vector<Recall>> CallBacks(lab::FollowUpReason reason,
+                                                              int64_t now_unix_seconds) const;
   // ---- follow-up swabs: retests of the recalled, resamples (lab.cc)
 
   // Why `member` is called back for one more swab, if they are: a

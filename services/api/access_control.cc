@@ -57,6 +57,7 @@ uint32_t RolesThatMayCall(Rpc rpc) {
     // Custody: a site or team packs its own tubes, a courier carries, a lab
     // receives and reports (lab.proto).
     case Rpc::kPackBox:
+    case Rpc::kTakeFollowUpSwab:
       return kTablet | kTeam;
     case Rpc::kPickUpBox:
       return kCourier;

@@ -82,7 +82,8 @@ using CheckInServiceBase =
                 v1::CheckInService::WithRawCallbackMethod_CheckInStream,
                 v1::CheckInService::WithRawCallbackMethod_SealTube,
                 v1::CheckInService::WithRawCallbackMethod_RecordVisit,
-                v1::CheckInService::WithRawCallbackMethod_RegisterWalkIn>;
+                v1::CheckInService::WithRawCallbackMethod_RegisterWalkIn,
+                v1::CheckInService::WithRawCallbackMethod_TakeFollowUpSwab>;
 
 class CheckInService final : public CheckInServiceBase {
  public:
@@ -107,6 +108,10 @@ class CheckInService final : public CheckInServiceBase {
   grpc::ServerUnaryReactor* RegisterWalkIn(grpc::CallbackServerContext* ctx,
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
+  // take_follow_up.cc
+  grpc::ServerUnaryReactor* TakeFollowUpSwab(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

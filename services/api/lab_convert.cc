@@ -75,6 +75,41 @@ void ReportToProto(const engine::Round& round, const engine::lab::Report& report
   HandOverToProto({report.by, report.at_unix_seconds}, out->mutable_reported());
 }
 
+v1::LabState LabStateToProto(engine::Round::LabState state) {
+  using State = engine::Round::LabState;
+  switch (state) {
+    case State::kNotSampled: return v1::LAB_STATE_NOT_SAMPLED;
+    case State::kResultPending: return v1::LAB_STATE_RESULT_PENDING;
+    case State::kNegative: return v1::LAB_STATE_NEGATIVE;
+    case State::kRecalled: return v1::LAB_STATE_RECALLED;
+    case State::kResampleDue: return v1::LAB_STATE_RESAMPLE_DUE;
+    case State::kRetestPending: return v1::LAB_STATE_RETEST_PENDING;
+    case State::kRetestNegative: return v1::LAB_STATE_RETEST_NEGATIVE;
+    case State::kCase: return v1::LAB_STATE_CASE;
+    case State::kRetestInvalid: return v1::LAB_STATE_RETEST_INVALID;
+  }
+  return v1::LAB_STATE_UNSPECIFIED;
+}
+
+void LabCountsToProto(const engine::Round::LabTotals& totals, v1::LabCounts* out) {
+  using State = engine::Round::LabState;
+  auto count = [&](State state) { return totals.members[static_cast<int>(state)]; };
+  out->set_result_pending(count(State::kResultPending));
+  out->set_negative(count(State::kNegative));
+  out->set_recalled(count(State::kRecalled));
+  out->set_resample_due(count(State::kResampleDue));
+  out->set_retest_pending(count(State::kRetestPending));
+  out->set_retest_negative(count(State::kRetestNegative));
+  out->set_cases(count(State::kCase));
+  out->set_retest_invalid(count(State::kRetestInvalid));
+  out->set_tubes_with_result(totals.tubes_with_result);
+  out->set_boxes(totals.boxes_packed);
+  out->set_boxes_received(totals.boxes_received);
+  out->set_box_warnings(totals.box_warnings);
+  out->set_box_breaches(totals.box_breaches);
+  out->set_follow_ups(totals.follow_ups);
+}
+
 absl::StatusOr<engine::lab::TubeResult> ResultFromProto(v1::TubeResult result) {
   switch (result) {
     case v1::TUBE_RESULT_NEGATIVE: return engine::lab::TubeResult::kNegative;

@@ -11,6 +11,7 @@
 #include "engine/lab/result_book.h"
 #include "engine/round/round.h"
 #include "swabwave/v1/lab.pb.h"
+#include "swabwave/v1/progress.pb.h"
 
 namespace swabwave::services {
 
@@ -19,6 +20,8 @@ void BoxToProto(const engine::Round& round, const engine::custody::Box& box, abs
                 bool with_tubes, v1::Box* out);
 void ReportToProto(const engine::Round& round, const engine::lab::Report& report,
                    v1::ResultReport* out);
+v1::LabState LabStateToProto(engine::Round::LabState state);
+void LabCountsToProto(const engine::Round::LabTotals& totals, v1::LabCounts* out);
 // INVALID_ARGUMENT naming the field for a result that is not one.
 [[nodiscard]] absl::StatusOr<engine::lab::TubeResult> ResultFromProto(v1::TubeResult result);
 

@@ -94,7 +94,17 @@ grpc::ServerUnaryReactor* LabService::ListRecalls(grpc::CallbackServerContext* c
         absl::StatusOr<engine::Round*> round =
             LookUpRoundFor(context_, call.caller(), Rpc::kListRecalls, call.request().round());
         if (!round.ok()) return call.Finish(round.status());
-        absl::StatusOr<std::vector<engine::Round::Recall>> recalls = (*round)->Recalls();
+        const v1::FollowUpReason asked = call.request().reason();
+        if (asked != v1::FOLLOW_UP_REASON_UNSPECIFIED && asked != v1::FOLLOW_UP_REASON_RECALL &&
+            asked != v1::FOLLOW_UP_REASON_RESAMPLE) {
+          return call.Finish(absl::InvalidArgumentError(
+              "reason must be FOLLOW_UP_REASON_RECALL (positive pools) or _RESAMPLE"));
+        }
+        const int64_t now = absl::ToUnixSeconds(context_.clock.Now());
+        absl::StatusOr<std::vector<engine::Round::Recall>> recalls = (*round)->CallBacks(
+            asked == v1::FOLLOW_UP_REASON_RESAMPLE ? engine::lab::FollowUpReason::kResample
+                                                   : engine::lab::FollowUpReason::kRecall,
+            now);
         if (!recalls.ok()) return call.Finish(recalls.status());
         v1::ListRecallsResponse* out = call.response();
         out->set_total_tubes(static_cast<int32_t>(recalls->size()));
@@ -102,9 +112,10 @@ grpc::ServerUnaryReactor* LabService::ListRecalls(grpc::CallbackServerContext* c
         for (size_t i = page->offset; i < end; ++i) {
           const engine::Round::Recall& recall = (*recalls)[i];
           v1::RecallTube* tube = out->add_tubes();
-          const absl::string_view barcode = (*round)->TubeBarcode(recall.tube);
-          tube->set_tube_barcode(barcode.data(), barcode.size());
-          ReportToProto(**round, recall.result, tube->mutable_result());
+          tube->set_tube_barcode((*round)->AnyTubeBarcode(recall.tube));
+          if (recall.result.has_value()) {
+            ReportToProto(**round, *recall.result, tube->mutable_result());
+          }
           for (uint32_t member : recall.members) {
             const engine::Round::MemberPlace place = (*round)->PlaceOf(member);
             v1::RecalledResident* resident = tube->add_members();
@@ -114,6 +125,10 @@ grpc::ServerUnaryReactor* LabService::ListRecalls(grpc::CallbackServerContext* c
             resident->set_unit_id(place.unit_id);
             resident->set_household_id(place.household_id);
             resident->set_walk_in(place.walk_in);
+            resident->set_state(LabStateToProto((*round)->LabStateOf(member, now)));
+            if (auto follow_up = (*round)->FollowUpOf(member)) {
+              resident->set_follow_up_tube(follow_up->retest.tube_barcode);
+            }
           }
         }
         if (end < recalls->size()) out->set_next_page_token(page->Token(end));

@@ -56,6 +56,7 @@ enum class Rpc : uint8_t {
   kListBoxes,
   kReportResults,
   kListRecalls,
+  kTakeFollowUpSwab,
   kCount,
 };
 

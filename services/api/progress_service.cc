@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/model/names.h"
+#include "services/api/lab_convert.h"
 #include "services/api/proto_convert.h"
 
 namespace swabwave::services {
@@ -247,6 +248,11 @@ absl::Status ProgressPage(const engine::Round& round, engine::ProgressLevel leve
   }
   ToProto(now, response->mutable_as_of());
   response->set_tubes_sealed(static_cast<int64_t>(report->tubes_sealed));
+  // After the swab: from the round's opening on (before it, no tube exists).
+  if (absl::StatusOr<engine::Round::LabTotals> lab = round.CountLab(absl::ToUnixSeconds(now));
+      lab.ok()) {
+    LabCountsToProto(*lab, response->mutable_lab());
+  }
   return absl::OkStatus();
 }
 

@@ -225,6 +225,13 @@ void WriteRequestSeeds(const fs::path& dir) {
   v1::ListRecallsRequest recalls;
   recalls.set_round(open);
   write(Rpc::kListRecalls, 0, {recalls.SerializeAsString()});
+  v1::TakeFollowUpSwabRequest follow_up;
+  follow_up.set_request_id("follow-up-1");
+  follow_up.set_round(open);
+  follow_up.set_desk("communities/tc/teams/1");
+  follow_up.set_resident_code(swabwave::engine::testing::ResidentCode("tc", 1));
+  follow_up.set_tube_barcode("RETEST-0001");
+  write(Rpc::kTakeFollowUpSwab, 0, {follow_up.SerializeAsString()});
 
   v1::GetPlanRequest get_plan;
   get_plan.set_round(open);

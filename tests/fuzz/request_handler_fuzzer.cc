@@ -433,6 +433,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(lab, ReportResults);
     case Rpc::kListRecalls:
       return SWABWAVE_UNARY(lab, ListRecalls);
+    case Rpc::kTakeFollowUpSwab:
+      return SWABWAVE_UNARY(checkin, TakeFollowUpSwab);
     case Rpc::kCount:
       return;  // the input decoder never picks it: not an RPC
   }

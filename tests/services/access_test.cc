@@ -374,6 +374,17 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::ReportResultsResponse response;
     return c.lab().ReportResults(context.get(), request, &response);
   };
+  calls["TakeFollowUpSwab"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::TakeFollowUpSwabRequest request;
+    request.set_request_id(Client::NewRequestId("follow-up"));
+    request.set_round("rounds/r");
+    request.set_desk(Desk("tc-s0", 1));
+    request.set_resident_code(Code("tc", 2));
+    request.set_tube_barcode("RETEST-0001");
+    v1::TakeFollowUpSwabResponse response;
+    return c.checkin().TakeFollowUpSwab(context.get(), request, &response);
+  };
   calls["ListRecalls"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::ListRecallsRequest request;
@@ -416,7 +427,7 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
 
 bool IsCheckInRpc(const std::string& rpc) {
   return rpc == "OpenTube" || rpc == "CheckIn" || rpc == "CheckInStream" || rpc == "SealTube" ||
-         rpc == "RecordVisit" || rpc == "RegisterWalkIn";
+         rpc == "RecordVisit" || rpc == "RegisterWalkIn" || rpc == "TakeFollowUpSwab";
 }
 // What a site's or team's token may do with boxes, a courier's and a lab's.
 bool IsCustodyRpc(const std::string& rpc) {

@@ -195,5 +195,69 @@ TEST_F(LabServiceTest, BadCallsSayWhatIsWrong) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(LabServiceTest, RecalledResidentsGiveOneSwabEachAndProgressCountsThem) {
+  ASSERT_NO_FATAL_FAILURE(ShipOneBox());
+  v1::ReportResultsResponse answered;
+  ASSERT_TRUE(Report({Report("res-1", "TUBE-1", v1::TUBE_RESULT_POSITIVE),
+                      Report("res-2", "TUBE-2", v1::TUBE_RESULT_INVALID)},
+                     &answered)
+                  .ok());
+  const v1::ListRecallsResponse recalls = Recalls();
+  ASSERT_EQ(recalls.tubes_size(), 1);
+  for (const v1::RecalledResident& member : recalls.tubes(0).members()) {
+    EXPECT_EQ(member.state(), v1::LAB_STATE_RECALLED);
+  }
+  v1::ListRecallsRequest resample_request;
+  resample_request.set_round("rounds/r");
+  resample_request.set_reason(v1::FOLLOW_UP_REASON_RESAMPLE);
+  v1::ListRecallsResponse resample;
+  ASSERT_TRUE(client_->lab().ListRecalls(Context().get(), resample_request, &resample).ok());
+  ASSERT_EQ(resample.tubes_size(), 1);
+  EXPECT_EQ(resample.tubes(0).tube_barcode(), "TUBE-2");
+  EXPECT_EQ(resample.tubes(0).members_size(), 2);
+
+  auto follow_up = [&](const std::string& code, const std::string& tube,
+                       const std::string& request_id, v1::TakeFollowUpSwabResponse* response) {
+    v1::TakeFollowUpSwabRequest request;
+    request.set_request_id(request_id);
+    request.set_round("rounds/r");
+    request.set_desk("communities/tc/teams/1");
+    request.set_resident_code(code);
+    request.set_tube_barcode(tube);
+    return client_->checkin().TakeFollowUpSwab(Context().get(), request, response);
+  };
+  for (int i = 0; i < recalls.tubes(0).members_size(); ++i) {
+    v1::TakeFollowUpSwabResponse taken;
+    const grpc::Status status = follow_up(recalls.tubes(0).members(i).resident_code(),
+                                          absl::StrCat("RETEST-", i), absl::StrCat("rt-", i),
+                                          &taken);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(taken.reason(), v1::FOLLOW_UP_REASON_RECALL);
+  }
+  v1::TakeFollowUpSwabResponse again;
+  grpc::Status status =
+      follow_up(recalls.tubes(0).members(0).resident_code(), "RETEST-X", "rt-x", &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("RETEST-0"));
+  status = follow_up(Code("tc", 20), "RETEST-Y", "rt-y", &again);  // never sampled
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  auto expect_counts = [&](const std::string& when) {
+    const v1::GetProgressResponse progress = Progress("r", v1::PROGRESS_LEVEL_COMMUNITY);
+    EXPECT_EQ(progress.lab().retest_pending(), 10) << when;
+    EXPECT_EQ(progress.lab().resample_due(), 2) << when;
+    EXPECT_EQ(progress.lab().follow_ups(), 10) << when;
+    EXPECT_EQ(progress.lab().boxes_received(), 1) << when;
+    EXPECT_EQ(Recalls().tubes(0).members(3).state(), v1::LAB_STATE_RETEST_PENDING) << when;
+    EXPECT_EQ(Recalls().tubes(0).members(3).follow_up_tube(), "RETEST-3") << when;
+  };
+  expect_counts("before the restart");
+  RestartServer();
+  expect_counts("after the restart");
+  ASSERT_TRUE(follow_up(recalls.tubes(0).members(0).resident_code(), "RETEST-0", "rt-0", &again)
+                  .ok());
+  EXPECT_TRUE(again.replayed());
+}
+
 }  // namespace
 }  // namespace swabwave::services::testing

@@ -215,7 +215,8 @@ TEST(AccessPolicy, EveryRpcHasItsOwnAllowList) {
     const Rpc rpc = static_cast<Rpc>(r);
     const bool check_in = rpc == Rpc::kOpenTube || rpc == Rpc::kCheckIn ||
                           rpc == Rpc::kCheckInStream || rpc == Rpc::kSealTube ||
-                          rpc == Rpc::kRecordVisit || rpc == Rpc::kRegisterWalkIn;
+                          rpc == Rpc::kRecordVisit || rpc == Rpc::kRegisterWalkIn ||
+                          rpc == Rpc::kTakeFollowUpSwab;
     const bool pack = rpc == Rpc::kPackBox;
     const bool lab = rpc == Rpc::kReceiveBox || rpc == Rpc::kReportResults;
     const bool courier = rpc == Rpc::kPickUpBox;

@@ -152,7 +152,7 @@ TEST_F(SampleJourneyTest, APositiveTubeRecallsExactlyItsMembers) {
   const std::vector<Round::Recall> recalls = *round_->Recalls();
   ASSERT_EQ(recalls.size(), 1u);
   EXPECT_EQ(round_->TubeBarcode(recalls[0].tube), "TUBE-2");
-  EXPECT_EQ(recalls[0].result.ct, 31.5);
+  EXPECT_EQ(recalls[0].result->ct, 31.5);
   EXPECT_THAT(recalls[0].members, UnorderedElementsAreArray(SampledInto("TUBE-2")));
   EXPECT_EQ(recalls[0].members.size(), 10u);
   // Each member with their household, unit and building.
