@@ -2,6 +2,8 @@
 // server with a tokens file, scopes (a command token's communities, a
 // tablet token's site), the per-token rate limit, reloading the tokens
 // file, and the log lines refusals leave (a fingerprint, never a token).
+#include <gmock/gmock.h>
+
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -534,6 +536,75 @@ TEST_F(AccessTest, AdmittedCallsReallyWork) {
 // retry answers the same), the command center's progress and untested
 // list see it, and the team is refused at a site's desk and another
 // team's, a tablet at the team's.
+// The sample's journey with real tokens: the site's tablet packs, a
+// courier signs for the box, the lab its token names receives it and
+// reports; another lab's token may not, and a lab token acts for its own
+// lab only. Each hand-over is signed with the token's description.
+TEST_F(AccessTest, EachHandOverIsSignedByItsOwnRoleAndALabActsForItsLabOnly) {
+  const TestToken other_lab = MakeToken("lab lab=lab-2");
+  WriteTokens({admin_, command_, other_command_, tablet_, other_tablet_, lab_, slow_, team_,
+               other_team_, courier_, other_lab});
+  ASSERT_TRUE(server_->ReloadTokens().ok());
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  UseToken(tablet_.token);
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+  ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", 1)).ok());
+  ASSERT_TRUE(SealTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+
+  v1::PackBoxRequest pack;
+  pack.set_round("rounds/r");
+  pack.set_desk(Desk("tc-s0", 1));
+  pack.set_box_barcode("BOX-1");
+  pack.add_tube_barcodes("TUBE-1");
+  v1::PackBoxResponse packed;
+  grpc::Status status = ClientWith(tablet_.token)->custody().PackBox(Context().get(), pack, &packed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(packed.box().packed().by(), ::testing::StartsWith("tablet token "));
+  v1::PickUpBoxRequest pick_up;
+  pick_up.set_round("rounds/r");
+  pick_up.set_box_barcode("BOX-1");
+  v1::PickUpBoxResponse picked;
+  ASSERT_TRUE(
+      ClientWith(courier_.token)->custody().PickUpBox(Context().get(), pick_up, &picked).ok());
+  EXPECT_THAT(picked.box().picked_up().by(), ::testing::StartsWith("courier token "));
+
+  v1::ReceiveBoxRequest receive;
+  receive.set_round("rounds/r");
+  receive.set_box_barcode("BOX-1");
+  receive.add_tube_barcodes("TUBE-1");
+  receive.set_lab_id("lab-2");  // not the token's lab
+  v1::ReceiveBoxResponse received;
+  status = ClientWith(lab_.token)->custody().ReceiveBox(Context().get(), receive, &received);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("acts for lab lab-1 only"));
+  receive.clear_lab_id();
+  status = ClientWith(lab_.token)->custody().ReceiveBox(Context().get(), receive, &received);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(received.box().lab_id(), "lab-1");
+  EXPECT_THAT(received.box().received().by(), ::testing::HasSubstr("(lab lab-1)"));
+
+  v1::ReportResultsRequest report;
+  report.set_round("rounds/r");
+  v1::ResultReport* result = report.add_results();
+  result->set_request_id("result-1");
+  result->set_tube_barcode("TUBE-1");
+  result->set_result(v1::TUBE_RESULT_NEGATIVE);
+  v1::ReportResultsResponse reported;
+  ASSERT_TRUE(
+      ClientWith(other_lab.token)->lab().ReportResults(Context().get(), report, &reported).ok());
+  EXPECT_EQ(reported.outcomes(0).status().code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(reported.outcomes(0).status().message(),
+              ::testing::HasSubstr("received by lab lab-1"));
+  ASSERT_TRUE(ClientWith(lab_.token)->lab().ReportResults(Context().get(), report, &reported).ok());
+  EXPECT_FALSE(reported.outcomes(0).has_status());
+  // A lab token checks nobody in; a tablet reports no result.
+  status = ClientWith(lab_.token)->checkin().CheckIn(
+      Context().get(), CheckInRequest("r", Desk("tc-s0", 1), Code("tc", 2)), nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  status = ClientWith(tablet_.token)->lab().ReportResults(Context().get(), report, &reported);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(AccessTest, ATeamSamplesAndRecordsVisitsAtItsOwnDeskOnly) {
   ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
   const std::string desk = "communities/tc/teams/1";
