@@ -193,6 +193,26 @@ TEST_F(LabServiceTest, BadCallsSayWhatIsWrong) {
   v1::PickUpBoxResponse picked;
   status = client_->custody().PickUpBox(Context().get(), pick_up, &picked);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  pack.set_tube_barcodes(0, "TUBE-3");
+  pack.add_tube_barcodes("TUBE-3");
+  ASSERT_TRUE(SealTube("r", Desk("tc-s0", 1), "TUBE-3").ok());
+  status = client_->custody().PackBox(Context().get(), pack, &packed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("listed twice"));
+
+  // Custody in its order: the lab receives only what a courier carried,
+  // and reports only what it received.
+  pack.mutable_tube_barcodes()->RemoveLast();
+  ASSERT_TRUE(client_->custody().PackBox(Context().get(), pack, &packed).ok());
+  receive.set_box_barcode("BOX-2");
+  receive.set_lab_id("lab-1");
+  status = client_->custody().ReceiveBox(Context().get(), receive, &received);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("has not been picked up"));
+  v1::ReportResultsResponse answered;
+  ASSERT_TRUE(Report({Report("early", "TUBE-3", v1::TUBE_RESULT_NEGATIVE)}, &answered).ok());
+  EXPECT_EQ(answered.outcomes(0).status().code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(answered.outcomes(0).status().message(), HasSubstr("has not been received"));
 }
 
 TEST_F(LabServiceTest, RecalledResidentsGiveOneSwabEachAndProgressCountsThem) {
