@@ -288,7 +288,11 @@ absl::StatusOr<Round::LabTotals> Round::CountLab(int64_t now) const {
     sampled += view.swabs;
     if (view.state == core::TubeState::kSealed) ++totals.tubes_sealed;
     const std::optional<lab::Report> result = results_.Of(t);
-    if (result.has_value()) ++totals.tubes_with_result;
+    if (result.has_value()) {
+      ++totals.tubes_with_result;
+      totals.tubes_positive += result->result == lab::TubeResult::kPositive;
+      totals.tubes_negative += result->result == lab::TubeResult::kNegative;
+    }
     totals.members[static_cast<int>(PooledState(CalledBackFor(t, now), result))] += view.swabs;
   }
   for (const lab::Retest& retest : follow_ups_.All()) {

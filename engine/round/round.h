@@ -447,6 +447,8 @@ class Round {
     std::array<int64_t, kLabStateCount> members{};
     int64_t tubes_sealed = 0;      // pooled tubes sealed
     int64_t tubes_with_result = 0;
+    int64_t tubes_positive = 0;    // pooled tubes whose result is positive
+    int64_t tubes_negative = 0;
     int64_t boxes_packed = 0;      // every box, whatever its state
     int64_t boxes_received = 0;
     int64_t box_warnings = 0;      // at warning age (received or not)

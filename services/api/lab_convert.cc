@@ -1,6 +1,9 @@
 #include "services/api/lab_convert.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "engine/lab/pool_advice.h"
 #include "services/api/proto_convert.h"
 #include "services/api/resource_names.h"
 
@@ -108,6 +111,34 @@ void LabCountsToProto(const engine::Round::LabTotals& totals, v1::LabCounts* out
   out->set_box_warnings(totals.box_warnings);
   out->set_box_breaches(totals.box_breaches);
   out->set_follow_ups(totals.follow_ups);
+}
+
+void PoolAdviceToProto(const std::vector<engine::Round*>& rounds, const engine::Round& created,
+                       absl::Time now, v1::PoolAdvice* out) {
+  const std::vector<std::string>& ids = created.config().community_ids;
+  std::vector<engine::lab::PoolEvidence> earlier;
+  for (const engine::Round* round : rounds) {  // in creation order
+    if (round == &created) break;
+    const bool shares = std::any_of(
+        round->config().community_ids.begin(), round->config().community_ids.end(),
+        [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); });
+    if (!shares) continue;
+    absl::StatusOr<engine::Round::LabTotals> lab = round->CountLab(absl::ToUnixSeconds(now));
+    if (!lab.ok()) continue;  // never opened: no evidence
+    earlier.push_back({round->config().pool_ratio, lab->tubes_positive + lab->tubes_negative,
+                       lab->tubes_positive,
+                       lab->members[static_cast<int>(engine::Round::LabState::kCase)]});
+  }
+  const engine::lab::PoolAdvice advice = engine::lab::AdvisePoolRatio(earlier);
+  out->set_ratio(advice.ratio);
+  out->set_prevalence(advice.prevalence);
+  for (size_t i = 0; i < engine::lab::kPoolRatios.size(); ++i) {
+    v1::PoolAdvice::ExpectedTests* expected = out->add_expected();
+    expected->set_ratio(engine::lab::kPoolRatios[i]);
+    expected->set_tests_per_person(advice.expected_tests[i]);
+  }
+  out->set_why(advice.why);
+  out->set_rounds(static_cast<int32_t>(earlier.size()));
 }
 
 absl::StatusOr<engine::lab::TubeResult> ResultFromProto(v1::TubeResult result) {

@@ -6,11 +6,14 @@
 #define SWABWAVE_SERVICES_API_LAB_CONVERT_H_
 
 #include "absl/status/statusor.h"
+#include <vector>
+
 #include "absl/time/time.h"
 #include "engine/custody/box_book.h"
 #include "engine/lab/result_book.h"
 #include "engine/round/round.h"
 #include "swabwave/v1/lab.pb.h"
+#include "swabwave/v1/planning.pb.h"
 #include "swabwave/v1/progress.pb.h"
 
 namespace swabwave::services {
@@ -22,6 +25,10 @@ void ReportToProto(const engine::Round& round, const engine::lab::Report& report
                    v1::ResultReport* out);
 v1::LabState LabStateToProto(engine::Round::LabState state);
 void LabCountsToProto(const engine::Round::LabTotals& totals, v1::LabCounts* out);
+// The pool ratio advised for `created` by the opened rounds before it
+// that share a community with it (engine/lab/pool_advice.h).
+void PoolAdviceToProto(const std::vector<engine::Round*>& rounds, const engine::Round& created,
+                       absl::Time now, v1::PoolAdvice* out);
 // INVALID_ARGUMENT naming the field for a result that is not one.
 [[nodiscard]] absl::StatusOr<engine::lab::TubeResult> ResultFromProto(v1::TubeResult result);
 

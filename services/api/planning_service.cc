@@ -15,6 +15,7 @@
 #include "services/api/plan_options_convert.h"
 #include "services/api/staffing_convert.h"
 #include "services/api/import_reactor.h"
+#include "services/api/lab_convert.h"
 #include "services/api/proto_convert.h"
 #include "services/api/unary_call.h"
 
@@ -116,6 +117,8 @@ grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerConte
                 context_.registry->CreateRound(*std::move(config));
             if (!round.ok()) return ToGrpcStatus(round.status());
             *call.response()->mutable_round() = RoundToProto(**round);
+            PoolAdviceToProto(context_.registry->ListRounds(), **round, context_.clock.Now(),
+                              call.response()->mutable_advice());
             spdlog::info("created round {} ({} residents)", (*round)->config().id,
                          (*round)->layout().resident_count());
             return grpc::Status::OK;

@@ -170,6 +170,17 @@ int RoundCreate(const Options& options) {
   });
   if (!status.ok()) return Fail(status, "round create");
   PrintRound(response.round());
+  const v1::PoolAdvice& advice = response.advice();
+  std::cout << "  pool advice: " << advice.ratio() << " per tube (" << advice.why() << ")\n"
+            << "  expected tests per person:";
+  for (const v1::PoolAdvice::ExpectedTests& e : advice.expected()) {
+    std::cout << absl::StrFormat("  %d: %.3f", e.ratio(), e.tests_per_person());
+  }
+  std::cout << "\n";
+  if (advice.ratio() != response.round().pool_ratio()) {
+    std::cout << "  this round pools " << response.round().pool_ratio()
+              << " per tube; the advice is " << advice.ratio() << "\n";
+  }
   return 0;
 }
 

@@ -150,6 +150,16 @@ TEST_F(LabServiceTest, ResultsInABatchAndTheRecallListSurviveARestart) {
   EXPECT_EQ(boxes.boxes(0).state(), v1::BOX_STATE_RECEIVED);
   EXPECT_EQ(boxes.boxes(0).lab_id(), "lab-1");
   EXPECT_THAT(boxes.boxes(0).tube_barcodes(), ElementsAre("TUBE-1", "TUBE-2"));
+
+  // The next round over the community is advised from this one's pools:
+  // one positive of two, so not 20 per tube.
+  v1::CreateRoundResponse next;
+  ASSERT_TRUE(CreateRound(RoundRequest("r2", {"tc"}), &next).ok());
+  EXPECT_EQ(next.advice().rounds(), 1);
+  EXPECT_GT(next.advice().prevalence(), 0.0);
+  EXPECT_LE(next.advice().ratio(), 10);
+  EXPECT_EQ(next.advice().expected_size(), 4);
+  EXPECT_THAT(next.advice().why(), HasSubstr("20 only where no pool was positive"));
 }
 
 TEST_F(LabServiceTest, BadCallsSayWhatIsWrong) {
