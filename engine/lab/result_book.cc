@@ -50,24 +50,34 @@ absl::Status ValidateReport(const Report& report) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ResultBook::Recorded> ResultBook::Record(
-    Report report, const std::function<void(const Report&)>& journal, Report* conflict) {
-  std::lock_guard lock(mu_);
+std::optional<absl::StatusOr<ResultBook::Recorded>> ResultBook::AnswerWithoutRecording(
+    const Report& report, Report* conflict) const {
   if (auto it = by_request_.find(report.request); it != by_request_.end()) {
     return Recorded{trail_[it->second], true};
   }
   auto current = current_.find(report.tube);
-  if (current != current_.end()) {
-    const Report& now = trail_[current->second];
-    if (report.correction_reason.empty()) {
-      if (now.result == report.result) return Recorded{now, true};
-      if (conflict != nullptr) *conflict = now;
-      return absl::AlreadyExistsError(absl::StrCat(
-          "the tube's result is ", TubeResultName(now.result), " already (run ",
-          now.run_id.empty() ? "not given" : now.run_id,
-          "); to change it, send a correction with correction_reason"));
-    }
-  }
+  if (current == current_.end() || !report.correction_reason.empty()) return std::nullopt;
+  const Report& now = trail_[current->second];
+  if (now.result == report.result) return Recorded{now, true};
+  if (conflict != nullptr) *conflict = now;
+  return absl::AlreadyExistsError(absl::StrCat(
+      "the tube's result is ", TubeResultName(now.result), " already (run ",
+      now.run_id.empty() ? "not given" : now.run_id,
+      "); to change it, send a correction with correction_reason"));
+}
+
+absl::StatusOr<ResultBook::Recorded> ResultBook::Check(const Report& report,
+                                                       Report* conflict) const {
+  std::lock_guard lock(mu_);
+  if (auto answer = AnswerWithoutRecording(report, conflict)) return *std::move(answer);
+  return Recorded{report, false};
+}
+
+absl::StatusOr<ResultBook::Recorded> ResultBook::Record(
+    Report report, const std::function<void(const Report&)>& journal, Report* conflict) {
+  std::lock_guard lock(mu_);
+  if (auto answer = AnswerWithoutRecording(report, conflict)) return *std::move(answer);
+  auto current = current_.find(report.tube);
   const size_t index = trail_.size();
   by_request_.emplace(report.request, index);
   if (current == current_.end()) {

@@ -80,6 +80,10 @@ class ResultBook {
   [[nodiscard]] absl::StatusOr<Recorded> Record(
       Report report, const std::function<void(const Report&)>& journal = {},
       Report* conflict = nullptr);
+  // What Record would answer, changing nothing: OK (with `replayed`
+  // where Record would say so) or its ALREADY_EXISTS.
+  [[nodiscard]] absl::StatusOr<Recorded> Check(const Report& report,
+                                               Report* conflict = nullptr) const;
   // The current result of `tube`, if any.
   std::optional<Report> Of(TubeIndex tube) const;
   // The tubes whose current result is `result`, in the order they took it
@@ -101,6 +105,12 @@ class ResultBook {
   [[nodiscard]] absl::Status Restore(const Report& report);
 
  private:
+  // A retry, the same result again, or a conflict: Record's answers that
+  // record nothing; none when the report is to be recorded.
+  std::optional<absl::StatusOr<Recorded>> AnswerWithoutRecording(const Report& report,
+                                                                  Report* conflict) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable std::mutex mu_;
   std::vector<Report> trail_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, size_t> by_request_ ABSL_GUARDED_BY(mu_);  // -> trail_

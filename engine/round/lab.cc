@@ -14,7 +14,8 @@ namespace swabwave::engine {
 
 absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view tube_barcode,
                                                               lab::Report report,
-                                                              lab::Report* conflict) {
+                                                              lab::Report* conflict,
+                                                              bool check_only) {
   if (absl::Status s = CheckOpened("results can be reported"); !s.ok()) return s;
   if (absl::Status s = lab::ValidateReport(report); !s.ok()) return s;
   std::optional<TubeIndex> tube = FindAnyTube(tube_barcode);
@@ -49,6 +50,7 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
         " minutes after its oldest swab, past the ", custody::kBreachAfterSeconds / 3600,
         " h limit: its members are resampled, and its tubes get no result"));
   }
+  if (check_only) return results_.Check(report, conflict);
   return results_.Record(
       std::move(report),
       [&](const lab::Report& added) {

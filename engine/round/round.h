@@ -377,8 +377,11 @@ class Round {
   // the breach age (its members are resampled, never reported);
   // INVALID_ARGUMENT as lab::ValidateReport; ALREADY_EXISTS as
   // ResultBook::Record, with `conflict` receiving the current result.
+  // `check_only`: every check, the same answer, nothing recorded (a lab's
+  // file is checked whole before any of it is applied).
   [[nodiscard]] absl::StatusOr<lab::ResultBook::Recorded> ReportResult(
-      absl::string_view tube_barcode, lab::Report report, lab::Report* conflict = nullptr);
+      absl::string_view tube_barcode, lab::Report report, lab::Report* conflict = nullptr,
+      bool check_only = false);
   std::optional<lab::Report> ResultOf(TubeIndex tube) const { return results_.Of(tube); }
   std::vector<lab::Report> ResultTrail() const { return results_.Trail(); }
   // A positive tube and whom it recalls: exactly its members (DESIGN.md

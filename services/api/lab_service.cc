@@ -17,7 +17,7 @@ namespace {
 // One report of a batch: recorded, or the error for its outcome.
 void ReportOne(engine::Round& round, const std::string& lab_id,
                const engine::custody::Signature& signed_by, const v1::ResultReport& r,
-               v1::ResultOutcome* outcome) {
+               bool validate_only, v1::ResultOutcome* outcome) {
   outcome->set_request_id(r.request_id());
   auto fail = [&](const absl::Status& status) {
     v1::ErrorStatus* error = outcome->mutable_status();
@@ -41,7 +41,7 @@ void ReportOne(engine::Round& round, const std::string& lab_id,
   report.request = engine::core::RequestFingerprint(r.request_id());
   engine::lab::Report conflict;
   absl::StatusOr<engine::lab::ResultBook::Recorded> recorded =
-      round.ReportResult(r.tube_barcode(), std::move(report), &conflict);
+      round.ReportResult(r.tube_barcode(), std::move(report), &conflict, validate_only);
   if (!recorded.ok()) {
     fail(recorded.status());
     if (recorded.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -76,7 +76,8 @@ grpc::ServerUnaryReactor* LabService::ReportResults(grpc::CallbackServerContext*
         }
         const engine::custody::Signature signed_by = SignedBy(call.caller(), context_.clock.Now());
         for (const v1::ResultReport& report : r.results()) {
-          ReportOne(**round, *lab, signed_by, report, call.response()->add_outcomes());
+          ReportOne(**round, *lab, signed_by, report, r.validate_only(),
+                    call.response()->add_outcomes());
         }
         // Once every result this call recorded is durable (and any a retry
         // found still in flight).

@@ -60,6 +60,8 @@ struct Options {
   int last = 0;       // missed: the last N rounds
   std::string pages;  // missed: a folder for the building captains' pages
   bool apply = false;
+  bool tubes = false;     // boxes: list each box's tubes
+  bool resample = false;  // recalls: the resample list instead
   // walk-in
   std::string desk;
   std::string unit;
@@ -83,6 +85,10 @@ int Import(const Options& options, const std::vector<std::string>& dirs);
 // Registers someone on no roster at --desk and samples them
 // (RegisterWalkIn): prints their code and where the swab went.
 int WalkIn(const Options& options, const std::string& round);
+// lab_commands.cc: after the swab.
+int LabImport(const Options& options, const std::string& round, const std::string& path);
+int Boxes(const Options& options, const std::string& round);
+int Recalls(const Options& options, const std::string& round);
 int RoundCreate(const Options& options);
 int RoundShow(const Options& options, const std::string& round);
 int RoundList(const Options& options);

@@ -87,6 +87,9 @@ ABSL_FLAG(std::string, household, "",
           "walk-in: one of the unit's households, or a new household id (default: a new one)");
 ABSL_FLAG(std::string, code, "",
           "walk-in: the code on the card handed out (default: the server makes one)");
+ABSL_FLAG(bool, tubes, false, "boxes: list each box's tube barcodes too");
+ABSL_FLAG(bool, resample, false,
+          "recalls: the resample list (invalid pools, late boxes) instead of the positives");
 ABSL_FLAG(bool, apply, false,
           "import: store a known community's changes as its next version (without it, import "
           "only shows them)");
@@ -138,10 +141,18 @@ constexpr char kUsage[] =
     "  swabwave untested R [--community C [--building B]] [--limit N]\n"
     "  swabwave watch R [--interval 1s]\n"
     "  swabwave history CODE          (a resident's rounds)\n"
+    "  swabwave lab import R RESULTS.csv [--lab L]   (tube_barcode,result,ct,run_id"
+    "[,correction_reason];\n"
+    "      checked whole first: a file with a bad line applies nothing)\n"
+    "  swabwave boxes R [--tubes]     (every box: state, age from its oldest swab, "
+    "discrepancies)\n"
+    "  swabwave recalls R [--resample] [--csv FILE]   (positive pools' members, for the "
+    "building captains)\n"
     "  swabwave missed --community C [--last 3] [--csv FILE] [--pages DIR]\n"
     "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
     "  swabwave new-token --role tablet --site S [--token_rate N] [--tokens_file F]\n"
     "  swabwave new-token --role team --team COMMUNITY/N [--token_rate N] [--tokens_file F]\n"
+    "  swabwave new-token --role courier | --role lab --lab LAB_ID [--tokens_file F]\n"
     "  swabwave tokens check FILE     (would swabwaved load it on SIGHUP?)\n"
     "Global: --server host:port (default 127.0.0.1:50051), --token T (or $SWABWAVE_TOKEN),\n"
     "        --tls_ca CA.pem [--tls_cert C.pem --tls_key K.pem] for TLS (needed to send a\n"
@@ -207,6 +218,8 @@ int main(int argc, char** argv) {
   o.last = absl::GetFlag(FLAGS_last);
   o.pages = absl::GetFlag(FLAGS_pages);
   o.apply = absl::GetFlag(FLAGS_apply);
+  o.tubes = absl::GetFlag(FLAGS_tubes);
+  o.resample = absl::GetFlag(FLAGS_resample);
   o.desk = absl::GetFlag(FLAGS_desk);
   o.unit = absl::GetFlag(FLAGS_unit);
   o.household = absl::GetFlag(FLAGS_household);
@@ -237,6 +250,10 @@ int main(int argc, char** argv) {
     if (args.size() != 2) return Usage("history needs one resident code");
     return cli::History(o, args[1]);
   }
+  if (command == "lab") {
+    if (args.size() != 4 || args[1] != "import") return Usage("lab import needs a round and a FILE");
+    return cli::LabImport(o, args[2], args[3]);
+  }
   if (command == "round") {
     if (args.size() < 2) return Usage("round needs create, list, show, open or close");
     const std::string& verb = args[1];
@@ -263,5 +280,7 @@ int main(int argc, char** argv) {
   if (command == "untested") return cli::Untested(o, *round);
   if (command == "watch") return cli::Watch(o, *round);
   if (command == "walk-in") return cli::WalkIn(o, *round);
+  if (command == "boxes") return cli::Boxes(o, *round);
+  if (command == "recalls") return cli::Recalls(o, *round);
   return Usage("unknown command '" + command + "'");
 }
