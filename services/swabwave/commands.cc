@@ -569,6 +569,16 @@ int Progress(const Options& options, const std::string& round) {
       absl::PrintF(
           "visited: not home %d, refused %d, in hospital %d, moved away %d; unaccounted %d\n",
           t.not_home(), t.refused(), t.in_hospital(), t.moved_away(), t.unaccounted());
+      if (response.has_lab()) {
+        const v1::LabCounts& l = response.lab();
+        absl::PrintF(
+            "after the swab: result pending %d, negative %d, recalled %d, resample due %d, "
+            "retest pending %d, retest negative %d, cases %d, retest invalid %d; boxes %d "
+            "(received %d, warning %d, breach %d)\n",
+            l.result_pending(), l.negative(), l.recalled(), l.resample_due(), l.retest_pending(),
+            l.retest_negative(), l.cases(), l.retest_invalid(), l.boxes(), l.boxes_received(),
+            l.box_warnings(), l.box_breaches());
+      }
       first = false;
     }
     for (const v1::ProgressRow& row : response.rows()) {

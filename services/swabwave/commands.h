@@ -60,7 +60,9 @@ struct Options {
   int last = 0;       // missed: the last N rounds
   std::string pages;  // missed: a folder for the building captains' pages
   bool apply = false;
-  bool tubes = false;     // boxes: list each box's tubes
+  bool tubes = false;     // boxes --with_tubes: list each box's tubes
+  std::string box;            // pack, pickup, receive
+  std::string tube_barcodes;  // pack, receive: comma-separated; follow-up: one
   bool resample = false;  // recalls: the resample list instead
   // walk-in
   std::string desk;
@@ -89,6 +91,10 @@ int WalkIn(const Options& options, const std::string& round);
 int LabImport(const Options& options, const std::string& round, const std::string& path);
 int Boxes(const Options& options, const std::string& round);
 int Recalls(const Options& options, const std::string& round);
+int Pack(const Options& options, const std::string& round);
+int PickUp(const Options& options, const std::string& round);
+int Receive(const Options& options, const std::string& round);
+int FollowUp(const Options& options, const std::string& round);
 int RoundCreate(const Options& options);
 int RoundShow(const Options& options, const std::string& round);
 int RoundList(const Options& options);

@@ -218,4 +218,98 @@ int Recalls(const Options& options, const std::string& round) {
   return 0;
 }
 
+namespace {
+
+// One line per box: what a hand-over's answer shows.
+void PrintBox(const v1::Box& box, bool replayed) {
+  std::cout << box.barcode() << ": " << EnumWord(v1::BoxState_Name(box.state()), 10) << ", "
+            << box.tubes() << " tubes, " << Age(box.age_seconds()) << " since its oldest swab";
+  if (box.age() != v1::BOX_AGE_FRESH) {
+    std::cout << " (" << EnumWord(v1::BoxAge_Name(box.age()), 8) << ")";
+  }
+  if (box.missing_tubes_size() > 0) {
+    std::cout << "; missing: " << absl::StrJoin(box.missing_tubes(), " ");
+  }
+  if (box.unexpected_tubes_size() > 0) {
+    std::cout << "; unexpected: " << absl::StrJoin(box.unexpected_tubes(), " ");
+  }
+  if (replayed) std::cout << " (recorded before)";
+  std::cout << "\n";
+}
+
+std::vector<std::string> TubeList(const std::string& list) {
+  std::vector<std::string> tubes;
+  for (absl::string_view tube : engine::SplitListField(list, ',')) {
+    if (!tube.empty()) tubes.emplace_back(tube);
+  }
+  return tubes;
+}
+
+}  // namespace
+
+int Pack(const Options& options, const std::string& round) {
+  Client client(options.client);
+  v1::PackBoxRequest request;
+  request.set_round(RoundArg(round));
+  request.set_desk(options.desk);
+  request.set_box_barcode(options.box);
+  for (const std::string& tube : TubeList(options.tube_barcodes)) request.add_tube_barcodes(tube);
+  v1::PackBoxResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.custody().PackBox(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "pack");
+  PrintBox(response.box(), response.replayed());
+  return 0;
+}
+
+int PickUp(const Options& options, const std::string& round) {
+  Client client(options.client);
+  v1::PickUpBoxRequest request;
+  request.set_round(RoundArg(round));
+  request.set_box_barcode(options.box);
+  v1::PickUpBoxResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.custody().PickUpBox(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "pickup");
+  PrintBox(response.box(), response.replayed());
+  return 0;
+}
+
+int Receive(const Options& options, const std::string& round) {
+  Client client(options.client);
+  v1::ReceiveBoxRequest request;
+  request.set_round(RoundArg(round));
+  request.set_box_barcode(options.box);
+  request.set_lab_id(options.lab);
+  for (const std::string& tube : TubeList(options.tube_barcodes)) request.add_tube_barcodes(tube);
+  v1::ReceiveBoxResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.custody().ReceiveBox(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "receive");
+  PrintBox(response.box(), response.replayed());
+  return 0;
+}
+
+int FollowUp(const Options& options, const std::string& round) {
+  Client client(options.client);
+  v1::TakeFollowUpSwabRequest request;
+  request.set_request_id(Client::NewRequestId("follow-up"));
+  request.set_round(RoundArg(round));
+  request.set_desk(options.desk);
+  request.set_resident_code(options.code);
+  request.set_tube_barcode(options.tube_barcodes);
+  v1::TakeFollowUpSwabResponse response;
+  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    return client.checkin().TakeFollowUpSwab(&context, request, &response);
+  });
+  if (!status.ok()) return Fail(status, "follow-up");
+  std::cout << EnumWord(v1::FollowUpReason_Name(response.reason()), 17) << " swab in tube "
+            << response.tube_barcode() << (response.replayed() ? " (recorded before)" : "")
+            << "\n";
+  return 0;
+}
+
 }  // namespace swabwave::services::cli

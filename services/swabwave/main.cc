@@ -87,7 +87,10 @@ ABSL_FLAG(std::string, household, "",
           "walk-in: one of the unit's households, or a new household id (default: a new one)");
 ABSL_FLAG(std::string, code, "",
           "walk-in: the code on the card handed out (default: the server makes one)");
-ABSL_FLAG(bool, tubes, false, "boxes: list each box's tube barcodes too");
+ABSL_FLAG(bool, with_tubes, false, "boxes: list each box's tube barcodes too");
+ABSL_FLAG(std::string, box, "", "pack, pickup, receive: the box's barcode");
+ABSL_FLAG(std::string, tube_barcodes, "",
+          "pack, receive: the tubes, comma-separated; follow-up: the follow-up swab's new tube");
 ABSL_FLAG(bool, resample, false,
           "recalls: the resample list (invalid pools, late boxes) instead of the positives");
 ABSL_FLAG(bool, apply, false,
@@ -144,8 +147,15 @@ constexpr char kUsage[] =
     "  swabwave lab import R RESULTS.csv [--lab L]   (tube_barcode,result,ct,run_id"
     "[,correction_reason];\n"
     "      checked whole first: a file with a bad line applies nothing)\n"
-    "  swabwave boxes R [--tubes]     (every box: state, age from its oldest swab, "
+    "  swabwave boxes R [--with_tubes]   (every box: state, age from its oldest swab, "
     "discrepancies)\n"
+    "  swabwave pack R --desk sites/S/desks/N --box B --tube_barcodes T1,T2,...   (a site's "
+    "tablet)\n"
+    "  swabwave pickup R --box B      (a courier)\n"
+    "  swabwave receive R --box B --tube_barcodes T1,T2,... [--lab L]   (a lab: what it "
+    "scanned)\n"
+    "  swabwave follow-up R --desk D --code CODE --tube_barcodes T   (a recalled resident's "
+    "own-tube swab)\n"
     "  swabwave recalls R [--resample] [--csv FILE]   (positive pools' members, for the "
     "building captains)\n"
     "  swabwave missed --community C [--last 3] [--csv FILE] [--pages DIR]\n"
@@ -218,7 +228,9 @@ int main(int argc, char** argv) {
   o.last = absl::GetFlag(FLAGS_last);
   o.pages = absl::GetFlag(FLAGS_pages);
   o.apply = absl::GetFlag(FLAGS_apply);
-  o.tubes = absl::GetFlag(FLAGS_tubes);
+  o.tubes = absl::GetFlag(FLAGS_with_tubes);
+  o.box = absl::GetFlag(FLAGS_box);
+  o.tube_barcodes = absl::GetFlag(FLAGS_tube_barcodes);
   o.resample = absl::GetFlag(FLAGS_resample);
   o.desk = absl::GetFlag(FLAGS_desk);
   o.unit = absl::GetFlag(FLAGS_unit);
@@ -281,6 +293,10 @@ int main(int argc, char** argv) {
   if (command == "watch") return cli::Watch(o, *round);
   if (command == "walk-in") return cli::WalkIn(o, *round);
   if (command == "boxes") return cli::Boxes(o, *round);
+  if (command == "pack") return cli::Pack(o, *round);
+  if (command == "pickup") return cli::PickUp(o, *round);
+  if (command == "receive") return cli::Receive(o, *round);
+  if (command == "follow-up") return cli::FollowUp(o, *round);
   if (command == "recalls") return cli::Recalls(o, *round);
   return Usage("unknown command '" + command + "'");
 }
