@@ -24,7 +24,6 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
         absl::StrCat("no tube ", tube_barcode, " was scanned in round ", config_.id));
   }
   report.tube = *tube;
-  // A retry is answered before custody is looked at again.
   std::optional<custody::Box> box = boxes_.BoxOf(*tube);
   if (!box.has_value() || box->state != custody::BoxState::kReceived) {
     return absl::FailedPreconditionError(absl::StrCat(
