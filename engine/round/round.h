@@ -11,6 +11,11 @@
 //                        door-to-door lists (progress.h)
 //   visits.cc            door-to-door visits that did not sample
 //                        (engine/visits/visit_book.h)
+//   walk_ins.cc          people on no roster, registered at a desk
+//   custody.cc           boxes and their hand-overs (engine/custody)
+//   lab.cc               results and recall lists (engine/lab)
+//   follow_ups.cc        follow-up swabs and each member's state after the
+//                        swab (engine/lab/retest_book.h)
 // State of later stages (boxes, lab results, recalls, visits) lives in
 // modules of its own beside this folder; Round only wires them.
 //
@@ -399,7 +404,7 @@ class Round {
   // limit at `now` without a result), with their members.
   [[nodiscard]] absl::StatusOr<std::vector<Recall>> CallBacks(lab::FollowUpReason reason,
                                                               int64_t now_unix_seconds) const;
-  // ---- follow-up swabs: retests of the recalled, resamples (lab.cc)
+  // ---- follow-up swabs: retests of the recalled, resamples (follow_ups.cc)
 
   // Why `member` is called back for one more swab, if they are: a
   // positive pool (recall), an invalid pool or a box past its age limit
