@@ -4,6 +4,7 @@
 // (DESIGN.md invariants 5 and 7); all of it rebuilt from the journal and
 // from both snapshot styles.
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -124,6 +125,34 @@ class SampleJourneyTest : public ::testing::Test {
       if (at.has_value() && at->tube == tube) residents.push_back(r);
     }
     return residents;
+  }
+
+  // Rebuilds the registry three ways and hands each to `expect_same`: from
+  // the journal alone, and from each snapshot style followed by the
+  // journal's tail, which repeats every box step, result and follow-up the
+  // snapshot holds (earlier box steps after later ones).
+  void ExpectEveryRestore(
+      const std::function<void(const Registry&, const std::string&)>& expect_same) {
+    const std::vector<std::string> journal = store_.records();
+    {
+      Registry restored;
+      for (const std::string& r : journal) ASSERT_TRUE(restored.ApplyRecord(r).ok());
+      restored.FinishRecovery();
+      expect_same(restored, "journal");
+    }
+    for (SnapshotStyle style : {SnapshotStyle::kDense, SnapshotStyle::kRecords}) {
+      RecordSink sink;
+      ASSERT_TRUE(registry_.WriteSnapshot(sink, style).ok());
+      Registry restored;
+      for (const std::string& r : sink.records) ASSERT_TRUE(restored.ApplyRecord(r).ok());
+      for (const std::string& r : journal) {
+        if (*journal::TypeOf(r) >= journal::RecordType::kBoxPacked) {
+          ASSERT_TRUE(restored.ApplyRecord(r).ok());
+        }
+      }
+      restored.FinishRecovery();
+      expect_same(restored, style == SnapshotStyle::kDense ? "dense" : "records");
+    }
   }
 
   CapturingStore store_;
@@ -313,29 +342,7 @@ TEST_F(SampleJourneyTest, BoxesAndResultsComeBackFromTheJournalAndBothSnapshots)
     EXPECT_THAT(recalls[0].members, UnorderedElementsAreArray(SampledInto("TUBE-2"))) << how;
   };
 
-  const std::vector<std::string> journal = store_.records();
-  {
-    Registry restored;
-    for (const std::string& r : journal) ASSERT_TRUE(restored.ApplyRecord(r).ok());
-    restored.FinishRecovery();
-    expect_same(restored, "journal");
-  }
-  for (SnapshotStyle style : {SnapshotStyle::kDense, SnapshotStyle::kRecords}) {
-    RecordSink sink;
-    ASSERT_TRUE(registry_.WriteSnapshot(sink, style).ok());
-    Registry restored;
-    for (const std::string& r : sink.records) ASSERT_TRUE(restored.ApplyRecord(r).ok());
-    // The journal's tail repeats what the snapshot holds: every box step
-    // and result again, the earlier steps after the later.
-    for (const std::string& r : journal) {
-      const journal::RecordType type = *journal::TypeOf(r);
-      if (type >= journal::RecordType::kBoxPacked) {
-        ASSERT_TRUE(restored.ApplyRecord(r).ok());
-      }
-    }
-    restored.FinishRecovery();
-    expect_same(restored, style == SnapshotStyle::kDense ? "dense" : "records");
-  }
+  ExpectEveryRestore(expect_same);
 }
 
 TEST_F(SampleJourneyTest, RecordsThatContradictTheRoundAreDataLoss) {
@@ -519,26 +526,7 @@ TEST_F(FollowUpTest, FollowUpsAndTheirBoxesComeBackFromTheJournalAndBothSnapshot
     EXPECT_EQ(round->FindBox("BOX-RT")->state, custody::BoxState::kReceived) << how;
     EXPECT_EQ(round->FindAnyTube("RT-1"), round_->FindAnyTube("RT-1")) << how;
   };
-  const std::vector<std::string> journal = store_.records();
-  {
-    Registry restored;
-    for (const std::string& r : journal) ASSERT_TRUE(restored.ApplyRecord(r).ok());
-    restored.FinishRecovery();
-    expect_same(restored, "journal");
-  }
-  for (SnapshotStyle style : {SnapshotStyle::kDense, SnapshotStyle::kRecords}) {
-    RecordSink sink;
-    ASSERT_TRUE(registry_.WriteSnapshot(sink, style).ok());
-    Registry restored;
-    for (const std::string& r : sink.records) ASSERT_TRUE(restored.ApplyRecord(r).ok());
-    for (const std::string& r : journal) {
-      if (*journal::TypeOf(r) >= journal::RecordType::kBoxPacked) {
-        ASSERT_TRUE(restored.ApplyRecord(r).ok());
-      }
-    }
-    restored.FinishRecovery();
-    expect_same(restored, style == SnapshotStyle::kDense ? "dense" : "records");
-  }
+  ExpectEveryRestore(expect_same);
 }
 
 }  // namespace
