@@ -110,6 +110,16 @@ absl::StatusOr<engine::DeskIndex> ResolveDeskFor(const ServiceContext& context,
   return desk;
 }
 
+absl::StatusOr<absl::Time> MomentFromRequest(const engine::Round& round,
+                                             absl::string_view field,
+                                             const google::protobuf::Timestamp* given,
+                                             absl::Time now) {
+  absl::StatusOr<absl::Time> at = given != nullptr ? TimeFromRequest(field, *given) : now;
+  if (!at.ok()) return at.status();
+  if (absl::Status s = CheckMomentInRound(round, field, *at, now); !s.ok()) return s;
+  return at;
+}
+
 absl::Status CheckMomentInRound(const engine::Round& round, absl::string_view field,
                                 absl::Time at, absl::Time now) {
   if (at < round.config().start - engine::kScanBeforeStartTolerance) {

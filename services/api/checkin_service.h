@@ -50,6 +50,11 @@ struct PreparedCheckIn {
 // more than the tolerance a tablet's clock may drift.
 absl::Status CheckMomentInRound(const engine::Round& round, absl::string_view field,
                                 absl::Time at, absl::Time now);
+// A moment a request gives (`given`, or the server's clock `now` when it
+// gives none), parsed and checked as CheckMomentInRound checks it.
+[[nodiscard]] absl::StatusOr<absl::Time> MomentFromRequest(
+    const engine::Round& round, absl::string_view field,
+    const google::protobuf::Timestamp* given, absl::Time now);
 // The desk `name` names (a site's desk or a team's), if the caller may act
 // there; PERMISSION_DENIED otherwise. `memo` may be null.
 absl::StatusOr<engine::DeskIndex> ResolveDeskFor(const ServiceContext& context,

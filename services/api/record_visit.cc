@@ -45,10 +45,9 @@ absl::StatusOr<engine::visits::Visit> VisitFromRequest(const ServiceContext& con
   if (absl::Status s = engine::CheckCode("resident_code", r.resident_code()); !s.ok()) return s;
   absl::StatusOr<engine::visits::VisitOutcome> outcome = OutcomeFromProto(r.outcome());
   if (!outcome.ok()) return outcome.status();
-  absl::StatusOr<absl::Time> at =
-      r.has_visit_time() ? TimeFromRequest("visit_time", r.visit_time()) : now;
+  absl::StatusOr<absl::Time> at = MomentFromRequest(
+      round, "visit_time", r.has_visit_time() ? &r.visit_time() : nullptr, now);
   if (!at.ok()) return at.status();
-  if (absl::Status s = CheckMomentInRound(round, "visit_time", *at, now); !s.ok()) return s;
   absl::StatusOr<uint32_t> resident = round.FindResident(r.resident_code());
   if (!resident.ok()) return resident.status();
   engine::visits::Visit visit{*resident, *desk, *outcome, absl::ToUnixSeconds(*at), r.reason(),
