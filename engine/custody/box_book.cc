@@ -125,6 +125,11 @@ std::optional<Box> BoxBook::BoxOf(TubeIndex tube) const {
   return boxes_[it->second];
 }
 
+bool BoxBook::Holds(TubeIndex tube) const {
+  std::lock_guard lock(mu_);
+  return by_tube_.contains(tube);
+}
+
 std::vector<Box> BoxBook::All() const {
   std::lock_guard lock(mu_);
   return boxes_;

@@ -118,6 +118,8 @@ class BoxBook {
   std::optional<Box> Find(absl::string_view barcode) const;
   // The box `tube` was packed into, if any.
   std::optional<Box> BoxOf(TubeIndex tube) const;
+  // Whether `tube` is in a box (cheaper than BoxOf: copies nothing).
+  bool Holds(TubeIndex tube) const;
   // Every box, in the order packed.
   std::vector<Box> All() const;
   size_t size() const;

@@ -62,6 +62,60 @@ std::optional<int64_t> Round::SwabTime(uint32_t member) const {
   return walk_in->scan_unix_seconds;
 }
 
+bool Round::PacksAtSamePlace(DeskIndex filled_at, DeskIndex packer) const {
+  if (TeamOf(packer).has_value()) return filled_at == packer;
+  return filled_at < layout_.desk_count() &&
+         layout_.site_of_desk(filled_at) == layout_.site_of_desk(packer);
+}
+
+int64_t Round::OldestSwabIn(TubeIndex tube, const std::optional<lab::Retest>& follow_up) const {
+  if (follow_up.has_value()) return follow_up->at_unix_seconds;
+  int64_t oldest = std::numeric_limits<int64_t>::max();
+  for (uint32_t member : TubeMembers(tube)) {
+    if (std::optional<int64_t> at = SwabTime(member); at.has_value()) oldest = std::min(oldest, *at);
+  }
+  return oldest;
+}
+
+absl::StatusOr<Round::TubesToPackPage> Round::TubesToPack(DeskIndex desk, TubeIndex from,
+                                                          size_t limit) const {
+  if (absl::Status s = CheckOpened("tubes can be packed"); !s.ok()) return s;
+  if (desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
+  TubesToPackPage page;
+  const auto take = [&](TubeIndex tube, const std::optional<lab::Retest>& follow_up) {
+    if (page.tubes.size() == limit) {
+      page.next = tube;
+      return false;
+    }
+    TubeToPack& out = page.tubes.emplace_back();
+    out.tube = tube;
+    out.barcode = AnyTubeBarcode(tube);
+    out.desk = follow_up.has_value() ? follow_up->desk : live()->rack().DeskOf(tube);
+    out.swabs = follow_up.has_value() ? 1 : live()->rack().Tube(tube).swabs;
+    out.oldest_swab_unix_seconds = OldestSwabIn(tube, follow_up);
+    return true;
+  };
+  const core::DeskRack& rack = live()->rack();
+  if (!lab::IsFollowUpTube(from)) {
+    const TubeIndex racked = rack.tube_count();
+    for (TubeIndex tube = from; tube < racked; ++tube) {
+      if (!PacksAtSamePlace(rack.DeskOf(tube), desk) || boxes_.Holds(tube) ||
+          rack.Tube(tube).state != core::TubeState::kSealed) {
+        continue;
+      }
+      if (!take(tube, std::nullopt)) return page;
+    }
+    from = lab::kFollowUpTubeBase;
+  }
+  const std::vector<lab::Retest> retests = follow_ups_.All();  // in tube order
+  for (size_t i = from - lab::kFollowUpTubeBase; i < retests.size(); ++i) {
+    const TubeIndex tube = lab::kFollowUpTubeBase + static_cast<TubeIndex>(i);
+    if (!PacksAtSamePlace(retests[i].desk, desk) || boxes_.Holds(tube)) continue;
+    if (!take(tube, retests[i])) return page;
+  }
+  return page;
+}
+
 absl::StatusOr<custody::BoxBook::Recorded> Round::PackBox(const PackRequest& request) {
   if (absl::Status s = CheckOpened("boxes can be packed"); !s.ok()) return s;
   if (request.desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
@@ -98,11 +152,7 @@ absl::StatusOr<custody::BoxBook::Recorded> Round::PackBox(const PackRequest& req
     std::optional<lab::Retest> follow_up;
     if (lab::IsFollowUpTube(*tube)) follow_up = follow_ups_.At(*tube);
     const DeskIndex filled_at = follow_up.has_value() ? follow_up->desk : rack.DeskOf(*tube);
-    const bool same_place = team ? filled_at == request.desk
-                                 : filled_at < layout_.desk_count() &&
-                                       layout_.site_of_desk(filled_at) ==
-                                           layout_.site_of_desk(request.desk);
-    if (!same_place) {
+    if (!PacksAtSamePlace(filled_at, request.desk)) {
       return absl::FailedPreconditionError(absl::StrCat(
           what, ": tube ", barcode, " was filled at ", DeskName(filled_at),
           "; a box is packed with its own ", team ? "team's" : "site's", " tubes"));
@@ -111,16 +161,8 @@ absl::StatusOr<custody::BoxBook::Recorded> Round::PackBox(const PackRequest& req
       return absl::FailedPreconditionError(absl::StrCat(
           what, ": tube ", barcode, " is not sealed; seal it before packing it"));
     }
-    if (follow_up.has_value()) {
-      box.oldest_swab_unix_seconds =
-          std::min(box.oldest_swab_unix_seconds, follow_up->at_unix_seconds);
-    } else {
-      for (uint32_t member : TubeMembers(*tube)) {
-        if (std::optional<int64_t> at = SwabTime(member); at.has_value()) {
-          box.oldest_swab_unix_seconds = std::min(box.oldest_swab_unix_seconds, *at);
-        }
-      }
-    }
+    box.oldest_swab_unix_seconds =
+        std::min(box.oldest_swab_unix_seconds, OldestSwabIn(*tube, follow_up));
     box.tubes.push_back(*tube);
   }
   if (box.oldest_swab_unix_seconds == std::numeric_limits<int64_t>::max()) {

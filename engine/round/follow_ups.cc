@@ -38,9 +38,14 @@ std::optional<lab::FollowUpReason> Round::CalledBackFor(TubeIndex pooled, int64_
     if (result->result == lab::TubeResult::kInvalid) return lab::FollowUpReason::kResample;
     return std::nullopt;
   }
+  std::optional<custody::Box> box = boxes_.BoxOf(pooled);
+  if (!box.has_value()) return std::nullopt;
   // A box past its age limit, received or still travelling: never tested.
-  if (std::optional<custody::Box> box = boxes_.BoxOf(pooled);
-      box.has_value() && custody::AgeOf(box->AgeSeconds(now)) == custody::BoxAge::kBreach) {
+  if (custody::AgeOf(box->AgeSeconds(now)) == custody::BoxAge::kBreach) {
+    return lab::FollowUpReason::kResample;
+  }
+  // A tube the lab did not find in its box is lost: never tested either.
+  if (std::find(box->missing.begin(), box->missing.end(), pooled) != box->missing.end()) {
     return lab::FollowUpReason::kResample;
   }
   return std::nullopt;

@@ -79,8 +79,11 @@ absl::StatusOr<std::vector<Round::Recall>> Round::CallBacks(lab::FollowUpReason 
   if (absl::Status s = CheckOpened("call-backs exist"); !s.ok()) return s;
   std::vector<TubeIndex> tubes = results_.TubesWith(lab::TubeResult::kInvalid);
   for (const custody::Box& box : boxes_.All()) {
-    if (custody::AgeOf(box.AgeSeconds(now)) != custody::BoxAge::kBreach) continue;
-    tubes.insert(tubes.end(), box.tubes.begin(), box.tubes.end());
+    if (custody::AgeOf(box.AgeSeconds(now)) == custody::BoxAge::kBreach) {
+      tubes.insert(tubes.end(), box.tubes.begin(), box.tubes.end());
+    } else {
+      tubes.insert(tubes.end(), box.missing.begin(), box.missing.end());
+    }
   }
   std::vector<Recall> call_backs;
   absl::flat_hash_set<TubeIndex> listed;

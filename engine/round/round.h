@@ -354,6 +354,25 @@ class Round {
       absl::string_view box_barcode, absl::string_view lab_id, custody::Signature lab,
       const std::vector<std::string>& scanned);
   std::vector<custody::Box> Boxes() const { return boxes_.All(); }
+  // A sealed tube waiting on the packing table.
+  struct TubeToPack {
+    TubeIndex tube = kNoId;
+    std::string barcode;
+    DeskIndex desk = kNoId;  // where it was filled
+    uint32_t swabs = 0;
+    int64_t oldest_swab_unix_seconds = 0;
+  };
+  struct TubesToPackPage {
+    std::vector<TubeToPack> tubes;
+    TubeIndex next = kNoId;  // where the next page starts; kNoId: none
+  };
+  // The sealed tubes of the desk's site (a team: of its own desk) in no
+  // box yet, pooled tubes first, then follow-up tubes, from tube index
+  // `from`, at most `limit` of them: what a tablet packs next. One pass
+  // over the rack's tubes (a query path). FAILED_PRECONDITION before the
+  // round opens; NOT_FOUND for an unknown desk.
+  [[nodiscard]] absl::StatusOr<TubesToPackPage> TubesToPack(DeskIndex desk, TubeIndex from,
+                                                            size_t limit) const;
   // A tube of the round by barcode: a rack's pooled tube, or a follow-up
   // tube (lab::IsFollowUpTube). Takes the rack's and the book's locks.
   std::optional<TubeIndex> FindAnyTube(absl::string_view barcode) const;
@@ -401,14 +420,15 @@ class Round {
   [[nodiscard]] absl::StatusOr<std::vector<Recall>> Recalls() const;
   // The pooled tubes whose members are called back for `reason` (kRecall:
   // Recalls(); kResample: invalid pools, then tubes of boxes past the age
-  // limit at `now` without a result), with their members.
+  // limit at `now` without a result, and tubes missing from their box when
+  // a lab received it), with their members.
   [[nodiscard]] absl::StatusOr<std::vector<Recall>> CallBacks(lab::FollowUpReason reason,
                                                               int64_t now_unix_seconds) const;
   // ---- follow-up swabs: retests of the recalled, resamples (follow_ups.cc)
 
   // Why `member` is called back for one more swab, if they are: a
-  // positive pool (recall), an invalid pool or a box past its age limit
-  // (resample).
+  // positive pool (recall), an invalid pool, a box past its age limit or a
+  // tube lost on the way (resample).
   std::optional<lab::FollowUpReason> CalledBack(uint32_t member, int64_t now_unix_seconds) const;
   struct FollowUpRequest {
     std::string code;  // the resident's (or walk-in's) code
@@ -441,7 +461,7 @@ class Round {
     kResultPending,   // sampled; their pool has no result yet
     kNegative,        // their pool is negative
     kRecalled,        // their pool is positive: retest due
-    kResampleDue,     // their pool is invalid, or its box arrived too late
+    kResampleDue,     // their pool is invalid, its box arrived too late, or it was lost
     kRetestPending,   // follow-up swab taken, no result yet
     kRetestNegative,  // follow-up negative
     kCase,            // follow-up positive
@@ -594,6 +614,11 @@ class Round {
   absl::Status WriteLabState(journal::SnapshotSink& sink, TubeMarks marks) const;
   // The pooled tube a member's swab went into; none when not sampled.
   std::optional<TubeIndex> PooledTubeOf(uint32_t member) const;
+  // Whether a tube filled at `filled_at` is packed by `packer`'s site (a
+  // team: by its own desk).
+  bool PacksAtSamePlace(DeskIndex filled_at, DeskIndex packer) const;
+  // The oldest swab in a tube (its follow-up swab, when it is one).
+  int64_t OldestSwabIn(TubeIndex tube, const std::optional<lab::Retest>& follow_up) const;
   // Why a pooled tube's members are called back, if they are (`now` ages
   // its box).
   std::optional<lab::FollowUpReason> CalledBackFor(TubeIndex pooled, int64_t now) const;

@@ -57,6 +57,7 @@ uint32_t RolesThatMayCall(Rpc rpc) {
     // Custody: a site or team packs its own tubes, a courier carries, a lab
     // receives and reports (lab.proto).
     case Rpc::kPackBox:
+    case Rpc::kListTubesToPack:
     case Rpc::kTakeFollowUpSwab:
       return kTablet | kTeam;
     case Rpc::kPickUpBox:
@@ -97,10 +98,10 @@ absl::string_view WhatRoleMayCall(Role role) {
       return "command tokens may call PlanningService, ProgressService, ListBoxes and "
              "ListRecalls";
     case Role::kTablet:
-      return "tablet tokens may call CheckInService, but not RecordVisit (a team's), and "
-             "PackBox";
+      return "tablet tokens may call CheckInService, but not RecordVisit (a team's), "
+             "PackBox and ListTubesToPack";
     case Role::kTeam:
-      return "team tokens may call CheckInService and PackBox";
+      return "team tokens may call CheckInService, PackBox and ListTubesToPack";
     case Role::kCourier:
       return "courier tokens may call PickUpBox only";
     case Role::kLab:

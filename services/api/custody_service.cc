@@ -9,6 +9,7 @@
 #include "services/api/checkin_service.h"
 #include "services/api/lab_convert.h"
 #include "services/api/lab_service.h"
+#include "services/api/proto_convert.h"
 #include "services/api/status.h"
 
 namespace swabwave::services {
@@ -160,6 +161,41 @@ grpc::ServerUnaryReactor* CustodyService::ListBoxes(grpc::CallbackServerContext*
                      out->add_boxes());
         }
         if (end < boxes.size()) out->set_next_page_token(page->Token(end));
+        call.Finish(grpc::Status::OK);
+      });
+}
+
+grpc::ServerUnaryReactor* CustodyService::ListTubesToPack(grpc::CallbackServerContext* ctx,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return UnaryCall<v1::ListTubesToPackRequest, v1::ListTubesToPackResponse>::Start(
+      context_, Rpc::kListTubesToPack, ctx, request, response, [this](auto& call) {
+        absl::StatusOr<PageRequest> page = call.Page(1000, 5000);
+        if (!page.ok()) return call.Finish(page.status());
+        // A token is a tube index this server handed out (its check makes
+        // anything else a mistake caught before here).
+        if (page->offset >= engine::kNoId) {
+          return call.Finish(absl::InvalidArgumentError("page_token is not from this list"));
+        }
+        const v1::ListTubesToPackRequest& r = call.request();
+        absl::StatusOr<engine::Round*> round = LookUpRound(*context_.registry, r.round());
+        if (!round.ok()) return call.Finish(round.status());
+        absl::StatusOr<engine::DeskIndex> desk = ResolveDeskFor(
+            context_, call.caller(), Rpc::kListTubesToPack, **round, r.desk(), nullptr);
+        if (!desk.ok()) return call.Finish(desk.status());
+        absl::StatusOr<engine::Round::TubesToPackPage> tubes = (*round)->TubesToPack(
+            *desk, static_cast<engine::TubeIndex>(page->offset), page->size);
+        if (!tubes.ok()) return call.Finish(tubes.status());
+        v1::ListTubesToPackResponse* out = call.response();
+        for (const engine::Round::TubeToPack& tube : tubes->tubes) {
+          v1::TubeToPack* row = out->add_tubes();
+          row->set_barcode(tube.barcode);
+          row->set_desk((*round)->DeskName(tube.desk));
+          row->set_swabs(static_cast<int32_t>(tube.swabs));
+          ToProto(absl::FromUnixSeconds(tube.oldest_swab_unix_seconds), row->mutable_oldest_swab());
+          row->set_follow_up(engine::lab::IsFollowUpTube(tube.tube));
+        }
+        if (tubes->next != engine::kNoId) out->set_next_page_token(page->Token(tubes->next));
         call.Finish(grpc::Status::OK);
       });
 }

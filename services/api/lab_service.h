@@ -31,7 +31,8 @@ using CustodyServiceBase =
     WithMethods<v1::CustodyService::Service, v1::CustodyService::WithRawCallbackMethod_PackBox,
                 v1::CustodyService::WithRawCallbackMethod_PickUpBox,
                 v1::CustodyService::WithRawCallbackMethod_ReceiveBox,
-                v1::CustodyService::WithRawCallbackMethod_ListBoxes>;
+                v1::CustodyService::WithRawCallbackMethod_ListBoxes,
+                v1::CustodyService::WithRawCallbackMethod_ListTubesToPack>;
 
 class CustodyService final : public CustodyServiceBase {
  public:
@@ -49,6 +50,9 @@ class CustodyService final : public CustodyServiceBase {
   grpc::ServerUnaryReactor* ListBoxes(grpc::CallbackServerContext* ctx,
                                       const grpc::ByteBuffer* request,
                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListTubesToPack(grpc::CallbackServerContext* ctx,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext context_;

@@ -15,7 +15,7 @@ constexpr std::array<const char*, static_cast<size_t>(Rpc::kCount)> kRpcNames = 
     "ReplanRound",     "ForecastRound",  "GetRoster",   "ListDoorToDoorRoutes", "RecordVisit",
     "AdviseFinish", "GetResidentHistory", "ListMissed", "RegisterWalkIn",
     "PackBox",      "PickUpBox",       "ReceiveBox",  "ListBoxes",    "ReportResults",
-    "ListRecalls",  "TakeFollowUpSwab"};
+    "ListRecalls",  "TakeFollowUpSwab", "ListTubesToPack"};
 
 constexpr std::array<const char*, static_cast<size_t>(CheckInResultLabel::kCount)> kResultNames = {
     "sampled",      "replayed",      "already_sampled", "unknown_resident", "unknown_desk",

@@ -57,6 +57,7 @@ enum class Rpc : uint8_t {
   kReportResults,
   kListRecalls,
   kTakeFollowUpSwab,
+  kListTubesToPack,
   kCount,
 };
 

@@ -9,36 +9,15 @@
 #include "absl/synchronization/mutex.h"
 #include "services/api/status.h"
 #include "services/replay/round_reader.h"
+#include "services/replay/seeded_draw.h"
 #include "swabwave/v1/planning.pb.h"
 
 namespace swabwave::services {
 namespace {
 
-// A number in [0, 1) fixed by the seed, the call and the resident's code:
-// the same run finds the same doors, another call others. FNV-1a then a
-// splitmix finaliser: absl::Hash is salted per process, which would make
-// two runs of one seed differ.
-double Draw(uint64_t seed, int call, const std::string& code, absl::string_view what) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ seed ^ (static_cast<uint64_t>(call) << 32);
-  const auto mix_in = [&h](absl::string_view bytes) {
-    for (const char c : bytes) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 0x100000001b3ULL;
-    }
-    h ^= 0xff;  // a separator, so "ab"+"c" differs from "a"+"bc"
-    h *= 0x100000001b3ULL;
-  };
-  mix_in(code);
-  mix_in(what);
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return static_cast<double>(h >> 11) * 0x1.0p-53;
-}
-
 // What the door finds; VISIT_OUTCOME_UNSPECIFIED: the resident is sampled.
 DoorVisit AtTheDoor(const TeamDayOptions& options, const std::string& code) {
-  double u = Draw(options.seed, options.call, code, "door");
+  double u = SeededDraw(options.seed, options.call, code, "door");
   DoorVisit visit{code, v1::VISIT_OUTCOME_UNSPECIFIED, ""};
   if ((u -= options.not_home) < 0) {
     visit.outcome = v1::VISIT_OUTCOME_NOT_HOME;
@@ -122,7 +101,7 @@ absl::StatusOr<std::vector<TeamWork>> TeamWorkFromServer(Client& client, const s
       auto& neighbours =
           untested->at_sites_in_building[{route.community_id(), stop.building_id()}];
       if (!neighbours.empty() &&
-          Draw(options.seed, options.call, neighbours.back(), "neighbour") < options.neighbours) {
+          SeededDraw(options.seed, options.call, neighbours.back(), "neighbour") < options.neighbours) {
         team.samples.scans.push_back(Scan{.code = neighbours.back()});
         neighbours.pop_back();  // met once
         ++team.off_route;

@@ -16,6 +16,12 @@
 //       sends the door-to-door teams on their routes (services/replay/
 //       door_teams.h): each samples at the door or records the visit; the
 //       Nth call finds other doors open than the first.
+//   swabwave-replay lab --round R --site_tokens F --team_tokens F --courier_token T
+//                       --lab_token T [--call N] [--hold_boxes K] [--missing_tubes K]
+//       the day after the swab (services/replay/lab_day.h): every site and
+//       team packs its sealed tubes, a courier ships them, the lab reports
+//       results, the teams retest everyone called back; then verifies the
+//       end state and exits 1 on any mismatch.
 #include <unistd.h>
 
 #include <cmath>
@@ -35,6 +41,7 @@
 #include "services/replay/day_trace.h"
 #include "services/replay/door_teams.h"
 #include "services/replay/journal_export.h"
+#include "services/replay/lab_day.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
 #include "swabwave/version.h"
@@ -63,6 +70,17 @@ ABSL_FLAG(double, not_home, 0.15, "teams: share of doors where nobody answers");
 ABSL_FLAG(double, refused, 0.02, "teams: share of residents who refuse the swab");
 ABSL_FLAG(double, in_hospital, 0.02, "teams: share of residents found in hospital");
 ABSL_FLAG(double, moved_away, 0.02, "teams: share of residents found moved away");
+ABSL_FLAG(int, box_tubes, 100, "lab: tubes per box (at most the round's box capacity)");
+ABSL_FLAG(std::string, lab_id, "lab-1", "lab: the lab that receives the boxes");
+ABSL_FLAG(std::string, courier_token, "", "lab: the courier's token");
+ABSL_FLAG(std::string, lab_token, "", "lab: the lab's token (bound to --lab_id)");
+ABSL_FLAG(double, positive, 0.02, "lab: share of pooled tubes found positive");
+ABSL_FLAG(double, invalid, 0.005, "lab: share of pooled tubes found invalid");
+ABSL_FLAG(double, retest_positive, 0.1,
+          "lab: share of recalled residents whose own follow-up swab is positive (a case)");
+ABSL_FLAG(int, hold_boxes, 0,
+          "lab: boxes the courier leaves on the table this call (a later call ships them late)");
+ABSL_FLAG(int, missing_tubes, 0, "lab: tubes the lab does not find in the first box it opens");
 ABSL_FLAG(double, neighbours, 0.05,
           "teams: share of route buildings where the team samples a neighbour due at a site");
 
@@ -197,6 +215,55 @@ int PlayTeams(swabwave::services::Client& client, swabwave::services::FleetOptio
   return clean ? 0 : 1;
 }
 
+// The day after the swab: boxes, results, recalls and retests, verified.
+int PlayLabDay(swabwave::services::Client& client, const std::string& round) {
+  swabwave::services::LabDayOptions day;
+  day.round = round;
+  day.seed = absl::GetFlag(FLAGS_seed);
+  day.call = absl::GetFlag(FLAGS_call);
+  day.box_tubes = absl::GetFlag(FLAGS_box_tubes);
+  day.lab_id = absl::GetFlag(FLAGS_lab_id);
+  day.courier_token = absl::GetFlag(FLAGS_courier_token);
+  day.lab_token = absl::GetFlag(FLAGS_lab_token);
+  day.positive = absl::GetFlag(FLAGS_positive);
+  day.invalid = absl::GetFlag(FLAGS_invalid);
+  day.retest_positive = absl::GetFlag(FLAGS_retest_positive);
+  day.hold_boxes = absl::GetFlag(FLAGS_hold_boxes);
+  day.missing_tubes = absl::GetFlag(FLAGS_missing_tubes);
+  for (double share : {day.positive, day.invalid, day.retest_positive}) {
+    if (!(share >= 0 && share <= 1)) {
+      return Fail("--positive, --invalid and --retest_positive are shares in [0, 1]");
+    }
+  }
+  if (day.positive + day.invalid > 1 || day.box_tubes < 1 || day.hold_boxes < 0 ||
+      day.missing_tubes < 0) {
+    return Fail("need --positive + --invalid <= 1, --box_tubes >= 1, --hold_boxes and "
+                "--missing_tubes >= 0");
+  }
+  auto report = swabwave::services::RunLabDay(client, day);
+  if (!report.ok()) return Fail(std::string(report.status().message()));
+  const swabwave::services::LabDayReport& r = *report;
+  absl::PrintF("packed             %d tubes in %d boxes (%d held back by the courier)\n",
+               r.tubes_packed, r.boxes_packed, r.boxes_held);
+  absl::PrintF("shipped            %d boxes picked up, %d received by %s, %d tubes missing\n",
+               r.boxes_picked_up, r.boxes_received, day.lab_id, r.tubes_missing);
+  absl::PrintF("results            %d sent, %d recorded (%d positive, %d invalid), %d replayed; "
+               "%.0f results/s\n",
+               r.results_sent, r.results_recorded, r.positive, r.invalid, r.results_replayed,
+               r.results_per_second());
+  absl::PrintF("follow-up swabs    %d taken, %d replayed\n", r.follow_ups, r.follow_ups_replayed);
+  absl::PrintF("recalled           %d residents of %d positive tubes\n", r.recalled,
+               r.recall_tubes);
+  absl::PrintF("resampled          %d residents of %d tubes (invalid, lost, or in %d late boxes)\n",
+               r.resampled, r.resample_tubes, r.late_boxes);
+  absl::PrintF("retested           %d of %d called back; %d cases\n", r.retested,
+               r.recalled + r.resampled, r.cases);
+  absl::PrintF("errors             %d%s\n", r.errors,
+               r.first_error.empty() ? "" : absl::StrCat(" (first: ", r.first_error, ")"));
+  for (const std::string& line : r.mismatches) absl::PrintF("MISMATCH           %s\n", line);
+  return r.errors == 0 && r.mismatches.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,9 +279,10 @@ int main(int argc, char** argv) {
       "tablet against swabwaved (see the header of services/replay/main.cc)");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   const std::string mode = positional.size() > 1 ? positional[1] : "";
-  if (mode != "" && mode != "generate" && mode != "export" && mode != "play" && mode != "teams") {
+  if (mode != "" && mode != "generate" && mode != "export" && mode != "play" && mode != "teams" &&
+      mode != "lab") {
     std::cerr << "swabwave-replay: unknown mode '" << mode
-              << "': generate, export, play, teams, or none\n";
+              << "': generate, export, play, teams, lab, or none\n";
     return 2;
   }
   std::string round = absl::GetFlag(FLAGS_round);
@@ -275,6 +343,7 @@ int main(int argc, char** argv) {
   }
 
   if (mode == "teams") return PlayTeams(client, options);
+  if (mode == "lab") return PlayLabDay(client, round);
 
   std::vector<swabwave::services::DeskWork> work;
   if (mode == "play") {

@@ -157,6 +157,7 @@ int RoundCreate(const Options& options) {
   ToProto(start, request.mutable_start_time());
   request.set_pool_ratio(options.ratio);
   request.set_door_to_door_teams(options.teams);
+  request.set_box_capacity(options.box_capacity);
   if (!ParseTarget(options, request.mutable_target())) return 2;
   if (options.wave_length > absl::ZeroDuration()) {
     ToProto(options.wave_length, request.mutable_wave_length());

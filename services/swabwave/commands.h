@@ -44,6 +44,7 @@ struct Options {
   std::string by;  // plan, finish-by: when the round must be done
   // routes
   int teams = 0;
+  int box_capacity = 0;  // 0: the server's default
   absl::Duration per_visit;
   // forecast
   int replications = 0;

@@ -64,6 +64,8 @@ ABSL_FLAG(std::string, target, "",
           "compound:c03 (ids as imported); default: everyone");
 ABSL_FLAG(std::string, target_codes, "",
           "round create: a file of resident codes (one a line) the targeted round also covers");
+ABSL_FLAG(int, box_capacity, 0,
+          "round create: tubes a transport box holds (0: the default, 200; at most 1000)");
 ABSL_FLAG(int, teams, 0,
           "round create: door-to-door teams per community, each a mobile desk (default 2); "
           "routes: teams to plan routes for (default: the round's)");
@@ -213,6 +215,7 @@ int main(int argc, char** argv) {
   o.walking_m_per_wave = absl::GetFlag(FLAGS_walking_m_per_wave);
   o.by = absl::GetFlag(FLAGS_by);
   o.teams = absl::GetFlag(FLAGS_teams);
+  o.box_capacity = absl::GetFlag(FLAGS_box_capacity);
   o.target = absl::GetFlag(FLAGS_target);
   o.target_codes = absl::GetFlag(FLAGS_target_codes);
   o.per_visit = absl::GetFlag(FLAGS_per_visit);

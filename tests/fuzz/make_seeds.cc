@@ -196,6 +196,10 @@ void WriteRequestSeeds(const fs::path& dir) {
   pack.set_desk("sites/tc-s0/desks/1");
   pack.set_box_barcode("BOX-0001");
   pack.add_tube_barcodes(swabwave::fuzz::kTube1);
+  v1::ListTubesToPackRequest to_pack;
+  to_pack.set_round(open);
+  to_pack.set_desk("sites/tc-s0/desks/2");
+  write(Rpc::kListTubesToPack, 0, {to_pack.SerializeAsString()});
   write(Rpc::kPackBox, 0, {pack.SerializeAsString()});
   v1::PickUpBoxRequest pick_up;
   pick_up.set_round(open);

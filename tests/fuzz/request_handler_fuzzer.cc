@@ -435,6 +435,8 @@ void Run(World& world, const swabwave::fuzz::RequestInput& input) {
       return SWABWAVE_UNARY(lab, ListRecalls);
     case Rpc::kTakeFollowUpSwab:
       return SWABWAVE_UNARY(checkin, TakeFollowUpSwab);
+    case Rpc::kListTubesToPack:
+      return SWABWAVE_UNARY(custody, ListTubesToPack);
     case Rpc::kCount:
       return;  // the input decoder never picks it: not an RPC
   }

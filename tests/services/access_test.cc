@@ -340,6 +340,14 @@ std::map<std::string, AccessTest::RpcCall> AccessTest::EveryRpc(
     v1::PackBoxResponse response;
     return c.custody().PackBox(context.get(), request, &response);
   };
+  calls["ListTubesToPack"] = [](Client& c) {
+    Ctx context = Context(absl::Seconds(10));
+    v1::ListTubesToPackRequest request;
+    request.set_round("rounds/r");
+    request.set_desk(Desk("tc-s0", 1));
+    v1::ListTubesToPackResponse response;
+    return c.custody().ListTubesToPack(context.get(), request, &response);
+  };
   calls["PickUpBox"] = [](Client& c) {
     Ctx context = Context(absl::Seconds(10));
     v1::PickUpBoxRequest request;
@@ -433,7 +441,8 @@ bool IsCheckInRpc(const std::string& rpc) {
 }
 // What a site's or team's token may do with boxes, a courier's and a lab's.
 bool IsCustodyRpc(const std::string& rpc) {
-  return rpc == "PackBox" || rpc == "PickUpBox" || rpc == "ReceiveBox" || rpc == "ReportResults";
+  return rpc == "PackBox" || rpc == "ListTubesToPack" || rpc == "PickUpBox" ||
+         rpc == "ReceiveBox" || rpc == "ReportResults";
 }
 
 // Every role (and no token, and an unknown token) against every RPC.
@@ -471,7 +480,8 @@ TEST_F(AccessTest, EveryRoleAgainstEveryRpc) {
       {"tablet at tc-s0", tablet_.token,
        [](const std::string& rpc) {
          // Visits are the teams' (the call names team 1's desk).
-         return (IsCheckInRpc(rpc) && rpc != "RecordVisit") || rpc == "PackBox"
+         return (IsCheckInRpc(rpc) && rpc != "RecordVisit") || rpc == "PackBox" ||
+                        rpc == "ListTubesToPack"
                     ? Want::kAdmitted
                     : Want::kPermissionDenied;
        }},

@@ -9,7 +9,9 @@
 //     at all (a retry then samples them);
 //   - the round's progress counts exactly the residents sent.
 // Then again, on the same directory, for SWABWAVE_CRASH_CYCLES cycles
-// (default 3; scripts/crash-loop N runs more).
+// (default 3; scripts/crash-loop N runs more). The day after the swab gets
+// the same treatment: boxes, results and follow-up swabs, killed at a
+// random moment, everything acknowledged checked, and the day finished.
 //
 // kill -9 keeps the kernel's page cache, so it cannot show that an
 // acknowledged check-in was fdatasynced. The power-loss runs preload a file
@@ -17,6 +19,7 @@
 // directory in the process until it is synced, so the kill loses all that
 // was not; a control run with a layer whose syncs lie shows the test sees
 // such losses.
+#include <gmock/gmock.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -37,6 +40,8 @@
 #include "absl/strings/str_cat.h"
 #include "services/api/proto_convert.h"
 #include "services/api/resource_names.h"
+#include "services/replay/lab_day.h"
+#include "services/replay/tablet_fleet.h"
 #include "tests/services/server_process.h"
 #include "tests/services/test_server.h"
 
@@ -309,6 +314,102 @@ void CrashRecoveryTest::RunCrashCycles(absl::string_view crash) {
 
 TEST_F(CrashRecoveryTest, AcknowledgedCheckInsSurviveKillNineAtRandomMoments) {
   RunCrashCycles("kill -9");
+}
+
+// The lab day killed at a random moment: every box hand-over, result and
+// follow-up swab the server acknowledged is there after the restart (sent
+// again, each answers `replayed`, unchanged), and a rerun of the same call
+// finishes the day: everyone recalled is retested once, the recall lists
+// are exactly the positive pools' members (RunLabDay verifies both).
+TEST_F(CrashRecoveryTest, TheLabDaySurvivesKillNineAndARerunFinishesIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  ASSERT_NO_FATAL_FAILURE(OpenRoundFor(1200));
+  absl::StatusOr<std::vector<DeskWork>> work = WorkFromServer(*client_, "rounds/r");
+  ASSERT_TRUE(work.ok()) << work.status();
+  FleetOptions fleet;
+  fleet.round = "rounds/r";
+  fleet.timeout = absl::Seconds(60);
+  absl::StatusOr<FleetReport> sampled = RunFleet(*client_, *work, fleet);
+  ASSERT_TRUE(sampled.ok()) << sampled.status();
+  ASSERT_EQ(sampled->errors, 0);
+
+  LabDayOptions day;
+  day.round = "rounds/r";
+  day.seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
+  day.box_tubes = 8;
+  day.positive = 0.1;
+  day.invalid = 0.03;
+  day.retest_positive = 0.3;
+  day.missing_tubes = 1;
+  std::mt19937 random(static_cast<uint32_t>(day.seed));
+  // The day acknowledges about 250 requests here (boxes, results, follow-up
+  // swabs); the kill comes somewhere in the first 200.
+  const int kill_after = std::uniform_int_distribution<int>(5, 200)(random);
+  std::vector<std::unique_ptr<google::protobuf::Message>> acknowledged;
+  day.acknowledged = [&](const google::protobuf::Message& request) {
+    acknowledged.emplace_back(request.New());
+    acknowledged.back()->CopyFrom(request);
+    if (static_cast<int>(acknowledged.size()) < kill_after) return true;
+    process_->Kill();  // the lab day's thread is the test's only one
+    return false;
+  };
+  absl::StatusOr<LabDayReport> killed = RunLabDay(*client_, day);
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  ASSERT_TRUE(killed->stopped) << "the day ended before the kill; " << acknowledged.size()
+                               << " requests acknowledged";
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+
+  int replayed = 0;
+  for (const auto& request : acknowledged) {
+    grpc::ClientContext context;
+    bool again = false;
+    grpc::Status status;
+    if (auto* pack = dynamic_cast<const v1::PackBoxRequest*>(request.get())) {
+      v1::PackBoxResponse response;
+      status = client_->custody().PackBox(&context, *pack, &response);
+      again = response.replayed();
+    } else if (auto* pick_up = dynamic_cast<const v1::PickUpBoxRequest*>(request.get())) {
+      v1::PickUpBoxResponse response;
+      status = client_->custody().PickUpBox(&context, *pick_up, &response);
+      again = response.replayed();
+    } else if (auto* receive = dynamic_cast<const v1::ReceiveBoxRequest*>(request.get())) {
+      v1::ReceiveBoxResponse response;
+      status = client_->custody().ReceiveBox(&context, *receive, &response);
+      again = response.replayed();
+    } else if (auto* result = dynamic_cast<const v1::ResultReport*>(request.get())) {
+      v1::ReportResultsRequest report;
+      report.set_round("rounds/r");
+      report.set_lab_id(day.lab_id);
+      *report.add_results() = *result;
+      v1::ReportResultsResponse response;
+      status = client_->lab().ReportResults(&context, report, &response);
+      again = status.ok() && !response.outcomes(0).has_status() &&
+              response.outcomes(0).replayed() &&
+              response.outcomes(0).current().result() == result->result();
+    } else if (auto* follow_up = dynamic_cast<const v1::TakeFollowUpSwabRequest*>(request.get())) {
+      v1::TakeFollowUpSwabResponse response;
+      status = client_->checkin().TakeFollowUpSwab(&context, *follow_up, &response);
+      again = response.replayed() && response.tube_barcode() == follow_up->tube_barcode();
+    }
+    EXPECT_TRUE(status.ok() && again)
+        << request->GetTypeName() << " acknowledged before the kill is not there unchanged: "
+        << status.error_message() << " " << request->ShortDebugString();
+    replayed += status.ok() && again;
+  }
+
+  day.acknowledged = nullptr;
+  absl::StatusOr<LabDayReport> finished = RunLabDay(*client_, day);
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->errors, 0) << finished->first_error;
+  EXPECT_THAT(finished->mismatches, ::testing::IsEmpty());
+  EXPECT_GT(finished->recalled, 0);
+  EXPECT_EQ(finished->retested, finished->recalled + finished->resampled);
+  std::printf("lab day: killed after %zu acknowledged requests (%d of them checked again, "
+              "replayed); the rerun finished with %lld recalled and %lld resampled, all "
+              "retested\n",
+              acknowledged.size(), replayed, static_cast<long long>(finished->recalled),
+              static_cast<long long>(finished->resampled));
+  EXPECT_EQ(process_->Stop(), 0);
 }
 
 // The preloaded layer needs the server's own write and fsync to be the

@@ -92,6 +92,64 @@ std::vector<std::string> CodesOf(const v1::RecallTube& tube) {
   return codes;
 }
 
+// The packing table: a site's sealed tubes in no box, asked from any of
+// its desks, paged; a packed tube leaves the list.
+TEST_F(LabServiceTest, ATabletListsTheSealedTubesItHasToPack) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-1").ok());
+  ASSERT_TRUE(OpenTube("r", Desk("tc-s0", 1), "TUBE-2").ok());
+  for (int n = 1; n <= 12; ++n) ASSERT_TRUE(CheckIn("r", Desk("tc-s0", 1), Code("tc", n)).ok());
+  auto list = [&](const std::string& desk, int page_size, const std::string& token,
+                  v1::ListTubesToPackResponse* response) {
+    v1::ListTubesToPackRequest request;
+    request.set_round("rounds/r");
+    request.set_desk(desk);
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    return client_->custody().ListTubesToPack(Context().get(), request, response);
+  };
+  v1::ListTubesToPackResponse tubes;
+  ASSERT_TRUE(list(Desk("tc-s0", 2), 0, "", &tubes).ok());
+  ASSERT_EQ(tubes.tubes_size(), 1) << "TUBE-2 is still open";
+  EXPECT_EQ(tubes.tubes(0).barcode(), "TUBE-1");
+  EXPECT_EQ(tubes.tubes(0).desk(), Desk("tc-s0", 1));
+  EXPECT_EQ(tubes.tubes(0).swabs(), 10);
+  EXPECT_FALSE(tubes.tubes(0).follow_up());
+  EXPECT_GT(tubes.tubes(0).oldest_swab().seconds(), 0);
+
+  ASSERT_TRUE(SealTube("r", Desk("tc-s0", 1), "TUBE-2").ok());
+  v1::ListTubesToPackResponse first;
+  ASSERT_TRUE(list(Desk("tc-s0", 1), 1, "", &first).ok());
+  ASSERT_EQ(first.tubes_size(), 1);
+  ASSERT_FALSE(first.next_page_token().empty());
+  v1::ListTubesToPackResponse second;
+  ASSERT_TRUE(list(Desk("tc-s0", 1), 1, first.next_page_token(), &second).ok());
+  ASSERT_EQ(second.tubes_size(), 1);
+  EXPECT_EQ(second.tubes(0).barcode(), "TUBE-2");
+  EXPECT_EQ(second.tubes(0).swabs(), 2);
+  EXPECT_TRUE(second.next_page_token().empty());
+
+  v1::PackBoxRequest pack;
+  pack.set_round("rounds/r");
+  pack.set_desk(Desk("tc-s0", 1));
+  pack.set_box_barcode("BOX-1");
+  pack.add_tube_barcodes("TUBE-1");
+  v1::PackBoxResponse packed;
+  ASSERT_TRUE(client_->custody().PackBox(Context().get(), pack, &packed).ok());
+  v1::ListTubesToPackResponse after;
+  ASSERT_TRUE(list(Desk("tc-s0", 1), 0, "", &after).ok());
+  ASSERT_EQ(after.tubes_size(), 1);
+  EXPECT_EQ(after.tubes(0).barcode(), "TUBE-2");
+
+  // Bad calls: a desk the round lacks, a token of another list.
+  v1::ListTubesToPackResponse refused;
+  EXPECT_EQ(list(Desk("tc-s0", 99), 0, "", &refused).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(list(Desk("tc-s0", 2), 1, first.next_page_token(), &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(list(Desk("tc-s0", 1), 6000, "", &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(LabServiceTest, ResultsInABatchAndTheRecallListSurviveARestart) {
   ASSERT_NO_FATAL_FAILURE(ShipOneBox());
   v1::ResultReport positive = Report("res-1", "TUBE-1", v1::TUBE_RESULT_POSITIVE);

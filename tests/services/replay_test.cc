@@ -3,6 +3,7 @@
 // desk streams at once, and each resident due at a site is sampled exactly
 // once; only the door-to-door residents remain. Then the door-to-door
 // teams (door_teams.h) until everyone is accounted for.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "services/replay/day_trace.h"
 #include "services/replay/door_teams.h"
 #include "services/replay/journal_export.h"
+#include "services/replay/lab_day.h"
 #include "services/replay/tablet_fleet.h"
 #include "tests/services/test_server.h"
 
@@ -290,6 +292,83 @@ TEST_F(ReplayTest, TeamsWalkTheirRoutesUntilEveryoneIsSampledOrAccountedFor) {
   EXPECT_EQ(progress.total().remaining(),
             progress.total().refused() + progress.total().in_hospital());
   EXPECT_GT(progress.total().remaining(), 0);
+}
+
+using LabDayTest = testing::JournaledServerTest;
+
+// The day after the swab, played by swabwave-replay's lab day: everything
+// sealed is packed, shipped and reported; everyone recalled or resampled
+// gives one follow-up swab, itself shipped and reported; one tube goes
+// missing at the lab; one box stays on the table and, five hours later,
+// reaches the lab past the limit, so its members are resampled too. The
+// day verifies its own end state; a rerun changes nothing.
+TEST_F(LabDayTest, EveryoneCalledBackIsRetestedOnceAndALateBoxIsResampled) {
+  // 288 residents in 24 buildings, all due at the two sites, 5 to a tube.
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{.buildings = 24}, "r", 5));
+  absl::StatusOr<std::vector<DeskWork>> work = WorkFromServer(*client_, "rounds/r");
+  ASSERT_TRUE(work.ok()) << work.status();
+  FleetOptions fleet;
+  fleet.round = "rounds/r";
+  fleet.timeout = absl::Seconds(30);
+  absl::StatusOr<FleetReport> sampled = RunFleet(*client_, *work, fleet);
+  ASSERT_TRUE(sampled.ok()) << sampled.status();
+  ASSERT_EQ(sampled->sampled, 288);
+
+  LabDayOptions day;
+  day.round = "rounds/r";
+  day.seed = 7;
+  day.box_tubes = 6;
+  day.positive = 0.15;
+  day.invalid = 0.05;
+  day.retest_positive = 0.3;
+  day.hold_boxes = 1;
+  day.missing_tubes = 1;
+  absl::StatusOr<LabDayReport> first = RunLabDay(*client_, day);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->errors, 0) << first->first_error;
+  EXPECT_THAT(first->mismatches, ::testing::IsEmpty());
+  EXPECT_EQ(first->boxes_held, 1);
+  EXPECT_EQ(first->tubes_missing, 1);
+  EXPECT_EQ(first->late_boxes, 0);
+  EXPECT_GT(first->recalled, 0);
+  EXPECT_GT(first->resampled, 0);  // invalid pools and the lost tube
+  EXPECT_GT(first->cases, 0);
+  EXPECT_EQ(first->retested, first->recalled + first->resampled);
+  EXPECT_EQ(first->follow_ups, first->retested);
+  EXPECT_GT(first->counts.result_pending(), 0) << "the held box's residents wait";
+  EXPECT_EQ(first->counts.recalled() + first->counts.resample_due(), 0);
+
+  // Five hours on (a restart with the clock moved), the courier takes the
+  // held box: it arrives past 4 h, so its members are resampled.
+  options_.rehearsal_clock_shift += absl::Hours(5);
+  RestartServer();
+  day.call = 2;
+  day.hold_boxes = 0;
+  day.missing_tubes = 0;
+  absl::StatusOr<LabDayReport> second = RunLabDay(*client_, day);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->errors, 0) << second->first_error;
+  EXPECT_THAT(second->mismatches, ::testing::IsEmpty());
+  // The held box, and the boxes of the follow-up swabs this call took.
+  EXPECT_EQ(second->boxes_picked_up, second->boxes_packed + 1);
+  EXPECT_EQ(second->late_boxes, 1);
+  EXPECT_GT(second->resampled, first->resampled);
+  EXPECT_EQ(second->recalled, first->recalled);
+  EXPECT_EQ(second->follow_ups, second->resampled - first->resampled);
+  EXPECT_EQ(second->retested, second->recalled + second->resampled);
+  EXPECT_EQ(second->counts.result_pending(), 0);
+  EXPECT_EQ(second->counts.box_breaches(), 1);
+
+  // The same call again: everything answers `replayed`, nothing is new.
+  absl::StatusOr<LabDayReport> again = RunLabDay(*client_, day);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->errors, 0) << again->first_error;
+  EXPECT_THAT(again->mismatches, ::testing::IsEmpty());
+  EXPECT_EQ(again->boxes_packed + again->boxes_picked_up + again->boxes_received, 0);
+  EXPECT_EQ(again->results_recorded, 0);
+  EXPECT_EQ(again->results_replayed, again->results_sent);
+  EXPECT_EQ(again->follow_ups, 0);
+  EXPECT_EQ(again->retested, second->retested);
 }
 
 TEST(VerifyDay, ReportsEachKindOfMismatch) {

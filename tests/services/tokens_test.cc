@@ -217,7 +217,7 @@ TEST(AccessPolicy, EveryRpcHasItsOwnAllowList) {
                           rpc == Rpc::kCheckInStream || rpc == Rpc::kSealTube ||
                           rpc == Rpc::kRecordVisit || rpc == Rpc::kRegisterWalkIn ||
                           rpc == Rpc::kTakeFollowUpSwab;
-    const bool pack = rpc == Rpc::kPackBox;
+    const bool pack = rpc == Rpc::kPackBox || rpc == Rpc::kListTubesToPack;
     const bool lab = rpc == Rpc::kReceiveBox || rpc == Rpc::kReportResults;
     const bool courier = rpc == Rpc::kPickUpBox;
     EXPECT_NE(RolesThatMayCall(rpc), 0u) << RpcName(rpc) << " is open to nobody";

@@ -263,6 +263,49 @@ TEST_F(SampleJourneyTest, TheLabsScanShowsMissingAndUnexpectedTubes) {
     EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << tube;
   }
   EXPECT_TRUE(round_->ReportResult("TUBE-1", Result("ok", lab::TubeResult::kNegative)).ok());
+
+  // A tube lost on the way is never tested: its members are resampled.
+  const uint32_t lost = SampledInto("TUBE-2")[0];
+  EXPECT_EQ(round_->CalledBack(lost, kScan + 7200), lab::FollowUpReason::kResample);
+  EXPECT_EQ(round_->LabStateOf(lost, kScan + 7200), Round::LabState::kResampleDue);
+  absl::StatusOr<std::vector<Round::Recall>> resample =
+      round_->CallBacks(lab::FollowUpReason::kResample, kScan + 7200);
+  ASSERT_TRUE(resample.ok()) << resample.status();
+  ASSERT_EQ(resample->size(), 1u);
+  EXPECT_EQ(resample->at(0).tube, *round_->live()->rack().FindTube("TUBE-2"));
+  EXPECT_EQ(resample->at(0).members, SampledInto("TUBE-2"));
+}
+
+TEST_F(SampleJourneyTest, TheTabletListsItsSitesSealedTubesNotYetBoxed) {
+  auto barcodes = [](const Round::TubesToPackPage& page) {
+    std::vector<std::string> out;
+    for (const Round::TubeToPack& tube : page.tubes) out.push_back(tube.barcode);
+    return out;
+  };
+  // Any desk of the site sees them; TUBE-4 at desk 2 is still open.
+  const DeskIndex other_desk = *round_->ResolveDesk("tc-s0", 2);
+  absl::StatusOr<Round::TubesToPackPage> page = round_->TubesToPack(other_desk, 0, 10);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(barcodes(*page), ElementsAre("TUBE-1", "TUBE-2", "TUBE-3"));
+  EXPECT_EQ(page->next, kNoId);
+  EXPECT_EQ(page->tubes[0].swabs, 10u);
+  EXPECT_EQ(page->tubes[2].swabs, 4u);
+  EXPECT_EQ(page->tubes[1].oldest_swab_unix_seconds, kScan + 60 * 10);
+  EXPECT_EQ(page->tubes[0].desk, desk_);
+
+  // Pages follow each other; a packed tube leaves the list.
+  page = round_->TubesToPack(desk_, 0, 2);
+  ASSERT_TRUE(page.ok());
+  EXPECT_THAT(barcodes(*page), ElementsAre("TUBE-1", "TUBE-2"));
+  page = round_->TubesToPack(desk_, page->next, 2);
+  EXPECT_THAT(barcodes(*page), ElementsAre("TUBE-3"));
+  ASSERT_TRUE(round_->PackBox(Pack("BOX-1", {"TUBE-2"})).ok());
+  EXPECT_THAT(barcodes(*round_->TubesToPack(desk_, 0, 10)), ElementsAre("TUBE-1", "TUBE-3"));
+
+  // A team sees none of them (the site's tubes are the site's to pack).
+  EXPECT_TRUE(round_->TubesToPack(*round_->ResolveTeam("tc", 1), 0, 10)->tubes.empty());
+  EXPECT_EQ(round_->TubesToPack(round_->desk_total(), 0, 10).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(SampleJourneyTest, AResultIsOncePerTubeUnlessCorrectedWithAReason) {
@@ -422,6 +465,14 @@ TEST_F(FollowUpTest, EveryRecalledResidentIsRetestedOncePerTube) {
   // The team packs its follow-up tubes (three to a box here); the lab
   // reports each on its own.
   barcodes.push_back("RESAMPLE-0");
+  std::vector<std::string> to_pack;
+  absl::StatusOr<Round::TubesToPackPage> table = round_->TubesToPack(team_desk(), 0, 100);
+  ASSERT_TRUE(table.ok()) << table.status();
+  for (const Round::TubeToPack& tube : table->tubes) {
+    EXPECT_EQ(tube.swabs, 1u);
+    to_pack.push_back(tube.barcode);
+  }
+  EXPECT_EQ(to_pack, barcodes) << "the team's follow-up tubes, in the order taken";
   for (size_t first_tube = 0; first_tube < barcodes.size(); first_tube += 3) {
     const std::vector<std::string> tubes(
         barcodes.begin() + first_tube,

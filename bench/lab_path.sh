@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Durable lab results through LabService against the check-in stream, in
+# the same run on the same server (issue 17's first figure): a journaled
+# swabwaved on loopback and a generated city slice. Per run, a fresh round:
+# the desks' tablets check every site-due resident in (swabwave-replay, flat
+# out: the check-in rate), then the lab day (swabwave-replay lab: every
+# sealed tube packed into boxes of 1,000, shipped, received and reported
+# in batches of 1,000 per ReportResults call, each durable before its
+# answer; 0.1% positive, 0.5% invalid; the recalled retested). Prints both
+# rates and the ratio; bench/RESULTS.md holds them.
+#   bench/lab_path.sh [runs] [residents]   (defaults 3, 1000000)
+# Access control is off (--auth=none): the figure is the path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-3}"
+residents="${2:-1000000}"
+scripts/build release > /dev/null
+bin=build/release/services
+work=$(mktemp -d /tmp/swabwave-lab-path.XXXXXX)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -TERM "$server_pid"; fi
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin/swabwave" generate --preset city --residents "$residents" --out "$work/data" > /dev/null
+"$bin/swabwaved" --listen 127.0.0.1:0 --http_listen 127.0.0.1:0 --port_file "$work/ports" \
+  --data_dir "$work/journal" --auth=none > "$work/swabwaved.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 300); do [ -s "$work/ports" ] && break; sleep 0.1; done
+[ -s "$work/ports" ] || { echo "swabwaved did not start"; cat "$work/swabwaved.log"; exit 1; }
+read -r grpc_port _ < "$work/ports"
+server="--server=127.0.0.1:$grpc_port"
+"$bin/swabwave" import "$work/data" "$server" > /dev/null
+communities=$(ls "$work/data" | paste -sd, -)
+
+for run in $(seq "$runs"); do
+  round="lab-$run"
+  "$bin/swabwave" round create --round_id "$round" --communities "$communities" \
+    --start "$(date -u +%Y-%m-%dT%H:%M:00Z)" --ratio 10 --box_capacity 1000 "$server" > /dev/null
+  "$bin/swabwave" plan "$round" "$server" > /dev/null
+  "$bin/swabwave" round open "$round" "$server" > /dev/null
+  "$bin/swabwave-replay" --round "$round" "$server" > "$work/desks.txt"
+  "$bin/swabwave-replay" lab --round "$round" --box_tubes 1000 --positive 0.001 \
+    --invalid 0.005 --lab_id lab-1 "$server" > "$work/lab.txt"
+  check_in_rate=$(awk '/^rate/ {print $2}' "$work/desks.txt")
+  check_ins=$(awk '/^check-ins/ {print $4}' "$work/desks.txt")
+  results=$(awk '/^results/ {print $2}' "$work/lab.txt")
+  result_rate=$(awk '/^results/ {print $(NF-1)}' "$work/lab.txt")
+  awk -v r="$run" -v c="$check_ins" -v cr="$check_in_rate" -v n="$results" -v rr="$result_rate" \
+    'BEGIN { printf "run %d: %d check-ins at %.0f/s; %d results at %.0f/s; results/check-ins %.2f\n",
+             r, c, cr, n, rr, rr / cr }'
+  grep -E '^(recalled|retested|errors|MISMATCH)' "$work/lab.txt" | sed 's/^/   /'
+done
