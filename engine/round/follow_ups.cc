@@ -4,7 +4,9 @@
 // swab, one at a time and counted for the round.
 #include <algorithm>
 #include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "engine/journal/records.h"
 #include "engine/model/names.h"
@@ -107,6 +109,19 @@ absl::Status Round::RestoreFollowUp(const lab::Retest& retest) {
   return follow_ups_.Restore(retest);
 }
 
+std::vector<Round::MemberPlace> Round::CasePlaces() const {
+  std::vector<MemberPlace> places;
+  const std::vector<lab::Retest> retests = follow_ups_.All();  // in tube order
+  for (size_t i = 0; i < retests.size(); ++i) {
+    std::optional<lab::Report> result =
+        results_.Of(lab::kFollowUpTubeBase + static_cast<TubeIndex>(i));
+    if (result.has_value() && result->result == lab::TubeResult::kPositive) {
+      places.push_back(PlaceOf(retests[i].member));
+    }
+  }
+  return places;
+}
+
 // ------------------------------------------------------------ lab states
 
 absl::string_view Round::LabStateName(LabState state) {
@@ -163,6 +178,42 @@ absl::StatusOr<Round::LabTotals> Round::CountLab(int64_t now) const {
   LabTotals totals;
   const core::DeskRack& rack = live()->rack();
   const uint32_t tubes = rack.tube_count();
+  // The books are read once each, then the tubes in one pass: a lookup per
+  // tube would take a book's lock (and copy a box) a million times a call
+  // in a city (0.4 s a GetProgress at 10 M residents, bench/lab_bench).
+  constexpr uint8_t kNoResult = 0xff;
+  std::vector<uint8_t> result_of(tubes, kNoResult);  // a pooled tube's lab::TubeResult
+  absl::flat_hash_map<TubeIndex, lab::TubeResult> follow_up_results;
+  results_.ForEachCurrent([&](TubeIndex tube, const lab::Report& report) {
+    if (tube < tubes) {
+      result_of[tube] = static_cast<uint8_t>(report.result);
+    } else if (lab::IsFollowUpTube(tube)) {
+      follow_up_results[tube] = report.result;
+    }
+  });
+  std::vector<bool> never_tested(tubes, false);  // a late box's, or lost from its box
+  for (const custody::Box& box : boxes_.All()) {
+    ++totals.boxes_packed;
+    totals.boxes_received += box.state == custody::BoxState::kReceived;
+    const custody::BoxAge age = custody::AgeOf(box.AgeSeconds(now));
+    totals.box_warnings += age == custody::BoxAge::kWarning;
+    totals.box_breaches += age == custody::BoxAge::kBreach;
+    for (TubeIndex tube : age == custody::BoxAge::kBreach ? box.tubes : box.missing) {
+      if (tube < tubes) never_tested[tube] = true;
+    }
+  }
+  // As CalledBackFor and PooledState, from what was read above.
+  const auto pooled_state = [&](TubeIndex tube) {
+    if (result_of[tube] == kNoResult) {
+      return never_tested[tube] ? LabState::kResampleDue : LabState::kResultPending;
+    }
+    switch (static_cast<lab::TubeResult>(result_of[tube])) {
+      case lab::TubeResult::kPositive: return LabState::kRecalled;
+      case lab::TubeResult::kInvalid: return LabState::kResampleDue;
+      case lab::TubeResult::kNegative: return LabState::kNegative;
+    }
+    return LabState::kResultPending;
+  };
   // Each pooled tube's members take its state; a member with a follow-up
   // swab then moves to that swab's state.
   int64_t sampled = 0;
@@ -171,32 +222,26 @@ absl::StatusOr<Round::LabTotals> Round::CountLab(int64_t now) const {
     if (view.swabs == 0) continue;
     sampled += view.swabs;
     if (view.state == core::TubeState::kSealed) ++totals.tubes_sealed;
-    const std::optional<lab::Report> result = results_.Of(t);
-    if (result.has_value()) {
+    if (result_of[t] != kNoResult) {
       ++totals.tubes_with_result;
-      totals.tubes_positive += result->result == lab::TubeResult::kPositive;
-      totals.tubes_negative += result->result == lab::TubeResult::kNegative;
+      totals.tubes_positive += result_of[t] == static_cast<uint8_t>(lab::TubeResult::kPositive);
+      totals.tubes_negative += result_of[t] == static_cast<uint8_t>(lab::TubeResult::kNegative);
     }
-    totals.members[static_cast<int>(PooledState(CalledBackFor(t, now), result))] += view.swabs;
+    totals.members[static_cast<int>(pooled_state(t))] += view.swabs;
   }
-  for (const lab::Retest& retest : follow_ups_.All()) {
-    std::optional<TubeIndex> pooled = PooledTubeOf(retest.member);
-    if (!pooled.has_value()) continue;
-    --totals.members[static_cast<int>(PooledState(CalledBackFor(*pooled, now),
-                                                  results_.Of(*pooled)))];
-    std::optional<lab::RetestBook::Recorded> follow_up = follow_ups_.OfMember(retest.member);
-    ++totals.members[static_cast<int>(FollowUpState(results_.Of(follow_up->tube)))];
+  const std::vector<lab::Retest> retests = follow_ups_.All();  // in tube order
+  for (size_t i = 0; i < retests.size(); ++i) {
+    std::optional<TubeIndex> pooled = PooledTubeOf(retests[i].member);
+    if (!pooled.has_value() || *pooled >= tubes) continue;
+    --totals.members[static_cast<int>(pooled_state(*pooled))];
+    std::optional<lab::Report> result;
+    const auto it = follow_up_results.find(lab::kFollowUpTubeBase + static_cast<TubeIndex>(i));
+    if (it != follow_up_results.end()) result = lab::Report{.result = it->second};
+    ++totals.members[static_cast<int>(FollowUpState(result))];
     ++totals.follow_ups;
   }
   totals.members[static_cast<int>(LabState::kNotSampled)] =
       static_cast<int64_t>(layout_.resident_count() + walk_ins_.size()) - sampled;
-  for (const custody::Box& box : boxes_.All()) {
-    ++totals.boxes_packed;
-    totals.boxes_received += box.state == custody::BoxState::kReceived;
-    const custody::BoxAge age = custody::AgeOf(box.AgeSeconds(now));
-    totals.box_warnings += age == custody::BoxAge::kWarning;
-    totals.box_breaches += age == custody::BoxAge::kBreach;
-  }
   return totals;
 }
 

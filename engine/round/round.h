@@ -497,6 +497,9 @@ class Round {
     bool walk_in = false;
   };
   MemberPlace PlaceOf(uint32_t member) const;
+  // Where the round's cases live (a positive follow-up swab), in the order
+  // their swabs were taken: what a follow-up round targets.
+  std::vector<MemberPlace> CasePlaces() const;
   // Recovery: a journaled result (idempotent by its request). DATA_LOSS
   // when it names a tube the round does not have.
   [[nodiscard]] absl::Status RestoreResult(const lab::Report& report);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/forecast/forecast.h"
 #include "engine/model/local_time.h"
@@ -90,6 +91,45 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
   return config;
 }
 
+// A follow-up round: the buildings where `request.follow_up_of` found
+// cases become its target, and their communities its own when it names
+// none.
+absl::Status TargetTheCases(const ServiceContext& context, const Principal& caller,
+                            v1::CreateRoundRequest& request) {
+  if (request.has_target()) {
+    return absl::InvalidArgumentError(
+        "target: a follow-up round targets the buildings of follow_up_of's cases; leave target "
+        "unset");
+  }
+  absl::StatusOr<engine::Round*> of =
+      LookUpRoundFor(context, caller, Rpc::kCreateRound, request.follow_up_of());
+  if (!of.ok()) return of.status();
+  const std::vector<engine::Round::MemberPlace> cases = (*of)->CasePlaces();
+  if (cases.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "round ", (*of)->config().id,
+        " has no cases (no positive follow-up swab): a follow-up round covers cases' buildings"));
+  }
+  absl::flat_hash_set<std::string> buildings;
+  absl::flat_hash_set<std::string> communities(request.community_ids().begin(),
+                                                request.community_ids().end());
+  const bool fill_communities = request.community_ids().empty();
+  for (const engine::Round::MemberPlace& place : cases) {
+    if (buildings.insert(place.building_id).second) {
+      request.mutable_target()->add_building_ids(place.building_id);
+    }
+    if (communities.insert(place.community_id).second) {
+      if (!fill_communities) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "community_ids: a case of round ", (*of)->config().id, " lives in community ",
+            place.community_id, ", which is not listed; list it, or leave community_ids empty"));
+      }
+      request.add_community_ids(place.community_id);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* PlanningService::ImportCommunity(
@@ -104,14 +144,18 @@ grpc::ServerUnaryReactor* PlanningService::CreateRound(grpc::CallbackServerConte
   return UnaryCall<v1::CreateRoundRequest, v1::CreateRoundResponse>::Start(
       context_, Rpc::kCreateRound, ctx, request, response, [this](auto& call) {
         absl::Status valid = CheckRequestId(call.request().request_id());
-        for (const std::string& community : call.request().community_ids()) {
+        auto wanted = std::make_shared<v1::CreateRoundRequest>(call.request());
+        if (valid.ok() && !wanted->follow_up_of().empty()) {
+          valid = TargetTheCases(context_, call.caller(), *wanted);
+        }
+        for (const std::string& community : wanted->community_ids()) {
           if (!valid.ok()) break;
           valid = context_.access->CheckCommunity(call.caller(), Rpc::kCreateRound, community);
         }
         if (!valid.ok()) return call.Finish(valid);
-        call.OnSlowPath([this, &call] {
+        call.OnSlowPath([this, &call, wanted] {
           call.RunIdempotent("CreateRound", [&] {
-            absl::StatusOr<engine::RoundConfig> config = RoundConfigFromRequest(call.request());
+            absl::StatusOr<engine::RoundConfig> config = RoundConfigFromRequest(*wanted);
             if (!config.ok()) return ToGrpcStatus(config.status());
             absl::StatusOr<engine::Round*> round =
                 context_.registry->CreateRound(*std::move(config));

@@ -155,10 +155,18 @@ int RoundCreate(const Options& options) {
     return 2;
   }
   ToProto(start, request.mutable_start_time());
-  request.set_pool_ratio(options.ratio);
+  // One swab a tube where a case was found (a follow-up round), unless
+  // --ratio says otherwise.
+  const int default_ratio = options.follow_up_of.empty() ? 10 : 1;
+  request.set_pool_ratio(options.ratio != 0 ? options.ratio : default_ratio);
   request.set_door_to_door_teams(options.teams);
   request.set_box_capacity(options.box_capacity);
   if (!ParseTarget(options, request.mutable_target())) return 2;
+  if (!options.follow_up_of.empty()) {
+    // The server targets the cases' buildings.
+    request.set_follow_up_of(RoundArg(options.follow_up_of));
+    request.clear_target();
+  }
   if (options.wave_length > absl::ZeroDuration()) {
     ToProto(options.wave_length, request.mutable_wave_length());
   }

@@ -28,7 +28,7 @@ struct Options {
   std::string round_id;
   std::string communities;  // comma-separated
   std::string start;        // RFC 3339
-  int ratio = 10;
+  int ratio = 0;  // 0: 10, or 1 for a follow-up round
   absl::Duration wave_length;
   absl::Duration duration;
   // plan
@@ -45,6 +45,7 @@ struct Options {
   // routes
   int teams = 0;
   int box_capacity = 0;  // 0: the server's default
+  std::string follow_up_of;  // round create: a follow-up round of this one's cases
   absl::Duration per_visit;
   // forecast
   int replications = 0;
@@ -65,6 +66,7 @@ struct Options {
   std::string box;            // pack, pickup, receive
   std::string tube_barcodes;  // pack, receive: comma-separated; follow-up: one
   bool resample = false;  // recalls: the resample list instead
+  bool cases = false;     // recalls: only the cases
   // walk-in
   std::string desk;
   std::string unit;

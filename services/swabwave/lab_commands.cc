@@ -195,6 +195,7 @@ int Recalls(const Options& options, const std::string& round) {
       const std::string ct =
           tube.result().has_ct() ? absl::StrFormat("%.1f", tube.result().ct()) : "";
       for (const v1::RecalledResident& r : tube.members()) {
+        if (options.cases && r.state() != v1::LAB_STATE_CASE) continue;
         ++members;
         retested += !r.follow_up_tube().empty();
         const std::string state = EnumWord(v1::LabState_Name(r.state()), 10);
@@ -212,6 +213,11 @@ int Recalls(const Options& options, const std::string& round) {
     if (int failed = WriteExport("recalls", options.csv, csv); failed != 0) return failed;
   }
   table.Print(stdout);
+  if (options.cases) {
+    std::cout << members << " cases; swabwave round create --follow_up_of " << round
+              << " targets their buildings\n";
+    return 0;
+  }
   std::cout << tubes << (options.resample ? " tubes to resample, " : " positive tubes, ")
             << members << " residents called back, " << retested
             << " of them gave their follow-up swab\n";

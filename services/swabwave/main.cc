@@ -39,7 +39,8 @@ ABSL_FLAG(std::string, round_id, "", "round create: the new round's id");
 ABSL_FLAG(std::string, communities, "",
           "round create, new-token: comma-separated community ids ('*' for all: new-token)");
 ABSL_FLAG(std::string, start, "", "round create: start time, RFC 3339");
-ABSL_FLAG(int, ratio, 10, "round create: swabs per tube (1, 5, 10 or 20)");
+ABSL_FLAG(int, ratio, 0,
+          "round create: swabs per tube (1, 5, 10 or 20); default 10, and 1 for --follow_up_of");
 ABSL_FLAG(absl::Duration, wave_length, absl::ZeroDuration(),
           "round create: wave length (default 30m)");
 ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
@@ -64,6 +65,9 @@ ABSL_FLAG(std::string, target, "",
           "compound:c03 (ids as imported); default: everyone");
 ABSL_FLAG(std::string, target_codes, "",
           "round create: a file of resident codes (one a line) the targeted round also covers");
+ABSL_FLAG(std::string, follow_up_of, "",
+          "round create: a follow-up round over the buildings where this round found cases "
+          "(one swab a tube unless --ratio is given)");
 ABSL_FLAG(int, box_capacity, 0,
           "round create: tubes a transport box holds (0: the default, 200; at most 1000)");
 ABSL_FLAG(int, teams, 0,
@@ -93,6 +97,8 @@ ABSL_FLAG(bool, with_tubes, false, "boxes: list each box's tube barcodes too");
 ABSL_FLAG(std::string, box, "", "pack, pickup, receive: the box's barcode");
 ABSL_FLAG(std::string, tube_barcodes, "",
           "pack, receive: the tubes, comma-separated; follow-up: the follow-up swab's new tube");
+ABSL_FLAG(bool, cases, false,
+          "recalls: only the cases (a positive follow-up swab), with their homes");
 ABSL_FLAG(bool, resample, false,
           "recalls: the resample list (invalid pools, late boxes) instead of the positives");
 ABSL_FLAG(bool, apply, false,
@@ -129,7 +135,9 @@ constexpr char kUsage[] =
     "  swabwave import DIR|BOOK.xlsx... [--apply]   (a known community: shows the changes; "
     "--apply stores them)\n"
     "  swabwave round create --round_id R --communities C1,C2 --start RFC3339 [--ratio 10]\n"
-    "      [--target building:ID,unit:ID,compound:ID] [--target_codes FILE]\n"
+    "      [--target building:ID,unit:ID,compound:ID] [--target_codes FILE] [--box_capacity 200]\n"
+    "  swabwave round create --round_id R --follow_up_of R0 --start RFC3339   (the buildings of\n"
+    "      R0's cases, one swab a tube)\n"
     "  swabwave round list | round show R | round open R | round close R\n"
     "  swabwave plan R [--rate 110] [--utilization 0.85] [--planner optimal|greedy]\n"
     "                  [--staffing within|every-desk] [--max_in_gear 2h] [--rest 30m]\n"
@@ -158,7 +166,7 @@ constexpr char kUsage[] =
     "scanned)\n"
     "  swabwave follow-up R --desk D --code CODE --tube_barcodes T   (a recalled resident's "
     "own-tube swab)\n"
-    "  swabwave recalls R [--resample] [--csv FILE]   (positive pools' members, for the "
+    "  swabwave recalls R [--resample | --cases] [--csv FILE]   (positive pools' members, for the "
     "building captains)\n"
     "  swabwave missed --community C [--last 3] [--csv FILE] [--pages DIR]\n"
     "  swabwave new-token --role command --communities C1,C2|'*' [--tokens_file F]\n"
@@ -202,6 +210,7 @@ int main(int argc, char** argv) {
   o.communities = absl::GetFlag(FLAGS_communities);
   o.start = absl::GetFlag(FLAGS_start);
   o.ratio = absl::GetFlag(FLAGS_ratio);
+  o.follow_up_of = absl::GetFlag(FLAGS_follow_up_of);
   o.wave_length = absl::GetFlag(FLAGS_wave_length);
   o.duration = absl::GetFlag(FLAGS_duration);
   o.rate = absl::GetFlag(FLAGS_rate);
@@ -235,6 +244,7 @@ int main(int argc, char** argv) {
   o.box = absl::GetFlag(FLAGS_box);
   o.tube_barcodes = absl::GetFlag(FLAGS_tube_barcodes);
   o.resample = absl::GetFlag(FLAGS_resample);
+  o.cases = absl::GetFlag(FLAGS_cases);
   o.desk = absl::GetFlag(FLAGS_desk);
   o.unit = absl::GetFlag(FLAGS_unit);
   o.household = absl::GetFlag(FLAGS_household);

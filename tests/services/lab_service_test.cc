@@ -347,5 +347,75 @@ TEST_F(LabServiceTest, RecalledResidentsGiveOneSwabEachAndProgressCountsThem) {
   EXPECT_TRUE(again.replayed());
 }
 
+// A case found: one command creates a follow-up round over the buildings
+// where the round's cases live, one swab a tube.
+TEST_F(LabServiceTest, AFollowUpRoundTargetsTheBuildingsOfTheCases) {
+  ASSERT_NO_FATAL_FAILURE(ShipOneBox());
+  v1::ReportResultsResponse answered;
+  ASSERT_TRUE(Report({Report("res-1", "TUBE-1", v1::TUBE_RESULT_POSITIVE)}, &answered).ok());
+  v1::CreateRoundRequest follow_up = RoundRequest("f", {}, 1);
+  follow_up.set_follow_up_of("rounds/r");
+  v1::CreateRoundResponse created;
+  grpc::Status status = CreateRound(follow_up, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("has no cases"));
+
+  // Resident 4's follow-up swab is positive: a case, in building b0
+  // (12 residents a building).
+  v1::TakeFollowUpSwabRequest swab;
+  swab.set_request_id("rt-4");
+  swab.set_round("rounds/r");
+  swab.set_desk("communities/tc/teams/1");
+  swab.set_resident_code(Code("tc", 4));
+  swab.set_tube_barcode("RETEST-4");
+  v1::TakeFollowUpSwabResponse taken;
+  ASSERT_TRUE(client_->checkin().TakeFollowUpSwab(Context().get(), swab, &taken).ok());
+  v1::PackBoxRequest pack;
+  pack.set_round("rounds/r");
+  pack.set_desk("communities/tc/teams/1");
+  pack.set_box_barcode("BOX-RT");
+  pack.add_tube_barcodes("RETEST-4");
+  v1::PackBoxResponse packed;
+  ASSERT_TRUE(client_->custody().PackBox(Context().get(), pack, &packed).ok());
+  v1::PickUpBoxRequest pick_up;
+  pick_up.set_round("rounds/r");
+  pick_up.set_box_barcode("BOX-RT");
+  v1::PickUpBoxResponse picked;
+  ASSERT_TRUE(client_->custody().PickUpBox(Context().get(), pick_up, &picked).ok());
+  v1::ReceiveBoxRequest receive;
+  receive.set_round("rounds/r");
+  receive.set_box_barcode("BOX-RT");
+  receive.set_lab_id("lab-1");
+  receive.add_tube_barcodes("RETEST-4");
+  v1::ReceiveBoxResponse received;
+  ASSERT_TRUE(client_->custody().ReceiveBox(Context().get(), receive, &received).ok());
+  ASSERT_TRUE(Report({Report("res-rt-4", "RETEST-4", v1::TUBE_RESULT_POSITIVE)}, &answered).ok());
+  ASSERT_FALSE(answered.outcomes(0).has_status()) << answered.outcomes(0).status().message();
+
+  // Bad follow-up requests: a target given as well, an unknown round, a
+  // community list without the case's.
+  v1::CreateRoundRequest with_target = follow_up;
+  with_target.mutable_target()->add_building_ids("b1");
+  status = CreateRound(with_target, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("leave target unset"));
+  v1::CreateRoundRequest unknown = follow_up;
+  unknown.set_follow_up_of("rounds/none");
+  EXPECT_EQ(CreateRound(unknown, &created).error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Import(MakeCommunity(CommunitySpec{.id = "other"})).ok());
+  v1::CreateRoundRequest elsewhere = RoundRequest("f", {"other"}, 1);
+  elsewhere.set_follow_up_of("rounds/r");
+  status = CreateRound(elsewhere, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("community tc, which is not listed"));
+
+  ASSERT_TRUE(CreateRound(follow_up, &created).ok());
+  EXPECT_THAT(created.round().community_ids(), ElementsAre("tc"));
+  EXPECT_THAT(created.round().target().building_ids(), ElementsAre("b0"));
+  EXPECT_EQ(created.round().targeted(), 12);
+  EXPECT_EQ(created.round().pool_ratio(), 1);
+  EXPECT_EQ(created.advice().ratio(), 1) << "a case was found: one swab a tube";
+}
+
 }  // namespace
 }  // namespace swabwave::services::testing
