@@ -142,7 +142,8 @@ World& TheWorld() {
   engine::journal::JournalOptions options;
   options.dir = g_dir;
   auto journal = engine::journal::Journal::Open(
-      options, [&](uint64_t, absl::string_view record) { return world.registry.ApplyRecord(record); },
+      options,
+      [&](uint64_t, absl::string_view record) { return world.registry.ApplyRecord(record); },
       nullptr);
   Must(journal.status(), "opening the journal");
   world.journal = *std::move(journal);

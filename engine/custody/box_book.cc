@@ -125,6 +125,19 @@ std::optional<Box> BoxBook::BoxOf(TubeIndex tube) const {
   return boxes_[it->second];
 }
 
+std::optional<TubeCustody> BoxBook::CustodyOf(TubeIndex tube) const {
+  std::lock_guard lock(mu_);
+  auto it = by_tube_.find(tube);
+  if (it == by_tube_.end()) return std::nullopt;
+  const Box& box = boxes_[it->second];
+  return TubeCustody{box.barcode,
+                     box.state,
+                     box.lab_id,
+                     std::find(box.missing.begin(), box.missing.end(), tube) != box.missing.end(),
+                     box.oldest_swab_unix_seconds,
+                     box.received.at_unix_seconds};
+}
+
 bool BoxBook::Holds(TubeIndex tube) const {
   std::lock_guard lock(mu_);
   return by_tube_.contains(tube);

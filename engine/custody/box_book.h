@@ -85,6 +85,27 @@ struct Box {
   }
 };
 
+// Where one tube stands in its box: what a result and a call-back need,
+// without a copy of the box's tube list (a box may hold 1,000 tubes, and
+// a lab reports them one by one).
+struct TubeCustody {
+  std::string box_barcode;
+  BoxState state = BoxState::kPacked;
+  std::string lab_id;      // kReceived: the lab that received the box
+  bool missing = false;    // kReceived without this tube in the lab's scan
+  int64_t oldest_swab_unix_seconds = 0;
+  int64_t received_unix_seconds = 0;  // kReceived
+
+  // As Box::AgeSeconds and Box::ArrivedBreached.
+  int64_t AgeSeconds(int64_t now_unix_seconds) const {
+    return (state == BoxState::kReceived ? received_unix_seconds : now_unix_seconds) -
+           oldest_swab_unix_seconds;
+  }
+  bool ArrivedBreached() const {
+    return state == BoxState::kReceived && AgeOf(AgeSeconds(0)) == BoxAge::kBreach;
+  }
+};
+
 class BoxBook {
  public:
   struct Recorded {
@@ -118,6 +139,8 @@ class BoxBook {
   std::optional<Box> Find(absl::string_view barcode) const;
   // The box `tube` was packed into, if any.
   std::optional<Box> BoxOf(TubeIndex tube) const;
+  // Where `tube` stands in its box, if it is in one.
+  std::optional<TubeCustody> CustodyOf(TubeIndex tube) const;
   // Whether `tube` is in a box (cheaper than BoxOf: copies nothing).
   bool Holds(TubeIndex tube) const;
   // Every box, in the order packed.

@@ -72,7 +72,8 @@ int64_t Round::OldestSwabIn(TubeIndex tube, const std::optional<lab::Retest>& fo
   if (follow_up.has_value()) return follow_up->at_unix_seconds;
   int64_t oldest = std::numeric_limits<int64_t>::max();
   for (uint32_t member : TubeMembers(tube)) {
-    if (std::optional<int64_t> at = SwabTime(member); at.has_value()) oldest = std::min(oldest, *at);
+    std::optional<int64_t> at = SwabTime(member);
+    if (at.has_value()) oldest = std::min(oldest, *at);
   }
   return oldest;
 }

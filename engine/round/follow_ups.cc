@@ -40,14 +40,11 @@ std::optional<lab::FollowUpReason> Round::CalledBackFor(TubeIndex pooled, int64_
     if (result->result == lab::TubeResult::kInvalid) return lab::FollowUpReason::kResample;
     return std::nullopt;
   }
-  std::optional<custody::Box> box = boxes_.BoxOf(pooled);
+  std::optional<custody::TubeCustody> box = boxes_.CustodyOf(pooled);
   if (!box.has_value()) return std::nullopt;
-  // A box past its age limit, received or still travelling: never tested.
-  if (custody::AgeOf(box->AgeSeconds(now)) == custody::BoxAge::kBreach) {
-    return lab::FollowUpReason::kResample;
-  }
-  // A tube the lab did not find in its box is lost: never tested either.
-  if (std::find(box->missing.begin(), box->missing.end(), pooled) != box->missing.end()) {
+  // A box past its age limit, received or still travelling, and a tube
+  // the lab did not find in its box: never tested.
+  if (custody::AgeOf(box->AgeSeconds(now)) == custody::BoxAge::kBreach || box->missing) {
     return lab::FollowUpReason::kResample;
   }
   return std::nullopt;

@@ -24,19 +24,19 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
         absl::StrCat("no tube ", tube_barcode, " was scanned in round ", config_.id));
   }
   report.tube = *tube;
-  std::optional<custody::Box> box = boxes_.BoxOf(*tube);
+  std::optional<custody::TubeCustody> box = boxes_.CustodyOf(*tube);
   if (!box.has_value() || box->state != custody::BoxState::kReceived) {
     return absl::FailedPreconditionError(absl::StrCat(
         "tube ", tube_barcode, " has not been received by a lab",
-        box.has_value() ? absl::StrCat(" (its box ", box->barcode, " is ",
+        box.has_value() ? absl::StrCat(" (its box ", box->box_barcode, " is ",
                                        custody::BoxStateName(box->state), ")")
                         : " (it is in no box)",
         "; receive its box first"));
   }
-  if (std::find(box->missing.begin(), box->missing.end(), *tube) != box->missing.end()) {
+  if (box->missing) {
     return absl::FailedPreconditionError(absl::StrCat(
         "tube ", tube_barcode, " was missing when lab ", box->lab_id, " received box ",
-        box->barcode, "; a tube the lab did not receive gets no result"));
+        box->box_barcode, "; a tube the lab did not receive gets no result"));
   }
   if (box->lab_id != report.lab_id) {
     return absl::FailedPreconditionError(absl::StrCat("tube ", tube_barcode, " was received by lab ",
@@ -45,7 +45,7 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
   }
   if (box->ArrivedBreached()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "box ", box->barcode, " reached the lab ", box->AgeSeconds(0) / 60,
+        "box ", box->box_barcode, " reached the lab ", box->AgeSeconds(0) / 60,
         " minutes after its oldest swab, past the ", custody::kBreachAfterSeconds / 3600,
         " h limit: its members are resampled, and its tubes get no result"));
   }

@@ -1,9 +1,12 @@
 #include "services/replay/lab_day.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -276,46 +279,62 @@ class LabDay {
       }
       const std::set<std::string> lost(box.missing_tubes().begin(), box.missing_tubes().end());
       for (const std::string& tube : box.tube_barcodes()) {
-        if (!lost.contains(tube)) reports.push_back(Result(tube));
+        // Once per tube a run: a rerun sends again what an earlier one did.
+        if (!lost.contains(tube) && reported_.insert(tube).second) reports.push_back(Result(tube));
       }
     }
-    for (size_t first = 0; first < reports.size() && !report_.stopped; first += kResultsPerCall) {
-      v1::ReportResultsRequest request;
-      request.set_round(options_.round);
-      request.set_lab_id(options_.lab_id);
-      const size_t end = std::min(reports.size(), first + kResultsPerCall);
-      for (size_t r = first; r < end; ++r) *request.add_results() = reports[r];
-      v1::ReportResultsResponse response;
-      const absl::Time start = absl::Now();
-      const grpc::Status status = As(options_.lab_token, [&](grpc::ClientContext& context) {
-        return client_.lab().ReportResults(&context, request, &response);
-      });
-      report_.results_elapsed += absl::Now() - start;
-      if (!status.ok()) {
-        Error("ReportResults", status.error_message());
-        continue;
-      }
-      report_.results_sent += request.results_size();
-      for (int r = 0; r < response.outcomes_size(); ++r) {
-        const v1::ResultOutcome& outcome = response.outcomes(r);
-        if (outcome.has_status()) {
-          Error("ReportResults", outcome.status().message());
+    // `in_flight` batches at a time, as a lab's instruments would send.
+    const size_t batches = (reports.size() + kResultsPerCall - 1) / kResultsPerCall;
+    std::atomic<size_t> next_batch{0};
+    std::mutex mu;  // over report_ and the sets, while the batches fly
+    const auto send = [&] {
+      for (size_t b = next_batch++; b < batches; b = next_batch++) {
+        {
+          std::lock_guard lock(mu);
+          if (report_.stopped) return;
+        }
+        v1::ReportResultsRequest request;
+        request.set_round(options_.round);
+        request.set_lab_id(options_.lab_id);
+        const size_t end = std::min(reports.size(), (b + 1) * kResultsPerCall);
+        for (size_t r = b * kResultsPerCall; r < end; ++r) *request.add_results() = reports[r];
+        v1::ReportResultsResponse response;
+        const grpc::Status status = As(options_.lab_token, [&](grpc::ClientContext& context) {
+          return client_.lab().ReportResults(&context, request, &response);
+        });
+        std::lock_guard lock(mu);
+        if (!status.ok()) {
+          Error("ReportResults", status.error_message());
           continue;
         }
-        Acknowledged(request.results(r));
-        if (outcome.replayed()) {
-          ++report_.results_replayed;
-          continue;
-        }
-        ++report_.results_recorded;
-        const v1::ResultReport& sent = request.results(r);
-        if (sent.result() == v1::TUBE_RESULT_INVALID) ++report_.invalid;
-        if (sent.result() != v1::TUBE_RESULT_POSITIVE) continue;
-        ++report_.positive;
-        if (!follow_up_tubes_.contains(sent.tube_barcode())) {
-          positive_pools_.insert(sent.tube_barcode());
+        report_.results_sent += request.results_size();
+        for (int r = 0; r < response.outcomes_size(); ++r) {
+          Tally(request.results(r), response.outcomes(r));
         }
       }
+    };
+    const absl::Time start = absl::Now();
+    std::vector<std::thread> labs;
+    for (int i = 1; i < std::max(1, options_.in_flight); ++i) labs.emplace_back(send);
+    send();
+    for (std::thread& lab : labs) lab.join();
+    report_.results_elapsed += absl::Now() - start;
+  }
+
+  // One result's outcome, counted.
+  void Tally(const v1::ResultReport& sent, const v1::ResultOutcome& outcome) {
+    if (outcome.has_status()) return Error("ReportResults", outcome.status().message());
+    Acknowledged(sent);
+    if (outcome.replayed()) {
+      ++report_.results_replayed;
+      return;
+    }
+    ++report_.results_recorded;
+    if (sent.result() == v1::TUBE_RESULT_INVALID) ++report_.invalid;
+    if (sent.result() != v1::TUBE_RESULT_POSITIVE) return;
+    ++report_.positive;
+    if (!follow_up_tubes_.contains(sent.tube_barcode())) {
+      positive_pools_.insert(sent.tube_barcode());
     }
   }
 
@@ -411,8 +430,8 @@ class LabDay {
     for (const auto& [tube, members] : lists.recall_tubes) {
       const auto swabs = swabs_of_.find(tube);
       if (swabs != swabs_of_.end() && swabs->second != members) {
-        Mismatch(absl::StrCat("positive tube ", tube, " held ", swabs->second, " swabs but recalls ",
-                              members, " residents"));
+        Mismatch(absl::StrCat("positive tube ", tube, " held ", swabs->second,
+                              " swabs but recalls ", members, " residents"));
       }
     }
     std::set<std::string> seen;
@@ -476,6 +495,7 @@ class LabDay {
   std::map<std::string, int> swabs_of_;        // tubes packed this call
   std::map<std::string, v1::FollowUpReason> follow_up_tubes_;
   std::set<std::string> positive_pools_;       // found positive this call
+  std::set<std::string> reported_;             // tubes this run sent a result for
 };
 
 }  // namespace

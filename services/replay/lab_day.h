@@ -16,7 +16,8 @@
 // whose clock has moved on, ships them late, past the 4 h limit. A call
 // may also have the lab miss tubes in the first box it opens.
 //
-// Thread-safety: RunLabDay is called from one thread.
+// Thread-safety: RunLabDay is called from one thread; it sends results from
+// `in_flight` threads.
 #ifndef SWABWAVE_SERVICES_REPLAY_LAB_DAY_H_
 #define SWABWAVE_SERVICES_REPLAY_LAB_DAY_H_
 
@@ -52,10 +53,13 @@ struct LabDayOptions {
   int hold_boxes = 0;
   // Tubes the lab does not find in the first box it opens this call.
   int missing_tubes = 0;
+  // ReportResults calls in flight at once (a lab's instruments).
+  int in_flight = 4;
   // Called with each request the server acknowledged (PackBoxRequest,
   // PickUpBoxRequest, ReceiveBoxRequest, each ResultReport recorded or
-  // replayed, TakeFollowUpSwabRequest), on RunLabDay's thread: what a
-  // crash test checks is still there after a restart. Returning false
+  // replayed, TakeFollowUpSwabRequest), one call at a time (results from
+  // the threads that send them): what a crash test checks is still there
+  // after a restart. Returning false
   // stops the day there (the report says `stopped`; nothing is verified).
   std::function<bool(const google::protobuf::Message& request)> acknowledged;
 };

@@ -81,6 +81,7 @@ ABSL_FLAG(double, retest_positive, 0.1,
 ABSL_FLAG(int, hold_boxes, 0,
           "lab: boxes the courier leaves on the table this call (a later call ships them late)");
 ABSL_FLAG(int, missing_tubes, 0, "lab: tubes the lab does not find in the first box it opens");
+ABSL_FLAG(int, in_flight, 4, "lab: ReportResults calls in flight at once (the lab's instruments)");
 ABSL_FLAG(double, neighbours, 0.05,
           "teams: share of route buildings where the team samples a neighbour due at a site");
 
@@ -230,15 +231,16 @@ int PlayLabDay(swabwave::services::Client& client, const std::string& round) {
   day.retest_positive = absl::GetFlag(FLAGS_retest_positive);
   day.hold_boxes = absl::GetFlag(FLAGS_hold_boxes);
   day.missing_tubes = absl::GetFlag(FLAGS_missing_tubes);
+  day.in_flight = absl::GetFlag(FLAGS_in_flight);
   for (double share : {day.positive, day.invalid, day.retest_positive}) {
     if (!(share >= 0 && share <= 1)) {
       return Fail("--positive, --invalid and --retest_positive are shares in [0, 1]");
     }
   }
   if (day.positive + day.invalid > 1 || day.box_tubes < 1 || day.hold_boxes < 0 ||
-      day.missing_tubes < 0) {
-    return Fail("need --positive + --invalid <= 1, --box_tubes >= 1, --hold_boxes and "
-                "--missing_tubes >= 0");
+      day.missing_tubes < 0 || day.in_flight < 1) {
+    return Fail("need --positive + --invalid <= 1, --box_tubes and --in_flight >= 1, "
+                "--hold_boxes and --missing_tubes >= 0");
   }
   auto report = swabwave::services::RunLabDay(client, day);
   if (!report.ok()) return Fail(std::string(report.status().message()));

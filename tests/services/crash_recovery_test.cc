@@ -341,6 +341,7 @@ TEST_F(CrashRecoveryTest, TheLabDaySurvivesKillNineAndARerunFinishesIt) {
   day.invalid = 0.03;
   day.retest_positive = 0.3;
   day.missing_tubes = 1;
+  day.in_flight = 1;  // the kill comes between two answers, none in flight
   std::mt19937 random(static_cast<uint32_t>(day.seed));
   // The day acknowledges about 250 requests here (boxes, results, follow-up
   // swabs); the kill comes somewhere in the first 200.
