@@ -97,10 +97,18 @@ absl::StatusOr<Round::TubesToPackPage> Round::TubesToPack(DeskIndex desk, TubeIn
     return true;
   };
   const core::DeskRack& rack = live()->rack();
+  // PacksAtSamePlace for this desk, worked out once: the pass below looks
+  // at every tube of the round.
+  const bool team = TeamOf(desk).has_value();
+  const uint32_t site = team ? 0 : layout_.site_of_desk(desk);
+  const auto packs_here = [&](DeskIndex filled_at) {
+    if (team) return filled_at == desk;
+    return filled_at < layout_.desk_count() && layout_.site_of_desk(filled_at) == site;
+  };
   if (!lab::IsFollowUpTube(from)) {
     const TubeIndex racked = rack.tube_count();
     for (TubeIndex tube = from; tube < racked; ++tube) {
-      if (!PacksAtSamePlace(rack.DeskOf(tube), desk) || boxes_.Holds(tube) ||
+      if (!packs_here(rack.DeskOf(tube)) || boxes_.Holds(tube) ||
           rack.Tube(tube).state != core::TubeState::kSealed) {
         continue;
       }
@@ -111,7 +119,7 @@ absl::StatusOr<Round::TubesToPackPage> Round::TubesToPack(DeskIndex desk, TubeIn
   const std::vector<lab::Retest> retests = follow_ups_.All();  // in tube order
   for (size_t i = from - lab::kFollowUpTubeBase; i < retests.size(); ++i) {
     const TubeIndex tube = lab::kFollowUpTubeBase + static_cast<TubeIndex>(i);
-    if (!PacksAtSamePlace(retests[i].desk, desk) || boxes_.Holds(tube)) continue;
+    if (!packs_here(retests[i].desk) || boxes_.Holds(tube)) continue;
     if (!take(tube, retests[i])) return page;
   }
   return page;
