@@ -135,14 +135,24 @@ absl::StatusOr<DoorToDoorPlan> PlanDoorToDoor(const RoundLayout& layout,
                                               const RoundConfig& config, const Plan& plan,
                                               const DoorToDoorOptions& options,
                                               const std::function<bool(uint32_t)>& to_visit) {
+  if (!to_visit) return PlanRoutes(layout, config, plan.door_to_door, options);
+  std::vector<uint32_t> residents;
+  for (uint32_t r : plan.door_to_door) {
+    if (to_visit(r)) residents.push_back(r);
+  }
+  return PlanRoutes(layout, config, residents, options);
+}
+
+absl::StatusOr<DoorToDoorPlan> PlanRoutes(const RoundLayout& layout, const RoundConfig& config,
+                                          const std::vector<uint32_t>& residents,
+                                          const DoorToDoorOptions& options) {
   if (absl::Status s = ValidateDoorToDoorOptions(options); !s.ok()) return s;
   DoorToDoorPlan result;
   const absl::Time round_end = config.start + config.duration;
   const absl::Time leave = std::max(config.start, options.leave_at);
   // The list is grouped by building, communities in order: one stop per run.
   std::vector<std::vector<Stop>> stops(layout.community_count());
-  for (uint32_t r : plan.door_to_door) {
-    if (to_visit && !to_visit(r)) continue;
+  for (uint32_t r : residents) {
     const RoundLayout::Local local = layout.LocateResident(r);
     const Community& community = layout.community(local.community);
     const BuildingId b = community.building_of(local.id);

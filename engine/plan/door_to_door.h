@@ -85,6 +85,16 @@ struct DoorToDoorPlan {
     const RoundLayout& layout, const RoundConfig& config, const Plan& plan,
     const DoorToDoorOptions& options, const std::function<bool(uint32_t)>& to_visit = {});
 
+// Routes for the given round residents (in id order, so each building's
+// are together), whoever they are: the same tours and cuts as
+// PlanDoorToDoor, which calls it with the plan's list. A round's retest
+// walk passes the residents called back who have not given their
+// follow-up swab (Round::AwaitingFollowUp). Errors as PlanDoorToDoor.
+[[nodiscard]] absl::StatusOr<DoorToDoorPlan> PlanRoutes(const RoundLayout& layout,
+                                                        const RoundConfig& config,
+                                                        const std::vector<uint32_t>& residents,
+                                                        const DoorToDoorOptions& options);
+
 }  // namespace swabwave::engine::plan
 
 #endif  // SWABWAVE_ENGINE_PLAN_DOOR_TO_DOOR_H_

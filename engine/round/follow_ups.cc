@@ -106,6 +106,23 @@ absl::Status Round::RestoreFollowUp(const lab::Retest& retest) {
   return follow_ups_.Restore(retest);
 }
 
+absl::StatusOr<std::vector<uint32_t>> Round::AwaitingFollowUp(int64_t now) const {
+  std::vector<uint32_t> residents;
+  for (lab::FollowUpReason reason : {lab::FollowUpReason::kRecall, lab::FollowUpReason::kResample}) {
+    absl::StatusOr<std::vector<Recall>> called_back = CallBacks(reason, now);
+    if (!called_back.ok()) return called_back.status();
+    for (const Recall& tube : *called_back) {
+      for (uint32_t member : tube.members) {
+        if (member < layout_.resident_count() && !follow_ups_.OfMember(member).has_value()) {
+          residents.push_back(member);
+        }
+      }
+    }
+  }
+  std::sort(residents.begin(), residents.end());
+  return residents;
+}
+
 std::vector<Round::MemberPlace> Round::CasePlaces() const {
   std::vector<MemberPlace> places;
   const std::vector<lab::Retest> retests = follow_ups_.All();  // in tube order

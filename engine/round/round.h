@@ -497,6 +497,13 @@ class Round {
     bool walk_in = false;
   };
   MemberPlace PlaceOf(uint32_t member) const;
+  // The residents called back at `now` (recalled, or to resample) who have
+  // not given their follow-up swab, in id order: the retest walk's list
+  // (plan::PlanRoutes). Walk-ins are left out: they have no building
+  // index to route to (a team finds them by unit on the recall list).
+  // FAILED_PRECONDITION before the round opens.
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> AwaitingFollowUp(
+      int64_t now_unix_seconds) const;
   // Where the round's cases live (a positive follow-up swab), in the order
   // their swabs were taken: what a follow-up round targets.
   std::vector<MemberPlace> CasePlaces() const;

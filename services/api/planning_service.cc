@@ -91,6 +91,15 @@ absl::StatusOr<engine::RoundConfig> RoundConfigFromRequest(const v1::CreateRound
   return config;
 }
 
+// One page of routes into `out`.
+absl::Status PageOfRoutes(const engine::Round& round, const engine::plan::DoorToDoorPlan& routes,
+                          const PlanPage& page, v1::ListDoorToDoorRoutesResponse* out) {
+  const size_t end = engine::PageEnd(page.offset, page.size, routes.routes.size());
+  RoutesToProto(round, routes, std::min<size_t>(page.offset, end), end, out);
+  if (end < routes.routes.size()) out->set_next_page_token(page.Token(end));
+  return absl::OkStatus();
+}
+
 // A follow-up round: the buildings where `request.follow_up_of` found
 // cases become its target, and their communities its own when it names
 // none.
@@ -407,6 +416,19 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
           // Once the round is open, the next routes: over whoever a team
           // still has to call on (the not-home among them), leaving at the
           // start of the current wave (one time for every page of a wave).
+          if (call.request().follow_ups()) {
+            // The retest walk: whoever is called back and not yet swabbed
+            // again, leaving now.
+            const absl::Time now = context_.clock.Now();
+            absl::StatusOr<std::vector<uint32_t>> residents =
+                round.AwaitingFollowUp(absl::ToUnixSeconds(now));
+            if (!residents.ok()) return residents.status();
+            options->leave_at = now;
+            absl::StatusOr<engine::plan::DoorToDoorPlan> routes =
+                engine::plan::PlanRoutes(round.layout(), round.config(), *residents, *options);
+            if (!routes.ok()) return routes.status();
+            return PageOfRoutes(round, *routes, *page, call.response());
+          }
           const bool open = round.phase() == engine::RoundPhase::kOpen;
           if (open) {
             const engine::RoundConfig& config = round.config();
@@ -421,13 +443,7 @@ grpc::ServerUnaryReactor* PlanningService::ListDoorToDoorRoutes(grpc::CallbackSe
               open ? [&](uint32_t r) { return round.AwaitsVisit(r); }
                    : std::function<bool(uint32_t)>());
           if (!routes.ok()) return routes.status();
-          const size_t end = engine::PageEnd(page->offset, page->size, routes->routes.size());
-          RoutesToProto(round, *routes, std::min<size_t>(page->offset, end), end,
-                        call.response());
-          if (end < routes->routes.size()) {
-            call.response()->set_next_page_token(page->Token(end));
-          }
-          return absl::OkStatus();
+          return PageOfRoutes(round, *routes, *page, call.response());
         }());
       });
 }

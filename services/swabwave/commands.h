@@ -67,6 +67,7 @@ struct Options {
   std::string tube_barcodes;  // pack, receive: comma-separated; follow-up: one
   bool resample = false;  // recalls: the resample list instead
   bool cases = false;     // recalls: only the cases
+  bool follow_ups = false;  // routes: the retest walk over those called back
   // walk-in
   std::string desk;
   std::string unit;

@@ -97,6 +97,9 @@ ABSL_FLAG(bool, with_tubes, false, "boxes: list each box's tube barcodes too");
 ABSL_FLAG(std::string, box, "", "pack, pickup, receive: the box's barcode");
 ABSL_FLAG(std::string, tube_barcodes, "",
           "pack, receive: the tubes, comma-separated; follow-up: the follow-up swab's new tube");
+ABSL_FLAG(bool, follow_ups, false,
+          "routes: the retest walk: routes over the residents called back after the swab who "
+          "have not given their follow-up swab");
 ABSL_FLAG(bool, cases, false,
           "recalls: only the cases (a positive follow-up swab), with their homes");
 ABSL_FLAG(bool, resample, false,
@@ -144,7 +147,7 @@ constexpr char kUsage[] =
     "                  [--gear_change 15m] [--walking_m_per_wave M] [--by TIME]\n"
     "  swabwave finish-by R --by 12:00|RFC3339 [the plan flags]\n"
     "  swabwave roster R [--csv FILE]\n"
-    "  swabwave routes R [--teams 2] [--per_visit 10m] [--csv FILE]\n"
+    "  swabwave routes R [--teams 2] [--per_visit 10m] [--follow_ups] [--csv FILE]\n"
     "  swabwave schedule R [--community C [--building B]] [--csv FILE]\n"
     "  swabwave replan R --from_wave N --changes SITE=DESKS,...\n"
     "                    [--placement earliest-wave|nearest-site] [--csv FILE]\n"
@@ -245,6 +248,7 @@ int main(int argc, char** argv) {
   o.tube_barcodes = absl::GetFlag(FLAGS_tube_barcodes);
   o.resample = absl::GetFlag(FLAGS_resample);
   o.cases = absl::GetFlag(FLAGS_cases);
+  o.follow_ups = absl::GetFlag(FLAGS_follow_ups);
   o.desk = absl::GetFlag(FLAGS_desk);
   o.unit = absl::GetFlag(FLAGS_unit);
   o.household = absl::GetFlag(FLAGS_household);

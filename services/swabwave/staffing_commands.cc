@@ -133,6 +133,7 @@ int Routes(const Options& options, const std::string& round) {
     ToProto(options.per_visit, request.mutable_options()->mutable_per_visit());
   }
   request.set_page_size(1000);
+  request.set_follow_ups(options.follow_ups);
   const bool to_csv = !options.csv.empty();
   std::ostringstream csv;
   if (to_csv) csv << "community,team,base_site,stop,building,residents,arrives\n";

@@ -304,6 +304,25 @@ TEST_F(LabServiceTest, RecalledResidentsGiveOneSwabEachAndProgressCountsThem) {
   EXPECT_EQ(resample.tubes(0).tube_barcode(), "TUBE-2");
   EXPECT_EQ(resample.tubes(0).members_size(), 2);
 
+  // The retest walk: routes over everyone called back and not yet swabbed
+  // again, for the round's teams.
+  auto walk = [&] {
+    v1::ListDoorToDoorRoutesRequest request;
+    request.set_round("rounds/r");
+    request.set_follow_ups(true);
+    v1::ListDoorToDoorRoutesResponse response;
+    const grpc::Status status =
+        client_->planning().ListDoorToDoorRoutes(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    int residents = 0;
+    for (const v1::DoorToDoorRoute& route : response.routes()) {
+      EXPECT_THAT(route.desk(), ::testing::StartsWith("communities/tc/teams/"));
+      for (const v1::RouteStop& stop : route.stops()) residents += stop.resident_ids_size();
+    }
+    return residents;
+  };
+  EXPECT_EQ(walk(), 10 + 2);
+
   auto follow_up = [&](const std::string& code, const std::string& tube,
                        const std::string& request_id, v1::TakeFollowUpSwabResponse* response) {
     v1::TakeFollowUpSwabRequest request;
@@ -322,6 +341,7 @@ TEST_F(LabServiceTest, RecalledResidentsGiveOneSwabEachAndProgressCountsThem) {
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(taken.reason(), v1::FOLLOW_UP_REASON_RECALL);
   }
+  EXPECT_EQ(walk(), 2) << "the recalled gave theirs; the invalid pool's two are left";
   v1::TakeFollowUpSwabResponse again;
   grpc::Status status =
       follow_up(recalls.tubes(0).members(0).resident_code(), "RETEST-X", "rt-x", &again);

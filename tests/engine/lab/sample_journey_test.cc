@@ -16,6 +16,7 @@
 #include "engine/core/request_index.h"
 #include "engine/journal/records.h"
 #include "engine/journal/store.h"
+#include "engine/plan/door_to_door.h"
 #include "engine/plan/greedy_planner.h"
 #include "engine/registry/registry.h"
 #include "tests/engine/journal/record_sink.h"
@@ -435,6 +436,21 @@ TEST_F(FollowUpTest, EveryRecalledResidentIsRetestedOncePerTube) {
   EXPECT_EQ(round_->LabStateOf(invalid[0], Later()), Round::LabState::kResampleDue);
   EXPECT_EQ(round_->CalledBack(invalid[0], Later()), lab::FollowUpReason::kResample);
 
+  // The retest walk: everyone called back, routed by building.
+  std::vector<uint32_t> awaiting = recalled;
+  awaiting.insert(awaiting.end(), invalid.begin(), invalid.end());
+  std::sort(awaiting.begin(), awaiting.end());
+  EXPECT_EQ(*round_->AwaitingFollowUp(Later()), awaiting);
+  absl::StatusOr<plan::DoorToDoorPlan> walk =
+      plan::PlanRoutes(round_->layout(), round_->config(), awaiting, plan::DoorToDoorOptions{});
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  EXPECT_EQ(walk->residents, static_cast<int64_t>(awaiting.size()));
+  size_t routed = 0;
+  for (const plan::DoorToDoorRoute& route : walk->routes) {
+    for (const plan::DoorToDoorStop& stop : route.stops) routed += stop.residents.size();
+  }
+  EXPECT_EQ(routed, awaiting.size());
+
   std::vector<std::string> barcodes;
   for (size_t i = 0; i < recalled.size(); ++i) {
     barcodes.push_back(absl::StrCat("RETEST-", i));
@@ -446,6 +462,7 @@ TEST_F(FollowUpTest, EveryRecalledResidentIsRetestedOncePerTube) {
     EXPECT_THAT(round_->TubeMembers(taken->tube), ElementsAre(recalled[i]));  // 1-in-1
   }
   EXPECT_EQ(round_->LabStateOf(recalled[0], Later()), Round::LabState::kRetestPending);
+  EXPECT_EQ(*round_->AwaitingFollowUp(Later()), invalid) << "the recalled gave theirs";
   // Exactly once: a retry answers the first; a second swab is refused.
   EXPECT_TRUE(round_->RecordFollowUp(FollowUp(recalled[0], "RETEST-0", "retest-0"))->replayed);
   lab::RetestBook::Recorded first;
