@@ -8,12 +8,13 @@
 # in batches of 1,000 per ReportResults call, each durable before its
 # answer; 0.1% positive, 0.5% invalid; the recalled retested). Prints both
 # rates and the ratio; bench/RESULTS.md holds them.
-#   bench/lab_path.sh [runs] [residents]   (defaults 3, 1000000)
+#   bench/lab_path.sh [runs] [residents] [in_flight]   (defaults 3, 1000000, 4)
 # Access control is off (--auth=none): the figure is the path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
 residents="${2:-1000000}"
+in_flight="${3:-4}"
 scripts/build release > /dev/null
 bin=build/release/services
 work=$(mktemp -d /tmp/swabwave-lab-path.XXXXXX)
@@ -44,7 +45,7 @@ for run in $(seq "$runs"); do
   "$bin/swabwave" round open "$round" "$server" > /dev/null
   "$bin/swabwave-replay" --round "$round" "$server" > "$work/desks.txt"
   "$bin/swabwave-replay" lab --round "$round" --box_tubes 1000 --positive 0.001 \
-    --invalid 0.005 --lab_id lab-1 "$server" > "$work/lab.txt"
+    --invalid 0.005 --lab_id lab-1 --in_flight "$in_flight" "$server" > "$work/lab.txt"
   check_in_rate=$(awk '/^rate/ {print $2}' "$work/desks.txt")
   check_ins=$(awk '/^check-ins/ {print $4}' "$work/desks.txt")
   results=$(awk '/^results/ {print $2}' "$work/lab.txt")
