@@ -190,7 +190,7 @@ class LabDay {
     return boxes;
   }
 
-  // The courier takes every packed box not held this call (a box held by
+  // The courier takes every packed box not held this run (a box held by
   // an earlier call goes now, late); the lab receives every box picked
   // up, the first `missing` tubes of the first one not found.
   void ShipAndReceive(int missing) {
@@ -491,10 +491,10 @@ class LabDay {
   LabDayReport report_;
   std::vector<Place> places_;
   size_t next_team_ = 0;
-  std::set<std::string> held_;                 // boxes the courier leaves this call
-  std::map<std::string, int> swabs_of_;        // tubes packed this call
+  std::set<std::string> held_;                 // boxes the courier leaves this run
+  std::map<std::string, int> swabs_of_;        // tubes packed this run
   std::map<std::string, v1::FollowUpReason> follow_up_tubes_;
-  std::set<std::string> positive_pools_;       // found positive this call
+  std::set<std::string> positive_pools_;       // found positive this run
   std::set<std::string> reported_;             // tubes this run sent a result for
 };
 

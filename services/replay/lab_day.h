@@ -11,10 +11,11 @@
 // What the lab finds is drawn from the seed and each tube's barcode
 // (services/replay/seeded_draw.h), and every request id and barcode it
 // makes comes from what it is about, so a second run (after a crash, say)
-// answers `replayed` rather than doing anything twice. A call may keep
-// boxes back from the courier (`hold_boxes`): a later call, on a server
-// whose clock has moved on, ships them late, past the 4 h limit. A call
-// may also have the lab miss tubes in the first box it opens.
+// answers `replayed` rather than doing anything twice. A run acts on what
+// the server holds, so a later run is a later part of the same day: a run
+// may keep boxes back from the courier (`hold_boxes`), and a later run, on
+// a server whose clock has moved on, ships them late, past the 4 h limit.
+// A run may also have the lab miss tubes in the first box it opens.
 //
 // Thread-safety: RunLabDay is called from one thread; it sends results from
 // `in_flight` threads.
@@ -37,7 +38,6 @@ namespace swabwave::services {
 struct LabDayOptions {
   std::string round;  // "rounds/{id}"
   uint64_t seed = 1;
-  int call = 1;       // which time the lab day is played (from 1)
   int box_tubes = 100;  // tubes per box, at most the round's box_capacity
   std::string lab_id = "lab-1";
   // Tokens of the courier and the lab (empty: the server takes none; the
@@ -49,9 +49,9 @@ struct LabDayOptions {
   double positive = 0.02;
   double invalid = 0.005;
   double retest_positive = 0.1;
-  // Boxes packed this call that the courier leaves on the table.
+  // Boxes packed this run that the courier leaves on the table.
   int hold_boxes = 0;
-  // Tubes the lab does not find in the first box it opens this call.
+  // Tubes the lab does not find in the first box it opens this run.
   int missing_tubes = 0;
   // ReportResults calls in flight at once (a lab's instruments).
   int in_flight = 4;
@@ -65,19 +65,19 @@ struct LabDayOptions {
 };
 
 struct LabDayReport {
-  int64_t tubes_packed = 0;  // this call, pooled and follow-up
+  int64_t tubes_packed = 0;  // this run, pooled and follow-up
   int64_t boxes_packed = 0;
-  int64_t boxes_held = 0;    // left for a later call
+  int64_t boxes_held = 0;    // left for a later run
   int64_t boxes_picked_up = 0;
   int64_t boxes_received = 0;
   int64_t tubes_missing = 0;
-  int64_t results_sent = 0;  // every result sent this call, replays included
+  int64_t results_sent = 0;  // every result sent this run, replays included
   int64_t results_recorded = 0;
   int64_t results_replayed = 0;
   int64_t positive = 0;  // of those recorded (pooled and follow-up tubes)
   int64_t invalid = 0;
   absl::Duration results_elapsed;
-  int64_t follow_ups = 0;  // follow-up swabs taken this call
+  int64_t follow_ups = 0;  // follow-up swabs taken this run
   int64_t follow_ups_replayed = 0;
   int64_t errors = 0;  // any call or outcome that failed
   std::string first_error;
@@ -99,7 +99,7 @@ struct LabDayReport {
   }
 };
 
-// Plays one call of the lab day and verifies the end state:
+// Plays the lab day on what the server holds and verifies the end state:
 //   - every positive pool's members are on the recall list exactly once,
 //     as many as the tube's swabs;
 //   - every resident recalled or resampled gave exactly one follow-up

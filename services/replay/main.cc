@@ -17,7 +17,7 @@
 //       door_teams.h): each samples at the door or records the visit; the
 //       Nth call finds other doors open than the first.
 //   swabwave-replay lab --round R --site_tokens F --team_tokens F --courier_token T
-//                       --lab_token T [--call N] [--hold_boxes K] [--missing_tubes K]
+//                       --lab_token T [--hold_boxes K] [--missing_tubes K]
 //       the day after the swab (services/replay/lab_day.h): every site and
 //       team packs its sealed tubes, a courier ships them, the lab reports
 //       results, the teams retest everyone called back; then verifies the
@@ -221,7 +221,6 @@ int PlayLabDay(swabwave::services::Client& client, const std::string& round) {
   swabwave::services::LabDayOptions day;
   day.round = round;
   day.seed = absl::GetFlag(FLAGS_seed);
-  day.call = absl::GetFlag(FLAGS_call);
   day.box_tubes = absl::GetFlag(FLAGS_box_tubes);
   day.lab_id = absl::GetFlag(FLAGS_lab_id);
   day.courier_token = absl::GetFlag(FLAGS_courier_token);

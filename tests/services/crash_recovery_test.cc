@@ -318,7 +318,7 @@ TEST_F(CrashRecoveryTest, AcknowledgedCheckInsSurviveKillNineAtRandomMoments) {
 
 // The lab day killed at a random moment: every box hand-over, result and
 // follow-up swab the server acknowledged is there after the restart (sent
-// again, each answers `replayed`, unchanged), and a rerun of the same call
+// again, each answers `replayed`, unchanged), and a rerun of the same day
 // finishes the day: everyone recalled is retested once, the recall lists
 // are exactly the positive pools' members (RunLabDay verifies both).
 TEST_F(CrashRecoveryTest, TheLabDaySurvivesKillNineAndARerunFinishesIt) {

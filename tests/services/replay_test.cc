@@ -342,14 +342,13 @@ TEST_F(LabDayTest, EveryoneCalledBackIsRetestedOnceAndALateBoxIsResampled) {
   // held box: it arrives past 4 h, so its members are resampled.
   options_.rehearsal_clock_shift += absl::Hours(5);
   RestartServer();
-  day.call = 2;
   day.hold_boxes = 0;
   day.missing_tubes = 0;
   absl::StatusOr<LabDayReport> second = RunLabDay(*client_, day);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->errors, 0) << second->first_error;
   EXPECT_THAT(second->mismatches, ::testing::IsEmpty());
-  // The held box, and the boxes of the follow-up swabs this call took.
+  // The held box, and the boxes of the follow-up swabs this run took.
   EXPECT_EQ(second->boxes_picked_up, second->boxes_packed + 1);
   EXPECT_EQ(second->late_boxes, 1);
   EXPECT_GT(second->resampled, first->resampled);
@@ -359,7 +358,7 @@ TEST_F(LabDayTest, EveryoneCalledBackIsRetestedOnceAndALateBoxIsResampled) {
   EXPECT_EQ(second->counts.result_pending(), 0);
   EXPECT_EQ(second->counts.box_breaches(), 1);
 
-  // The same call again: everything answers `replayed`, nothing is new.
+  // The same run again: everything answers `replayed`, nothing is new.
   absl::StatusOr<LabDayReport> again = RunLabDay(*client_, day);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->errors, 0) << again->first_error;
