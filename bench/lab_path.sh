@@ -15,27 +15,8 @@ cd "$(dirname "$0")/.."
 runs="${1:-3}"
 residents="${2:-1000000}"
 in_flight="${3:-4}"
-scripts/build release > /dev/null
-bin=build/release/services
-work=$(mktemp -d /tmp/swabwave-lab-path.XXXXXX)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -TERM "$server_pid"; fi
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin/swabwave" generate --preset city --residents "$residents" --out "$work/data" > /dev/null
-"$bin/swabwaved" --listen 127.0.0.1:0 --http_listen 127.0.0.1:0 --port_file "$work/ports" \
-  --data_dir "$work/journal" --auth=none > "$work/swabwaved.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 300); do [ -s "$work/ports" ] && break; sleep 0.1; done
-[ -s "$work/ports" ] || { echo "swabwaved did not start"; cat "$work/swabwaved.log"; exit 1; }
-read -r grpc_port _ < "$work/ports"
-server="--server=127.0.0.1:$grpc_port"
-"$bin/swabwave" import "$work/data" "$server" > /dev/null
-communities=$(ls "$work/data" | paste -sd, -)
+source bench/city_server.sh
+start_city_server lab-path "$residents"
 
 for run in $(seq "$runs"); do
   round="lab-$run"
