@@ -1,6 +1,7 @@
 # Sourced by the end-to-end bench scripts (bench/team_path.sh,
-# bench/lab_path.sh): builds the release tree, generates a city slice of
-# `residents`, starts a journaled swabwaved on loopback without access
+# bench/lab_path.sh, bench/household_pooling.sh): builds the release tree,
+# generates a city slice of `residents` (or, for "kangcheng", the
+# reference community of DESIGN.md §2), starts a journaled swabwaved on loopback without access
 # control (the figures are paths, not token checks), imports the slice,
 # and stops the server and removes everything on exit. Sets bin, work,
 # server ("--server=127.0.0.1:PORT") and communities (comma-separated).
@@ -11,7 +12,11 @@ start_city_server() {
   work=$(mktemp -d "/tmp/swabwave-$1.XXXXXX")
   server_pid=""
   trap stop_city_server EXIT
-  "$bin/swabwave" generate --preset city --residents "$2" --out "$work/data" > /dev/null
+  if [ "$2" = kangcheng ]; then
+    "$bin/swabwave" generate --preset kangcheng --out "$work/data" > /dev/null
+  else
+    "$bin/swabwave" generate --preset city --residents "$2" --out "$work/data" > /dev/null
+  fi
   "$bin/swabwaved" --listen 127.0.0.1:0 --http_listen 127.0.0.1:0 --port_file "$work/ports" \
     --data_dir "$work/journal" --auth=none > "$work/swabwaved.log" 2>&1 &
   server_pid=$!

@@ -92,6 +92,49 @@ uint32_t DeskRack::TakePositionsSlow(DeskIndex desk_index, uint32_t count, TubeP
   }
 }
 
+uint32_t DeskRack::TakeGroup(DeskIndex desk_index, uint32_t count, TubePosition* out,
+                             absl::FunctionRef<void(TubeIndex)> sealed_early) {
+  if (count > ratio_) return TakePositions(desk_index, count, out);
+  Desk& desk = desks_[desk_index];
+  // seq_cst, as SealTube: the early seal pairs with RackTube's stores.
+  uint64_t word = desk.word.load(std::memory_order_seq_cst);
+  int attempt = 0;
+  for (;;) {
+    const TubeIndex tube = TubeOf(word);
+    const uint32_t fill = FillOf(word);
+    if (fill >= kSealedFill) {
+      if (!ActivateNext(desk)) return 0;
+    } else if (fill >= ratio_) {
+      // Full but not yet rotated by the take that filled it: help.
+      RotateFull(desk, tube);
+      BackoffPause(attempt);
+    } else if (fill + count <= ratio_) {
+      // Acquire on success pairs with the CAS that opened the tube.
+      if (desk.word.compare_exchange_weak(word, word + count, std::memory_order_acq_rel,
+                                          std::memory_order_seq_cst)) {
+        for (uint32_t j = 0; j < count; ++j) out[j] = TubePosition{tube, fill + j, false};
+        if (fill + count == ratio_) {
+          out[count - 1].filled = true;
+          RotateFull(desk, tube);
+        }
+        return count;
+      }
+      continue;  // the failed CAS reloaded the word
+    } else {
+      // The group does not fit in what is left (fill > 0, as count <= the
+      // ratio): seal the tube as it stands, as SealTube does, so that the
+      // group starts the next one.
+      if (!desk.word.compare_exchange_weak(word, Word(tube, kSealedFill),
+                                           std::memory_order_seq_cst)) {
+        continue;
+      }
+      RecordSeal(tube, fill);
+      sealed_early(tube);
+    }
+    word = desk.word.load(std::memory_order_seq_cst);
+  }
+}
+
 void DeskRack::RotateFull(Desk& desk, TubeIndex tube) {
   // One CAS seals the full tube and, when a tube is racked behind it, opens
   // that one too. seq_cst pairs with RackTube (see ActivateNext).

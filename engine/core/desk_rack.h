@@ -6,7 +6,9 @@
 // takes all its positions with one); the swab that fills the tube seals it
 // and rotates the desk to the next racked tube.
 // Racked tubes form a linked list per desk (TubeRecord::next), appended by
-// the tablet's OpenTube. When the desk has no tube to rotate to, its word
+// the tablet's OpenTube. A household scanned together takes its positions
+// with one CAS (TakeGroup), sealing the open tube early when the household
+// would not fit in what is left of it. When the desk has no tube to rotate to, its word
 // holds a fill of kSealedFill or more ("no open tube"), and racking a tube
 // later activates it. Every step is a CAS or fetch-add that any thread may
 // complete for another (a stalled filler never blocks a desk), so the
@@ -116,6 +118,20 @@ class DeskRack {
     }
     return TakePositionsSlow(desk, count, out, word);
   }
+
+  // Hands out `count` positions for swabs scanned together (one household)
+  // so that they share a tube: when the open tube has fewer free positions
+  // than `count`, it is sealed early with the swabs it holds (`sealed_early`
+  // runs for it: the caller journals it as a seal by hand) and the next
+  // racked tube takes the group. Returns `count`, or 0 when the desk has no
+  // tube for the group (nothing taken; a tube sealed early stays sealed, and
+  // a retry after racking a tube finds a fresh one). A group of more than
+  // the pool ratio cannot share a tube: it is taken as TakePositions takes
+  // it, which may return fewer. Lock-free: a CAS loop on the desk's word,
+  // which every fetch-add of TakePositions sees as it sees a seal by hand.
+  // REQUIRES: desk < desk_count(), count <= kMaxTake.
+  uint32_t TakeGroup(DeskIndex desk, uint32_t count, TubePosition* out,
+                     absl::FunctionRef<void(TubeIndex)> sealed_early);
 
   // Recovery from a dense snapshot, into an empty rack before any other
   // call: racks tube i at desks[i] with barcode barcodes.Get(i), with one

@@ -92,8 +92,16 @@ void LiveRound::CheckInBatch(absl::Span<const CheckInAttempt> attempts,
   batch.attempts = attempts;
   batch.results = results;
   batch.log = log;
-  for (size_t begin = 0; begin < attempts.size(); begin += kPrefetchWindow) {
-    const size_t end = std::min(attempts.size(), begin + kPrefetchWindow);
+  for (const CheckInAttempt& attempt : attempts) batch.has_groups |= attempt.with_previous;
+  for (size_t begin = 0, end = 0; begin < attempts.size(); begin = end) {
+    end = std::min(attempts.size(), begin + kPrefetchWindow);
+    // A window ends before a household rather than in it (a household
+    // longer than a window, more than any pool ratio, is split anyway).
+    size_t household = end;
+    while (household < attempts.size() && household > begin && attempts[household].with_previous) {
+      --household;
+    }
+    if (household > begin) end = household;
     // Hash every code and start every line's fetch before touching any, so
     // the window's cache misses overlap instead of queueing.
     for (size_t i = begin; i < end; ++i) {
@@ -164,8 +172,10 @@ void LiveRound::Claim(size_t i, const ResidentTable::Key& key, Batch& batch) {
       return;
     }
     // Not sampled yet. Refuse early when the desk has no tube rather than
-    // claiming and reverting.
-    if (!rack_.HasOpenTube(desk)) {
+    // claiming and reverting; but not in a batch with households, where a
+    // tube racked between two members' claims would split the household
+    // (its take places it whole or not at all).
+    if (!batch.has_groups && !rack_.HasOpenTube(desk)) {
       result = Refusal(CheckInVerdict::kNoOpenTube, resident);
       return;
     }
@@ -212,10 +222,8 @@ void LiveRound::Settle(Batch& batch) {
     const DeskIndex desk = batch.attempts[batch.index[first]].desk;
     int end = first + 1;
     while (end < claimed && batch.attempts[batch.index[end]].desk == desk) ++end;
-    const int got = static_cast<int>(
-        rack_.TakePositions(desk, static_cast<uint32_t>(end - first), positions + first));
+    TakeRun(batch, desk, first, end, positions, placed);
     for (int c = first; c < end; ++c) {
-      placed[c] = c < first + got;
       const CheckInAttempt& attempt = batch.attempts[batch.index[c]];
       CheckInResult& result = batch.results[batch.index[c]];
       const uint32_t resident = batch.slots[c]->resident;
@@ -236,6 +244,37 @@ void LiveRound::Settle(Batch& batch) {
       Publish(*batch.slots[c], batch.unclaimed[c], batch.attempts[batch.index[c]], positions[c]);
     }
   }
+}
+
+void LiveRound::TakeRun(Batch& batch, DeskIndex desk, int first, int end,
+                        TubePosition* positions, bool* placed) {
+  if (!batch.has_groups) {
+    const int got = static_cast<int>(
+        rack_.TakePositions(desk, static_cast<uint32_t>(end - first), positions + first));
+    for (int c = first; c < end; ++c) placed[c] = c < first + got;
+    return;
+  }
+  for (int group = first; group < end;) {
+    int group_end = group + 1;
+    while (group_end < end && SameGroup(batch, group_end)) ++group_end;
+    const auto count = static_cast<uint32_t>(group_end - group);
+    const int got = static_cast<int>(
+        count == 1 ? rack_.TakePositions(desk, 1, positions + group)
+                   : rack_.TakeGroup(desk, count, positions + group, [&](TubeIndex tube) {
+                       if (batch.log != nullptr) batch.log->RecordEarlySeal(desk, tube);
+                     }));
+    for (int c = group; c < group_end; ++c) placed[c] = c < group + got;
+    group = group_end;
+  }
+}
+
+bool LiveRound::SameGroup(const Batch& batch, int c) {
+  // Attempts refused before the claim (already sampled...) leave gaps: the
+  // household runs on while every attempt in between was scanned with it.
+  for (uint32_t i = batch.index[c - 1] + 1; i <= batch.index[c]; ++i) {
+    if (!batch.attempts[i].with_previous) return false;
+  }
+  return true;
 }
 
 void LiveRound::Sample(uint32_t resident, const CheckInAttempt& attempt, const TubePosition& tube,

@@ -11,7 +11,9 @@
 // or wave from a scan of the words (Scan). CheckInBatch does the same for a
 // tablet's message: it prefetches every resident's line first so that their
 // cache misses overlap (and their request index lines), claims the residents, then takes all their tube
-// positions with one fetch-add per desk.
+// positions with one fetch-add per desk — or, for a household scanned
+// together (CheckInAttempt::with_previous), one CAS that keeps it in one
+// tube.
 //
 // Example:
 //   LiveRound round(round->LiveSpec(plan));       // engine/round/round.h
@@ -74,6 +76,10 @@ struct CheckInAttempt {
   absl::string_view code;
   int64_t scan_unix_seconds = 0;
   uint64_t request = 0;  // RequestFingerprint of the attempt's request id
+  // Scanned together with the previous attempt of the batch, at the same
+  // desk (one household): the attempts of such a run share a tube when
+  // they fit in one (DeskRack::TakeGroup). Ignored by CheckIn.
+  bool with_previous = false;
 };
 
 // The outcome of a check-in. For kSampled and kReplayed the fields describe
@@ -101,6 +107,10 @@ class CheckInLog {
  public:
   virtual ~CheckInLog() = default;
   virtual void Record(absl::Span<const CheckInResult> sampled) = 0;
+  // `tube` at `desk` was sealed early to keep a household together
+  // (DeskRack::TakeGroup); called before the Record of the check-ins that
+  // then went into the next tube. Recovery must see it as a seal by hand.
+  virtual void RecordEarlySeal(DeskIndex desk, TubeIndex tube) = 0;
 };
 
 struct LiveRoundSpec {
@@ -243,6 +253,7 @@ class LiveRound {
     absl::Span<const CheckInAttempt> attempts;
     absl::Span<CheckInResult> results;
     CheckInLog* log = nullptr;
+    bool has_groups = false;  // some attempt is scanned with the previous one
     int claimed = 0;
     uint32_t index[kPrefetchWindow];  // into attempts and results
     ResidentTable::Slot* slots[kPrefetchWindow];
@@ -257,6 +268,14 @@ class LiveRound {
   // their words. A claim left without a position (the desk ran out of
   // tubes) is undone and answered kNoOpenTube.
   void Settle(Batch& batch);
+  // Takes the positions of claims [first, end) at `desk` for Settle: one
+  // TakePositions for the whole run, or, where households were scanned
+  // together, one TakeGroup per household. Returns how many claims, from
+  // `first` on, got a position; `placed[c]` says which.
+  void TakeRun(Batch& batch, DeskIndex desk, int first, int end, TubePosition* positions,
+               bool* placed);
+  // Whether claims c - 1 and c of the batch are one household's.
+  static bool SameGroup(const Batch& batch, int c);
   // A claim got `tube`: records the swab in the tube and fills `result`.
   void Sample(uint32_t resident, const CheckInAttempt& attempt, const TubePosition& tube,
               CheckInResult& result);

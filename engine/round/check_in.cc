@@ -109,13 +109,20 @@ absl::StatusOr<core::TubeView> Round::SealTube(DeskIndex desk, absl::string_view
   if (absl::Status s = CheckOpen("tubes can be sealed"); !s.ok()) return s;
   if (desk >= desk_total()) return absl::NotFoundError("no such desk in this round");
   absl::StatusOr<core::TubeView> sealed = live()->rack().SealTube(desk, barcode);
-  if (sealed.ok() && store_ != nullptr) {
-    std::string record;
-    journal::EncodeTubeEvent(journal::RecordType::kTubeSealed,
-                             {config_.id, desk, sealed->index, sealed->barcode}, &record);
-    store_->Append(record);
-  }
+  if (sealed.ok() && store_ != nullptr) JournalSeal(desk, sealed->index, sealed->barcode);
   return sealed;
+}
+
+void Round::JournalSeal(DeskIndex desk, TubeIndex tube, absl::string_view barcode) {
+  std::string record;
+  journal::EncodeTubeEvent(journal::RecordType::kTubeSealed,
+                           {config_.id, desk, tube, std::string(barcode)}, &record);
+  store_->Append(record);
+}
+
+void Round::JournalLog::RecordEarlySeal(DeskIndex desk, TubeIndex tube) {
+  // The same record as a seal by hand: recovery closes the tube as it was.
+  round_->JournalSeal(desk, tube, round_->live()->rack().BarcodeOf(tube));
 }
 
 void Round::JournalLog::Record(absl::Span<const core::CheckInResult> sampled) {

@@ -587,6 +587,7 @@ class Round {
    public:
     explicit JournalLog(Round* round) : round_(round) {}
     void Record(absl::Span<const core::CheckInResult> sampled) override;
+    void RecordEarlySeal(DeskIndex desk, TubeIndex tube) override;
 
    private:
     Round* round_;
@@ -640,6 +641,9 @@ class Round {
   std::vector<int64_t> WalkInsByBuilding() const;
 
   core::CheckInLog* log() { return store_ != nullptr ? &log_ : nullptr; }
+  // Journals a tube's seal (by hand, or early for a household): recovery
+  // closes it (RestoreSeal). REQUIRES: store_ set.
+  void JournalSeal(DeskIndex desk, TubeIndex tube, absl::string_view barcode);
   // Moves the live cells to `new_plan`'s and makes it the plan; keeps the
   // live state. REQUIRES: mu_ held exclusively, a plan installed.
   void InstallReplanLocked(std::shared_ptr<const plan::Plan> new_plan);

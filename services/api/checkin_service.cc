@@ -18,6 +18,8 @@ namespace {
 
 // How far ahead of the server's clock a tablet's scan time may be.
 constexpr absl::Duration kScanFutureTolerance = absl::Minutes(10);
+// The longest household label (CheckInRequest.group) a tablet may send.
+constexpr size_t kMaxGroupBytes = 64;
 
 grpc::Status Error(grpc::StatusCode code, std::string message) {
   return grpc::Status(code, std::move(message));
@@ -168,6 +170,12 @@ PreparedCheckIn PrepareCheckIn(const ServiceContext& context, const Principal& c
   }
   if (absl::Status s = engine::CheckCode("resident_code", request.resident_code()); !s.ok()) {
     answer.status = ToGrpcStatus(s);
+    return prepared;
+  }
+  if (request.group().size() > kMaxGroupBytes) {
+    answer.status = Error(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("group is ", request.group().size(),
+                                       " bytes; a household's label is at most ", kMaxGroupBytes));
     return prepared;
   }
   absl::StatusOr<absl::Time> scan_time =

@@ -222,6 +222,14 @@ class CheckInStreamReactor final
       for (int i = first; i < count; ++i) {
         if (prepared_[i].valid && !prepared_[i].batched && prepared_[i].round == round) {
           attempts_.push_back(prepared_[i].attempt);
+          // A household runs on while the check-in before it in the batch
+          // names the same group (one refused before the core, say a bad
+          // scan time, leaves the rest of its household together).
+          const std::string& group = request_.check_ins(i).group();
+          attempts_.back().with_previous =
+              !group.empty() && !batch_index_.empty() &&
+              request_.check_ins(batch_index_.back()).group() == group &&
+              attempts_[attempts_.size() - 2].desk == attempts_.back().desk;
           batch_index_.push_back(i);
           prepared_[i].batched = true;
         }

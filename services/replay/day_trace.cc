@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -19,7 +20,7 @@ namespace swabwave::services {
 
 namespace {
 
-constexpr char kHeader[] = "offset_ms,site,desk,resident_code,request_id,scan_offset_ms";
+constexpr char kHeader[] = "offset_ms,site,desk,resident_code,request_id,scan_offset_ms,group";
 
 // Desks per site and the wave times of a round, from the server.
 struct RoundShape {
@@ -106,25 +107,53 @@ absl::StatusOr<std::vector<TraceRow>> GenerateDay(Client& client, const std::str
   Draws unit(options.seed);
   std::vector<TraceRow> rows;
   std::map<std::string, int64_t> serial_of_site;
+  // With households together: each household's one arrival (time, desk,
+  // group label), by (community, household).
+  struct Arrival {
+    absl::Duration at;
+    std::string desk;
+    std::string group;
+  };
+  std::map<std::pair<std::string, std::string>, Arrival> arrival_of_household;
   const absl::Status listed = ForEachUntested(client, round, [&](const v1::UntestedResident& u) {
     if (u.door_to_door() || unit() < options.no_show) return;
-    // Arrivals spread evenly over the wave; some people come late.
-    absl::Duration at = shape->wave_length * (u.wave() + unit());
-    if (unit() < options.late) at += options.lateness * unit();
-    const int desks = std::max(1, shape->desks_of_site[u.site_id()]);
+    const auto arrive = [&] {
+      // Arrivals spread evenly over the wave; some people come late.
+      absl::Duration at = shape->wave_length * (u.wave() + unit());
+      if (unit() < options.late) at += options.lateness * unit();
+      const int desks = std::max(1, shape->desks_of_site[u.site_id()]);
+      return Arrival{at, DeskName(u.site_id(), 1 + static_cast<int>(unit.Below(desks))), ""};
+    };
+    Arrival arrival;
+    if (options.households_together) {
+      // A dense label, not the household's id: the trace names no one.
+      const auto [it, first] =
+          arrival_of_household.try_emplace({u.community_id(), u.household_id()});
+      if (first) {
+        it->second = arrive();
+        it->second.group = absl::StrCat("h", arrival_of_household.size());
+      }
+      arrival = it->second;
+    } else {
+      arrival = arrive();
+    }
     TraceRow row;
-    row.send_at = absl::Milliseconds(absl::ToInt64Milliseconds(at));
+    row.send_at = absl::Milliseconds(absl::ToInt64Milliseconds(arrival.at));
     row.scanned_at = row.send_at;
     row.site_id = u.site_id();
-    row.desk = DeskName(u.site_id(), 1 + static_cast<int>(unit.Below(desks)));
+    row.desk = std::move(arrival.desk);
+    row.group = std::move(arrival.group);
     row.code = u.code();
     row.request_id = absl::StrCat("g-", u.site_id(), "-", serial_of_site[u.site_id()]++);
     rows.push_back(std::move(row));
   });
   if (!listed.ok()) return listed;
   if (options.misbehave) Misbehave(options, *shape, unit, rows);
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const TraceRow& a, const TraceRow& b) { return a.send_at < b.send_at; });
+  // A household's rows stay one after another even where another's
+  // arrival falls on the same millisecond.
+  std::stable_sort(rows.begin(), rows.end(), [](const TraceRow& a, const TraceRow& b) {
+    return std::tie(a.send_at, a.group) < std::tie(b.send_at, b.group);
+  });
   return rows;
 }
 
@@ -134,7 +163,7 @@ absl::Status WriteTrace(const std::string& path, const std::vector<TraceRow>& ro
   for (const TraceRow& row : rows) {
     out << absl::ToInt64Milliseconds(row.send_at) << ',' << row.site_id << ',' << row.desk << ','
         << row.code << ',' << row.request_id << ',' << absl::ToInt64Milliseconds(row.scanned_at)
-        << "\n";
+        << ',' << row.group << "\n";
   }
   // Owner-only: a trace holds resident codes.
   return engine::WriteFileAtomically(path, out.str());
@@ -150,7 +179,7 @@ absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {
   if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
   if (absl::StartsWith(body, "offset_ms")) {
     constexpr absl::string_view kColumns[] = {"offset_ms", "site", "desk", "resident_code"};
-    constexpr absl::string_view kOptional[] = {"request_id", "scan_offset_ms"};
+    constexpr absl::string_view kOptional[] = {"request_id", "scan_offset_ms", "group"};
     if (absl::Status s = reader.ReadHeader(kColumns, kOptional); !s.ok()) return s;
   }
   std::vector<TraceRow> rows;
@@ -163,8 +192,9 @@ absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {
     const auto fail = [&](absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat(reader.Where(), why));
     };
-    if (cells.size() != 4 && cells.size() != 6) {
-      return fail(absl::StrCat("expected ", kHeader, " (the last two may be left out)"));
+    if (cells.size() != 4 && cells.size() != 6 && cells.size() != 7) {
+      return fail(absl::StrCat("expected ", kHeader,
+                               " (group, or the last three, may be left out)"));
     }
     if (!absl::SimpleAtoi(cells[0], &send) || send < 0) return fail("offset_ms is not a number");
     TraceRow row;
@@ -176,7 +206,8 @@ absl::StatusOr<std::vector<TraceRow>> ReadTrace(const std::string& path) {
     if (row.desk.rfind(absl::StrCat("sites/", row.site_id, "/desks/"), 0) != 0) {
       return fail("desk must be a desk of the row's site: sites/<site>/desks/<n>");
     }
-    if (cells.size() == 6) {
+    if (cells.size() == 7) row.group = cells[6];
+    if (cells.size() >= 6) {
       row.request_id = cells[4];
       if (!cells[5].empty()) {
         if (!absl::SimpleAtoi(cells[5], &scanned) || scanned < 0 || scanned > send) {
@@ -196,7 +227,7 @@ std::vector<DeskWork> DeskWorkOf(const std::vector<TraceRow>& rows) {
     DeskWork& work = by_desk[row.desk];
     work.desk = row.desk;
     work.site_id = row.site_id;
-    work.scans.push_back(Scan{row.code, row.request_id, row.send_at, row.scanned_at});
+    work.scans.push_back(Scan{row.code, row.request_id, row.send_at, row.scanned_at, row.group});
   }
   std::vector<DeskWork> work;
   for (auto& [desk, desk_work] : by_desk) {

@@ -1,14 +1,15 @@
 // A day trace: every scan the sampling sites' tablets make on a day, as a
 // CSV file the capacity team can generate, edit, keep and replay.
 //
-//   offset_ms,site,desk,resident_code,request_id,scan_offset_ms
-//   61234,s01,sites/s01/desks/2,KC-000123,g-s01-17,61234
+//   offset_ms,site,desk,resident_code,request_id,scan_offset_ms,group
+//   61234,s01,sites/s01/desks/2,KC-000123,g-s01-17,61234,h17
 //
 // offset_ms is when the tablet sends the scan, from the round's first
 // wave; scan_offset_ms when it was scanned (earlier for a batch held while
 // the tablet was offline). A request id used twice is a tablet retrying
 // after a lost answer; a resident twice under two request ids is a double
-// scan.
+// scan. Rows one after another at one desk with the same group are a
+// household scanned together (CheckInRequest.group); empty: alone.
 //
 // GenerateDay makes a trace from a planned round on a server: each
 // resident due at a site arrives within their wave (some late, some not at
@@ -40,6 +41,7 @@ struct TraceRow {
   std::string code;
   std::string request_id;
   absl::Duration scanned_at;
+  std::string group;  // a household scanned together; empty: alone
 };
 
 struct DayOptions {
@@ -54,6 +56,9 @@ struct DayOptions {
   double retry = 0.03;
   double double_scan = 0.02;
   absl::Duration offline = absl::Minutes(20);
+  // Households arrive together: one arrival time and desk per household,
+  // its members one after another under one group label.
+  bool households_together = false;
 };
 
 // The day of round `round` ("rounds/{id}", planned or open) as its sites

@@ -5,13 +5,16 @@
 //       every untested resident due at a site checks in at one of its
 //       desks, flat out; prints the achieved rate and latency.
 //   swabwave-replay generate --round R --out day.csv [--misbehave] [--seed N]
+//                            [--households_together]
 //       writes the round's day as a trace (services/replay/day_trace.h).
 //   swabwave-replay export --data_dir DIR --round R --out day.csv
 //       writes a real past day from a server's journal as a trace (the
 //       journal is copied first; a running server is not disturbed).
 //   swabwave-replay play --round R --trace day.csv [--speed 1000] [--json report.json]
 //       replays a trace at a speed factor (0: flat out), then verifies the
-//       server's end state against it; exits 1 on any mismatch.
+//       server's end state against it; exits 1 on any mismatch. A trace
+//       generated with --households_together sends each household as one
+//       group (--plain_order: without), and prints the pooling figures.
 //   swabwave-replay teams --round R --team_tokens FILE [--call N] [--seed N]
 //       sends the door-to-door teams on their routes (services/replay/
 //       door_teams.h): each samples at the door or records the visit; the
@@ -24,6 +27,7 @@
 //       end state and exits 1 on any mismatch.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -42,6 +46,7 @@
 #include "services/replay/door_teams.h"
 #include "services/replay/journal_export.h"
 #include "services/replay/lab_day.h"
+#include "services/replay/pooling_figures.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
 #include "swabwave/version.h"
@@ -60,6 +65,14 @@ ABSL_FLAG(bool, misbehave, false,
           "generate: tablets also retry with the same request id, double-scan at another desk, "
           "and go offline and upload late");
 ABSL_FLAG(uint64_t, seed, 1, "generate: random seed (same seed and round, same day)");
+ABSL_FLAG(bool, households_together, false,
+          "generate: each household arrives together, at one desk, scanned as one group");
+ABSL_FLAG(bool, plain_order, false,
+          "play: send a trace's households in plain scan order, without their groups");
+ABSL_FLAG(double, household_prevalence, 0.002,
+          "play: share of households infected, for the pooling figures' recalls");
+ABSL_FLAG(double, attack_rate, 0.4,
+          "play: chance that each other member of an infected household is positive");
 ABSL_FLAG(std::string, trace, "", "play: the trace to replay");
 ABSL_FLAG(std::string, data_dir, "", "export: the server's journal directory");
 ABSL_FLAG(double, speed, 1000,
@@ -152,6 +165,33 @@ void WriteJson(const std::string& path, const FleetReport& report,
     out << (i == 0 ? "" : ", ") << JsonString(check.mismatches[i]);
   }
   out << "]}\n";
+}
+
+// The pooling figures of a day whose trace has households (issue 17);
+// false when a household sent as a group was split although it fits a tube.
+bool PrintPooling(const std::vector<swabwave::services::DeskWork>& work,
+                  const FleetReport& report, int pool_ratio, bool sent_as_groups) {
+  swabwave::services::InfectionModel model;
+  model.seed = absl::GetFlag(FLAGS_seed);
+  model.household_prevalence = absl::GetFlag(FLAGS_household_prevalence);
+  model.attack_rate = absl::GetFlag(FLAGS_attack_rate);
+  const swabwave::services::PoolingFigures f =
+      swabwave::services::MeasurePooling(work, report, pool_ratio, model);
+  absl::PrintF("pooling            %s: %d residents of %d households in %d tubes, "
+               "%.2f households a tube, %d households split\n",
+               sent_as_groups ? "households together" : "plain scan order", f.residents,
+               f.households, f.tubes, f.households_per_tube, f.households_split);
+  absl::PrintF("recalls            %.3f people recalled per positive resident (%d recalled for %d "
+               "positives in %d positive tubes over %d simulated days: households infected "
+               "%.4f, attack rate %.2f)\n",
+               f.recalled_per_positive(), f.recalled, f.positives, f.positive_tubes, model.trials,
+               model.household_prevalence, model.attack_rate);
+  if (sent_as_groups && f.households_split > 0) {
+    absl::PrintF("MISMATCH           %d households sent together were split over tubes\n",
+                 f.households_split);
+    return false;
+  }
+  return true;
 }
 
 // Residents sampled in the round so far, from the server.
@@ -334,6 +374,7 @@ int main(int argc, char** argv) {
     swabwave::services::DayOptions day;
     day.seed = absl::GetFlag(FLAGS_seed);
     day.misbehave = absl::GetFlag(FLAGS_misbehave);
+    day.households_together = absl::GetFlag(FLAGS_households_together);
     auto rows = swabwave::services::GenerateDay(client, round, day);
     if (!rows.ok()) return Fail(absl::StrCat("generating the day: ", rows.status().message()));
     if (absl::Status s = swabwave::services::WriteTrace(out, *rows); !s.ok()) {
@@ -352,6 +393,7 @@ int main(int argc, char** argv) {
     if (trace.empty()) return Fail("play needs --trace FILE");
     options.speed = absl::GetFlag(FLAGS_speed);
     if (!(options.speed >= 0)) return Fail("--speed must be 0 (flat out) or more");
+    options.send_groups = !absl::GetFlag(FLAGS_plain_order);
     auto rows = swabwave::services::ReadTrace(trace);
     if (!rows.ok()) return Fail(std::string(rows.status().message()));
     work = swabwave::services::DeskWorkOf(*rows);
@@ -397,6 +439,13 @@ int main(int argc, char** argv) {
   absl::PrintF("verified           %d residents in the trace, %d sampled exactly once\n",
                check.residents, check.sampled_once);
   for (const std::string& line : check.mismatches) absl::PrintF("MISMATCH           %s\n", line);
+  const bool households = std::any_of(work.begin(), work.end(), [](const auto& desk) {
+    return std::any_of(desk.scans.begin(), desk.scans.end(),
+                       [](const swabwave::services::Scan& scan) { return !scan.group.empty(); });
+  });
+  if (households && !PrintPooling(work, *report, got.round().pool_ratio(), options.send_groups)) {
+    return 1;
+  }
   if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
     WriteJson(json, *report, check);
   }

@@ -33,6 +33,11 @@ struct ProcessCpu {
 // Desks racking their tubes at once before the day starts.
 constexpr size_t kRackingThreads = 32;
 
+bool HasGroups(const DeskWork& work) {
+  return std::any_of(work.scans.begin(), work.scans.end(),
+                     [](const Scan& scan) { return !scan.group.empty(); });
+}
+
 std::string TubeBarcode(const FleetOptions& options, size_t desk, int64_t n) {
   // Round ids are at most 64 characters; keep barcodes within 64 too.
   const std::string id = options.round.substr(options.round.find('/') + 1);
@@ -167,6 +172,21 @@ class DeskStream final
       count = due;
     }
     if (count == 0) return;  // window full (a read makes room) or nothing due yet
+    if (options_.send_groups) {
+      // A household goes in one message: end it before a household it
+      // would cut, unless the message is that household alone and still
+      // too long for one (longer than --batch: it goes in parts).
+      size_t cut = count;
+      while (cut > 0 && next_ + cut < scans.size() && !scans[next_ + cut].group.empty() &&
+             scans[next_ + cut].group == scans[next_ + cut - 1].group) {
+        --cut;
+      }
+      if (cut > 0) {
+        count = cut;
+      } else if (count < static_cast<size_t>(options_.batch)) {
+        return;  // the household waits for room in the window
+      }
+    }
     request_.Clear();
     for (size_t i = 0; i < count; ++i, ++next_) {
       const Scan& scan = scans[next_];
@@ -178,6 +198,7 @@ class DeskStream final
       check_in->set_round(options_.round);
       check_in->set_desk(work_.desk);
       check_in->set_resident_code(scan.code);
+      if (options_.send_groups) check_in->set_group(scan.group);
       if (options_.speed > 0) {
         // The moment it was scanned, compressed like the rest of the day:
         // a batch held offline carries its real, earlier scan times.
@@ -269,8 +290,12 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     rackers.emplace_back([&] {
       for (size_t d = next_desk++; d < work.size(); d = next_desk++) {
         // Enough for every scan to be a new swab (double scans and retries
-        // need none, so some tubes stay racked and unused).
-        const int64_t tubes = (static_cast<int64_t>(work[d].scans.size()) + ratio - 1) / ratio;
+        // need none, so some tubes stay racked and unused); twice that and
+        // one for households sent together: a tube sealed early and the
+        // next one hold more than the ratio between them, so at most twice
+        // as many tubes are used.
+        int64_t tubes = (static_cast<int64_t>(work[d].scans.size()) + ratio - 1) / ratio;
+        if (options.send_groups && HasGroups(work[d])) tubes = 2 * tubes + 1;
         for (int64_t n = 0; n < tubes; ++n) {
           v1::OpenTubeRequest open;
           open.set_request_id(Client::NewRequestId("rack"));
@@ -333,7 +358,9 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     }
   }
   report.outcomes.resize(streams.size());
-  std::vector<int64_t> sampled_at_desk(work.size(), 0);
+  // Per desk, the tube of its last fresh swab and where in it (the stream
+  // answers in order, so it is the desk's open tube).
+  std::vector<std::pair<std::string, int>> last_swab(work.size());
   std::string first_error;
   for (size_t d = 0; d < streams.size(); ++d) {
     const grpc::Status stream_status = streams[d]->Await();
@@ -350,8 +377,12 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     report.errors += desk.errors;
     report.latency.Merge(desk.latency);
     for (size_t c = 0; c < report.by_code.size(); ++c) report.by_code[c] += desk.by_code[c];
-    sampled_at_desk[d] = desk.sampled - desk.replayed;
     report.outcomes[d] = streams[d]->outcomes();
+    for (const ScanOutcome& outcome : report.outcomes[d]) {
+      if (outcome.code == 0 && !outcome.replayed) {
+        last_swab[d] = {outcome.tube_barcode, outcome.position};
+      }
+    }
   }
   report.elapsed = absl::Now() - start;
   report.first_error = first_error;
@@ -359,14 +390,15 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   report.cpu_user = cpu_after.user - cpu_before.user;
   report.cpu_kernel = cpu_after.kernel - cpu_before.kernel;
 
-  // Each desk's last tube is partly filled unless its swabs divide evenly.
+  // Each desk's last tube is partly filled unless its last swab filled it.
   for (size_t d = 0; d < work.size(); ++d) {
-    if (sampled_at_desk[d] % ratio == 0) continue;
+    const auto& [last_tube, last_position] = last_swab[d];
+    if (last_tube.empty() || last_position == ratio) continue;
     v1::SealTubeRequest seal;
     seal.set_request_id(Client::NewRequestId("seal"));
     seal.set_round(options.round);
     seal.set_desk(work[d].desk);
-    seal.set_tube_barcode(TubeBarcode(options, d, sampled_at_desk[d] / ratio));
+    seal.set_tube_barcode(last_tube);
     v1::SealTubeResponse sealed;
     status = Client::WithRetry([&](grpc::ClientContext& context) {
       client.AuthorizeAtSite(context, work[d].site_id);

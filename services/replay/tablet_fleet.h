@@ -39,6 +39,9 @@ struct FleetOptions {
   // What tube barcodes start with: "T" for sites' desks, another for
   // teams' (services/replay/door_teams.h), so neither scans the other's.
   std::string tube_prefix = "T";
+  // Send households scanned together as groups (CheckInRequest.group), each
+  // within one message; false: the same scans in plain scan order.
+  bool send_groups = true;
   // Scans are sent at their `send_at` divided by this; 0: flat out (all at
   // once, in order, with the server's clock as the scan time).
   double speed = 0;
@@ -56,6 +59,8 @@ struct Scan {
   // scan time sent is the replay's start plus scanned_at / speed.
   absl::Duration send_at;
   absl::Duration scanned_at;
+  // A household scanned together: one after another, the same label.
+  std::string group;
 };
 
 // What one desk's tablet will scan.

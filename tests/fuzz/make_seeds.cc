@@ -282,6 +282,8 @@ void WriteRequestSeeds(const fs::path& dir) {
     for (int r = 3 + 2 * m; r < 5 + 2 * m; ++r) {
       *message.add_check_ins() =
           CheckIn(absl::StrCat("seed-stream-", r), swabwave::fuzz::kDesk2, r);
+      // The second message is one household scanned together.
+      if (m == 1) message.mutable_check_ins()->rbegin()->set_group("h1");
     }
     stream.push_back(message.SerializeAsString());
   }

@@ -1,7 +1,8 @@
 // The server with its journal (--data_dir): a graceful restart mid-round
 // continues the same round with nothing lost, a snapshot at shutdown makes
 // the restart replay no segment records, and a full journal queue refuses
-// check-ins with RESOURCE_EXHAUSTED before they touch the round.
+// check-ins with RESOURCE_EXHAUSTED before they touch the round. A
+// household's early seal is journaled like a seal by hand.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -71,6 +72,79 @@ TEST_F(DurableServerTest, ARestartMidRoundContinuesTheSameRoundWithNothingLost) 
   EXPECT_EQ(next.position(), 4);
   EXPECT_EQ(CheckIn("r", Desk("tc-s0", 2), Code("tc", 3)).error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
+}
+
+// A household scanned together (CheckInRequest.group) goes into one tube:
+// the desk seals its open tube early rather than split it, journals that
+// seal like a seal by hand, and a restart keeps the tube closed even when
+// the seal was the desk's last event.
+TEST_F(DurableServerTest, AHouseholdStartsAFreshTubeAndItsEarlySealSurvivesARestart) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r", 5));
+  const std::string desk = Desk("tc-s0", 1);
+  ASSERT_TRUE(OpenTube("r", desk, "HOME-1").ok());
+  ASSERT_TRUE(OpenTube("r", desk, "HOME-2").ok());
+  const auto household = [&](const std::string& group, int first_resident, int size) {
+    v1::CheckInStreamRequest message;
+    for (int n = first_resident; n < first_resident + size; ++n) {
+      v1::CheckInRequest* check_in = message.add_check_ins();
+      *check_in = CheckInRequest("r", desk, Code("tc", n), absl::StrCat("hh-", n));
+      check_in->set_group(group);
+    }
+    return message;
+  };
+  // Three people alone, then a household of three: two positions are left
+  // in HOME-1, so HOME-1 is sealed with three and the household starts HOME-2.
+  v1::CheckInStreamRequest first = household("", 1, 3);
+  first.MergeFrom(household("h1", 4, 3));
+  std::vector<v1::CheckInOutcome> outcomes;
+  ASSERT_TRUE(Stream({first}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(outcomes[i].status().code(), 0) << outcomes[i].status().message();
+    EXPECT_EQ(outcomes[i].result().tube_barcode(), i < 3 ? "HOME-1" : "HOME-2") << i;
+    EXPECT_EQ(outcomes[i].result().position(), i % 3 + 1) << i;
+  }
+  v1::SealTubeResponse sealed;
+  grpc::Status seal = SealTube("r", desk, "HOME-1", &sealed);
+  EXPECT_EQ(seal.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(seal.error_message(), HasSubstr("already sealed"));
+
+  // The next household does not fit in HOME-2 either, and no tube is racked
+  // behind it: HOME-2 is sealed with three and the whole household waits.
+  outcomes.clear();
+  ASSERT_TRUE(Stream({household("h2", 7, 3)}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 3u);
+  for (const v1::CheckInOutcome& outcome : outcomes) {
+    EXPECT_EQ(outcome.status().code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(outcome.status().message(), HasSubstr("has no open tube"));
+  }
+
+  // The early seal was the desk's last event; after a restart the desk
+  // still has no open tube (HOME-2 is not reopened at position 4).
+  RestartServer();
+  EXPECT_EQ(CheckIn("r", desk, Code("tc", 10)).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  seal = SealTube("r", desk, "HOME-2");
+  EXPECT_EQ(seal.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(seal.error_message(), HasSubstr("already sealed"));
+  EXPECT_EQ(Progress("r", v1::PROGRESS_LEVEL_COMMUNITY).total().sampled(), 6);
+
+  // The tablet racks a tube and sends the household again: it starts HOME-3.
+  ASSERT_TRUE(OpenTube("r", desk, "HOME-3").ok());
+  outcomes.clear();
+  ASSERT_TRUE(Stream({household("h2", 7, 3)}, &outcomes).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(outcomes[i].status().code(), 0) << outcomes[i].status().message();
+    EXPECT_EQ(outcomes[i].result().tube_barcode(), "HOME-3");
+    EXPECT_EQ(outcomes[i].result().position(), i + 1);
+  }
+
+  // A household label longer than 64 bytes is refused, naming the limit.
+  v1::CheckInStreamRequest long_label = household(std::string(65, 'h'), 11, 1);
+  outcomes.clear();
+  ASSERT_TRUE(Stream({long_label}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status().code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcomes[0].status().message(), HasSubstr("at most 64"));
 }
 
 TEST_F(DurableServerTest, AGracefulShutdownSnapshotsSoTheRestartReplaysNoSegments) {

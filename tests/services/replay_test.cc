@@ -19,6 +19,7 @@
 #include "services/replay/door_teams.h"
 #include "services/replay/journal_export.h"
 #include "services/replay/lab_day.h"
+#include "services/replay/pooling_figures.h"
 #include "services/replay/tablet_fleet.h"
 #include "tests/services/test_server.h"
 
@@ -141,6 +142,79 @@ TEST_F(ReplayTest, AGeneratedDayWithMisbehaviourReplaysToTheExpectedEndState) {
   EXPECT_EQ(check.residents, static_cast<int64_t>(residents.size()));
   EXPECT_EQ(check.sampled_once, check.residents);
   EXPECT_EQ(after, check.residents);
+}
+
+// Households that arrive together (issue 17): one generated day, every
+// household at one desk one after another under one group label, played
+// onto two identical rounds — with the groups, and in plain scan order.
+// With the groups no household of three is split over tubes (pools of 5),
+// at the cost of tubes sealed early; in plain order some are split, and
+// the same simulated infections recall more people per positive resident.
+TEST_F(ReplayTest, HouseholdsArrivingTogetherShareTubesAndAreComparedWithPlainScanOrder) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(kSpec, "together", 5));
+  ASSERT_TRUE(CreateRound("plain", "tc", 5).ok());
+  ASSERT_TRUE(Plan("plain").ok());
+  ASSERT_TRUE(Open("plain").ok());
+  DayOptions day;
+  day.no_show = 0;
+  day.households_together = true;
+  absl::StatusOr<std::vector<TraceRow>> rows = GenerateDay(*client_, "rounds/together", day);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  const std::string path = ::testing::TempDir() + "/households.csv";
+  ASSERT_TRUE(WriteTrace(path, *rows).ok());
+  absl::StatusOr<std::vector<TraceRow>> read = ReadTrace(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  // Every household's members come one after another, at one desk.
+  std::map<std::string, std::set<std::string>> desks_of_group;
+  std::set<std::string> groups_seen;
+  for (size_t i = 0; i < read->size(); ++i) {
+    const TraceRow& row = (*read)[i];
+    ASSERT_FALSE(row.group.empty());
+    desks_of_group[row.group].insert(row.desk);
+    if (i > 0 && (*read)[i - 1].group != row.group) {
+      EXPECT_TRUE(groups_seen.insert((*read)[i - 1].group).second) << "household interleaved";
+    }
+  }
+  // 24 households of 3; in 8 of them one member is visited at home.
+  EXPECT_EQ(desks_of_group.size(), 24u);
+  for (const auto& [group, desks] : desks_of_group) EXPECT_EQ(desks.size(), 1u) << group;
+
+  const std::vector<DeskWork> work = DeskWorkOf(*read);
+  InfectionModel model;
+  model.household_prevalence = 0.05;
+  const auto play = [&](const std::string& round, bool send_groups) -> PoolingFigures {
+    FleetOptions options;
+    options.round = round;
+    options.batch = 4;  // a household never straddles two messages
+    options.window = 8;
+    options.timeout = absl::Seconds(60);
+    options.send_groups = send_groups;
+    absl::StatusOr<FleetReport> report = RunFleet(*client_, work, options);
+    EXPECT_TRUE(report.ok()) << report.status();
+    if (!report.ok()) return {};
+    EXPECT_EQ(report->errors, 0) << report->first_error;
+    EXPECT_EQ(report->sampled, 64);
+    const DayCheck check = VerifyDay(work, *report, 5, 0, 64);
+    EXPECT_TRUE(check.mismatches.empty()) << check.mismatches.front();
+    const PoolingFigures figures = MeasurePooling(work, *report, 5, model);
+    // Every tube used was sealed: full, early, or the desk's last by hand.
+    EXPECT_EQ(Progress(round.substr(7), v1::PROGRESS_LEVEL_SITE).tubes_sealed(), figures.tubes);
+    return figures;
+  };
+  const PoolingFigures together = play("rounds/together", true);
+  const PoolingFigures plain = play("rounds/plain", false);
+  EXPECT_EQ(together.residents, 64);
+  EXPECT_EQ(plain.residents, 64);
+  EXPECT_EQ(together.households, plain.households);
+  EXPECT_EQ(together.households_split, 0);
+  EXPECT_GT(plain.households_split, 0);
+  EXPECT_GE(together.tubes, plain.tubes);
+  EXPECT_LT(together.households_per_tube, plain.households_per_tube);
+  // The same infections (same seed, same households) in both.
+  EXPECT_EQ(together.positives, plain.positives);
+  EXPECT_GT(together.positives, 0);
+  EXPECT_LT(together.positive_tubes, plain.positive_tubes);
+  EXPECT_LT(together.recalled_per_positive(), plain.recalled_per_positive());
 }
 
 // A real past day: the check-ins a journaled server took, exported from

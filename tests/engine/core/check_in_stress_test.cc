@@ -58,13 +58,17 @@ class CountingLog final : public CheckInLog {
       if (word.state() != ResidentState::kClaimed) published_early_.fetch_add(1);
     }
   }
+  // No household is scanned together here: nothing is sealed early.
+  void RecordEarlySeal(DeskIndex, TubeIndex) override { early_seals_.fetch_add(1); }
   int logged(int resident) const { return logged_[resident].load(); }
+  int early_seals() const { return early_seals_.load(); }
   int published_early() const { return published_early_.load(); }
 
  private:
   const LiveRound& round_;
   std::vector<std::atomic<int>> logged_;
   std::atomic<int> published_early_{0};
+  std::atomic<int> early_seals_{0};
 };
 
 void RunOnce(const StressShape& shape, uint32_t seed, bool batched_with_log) {
@@ -241,6 +245,7 @@ void RunOnce(const StressShape& shape, uint32_t seed, bool batched_with_log) {
   if (batched_with_log) {
     for (int r = 0; r < shape.residents; ++r) ASSERT_EQ(log.logged(r), 1) << "resident " << r;
     EXPECT_EQ(log.published_early(), 0);
+    EXPECT_EQ(log.early_seals(), 0);
   }
 
   // Invariant 2: tubes within the ratio, and every sampled resident in

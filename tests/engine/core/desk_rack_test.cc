@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
@@ -177,6 +178,111 @@ TEST(DeskRackTest, ATakeAfterASealByHandStartsTheNextTube) {
   EXPECT_EQ(positions[0].tube, 1u);
   EXPECT_EQ(positions[0].slot, 0u);
   EXPECT_EQ(positions[3].slot, 3u);
+}
+
+TEST(DeskRackTest, AHouseholdThatFitsTakesTheOpenTube) {
+  DeskRack rack(1, 10);
+  ASSERT_TRUE(rack.RackTube(0, "HOME-1").ok());
+  TubePosition positions[10];
+  std::vector<TubeIndex> early;
+  const auto seal = [&](TubeIndex tube) { early.push_back(tube); };
+  ASSERT_EQ(rack.TakePositions(0, 6, positions), 6u);
+  // Four free positions, a household of four: it fills the tube, which
+  // seals as a full tube does.
+  ASSERT_EQ(rack.TakeGroup(0, 4, positions, seal), 4u);
+  EXPECT_EQ(positions[0].tube, 0u);
+  EXPECT_EQ(positions[0].slot, 6u);
+  EXPECT_EQ(positions[3].slot, 9u);
+  EXPECT_TRUE(positions[3].filled);
+  EXPECT_TRUE(early.empty());
+  EXPECT_EQ(rack.Tube(0).state, TubeState::kSealed);
+}
+
+TEST(DeskRackTest, AHouseholdThatDoesNotFitStartsTheNextTube) {
+  DeskRack rack(1, 10);
+  ASSERT_TRUE(rack.RackTube(0, "HOME-1").ok());
+  ASSERT_TRUE(rack.RackTube(0, "HOME-2").ok());
+  TubePosition positions[10];
+  std::vector<TubeIndex> early;
+  const auto seal = [&](TubeIndex tube) { early.push_back(tube); };
+  ASSERT_EQ(rack.TakePositions(0, 7, positions), 7u);
+  ASSERT_EQ(rack.TakeGroup(0, 4, positions, seal), 4u);
+  EXPECT_EQ(early, std::vector<TubeIndex>{0});
+  EXPECT_EQ(rack.Tube(0).state, TubeState::kSealed);
+  EXPECT_EQ(rack.Tube(0).swabs, 7u);
+  for (uint32_t j = 0; j < 4; ++j) {
+    EXPECT_EQ(positions[j].tube, 1u);
+    EXPECT_EQ(positions[j].slot, j);
+    EXPECT_FALSE(positions[j].filled);
+  }
+  // One who came alone joins the household's tube.
+  ASSERT_EQ(rack.TakePositions(0, 1, positions), 1u);
+  EXPECT_EQ(positions[0].tube, 1u);
+  EXPECT_EQ(positions[0].slot, 4u);
+}
+
+TEST(DeskRackTest, AHouseholdWithNoTubeBehindIsRefusedWholeAndTheRetryStartsAFreshTube) {
+  DeskRack rack(1, 5);
+  ASSERT_TRUE(rack.RackTube(0, "HOME-1").ok());
+  TubePosition positions[5];
+  std::vector<TubeIndex> early;
+  const auto seal = [&](TubeIndex tube) { early.push_back(tube); };
+  ASSERT_EQ(rack.TakePositions(0, 3, positions), 3u);
+  // Three do not fit in the two positions left, and no tube is racked: the
+  // tube is sealed with its three swabs and the household gets nothing.
+  EXPECT_EQ(rack.TakeGroup(0, 3, positions, seal), 0u);
+  EXPECT_EQ(early, std::vector<TubeIndex>{0});
+  EXPECT_EQ(rack.Tube(0).state, TubeState::kSealed);
+  EXPECT_EQ(rack.Tube(0).swabs, 3u);
+  EXPECT_FALSE(rack.HasOpenTube(0));
+  ASSERT_TRUE(rack.RackTube(0, "HOME-2").ok());
+  ASSERT_EQ(rack.TakeGroup(0, 3, positions, seal), 3u);
+  EXPECT_EQ(positions[0].tube, 1u);
+  EXPECT_EQ(positions[0].slot, 0u);
+  EXPECT_EQ(early.size(), 1u);
+}
+
+TEST(DeskRackTest, AHouseholdLargerThanATubeIsTakenInOrder) {
+  DeskRack rack(1, 5);
+  ASSERT_TRUE(rack.RackTube(0, "HOME-1").ok());
+  ASSERT_TRUE(rack.RackTube(0, "HOME-2").ok());
+  TubePosition positions[7];
+  std::vector<TubeIndex> early;
+  const auto seal = [&](TubeIndex tube) { early.push_back(tube); };
+  ASSERT_EQ(rack.TakePositions(0, 1, positions), 1u);
+  ASSERT_EQ(rack.TakeGroup(0, 7, positions, seal), 7u);
+  EXPECT_TRUE(early.empty());
+  EXPECT_EQ(positions[0].tube, 0u);
+  EXPECT_EQ(positions[0].slot, 1u);
+  EXPECT_EQ(positions[4].tube, 1u);
+  EXPECT_EQ(positions[6].slot, 2u);
+}
+
+// Recovery sees an early seal as a seal by hand: without it, a desk whose
+// last event was the early seal would reopen the tube.
+TEST(DeskRackTest, RecoveryKeepsATubeSealedEarlyClosed) {
+  DeskRack rack(1, 5);
+  ASSERT_TRUE(rack.RackTube(0, "HOME-1").ok());
+  TubePosition positions[5];
+  ASSERT_EQ(rack.TakePositions(0, 3, positions), 3u);
+  for (uint32_t j = 0; j < 3; ++j) rack.SetMember(0, j, 10 + j);
+  std::vector<TubeIndex> early;
+  EXPECT_EQ(rack.TakeGroup(0, 3, positions, [&](TubeIndex tube) { early.push_back(tube); }), 0u);
+  ASSERT_EQ(early, std::vector<TubeIndex>{0});
+
+  const auto restore = [](const std::vector<bool>& sealed) {
+    auto restored = std::make_unique<DeskRack>(1, 5);
+    EXPECT_TRUE(restored->RackTube(0, "HOME-1").ok());
+    for (uint32_t j = 0; j < 3; ++j) restored->SetMember(0, j, 10 + j);
+    restored->RebuildAfterRestore(sealed);
+    return restored;
+  };
+  std::unique_ptr<DeskRack> with_seal = restore({true});
+  EXPECT_EQ(with_seal->Tube(0).state, TubeState::kSealed);
+  EXPECT_EQ(with_seal->Tube(0).swabs, 3u);
+  EXPECT_FALSE(with_seal->HasOpenTube(0));
+  std::unique_ptr<DeskRack> without = restore({false});
+  EXPECT_EQ(without->Tube(0).state, TubeState::kOpen);
 }
 
 // Many threads take positions at one desk, one or several at a time, while

@@ -211,6 +211,64 @@ TEST_F(LiveRoundTest, BatchRefusesAReusedIdAndAnUndoneClaimGivesItsIdBack) {
   EXPECT_EQ(At(0, 1, 301).verdict, CheckInVerdict::kSampled);
 }
 
+// A household scanned together (with_previous) shares a tube, even where
+// it straddles the end of the batch's prefetch window: 30 people alone fill
+// seven tubes of 4 and half the eighth; the household of three that follows
+// (attempts 30 to 32, across the window's end at 32) does not fit in the
+// two positions left, so the eighth tube is sealed early, logged, and the
+// household starts the ninth.
+TEST(LiveRoundHouseholdTest, AHouseholdAcrossThePrefetchWindowSharesOneTube) {
+  constexpr int kResidents = 33;
+  static_assert(LiveRound::kPrefetchWindow == 32);
+  std::vector<std::string> codes;
+  for (int i = 0; i < kResidents; ++i) codes.push_back(absl::StrCat("HH", i));
+  std::unique_ptr<ResidentTable> table = *ResidentTable::Build(
+      kResidents, [&](uint32_t i) { return absl::string_view(codes[i]); },
+      [](uint32_t) { return 0u; });
+  LiveRoundSpec spec;
+  spec.pool_ratio = 4;
+  spec.epoch_unix_seconds = kEpoch;
+  spec.table = table.get();
+  spec.initial.assign(kResidents, ResidentState::kUntested);
+  spec.cells.assign(kResidents, 0);
+  spec.site_count = 1;
+  spec.desk_sites = {0};
+  LiveRound round(std::move(spec));
+  for (int t = 0; t < 10; ++t) ASSERT_TRUE(round.rack().RackTube(0, absl::StrCat("HT-", t)).ok());
+
+  struct SealLog final : CheckInLog {
+    void Record(absl::Span<const CheckInResult> sampled) override { logged += sampled.size(); }
+    void RecordEarlySeal(DeskIndex desk, TubeIndex tube) override {
+      sealed.emplace_back(desk, tube);
+      sealed_before = logged;
+    }
+    size_t logged = 0;
+    size_t sealed_before = 0;
+    std::vector<std::pair<DeskIndex, TubeIndex>> sealed;
+  } log;
+  std::vector<CheckInAttempt> attempts;
+  for (int i = 0; i < kResidents; ++i) {
+    attempts.push_back({0, codes[i], kEpoch + 1, static_cast<uint64_t>(i + 1)});
+    attempts.back().with_previous = i > 30;
+  }
+  std::vector<CheckInResult> results(attempts.size());
+  round.CheckInBatch(attempts, absl::MakeSpan(results), &log);
+  for (const CheckInResult& result : results) ASSERT_EQ(result.verdict, CheckInVerdict::kSampled);
+  EXPECT_EQ(results[29].tube, 7u);
+  EXPECT_EQ(results[29].slot, 1u);
+  for (int i = 30; i < kResidents; ++i) {
+    EXPECT_EQ(results[i].tube, 8u) << "attempt " << i;
+    EXPECT_EQ(results[i].slot, static_cast<uint32_t>(i - 30));
+  }
+  EXPECT_EQ(round.rack().Tube(7).state, TubeState::kSealed);
+  EXPECT_EQ(round.rack().Tube(7).swabs, 2u);
+  ASSERT_EQ(log.sealed.size(), 1u);
+  EXPECT_EQ(log.sealed[0], std::make_pair(DeskIndex{0}, TubeIndex{7}));
+  // The seal reached the log before the household's check-ins.
+  EXPECT_EQ(log.sealed_before, 30u);
+  EXPECT_EQ(log.logged, static_cast<size_t>(kResidents));
+}
+
 TEST(ResidentWordTest, PacksAndUnpacksEveryField) {
   const ResidentWord word = ResidentWord::Make(ResidentState::kSampled, ResidentWord::kMaxPlace, 19,
                                                ResidentWord::kMaxScanOffset);
