@@ -130,12 +130,17 @@ std::optional<TubeCustody> BoxBook::CustodyOf(TubeIndex tube) const {
   auto it = by_tube_.find(tube);
   if (it == by_tube_.end()) return std::nullopt;
   const Box& box = boxes_[it->second];
-  return TubeCustody{box.barcode,
+  return TubeCustody{static_cast<uint32_t>(it->second),
                      box.state,
                      box.lab_id,
                      std::find(box.missing.begin(), box.missing.end(), tube) != box.missing.end(),
                      box.oldest_swab_unix_seconds,
                      box.received.at_unix_seconds};
+}
+
+std::string BoxBook::BarcodeOf(uint32_t box) const {
+  std::lock_guard lock(mu_);
+  return box < boxes_.size() ? boxes_[box].barcode : std::string();
 }
 
 bool BoxBook::Holds(TubeIndex tube) const {

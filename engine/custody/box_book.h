@@ -87,9 +87,10 @@ struct Box {
 
 // Where one tube stands in its box: what a result and a call-back need,
 // without a copy of the box's tube list (a box may hold 1,000 tubes, and
-// a lab reports them one by one).
+// a lab reports them one by one) or of its barcode (BoxBook::BarcodeOf,
+// for the messages of the rare refusal).
 struct TubeCustody {
-  std::string box_barcode;
+  uint32_t box = 0;  // the box's place in the book
   BoxState state = BoxState::kPacked;
   std::string lab_id;      // kReceived: the lab that received the box
   bool missing = false;    // kReceived without this tube in the lab's scan
@@ -141,6 +142,8 @@ class BoxBook {
   std::optional<Box> BoxOf(TubeIndex tube) const;
   // Where `tube` stands in its box, if it is in one.
   std::optional<TubeCustody> CustodyOf(TubeIndex tube) const;
+  // The barcode of the box at `box` (TubeCustody::box).
+  std::string BarcodeOf(uint32_t box) const;
   // Whether `tube` is in a box (cheaper than BoxOf: copies nothing).
   bool Holds(TubeIndex tube) const;
   // Every box, in the order packed.

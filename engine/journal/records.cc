@@ -723,10 +723,13 @@ absl::StatusOr<BoxRecord> DecodeBox(absl::string_view record) {
 // ------------------------------------------------------------------ results
 
 void EncodeResult(const ResultRecord& r, std::string* out) {
+  EncodeResult(r.round, r.report, out);
+}
+
+void EncodeResult(uint32_t round, const lab::Report& x, std::string* out) {
   Header(RecordType::kTubeResult, out);
   ByteWriter w(out);
-  const lab::Report& x = r.report;
-  w.Varint(r.round);
+  w.Varint(round);
   w.Varint(x.tube);
   w.U8(static_cast<uint8_t>(x.result));
   w.U8(x.ct.has_value() ? 1 : 0);

@@ -167,6 +167,8 @@ struct ResultRecord {
   lab::Report report;
 };
 void EncodeResult(const ResultRecord& record, std::string* out);
+// The same, from the book's report without copying it into a record.
+void EncodeResult(uint32_t round, const lab::Report& report, std::string* out);
 // INVALID_ARGUMENT for a malformed record or one ValidateReport refuses.
 [[nodiscard]] absl::StatusOr<ResultRecord> DecodeResult(absl::string_view record);
 

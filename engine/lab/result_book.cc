@@ -70,7 +70,7 @@ absl::StatusOr<ResultBook::Recorded> ResultBook::Check(const Report& report,
                                                        Report* conflict) const {
   std::lock_guard lock(mu_);
   if (auto answer = AnswerWithoutRecording(report, conflict)) return *std::move(answer);
-  return Recorded{report, false};
+  return Recorded{Report(), false};
 }
 
 absl::StatusOr<ResultBook::Recorded> ResultBook::Record(
@@ -88,7 +88,7 @@ absl::StatusOr<ResultBook::Recorded> ResultBook::Record(
   took_[static_cast<uint8_t>(report.result) - 1].push_back(report.tube);
   trail_.push_back(std::move(report));
   if (journal) journal(trail_.back());
-  return Recorded{trail_.back(), false};
+  return Recorded{Report(), false};
 }
 
 std::optional<Report> ResultBook::Of(TubeIndex tube) const {
@@ -113,7 +113,7 @@ std::vector<TubeIndex> ResultBook::TubesWith(TubeResult result) const {
 
 std::vector<Report> ResultBook::Trail() const {
   std::lock_guard lock(mu_);
-  return trail_;
+  return std::vector<Report>(trail_.begin(), trail_.end());
 }
 
 size_t ResultBook::size() const {

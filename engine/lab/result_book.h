@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -64,7 +65,10 @@ struct Report {
 class ResultBook {
  public:
   struct Recorded {
-    Report report;          // as recorded under its request (or the tube's first, see Record)
+    // For a replay, the report that answers it (see Record); for a new
+    // record, empty: the caller has what it sent (not copying it back
+    // keeps a batch of a thousand results from copying each twice).
+    Report report;
     bool replayed = false;  // the request was recorded before: nothing changed
   };
   // Records `report` (validated, and its tube checked, by the caller):
@@ -112,7 +116,10 @@ class ResultBook {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable std::mutex mu_;
-  std::vector<Report> trail_ ABSL_GUARDED_BY(mu_);
+  // A deque, not a vector: a million reports are appended without ever
+  // being moved again (a vector's growth relocated them all, strings and
+  // all, a cost a lab's batch paid).
+  std::deque<Report> trail_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, size_t> by_request_ ABSL_GUARDED_BY(mu_);  // -> trail_
   absl::flat_hash_map<TubeIndex, size_t> current_ ABSL_GUARDED_BY(mu_);    // -> trail_
   // Per result, the tubes in the order they took it (TubesWith filters

@@ -28,7 +28,7 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
   if (!box.has_value() || box->state != custody::BoxState::kReceived) {
     return absl::FailedPreconditionError(absl::StrCat(
         "tube ", tube_barcode, " has not been received by a lab",
-        box.has_value() ? absl::StrCat(" (its box ", box->box_barcode, " is ",
+        box.has_value() ? absl::StrCat(" (its box ", boxes_.BarcodeOf(box->box), " is ",
                                        custody::BoxStateName(box->state), ")")
                         : " (it is in no box)",
         "; receive its box first"));
@@ -36,7 +36,7 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
   if (box->missing) {
     return absl::FailedPreconditionError(absl::StrCat(
         "tube ", tube_barcode, " was missing when lab ", box->lab_id, " received box ",
-        box->box_barcode, "; a tube the lab did not receive gets no result"));
+        boxes_.BarcodeOf(box->box), "; a tube the lab did not receive gets no result"));
   }
   if (box->lab_id != report.lab_id) {
     return absl::FailedPreconditionError(absl::StrCat("tube ", tube_barcode, " was received by lab ",
@@ -45,7 +45,7 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
   }
   if (box->ArrivedBreached()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "box ", box->box_barcode, " reached the lab ", box->AgeSeconds(0) / 60,
+        "box ", boxes_.BarcodeOf(box->box), " reached the lab ", box->AgeSeconds(0) / 60,
         " minutes after its oldest swab, past the ", custody::kBreachAfterSeconds / 3600,
         " h limit: its members are resampled, and its tubes get no result"));
   }
@@ -53,8 +53,11 @@ absl::StatusOr<lab::ResultBook::Recorded> Round::ReportResult(absl::string_view 
   return results_.Record(
       std::move(report),
       [&](const lab::Report& added) {
-        std::string record;
-        journal::EncodeResult({index_, added}, &record);
+        // One buffer per thread: a batch of a thousand results allocates
+        // no record.
+        thread_local std::string record;
+        record.clear();
+        journal::EncodeResult(index_, added, &record);
         Journal(record);
       },
       conflict);

@@ -49,7 +49,10 @@ void ReportOne(engine::Round& round, const std::string& lab_id,
     }
     return;
   }
-  outcome->set_replayed(recorded->replayed);
+  // A report recorded as sent is not echoed (the lab has it); a replay
+  // answers the report that stands, which may be another request's.
+  if (!recorded->replayed) return;
+  outcome->set_replayed(true);
   ReportToProto(round, recorded->report, outcome->mutable_current());
 }
 

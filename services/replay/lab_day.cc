@@ -288,17 +288,24 @@ class LabDay {
     std::atomic<size_t> next_batch{0};
     std::mutex mu;  // over report_ and the sets, while the batches fly
     const auto send = [&] {
+      // One request and one response per instrument, cleared and refilled
+      // call after call: they keep their strings' storage, as a tablet's
+      // stream keeps its messages'.
+      v1::ReportResultsRequest request;
+      request.set_round(options_.round);
+      request.set_lab_id(options_.lab_id);
+      v1::ReportResultsResponse response;
       for (size_t b = next_batch++; b < batches; b = next_batch++) {
         {
           std::lock_guard lock(mu);
           if (report_.stopped) return;
         }
-        v1::ReportResultsRequest request;
-        request.set_round(options_.round);
-        request.set_lab_id(options_.lab_id);
+        request.mutable_results()->Clear();
         const size_t end = std::min(reports.size(), (b + 1) * kResultsPerCall);
-        for (size_t r = b * kResultsPerCall; r < end; ++r) *request.add_results() = reports[r];
-        v1::ReportResultsResponse response;
+        // Moved, not copied: each report is sent once (Tally reads it back
+        // from the request).
+        for (size_t r = b * kResultsPerCall; r < end; ++r) request.add_results()->Swap(&reports[r]);
+        response.Clear();
         const grpc::Status status = As(options_.lab_token, [&](grpc::ClientContext& context) {
           return client_.lab().ReportResults(&context, request, &response);
         });

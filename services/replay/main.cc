@@ -41,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "services/api/status.h"
 #include "services/replay/day_trace.h"
 #include "services/replay/door_teams.h"
@@ -315,6 +316,9 @@ int main(int argc, char** argv) {
                         ")\n");
   };
   absl::SetFlagsUsageConfig(usage_config);
+  // As swabwaved: absl's deadlock detection keeps a graph of every lock
+  // taken, a cost on every lock of every stream and call in flight.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "swabwave-replay [generate|play] --round R [--server host:port]: plays every desk's "
       "tablet against swabwaved (see the header of services/replay/main.cc)");
