@@ -109,9 +109,9 @@ uint32_t DeskRack::TakeGroup(DeskIndex desk_index, uint32_t count, TubePosition*
       RotateFull(desk, tube);
       BackoffPause(attempt);
     } else if (fill + count <= ratio_) {
-      // Acquire on success pairs with the CAS that opened the tube.
-      if (desk.word.compare_exchange_weak(word, word + count, std::memory_order_acq_rel,
-                                          std::memory_order_seq_cst)) {
+      // seq_cst like the early seal below (on x86 the same locked
+      // instruction); its acquire pairs with the CAS that opened the tube.
+      if (desk.word.compare_exchange_weak(word, word + count, std::memory_order_seq_cst)) {
         for (uint32_t j = 0; j < count; ++j) out[j] = TubePosition{tube, fill + j, false};
         if (fill + count == ratio_) {
           out[count - 1].filled = true;
