@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -18,7 +19,10 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/server.h"
+#include "services/log/logging.h"
 #include "services/net/descriptor_limit.h"
+#include "services/swabwaved/flag_file.h"
+#include "services/swabwaved/service_manager.h"
 #include "swabwave/version.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -85,6 +89,13 @@ ABSL_FLAG(absl::Duration, rehearsal_clock_shift, absl::ZeroDuration(),
           "a rehearsal only: rounds run by the wall clock shifted this far (e.g. 13h25m), so "
           "tomorrow's 07:00 round takes check-ins today; logged as a warning. Never in a real "
           "round");
+ABSL_FLAG(std::string, log_level, "",
+          "least level logged: trace, debug, info, warning, error, critical or off (default: "
+          "$SWABWAVE_LOG_LEVEL, else info); gRPC's own lines follow it too");
+ABSL_FLAG(bool, print_flag_file, false,
+          "print a flag file (for --flagfile) with every flag, its help and its default, the "
+          "flags given with this one set, and exit; the package's /etc/swabwave/swabwaved.flags "
+          "is written so");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound gRPC and HTTP ports here (\"grpc http\") once listening");
 
@@ -98,6 +109,27 @@ int main(int argc, char** argv) {
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage("swabwaved: the swabwave mass-testing server");
   absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_print_flag_file)) {
+    std::fputs(swabwave::services::DocumentedFlagFile(
+                   absl::StrCat("swabwaved's flags, read with --flagfile: one --name=value a "
+                                "line; a line that starts with '#' is a comment. "
+                                "Every flag is here with its help and its default. Uncomment a "
+                                "line to set it; the settings below are the package's.\n"
+                                "Written by `swabwaved --print_flag_file` (swabwaved ",
+                                swabwave::kVersion, ")."),
+                   "swabwaved/main.cc", "print_flag_file")
+                   .c_str(),
+               stdout);
+    return EXIT_SUCCESS;
+  }
+  namespace log = swabwave::services::log;
+  const absl::StatusOr<spdlog::level::level_enum> log_level =
+      log::LevelFrom(absl::GetFlag(FLAGS_log_level), std::getenv(log::kLogLevelVariable));
+  if (!log_level.ok()) {
+    fprintf(stderr, "swabwaved: %s\n", std::string(log_level.status().message()).c_str());
+    return EXIT_FAILURE;
+  }
+  log::StartLogging("swabwaved", *log_level);
   // Debian's Abseil is built with mutex deadlock detection on: it keeps a
   // graph of every lock order, which a server creating a mutex per stream
   // pays for on every call (1.7% of the profile). The tests keep it.
@@ -215,15 +247,20 @@ int main(int argc, char** argv) {
       rename(tmp.c_str(), port_file.c_str());
     }
   }
+  // Recovery is done and both ports listen: a Type=notify unit is started.
+  swabwave::services::NotifyReady((*server)->port(), (*server)->http_port());
 
   int signal_number = 0;
   for (;;) {
     sigwait(&signals, &signal_number);
     if (signal_number != SIGHUP) break;
     spdlog::info("received SIGHUP: reloading the tokens file");
+    swabwave::services::NotifyReloading();
     (void)(*server)->ReloadTokens();  // logged; on an error the old tokens stay
+    swabwave::services::NotifyReady((*server)->port(), (*server)->http_port());
   }
   spdlog::info("received {}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  swabwave::services::NotifyStopping();
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   return EXIT_SUCCESS;
 }
