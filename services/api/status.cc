@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 
 namespace swabwave::services {
@@ -51,6 +52,24 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+std::string RetryPushback(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) return "";
+  // The message a person reads and the hint the retry policy reads are one
+  // text, so they cannot disagree.
+  constexpr absl::string_view kRetryIn = "retry in ";
+  const absl::string_view message = status.error_message();
+  const size_t at = message.find(kRetryIn);
+  if (at == absl::string_view::npos) return "-1";
+  const size_t start = at + kRetryIn.size();
+  const size_t end = message.find(" ms", start);
+  uint32_t milliseconds = 0;
+  if (end == absl::string_view::npos ||
+      !absl::SimpleAtoi(message.substr(start, end - start), &milliseconds)) {
+    return "-1";
+  }
+  return absl::StrCat(milliseconds);
 }
 
 }  // namespace swabwave::services

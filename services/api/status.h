@@ -31,6 +31,17 @@ std::string BoundedMessage(absl::string_view message);
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// The trailing metadata key gRPC's client retry policy reads.
+inline constexpr char kRetryPushbackKey[] = "grpc-retry-pushback-ms";
+
+// What a client's retry policy should do after `status`, in the form of
+// grpc-retry-pushback-ms: for RESOURCE_EXHAUSTED whose message says "retry
+// in N ms" (a full journal queue, a token over its rate), "N"; for any
+// other RESOURCE_EXHAUSTED (a cap on open streams, a plan that does not
+// fit), "-1": do not retry, waiting will not change the answer. Empty for
+// every other status: the policy's own backoff applies.
+std::string RetryPushback(const grpc::Status& status);
+
 }  // namespace swabwave::services
 
 #endif  // SWABWAVE_SERVICES_API_STATUS_H_

@@ -115,6 +115,8 @@ class UnaryCall {
       bool own_buffer;
       answer = grpc::SerializationTraits<Response>::Serialize(*response_, raw_response_,
                                                               &own_buffer);
+    } else if (std::string pushback = RetryPushback(answer); !pushback.empty()) {
+      ctx_->AddTrailingMetadata(kRetryPushbackKey, std::move(pushback));
     }
     timer_.Finish(reactor_, answer);
     delete this;

@@ -33,7 +33,7 @@ absl::StatusOr<RoundShape> ShapeOf(Client& client, const std::string& round) {
   v1::GetRoundRequest get_round;
   get_round.set_round(round);
   v1::GetRoundResponse got;
-  grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().GetRound(&context, get_round, &got);
   });
   if (!status.ok()) return FromGrpcStatus(status);

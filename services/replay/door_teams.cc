@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<v1::DoorToDoorRoute>> ReadRoutes(Client& client,
   request.set_page_size(1000);
   do {
     v1::ListDoorToDoorRoutesResponse page;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListDoorToDoorRoutes(&context, request, &page);
     });
     if (!status.ok()) return FromGrpcStatus(status);
@@ -143,7 +143,7 @@ absl::StatusOr<TeamReport> RunTeams(Client& client, const std::vector<TeamWork>&
         request.set_outcome(visit.outcome);
         request.set_reason(visit.reason);
         v1::RecordVisitResponse response;
-        const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+        const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
           client.AuthorizeAtSite(context, team.desk);
           return client.checkin().RecordVisit(&context, request, &response);
         });

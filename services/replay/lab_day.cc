@@ -80,7 +80,7 @@ class LabDay {
   // Calls with the token `key` names in the client (a site's or team's).
   template <class Call>
   grpc::Status AtPlace(const std::string& key, Call call) {
-    return Client::WithRetry([&](grpc::ClientContext& context) {
+    return Client::Call([&](grpc::ClientContext& context) {
       client_.AuthorizeAtSite(context, key);
       return call(context);
     });
@@ -88,7 +88,7 @@ class LabDay {
   // Calls with `token` (the courier's or the lab's), or the client's own.
   template <class Call>
   grpc::Status As(const std::string& token, Call call) {
-    return Client::WithRetry([&](grpc::ClientContext& context) {
+    return Client::Call([&](grpc::ClientContext& context) {
       if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
       return call(context);
     });
@@ -103,7 +103,7 @@ class LabDay {
     v1::GetRoundRequest request;
     request.set_round(options_.round);
     v1::GetRoundResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client_.planning().GetRound(&context, request, &response);
     });
     if (!status.ok()) return FromGrpcStatus(status);
@@ -177,7 +177,7 @@ class LabDay {
     request.set_page_size(200);
     do {
       v1::ListBoxesResponse page;
-      const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+      const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
         return client_.custody().ListBoxes(&context, request, &page);
       });
       if (!status.ok()) {
@@ -361,7 +361,7 @@ class LabDay {
       request.set_page_size(1000);
       do {
         v1::ListRecallsResponse page;
-        const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+        const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
           return client_.lab().ListRecalls(&context, request, &page);
         });
         if (!status.ok()) {
@@ -478,7 +478,7 @@ class LabDay {
     request.set_round(options_.round);
     request.set_level(v1::PROGRESS_LEVEL_COMMUNITY);
     v1::GetProgressResponse progress;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client_.progress().GetProgress(&context, request, &progress);
     });
     if (!status.ok()) return Error("GetProgress", status.error_message());

@@ -202,7 +202,7 @@ absl::StatusOr<int64_t> SampledSoFar(swabwave::services::Client& client, const s
   request.set_level(swabwave::v1::PROGRESS_LEVEL_COMMUNITY);
   swabwave::v1::GetProgressResponse response;
   const grpc::Status status =
-      swabwave::services::Client::WithRetry([&](grpc::ClientContext& context) {
+      swabwave::services::Client::Call([&](grpc::ClientContext& context) {
         return client.progress().GetProgress(&context, request, &response);
       });
   if (!status.ok()) return swabwave::services::FromGrpcStatus(status);
@@ -434,7 +434,7 @@ int main(int argc, char** argv) {
   get_round.set_round(round);
   swabwave::v1::GetRoundResponse got;
   const grpc::Status status =
-      swabwave::services::Client::WithRetry([&](grpc::ClientContext& context) {
+      swabwave::services::Client::Call([&](grpc::ClientContext& context) {
         return client.planning().GetRound(&context, get_round, &got);
       });
   if (!status.ok()) return Fail(status.error_message());

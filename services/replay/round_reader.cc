@@ -12,7 +12,7 @@ absl::StatusOr<std::map<std::string, int>> DesksOfSites(Client& client, const st
   request.set_page_size(1000);
   do {
     v1::GetPlanResponse plan;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().GetPlan(&context, request, &plan);
     });
     if (!status.ok()) return FromGrpcStatus(status);
@@ -29,7 +29,7 @@ absl::Status ForEachUntested(Client& client, const std::string& round,
   request.set_page_size(5000);
   do {
     v1::ListUntestedResponse page;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.progress().ListUntested(&context, request, &page);
     });
     if (!status.ok()) return FromGrpcStatus(status);

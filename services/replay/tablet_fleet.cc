@@ -270,7 +270,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
   v1::GetRoundRequest get_round;
   get_round.set_round(options.round);
   v1::GetRoundResponse round;
-  grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().GetRound(&context, get_round, &round);
   });
   if (!status.ok()) return FromGrpcStatus(status);
@@ -303,7 +303,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
           open.set_desk(work[d].desk);
           open.set_tube_barcode(TubeBarcode(options, d, n));
           v1::OpenTubeResponse opened;
-          const grpc::Status racked_one = Client::WithRetry([&](grpc::ClientContext& context) {
+          const grpc::Status racked_one = Client::Call([&](grpc::ClientContext& context) {
             client.AuthorizeAtSite(context, work[d].site_id);
             return client.checkin().OpenTube(&context, open, &opened);
           });
@@ -400,7 +400,7 @@ absl::StatusOr<FleetReport> RunFleet(Client& client, const std::vector<DeskWork>
     seal.set_desk(work[d].desk);
     seal.set_tube_barcode(last_tube);
     v1::SealTubeResponse sealed;
-    status = Client::WithRetry([&](grpc::ClientContext& context) {
+    status = Client::Call([&](grpc::ClientContext& context) {
       client.AuthorizeAtSite(context, work[d].site_id);
       return client.checkin().SealTube(&context, seal, &sealed);
     });

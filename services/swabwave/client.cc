@@ -5,13 +5,40 @@
 #include <atomic>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace swabwave::services {
+
+const char kRetryServiceConfig[] = R"json({
+  "methodConfig": [
+    {
+      "name": [
+        {"service": "swabwave.v1.PlanningService"},
+        {"service": "swabwave.v1.CheckInService"},
+        {"service": "swabwave.v1.ProgressService"},
+        {"service": "swabwave.v1.CustodyService"},
+        {"service": "swabwave.v1.LabService"}
+      ],
+      "retryPolicy": {
+        "maxAttempts": 5,
+        "initialBackoff": "0.2s",
+        "maxBackoff": "5s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE", "RESOURCE_EXHAUSTED"]
+      }
+    },
+    {
+      "name": [
+        {"service": "swabwave.v1.CheckInService", "method": "CheckInStream"},
+        {"service": "swabwave.v1.PlanningService", "method": "ImportCommunity"}
+      ]
+    }
+  ],
+  "retryThrottling": {"maxTokens": 20, "tokenRatio": 0.2}
+})json";
 
 namespace {
 
@@ -63,6 +90,11 @@ bool ReadFile(const std::string& path, std::string* out) {
 Client::Client(const ClientOptions& options) : site_tokens_(options.site_tokens) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  if (options.retries) {
+    args.SetServiceConfigJSON(kRetryServiceConfig);
+  } else {
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options.tls_ca_file.empty()) {
     grpc::SslCredentialsOptions ssl;
@@ -104,20 +136,11 @@ std::string Client::NewRequestId(const std::string& prefix) {
   return absl::StrFormat("%s-%016x-%d", prefix, run, counter.fetch_add(1));
 }
 
-grpc::Status Client::WithRetry(const std::function<grpc::Status(grpc::ClientContext&)>& call,
-                               absl::Duration timeout, int attempts) {
-  grpc::Status status;
-  absl::Duration backoff = absl::Milliseconds(200);
-  for (int attempt = 0; attempt < attempts; ++attempt) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-    context.set_wait_for_ready(attempt > 0);
-    status = call(context);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return status;
-    std::this_thread::sleep_for(absl::ToChronoNanoseconds(backoff));
-    backoff *= 2;
-  }
-  return status;
+grpc::Status Client::Call(const std::function<grpc::Status(grpc::ClientContext&)>& call,
+                          absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return call(context);
 }
 
 }  // namespace swabwave::services

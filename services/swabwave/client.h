@@ -1,7 +1,10 @@
 // Client: the CLI's connection to swabwaved — one channel (TLS when given
-// a CA), the three service stubs, the bearer token on every call, fresh
-// request ids, and a retry loop that resends the same request id on
-// UNAVAILABLE (so a retried mutation is applied once).
+// a CA), the service stubs, the bearer token on every call, fresh request
+// ids. The channel retries unary calls itself (gRPC's retryPolicy service
+// config, kRetryServiceConfig): on UNAVAILABLE and RESOURCE_EXHAUSTED,
+// with exponential backoff and jitter, and after the server's pushback
+// (grpc-retry-pushback-ms) when it sends one. A retry resends the same
+// request, request id included, so a retried mutation is applied once.
 //
 // Thread-safety: the stubs are thread-safe; NewRequestId is thread-safe.
 #ifndef SWABWAVE_SERVICES_SWABWAVE_CLIENT_H_
@@ -23,6 +26,15 @@
 
 namespace swabwave::services {
 
+// The channel's service config: every unary method of the five services
+// retries up to 5 attempts, backing off 0.2 s × 2^n (at most 5 s, jittered),
+// on UNAVAILABLE and RESOURCE_EXHAUSTED; a throttle stops retrying when
+// most calls fail. The two client-sending streams (CheckInStream,
+// ImportCommunity) are left out: their senders resend what was not
+// acknowledged themselves, and gRPC would otherwise buffer their messages
+// for a replay it may never make.
+extern const char kRetryServiceConfig[];
+
 struct ClientOptions {
   std::string address;
   // Sent as "authorization: Bearer <token>" on every call that does not
@@ -39,6 +51,9 @@ struct ClientOptions {
   // TLS: the name the server's certificate must carry, when it is not the
   // address's host.
   std::string tls_server_name;
+  // Whether the channel retries (kRetryServiceConfig). Off only in tests
+  // that look at a single refusal.
+  bool retries = true;
 };
 
 class Client {
@@ -61,11 +76,10 @@ class Client {
   // A request id unique to this process run: "<prefix>-<random>-<counter>".
   static std::string NewRequestId(const std::string& prefix);
 
-  // Calls `call` with a fresh context (deadline `timeout`) until it returns
-  // something other than UNAVAILABLE, at most `attempts` times, backing off.
-  // The caller keeps the request (and its request_id) the same across tries.
-  static grpc::Status WithRetry(const std::function<grpc::Status(grpc::ClientContext&)>& call,
-                                absl::Duration timeout = absl::Seconds(60), int attempts = 4);
+  // Calls `call` once with a fresh context whose deadline is `timeout` away;
+  // the channel's retry policy retries within that deadline.
+  static grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext&)>& call,
+                           absl::Duration timeout = absl::Seconds(60));
 
  private:
   std::map<std::string, std::string> site_tokens_;

@@ -55,7 +55,7 @@ inline grpc::Status FetchRound(Client& client, const std::string& round, v1::Rou
   v1::GetRoundRequest request;
   request.set_round(RoundArg(round));
   v1::GetRoundResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().GetRound(&context, request, &response);
   });
   if (status.ok()) *out = response.round();

@@ -174,7 +174,7 @@ int RoundCreate(const Options& options) {
     ToProto(options.duration, request.mutable_duration());
   Client client(options.client);
   v1::CreateRoundResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().CreateRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round create");
@@ -198,7 +198,7 @@ int RoundShow(const Options& options, const std::string& round) {
   v1::GetRoundRequest request;
   request.set_round(RoundArg(round));
   v1::GetRoundResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().GetRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round show");
@@ -211,7 +211,7 @@ int RoundList(const Options& options) {
   v1::ListRoundsRequest request;
   do {
     v1::ListRoundsResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListRounds(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "round list");
@@ -227,7 +227,7 @@ int RoundOpen(const Options& options, const std::string& round) {
   request.set_request_id(Client::NewRequestId("open-round"));
   request.set_round(RoundArg(round));
   v1::OpenRoundResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().OpenRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round open");
@@ -241,7 +241,7 @@ int RoundClose(const Options& options, const std::string& round) {
   request.set_request_id(Client::NewRequestId("close-round"));
   request.set_round(RoundArg(round));
   v1::CloseRoundResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().CloseRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round close");
@@ -302,7 +302,7 @@ int Plan(const Options& options, const std::string& round) {
   }
   v1::PlanRoundResponse response;
   const absl::Time start = absl::Now();
-  const grpc::Status status = Client::WithRetry(
+  const grpc::Status status = Client::Call(
       [&](grpc::ClientContext& context) {
         return client.planning().PlanRound(&context, request, &response);
       },
@@ -335,7 +335,7 @@ int Forecast(const Options& options, const std::string& round) {
   std::vector<v1::CrowdedWave> crowded;  // every page carries them all
   do {
     v1::ForecastRoundResponse response;
-    const grpc::Status status = Client::WithRetry(
+    const grpc::Status status = Client::Call(
         [&](grpc::ClientContext& context) {
           return client.planning().ForecastRound(&context, request, &response);
         },
@@ -407,7 +407,7 @@ int Replan(const Options& options, const std::string& round) {
   request.mutable_options()->set_utilization(options.utilization);
   Client client(options.client);
   v1::ReplanRoundResponse response;
-  const grpc::Status status = Client::WithRetry(
+  const grpc::Status status = Client::Call(
       [&](grpc::ClientContext& context) {
         return client.planning().ReplanRound(&context, request, &response);
       },
@@ -445,7 +445,7 @@ int Schedule(const Options& options, const std::string& round) {
   v1::GetRoundRequest get_round;
   get_round.set_round(RoundArg(round));
   v1::GetRoundResponse round_response;
-  grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.planning().GetRound(&context, get_round, &round_response);
   });
   if (!status.ok()) return Fail(status, "schedule");
@@ -458,7 +458,7 @@ int Schedule(const Options& options, const std::string& round) {
   std::vector<engine::ScheduleRow> rows;
   do {
     v1::ListAssignmentsResponse response;
-    status = Client::WithRetry([&](grpc::ClientContext& context) {
+    status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListAssignments(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "schedule");
@@ -514,7 +514,7 @@ int DoorToDoor(const Options& options, const std::string& round) {
   int64_t visits = 0, buildings = 0;
   do {
     v1::ListDoorToDoorResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListDoorToDoor(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "door-to-door");
@@ -564,7 +564,7 @@ int Progress(const Options& options, const std::string& round) {
   bool first = true;
   do {
     v1::GetProgressResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.progress().GetProgress(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "progress");
@@ -619,7 +619,7 @@ int Untested(const Options& options, const std::string& round) {
   const int64_t limit = options.limit > 0 ? options.limit : INT64_MAX;
   do {
     v1::ListUntestedResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.progress().ListUntested(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "untested");

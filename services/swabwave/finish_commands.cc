@@ -85,7 +85,7 @@ int FinishBy(const Options& options, const std::string& round) {
     return bad;
   }
   v1::AdviseFinishResponse a;
-  const grpc::Status status = Client::WithRetry(
+  const grpc::Status status = Client::Call(
       [&](grpc::ClientContext& context) {
         return client.planning().AdviseFinish(&context, request, &a);
       },

@@ -58,7 +58,7 @@ int History(const Options& options, const std::string& code) {
   v1::GetResidentHistoryRequest request;
   request.set_resident_code(code);
   v1::GetResidentHistoryResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.progress().GetResidentHistory(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "history");
@@ -87,7 +87,7 @@ int Missed(const Options& options) {
   request.set_community_id(options.community);
   request.set_last(options.last);
   v1::ListMissedResponse response;
-  const grpc::Status status = Client::WithRetry(
+  const grpc::Status status = Client::Call(
       [&](grpc::ClientContext& context) {
         return client.progress().ListMissed(&context, request, &response);
       },

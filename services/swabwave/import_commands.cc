@@ -27,7 +27,7 @@ grpc::Status SendImport(Client& client, const engine::Community& community, v1::
       CommunityToChunks(community, Client::NewRequestId("import"));
   chunks[0].set_mode(mode);
   chunks[0].set_base_version(base_version);
-  return Client::WithRetry([&](grpc::ClientContext& context) {
+  return Client::Call([&](grpc::ClientContext& context) {
     response->Clear();
     auto writer = client.planning().ImportCommunity(&context, response);
     for (const v1::ImportCommunityRequest& chunk : chunks) {
@@ -176,7 +176,7 @@ int WalkIn(const Options& options, const std::string& round) {
   request.set_code(options.code);
   Client client(options.client);
   v1::RegisterWalkInResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.checkin().RegisterWalkIn(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "walk-in");

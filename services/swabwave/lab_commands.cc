@@ -59,7 +59,7 @@ grpc::Status SendResults(Client& client, const Options& options, const std::stri
     const size_t end = std::min(rows.size(), first + kBatch);
     for (size_t i = first; i < end; ++i) *request.add_results() = ToReport(round, rows[i]);
     v1::ReportResultsResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.lab().ReportResults(&context, request, &response);
     });
     if (!status.ok()) return status;
@@ -141,7 +141,7 @@ int Boxes(const Options& options, const std::string& round) {
   v1::ListBoxesResponse response;
   do {
     response.Clear();
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.custody().ListBoxes(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "boxes");
@@ -186,7 +186,7 @@ int Recalls(const Options& options, const std::string& round) {
   int retested = 0;
   do {
     v1::ListRecallsResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.lab().ListRecalls(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "recalls");
@@ -261,7 +261,7 @@ int Pack(const Options& options, const std::string& round) {
   request.set_box_barcode(options.box);
   for (const std::string& tube : TubeList(options.tube_barcodes)) request.add_tube_barcodes(tube);
   v1::PackBoxResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.custody().PackBox(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "pack");
@@ -275,7 +275,7 @@ int PickUp(const Options& options, const std::string& round) {
   request.set_round(RoundArg(round));
   request.set_box_barcode(options.box);
   v1::PickUpBoxResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.custody().PickUpBox(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "pickup");
@@ -291,7 +291,7 @@ int Receive(const Options& options, const std::string& round) {
   request.set_lab_id(options.lab);
   for (const std::string& tube : TubeList(options.tube_barcodes)) request.add_tube_barcodes(tube);
   v1::ReceiveBoxResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.custody().ReceiveBox(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "receive");
@@ -308,7 +308,7 @@ int FollowUp(const Options& options, const std::string& round) {
   request.set_resident_code(options.code);
   request.set_tube_barcode(options.tube_barcodes);
   v1::TakeFollowUpSwabResponse response;
-  const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+  const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
     return client.checkin().TakeFollowUpSwab(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "follow-up");

@@ -71,7 +71,7 @@ int Roster(const Options& options, const std::string& round) {
   bool first_page = true;
   do {
     v1::GetRosterResponse response;
-    const grpc::Status status = Client::WithRetry(
+    const grpc::Status status = Client::Call(
         [&](grpc::ClientContext& context) {
           return client.planning().GetRoster(&context, request, &response);
         },
@@ -141,7 +141,7 @@ int Routes(const Options& options, const std::string& round) {
   int64_t stops = 0;
   do {
     v1::ListDoorToDoorRoutesResponse response;
-    const grpc::Status status = Client::WithRetry([&](grpc::ClientContext& context) {
+    const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListDoorToDoorRoutes(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "routes");

@@ -104,9 +104,19 @@ class AccessTest : public testing::ServerTest {
     client_ = ClientWith(token);
   }
 
-  std::unique_ptr<Client> ClientWith(const std::string& token) {
-    return std::make_unique<Client>(
-        ClientOptions{.address = absl::StrCat("127.0.0.1:", server_->port()), .token = token});
+  std::unique_ptr<Client> ClientWith(const std::string& token, bool retries = true) {
+    return std::make_unique<Client>(ClientOptions{
+        .address = absl::StrCat("127.0.0.1:", server_->port()), .token = token,
+        .retries = retries});
+  }
+
+  // swabwave_access_refused_total{reason="<reason>"} from /metrics.
+  int64_t Refused(const std::string& reason) {
+    const std::string metrics = testing::HttpGet(server_->http_port(), "/metrics").body;
+    const std::string key = absl::StrCat("swabwave_access_refused_total{reason=\"", reason, "\"} ");
+    const size_t at = metrics.find(key);
+    if (at == std::string::npos) return -1;
+    return std::stoll(metrics.substr(at + key.size()));
   }
 
   // One call of each RPC with a request that is valid for round "r" over
@@ -755,7 +765,8 @@ TEST_F(AccessTest, ACommandTokenCannotImportOrCreateForAnotherCommunity) {
 
 TEST_F(AccessTest, RateLimitRefusesWithARetryHint) {
   ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
-  std::unique_ptr<Client> slow = ClientWith(slow_.token);  // rate=1: bursts of 2
+  // rate=1: bursts of 2. A channel that does not retry sees each refusal.
+  std::unique_ptr<Client> slow = ClientWith(slow_.token, /*retries=*/false);
   const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
   int ok = 0, refused = 0;
   for (int i = 0; i < 6; ++i) {
@@ -774,6 +785,47 @@ TEST_F(AccessTest, RateLimitRefusesWithARetryHint) {
   // Another token is not affected.
   std::unique_ptr<Client> command = ClientWith(command_.token);
   EXPECT_TRUE(calls.at("GetRound")(*command).ok());
+}
+
+// Issue 26: the tools retry through gRPC's retry policy, which waits as
+// long as the server's grpc-retry-pushback-ms says, not a loop of their own.
+TEST_F(AccessTest, TheClientsRetryPolicyWaitsOutTheRateLimitsPushback) {
+  ASSERT_NO_FATAL_FAILURE(OpenRound(CommunitySpec{}, "r"));
+  const std::map<std::string, RpcCall> calls = EveryRpc(testing::MakeCommunity(CommunitySpec{}));
+  // Without retries the refusal carries the pushback in its trailers.
+  std::unique_ptr<Client> plain = ClientWith(slow_.token, /*retries=*/false);
+  std::multimap<grpc::string_ref, grpc::string_ref> trailers;
+  grpc::Status status;
+  std::string pushback;
+  for (int i = 0; i < 4 && status.ok(); ++i) {
+    grpc::ClientContext context;
+    v1::GetRoundRequest request;
+    request.set_round("rounds/r");
+    v1::GetRoundResponse response;
+    status = plain->planning().GetRound(&context, request, &response);
+    const auto it = context.GetServerTrailingMetadata().find("grpc-retry-pushback-ms");
+    if (it != context.GetServerTrailingMetadata().end()) {
+      pushback = std::string(it->second.data(), it->second.size());
+    }
+  }
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_FALSE(pushback.empty());
+  EXPECT_GT(std::stoi(pushback), 0);
+  EXPECT_LE(std::stoi(pushback), 1001);
+
+  // With the tools' channel every call gets in: the refused ones are
+  // retried after the pushback, the refusals counted on the server.
+  std::unique_ptr<Client> slow = ClientWith(slow_.token);
+  const int64_t refused_before = Refused("rate_limited");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(calls.at("GetRound")(*slow).ok()) << "call " << i;
+  }
+  EXPECT_GT(Refused("rate_limited"), refused_before);
+
+  // A cap is not retried: waiting does not close the streams that hold it.
+  EXPECT_EQ(RetryPushback(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                       "this token already holds 2 open imports")),
+            "-1");
 }
 
 TEST_F(AccessTest, ReloadSwapsTokensAndKeepsThemOnABadFile) {
@@ -1048,7 +1100,8 @@ TEST_F(AccessTest, ImportChunksArePacedByTheTokensRate) {
   const TestToken paced = MakeToken("command communities=* rate=2");
   WriteTokens({admin_, paced});
   ASSERT_TRUE(server_->ReloadTokens().ok());
-  std::unique_ptr<Client> client = ClientWith(paced.token);
+  // A channel that does not retry: the calls after the import see refusals.
+  std::unique_ptr<Client> client = ClientWith(paced.token, /*retries=*/false);
   const engine::Community community = testing::MakeCommunity(CommunitySpec{.id = "paced"});
   const std::vector<v1::ImportCommunityRequest> chunks =
       CommunityToChunks(community, Client::NewRequestId("import"), 7);

@@ -142,7 +142,7 @@ class Season {
 };
 
 grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext&)>& call) {
-  return Client::WithRetry(call, absl::Minutes(2));
+  return Client::Call(call, absl::Minutes(2));
 }
 
 grpc::Status ImportAs(Client& client, const engine::Community& community, v1::ImportMode mode,

@@ -49,5 +49,24 @@ TEST(BoundedMessageTest, ToGrpcStatusBoundsEveryMessage) {
   EXPECT_EQ(status.error_message().find('\n'), std::string::npos);
 }
 
+TEST(RetryPushbackTest, TheRetryHintInTheMessageIsThePushback) {
+  using grpc::StatusCode;
+  EXPECT_EQ(RetryPushback(grpc::Status(StatusCode::RESOURCE_EXHAUSTED,
+                                       "the server's journal queue is full (the disk is behind); "
+                                       "retry in 100 ms with the same request_id")),
+            "100");
+  EXPECT_EQ(RetryPushback(grpc::Status(StatusCode::RESOURCE_EXHAUSTED,
+                                       "this token is over its rate limit of 1 requests per "
+                                       "second; retry in 734 ms")),
+            "734");
+  // No hint, or a hint that does not read: do not retry.
+  EXPECT_EQ(RetryPushback(grpc::Status(StatusCode::RESOURCE_EXHAUSTED, "too many waves")), "-1");
+  EXPECT_EQ(RetryPushback(grpc::Status(StatusCode::RESOURCE_EXHAUSTED, "retry in a while")),
+            "-1");
+  // Other codes: the client's own backoff.
+  EXPECT_EQ(RetryPushback(grpc::Status(StatusCode::UNAVAILABLE, "draining; retry in 5 ms")), "");
+  EXPECT_EQ(RetryPushback(grpc::Status::OK), "");
+}
+
 }  // namespace
 }  // namespace swabwave::services
