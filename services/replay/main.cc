@@ -48,6 +48,7 @@
 #include "services/replay/journal_export.h"
 #include "services/replay/lab_day.h"
 #include "services/replay/pooling_figures.h"
+#include "services/replay/report_json.h"
 #include "services/replay/tablet_fleet.h"
 #include "services/swabwave/client_flags.h"
 #include "swabwave/version.h"
@@ -129,43 +130,6 @@ void PrintReport(const FleetReport& report, const swabwave::services::FleetOptio
     if (report.by_code[c] > 0) absl::StrAppendFormat(&codes, " %d:%d", c, report.by_code[c]);
   }
   absl::PrintF("answers by code   %s\n", codes);
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) out += c;
-  }
-  return out + "\"";
-}
-
-void WriteJson(const std::string& path, const FleetReport& report,
-               const swabwave::services::DayCheck& check) {
-  std::ofstream out(path, std::ios::trunc);
-  const auto ms = [](absl::Duration d) { return absl::ToDoubleMilliseconds(d); };
-  out << absl::StrFormat(
-      "{\"desks\": %d, \"sent\": %d, \"sampled\": %d, \"replayed\": %d, \"already_sampled\": %d, "
-      "\"errors\": %d, \"check_ins_per_second\": %.1f, \"elapsed_ms\": %.1f,\n"
-      " \"latency_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, "
-      "\"max\": %.3f},\n \"by_code\": {",
-      report.desks, report.sent, report.sampled, report.replayed, report.already_sampled,
-      report.errors, report.check_ins_per_second(), ms(report.elapsed),
-      ms(report.latency.Percentile(50)), ms(report.latency.Percentile(90)),
-      ms(report.latency.Percentile(99)), ms(report.latency.Percentile(99.9)),
-      ms(report.latency.max()));
-  bool first = true;
-  for (size_t c = 0; c < report.by_code.size(); ++c) {
-    if (report.by_code[c] == 0) continue;
-    out << (first ? "" : ", ") << "\"" << c << "\": " << report.by_code[c];
-    first = false;
-  }
-  out << absl::StrFormat("},\n \"residents\": %d, \"sampled_once\": %d, \"mismatches\": [",
-                         check.residents, check.sampled_once);
-  for (size_t i = 0; i < check.mismatches.size(); ++i) {
-    out << (i == 0 ? "" : ", ") << JsonString(check.mismatches[i]);
-  }
-  out << "]}\n";
 }
 
 // The pooling figures of a day whose trace has households (issue 17);
@@ -451,7 +415,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
-    WriteJson(json, *report, check);
+    if (absl::Status written = swabwave::services::WriteDayReportJson(json, *report, check);
+        !written.ok()) {
+      std::cerr << "swabwave-replay: cannot write --json " << json << ": " << written.message()
+                << "\n";
+      return 1;
+    }
   }
   return check.mismatches.empty() ? 0 : 1;
 }
