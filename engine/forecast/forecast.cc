@@ -1,9 +1,8 @@
 #include "engine/forecast/forecast.h"
 
 #include <algorithm>
-#include <atomic>
+#include <optional>
 #include <span>
-#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -12,6 +11,7 @@
 #include "engine/forecast/percentile.h"
 #include "engine/forecast/random.h"
 #include "engine/forecast/site_queue.h"
+#include "engine/parallel/parallel_for.h"
 
 namespace swabwave::engine::forecast {
 
@@ -175,12 +175,6 @@ void SiteForecaster::Run(const SiteDemand& demand, SiteForecast& site,
   }
 }
 
-int ThreadCount(const ForecastOptions& options, size_t busy_sites) {
-  int threads = options.threads;
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return static_cast<int>(std::clamp<size_t>(busy_sites, 1, static_cast<size_t>(threads)));
-}
-
 }  // namespace
 
 absl::StatusOr<RoundForecast> ForecastRound(const RoundLayout& layout, const RoundConfig& config,
@@ -224,26 +218,18 @@ absl::StatusOr<RoundForecast> ForecastRound(const RoundLayout& layout, const Rou
   const QueueWindows windows{.bucket_s = absl::ToDoubleSeconds(options.bucket),
                              .wave_length_s = absl::ToDoubleSeconds(config.wave_length),
                              .wave_count = plan.wave_count};
-  const int threads = ThreadCount(options, busy_sites.size());
-  std::vector<RoundTotals> totals(static_cast<size_t>(threads), RoundTotals(options.replications));
-  std::vector<std::vector<CrowdedWave>> crowded_of_site(demand->size());
   // Sites are handed out one at a time; which worker takes which does not
   // change any figure (see the file comment in forecast.h).
-  std::atomic<size_t> next_site{0};
-  const auto work = [&](RoundTotals& mine) {
-    SiteForecaster forecaster(options, arrivals, service, windows);
-    // relaxed: the counter only hands out distinct indices; the results are
-    // published to the caller by join().
-    for (size_t i = next_site.fetch_add(1, std::memory_order_relaxed); i < busy_sites.size();
-         i = next_site.fetch_add(1, std::memory_order_relaxed)) {
-      const uint32_t s = busy_sites[i];
-      forecaster.Run((*demand)[s], forecast.sites[s], crowded_of_site[s], mine);
-    }
-  };
-  std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t) workers.emplace_back(work, std::ref(totals[t]));
-  work(totals[0]);
-  for (std::thread& worker : workers) worker.join();
+  const size_t workers = ParallelWorkers(busy_sites.size(), options.threads);
+  std::vector<RoundTotals> totals(workers, RoundTotals(options.replications));
+  std::vector<std::optional<SiteForecaster>> forecasters(workers);
+  std::vector<std::vector<CrowdedWave>> crowded_of_site(demand->size());
+  ParallelFor(busy_sites.size(), options.threads, [&](size_t worker, size_t i) {
+    std::optional<SiteForecaster>& forecaster = forecasters[worker];
+    if (!forecaster) forecaster.emplace(options, arrivals, service, windows);
+    const uint32_t s = busy_sites[i];
+    forecaster->Run((*demand)[s], forecast.sites[s], crowded_of_site[s], totals[worker]);
+  });
 
   RoundTotals& round = totals[0];
   for (size_t t = 1; t < totals.size(); ++t) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -12,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "engine/model/local_time.h"
+#include "engine/parallel/parallel_for.h"
 #include "engine/random/xoshiro.h"
 
 namespace swabwave::engine {
@@ -600,27 +599,11 @@ absl::StatusOr<std::vector<Community>> GenerateCommunities(const GeneratorOption
   // threads. Each result lands in its own slot, so the output does not
   // depend on which thread made it.
   std::vector<absl::StatusOr<Community>> results(plans->size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    while (true) {
-      // Only hands out indices; results are published by join().
-      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= plans->size()) return;
-      results[i] = GenerateCommunity((*plans)[i], codes);
-    }
-  };
-  const size_t helpers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()) - 1,
-                                          std::min<size_t>(plans->size() - 1, 15));
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < helpers; ++t) {
-    try {
-      threads.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // fewer helpers; this thread does the rest
-    }
-  }
-  work();
-  for (std::thread& thread : threads) thread.join();
+  // One thread per core, at most 16: a city has a few hundred communities.
+  const int threads =
+      static_cast<int>(std::min(16u, std::max(1u, std::thread::hardware_concurrency())));
+  ParallelFor(plans->size(), threads,
+              [&](size_t i) { results[i] = GenerateCommunity((*plans)[i], codes); });
 
   std::vector<Community> communities;
   communities.reserve(results.size());

@@ -10,7 +10,7 @@
 #include "engine/plan/internal/fewest_waves.h"
 #include "engine/plan/internal/household_rounding.h"
 #include "engine/plan/internal/overflow_repair.h"
-#include "engine/plan/internal/parallel_for.h"
+#include "engine/parallel/parallel_for.h"
 #include "engine/plan/internal/service_network.h"
 #include "engine/plan/internal/unit_assignments.h"
 #include "engine/plan/internal/wave_filling.h"
@@ -62,7 +62,7 @@ absl::Status PlanCommunity(const RoundLayout& layout, int waves, CommunityPart& 
 // min-cost flow), on `threads` threads.
 absl::StatusOr<double> FlowWalking(std::vector<CommunityPart>& parts, int waves, int threads) {
   std::vector<double> walking(parts.size(), 0);
-  internal::ParallelFor(parts.size(), threads, [&](size_t c) {
+  ParallelFor(parts.size(), threads, [&](size_t c) {
     absl::StatusOr<internal::SiteAssignment> flow =
         parts[c].network->CheapestAssignment(internal::SitePlaces(parts[c].demand, waves));
     if (flow.ok()) {
@@ -108,7 +108,7 @@ absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const Roun
 
   // (a) W* per community; the round needs the largest.
   std::vector<CommunityPart> parts(layout.community_count());
-  internal::ParallelFor(parts.size(), options.threads, [&](size_t c) {
+  ParallelFor(parts.size(), options.threads, [&](size_t c) {
     CommunityPart& part = parts[c];
     part.demand = internal::MakeCommunityDemand(layout, plan, static_cast<uint32_t>(c),
                                                 options.nearest_sites);
@@ -130,7 +130,7 @@ absl::StatusOr<Plan> FlowPlanner::MakePlan(const RoundLayout& layout, const Roun
   const int waves = *worth;
 
   // (b)-(d) with W* waves everywhere (or more, bought by the objective weight).
-  internal::ParallelFor(parts.size(), options.threads, [&](size_t c) {
+  ParallelFor(parts.size(), options.threads, [&](size_t c) {
     parts[c].status = PlanCommunity(layout, waves, parts[c], plan);
     parts[c].network.reset();  // free the graph while others still work
   });

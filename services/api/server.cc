@@ -5,13 +5,12 @@
 #include <grpcpp/resource_quota.h>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/io/csv.h"
 #include "engine/journal/memory_store.h"
 #include "services/api/token_admission.h"
 #include "services/net/listener.h"
@@ -156,13 +155,11 @@ absl::StatusOr<std::unique_ptr<SwabwaveServer>> SwabwaveServer::Start(
 namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
-  std::ifstream in(path);
-  std::stringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || text.str().empty()) {
+  absl::StatusOr<std::string> text = engine::ReadFileToString(path);
+  if (!text.ok() || text->empty()) {
     return absl::NotFoundError(absl::StrCat("cannot read the ", what, " ", path));
   }
-  return text.str();
+  return *std::move(text);
 }
 
 }  // namespace

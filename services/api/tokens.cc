@@ -3,8 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -12,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/io/csv.h"
 #include "engine/model/names.h"
 
 namespace swabwave::services {
@@ -211,13 +210,12 @@ absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Parse(absl::string_vie
 absl::StatusOr<std::shared_ptr<const TokenSet>> TokenSet::Load(const std::string& path,
                                                                double default_rate,
                                                                const TokenSet* previous) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot read the tokens file ", path));
+  absl::StatusOr<std::string> text = engine::ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the tokens file ", path, ": ", text.status().message()));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path, default_rate, previous);
+  return Parse(*text, path, default_rate, previous);
 }
 
 std::shared_ptr<const Principal> TokenSet::Find(absl::string_view token) const {

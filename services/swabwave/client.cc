@@ -3,12 +3,11 @@
 #include <grpcpp/support/client_interceptor.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/io/csv.h"
 
 namespace swabwave::services {
 
@@ -76,12 +75,11 @@ class BearerInterceptorFactory final
   const std::string header_;  // lives as long as the channel, which owns this factory
 };
 
+// The file's contents into `out`; false when it cannot be read.
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream text;
-  text << in.rdbuf();
-  *out = text.str();
+  absl::StatusOr<std::string> text = engine::ReadFileToString(path);
+  if (!text.ok()) return false;
+  *out = *std::move(text);
   return true;
 }
 

@@ -1,15 +1,14 @@
 #include "services/swabwave/client_flags.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/io/csv.h"
 #include "services/net/loopback.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "swabwaved's gRPC address");
@@ -39,10 +38,11 @@ namespace {
 absl::Status ReadDeskTokens(const std::string& path, absl::string_view flag,
                             absl::string_view line_shape, bool teams,
                             std::map<std::string, std::string>& tokens) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", flag, " ", path));
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
+  absl::StatusOr<std::string> contents = engine::ReadFileToString(path);
+  if (!contents.ok()) return absl::NotFoundError(absl::StrCat("cannot read ", flag, " ", path));
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(*contents, '\n')) {
+    ++number;
     const absl::string_view text = absl::StripAsciiWhitespace(line);
     if (text.empty() || text.front() == '#') continue;
     const std::vector<absl::string_view> fields =
