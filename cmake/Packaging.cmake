@@ -16,13 +16,22 @@ add_custom_command(
   DEPENDS swabwaved
   COMMENT "swabwaved.flags from swabwaved --print_flag_file")
 add_custom_target(swabwaved_flag_file ALL DEPENDS ${SWABWAVE_FLAG_FILE})
+# Bash completion from the CLI's own command definitions.
+set(SWABWAVE_COMPLETION ${CMAKE_BINARY_DIR}/packaging/swabwave.bash-completion)
+add_custom_command(
+  OUTPUT ${SWABWAVE_COMPLETION}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/packaging
+  COMMAND $<TARGET_FILE:swabwave> completion > ${SWABWAVE_COMPLETION}
+  DEPENDS swabwave
+  COMMENT "swabwave's bash completion from swabwave completion")
+add_custom_target(swabwave_completion ALL DEPENDS ${SWABWAVE_COMPLETION})
 
 install(TARGETS swabwaved swabwave swabwave-replay RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # Absolute: Debian's systemd and /etc, whatever the prefix (/usr).
 install(FILES ${PROJECT_SOURCE_DIR}/services/swabwaved/swabwaved.service
         DESTINATION /lib/systemd/system)
 install(FILES ${SWABWAVE_FLAG_FILE} DESTINATION /etc/swabwave)
-install(FILES ${PROJECT_SOURCE_DIR}/services/swabwave/swabwave.bash-completion
+install(FILES ${SWABWAVE_COMPLETION}
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME swabwave)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}

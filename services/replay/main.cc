@@ -50,7 +50,7 @@
 #include "services/replay/pooling_figures.h"
 #include "services/replay/report_json.h"
 #include "services/replay/tablet_fleet.h"
-#include "services/swabwave/client_flags.h"
+#include "services/swabwave/client_absl_flags.h"
 #include "swabwave/version.h"
 
 ABSL_FLAG(std::string, round, "", "round id (or rounds/{id}) to play");

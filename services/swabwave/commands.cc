@@ -8,6 +8,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <google/protobuf/struct.pb.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -135,6 +137,13 @@ int Generate(const Options& options) {
     residents += static_cast<int64_t>(c.residents.size());
     sites += static_cast<int64_t>(c.sites.size());
   }
+  google::protobuf::Struct summary;
+  (*summary.mutable_fields())["out"].set_string_value(options.out);
+  (*summary.mutable_fields())["communities"].set_number_value(
+      static_cast<double>(communities->size()));
+  (*summary.mutable_fields())["residents"].set_number_value(static_cast<double>(residents));
+  (*summary.mutable_fields())["sites"].set_number_value(static_cast<double>(sites));
+  if (PrintForScripts(options.output, summary)) return 0;
   absl::PrintF("generated %d communities (%d residents, %d sites) under %s\n", communities->size(),
                residents, sites, options.out);
   return 0;
@@ -178,6 +187,7 @@ int RoundCreate(const Options& options) {
     return client.planning().CreateRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round create");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintRound(response.round());
   const v1::PoolAdvice& advice = response.advice();
   std::cout << "  pool advice: " << advice.ratio() << " per tube (" << advice.why() << ")\n"
@@ -202,6 +212,7 @@ int RoundShow(const Options& options, const std::string& round) {
     return client.planning().GetRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round show");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintRound(response.round());
   return 0;
 }
@@ -209,15 +220,18 @@ int RoundShow(const Options& options, const std::string& round) {
 int RoundList(const Options& options) {
   Client client(options.client);
   v1::ListRoundsRequest request;
+  Pages<v1::ListRoundsResponse> pages;
   do {
     v1::ListRoundsResponse response;
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListRounds(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "round list");
-    for (const v1::Round& r : response.rounds()) PrintRound(r);
+    pages.Add(response);
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  if (PrintForScripts(options.output, pages.merged(), "rounds")) return 0;
+  for (const v1::Round& r : pages.merged().rounds()) PrintRound(r);
   return 0;
 }
 
@@ -231,6 +245,7 @@ int RoundOpen(const Options& options, const std::string& round) {
     return client.planning().OpenRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round open");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintRound(response.round());
   return 0;
 }
@@ -245,6 +260,7 @@ int RoundClose(const Options& options, const std::string& round) {
     return client.planning().CloseRound(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "round close");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintRound(response.round());
   return 0;
 }
@@ -308,6 +324,7 @@ int Plan(const Options& options, const std::string& round) {
       },
       absl::Minutes(10));
   if (!status.ok()) return Fail(status, "plan");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintSummary(response.summary());
   absl::PrintF("planned in         %s (round trip)\n",
                absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))));
@@ -333,6 +350,8 @@ int Forecast(const Options& options, const std::string& round) {
   request.set_page_size(1000);
   bool first_page = true;
   std::vector<v1::CrowdedWave> crowded;  // every page carries them all
+  const bool for_people = options.output == OutputFormat::kTable;
+  Pages<v1::ForecastRoundResponse> pages;
   do {
     v1::ForecastRoundResponse response;
     const grpc::Status status = Client::Call(
@@ -341,6 +360,13 @@ int Forecast(const Options& options, const std::string& round) {
         },
         absl::Minutes(10));
     if (!status.ok()) return Fail(status, "forecast");
+    if (!first_page) response.clear_crowded_waves();
+    pages.Add(response);
+    if (!for_people) {
+      first_page = false;
+      request.set_page_token(response.next_page_token());
+      continue;
+    }
     if (first_page) {
       absl::PrintF("forecast           %d replications, seed %d, crowding limit %d waiting\n",
                    response.replications(), response.seed(), response.crowding_limit());
@@ -363,6 +389,7 @@ int Forecast(const Options& options, const std::string& round) {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  if (PrintForScripts(options.output, pages.merged(), "sites")) return 0;
   absl::PrintF("%d crowded waves (the line's p95 over the limit)\n", crowded.size());
   for (const v1::CrowdedWave& w : crowded) {
     absl::PrintF("    %s wave %d: %d waiting at once (p95; p50 %d), %d over, in %.0f%% of "
@@ -413,9 +440,12 @@ int Replan(const Options& options, const std::string& round) {
       },
       absl::Minutes(10));
   if (!status.ok()) return Fail(status, "replan");
-  PrintSummary(response.summary());
-  absl::PrintF("moved              %d households, %d untested residents to notify\n",
-               response.moved_households(), response.moved_size());
+  const bool for_people = options.output == OutputFormat::kTable;
+  if (for_people) PrintSummary(response.summary());
+  if (for_people) {
+    absl::PrintF("moved              %d households, %d untested residents to notify\n",
+                 response.moved_households(), response.moved_size());
+  }
   if (!options.csv.empty()) {
     std::ostringstream out;
     out << "resident,resident_code,from_site,from_wave,to_site,to_wave\n";
@@ -424,9 +454,11 @@ int Replan(const Options& options, const std::string& round) {
           << m.from_wave() << ',' << m.to_site_id() << ',' << m.to_wave() << '\n';
     }
     if (WriteExport("replan", options.csv, out.str()) != 0) return 1;
+    if (PrintForScripts(options.output, response, "moved")) return 0;
     absl::PrintF("wrote %d moved residents to %s\n", response.moved_size(), options.csv);
     return 0;
   }
+  if (PrintForScripts(options.output, response, "moved")) return 0;
   constexpr int kShown = 20;
   for (int i = 0; i < response.moved_size() && i < kShown; ++i) {
     const v1::MovedResident& m = response.moved(i);
@@ -456,12 +488,14 @@ int Schedule(const Options& options, const std::string& round) {
   request.set_building_id(options.building);
   request.set_page_size(5000);
   std::vector<engine::ScheduleRow> rows;
+  Pages<v1::ListAssignmentsResponse> pages;
   do {
     v1::ListAssignmentsResponse response;
     status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListAssignments(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "schedule");
+    if (options.output != OutputFormat::kTable) pages.Add(response);
     for (const v1::Assignment& a : response.assignments()) {
       engine::ScheduleRow row;
       row.community_id = a.community_id();
@@ -481,9 +515,11 @@ int Schedule(const Options& options, const std::string& round) {
 
   if (!options.csv.empty()) {
     if (WriteExport("schedule", options.csv, engine::FormatScheduleCsv(rows)) != 0) return 1;
+    if (PrintForScripts(options.output, pages.merged(), "assignments")) return 0;
     absl::PrintF("wrote %d schedule rows to %s\n", rows.size(), options.csv);
     return 0;
   }
+  if (PrintForScripts(options.output, pages.merged(), "assignments")) return 0;
   // The notices' local times, as residents read them.
   const absl::TimeZone zone = RoundZone(round_response.round());
   absl::PrintF("times %s\n", round_response.round().time_zone().empty()
@@ -512,12 +548,19 @@ int DoorToDoor(const Options& options, const std::string& round) {
   v1::ListDoorToDoorRequest request;
   request.set_round(RoundArg(round));
   int64_t visits = 0, buildings = 0;
+  Pages<v1::ListDoorToDoorResponse> pages;
   do {
     v1::ListDoorToDoorResponse response;
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListDoorToDoor(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "door-to-door");
+    pages.Add(response);
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  if (PrintForScripts(options.output, pages.merged(), "buildings")) return 0;
+  {
+    const v1::ListDoorToDoorResponse& response = pages.merged();
     for (const v1::DoorToDoorBuilding& b : response.buildings()) {
       ++buildings;
       absl::PrintF("%s/%s: %d visits\n", b.community_id(), b.building_id(), b.visits_size());
@@ -527,8 +570,7 @@ int DoorToDoor(const Options& options, const std::string& round) {
       }
       visits += b.visits_size();
     }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
+  }
   absl::PrintF("%d door-to-door visits in %d buildings\n", visits, buildings);
   return 0;
 }
@@ -562,12 +604,18 @@ int Progress(const Options& options, const std::string& round) {
                                {"here", Table::kRight},
                                {"off plan", Table::kRight}});
   bool first = true;
+  Pages<v1::GetProgressResponse> pages;
   do {
     v1::GetProgressResponse response;
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.progress().GetProgress(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "progress");
+    if (options.output != OutputFormat::kTable) {
+      pages.Add(response);
+      request.set_page_token(response.next_page_token());
+      continue;
+    }
     if (first) {
       const v1::Counts& t = response.total();
       absl::PrintF(
@@ -604,6 +652,7 @@ int Progress(const Options& options, const std::string& round) {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  if (PrintForScripts(options.output, pages.merged(), "rows")) return 0;
   table.Print(stdout);
   return 0;
 }
@@ -617,6 +666,8 @@ int Untested(const Options& options, const std::string& round) {
   request.set_page_size(1000);
   int64_t shown = 0;
   const int64_t limit = options.limit > 0 ? options.limit : INT64_MAX;
+  const bool for_people = options.output == OutputFormat::kTable;
+  v1::ListUntestedResponse listed;  // --output json|csv: the residents listed
   do {
     v1::ListUntestedResponse response;
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
@@ -626,6 +677,10 @@ int Untested(const Options& options, const std::string& round) {
     for (const v1::UntestedResident& u : response.residents()) {
       if (shown == limit) break;
       ++shown;
+      if (!for_people) {
+        *listed.add_residents() = u;
+        continue;
+      }
       // "visited 2x, not home" tells a resident the teams found out from
       // one nobody has called on yet.
       std::string visited;
@@ -642,6 +697,7 @@ int Untested(const Options& options, const std::string& round) {
     }
     request.set_page_token(shown == limit ? "" : response.next_page_token());
   } while (!request.page_token().empty());
+  if (PrintForScripts(options.output, listed, "residents")) return 0;
   absl::PrintF("%d untested residents listed\n", shown);
   return 0;
 }
@@ -659,7 +715,27 @@ int Watch(const Options& options, const std::string& round) {
   grpc::ClientContext context;
   auto reader = client.progress().WatchProgress(&context, request);
   v1::WatchProgressResponse update;
+  bool header = options.output == OutputFormat::kCsv;
   while (reader->Read(&update)) {
+    // A stream of updates: one JSON line, or one CSV row, each.
+    if (options.output == OutputFormat::kJson) {
+      std::fputs((JsonLine(update) + "\n").c_str(), stdout);
+      std::fflush(stdout);
+      continue;
+    }
+    if (options.output == OutputFormat::kCsv) {
+      std::vector<std::string> cells = CsvRow(update);
+      std::string text;
+      if (header) {
+        const std::vector<std::string> columns = CsvColumns(*update.GetDescriptor());
+        engine::AppendCsvRow(std::vector<absl::string_view>(columns.begin(), columns.end()), text);
+        header = false;
+      }
+      engine::AppendCsvRow(std::vector<absl::string_view>(cells.begin(), cells.end()), text);
+      std::fputs(text.c_str(), stdout);
+      std::fflush(stdout);
+      continue;
+    }
     const v1::Counts& t = update.total();
     absl::PrintF("%s  sampled %d / %d due, remaining %d, %.0f check-ins/s, %d tubes sealed%s\n",
                  absl::FormatTime("%H:%M:%S", FromProto(update.as_of()), RoundZone(about)),
@@ -672,13 +748,18 @@ int Watch(const Options& options, const std::string& round) {
   return 0;
 }
 
-int TokensCheck(const std::string& path) {
+int TokensCheck(const Options& options, const std::string& path) {
   absl::StatusOr<std::string> checked = CheckTokensFile(path);
   if (!checked.ok()) {
     std::cerr << "swabwave tokens check: " << checked.status().message()
               << "\nswabwaved would keep its old tokens on SIGHUP: fix the line first\n";
     return 1;
   }
+  google::protobuf::Struct summary;
+  (*summary.mutable_fields())["file"].set_string_value(path);
+  (*summary.mutable_fields())["loads"].set_bool_value(true);
+  (*summary.mutable_fields())["tokens"].set_string_value(*checked);
+  if (PrintForScripts(options.output, summary)) return 0;
   std::cout << *checked << "; swabwaved loads it on SIGHUP\n";
   return 0;
 }
@@ -739,6 +820,11 @@ int NewToken(const Options& options) {
     std::cerr << "added to " << options.tokens_file
               << "; send swabwaved SIGHUP to load it. The token (shown once):\n";
   }
+  google::protobuf::Struct made;
+  (*made.mutable_fields())["token"].set_string_value(*token);
+  (*made.mutable_fields())["tokens_file_line"].set_string_value(line);
+  (*made.mutable_fields())["role"].set_string_value(options.role);
+  if (PrintForScripts(options.output, made)) return 0;
   std::cout << *token << "\n";
   return 0;
 }

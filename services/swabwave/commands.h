@@ -1,6 +1,7 @@
 // The swabwave CLI's subcommands. Each takes its positional arguments
-// (after the subcommand words) and reads its options from the flags in
-// main.cc; each prints for a person and returns a process exit code.
+// (after the subcommand words) and its options (command_line.cc); each
+// prints for a person, or with --output json|csv for a script (output.h),
+// and returns a process exit code.
 //
 // Thread-safety: run from the CLI's main thread.
 #ifndef SWABWAVE_SERVICES_SWABWAVE_COMMANDS_H_
@@ -13,14 +14,18 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/swabwave/client.h"
+#include "services/swabwave/output.h"
 #include "swabwave/v1/planning.pb.h"
 
 namespace swabwave::services::cli {
 
+// What the command line said (command_line.cc). The defaults here are the
+// flags' defaults; zero or empty where the server decides.
 struct Options {
   ClientOptions client;
+  OutputFormat output = OutputFormat::kTable;
   // generate
-  std::string preset;
+  std::string preset = "kangcheng";
   int64_t residents = 0;
   uint64_t seed = 1;
   std::string out;
@@ -34,7 +39,7 @@ struct Options {
   // plan
   double rate = 0;
   double utilization = 0;
-  std::string planner;  // optimal (default) or greedy
+  std::string planner = "optimal";  // or greedy
   int nearest_sites = 0;
   std::string staffing;  // within or every-desk; empty: the server decides
   absl::Duration max_in_gear;  // zero: the server's defaults
@@ -55,11 +60,11 @@ struct Options {
   std::string changes;  // SITE=DESKS,...
   std::string placement;  // earliest-wave (default) or nearest-site
   // queries
-  std::string level;
+  std::string level = "community";
   std::string community;
   std::string building;
   std::string csv;
-  int last = 0;       // missed: the last N rounds
+  int last = 3;       // missed: the last N rounds
   std::string pages;  // missed: a folder for the building captains' pages
   bool apply = false;
   bool tubes = false;     // boxes --with_tubes: list each box's tubes
@@ -148,7 +153,7 @@ int NewToken(const Options& options);
 // `tokens check FILE`: whether swabwaved would load FILE on SIGHUP (exit
 // 0, with the tokens per role) or keep its old tokens (exit 1, naming the
 // bad line).
-int TokensCheck(const std::string& path);
+int TokensCheck(const Options& options, const std::string& path);
 
 }  // namespace swabwave::services::cli
 

@@ -91,6 +91,7 @@ int FinishBy(const Options& options, const std::string& round) {
       },
       absl::Minutes(10));
   if (!status.ok()) return Fail(status, "finish-by");
+  if (PrintForScripts(options.output, a)) return a.met_on_hand() ? 0 : 4;
 
   const absl::TimeZone zone = RoundZone(about);
   const auto clock = [&](const google::protobuf::Timestamp& t) {

@@ -62,6 +62,7 @@ int History(const Options& options, const std::string& code) {
     return client.progress().GetResidentHistory(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "history");
+  if (PrintForScripts(options.output, response, "rounds")) return 0;
   Table table({{"round"}, {"starts"}, {"outcome"}, {"where"}, {"when"}, {"tube"}, {"visits"}});
   for (const v1::ResidentRound& r : response.rounds()) {
     // Each round's times in its own zone (a resident's rounds share one).
@@ -93,10 +94,13 @@ int Missed(const Options& options) {
       },
       absl::Minutes(5));
   if (!status.ok()) return Fail(status, "missed");
-  absl::PrintF("%d residents of %s in %d buildings missed the last %d rounds they were due in "
+  const bool for_people = options.output == OutputFormat::kTable;
+  if (for_people) {
+    absl::PrintF("%d residents of %s in %d buildings missed the last %d rounds they were due in "
                "(%d closed rounds)\n",
                response.residents(), options.community, response.buildings_size(), options.last,
                response.rounds_considered());
+  }
   if (!options.csv.empty()) {
     std::ostringstream csv;
     csv << "building_id,unit_id,household_id,code,rounds_missed,visits,last_visit\n";
@@ -108,7 +112,9 @@ int Missed(const Options& options) {
       }
     }
     if (WriteExport("missed", options.csv, csv.str()) != 0) return 1;
-    absl::PrintF("wrote %d residents to %s\n", response.residents(), options.csv);
+    if (for_people) {
+      absl::PrintF("wrote %d residents to %s\n", response.residents(), options.csv);
+    }
   }
   if (!options.pages.empty()) {
     std::error_code ec;
@@ -121,8 +127,11 @@ int Missed(const Options& options) {
         return 1;
       }
     }
-    absl::PrintF("wrote %d building pages to %s\n", response.buildings_size(), options.pages);
+    if (for_people) {
+      absl::PrintF("wrote %d building pages to %s\n", response.buildings_size(), options.pages);
+    }
   }
+  if (PrintForScripts(options.output, response, "buildings")) return 0;
   if (options.csv.empty() && options.pages.empty()) {
     Table table({{"building"}, {"missed", Table::kRight}, {"label"}});
     for (const v1::MissedBuilding& b : response.buildings()) {

@@ -4,6 +4,7 @@
 // --apply stores them as the next version (issue 18). And swabwave walk-in:
 // someone on no roster, registered and sampled at a desk.
 #include <filesystem>
+#include <memory>
 #include <iostream>
 
 #include "absl/strings/match.h"
@@ -112,6 +113,9 @@ int Import(const Options& options, const std::vector<std::string>& roots) {
     return 2;
   }
   Client client(options.client);
+  const bool for_people = options.output == OutputFormat::kTable;
+  // --output json|csv: what the server answered for each community.
+  std::vector<std::unique_ptr<v1::ImportCommunityResponse>> answers;
   for (const std::string& root : roots) {
     // A workbook (.xlsx) is one community; a directory holds one or more.
     const bool workbook = absl::EndsWithIgnoreCase(root, ".xlsx");
@@ -138,10 +142,21 @@ int Import(const Options& options, const std::vector<std::string>& roots) {
       if (base == 0) {
         status = SendImport(client, *community, v1::IMPORT_MODE_UNSPECIFIED, 0, &stored);
         if (!status.ok()) return Fail(status, what);
-        PrintImported(stored);
+        if (for_people) PrintImported(stored);
+        answers.push_back(std::make_unique<v1::ImportCommunityResponse>(std::move(stored)));
         continue;
       }
       const v1::RosterDiff& diff = preview.diff();
+      if (!for_people) {
+        if (options.apply && !(diff.changes_size() == 0 && diff.tables_size() == 0)) {
+          status = SendImport(client, *community, v1::IMPORT_MODE_NEW_VERSION, base, &stored);
+          if (!status.ok()) return Fail(status, what);
+          answers.push_back(std::make_unique<v1::ImportCommunityResponse>(std::move(stored)));
+        } else {
+          answers.push_back(std::make_unique<v1::ImportCommunityResponse>(std::move(preview)));
+        }
+        continue;
+      }
       if (diff.changes_size() == 0 && diff.tables_size() == 0) {
         absl::PrintF("%s: no changes against version %d on the server; nothing to import\n",
                      preview.community(), base);
@@ -162,6 +177,9 @@ int Import(const Options& options, const std::vector<std::string>& roots) {
       PrintImported(stored);
     }
   }
+  std::vector<const google::protobuf::Message*> printed;
+  for (const auto& answer : answers) printed.push_back(answer.get());
+  PrintListForScripts(options.output, printed);
   return 0;
 }
 
@@ -180,6 +198,7 @@ int WalkIn(const Options& options, const std::string& round) {
     return client.checkin().RegisterWalkIn(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "walk-in");
+  if (PrintForScripts(options.output, response)) return 0;
   // The code goes to the desk's operator, who writes it on the card: it is
   // printed here, never logged.
   absl::PrintF("registered %s in household %s%s; sampled into tube %s, position %d\n",

@@ -50,7 +50,8 @@ v1::ResultReport ToReport(const std::string& round, const engine::LabResultRow& 
 // `refused`. Counts what was recorded and what was recorded before.
 grpc::Status SendResults(Client& client, const Options& options, const std::string& round,
                          const std::vector<engine::LabResultRow>& rows, bool validate_only,
-                         std::vector<std::string>* refused, int* recorded, int* replayed) {
+                         std::vector<std::string>* refused, int* recorded, int* replayed,
+                         v1::ReportResultsResponse* answers = nullptr) {
   for (size_t first = 0; first < rows.size(); first += kBatch) {
     v1::ReportResultsRequest request;
     request.set_round(RoundArg(round));
@@ -63,6 +64,7 @@ grpc::Status SendResults(Client& client, const Options& options, const std::stri
       return client.lab().ReportResults(&context, request, &response);
     });
     if (!status.ok()) return status;
+    if (answers != nullptr) answers->MergeFrom(response);
     for (int i = 0; i < response.outcomes_size(); ++i) {
       const v1::ResultOutcome& outcome = response.outcomes(i);
       const engine::LabResultRow& row = rows[first + static_cast<size_t>(i)];
@@ -106,9 +108,11 @@ int LabImport(const Options& options, const std::string& round, const std::strin
     return 1;
   }
   recorded = replayed = 0;
+  v1::ReportResultsResponse answers;  // every batch's outcomes, in the file's order
   status = SendResults(client, options, round, *rows, /*validate_only=*/false, &refused,
-                       &recorded, &replayed);
+                       &recorded, &replayed, &answers);
   if (!status.ok()) return Fail(status, "lab import");
+  if (PrintForScripts(options.output, answers, "outcomes")) return refused.empty() ? 0 : 1;
   std::cout << path << ": " << recorded << " results recorded, " << replayed
             << " recorded before";
   if (!refused.empty()) {
@@ -139,12 +143,14 @@ int Boxes(const Options& options, const std::string& round) {
                {"missing"},
                {"unexpected"}});
   v1::ListBoxesResponse response;
+  Pages<v1::ListBoxesResponse> pages;
   do {
     response.Clear();
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.custody().ListBoxes(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "boxes");
+    pages.Add(response);
     for (const v1::Box& box : response.boxes()) {
       table.AddRow({box.barcode(), box.desk(), absl::StrCat(box.tubes()),
                     EnumWord(v1::BoxState_Name(box.state()), 10),
@@ -159,6 +165,7 @@ int Boxes(const Options& options, const std::string& round) {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  if (PrintForScripts(options.output, pages.merged(), "boxes")) return 0;
   table.Print(stdout);
   std::cout << response.total() << " boxes, " << response.warnings() << " at warning age (3 h), "
             << response.breaches() << " past 4 h (resampled, never tested)\n";
@@ -184,19 +191,25 @@ int Recalls(const Options& options, const std::string& round) {
   int tubes = 0;
   int members = 0;
   int retested = 0;
+  v1::ListRecallsResponse listed;  // --output json|csv: the tubes (with --cases, cases only)
   do {
     v1::ListRecallsResponse response;
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.lab().ListRecalls(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "recalls");
+    listed.set_total_tubes(response.total_tubes());
     for (const v1::RecallTube& tube : response.tubes()) {
       ++tubes;
+      v1::RecallTube* kept = listed.add_tubes();
+      *kept = tube;
+      kept->clear_members();
       const std::string ct =
           tube.result().has_ct() ? absl::StrFormat("%.1f", tube.result().ct()) : "";
       for (const v1::RecalledResident& r : tube.members()) {
         if (options.cases && r.state() != v1::LAB_STATE_CASE) continue;
         ++members;
+        *kept->add_members() = r;
         retested += !r.follow_up_tube().empty();
         const std::string state = EnumWord(v1::LabState_Name(r.state()), 10);
         table.AddRow({tube.tube_barcode(), ct, r.building_id(), r.unit_id(), r.household_id(),
@@ -212,6 +225,13 @@ int Recalls(const Options& options, const std::string& round) {
   if (!options.csv.empty()) {
     if (int failed = WriteExport("recalls", options.csv, csv); failed != 0) return failed;
   }
+  if (options.cases) {
+    google::protobuf::RepeatedPtrField<v1::RecallTube>& kept = *listed.mutable_tubes();
+    kept.erase(std::remove_if(kept.begin(), kept.end(),
+                              [](const v1::RecallTube& tube) { return tube.members_size() == 0; }),
+               kept.end());
+  }
+  if (PrintForScripts(options.output, listed, "tubes")) return 0;
   table.Print(stdout);
   if (options.cases) {
     std::cout << members << " cases; swabwave round create --follow_up_of " << round
@@ -265,6 +285,7 @@ int Pack(const Options& options, const std::string& round) {
     return client.custody().PackBox(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "pack");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintBox(response.box(), response.replayed());
   return 0;
 }
@@ -279,6 +300,7 @@ int PickUp(const Options& options, const std::string& round) {
     return client.custody().PickUpBox(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "pickup");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintBox(response.box(), response.replayed());
   return 0;
 }
@@ -295,6 +317,7 @@ int Receive(const Options& options, const std::string& round) {
     return client.custody().ReceiveBox(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "receive");
+  if (PrintForScripts(options.output, response)) return 0;
   PrintBox(response.box(), response.replayed());
   return 0;
 }
@@ -312,6 +335,7 @@ int FollowUp(const Options& options, const std::string& round) {
     return client.checkin().TakeFollowUpSwab(&context, request, &response);
   });
   if (!status.ok()) return Fail(status, "follow-up");
+  if (PrintForScripts(options.output, response)) return 0;
   std::cout << EnumWord(v1::FollowUpReason_Name(response.reason()), 17) << " swab in tube "
             << response.tube_barcode() << (response.replayed() ? " (recorded before)" : "")
             << "\n";

@@ -69,6 +69,8 @@ int Roster(const Options& options, const std::string& round) {
   std::vector<v1::RosterShift> shifts;
   std::vector<v1::DeskShortfall> shortfalls;
   bool first_page = true;
+  const bool for_people = options.output == OutputFormat::kTable;
+  Pages<v1::GetRosterResponse> pages;
   do {
     v1::GetRosterResponse response;
     const grpc::Status status = Client::Call(
@@ -77,8 +79,9 @@ int Roster(const Options& options, const std::string& round) {
         },
         absl::Minutes(10));
     if (!status.ok()) return Fail(status, "roster");
-    if (first_page) PrintRosterHeader(response);
+    if (first_page && for_people) PrintRosterHeader(response);
     first_page = false;
+    if (!for_people) pages.Add(response);
     shifts.insert(shifts.end(), response.shifts().begin(), response.shifts().end());
     shortfalls.insert(shortfalls.end(), response.shortfalls().begin(),
                       response.shortfalls().end());
@@ -86,6 +89,7 @@ int Roster(const Options& options, const std::string& round) {
   } while (!request.page_token().empty());
 
   for (const v1::DeskShortfall& s : shortfalls) {
+    if (!for_people) break;
     absl::PrintF("    short: %-12s wave %-3d %d of %d desks staffed\n", s.site_id(), s.wave(),
                  s.desks_staffed(), s.desks_needed());
   }
@@ -98,9 +102,11 @@ int Roster(const Options& options, const std::string& round) {
           << Rfc3339(s.starts(), zone) << ',' << Rfc3339(s.ends(), zone) << '\n';
     }
     if (WriteExport("roster", options.csv, out.str()) != 0) return 1;
+    if (PrintForScripts(options.output, pages.merged(), "shifts")) return 0;
     absl::PrintF("wrote %d shifts to %s\n", shifts.size(), options.csv);
     return 0;
   }
+  if (PrintForScripts(options.output, pages.merged(), "shifts")) return 0;
   absl::PrintF("%d shifts (times %s; a member's consecutive shifts are one stint in gear)\n",
                shifts.size(), about.time_zone().empty() ? "UTC" : about.time_zone());
   Table table({{"staff"},
@@ -139,13 +145,16 @@ int Routes(const Options& options, const std::string& round) {
   if (to_csv) csv << "community,team,base_site,stop,building,residents,arrives\n";
   bool first_page = true;
   int64_t stops = 0;
+  const bool for_people = options.output == OutputFormat::kTable;
+  Pages<v1::ListDoorToDoorRoutesResponse> pages;
   do {
     v1::ListDoorToDoorRoutesResponse response;
     const grpc::Status status = Client::Call([&](grpc::ClientContext& context) {
       return client.planning().ListDoorToDoorRoutes(&context, request, &response);
     });
     if (!status.ok()) return Fail(status, "routes");
-    if (first_page) {
+    if (!for_people) pages.Add(response);
+    if (first_page && for_people) {
       absl::PrintF("door-to-door       %d residents on %d routes; longest %s; %s (times %s)\n",
                    response.residents(), response.total_routes(), Span(response.longest()),
                    response.all_fit()
@@ -156,18 +165,20 @@ int Routes(const Options& options, const std::string& round) {
       first_page = false;
     }
     for (const v1::DoorToDoorRoute& r : response.routes()) {
-      absl::PrintF("%s team %d from %s: %d stops, %.0f m; walking %s + visiting %s = %s; "
+      if (for_people) {
+        absl::PrintF("%s team %d from %s: %d stops, %.0f m; walking %s + visiting %s = %s; "
                    "%s -> %s%s\n",
                    r.community_id(), r.team(), r.base_site_id(), r.stops_size(), r.walking_m(),
                    Span(r.walking()), Span(r.visiting()), Span(r.total()), Clock(r.starts(), zone),
                    Clock(r.ends(), zone), r.fits() ? "" : "  LATE");
+      }
       for (int i = 0; i < r.stops_size(); ++i) {
         const v1::RouteStop& stop = r.stops(i);
         if (to_csv) {
           csv << r.community_id() << ',' << r.team() << ',' << r.base_site_id() << ',' << i + 1
               << ',' << stop.building_id() << ',' << stop.resident_ids_size() << ','
               << Rfc3339(stop.arrives(), zone) << '\n';
-        } else {
+        } else if (for_people) {
           absl::PrintF("    %3d. %-20s %3d residents, arrives %s\n", i + 1, stop.building_id(),
                        stop.resident_ids_size(), Clock(stop.arrives(), zone));
         }
@@ -178,8 +189,9 @@ int Routes(const Options& options, const std::string& round) {
   } while (!request.page_token().empty());
   if (to_csv) {
     if (WriteExport("routes", options.csv, csv.str()) != 0) return 1;
-    absl::PrintF("wrote %d stops to %s\n", stops, options.csv);
+    if (for_people) absl::PrintF("wrote %d stops to %s\n", stops, options.csv);
   }
+  PrintForScripts(options.output, pages.merged(), "routes");
   return 0;
 }
 

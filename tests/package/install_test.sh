@@ -135,9 +135,9 @@ round="package-test"
 /usr/bin/swabwave round open "$round" "$server" > /dev/null
 /usr/bin/swabwave-replay --round "$round" --fraction 0.05 --site_tokens "$work/site-tokens" \
   "$server" > "$work/replay.log" || { cat "$work/replay.log"; fail "the replay failed"; }
-progress=$(/usr/bin/swabwave progress "$round" --level community "$server")
-sampled=$(grep -Eo 'sampled [0-9]+' <<< "$progress" | head -1 | cut -d' ' -f2)
-[ -n "$sampled" ] && [ "$sampled" -gt 500 ] || { echo "$progress"; fail "sampled '$sampled'"; }
+sampled=$(/usr/bin/swabwave progress "$round" --level community --output json "$server" |
+  python3 -c 'import json, sys; print(int(json.load(sys.stdin)["total"]["sampled"]))')
+[ "$sampled" -gt 500 ] || fail "$sampled residents sampled; the replay sent 5 % of 17,000"
 echo "   $sampled residents sampled"
 curl -sf -H "Authorization: Bearer $command_token" "http://127.0.0.1:$http_port/metrics" | grep -q '^swabwave_build_info' \
   || fail "/metrics has no swabwave_build_info"

@@ -11,7 +11,7 @@
 #include "absl/flags/flag.h"
 #include "services/api/server.h"
 #include "services/net/loopback.h"
-#include "services/swabwave/client_flags.h"
+#include "services/swabwave/client_absl_flags.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, token);
