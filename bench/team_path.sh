@@ -37,10 +37,10 @@ for run in $(seq "$runs"); do
   "$bin/swabwave" round open "$round" "$server" > /dev/null
   # Before any check-in: the door-to-door left is what the teams will
   # sample; the rest of the remaining is due at sites.
-  read -r site_due door_to_door < <("$bin/swabwave" progress "$round" "$server" |
-    awk -F'[ ,]+' '/^total:/ {
-      for (i = 1; i < NF; ++i) { if ($i == "remaining") r = $(i+1); if ($i == "left") d = $(i+1) }
-      print r - d, d }')
+  read -r site_due door_to_door < <("$bin/swabwave" progress "$round" --output json "$server" |
+    python3 -c 'import json, sys
+t = json.load(sys.stdin)["total"]
+print(int(t["remaining"]) - int(t["door_to_door"]), int(t["door_to_door"]))')
   fraction=$(awk -v t="$door_to_door" -v s="$site_due" 'BEGIN { f = t / s; print (f > 1 ? 1 : f) }')
   play_teams() {
     "$bin/swabwave-replay" teams --round "$round" --not_home 0 --refused 0 --in_hospital 0 \
