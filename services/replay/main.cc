@@ -79,7 +79,8 @@ ABSL_FLAG(std::string, trace, "", "play: the trace to replay");
 ABSL_FLAG(std::string, data_dir, "", "export: the server's journal directory");
 ABSL_FLAG(double, speed, 1000,
           "play: how many times faster than the day (1: real time; 0: flat out)");
-ABSL_FLAG(std::string, json, "", "play: also write the report as JSON to this file");
+ABSL_FLAG(std::string, json, "",
+          "also write the report as JSON to this file (every mode; play adds the day's check)");
 ABSL_FLAG(int, call, 1, "teams: which time the teams are sent (from 1); each call draws anew");
 ABSL_FLAG(double, not_home, 0.15, "teams: share of doors where nobody answers");
 ABSL_FLAG(double, refused, 0.02, "teams: share of residents who refuse the swab");
@@ -107,6 +108,19 @@ using swabwave::services::FleetReport;
 int Fail(const std::string& what) {
   std::cerr << "swabwave-replay: " << what << "\n";
   return 1;
+}
+
+// --json FILE: the report for scripts; false (after saying why) when it
+// cannot be written.
+bool WriteJsonReport(const nlohmann::json& report) {
+  const std::string path = absl::GetFlag(FLAGS_json);
+  if (path.empty()) return true;
+  if (absl::Status written = swabwave::services::WriteReportJson(path, report); !written.ok()) {
+    std::cerr << "swabwave-replay: cannot write --json " << path << ": " << written.message()
+              << "\n";
+    return false;
+  }
+  return true;
 }
 
 void PrintReport(const FleetReport& report, const swabwave::services::FleetOptions& options) {
@@ -218,6 +232,9 @@ int PlayTeams(swabwave::services::Client& client, swabwave::services::FleetOptio
   if (at_doors.errors > 0) absl::PrintF("first error        %s\n", at_doors.first_error);
   const bool clean = at_doors.errors == 0 && at_doors.already_sampled == 0 &&
                      report->visit_errors == 0;
+  if (!WriteJsonReport(swabwave::services::TeamReportJson(*report, work->size(), day.call))) {
+    return 1;
+  }
   return clean ? 0 : 1;
 }
 
@@ -267,6 +284,7 @@ int PlayLabDay(swabwave::services::Client& client, const std::string& round) {
   absl::PrintF("errors             %d%s\n", r.errors,
                r.first_error.empty() ? "" : absl::StrCat(" (first: ", r.first_error, ")"));
   for (const std::string& line : r.mismatches) absl::PrintF("MISMATCH           %s\n", line);
+  if (!WriteJsonReport(swabwave::services::LabDayReportJson(r))) return 1;
   return r.errors == 0 && r.mismatches.empty() ? 0 : 1;
 }
 
@@ -390,7 +408,10 @@ int main(int argc, char** argv) {
   if (options.progress != nullptr) absl::FPrintF(stderr, "\n");
   if (!report.ok()) return Fail(std::string(report.status().message()));
   PrintReport(*report, options);
-  if (mode != "play") return report->errors == 0 && report->already_sampled == 0 ? 0 : 1;
+  if (mode != "play") {
+    if (!WriteJsonReport(swabwave::services::FleetReportJson(*report))) return 1;
+    return report->errors == 0 && report->already_sampled == 0 ? 0 : 1;
+  }
 
   absl::StatusOr<int64_t> after = SampledSoFar(client, round);
   if (!after.ok()) return Fail(std::string(after.status().message()));
@@ -414,13 +435,6 @@ int main(int argc, char** argv) {
   if (households && !PrintPooling(work, *report, got.round().pool_ratio(), options.send_groups)) {
     return 1;
   }
-  if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
-    if (absl::Status written = swabwave::services::WriteDayReportJson(json, *report, check);
-        !written.ok()) {
-      std::cerr << "swabwave-replay: cannot write --json " << json << ": " << written.message()
-                << "\n";
-      return 1;
-    }
-  }
+  if (!WriteJsonReport(swabwave::services::DayReportJson(*report, check))) return 1;
   return check.mismatches.empty() ? 0 : 1;
 }

@@ -4,7 +4,7 @@
 
 namespace swabwave::services {
 
-nlohmann::json DayReportJson(const FleetReport& report, const DayCheck& check) {
+nlohmann::json FleetReportJson(const FleetReport& report) {
   const auto ms = [](absl::Duration d) { return absl::ToDoubleMilliseconds(d); };
   nlohmann::json by_code = nlohmann::json::object();
   for (size_t code = 0; code < report.by_code.size(); ++code) {
@@ -26,20 +26,68 @@ nlohmann::json DayReportJson(const FleetReport& report, const DayCheck& check) {
         {"p999", ms(report.latency.Percentile(99.9))},
         {"max", ms(report.latency.max())}}},
       {"by_code", std::move(by_code)},
-      {"residents", check.residents},
-      {"sampled_once", check.sampled_once},
-      {"mismatches", check.mismatches},
   };
 }
 
-absl::Status WriteDayReportJson(const std::string& path, const FleetReport& report,
-                                const DayCheck& check) {
-  // A mismatch line may quote a server's message: replace bytes that are
-  // not UTF-8 rather than throw.
-  return engine::WriteFileAtomically(
-      path, DayReportJson(report, check).dump(1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace) +
-                "\n");
+nlohmann::json DayReportJson(const FleetReport& report, const DayCheck& check) {
+  nlohmann::json day = FleetReportJson(report);
+  day["residents"] = check.residents;
+  day["sampled_once"] = check.sampled_once;
+  day["mismatches"] = check.mismatches;
+  return day;
 }
+
+nlohmann::json TeamReportJson(const TeamReport& report, size_t teams, int call) {
+  const auto& by = report.by_outcome;
+  return {
+      {"teams", teams},
+      {"call", call},
+      {"at_the_door", FleetReportJson(report.check_ins)},
+      {"off_route", report.off_route},
+      {"visits", report.visits},
+      {"visits_replayed", report.visits_replayed},
+      {"visit_errors", report.visit_errors},
+      {"by_outcome",
+       {{"not_home", by[v1::VISIT_OUTCOME_NOT_HOME]},
+        {"refused", by[v1::VISIT_OUTCOME_REFUSED]},
+        {"in_hospital", by[v1::VISIT_OUTCOME_IN_HOSPITAL]},
+        {"moved_away", by[v1::VISIT_OUTCOME_MOVED_AWAY]}}},
+  };
+}
+
+nlohmann::json LabDayReportJson(const LabDayReport& r) {
+  return {
+      {"tubes_packed", r.tubes_packed},
+      {"boxes_packed", r.boxes_packed},
+      {"boxes_held", r.boxes_held},
+      {"boxes_picked_up", r.boxes_picked_up},
+      {"boxes_received", r.boxes_received},
+      {"tubes_missing", r.tubes_missing},
+      {"results_sent", r.results_sent},
+      {"results_recorded", r.results_recorded},
+      {"results_replayed", r.results_replayed},
+      {"positive", r.positive},
+      {"invalid", r.invalid},
+      {"results_per_second", r.results_per_second()},
+      {"follow_ups", r.follow_ups},
+      {"follow_ups_replayed", r.follow_ups_replayed},
+      {"errors", r.errors},
+      {"first_error", r.first_error},
+      {"recall_tubes", r.recall_tubes},
+      {"recalled", r.recalled},
+      {"resample_tubes", r.resample_tubes},
+      {"resampled", r.resampled},
+      {"retested", r.retested},
+      {"cases", r.cases},
+      {"late_boxes", r.late_boxes},
+      {"mismatches", r.mismatches},
+  };
+}
+
+absl::Status WriteReportJson(const std::string& path, const nlohmann::json& report) {
+  return engine::WriteFileAtomically(
+      path, report.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
 
 }  // namespace swabwave::services

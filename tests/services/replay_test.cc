@@ -553,7 +553,7 @@ TEST(DayReportJson, ParsesBackWithEveryField) {
   check.sampled_once = 59;
   check.mismatches = {"resident \"A,1\"\tsampled twice\n", "bad byte \xff here"};
   const std::string path = ::testing::TempDir() + "/report.json";
-  ASSERT_TRUE(WriteDayReportJson(path, report, check).ok());
+  ASSERT_TRUE(WriteReportJson(path, DayReportJson(report, check)).ok());
   std::ifstream in(path);
   const nlohmann::json parsed = nlohmann::json::parse(in);
   EXPECT_EQ(parsed["desks"], 4);
@@ -568,6 +568,34 @@ TEST(DayReportJson, ParsesBackWithEveryField) {
   ASSERT_EQ(parsed["mismatches"].size(), 2u);
   EXPECT_EQ(parsed["mismatches"][0], "resident \"A,1\"\tsampled twice\n");
   EXPECT_EQ(parsed["mismatches"][1], "bad byte \ufffd here");
+}
+
+// The teams' call and the lab day as scripts read them (scripts/demo).
+TEST(DayReportJson, TeamsAndTheLabDayToo) {
+  TeamReport teams;
+  teams.check_ins.sent = 5;
+  teams.check_ins.errors = 1;
+  teams.visit_errors = 2;
+  teams.by_outcome[v1::VISIT_OUTCOME_NOT_HOME] = 3;
+  const nlohmann::json call = nlohmann::json::parse(TeamReportJson(teams, 6, 2).dump());
+  EXPECT_EQ(call["teams"], 6);
+  EXPECT_EQ(call["call"], 2);
+  EXPECT_EQ(call["at_the_door"]["sent"], 5);
+  EXPECT_EQ(call["at_the_door"]["errors"], 1);
+  EXPECT_EQ(call["visit_errors"], 2);
+  EXPECT_EQ(call["by_outcome"]["not_home"], 3);
+  LabDayReport lab;
+  lab.recalled = 30;
+  lab.resampled = 7;
+  lab.retested = 37;
+  lab.cases = 4;
+  lab.mismatches = {"one"};
+  const nlohmann::json day = nlohmann::json::parse(LabDayReportJson(lab).dump());
+  EXPECT_EQ(day["recalled"], 30);
+  EXPECT_EQ(day["resampled"], 7);
+  EXPECT_EQ(day["retested"], 37);
+  EXPECT_EQ(day["cases"], 4);
+  EXPECT_EQ(day["mismatches"][0], "one");
 }
 
 // Issue 26: a trace played twice, onto two identical rounds, checks the
