@@ -59,7 +59,10 @@ std::string RetryPushback(const grpc::Status& status) {
   // The message a person reads and the hint the retry policy reads are one
   // text, so they cannot disagree.
   constexpr absl::string_view kRetryIn = "retry in ";
-  const absl::string_view message = status.error_message();
+  // A copy: grpc::Status::error_message() returns its string by value, and
+  // a view of that temporary would dangle (AddressSanitizer caught it).
+  const std::string text = status.error_message();
+  const absl::string_view message = text;
   const size_t at = message.find(kRetryIn);
   if (at == absl::string_view::npos) return "-1";
   const size_t start = at + kRetryIn.size();
